@@ -1,0 +1,164 @@
+import { DuckDBConnection, DuckDBInstance, DuckDBTypeId, type DuckDBResultReader } from '@duckdb/node-api';
+import { MIGRATIONS, DUCKDB_DIALECT } from '../schema.ts';
+import type { AnalyticsStore, ColumnSet, Row, SqlValue, StageFileRequest, StoreTx } from '../port.ts';
+import { StoreError } from '../errors.ts';
+
+const INTEGER_TYPES = new Set<DuckDBTypeId>([
+  DuckDBTypeId.BIGINT,
+  DuckDBTypeId.HUGEINT,
+  DuckDBTypeId.UBIGINT,
+  DuckDBTypeId.UHUGEINT,
+]);
+const NUMERIC_TYPES = new Set<DuckDBTypeId>([
+  DuckDBTypeId.TINYINT,
+  DuckDBTypeId.SMALLINT,
+  DuckDBTypeId.INTEGER,
+  DuckDBTypeId.BIGINT,
+  DuckDBTypeId.HUGEINT,
+  DuckDBTypeId.UTINYINT,
+  DuckDBTypeId.USMALLINT,
+  DuckDBTypeId.UINTEGER,
+  DuckDBTypeId.UBIGINT,
+  DuckDBTypeId.FLOAT,
+  DuckDBTypeId.DOUBLE,
+  DuckDBTypeId.DECIMAL,
+  DuckDBTypeId.BOOLEAN,
+]);
+
+function toInteger(text: string): number | bigint {
+  const n = Number(text);
+  return Number.isSafeInteger(n) ? n : BigInt(text);
+}
+
+/** JSON-converted rows keep DECIMAL/DATE exact as text; integers become numbers when safe. */
+function readRows<T extends Row>(reader: DuckDBResultReader): T[] {
+  const names = reader.columnNames();
+  const integerCols = names.filter((_, i) => INTEGER_TYPES.has(reader.columnType(i).typeId));
+  const rows = reader.getRowObjectsJson() as Record<string, SqlValue>[];
+  if (integerCols.length > 0) {
+    for (const row of rows) {
+      for (const c of integerCols) {
+        const v = row[c];
+        if (typeof v === 'string') row[c] = toInteger(v);
+      }
+    }
+  }
+  return rows as T[];
+}
+
+function sqlString(text: string): string {
+  return `'${text.replaceAll("'", "''")}'`;
+}
+
+class DuckDBTx implements StoreTx {
+  constructor(protected readonly connection: DuckDBConnection) {}
+
+  async run(sql: string, params: readonly SqlValue[] = []): Promise<void> {
+    await this.connection.run(sql, params.length ? [...params] : undefined);
+  }
+
+  async query<T extends Row = Row>(sql: string, params: readonly SqlValue[] = []): Promise<T[]> {
+    const reader = await this.connection.runAndReadAll(sql, params.length ? [...params] : undefined);
+    return readRows<T>(reader);
+  }
+}
+
+export class DuckDBStore extends DuckDBTx implements AnalyticsStore {
+  readonly engine = 'duckdb' as const;
+  private inTransaction = false;
+
+  private constructor(
+    private readonly instance: DuckDBInstance,
+    connection: DuckDBConnection,
+    readonly location: string,
+  ) {
+    super(connection);
+  }
+
+  /** Opens (creating if needed) a DuckDB file, or ':memory:'. Migrates unless told not to. */
+  static async open(path: string, options: { migrate?: boolean } = {}): Promise<DuckDBStore> {
+    let instance: DuckDBInstance;
+    try {
+      instance = await DuckDBInstance.create(path);
+    } catch (err) {
+      throw new StoreError('STORE_UNREADABLE', `cannot open DuckDB store ${path}: ${(err as Error).message}`);
+    }
+    const store = new DuckDBStore(instance, await instance.connect(), path);
+    if (options.migrate !== false) await store.migrate();
+    return store;
+  }
+
+  async schemaVersion(): Promise<number> {
+    await this.run('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER, description VARCHAR, applied_at TIMESTAMP)');
+    const rows = await this.query<{ v: number | null }>('SELECT max(version) AS v FROM schema_migrations');
+    return Number(rows[0]?.v ?? 0);
+  }
+
+  async migrate(): Promise<number> {
+    const current = await this.schemaVersion();
+    let applied = 0;
+    for (const m of MIGRATIONS) {
+      if (m.version <= current) continue;
+      await this.transaction(async (tx) => {
+        for (const stmt of m.statements(DUCKDB_DIALECT)) await tx.run(stmt);
+        await tx.run('INSERT INTO schema_migrations VALUES ($1, $2, current_timestamp)', [m.version, m.description]);
+      });
+      applied++;
+    }
+    return applied;
+  }
+
+  async transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
+    if (this.inTransaction) throw new StoreError('NESTED_TRANSACTION', 'transactions do not nest');
+    this.inTransaction = true;
+    await this.connection.run('BEGIN TRANSACTION');
+    try {
+      const result = await fn(this);
+      await this.connection.run('COMMIT');
+      return result;
+    } catch (err) {
+      await this.connection.run('ROLLBACK');
+      throw err;
+    } finally {
+      this.inTransaction = false;
+    }
+  }
+
+  async stageFile(tx: StoreTx, req: StageFileRequest): Promise<number> {
+    const cols = req.columns.map((c) => `${sqlString(c)}: 'VARCHAR'`).join(', ');
+    const source =
+      req.format === 'parquet'
+        ? `read_parquet(${sqlString(req.path)})`
+        : `read_csv(${sqlString(req.path)}, header = true, auto_detect = false, delim = ',', quote = '"', escape = '"', columns = {${cols}}, strict_mode = true)`;
+    // Insertion order is preserved, so rowid is the record's position in the file.
+    await tx.run(`CREATE OR REPLACE TEMP TABLE ${req.table} AS SELECT * FROM ${source}`);
+    const n = await tx.query<{ n: number }>(`SELECT count(*) AS n FROM ${req.table}`);
+    return Number(n[0]?.n ?? 0);
+  }
+
+  async queryColumns(sql: string, params: readonly SqlValue[] = []): Promise<ColumnSet> {
+    const reader = await this.connection.runAndReadAll(sql, params.length ? [...params] : undefined);
+    const names = reader.columnNames();
+    const raw = reader.getColumnsObjectJS();
+    const columns: Record<string, Float64Array | SqlValue[]> = {};
+    names.forEach((name, i) => {
+      const values = raw[name] ?? [];
+      if (NUMERIC_TYPES.has(reader.columnType(i).typeId)) {
+        const out = new Float64Array(values.length);
+        for (let r = 0; r < values.length; r++) {
+          const v = values[r];
+          out[r] = v === null || v === undefined ? Number.NaN : Number(v);
+        }
+        columns[name] = out;
+      } else {
+        columns[name] = values.map((v) => (v instanceof Date ? v.toISOString() : (v as SqlValue)));
+      }
+    });
+    return { rowCount: reader.currentRowCount, names, columns };
+  }
+
+  async close(): Promise<void> {
+    this.connection.closeSync();
+    this.instance.closeSync();
+  }
+}

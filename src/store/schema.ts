@@ -1,0 +1,65 @@
+import { FILES, type ColumnKind, type FileSpec } from '../contract/spec.ts';
+
+/**
+ * Versioned schema. Tables and columns carry the contract's names; DDL is generated from
+ * the contract spec, so a column is never described twice. Migrations are append-only:
+ * never edit a released one, add the next version.
+ */
+export interface Dialect {
+  readonly types: Record<ColumnKind, string>;
+}
+
+export const DUCKDB_DIALECT: Dialect = {
+  types: {
+    string: 'VARCHAR',
+    enum: 'VARCHAR',
+    date: 'DATE',
+    month: 'DATE', // first day of the month; shown as YYYY-MM
+    timestamp: 'TIMESTAMP', // operator local time
+    money: 'DECIMAL(18,6)',
+    decimal: 'DOUBLE',
+    integer: 'BIGINT',
+    boolean: 'BOOLEAN',
+  },
+};
+
+/** Columns the store adds to a contract table, derived at import. */
+const DERIVED_COLUMNS: Partial<Record<FileSpec['name'], string[]>> = {
+  customers: ['province VARCHAR', 'city VARCHAR', 'district VARCHAR'],
+};
+
+export function quoteIdent(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
+}
+
+function contractTableDdl(file: FileSpec, dialect: Dialect): string {
+  const cols = file.columns.map((c) => `${quoteIdent(c.name)} ${dialect.types[c.kind]}`);
+  cols.push(...(DERIVED_COLUMNS[file.name] ?? []));
+  if (file.extras === 'attributes') cols.push('x_attributes VARCHAR'); // JSON object of x_ columns
+  return `CREATE TABLE IF NOT EXISTS ${file.name} (${cols.join(', ')})`;
+}
+
+export interface Migration {
+  readonly version: number;
+  readonly description: string;
+  readonly statements: (dialect: Dialect) => string[];
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    description: 'contract tables, usage extras, import log',
+    statements: (d) => [
+      ...FILES.map((f) => contractTableDdl(f, d)),
+      // x_ columns of monthly_usage: operator-specific numeric measures, one row per value.
+      'CREATE TABLE IF NOT EXISTS usage_extras (customer_id VARCHAR, month DATE, name VARCHAR, value DOUBLE)',
+      `CREATE TABLE IF NOT EXISTS import_runs (
+         run_id VARCHAR, file VARCHAR, path VARCHAR, started_at TIMESTAMP, finished_at TIMESTAMP,
+         rows_read BIGINT, accepted BIGINT, rejected BIGINT, inserted BIGINT, updated BIGINT, unchanged BIGINT)`,
+      `CREATE TABLE IF NOT EXISTS import_rejects (
+         run_id VARCHAR, file VARCHAR, line BIGINT, "column" VARCHAR, value VARCHAR, reason VARCHAR)`,
+    ],
+  },
+];
+
+export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;
