@@ -1,4 +1,4 @@
-import { FILES, type ColumnKind, type FileSpec } from '../contract/spec.ts';
+import { DEFAULT_REASON_CODES, FILES, type ColumnKind, type FileSpec } from '../contract/spec.ts';
 
 /**
  * Versioned schema. Tables and columns carry the contract's names; DDL is generated from
@@ -56,6 +56,10 @@ export const MIGRATIONS: readonly Migration[] = [
       `CREATE TABLE IF NOT EXISTS import_runs (
          run_id VARCHAR, file VARCHAR, path VARCHAR, started_at TIMESTAMP, finished_at TIMESTAMP,
          rows_read BIGINT, accepted BIGINT, rejected BIGINT, inserted BIGINT, updated BIGINT, unchanged BIGINT)`,
+      // The contract's default reason codes; a data set's reason_codes file replaces rows by code.
+      `INSERT INTO reason_codes (code, type, "group", zh, en) VALUES ${DEFAULT_REASON_CODES.map(
+        (r) => `('${r.code}', '${r.type}', '${r.group}', '${r.zh}', '${r.en}')`,
+      ).join(', ')}`,
       `CREATE TABLE IF NOT EXISTS import_rejects (
          run_id VARCHAR, file VARCHAR, line BIGINT, "column" VARCHAR, value VARCHAR, reason VARCHAR)`,
     ],
