@@ -1,0 +1,185 @@
+import type { AnalyticsStore, ColumnSet } from '../../store/port.ts';
+import { monthStart } from '../../domain/month.ts';
+
+/**
+ * Customer-level churn features as of a month, built in SQL from the monthly history.
+ *
+ * Time-honesty: every feature reads only rows with month <= as-of (usage) or timestamps before
+ * the end of the as-of month (interactions, churn); the label reads churn events in the
+ * `horizon` months after it. The population is the closing base of the as-of month: accounts
+ * that joined on or before its last day and had not churned by then.
+ *
+ * The ratios are those of the telecom churn deck (seed 004): outgoing ratio, call-forwarding
+ * ratio, roaming ratio, long-distance ratio, customer-service call frequency, dropped-call rate,
+ * call partners and on-net share; plus ARPU level and trend (last 3 vs previous 3 months),
+ * data/TV trends, complaints, overdue days, contract months remaining and product mix.
+ */
+export interface FeatureSpec {
+  readonly name: string;
+  readonly kind: 'numeric' | 'categorical';
+  readonly zh: string;
+  readonly en: string;
+  /** How a value reads in a reason: the unit, or 'ratio' for shares shown as a percentage. */
+  readonly unit?: 'months' | 'years' | 'currency' | 'ratio' | 'days' | 'count' | 'minutes' | 'mb' | 'hours';
+}
+
+export const CUSTOMER_FEATURES: readonly FeatureSpec[] = [
+  { name: 'tenure_months', kind: 'numeric', zh: '在网时长', en: 'tenure', unit: 'months' },
+  { name: 'age', kind: 'numeric', zh: '年龄', en: 'age', unit: 'years' },
+  { name: 'gender', kind: 'categorical', zh: '性别', en: 'gender' },
+  { name: 'customer_type', kind: 'categorical', zh: '客户类型', en: 'customer type' },
+  { name: 'province', kind: 'categorical', zh: '省份', en: 'province' },
+  { name: 'acquisition_channel', kind: 'categorical', zh: '入网渠道', en: 'acquisition channel' },
+  { name: 'is_winback', kind: 'numeric', zh: '赢回客户', en: 'won-back account' },
+  { name: 'arpu_3m', kind: 'numeric', zh: '近3月ARPU', en: 'ARPU, last 3 months', unit: 'currency' },
+  { name: 'arpu_trend', kind: 'numeric', zh: 'ARPU变化(近3月/前3月)', en: 'ARPU change, last 3 vs previous 3 months', unit: 'ratio' },
+  { name: 'margin_3m', kind: 'numeric', zh: '近3月毛利', en: 'margin, last 3 months', unit: 'currency' },
+  { name: 'outgoing_ratio', kind: 'numeric', zh: '主叫比例', en: 'outgoing-call share', unit: 'ratio' },
+  { name: 'forwarded_ratio', kind: 'numeric', zh: '呼转通话比例', en: 'call-forwarding share', unit: 'ratio' },
+  { name: 'roaming_ratio', kind: 'numeric', zh: '漫游通话比例', en: 'roaming share', unit: 'ratio' },
+  { name: 'long_distance_ratio', kind: 'numeric', zh: '长途通话比例', en: 'long-distance share', unit: 'ratio' },
+  { name: 'care_calls_per_month', kind: 'numeric', zh: '拨打客服电话频率', en: 'customer-service calls per month', unit: 'count' },
+  { name: 'dropped_call_rate', kind: 'numeric', zh: '掉线率', en: 'dropped-call rate', unit: 'ratio' },
+  { name: 'call_partners', kind: 'numeric', zh: '通话伙伴数', en: 'call partners', unit: 'count' },
+  { name: 'on_net_ratio', kind: 'numeric', zh: '网内通话伙伴比例', en: 'on-net partner share', unit: 'ratio' },
+  { name: 'voice_trend', kind: 'numeric', zh: '通话分钟变化', en: 'voice minutes change', unit: 'ratio' },
+  { name: 'data_trend', kind: 'numeric', zh: '流量变化', en: 'data usage change', unit: 'ratio' },
+  { name: 'tv_trend', kind: 'numeric', zh: '收视时长变化', en: 'TV viewing change', unit: 'ratio' },
+  { name: 'dormant_months_3m', kind: 'numeric', zh: '近3月休眠月数', en: 'dormant months of last 3', unit: 'months' },
+  { name: 'overdue_days', kind: 'numeric', zh: '欠费天数', en: 'days overdue', unit: 'days' },
+  { name: 'paid_ratio_3m', kind: 'numeric', zh: '近3月缴费比例', en: 'share of bills paid, last 3 months', unit: 'ratio' },
+  { name: 'complaints_3m', kind: 'numeric', zh: '近3月投诉次数', en: 'complaints, last 3 months', unit: 'count' },
+  { name: 'months_since_complaint', kind: 'numeric', zh: '距上次投诉月数', en: 'months since last complaint', unit: 'months' },
+  { name: 'cancel_requests_6m', kind: 'numeric', zh: '近6月销户咨询次数', en: 'cancellation requests, last 6 months', unit: 'count' },
+  { name: 'satisfaction_avg', kind: 'numeric', zh: '平均满意度', en: 'average satisfaction (1-5)' },
+  { name: 'contract_months_left', kind: 'numeric', zh: '合约剩余月数', en: 'contract months remaining', unit: 'months' },
+  { name: 'products', kind: 'numeric', zh: '在用产品数', en: 'active products', unit: 'count' },
+  { name: 'monthly_fee', kind: 'numeric', zh: '月功能费', en: 'monthly list fee', unit: 'currency' },
+  { name: 'has_broadband', kind: 'numeric', zh: '有宽带', en: 'has broadband' },
+  { name: 'has_tv', kind: 'numeric', zh: '有电视', en: 'has TV' },
+  { name: 'has_bundle', kind: 'numeric', zh: '有融合套餐', en: 'has bundle' },
+];
+
+/**
+ * One row per customer in the closing base of the as-of month: id, features and (when the
+ * horizon is observable) the label `churned` = 1 if the account churns within `horizon` months.
+ * `$1` = first day of the as-of month, `$2` = horizon in months.
+ */
+export const CUSTOMER_FEATURES_SQL = `
+WITH params AS (
+  SELECT CAST($1 AS DATE) AS m0,
+         CAST($1 AS DATE) + INTERVAL 1 MONTH AS m_end,       -- first day after the as-of month
+         CAST($1 AS DATE) - INTERVAL 2 MONTH AS last3_from,
+         CAST($1 AS DATE) - INTERVAL 5 MONTH AS prev3_from,
+         CAST($2 AS INTEGER) AS horizon
+),
+base AS (
+  SELECT c.*
+  FROM customers c, params p
+  WHERE c.join_date < p.m_end
+    AND NOT EXISTS (SELECT 1 FROM churn_events e WHERE e.customer_id = c.customer_id AND e.churn_date < p.m_end)
+),
+usage6 AS (
+  SELECT u.*, (u.month >= p.last3_from) AS recent
+  FROM monthly_usage u JOIN base b USING (customer_id), params p
+  WHERE u.month >= p.prev3_from AND u.month <= p.m0
+),
+u AS (
+  SELECT customer_id,
+    avg(CASE WHEN recent THEN revenue END) AS arpu_3m,
+    avg(CASE WHEN NOT recent THEN revenue END) AS arpu_prev3,
+    avg(CASE WHEN recent THEN revenue - coalesce(cost, 0) END) AS margin_3m,
+    sum(CASE WHEN recent THEN voice_minutes END) AS voice3,
+    sum(CASE WHEN NOT recent THEN voice_minutes END) AS voice_prev3,
+    sum(CASE WHEN recent THEN outgoing_minutes END) AS outgoing3,
+    sum(CASE WHEN recent THEN forwarded_minutes END) AS forwarded3,
+    sum(CASE WHEN recent THEN roaming_minutes END) AS roaming3,
+    sum(CASE WHEN recent THEN long_distance_minutes END) AS long_distance3,
+    sum(CASE WHEN recent THEN calls END) AS calls3,
+    sum(CASE WHEN recent THEN dropped_calls END) AS dropped3,
+    avg(CASE WHEN recent THEN care_calls END) AS care_calls_per_month,
+    avg(CASE WHEN recent THEN distinct_contacts END) AS call_partners,
+    sum(CASE WHEN recent THEN on_net_contacts END) AS on_net3,
+    sum(CASE WHEN recent THEN distinct_contacts END) AS distinct3,
+    sum(CASE WHEN recent THEN data_mb END) AS data3,
+    sum(CASE WHEN NOT recent THEN data_mb END) AS data_prev3,
+    sum(CASE WHEN recent THEN tv_hours END) AS tv3,
+    sum(CASE WHEN NOT recent THEN tv_hours END) AS tv_prev3,
+    count(CASE WHEN recent AND coalesce(voice_minutes, 0) + coalesce(data_mb, 0) + coalesce(tv_hours, 0) + coalesce(sms, 0) = 0 THEN 1 END) AS dormant_months_3m,
+    sum(CASE WHEN recent THEN paid END) AS paid3,
+    sum(CASE WHEN recent THEN revenue END) AS revenue3,
+    max(CASE WHEN month = (SELECT m0 FROM params) THEN overdue_days END) AS overdue_days
+  FROM usage6
+  GROUP BY customer_id
+),
+i AS (
+  SELECT x.customer_id,
+    count(CASE WHEN x.kind = 'complaint' AND x.ts >= p.last3_from THEN 1 END) AS complaints_3m,
+    max(CASE WHEN x.kind = 'complaint' THEN x.ts END) AS last_complaint,
+    count(CASE WHEN x.kind = 'cancel_request' AND x.ts >= p.m_end - INTERVAL 6 MONTH THEN 1 END) AS cancel_requests_6m,
+    avg(x.satisfaction) AS satisfaction_avg
+  FROM interactions x JOIN base b USING (customer_id), params p
+  WHERE x.ts < p.m_end
+  GROUP BY x.customer_id
+),
+s AS (
+  SELECT sub.customer_id,
+    count(*) AS products,
+    sum(sub.monthly_fee) AS monthly_fee,
+    min(CASE WHEN sub.contract_end_date >= p.m_end THEN date_sub('month', CAST(p.m_end AS DATE), sub.contract_end_date) END) AS contract_months_left,
+    max(CASE WHEN sub.category = 'broadband' THEN 1 ELSE 0 END) AS has_broadband,
+    max(CASE WHEN sub.category IN ('tv_basic', 'tv_hd', 'vod') THEN 1 ELSE 0 END) AS has_tv,
+    max(CASE WHEN sub.category = 'bundle' THEN 1 ELSE 0 END) AS has_bundle
+  FROM subscriptions sub JOIN base b USING (customer_id), params p
+  WHERE sub.start_date < p.m_end AND (sub.end_date IS NULL OR sub.end_date >= p.m_end)
+  GROUP BY sub.customer_id
+)
+SELECT
+  b.customer_id,
+  date_sub('month', b.join_date, CAST(p.m_end - INTERVAL 1 DAY AS DATE)) AS tenure_months,
+  CASE WHEN b.birth_date IS NOT NULL THEN date_sub('year', b.birth_date, CAST(p.m_end - INTERVAL 1 DAY AS DATE)) END AS age,
+  b.gender, b.customer_type, b.province, b.acquisition_channel,
+  CASE WHEN b.winback_of IS NOT NULL THEN 1 ELSE 0 END AS is_winback,
+  CAST(u.arpu_3m AS DOUBLE) AS arpu_3m,
+  CAST(u.arpu_3m / nullif(u.arpu_prev3, 0) - 1 AS DOUBLE) AS arpu_trend,
+  CAST(u.margin_3m AS DOUBLE) AS margin_3m,
+  u.outgoing3 / nullif(u.voice3, 0) AS outgoing_ratio,
+  u.forwarded3 / nullif(u.voice3, 0) AS forwarded_ratio,
+  u.roaming3 / nullif(u.voice3, 0) AS roaming_ratio,
+  u.long_distance3 / nullif(u.voice3, 0) AS long_distance_ratio,
+  u.care_calls_per_month,
+  u.dropped3 / nullif(u.calls3, 0) AS dropped_call_rate,
+  u.call_partners,
+  u.on_net3 / nullif(u.distinct3, 0) AS on_net_ratio,
+  u.voice3 / nullif(u.voice_prev3, 0) - 1 AS voice_trend,
+  u.data3 / nullif(u.data_prev3, 0) - 1 AS data_trend,
+  u.tv3 / nullif(u.tv_prev3, 0) - 1 AS tv_trend,
+  coalesce(u.dormant_months_3m, 0) AS dormant_months_3m,
+  u.overdue_days,
+  CAST(u.paid3 / nullif(u.revenue3, 0) AS DOUBLE) AS paid_ratio_3m,
+  coalesce(i.complaints_3m, 0) AS complaints_3m,
+  CASE WHEN i.last_complaint IS NOT NULL THEN date_diff('month', CAST(i.last_complaint AS DATE), p.m0) END AS months_since_complaint,
+  coalesce(i.cancel_requests_6m, 0) AS cancel_requests_6m,
+  i.satisfaction_avg,
+  s.contract_months_left,
+  coalesce(s.products, 0) AS products,
+  CAST(s.monthly_fee AS DOUBLE) AS monthly_fee,
+  coalesce(s.has_broadband, 0) AS has_broadband,
+  coalesce(s.has_tv, 0) AS has_tv,
+  coalesce(s.has_bundle, 0) AS has_bundle,
+  CASE WHEN EXISTS (
+    SELECT 1 FROM churn_events e
+    WHERE e.customer_id = b.customer_id AND e.churn_date >= p.m_end AND e.churn_date < p.m_end + to_months(p.horizon)
+  ) THEN 1 ELSE 0 END AS churned
+FROM base b
+CROSS JOIN params p
+LEFT JOIN u USING (customer_id)
+LEFT JOIN i USING (customer_id)
+LEFT JOIN s USING (customer_id)
+ORDER BY b.customer_id
+`;
+
+/** Builds the feature columns for one as-of month ('YYYY-MM'). */
+export async function buildCustomerFeatures(store: AnalyticsStore, asOf: string, horizon: number): Promise<ColumnSet> {
+  return store.queryColumns(CUSTOMER_FEATURES_SQL, [monthStart(asOf), horizon]);
+}
