@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'dist/**', 'coverage/**', 'bench/out/**', '**/*.duckdb*'] },
+  { ignores: ['node_modules/**', '.tmp/**', '**/*-tmp.mts', 'dist/**', 'coverage/**', 'bench/out/**', '**/*.duckdb*'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -15,13 +15,22 @@ export interface StoreTx {
   query<T extends Row = Row>(sql: string, params?: readonly SqlValue[]): Promise<T[]>;
 }
 
-/** A raw CSV/Parquet file read by the engine's own reader into a table of text columns. */
+export type FileFormat = 'csv' | 'parquet';
+
+/**
+ * A raw CSV/Parquet file read by the engine's own reader. The reader exposes every column as
+ * text under the given (lower-cased) names; `query` turns that relation into the staged table
+ * (by default all columns as they are). Rows keep file order: the table's row number is the
+ * record's 0-based position among the rows read.
+ */
 export interface StageFileRequest {
   readonly path: string;
-  readonly format: 'csv' | 'parquet';
+  readonly format: FileFormat;
   /** Header names in file order, already lower-cased; every column is read as text. */
   readonly columns: readonly string[];
   readonly table: string;
+  /** Builds the SELECT that fills `table` from `source` (a relation of text columns). */
+  readonly query?: (source: string) => string;
 }
 
 export interface AnalyticsStore extends StoreTx {
@@ -33,8 +42,18 @@ export interface AnalyticsStore extends StoreTx {
   schemaVersion(): Promise<number>;
   /** Runs fn in one transaction: all of it or none of it lands. */
   transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T>;
-  /** Reads a file into `table` (created, all columns text, file order kept in column `_rec`, 0-based). */
+  /**
+   * The engine's reader over a file as SQL text: a relation of text columns named `columns`, rows
+   * in file order. Staging queries and a later re-read (the import's merge) are built on it.
+   */
+  fileSource(request: Pick<StageFileRequest, 'path' | 'format' | 'columns'>): string;
+  /**
+   * Reads a file into the temporary `table` (replaced if it exists); returns the row count.
+   * Runs outside any transaction, so that the row number is the record's position in the file.
+   */
   stageFile(tx: StoreTx, request: StageFileRequest): Promise<number>;
+  /** Column names of a self-describing file (Parquet), in file order. */
+  describeFile(path: string, format: FileFormat): Promise<string[]>;
   /** Column-wise result for model inputs: numeric columns as Float64Array (NaN for NULL), others as arrays. */
   queryColumns(sql: string, params?: readonly SqlValue[]): Promise<ColumnSet>;
   close(): Promise<void>;

@@ -64,6 +64,20 @@ export const MIGRATIONS: readonly Migration[] = [
          run_id VARCHAR, file VARCHAR, line BIGINT, "column" VARCHAR, value VARCHAR, reason VARCHAR)`,
     ],
   },
+  {
+    version: 2,
+    description: 'churn models and per-customer scores',
+    statements: () => [
+      // model_json is the learner's versioned JSON; metrics hold the holdout evaluation.
+      `CREATE TABLE IF NOT EXISTS churn_models (
+         model_version VARCHAR, created_at TIMESTAMP, as_of DATE, horizon INTEGER,
+         metrics VARCHAR, model_json VARCHAR)`,
+      // One row per customer per scoring run; top_reasons is a JSON array of phrases.
+      `CREATE TABLE IF NOT EXISTS churn_scores (
+         model_version VARCHAR, as_of DATE, customer_id VARCHAR, churn_probability DOUBLE,
+         expected_loss DECIMAL(18,2), top_reasons VARCHAR, scored_at TIMESTAMP)`,
+    ],
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { AnalyticsStore } from './port.ts';
 import { SCHEMA_VERSION } from './schema.ts';
@@ -43,6 +46,41 @@ export function storeSuite(engine: string, open: () => Promise<AnalyticsStore>):
         expect(row?.n).toBe(0);
       } finally {
         await store.close();
+      }
+    });
+
+    it('stages a CSV as text columns in file order, through the given query', async () => {
+      const store = await open();
+      const dir = mkdtempSync(join(tmpdir(), 'tenure-stage-'));
+      try {
+        const path = join(dir, 'x.csv');
+        const rows = Array.from({ length: 5000 }, (_, i) => `${i},"v ${i}, ""q""",${i % 3 === 0 ? '' : '0' + i}`);
+        writeFileSync(path, `\uFEFFN,Label,pad\r\n"1\n2",x,\r\n${rows.join('\r\n')}\r\n`);
+        const n = await store.stageFile(store, {
+          path,
+          format: 'csv',
+          columns: ['n', 'label', 'pad'],
+          table: 'suite_stage',
+          query: (source) => `SELECT n, label, pad, pad IS NULL AS blank FROM ${source}`,
+        });
+        expect(n).toBe(5001);
+        const got = await store.query('SELECT n, label, pad, blank FROM suite_stage ORDER BY rowid LIMIT 3');
+        expect(got).toEqual([
+          { n: '1\n2', label: 'x', pad: null, blank: true },
+          { n: '0', label: 'v 0, "q"', pad: null, blank: true },
+          { n: '1', label: 'v 1, "q"', pad: '01', blank: false },
+        ]);
+        // The row number is the record's position in the file.
+        const [order] = await store.query('SELECT count(*) AS wrong FROM suite_stage WHERE rowid > 0 AND CAST(n AS BIGINT) <> rowid - 1');
+        expect(order?.wrong).toBe(0);
+        const pq = join(dir, 'x.parquet');
+        await store.run(`COPY (SELECT 1 AS "Customer_ID", DATE '2024-01-31' AS d) TO '${pq}' (FORMAT parquet)`);
+        expect(await store.describeFile(pq, 'parquet')).toEqual(['Customer_ID', 'd']);
+        await store.stageFile(store, { path: pq, format: 'parquet', columns: ['customer_id', 'd'], table: 'suite_pq' });
+        expect(await store.query('SELECT * FROM suite_pq')).toEqual([{ customer_id: '1', d: '2024-01-31' }]);
+      } finally {
+        await store.close();
+        rmSync(dir, { recursive: true, force: true });
       }
     });
 

@@ -1,4 +1,14 @@
 import type { Command } from 'commander';
+import { register as churnIndex } from './churn-index.ts';
+import { register as demo } from './demo.ts';
+import { register as forecast } from './forecast.ts';
+import { register as importData } from './import.ts';
+import { register as lifecycle } from './lifecycle.ts';
+import { register as model } from './model.ts';
+import { register as report } from './report.ts';
+import { register as retention } from './retention.ts';
+import { register as value } from './value.ts';
+import { register as start } from './start.ts';
 
 /**
  * Every command module exports `register(program)`. Add one import and one entry per module;
@@ -6,4 +16,4 @@ import type { Command } from 'commander';
  */
 type Register = (program: Command) => void;
 
-export const COMMANDS: readonly Register[] = [];
+export const COMMANDS: readonly Register[] = [churnIndex, demo, forecast, importData, lifecycle, model, report, retention, start, value];

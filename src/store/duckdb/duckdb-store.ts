@@ -1,6 +1,6 @@
 import { DuckDBConnection, DuckDBInstance, DuckDBTypeId, type DuckDBResultReader } from '@duckdb/node-api';
-import { MIGRATIONS, DUCKDB_DIALECT } from '../schema.ts';
-import type { AnalyticsStore, ColumnSet, Row, SqlValue, StageFileRequest, StoreTx } from '../port.ts';
+import { MIGRATIONS, DUCKDB_DIALECT, quoteIdent } from '../schema.ts';
+import type { AnalyticsStore, ColumnSet, FileFormat, Row, SqlValue, StageFileRequest, StoreTx } from '../port.ts';
 import { StoreError } from '../errors.ts';
 
 const INTEGER_TYPES = new Set<DuckDBTypeId>([
@@ -124,16 +124,31 @@ export class DuckDBStore extends DuckDBTx implements AnalyticsStore {
     }
   }
 
-  async stageFile(tx: StoreTx, req: StageFileRequest): Promise<number> {
+  fileSource(req: Pick<StageFileRequest, 'path' | 'format' | 'columns'>): string {
+    if (req.format === 'parquet') {
+      const cols = req.columns.map((c) => `CAST(${quoteIdent(c)} AS VARCHAR) AS ${quoteIdent(c)}`).join(', ');
+      return `(SELECT ${cols} FROM read_parquet(${sqlString(req.path)}))`;
+    }
     const cols = req.columns.map((c) => `${sqlString(c)}: 'VARCHAR'`).join(', ');
-    const source =
-      req.format === 'parquet'
-        ? `read_parquet(${sqlString(req.path)})`
-        : `read_csv(${sqlString(req.path)}, header = true, auto_detect = false, delim = ',', quote = '"', escape = '"', columns = {${cols}}, strict_mode = true)`;
-    // Insertion order is preserved, so rowid is the record's position in the file.
-    await tx.run(`CREATE OR REPLACE TEMP TABLE ${req.table} AS SELECT * FROM ${source}`);
+    return `read_csv(${sqlString(req.path)}, header = true, auto_detect = false, delim = ',', quote = '"', escape = '"', columns = {${cols}}, strict_mode = true, null_padding = false)`;
+  }
+
+  async stageFile(tx: StoreTx, req: StageFileRequest): Promise<number> {
+    // Rows inserted by an open transaction get provisional rowids, not positions.
+    if (this.inTransaction) throw new StoreError('NESTED_TRANSACTION', 'stageFile must run outside a transaction');
+    const source = this.fileSource(req);
+    const select = req.query ? req.query(source) : `SELECT * FROM ${source}`;
+    // With insertion order preserved, rowid is the record's position in the file.
+    await tx.run('SET preserve_insertion_order = true');
+    await tx.run(`CREATE OR REPLACE TEMP TABLE ${req.table} AS ${select}`);
     const n = await tx.query<{ n: number }>(`SELECT count(*) AS n FROM ${req.table}`);
     return Number(n[0]?.n ?? 0);
+  }
+
+  async describeFile(path: string, format: FileFormat): Promise<string[]> {
+    const source = format === 'parquet' ? `read_parquet(${sqlString(path)})` : `read_csv(${sqlString(path)}, all_varchar = true)`;
+    const rows = await this.query<{ column_name: string }>(`DESCRIBE SELECT * FROM ${source}`);
+    return rows.map((r) => r.column_name);
   }
 
   async queryColumns(sql: string, params: readonly SqlValue[] = []): Promise<ColumnSet> {

@@ -1,0 +1,163 @@
+/**
+ * Import benchmark (issue 3): validated import vs. DuckDB reading the same CSVs into tables with
+ * no validation, measured in the same run; each side runs in its own child process so peak RSS
+ * is its own. Prints a table and writes bench/out/import.json.
+ *
+ *   npx tsx bench/import.ts                       # 200,000 customers x 24 months
+ *   npx tsx bench/import.ts --customers 1000000   # the bounded-memory case
+ * Options: --months M, --seed S, --profile mixed|mobile|cable, --reimport (also time a no-op re-import),
+ * --memory-limit 4GB (DuckDB buffer limit for both sides).
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { importDataset } from '../src/app/import/import-dataset.ts';
+import { writeDemoDataset, type Profile } from '../src/domain/demo/index.ts';
+import { DuckDBStore } from '../src/store/duckdb/duckdb-store.ts';
+
+const { values: args } = parseArgs({
+  options: {
+    customers: { type: 'string', default: '200000' },
+    months: { type: 'string', default: '24' },
+    seed: { type: 'string', default: '7' },
+    profile: { type: 'string', default: 'mixed' },
+    reimport: { type: 'boolean', default: false },
+    'memory-limit': { type: 'string' },
+    child: { type: 'string' },
+    data: { type: 'string' },
+    db: { type: 'string' },
+  },
+});
+
+interface ChildResult {
+  seconds: number;
+  maxRssMb: number;
+  files: Record<string, { rows: number; seconds: number }>;
+  rejected?: number;
+}
+
+const OUT = resolve('bench/out');
+
+async function setMemoryLimit(run: (sql: string) => Promise<unknown>): Promise<void> {
+  if (args['memory-limit']) await run(`SET memory_limit = '${args['memory-limit'].replace(/[^0-9A-Za-z.]/g, '')}'`);
+}
+
+/** DuckDB alone: each CSV into a table with its own type detection, no checks. */
+async function baseline(dir: string, db: string): Promise<ChildResult> {
+  const instance = await DuckDBInstance.create(db);
+  const c = await instance.connect();
+  await setMemoryLimit((sql) => c.run(sql));
+  const files: ChildResult['files'] = {};
+  const t0 = performance.now();
+  for (const f of readdirSync(dir).filter((x) => x.endsWith('.csv')).sort()) {
+    const t = performance.now();
+    const name = f.replace(/\.csv$/, '');
+    await c.run(`CREATE TABLE ${name} AS SELECT * FROM read_csv('${join(dir, f)}')`);
+    const r = await c.runAndReadAll(`SELECT count(*) AS n FROM ${name}`);
+    files[name] = { rows: Number(r.getRows()[0]?.[0] ?? 0), seconds: (performance.now() - t) / 1000 };
+  }
+  await c.run('CHECKPOINT');
+  const seconds = (performance.now() - t0) / 1000;
+  c.closeSync();
+  instance.closeSync();
+  return { seconds, maxRssMb: process.resourceUsage().maxRSS / 1024, files };
+}
+
+async function tenureImport(dir: string, db: string): Promise<ChildResult> {
+  const store = await DuckDBStore.open(db);
+  await setMemoryLimit((sql) => store.run(sql));
+  const files: ChildResult['files'] = {};
+  const starts = new Map<string, number>();
+  const t0 = performance.now();
+  const report = await importDataset(store, dir, {
+    onProgress: (p) => {
+      if (!starts.has(p.file)) starts.set(p.file, performance.now());
+      if (p.phase === 'done') files[p.file] = { rows: 0, seconds: (performance.now() - (starts.get(p.file) ?? t0)) / 1000 };
+    },
+  });
+  await store.run('CHECKPOINT');
+  const seconds = (performance.now() - t0) / 1000;
+  for (const f of report.files) {
+    const entry = files[f.file];
+    if (entry) entry.rows = f.read;
+  }
+  await store.close();
+  return { seconds, maxRssMb: process.resourceUsage().maxRSS / 1024, files, rejected: report.rejected };
+}
+
+function runChild(kind: string, dir: string, db: string): ChildResult {
+  const extra = args['memory-limit'] ? ['--memory-limit', args['memory-limit']] : [];
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'bench/import.ts', '--child', kind, '--data', dir, '--db', db, ...extra], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+    maxBuffer: 1 << 24,
+  });
+  if (r.status !== 0) throw new Error(`${kind} child failed with ${r.status}`);
+  return JSON.parse(r.stdout.trim().split('\n').pop() ?? '{}') as ChildResult;
+}
+
+async function main(): Promise<void> {
+  if (args.child) {
+    const dir = args.data ?? '';
+    const db = args.db ?? '';
+    const result = args.child === 'baseline' ? await baseline(dir, db) : await tenureImport(dir, db);
+    process.stdout.write(JSON.stringify(result) + '\n');
+    return;
+  }
+  const customers = Number(args.customers);
+  const months = Number(args.months);
+  const dir = join(OUT, `data-${customers}x${months}-s${args.seed}-${args.profile}`);
+  mkdirSync(OUT, { recursive: true });
+  if (!existsSync(join(dir, '.complete'))) {
+    process.stderr.write(`generating demo data set in ${dir}…\n`);
+    rmSync(dir, { recursive: true, force: true });
+    await writeDemoDataset({ outDir: dir, customers, months, seed: Number(args.seed), profile: args.profile as Profile });
+    writeFileSync(join(dir, '.complete'), '');
+  }
+  const dbs = { baseline: join(OUT, 'baseline.duckdb'), import: join(OUT, 'import.duckdb') };
+  for (const db of Object.values(dbs)) for (const s of ['', '.wal', '.tmp']) rmSync(db + s, { recursive: true, force: true });
+  process.stderr.write('baseline: DuckDB read_csv into tables…\n');
+  const base = runChild('baseline', dir, dbs.baseline);
+  process.stderr.write('tenure import…\n');
+  const imp = runChild('import', dir, dbs.import);
+  const again = args.reimport ? runChild('import', dir, dbs.import) : null;
+  const ratio = imp.seconds / base.seconds;
+  const rows = Object.keys(imp.files).map((file) => ({
+    file,
+    rows: imp.files[file]?.rows ?? 0,
+    baseline_s: base.files[file]?.seconds ?? 0,
+    import_s: imp.files[file]?.seconds ?? 0,
+  }));
+  const pad = (v: string | number, n: number) => String(v).padStart(n);
+  console.log(`${'file'.padEnd(16)}${pad('rows', 12)}${pad('duckdb s', 11)}${pad('import s', 11)}`);
+  for (const r of rows) console.log(`${r.file.padEnd(16)}${pad(r.rows, 12)}${pad(r.baseline_s.toFixed(2), 11)}${pad(r.import_s.toFixed(2), 11)}`);
+  console.log(`${'total'.padEnd(16)}${pad('', 12)}${pad(base.seconds.toFixed(2), 11)}${pad(imp.seconds.toFixed(2), 11)}`);
+  console.log(`ratio import/duckdb = ${ratio.toFixed(2)} (target <= 2.00)`);
+  console.log(`peak RSS: duckdb ${base.maxRssMb.toFixed(0)} MB, import ${imp.maxRssMb.toFixed(0)} MB`);
+  if (again) console.log(`re-import (all unchanged): ${again.seconds.toFixed(2)} s, peak RSS ${again.maxRssMb.toFixed(0)} MB`);
+  const result = {
+    customers,
+    months,
+    seed: Number(args.seed),
+    profile: args.profile,
+    memory_limit: args['memory-limit'] ?? null,
+    baseline_seconds: base.seconds,
+    import_seconds: imp.seconds,
+    ratio,
+    baseline_peak_rss_mb: base.maxRssMb,
+    import_peak_rss_mb: imp.maxRssMb,
+    reimport_seconds: again?.seconds ?? null,
+    reimport_peak_rss_mb: again?.maxRssMb ?? null,
+    rejected: imp.rejected ?? 0,
+    files: rows,
+    at: new Date().toISOString(),
+  };
+  // import.json is the latest run; the per-size copy keeps the 200k and 1M figures side by side.
+  writeFileSync(join(OUT, 'import.json'), JSON.stringify(result, null, 2) + '\n');
+  writeFileSync(join(OUT, `import-${customers}x${months}.json`), JSON.stringify(result, null, 2) + '\n');
+  for (const db of Object.values(dbs)) for (const s of ['', '.wal', '.tmp']) rmSync(db + s, { recursive: true, force: true });
+}
+
+await main();

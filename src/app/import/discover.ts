@@ -1,0 +1,60 @@
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { FILES, IMPORT_ORDER, type FileName } from '../../contract/spec.ts';
+import type { FileFormat } from '../../store/port.ts';
+import { TenureError } from '../errors.ts';
+
+export interface DataFile {
+  readonly name: FileName;
+  readonly path: string;
+  readonly format: FileFormat;
+  readonly bytes: number;
+}
+
+const SUFFIXES: readonly [string, FileFormat][] = [
+  ['.csv', 'csv'],
+  ['.csv.gz', 'csv'],
+  ['.parquet', 'parquet'],
+];
+
+/** The contract files of a data-set folder, in import order. File names match case-insensitively. */
+export function discoverDataset(dir: string): { files: DataFile[]; ignored: string[] } {
+  let entries: string[];
+  try {
+    if (!statSync(dir).isDirectory()) throw new Error('not a directory');
+    entries = readdirSync(dir);
+  } catch {
+    throw new TenureError('FILE_NOT_FOUND', `data set folder not found: ${dir}`, { file: dir });
+  }
+  const found = new Map<FileName, DataFile[]>();
+  const ignored: string[] = [];
+  for (const entry of entries) {
+    const lower = entry.toLowerCase();
+    const match = FILES.flatMap((f) =>
+      SUFFIXES.filter(([suffix]) => lower === f.name + suffix).map(([, format]) => ({ name: f.name, format })),
+    )[0];
+    if (!match) {
+      ignored.push(entry);
+      continue;
+    }
+    const path = join(dir, entry);
+    const list = found.get(match.name) ?? [];
+    list.push({ name: match.name, path, format: match.format, bytes: statSync(path).size });
+    found.set(match.name, list);
+  }
+  const files: DataFile[] = [];
+  for (const name of IMPORT_ORDER) {
+    const list = found.get(name) ?? [];
+    if (list.length > 1) {
+      throw new TenureError('USAGE', `${name} is given more than once: ${list.map((f) => f.path).join(', ')}`, { file: name });
+    }
+    const spec = FILES.find((f) => f.name === name);
+    if (list[0]) files.push(list[0]);
+    else if (spec?.required) {
+      throw new TenureError('FILE_NOT_FOUND', `missing required file ${name} (.csv, .csv.gz or .parquet) in ${dir}`, {
+        file: name,
+      });
+    }
+  }
+  return { files, ignored };
+}

@@ -1,0 +1,291 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileSpec, MONEY_SCALE, type FileName } from '../../contract/spec.ts';
+import type { AnalyticsStore, StoreTx } from '../../store/port.ts';
+import { TenureError } from '../errors.ts';
+import { readCsvHeader, scanCsvFile, writeWithoutRecords } from './csv-file.ts';
+import { discoverDataset, type DataFile } from './discover.ts';
+import { fieldChecks, layoutFor } from './layout.ts';
+import type { ScanResult } from './scanner.ts';
+import * as S from './sql.ts';
+
+export interface FileOutcome {
+  readonly file: FileName;
+  readonly path: string;
+  readonly status: 'loaded' | 'schema_error';
+  readonly read: number;
+  readonly accepted: number;
+  readonly rejected: number;
+  readonly inserted: number;
+  readonly updated: number;
+  readonly unchanged: number;
+  /** Schema errors (the file was not loaded). */
+  readonly errors: readonly string[];
+}
+
+export interface ImportReport {
+  readonly runId: string;
+  readonly files: readonly FileOutcome[];
+  readonly rejected: number;
+  readonly ignored: readonly string[];
+}
+
+export interface ImportProgress {
+  readonly file: FileName;
+  readonly phase: 'reading' | 'validating' | 'merging' | 'done';
+  readonly bytesRead?: number;
+  readonly totalBytes?: number;
+}
+
+export interface ImportOptions {
+  /** Operator time zone for timestamps with an offset (default $TENURE_TIMEZONE or Asia/Shanghai). */
+  readonly timezone?: string;
+  readonly onProgress?: (p: ImportProgress) => void;
+  /** Suspect rows kept from the byte scan before falling back to SQL lexical checks (default 100,000). */
+  readonly maxSuspects?: number;
+}
+
+const BATCH = 1000;
+
+export function operatorTimezone(explicit?: string): string {
+  const tz = explicit ?? process.env.TENURE_TIMEZONE ?? 'Asia/Shanghai';
+  try {
+    if (!/^[A-Za-z0-9_+\-/]+$/.test(tz)) throw new RangeError(tz);
+    new Intl.DateTimeFormat('en', { timeZone: tz });
+  } catch {
+    throw new TenureError('USAGE', `unknown time zone ${tz} (TENURE_TIMEZONE)`);
+  }
+  return tz;
+}
+
+/** Validates and loads a data-set folder, one transaction per file, in contract import order. */
+export async function importDataset(store: AnalyticsStore, dir: string, options: ImportOptions = {}): Promise<ImportReport> {
+  const { files, ignored } = discoverDataset(dir);
+  const timezone = operatorTimezone(options.timezone);
+  const runId = randomUUID();
+  const outcomes: FileOutcome[] = [];
+  const work = mkdtempSync(join(tmpdir(), 'tenure-import-'));
+  try {
+    for (const file of files) outcomes.push(await importFile(store, file, runId, timezone, work, options));
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+  return { runId, files: outcomes, rejected: outcomes.reduce((n, f) => n + f.rejected, 0), ignored };
+}
+
+async function insertBatches(tx: StoreTx, table: string, rows: readonly (readonly (string | number | null)[])[]): Promise<void> {
+  for (let i = 0; i < rows.length; i += BATCH) await tx.run(S.insertValuesSql(table, rows.slice(i, i + BATCH)));
+}
+
+interface Staged {
+  readonly layout: S.Layout;
+  readonly scan: ScanResult | null;
+  readonly records: number;
+  /** Lexical rules were checked in SQL for every row (no scanner suspects to rely on). */
+  readonly lexicalInSql: boolean;
+  /** The full staging query over the file the engine read, for the merge to read it again. */
+  readonly reread: string;
+  /** A cleaned copy of the file, removed once the file is merged. */
+  readonly copy: string | null;
+  /** Some key occurs more than once: S.FULL holds every column of the staged rows. */
+  readonly repeatedKeys: boolean;
+}
+
+async function stage(
+  store: AnalyticsStore,
+  file: DataFile,
+  layout: S.Layout,
+  timezone: string,
+  work: string,
+  options: ImportOptions,
+): Promise<Staged> {
+  const columns = layout.fileColumns;
+  const checked = S.checkedColumns(layout);
+  const queryFor = (lexicalInSql: boolean) => S.stageQuery(layout, { timezone, lexicalInSql }, checked);
+  const reread = (path: string, lexicalInSql: boolean) =>
+    S.stageQuery(layout, { timezone, lexicalInSql })(store.fileSource({ path, format: file.format, columns }));
+  if (file.format === 'parquet') {
+    const records = await store.stageFile(store, { path: file.path, format: 'parquet', columns, table: S.T, query: queryFor(true) });
+    const again = reread(file.path, true);
+    const repeatedKeys = await stageRepeatedKeys(store, file, layout, again, records);
+    return { layout, scan: null, records, lexicalInSql: true, reread: again, copy: null, repeatedKeys };
+  }
+  let bytesRead = 0;
+  const progress = (n: number) => {
+    bytesRead += n;
+    options.onProgress?.({ file: file.name, phase: 'reading', bytesRead, totalBytes: file.bytes });
+  };
+  const request = { path: file.path, format: 'csv' as const, columns, table: S.T, query: queryFor(false) };
+  const attempt = (path: string, query: (source: string) => string) =>
+    store.stageFile(store, { ...request, path, query }).then(
+      (n) => ({ n, error: null as unknown }),
+      (error: unknown) => ({ n: -1, error }),
+    );
+  // The engine reads the file while the scanner walks its bytes; both run at once.
+  const staging = attempt(file.path, request.query);
+  const scan = await scanCsvFile(file.path, { checks: fieldChecks(layout), moneyScale: MONEY_SCALE, maxSuspects: options.maxSuspects }, progress);
+  let { n, error } = await staging;
+  // Too many suspects to keep from the scan: check the lexical rules in SQL for every row instead.
+  const lexicalInSql = scan.suspects === null;
+  let path = file.path;
+  if (scan.structural.length > 0 || lexicalInSql) {
+    if (scan.structural.length > 0) {
+      // Hand the engine a copy without the broken records, so it reads exactly the good ones.
+      path = join(work, `${file.name}.csv`);
+      await writeWithoutRecords(file.path, scan.structural, path);
+    }
+    ({ n, error } = await attempt(path, queryFor(lexicalInSql)));
+  }
+  const copy = path === file.path ? null : path;
+  if (error !== null) {
+    throw new TenureError(
+      'BAD_INPUT',
+      `the database reader rejected a file the scanner found well-formed; refusing to guess: ${(error as Error).message}`,
+      { file: file.path },
+    );
+  }
+  if (n !== scan.records) {
+    throw new TenureError('BAD_INPUT', `the database read ${n} records but the scanner found ${scan.records}; refusing to guess`, {
+      file: file.path,
+    });
+  }
+  const [sum] = await store.query<{ bytes: number | null }>(`SELECT sum(_len) AS bytes FROM ${S.T}`);
+  if (Number(sum?.bytes ?? 0) !== scan.fieldBytes) {
+    throw new TenureError('BAD_INPUT', 'the database and the scanner disagree on the field contents; refusing to guess', {
+      file: file.path,
+    });
+  }
+  const again = reread(path, lexicalInSql);
+  const repeatedKeys = await stageRepeatedKeys(store, file, layout, again, n);
+  return { layout, scan, records: n, lexicalInSql, reread: again, copy, repeatedKeys };
+}
+
+/**
+ * Telling an exact repeat from a conflicting one needs every column, so when a key occurs twice
+ * the file is staged in full as well. Like the stage itself this runs outside the file's
+ * transaction: only committed rows are numbered by their position.
+ */
+async function stageRepeatedKeys(store: AnalyticsStore, file: DataFile, layout: S.Layout, reread: string, records: number): Promise<boolean> {
+  if ((await count(store, S.duplicateHintSql(layout))) === 0) return false;
+  const query = () => reread;
+  const n = await store.stageFile(store, { path: file.path, format: file.format, columns: layout.fileColumns, table: S.FULL, query });
+  if (n !== records) throw new TenureError('BAD_INPUT', `the file changed while it was imported (${records} then ${n} rows)`, { file: file.path });
+  return true;
+}
+
+async function importFile(
+  store: AnalyticsStore,
+  file: DataFile,
+  runId: string,
+  timezone: string,
+  work: string,
+  options: ImportOptions,
+): Promise<FileOutcome> {
+  const spec = fileSpec(file.name);
+  const header = file.format === 'parquet' ? await store.describeFile(file.path, 'parquet') : await readCsvHeader(file.path);
+  const checked = layoutFor(spec, header);
+  const empty = { file: file.name, path: file.path, read: 0, accepted: 0, rejected: 0, inserted: 0, updated: 0, unchanged: 0 };
+  if ('errors' in checked) return { ...empty, status: 'schema_error', errors: checked.errors };
+  const startedAt = new Date().toISOString();
+  let staged: Staged | null = null;
+  try {
+    staged = await stage(store, file, checked.layout, timezone, work, options);
+    options.onProgress?.({ file: file.name, phase: 'validating' });
+    const ready = staged;
+    const outcome = await store.transaction((tx) => validateAndMerge(tx, ready, file, runId, startedAt, timezone, options));
+    options.onProgress?.({ file: file.name, phase: 'done' });
+    return outcome;
+  } finally {
+    for (const sql of S.dropTempSql()) await store.run(sql);
+    if (staged?.copy) rmSync(staged.copy, { force: true });
+  }
+}
+
+async function count(tx: StoreTx, sql: string): Promise<number> {
+  const [row] = await tx.query(sql);
+  return Number(Object.values(row ?? {})[0] ?? 0);
+}
+
+async function validateAndMerge(
+  tx: StoreTx,
+  staged: Staged,
+  file: DataFile,
+  runId: string,
+  startedAt: string,
+  timezone: string,
+  options: ImportOptions,
+): Promise<FileOutcome> {
+  const { layout, scan } = staged;
+  const sqlOpts = { timezone, lexicalInSql: staged.lexicalInSql };
+  await tx.run(S.createRejectsSql());
+  await tx.run(S.createTextTableSql(S.SCANNED, layout.fileColumns));
+  await tx.run(`CREATE OR REPLACE TEMP TABLE ${S.BREAKPOINTS} (rec BIGINT, delta BIGINT)`);
+  await tx.run(`CREATE OR REPLACE TEMP TABLE ${S.REPEATS} (rec BIGINT)`);
+  if (scan) {
+    await insertBatches(tx, S.REJ, scan.structural.map((r) => [null, r.line, r.column, r.value, r.reason, null]));
+    const { rec, delta } = scan.breakpoints;
+    await insertBatches(tx, S.BREAKPOINTS, rec.map((r, i) => [r, delta[i] ?? 0]));
+    const suspects = scan.suspects ?? [];
+    await insertBatches(tx, S.SCANNED, suspects.map((s) => [s.rec, ...s.fields.map((f) => (f === '' ? null : f))]));
+  }
+  // Row rules: the full validator runs only on suspect rows.
+  for (const sql of S.suspectsSql(layout)) await tx.run(sql);
+  await tx.run(S.validateRowsSql(layout, sqlOpts, S.SUSPECTS, S.REJ));
+  const unexplained = await count(tx, S.unexplainedSql());
+  if (unexplained > 0) {
+    throw new TenureError('INTERNAL', `${unexplained} rows failed a check that the full validator cannot explain`, {
+      file: file.path,
+    });
+  }
+  for (const sql of S.crossRowSql(layout)) await tx.run(sql);
+  if (staged.repeatedKeys) for (const sql of S.duplicatesSql(layout, S.FULL)) await tx.run(sql);
+  const read = staged.records + (scan?.structural.length ?? 0);
+  const rejected = await count(tx, S.rejectCountSql());
+  const repeats = await count(tx, `SELECT count(*) FROM ${S.REPEATS}`);
+  options.onProgress?.({ file: file.name, phase: 'merging' });
+  const table = layout.spec.name;
+  const targetEmpty = (await count(tx, `SELECT count(*) FROM (SELECT 1 FROM ${table} LIMIT 1)`)) === 0;
+  const compareExtras =
+    table === 'monthly_usage' &&
+    (layout.extras.length > 0 || (await count(tx, 'SELECT count(*) FROM (SELECT 1 FROM usage_extras LIMIT 1)')) > 0);
+  const filtered = (await count(tx, `SELECT count(*) FROM ${S.REJ} WHERE rec IS NOT NULL`)) > 0 || repeats > 0;
+  const plan = S.mergeSql(layout, { targetEmpty, reread: staged.reread, filtered, compareExtras });
+  for (const sql of plan.statements) await tx.run(sql);
+  const accepted = read - rejected;
+  let inserted = accepted - repeats;
+  let updated = 0;
+  if (!plan.counts) {
+    const stored = await count(tx, `SELECT count(*) FROM ${table}`);
+    if (stored !== inserted) {
+      throw new TenureError('INTERNAL', `accepted ${inserted} new rows but stored ${stored}`, { file: file.path });
+    }
+  } else {
+    const [c] = await tx.query<{ inserted: number; updated: number }>(plan.counts);
+    inserted = Number(c?.inserted ?? 0);
+    updated = Number(c?.updated ?? 0);
+    const classified = await count(tx, `SELECT count(*) FROM ${S.CLASSIFIED}`);
+    if (classified + repeats !== accepted) {
+      throw new TenureError('INTERNAL', `accepted ${accepted} rows but merged ${classified + repeats}`, { file: file.path });
+    }
+  }
+  const unchanged = accepted - inserted - updated;
+  await tx.run(S.storeRejectsSql(), [runId, file.name]);
+  await tx.run(
+    `INSERT INTO import_runs VALUES ($1, $2, $3, CAST($4 AS TIMESTAMP), current_timestamp, $5, $6, $7, $8, $9, $10)`,
+    [runId, file.name, file.path, startedAt.replace('Z', ''), read, accepted, rejected, inserted, updated, unchanged],
+  );
+  return {
+    file: file.name,
+    path: file.path,
+    status: 'loaded',
+    read,
+    accepted,
+    rejected,
+    inserted,
+    updated,
+    unchanged,
+    errors: [],
+  };
+}

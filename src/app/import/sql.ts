@@ -1,0 +1,429 @@
+import type { ColumnSpec, FileSpec } from '../../contract/spec.ts';
+import { LEXICAL } from '../../contract/spec.ts';
+import { LEXICAL_REASON, MONEY_PATTERN, REASONS, lexicalOf, reason } from '../../contract/rules.ts';
+import { DUCKDB_DIALECT, quoteIdent as q } from '../../store/schema.ts';
+
+/**
+ * Every SQL statement of the bulk importer, generated from the contract spec. This module is
+ * DuckDB-flavoured (TRY_CAST, regexp_full_match, ASOF JOIN, UNPIVOT); a PostgreSQL adapter
+ * would get a sibling rendering of the same plan.
+ *
+ * Plan per file (all in one transaction):
+ *   stage      file -> T (typed columns, _ok = cheap checks passed, _raw = text of failing rows)
+ *   suspects   rows failing cheap checks + rows the byte scanner flagged -> full validator -> REJ
+ *   cross-row  unknown customer, churn vs join date, reason codes, duplicate keys -> REJ
+ *   merge      accepted rows -> contract table (insert new, replace changed, skip unchanged)
+ */
+export const T = 'imp_stage';
+/** Every column of the staged rows, materialised only when keys repeat within the file. */
+export const FULL = 'imp_stage_full';
+export const REJ = 'imp_rejects';
+export const SUSPECTS = 'imp_suspects';
+export const SCANNED = 'imp_scanned_suspects';
+export const BREAKPOINTS = 'imp_breakpoints';
+export const REPEATS = 'imp_repeats';
+export const CLASSIFIED = 'imp_classified';
+
+export interface Layout {
+  readonly spec: FileSpec;
+  /** Columns of the file in file order, lower-cased. */
+  readonly fileColumns: readonly string[];
+  /** Contract columns and x_ columns present in the file, each with its rule. */
+  readonly present: readonly ColumnSpec[];
+  readonly extras: readonly string[];
+}
+
+export interface SqlOptions {
+  /** Operator time zone: offset timestamps are converted to it. */
+  readonly timezone: string;
+  /** Whether lexical rules must be checked in SQL (no byte scanner ran, e.g. Parquet). */
+  readonly lexicalInSql: boolean;
+}
+
+export function lit(text: string): string {
+  return `'${text.replaceAll("'", "''")}'`;
+}
+
+const type = (col: ColumnSpec) => DUCKDB_DIALECT.types[col.kind];
+
+/** Typed value of a raw (blank-as-NULL) text expression; NULL when it does not convert. */
+export function typedExpr(col: ColumnSpec, r: string, opts: SqlOptions): string {
+  switch (col.kind) {
+    case 'string':
+    case 'enum':
+      return r;
+    case 'month':
+      return `TRY_CAST(${r} || '-01' AS DATE)`;
+    case 'timestamp':
+      return timestampExpr(r, opts.timezone);
+    case 'boolean':
+      return `CASE ${r} WHEN 'true' THEN true WHEN 'false' THEN false END`;
+    default:
+      return `TRY_CAST(${r} AS ${type(col)})`;
+  }
+}
+
+/**
+ * Timestamp text to operator local time. The engine's cast rolls over 24:00 or :60 and cannot
+ * parse an offset after HH:MM, so the local part is cast alone, must print back unchanged, and
+ * the offset is applied by hand: local - offset = UTC, then UTC into the operator's zone.
+ */
+function timestampExpr(r: string, timezone: string): string {
+  const zulu = `${r} LIKE '%Z'`;
+  const offset = `substr(${r}, -6, 1) IN ('+', '-')`;
+  const local = `(CASE WHEN ${zulu} THEN substr(${r}, 1, length(${r}) - 1) WHEN ${offset} THEN substr(${r}, 1, length(${r}) - 6) ELSE ${r} END)`;
+  const lt = `TRY_CAST(${local} AS TIMESTAMP)`;
+  const roundTrip = `strftime(${lt}, '%Y-%m-%d %H:%M') = replace(substr(${local}, 1, 16), 'T', ' ') AND (length(${local}) < 19 OR strftime(${lt}, '%S') = substr(${local}, 18, 2))`;
+  const minutes = `(CASE substr(${r}, -6, 1) WHEN '-' THEN -1 ELSE 1 END) * (TRY_CAST(substr(${r}, -5, 2) AS INTEGER) * 60 + TRY_CAST(substr(${r}, -2, 2) AS INTEGER))`;
+  return `CASE WHEN NOT (${roundTrip}) THEN NULL
+    WHEN ${zulu} THEN timezone(${lit(timezone)}, timezone('UTC', ${lt}))
+    WHEN ${offset} THEN timezone(${lit(timezone)}, timezone('UTC', ${lt} - to_minutes(${minutes})))
+    ELSE ${lt} END`;
+}
+
+const lexicalPattern = (col: ColumnSpec): string | null => {
+  const lex = lexicalOf(col);
+  if (!lex) return null;
+  return col.kind === 'money' ? MONEY_PATTERN : LEXICAL[lex];
+};
+
+const inList = (values: readonly string[]) => values.map(lit).join(', ');
+
+/** Cheap per-row checks: casts, ranges, enums, required; all set-based, no regex unless asked. */
+function cheapChecks(layout: Layout, opts: SqlOptions, r: (c: string) => string, t: (c: string) => string): string[] {
+  const out: string[] = [];
+  for (const col of layout.present) {
+    const raw = r(col.name);
+    const typed = t(col.name);
+    if (col.required) out.push(`${raw} IS NOT NULL`);
+    if (col.kind === 'enum') out.push(`(${raw} IS NULL OR ${raw} IN (${inList(col.values ?? [])}))`);
+    else if (col.kind !== 'string') out.push(`(${raw} IS NULL OR ${typed} IS NOT NULL)`);
+    if (col.min !== undefined) out.push(`(${typed} IS NULL OR ${typed} >= ${col.min})`);
+    if (col.max !== undefined) out.push(`(${typed} IS NULL OR ${typed} <= ${col.max})`);
+    const pattern = lexicalPattern(col);
+    if (opts.lexicalInSql && pattern) out.push(`(${raw} IS NULL OR regexp_full_match(${raw}, ${lit(pattern)}))`);
+  }
+  for (const rule of notGreaterRules(layout)) {
+    out.push(`(${t(rule.lesser)} IS NULL OR ${t(rule.greater)} IS NULL OR ${t(rule.lesser)} <= ${t(rule.greater)})`);
+  }
+  return out;
+}
+
+function notGreaterRules(layout: Layout) {
+  const names = new Set(layout.present.map((c) => c.name));
+  return (layout.spec.notGreater ?? []).filter((g) => names.has(g.lesser) && names.has(g.greater));
+}
+
+/**
+ * Columns the checks need from the staged rows: the natural key, the customer reference and, for
+ * churn events, the columns checked against customers and reason codes. Everything else is read
+ * again from the file by the merge, which is cheaper than copying every column twice.
+ */
+export function checkedColumns(layout: Layout): string[] {
+  const names = new Set<string>(layout.spec.key);
+  if (layout.spec.referencesCustomer) names.add('customer_id');
+  if (layout.spec.name === 'churn_events') ['churn_date', 'churn_type', 'reason_code'].forEach((c) => names.add(c));
+  return layout.present.filter((c) => names.has(c.name)).map((c) => c.name);
+}
+
+/**
+ * The staging query over the engine's reader (`source`, all text columns named as the header):
+ * typed columns under their contract names (`only` them, if given), `_ok`, `_len` (decoded bytes,
+ * cross-checked against the scanner) and `_raw` (the row's text, kept only for rows that failed
+ * the cheap checks).
+ */
+export function stageQuery(layout: Layout, opts: SqlOptions, only?: readonly string[]): (source: string) => string {
+  const rawName = new Map(layout.fileColumns.map((c, i) => [c, `r${i}`]));
+  const typedName = new Map(layout.present.map((c, i) => [c.name, `t${i}`]));
+  const r = (c: string) => rawName.get(c) ?? 'NULL';
+  const t = (c: string) => typedName.get(c) ?? 'NULL';
+  const raws = layout.fileColumns.map((c, i) => `NULLIF(CAST(${q(c)} AS VARCHAR), '') AS r${i}`).join(', ');
+  const len = layout.fileColumns.map((_, i) => `coalesce(strlen(r${i}), 0)`).join(' + ');
+  const typed = layout.present.map((c, i) => `${typedExpr(c, r(c.name), opts)} AS t${i}`).join(', ');
+  const checks = cheapChecks(layout, opts, r, t);
+  const ok = checks.length ? checks.join(' AND ') : 'true';
+  const outCols = only ? layout.present.filter((c) => only.includes(c.name)) : layout.present;
+  const out = outCols.map((c) => `${t(c.name)} AS ${q(c.name)}`).join(', ');
+  const rawList = layout.fileColumns.map((_, i) => `r${i}`).join(', ');
+  return (source) =>
+    `SELECT ${out}, _ok, _len, CASE WHEN _ok THEN NULL ELSE [${rawList}] END AS _raw FROM (
+       SELECT *, ${ok} AS _ok FROM (
+         SELECT *, ${typed}, ${len} AS _len FROM (SELECT ${raws} FROM ${source})))`;
+}
+
+/** The full validator for one column: the first broken rule as `code: explanation`, else NULL. */
+export function columnReasonExpr(col: ColumnSpec, r: string, opts: SqlOptions): string {
+  const typed = typedExpr(col, r, opts);
+  const arms: string[] = [`WHEN ${r} IS NULL THEN ${col.required ? lit(REASONS.missing(col)) : 'NULL'}`];
+  const lex = lexicalOf(col);
+  if (lex) arms.push(`WHEN NOT regexp_full_match(${r}, ${lit(LEXICAL[lex])}) THEN ${lit(LEXICAL_REASON[lex])}`);
+  if (col.kind === 'money') arms.push(`WHEN NOT regexp_full_match(${r}, ${lit(MONEY_PATTERN)}) THEN ${lit(REASONS.moneyScale)}`);
+  if (col.kind === 'date') arms.push(`WHEN ${typed} IS NULL THEN ${lit(REASONS.invalidDate)}`);
+  if (col.kind === 'month') arms.push(`WHEN ${typed} IS NULL THEN ${lit(REASONS.invalidMonth)}`);
+  if (col.kind === 'timestamp') arms.push(`WHEN ${typed} IS NULL THEN ${lit(REASONS.invalidTimestamp)}`);
+  if (col.kind === 'integer' || col.kind === 'money' || col.kind === 'decimal') {
+    arms.push(`WHEN ${typed} IS NULL THEN ${lit(REASONS.tooLarge)}`);
+  }
+  if (col.min !== undefined) arms.push(`WHEN ${typed} < ${col.min} THEN ${lit(REASONS.below(col))}`);
+  if (col.max !== undefined) arms.push(`WHEN ${typed} > ${col.max} THEN ${lit(REASONS.above(col))}`);
+  if (col.kind === 'enum') arms.push(`WHEN ${r} NOT IN (${inList(col.values ?? [])}) THEN ${lit(REASONS.enumValue(col))}`);
+  return `CASE ${arms.join(' ')} END`;
+}
+
+/**
+ * Runs the full validator over a table of suspect rows (`_rec` + text columns named as the
+ * file's columns) and appends one reject per bad column (and per broken cross-column rule).
+ */
+export function validateRowsSql(layout: Layout, opts: SqlOptions, suspects: string, rejects: string): string {
+  const r = (c: string) => `NULLIF(${q(c)}, '')`;
+  const reasonOf = new Map(layout.present.map((c) => [c.name, columnReasonExpr(c, r(c.name), opts)]));
+  const parts = layout.present.map(
+    (c) => `SELECT _rec, ${lit(c.name)} AS col, ${q(c.name)} AS value, ${reasonOf.get(c.name)} AS reason FROM ${suspects}`,
+  );
+  for (const rule of notGreaterRules(layout)) {
+    const cols = layout.present;
+    const lesser = cols.find((c) => c.name === rule.lesser);
+    const greater = cols.find((c) => c.name === rule.greater);
+    if (!lesser || !greater) continue;
+    parts.push(
+      `SELECT _rec, ${lit(rule.lesser)}, ${q(rule.lesser)}, CASE WHEN ${reasonOf.get(rule.lesser)} IS NULL AND ${reasonOf.get(rule.greater)} IS NULL AND ${typedExpr(lesser, r(rule.lesser), opts)} > ${typedExpr(greater, r(rule.greater), opts)} THEN ${lit(REASONS.notGreater(rule))} END FROM ${suspects}`,
+    );
+  }
+  return `INSERT INTO ${rejects} (rec, line, "column", value, reason)
+    SELECT _rec, NULL, col, value, reason FROM (${parts.join(' UNION ALL ')}) WHERE reason IS NOT NULL`;
+}
+
+export function createRejectsSql(): string {
+  return `CREATE OR REPLACE TEMP TABLE ${REJ} (rec BIGINT, line BIGINT, "column" VARCHAR, value VARCHAR, reason VARCHAR, ref_rec BIGINT)`;
+}
+
+export function createTextTableSql(table: string, columns: readonly string[]): string {
+  return `CREATE OR REPLACE TEMP TABLE ${table} (_rec BIGINT, ${columns.map((c) => `${q(c)} VARCHAR`).join(', ')})`;
+}
+
+/** Multi-row INSERT of literal values (small side tables: suspects from the scanner, breakpoints). */
+export function insertValuesSql(table: string, rows: readonly (readonly (string | number | null)[])[]): string {
+  const v = (x: string | number | null) => (x === null ? 'NULL' : typeof x === 'number' ? String(x) : lit(x));
+  return `INSERT INTO ${table} VALUES ${rows.map((row) => `(${row.map(v).join(', ')})`).join(', ')}`;
+}
+
+/** Rows that failed the cheap checks, unpacked from `_raw` into the suspects table. */
+export function suspectsSql(layout: Layout): string[] {
+  const cols = layout.fileColumns.map((c, i) => `_raw[${i + 1}] AS ${q(c)}`).join(', ');
+  return [
+    `CREATE OR REPLACE TEMP TABLE ${SUSPECTS} AS SELECT rowid AS _rec, ${cols} FROM ${T} WHERE NOT _ok`,
+    `INSERT INTO ${SUSPECTS} SELECT * FROM ${SCANNED} WHERE _rec NOT IN (SELECT _rec FROM ${SUSPECTS})`,
+  ];
+}
+
+/** Rows failing the cheap checks must all have been explained by the full validator. */
+export function unexplainedSql(): string {
+  return `SELECT count(*) AS n FROM ${T} WHERE NOT _ok AND rowid NOT IN (SELECT rec FROM ${REJ} WHERE rec IS NOT NULL)`;
+}
+
+const notRejected = `rowid NOT IN (SELECT rec FROM ${REJ} WHERE rec IS NOT NULL)`;
+
+/** Referential and cross-file checks. */
+export function crossRowSql(layout: Layout): string[] {
+  const out: string[] = [];
+  const ins = `INSERT INTO ${REJ} (rec, line, "column", value, reason)`;
+  if (layout.spec.referencesCustomer) {
+    out.push(`${ins} SELECT rowid, NULL, 'customer_id', customer_id,
+      ${lit(reason('unknown_customer', 'customer_id '))} || customer_id || ' is not in customers'
+      FROM ${T} s WHERE _ok AND ${notRejected} AND NOT EXISTS (SELECT 1 FROM customers c WHERE c.customer_id = s.customer_id)`);
+  }
+  if (layout.spec.name === 'churn_events') {
+    out.push(`${ins} SELECT s.rowid, NULL, 'churn_date', strftime(s.churn_date, '%Y-%m-%d'),
+      ${lit(reason('churn_before_join', 'churn_date is before the customer join_date '))} || strftime(c.join_date, '%Y-%m-%d')
+      FROM ${T} s JOIN customers c ON c.customer_id = s.customer_id WHERE s._ok AND s.churn_date < c.join_date`);
+    out.push(`${ins} SELECT s.rowid, NULL, 'reason_code', s.reason_code,
+      ${lit(reason('unknown_reason_code', 'reason_code '))} || s.reason_code || ' is not in reason_codes'
+      FROM ${T} s WHERE s._ok AND NOT EXISTS (SELECT 1 FROM reason_codes rc WHERE rc.code = s.reason_code)`);
+    out.push(`${ins} SELECT s.rowid, NULL, 'churn_type', s.churn_type,
+      ${lit(reason('churn_type_mismatch', 'reason code '))} || rc.code || ' is ' || rc.type
+      FROM ${T} s JOIN reason_codes rc ON rc.code = s.reason_code WHERE s._ok AND s.churn_type <> rc.type`);
+  }
+  return out;
+}
+
+const keyCols = (layout: Layout) => layout.spec.key;
+
+/** Cheap test for repeated keys: equal keys give equal hashes, so 0 means no duplicates at all. */
+export function duplicateHintSql(layout: Layout): string {
+  const key = keyCols(layout).map(q).join(', ');
+  return `SELECT count(*) - count(DISTINCT hash(${key})) AS n FROM ${T}`;
+}
+
+function sameRow(layout: Layout, a: string, b: string): string {
+  return layout.present.map((c) => `${a}.${q(c.name)} IS NOT DISTINCT FROM ${b}.${q(c.name)}`).join(' AND ');
+}
+
+/**
+ * First row of a key wins; later exact repeats are kept aside (accepted, no-op), others rejected.
+ * `full` holds every column of the staged rows in the same order (read only when keys repeat).
+ */
+export function duplicatesSql(layout: Layout, full: string): string[] {
+  const key = keyCols(layout);
+  const on = key.map((k) => `a.${q(k)} = f.${q(k)}`).join(' AND ');
+  const keyText = (k: string) => {
+    const col = layout.present.find((c) => c.name === k);
+    return col?.kind === 'month' ? `strftime(a.${q(k)}, '%Y-%m')` : `CAST(a.${q(k)} AS VARCHAR)`;
+  };
+  const cand = `(SELECT rowid AS _rec, * FROM ${full} WHERE ${notRejected})`;
+  return [
+    `CREATE OR REPLACE TEMP TABLE imp_dups AS
+     WITH a AS ${cand},
+          f AS (SELECT ${key.map(q).join(', ')}, min(_rec) AS first FROM a GROUP BY ALL HAVING count(*) > 1)
+     SELECT a._rec AS rec, ${sameRow(layout, 'a', 'w')} AS same, ${key.map(keyText).join(` || '/' || `)} AS key_value, f.first AS first
+     FROM a JOIN f ON ${on} JOIN a AS w ON w._rec = f.first WHERE a._rec <> f.first`,
+    `INSERT INTO ${REJ} (rec, line, "column", value, reason, ref_rec)
+     SELECT rec, NULL, ${lit(key.join('/'))}, key_value,
+       ${lit(reason('duplicate_key', 'same key as an earlier row of this file, with different values'))}, first
+     FROM imp_dups WHERE NOT same`,
+    `INSERT INTO ${REPEATS} SELECT rec FROM imp_dups WHERE same`,
+  ];
+}
+
+/** Expressions for the contract table's columns, from the staged rows. */
+function targetColumns(layout: Layout): { names: string[]; exprs: string[] } {
+  const present = new Set(layout.present.map((c) => c.name));
+  const names: string[] = [];
+  const exprs: string[] = [];
+  for (const col of layout.spec.columns) {
+    names.push(q(col.name));
+    exprs.push(present.has(col.name) ? q(col.name) : `CAST(NULL AS ${type(col)})`);
+  }
+  if (layout.spec.name === 'customers') {
+    ['province', 'city', 'district'].forEach((part, i) => {
+      names.push(part);
+      exprs.push(`NULLIF(split_part(region, '/', ${i + 1}), '')`);
+    });
+  }
+  if (layout.spec.extras === 'attributes') {
+    names.push('x_attributes');
+    const pairs = layout.extras.map((x) => `${lit(x)}, ${q(x)}`).join(', ');
+    exprs.push(layout.extras.length ? `CAST(json_object(${pairs}) AS VARCHAR)` : 'CAST(NULL AS VARCHAR)');
+  }
+  return { names, exprs };
+}
+
+const numericExtras = (layout: Layout) => (layout.spec.extras === 'numeric' ? layout.extras : []);
+
+/**
+ * Accepted rows, read again from the file (`reread`: the full staging query). With nothing to
+ * leave out, that is every row, read in parallel. Otherwise rows are matched to the checked ones
+ * by position (file order kept), and the keys must agree row by row or the file changed under us.
+ */
+function acceptedRows(layout: Layout, reread: string, filtered: boolean): string {
+  const { names, exprs } = targetColumns(layout);
+  const cols = exprs.map((e, i) => `${e} AS ${names[i]}`);
+  for (const x of numericExtras(layout)) cols.push(q(x));
+  if (!filtered) return `(SELECT ${cols.join(', ')} FROM (${reread}) WHERE _ok)`;
+  const key = layout.spec.key;
+  const mismatch = key.map((k, i) => `s.${q(k)} IS DISTINCT FROM p._k${i}`).join(' OR ');
+  const keys = key.map((k, i) => `${q(k)} AS _k${i}`).join(', ');
+  return `(SELECT ${cols.join(', ')} FROM (${reread}) s
+    POSITIONAL JOIN (SELECT rowid AS _rec, ${keys} FROM ${T} ORDER BY rowid) p
+    WHERE (CASE WHEN ${mismatch} THEN error('the file changed while it was imported') END) IS NULL
+      AND p._rec NOT IN (SELECT rec FROM ${REJ} WHERE rec IS NOT NULL) AND p._rec NOT IN (SELECT rec FROM ${REPEATS}))`;
+}
+
+function extrasInsertSql(layout: Layout, from: string): string[] {
+  const xs = numericExtras(layout);
+  if (!xs.length) return [];
+  return [
+    `INSERT INTO usage_extras (customer_id, month, name, value)
+     SELECT customer_id, month, name, value FROM (UNPIVOT (SELECT customer_id, month, ${xs.map(q).join(', ')} FROM ${from})
+       ON ${xs.map(q).join(', ')} INTO NAME name VALUE value)`,
+  ];
+}
+
+export interface MergePlan {
+  readonly statements: string[];
+  /** Query returning inserted/updated counts; null when every accepted row is an insert. */
+  readonly counts: string | null;
+}
+
+/**
+ * Set-based merge into the contract table. Into an empty table everything is an insert; otherwise
+ * rows are classified against the stored ones by natural key: i(nsert), u(nchanged), c(hanged).
+ * `compareExtras`: usage rows also differ when their x_ measures differ.
+ */
+export function mergeSql(
+  layout: Layout,
+  opts: { targetEmpty: boolean; reread: string; filtered: boolean; compareExtras: boolean },
+): MergePlan {
+  const table = layout.spec.name;
+  const { names } = targetColumns(layout);
+  const acc = acceptedRows(layout, opts.reread, opts.filtered);
+  // Stored row order carries no meaning; dropping it makes the re-read parallel, unless rows are
+  // matched to the checked ones by position.
+  const order = opts.filtered ? [] : ['SET preserve_insertion_order = false'];
+  if (opts.targetEmpty && numericExtras(layout).length === 0) {
+    // Nothing stored yet: every accepted row is new, so skip the classification copy.
+    return {
+      statements: [
+        ...order,
+        `INSERT INTO ${table} (${names.join(', ')}) SELECT ${names.join(', ')} FROM ${acc}`,
+        'SET preserve_insertion_order = true',
+      ],
+      counts: null,
+    };
+  }
+  const key = layout.spec.key;
+  const on = key.map((k) => `a.${q(k)} = o.${q(k)}`).join(' AND ');
+  let same = names.map((n) => `a.${n} IS NOT DISTINCT FROM o.${n}`).join(' AND ');
+  let sigJoin = '';
+  let sigCol = '';
+  const xs = numericExtras(layout);
+  if (opts.compareExtras) {
+    const newSig = xs.length
+      ? `NULLIF(concat_ws(';', ${[...xs].sort().map((x) => `CASE WHEN ${q(x)} IS NOT NULL THEN ${lit(`${x}=`)} || CAST(${q(x)} AS VARCHAR) END`).join(', ')}), '')`
+      : 'CAST(NULL AS VARCHAR)';
+    sigCol = `, ${newSig} AS _xsig`;
+    sigJoin = `LEFT JOIN (SELECT customer_id, month, string_agg(name || '=' || CAST(value AS VARCHAR), ';' ORDER BY name) AS sig
+                FROM usage_extras GROUP BY ALL) os ON os.customer_id = a.customer_id AND os.month = a.month`;
+    same += ' AND a._xsig IS NOT DISTINCT FROM os.sig';
+  }
+  const changedKeys = key.map((k) => `${table}.${q(k)} = c.${q(k)}`).join(' AND ');
+  const stmts = [
+    ...order,
+    `CREATE OR REPLACE TEMP TABLE ${CLASSIFIED} AS
+     SELECT a.*, CASE WHEN o.${q(key[0] ?? '')} IS NULL THEN 'i' WHEN ${same} THEN 'u' ELSE 'c' END AS _cls
+     FROM (SELECT *${sigCol} FROM ${acc}) a LEFT JOIN ${table} o ON ${on} ${sigJoin}`,
+    'SET preserve_insertion_order = true',
+    `DELETE FROM ${table} USING ${CLASSIFIED} c WHERE c._cls = 'c' AND ${changedKeys}`,
+    'SET preserve_insertion_order = false',
+    `INSERT INTO ${table} (${names.join(', ')}) SELECT ${names.join(', ')} FROM ${CLASSIFIED} WHERE _cls IN ('i', 'c')`,
+    'SET preserve_insertion_order = true',
+  ];
+  if (table === 'monthly_usage') {
+    stmts.push(
+      `DELETE FROM usage_extras USING ${CLASSIFIED} c WHERE c._cls = 'c' AND usage_extras.customer_id = c.customer_id AND usage_extras.month = c.month`,
+    );
+    stmts.push(...extrasInsertSql(layout, `(SELECT * FROM ${CLASSIFIED} WHERE _cls IN ('i', 'c'))`));
+  }
+  return {
+    statements: stmts,
+    counts: `SELECT count(*) FILTER (WHERE _cls = 'i') AS inserted, count(*) FILTER (WHERE _cls = 'c') AS updated FROM ${CLASSIFIED}`,
+  };
+}
+
+/** Rejects with physical lines, into the store's import log. */
+export function storeRejectsSql(): string {
+  return `INSERT INTO import_rejects (run_id, file, line, "column", value, reason)
+    SELECT $1, $2, pline, "column", value, reason || coalesce(' (first seen at line ' || CAST(ref_line AS VARCHAR) || ')', '')
+    FROM (
+      SELECT r."column", r.value, r.reason, coalesce(r.line, r.rec + 2 + coalesce(b.delta, 0)) AS pline,
+             CASE WHEN r.ref_rec IS NOT NULL THEN r.ref_rec + 2 + coalesce(b2.delta, 0) END AS ref_line
+      FROM ${REJ} r ASOF LEFT JOIN ${BREAKPOINTS} b ON r.rec >= b.rec ASOF LEFT JOIN ${BREAKPOINTS} b2 ON r.ref_rec >= b2.rec)
+    ORDER BY pline, "column"`;
+}
+
+export function rejectCountSql(): string {
+  return `SELECT count(DISTINCT rec) + count(*) FILTER (WHERE rec IS NULL) AS n FROM ${REJ}`;
+}
+
+export function dropTempSql(): string[] {
+  return [T, FULL, REJ, SUSPECTS, SCANNED, BREAKPOINTS, REPEATS, CLASSIFIED, 'imp_dups'].map((t) => `DROP TABLE IF EXISTS ${t}`);
+}

@@ -1,0 +1,156 @@
+/**
+ * The lifecycle feature record (domain/lifecycle/features.ts) for every customer and as-of
+ * month, and the compiled stage CASE on top of it, as one SQL statement: staging a million
+ * customers runs in the store.
+ *
+ * Shape of the query: per as-of month, one GROUP BY customer over the year of bills it looks
+ * back on, with the 15 sums and counts the features are arithmetic on (quarter means, usage,
+ * the month's revenue and margin, the latest active month); the customers with their churn
+ * event, product family and churn score; then the segment rank (a window) and the stage CASE
+ * over the union of the months. Aggregates per quarter, not a rolling window per bill: a
+ * window over every bill costs ten times more on a million customers.
+ *
+ * Month literals are generated from validated months (`YYYY-MM`), never from free text. The
+ * segment rank compares a customer with everyone in the segment, so the relation is always
+ * computed for the whole base; callers filter it.
+ */
+import { formatMonth, parseMonth, type MonthText } from '../../domain/month.ts';
+import type { LifecycleRules } from '../../domain/lifecycle/rules.ts';
+import { ruleCaseSql, stageCaseSql } from '../../domain/lifecycle/sql.ts';
+
+/** Months of bills one as-of month looks back on (features.ts: quarters of the last 12 months). */
+export const LOOKBACK_MONTHS = 12;
+
+export interface StagedSqlOptions {
+  readonly rules: LifecycleRules;
+  /** As-of months, consecutive, oldest first. */
+  readonly months: readonly MonthText[];
+  /** First billed month in the store: dormancy never counts months before it. */
+  readonly dataFirst: MonthText;
+  /** Whether churn_scores has rows (otherwise churn_risk is NULL without a scan). */
+  readonly withScores: boolean;
+}
+
+/** Month index (year·12 + month − 1) of a DATE expression, in SQL both engines run. */
+export function monthIndexSql(dateExpr: string): string {
+  return `(CAST(extract(year FROM ${dateExpr}) AS INTEGER) * 12 + CAST(extract(month FROM ${dateExpr}) AS INTEGER) - 1)`;
+}
+
+export const dateLiteral = (m: MonthText): string => `DATE '${formatMonth(parseMonth(m))}-01'`;
+
+/** The usage measure of features.ts, NULL when the bill has none of its parts. */
+export const USAGE_MEASURE_SQL = `CASE WHEN voice_minutes IS NULL AND data_mb IS NULL AND tv_hours IS NULL THEN NULL
+  ELSE coalesce(voice_minutes, 0) + coalesce(data_mb, 0) / 100 + coalesce(tv_hours, 0) * 10 END`;
+
+/** Product family of a customer's subscriptions, the segment key of the ARPU rank. */
+export const PRODUCT_FAMILY_SQL = `concat_ws('+',
+  CASE WHEN bool_or(category IN ('voice', 'mobile_data')) THEN 'mobile' END,
+  CASE WHEN bool_or(category IN ('tv_basic', 'tv_hd', 'vod')) THEN 'tv' END,
+  CASE WHEN bool_or(category = 'broadband') THEN 'broadband' END,
+  CASE WHEN bool_or(category = 'bundle') THEN 'bundle' END)`;
+
+/**
+ * Per-customer aggregates of the bills one as-of month looks back on (d = months before it):
+ * revenue sum and count per quarter q = d / 3 (q = 0..3), usage sum and count for q = 0, 1,
+ * revenue and margin of the month itself, and the most recent active month. Plain CASE
+ * aggregates: DuckDB runs them faster than FILTER clauses, and the count stays at 15.
+ */
+function billAggregates(m: MonthText): string {
+  const ai = parseMonth(m);
+  const lo = formatMonth(ai - (LOOKBACK_MONTHS - 1));
+  const q = [0, 1, 2, 3];
+  return `
+    SELECT customer_id,
+           ${q.map((i) => `sum(CASE WHEN q = ${i} THEN rev END) AS rs${i}, count(CASE WHEN q = ${i} THEN rev END) AS rn${i}`).join(',\n           ')},
+           ${[0, 1].map((i) => `sum(CASE WHEN q = ${i} THEN usg END) AS us${i}, count(CASE WHEN q = ${i} THEN usg END) AS un${i}`).join(',\n           ')},
+           sum(CASE WHEN d = 0 THEN rev END) AS revenue_m, sum(CASE WHEN d = 0 THEN mar END) AS margin_m,
+           min(CASE WHEN rev > 0 OR usg > 0 THEN d END) AS last_active_d
+    FROM (SELECT customer_id, d, d // 3 AS q, rev, mar, usg
+          FROM (SELECT customer_id, ${ai} - ${monthIndexSql('month')} AS d,
+                       CAST(revenue AS DOUBLE) AS rev,
+                       CAST(revenue AS DOUBLE) - CAST(coalesce(cost, 0) AS DOUBLE) AS mar,
+                       ${USAGE_MEASURE_SQL} AS usg
+                FROM monthly_usage
+                WHERE month >= ${dateLiteral(lo)} AND month <= ${dateLiteral(m)}) AS x) AS bills
+    GROUP BY customer_id`;
+}
+
+/**
+ * Columns of the staged relation: customer_id, k (0 = latest as-of month), as_of (DATE),
+ * join_date, churn_date, churn_type, reason_code, province, customer_type, segment, every
+ * feature of features.ts, revenue_m and margin_m (billed in the as-of month, NULL when not
+ * billed), stage and rule. Each as-of month costs one aggregation of a year of bills.
+ */
+export function stagedSql(o: StagedSqlOptions): string {
+  if (o.months.length === 0) throw new RangeError('no as-of months');
+  const first = o.months[0] as MonthText;
+  const last = o.months[o.months.length - 1] as MonthText;
+  const lastIdx = parseMonth(last);
+  const dataFirstIdx = parseMonth(o.dataFirst);
+  const div = (s: string, n: string) => `(${s} / nullif(${n}, 0))`;
+
+  const perMonth = o.months.map((m) => {
+    const k = lastIdx - parseMonth(m); // offset of this as-of month from the latest
+    const ai = parseMonth(m);
+    const next = dateLiteral(formatMonth(ai + 1));
+    const quarter = (i: number) => div(`p.rs${i}`, `p.rn${i}`);
+    const churned = `(b.churn_date IS NOT NULL AND b.churn_date < ${next})`;
+    const risk = o.withScores ? 'rk.churn_risk' : 'CAST(NULL AS DOUBLE)';
+    const riskJoin = o.withScores ? ` LEFT JOIN risk rk ON rk.k = ${k} AND rk.customer_id = b.customer_id` : '';
+    return `
+    SELECT b.customer_id, ${k} AS k, ${dateLiteral(m)} AS as_of, b.join_date, b.churn_date, b.churn_type, b.reason_code,
+           b.province, b.customer_type, b.segment,
+           ${ai} - b.join_idx - CASE WHEN extract(day FROM ${next} - 1) < extract(day FROM b.join_date) THEN 1 ELSE 0 END AS tenure_months,
+           ${churned} AS churned,
+           ${quarter(0)} AS arpu_last3,
+           ${quarter(1)} AS arpu_prev3,
+           ${div('p.us0', 'p.un0')} AS usage_last3,
+           ${div('p.us1', 'p.un1')} AS usage_prev3,
+           least(coalesce(p.last_active_d, ${LOOKBACK_MONTHS}), ${ai} - b.join_idx + 1, ${ai - dataFirstIdx + 1}) AS dormant_months,
+           greatest(${[0, 1, 2, 3].map(quarter).join(', ')}) AS peak_arpu3,
+           ${risk} AS churn_risk,
+           p.revenue_m, p.margin_m
+    FROM base b LEFT JOIN (${billAggregates(m)}) AS p ON p.customer_id = b.customer_id${riskJoin}
+    WHERE b.join_date < ${next}`;
+  });
+
+  const asofValues = o.months.map((m) => `(${lastIdx - parseMonth(m)}, ${dateLiteral(m)})`).join(', ');
+  const scoreCtes = o.withScores
+    ? `,
+  asof AS (SELECT * FROM (VALUES ${asofValues}) AS a(k, month)),
+  runs AS (SELECT DISTINCT as_of, scored_at FROM churn_scores),
+  run_of AS (SELECT a.k, max(r.as_of) AS run_as_of FROM asof a JOIN runs r ON r.as_of <= a.month GROUP BY a.k),
+  latest AS (SELECT o.k, o.run_as_of, max(r.scored_at) AS scored_at FROM run_of o JOIN runs r ON r.as_of = o.run_as_of GROUP BY o.k, o.run_as_of),
+  risk AS (
+    SELECT l.k, s.customer_id, max(s.churn_probability) AS churn_risk
+    FROM latest l JOIN churn_scores s ON s.as_of = l.run_as_of AND s.scored_at = l.scored_at
+    GROUP BY l.k, s.customer_id)`
+    : '';
+  return `
+  WITH families AS (
+    SELECT customer_id, ${PRODUCT_FAMILY_SQL} AS family
+    FROM subscriptions
+    WHERE start_date < ${dateLiteral(formatMonth(lastIdx + 1))} AND (end_date IS NULL OR end_date >= ${dateLiteral(first)})
+    GROUP BY customer_id
+  ),
+  base AS MATERIALIZED (
+    SELECT c.customer_id, c.join_date, ${monthIndexSql('c.join_date')} AS join_idx, c.province, c.customer_type,
+           c.customer_type || ':' || coalesce(nullif(f.family, ''), 'other') AS segment,
+           e.churn_date, e.churn_type, e.reason_code
+    FROM customers c
+    LEFT JOIN churn_events e ON e.customer_id = c.customer_id
+    LEFT JOIN families f ON f.customer_id = c.customer_id
+    WHERE c.join_date < ${dateLiteral(formatMonth(lastIdx + 1))}
+  )${scoreCtes},
+  features AS (${perMonth.join('\n    UNION ALL')}
+  ),
+  ranked AS (
+    SELECT *,
+           CASE WHEN NOT churned AND arpu_last3 IS NOT NULL
+                THEN percent_rank() OVER (PARTITION BY k, segment, (NOT churned AND arpu_last3 IS NOT NULL) ORDER BY arpu_last3)
+           END AS segment_arpu_rank
+    FROM features
+  )
+  SELECT *, ${stageCaseSql(o.rules)} AS stage, ${ruleCaseSql(o.rules)} AS rule
+  FROM ranked`;
+}

@@ -1,0 +1,135 @@
+/**
+ * `tenure lifecycle transitions` and `tenure lifecycle patterns`: the stage of every customer
+ * in every month of a range (staged in SQL, stages-sql.ts), then in SQL the month-to-month
+ * transition matrix, the time spent per stage and the textbook's relationship patterns I–IV of
+ * the relationships that ended in the range. Same conventions as domain/lifecycle/history.ts
+ * (E is absorbing: only the first E month counts; nothing is counted after it).
+ */
+import { PATTERN_INFO, type RelationshipPattern } from '../../domain/lifecycle/history.ts';
+import type { LifecycleRules } from '../../domain/lifecycle/rules.ts';
+import { STAGES, type Stage } from '../../domain/lifecycle/stages.ts';
+import { addMonths, monthRange, parseMonth, type MonthText } from '../../domain/month.ts';
+import type { AnalyticsStore } from '../../store/port.ts';
+import { TenureError } from '../errors.ts';
+import { checkMonth, dataSpan, loadRules } from './context.ts';
+import { stagedSql } from './stages-sql.ts';
+
+/** Default range: the latest three months (two month-to-month transitions per customer). */
+export const DEFAULT_TRANSITION_MONTHS = 3;
+const MAX_RANGE_MONTHS = 36;
+
+export interface TransitionsInput {
+  readonly from?: string;
+  readonly to?: string;
+  readonly rules?: LifecycleRules;
+  readonly rulesFile?: string;
+}
+
+export type StageTimeRow = {
+  readonly stage: Stage;
+  readonly months: number;
+  readonly spells: number;
+  readonly mean_spell_months: number;
+};
+
+export type PatternRow = {
+  readonly pattern: RelationshipPattern;
+  readonly zh: string;
+  readonly en: string;
+  /** Relationships that ended in the range, classified from the months observed in it. */
+  readonly customers: number;
+  /** Of those, relationships that also began in the range (observed from the join month). */
+  readonly observed_from_join: number;
+};
+
+export interface LifecycleTransitions {
+  readonly from: MonthText;
+  readonly to: MonthText;
+  readonly stages: readonly Stage[];
+  /** counts[from][to] over consecutive months; the E row is zero (exit is absorbing). */
+  readonly counts: number[][];
+  readonly probabilities: number[][];
+  readonly time_in_stage: StageTimeRow[];
+  readonly patterns: PatternRow[];
+  readonly long_stability_months: number;
+}
+
+export async function resolveRange(store: AnalyticsStore, input: { from?: string; to?: string }, defaultMonths: number): Promise<{ months: MonthText[]; first: MonthText; hasScores: boolean }> {
+  const span = await dataSpan(store);
+  const to = checkMonth('--to', input.to) ?? span.last;
+  const from = checkMonth('--from', input.from) ?? addMonths(to, -(defaultMonths - 1));
+  if (parseMonth(from) > parseMonth(to)) throw new TenureError('USAGE', `--from ${from} is after --to ${to}`);
+  const months = monthRange(from, to);
+  if (months.length > MAX_RANGE_MONTHS) throw new TenureError('USAGE', `the range ${from}..${to} has ${months.length} months; give at most ${MAX_RANGE_MONTHS}`);
+  return { months, first: span.first, hasScores: span.hasScores };
+}
+
+/** SQL of the per-customer stage sequence (`seq`): each month with the previous month's stage. */
+export function stageSequenceSql(rules: LifecycleRules, months: readonly MonthText[], first: MonthText, hasScores: boolean): string {
+  return `
+  staged AS (${stagedSql({ rules, months, dataFirst: first, withScores: hasScores })}),
+  seq AS (
+    SELECT customer_id, as_of, stage, join_date,
+           lag(stage) OVER (PARTITION BY customer_id ORDER BY as_of) AS prev,
+           first_value(stage) OVER (PARTITION BY customer_id ORDER BY as_of) AS first_stage
+    FROM staged
+  ),
+  counted AS (SELECT * FROM seq WHERE prev IS NULL OR prev <> 'E')`;
+}
+
+export async function lifecycleTransitions(store: AnalyticsStore, input: TransitionsInput = {}): Promise<LifecycleTransitions> {
+  const rules = input.rules ?? loadRules(input.rulesFile);
+  const { months, first, hasScores } = await resolveRange(store, input, DEFAULT_TRANSITION_MONTHS);
+  const from = months[0] as MonthText;
+  const to = months[months.length - 1] as MonthText;
+  const long = rules.patterns.longStabilityMonths;
+  const rows = await store.query<{ kind: string; a: string | null; b: string | null; n: number; m: number }>(
+    `WITH ${stageSequenceSql(rules, months, first, hasScores)},
+     ended AS (
+       SELECT customer_id, min(join_date) AS join_date,
+              bool_or(stage = 'B') AS reached_b, count(CASE WHEN stage = 'C' THEN 1 END) AS months_c
+       FROM counted WHERE first_stage <> 'E'
+       GROUP BY customer_id HAVING bool_or(stage = 'E')
+     )
+     SELECT 'move' AS kind, prev AS a, stage AS b, count(*) AS n, 0 AS m FROM counted WHERE prev IS NOT NULL GROUP BY prev, stage
+     UNION ALL
+     SELECT 'time', stage, NULL, count(*), count(CASE WHEN prev IS NULL OR prev <> stage THEN 1 END) FROM counted GROUP BY stage
+     UNION ALL
+     SELECT 'pattern',
+            CASE WHEN months_c >= ${long} THEN 'IV' WHEN months_c > 0 THEN 'III' WHEN reached_b THEN 'II' ELSE 'I' END,
+            NULL, count(*), count(CASE WHEN join_date >= DATE '${from}-01' THEN 1 END)
+     FROM ended GROUP BY 2`,
+  );
+  const idx = (s: string | null) => STAGES.indexOf(s as Stage);
+  const counts = STAGES.map(() => STAGES.map(() => 0));
+  const months_ = new Map<string, { months: number; spells: number }>();
+  const patterns = new Map<string, { n: number; fromJoin: number }>();
+  for (const r of rows) {
+    if (r.kind === 'move' && idx(r.a) >= 0 && idx(r.b) >= 0) (counts[idx(r.a)] as number[])[idx(r.b)] = Number(r.n);
+    else if (r.kind === 'time' && r.a !== null) months_.set(r.a, { months: Number(r.n), spells: Number(r.m) });
+    else if (r.kind === 'pattern' && r.a !== null) patterns.set(r.a, { n: Number(r.n), fromJoin: Number(r.m) });
+  }
+  const probabilities = counts.map((row) => {
+    const total = row.reduce((a, b) => a + b, 0);
+    return row.map((c) => (total > 0 ? Number((c / total).toFixed(6)) : 0));
+  });
+  return {
+    from,
+    to,
+    stages: STAGES,
+    counts,
+    probabilities,
+    time_in_stage: STAGES.map((stage) => {
+      const t = months_.get(stage) ?? { months: 0, spells: 0 };
+      return { stage, months: t.months, spells: t.spells, mean_spell_months: t.spells > 0 ? Number((t.months / t.spells).toFixed(4)) : 0 };
+    }),
+    patterns: (['I', 'II', 'III', 'IV'] as const).map((p) => ({
+      pattern: p,
+      zh: PATTERN_INFO[p].zh,
+      en: PATTERN_INFO[p].en,
+      customers: patterns.get(p)?.n ?? 0,
+      observed_from_join: patterns.get(p)?.fromJoin ?? 0,
+    })),
+    long_stability_months: long,
+  };
+}

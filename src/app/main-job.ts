@@ -1,0 +1,54 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { DEMO_DEFAULTS, writeDemoDataset } from '../domain/demo/index.ts';
+import { importDataset, type ImportReport } from './import/import-dataset.ts';
+import { churnReasons, churnRegions, churnTotals } from './reports/index.ts';
+import type { AnalyticsStore } from '../store/port.ts';
+
+/**
+ * The main job behind `npm start` / `tenure start`: bring data into the store and produce the
+ * churn diagnosis. With no data given it generates the demo operator first, so a fresh clone
+ * shows the whole product at once. Later steps (model, console) join this same job.
+ */
+export interface MainJobOptions {
+  /** An operator export in the data contract; the demo operator when absent. */
+  readonly dataDir?: string;
+  readonly demoDir?: string;
+  readonly log?: (line: string) => void;
+}
+
+export interface MainJobResult {
+  readonly dataDir: string;
+  readonly generated: boolean;
+  readonly imported: ImportReport;
+  readonly totals: Awaited<ReturnType<typeof churnTotals>>;
+  readonly reasons: Awaited<ReturnType<typeof churnReasons>>;
+  readonly regions: Awaited<ReturnType<typeof churnRegions>>;
+}
+
+/** Files the demo writes last-to-first are renamed into place whole, so one present means a finished set. */
+function demoPresent(dir: string): boolean {
+  return ['customers.csv', 'monthly_usage.csv', 'churn_events.csv'].every((f) => existsSync(join(dir, f)));
+}
+
+export async function runMainJob(store: AnalyticsStore, options: MainJobOptions = {}): Promise<MainJobResult> {
+  const log = options.log ?? (() => {});
+  let dataDir = options.dataDir;
+  let generated = false;
+  if (dataDir === undefined) {
+    dataDir = options.demoDir ?? DEMO_DEFAULTS.outDir;
+    if (demoPresent(dataDir)) {
+      log(`using the demo operator in ${dataDir}`);
+    } else {
+      log(`no data given: generating the demo operator (${DEMO_DEFAULTS.customers} customers, ${DEMO_DEFAULTS.months} months) in ${dataDir}`);
+      await writeDemoDataset({ ...DEMO_DEFAULTS, outDir: dataDir });
+      generated = true;
+    }
+  }
+  log(`importing ${dataDir} into ${store.location}`);
+  const imported = await importDataset(store, dataDir);
+  const totals = await churnTotals(store, {}, { refreshStale: true });
+  const reasons = await churnReasons(store, {}, { refreshStale: true });
+  const regions = await churnRegions(store, {}, { refreshStale: true });
+  return { dataDir, generated, imported, totals, reasons, regions };
+}

@@ -1,0 +1,79 @@
+/**
+ * The derived tables behind the reports (see sql.ts for their SELECTs):
+ * - report_churn_basis: one row per churn event with its region and revenue basis;
+ * - report_monthly_revenue: revenue billed per month;
+ * - report_join_counts: accounts joining per month and province/city/district.
+ * Together they spare a report every scan of the customer and usage tables.
+ *
+ * Import keeps them current: after it has loaded customers, monthly_usage or churn_events
+ * and written its import_runs rows, it calls refreshChurnBasis(store, tx) as the last step
+ * of the same transaction. The tables record a fingerprint of the data they were built from
+ * (row counts of the three tables and of import_runs, the latest import finish time); a
+ * report uses them only while the fingerprint still matches and otherwise evaluates the
+ * same SELECTs inline: slower (seconds on 1M customers), never stale. A change made behind
+ * import's back that keeps every row count (an UPDATE in place) is the one case the
+ * fingerprint cannot see; call refreshChurnBasis after such a change.
+ */
+import type { AnalyticsStore, StoreTx } from '../../store/port.ts';
+import {
+  churnBasisSelect,
+  DERIVED_TABLES,
+  joinCountsSelect,
+  MONTHLY_REVENUE_SELECT,
+  reportDialect,
+  type BasisSource,
+} from './sql.ts';
+
+export const CHURN_BASIS_TABLE = DERIVED_TABLES.churnBasis;
+const STATE_TABLE = 'report_derived_state';
+
+/** Bump when the derived tables change shape: a store refreshed by an older build then reads inline. */
+const DERIVED_VERSION = 3;
+
+const FINGERPRINT_SQL = `
+  SELECT 'v${DERIVED_VERSION}:' || CAST((SELECT count(*) FROM customers) AS VARCHAR) || ':' ||
+         CAST((SELECT count(*) FROM churn_events) AS VARCHAR) || ':' ||
+         CAST((SELECT count(*) FROM monthly_usage) AS VARCHAR) || ':' ||
+         CAST((SELECT count(*) FROM import_runs) AS VARCHAR) || ':' ||
+         coalesce(CAST((SELECT max(finished_at) FROM import_runs) AS VARCHAR), '-') AS fingerprint`;
+
+/** Rebuilds the derived tables from the current data (DDL + CREATE TABLE AS). */
+export async function refreshChurnBasis(store: AnalyticsStore, tx: StoreTx = store): Promise<void> {
+  const d = reportDialect(store);
+  const tables: [string, string][] = [
+    [DERIVED_TABLES.churnBasis, churnBasisSelect(d)],
+    [DERIVED_TABLES.monthlyRevenue, MONTHLY_REVENUE_SELECT],
+    [DERIVED_TABLES.joinCounts, joinCountsSelect(d)],
+  ];
+  for (const [table, select] of tables) {
+    await tx.run(`DROP TABLE IF EXISTS ${table}`);
+    await tx.run(`CREATE TABLE ${table} AS ${select}`);
+  }
+  await tx.run(`CREATE TABLE IF NOT EXISTS ${STATE_TABLE} (fingerprint VARCHAR)`);
+  await tx.run(`DELETE FROM ${STATE_TABLE}`);
+  await tx.run(`INSERT INTO ${STATE_TABLE} ${FINGERPRINT_SQL}`);
+}
+
+/** Whether the derived tables exist and match the current data. */
+export async function derivedTablesCurrent(store: AnalyticsStore): Promise<boolean> {
+  const [exists] = await store.query<{ n: number }>(
+    `SELECT count(*) AS n FROM information_schema.tables WHERE table_name = '${STATE_TABLE}'`,
+  );
+  if (Number(exists?.n ?? 0) === 0) return false;
+  const [state] = await store.query<{ stored: string | null; current: string | null }>(
+    `SELECT (SELECT max(fingerprint) FROM ${STATE_TABLE}) AS stored, (${FINGERPRINT_SQL}) AS current`,
+  );
+  return state?.stored != null && state.stored === state.current;
+}
+
+/**
+ * Where a report reads its derived inputs: the tables when current; otherwise, with
+ * `refreshStale`, the tables after rebuilding them (the CLI does this, so a store that import
+ * left stale pays the rebuild once, not on every report), else the inline SELECTs.
+ */
+export async function churnBasisSource(store: AnalyticsStore, options: { refreshStale?: boolean } = {}): Promise<BasisSource> {
+  if (await derivedTablesCurrent(store)) return { kind: 'table' };
+  if (!options.refreshStale) return { kind: 'inline' };
+  await store.transaction((tx) => refreshChurnBasis(store, tx));
+  return { kind: 'table' };
+}

@@ -1,0 +1,193 @@
+/**
+ * Store-backed retention use cases: sBG fits to the operator's own cohorts, Kaplan–Meier
+ * curves by group and cumulative incidence by reason group ("when and why customers leave").
+ */
+import { cumulativeIncidence } from '../../domain/survival/cumulative-incidence.ts';
+import { kaplanMeierByGroup, medianSurvival } from '../../domain/survival/kaplan-meier.ts';
+import { fitSbgCohorts, validateCohortCounts, type SbgFit } from '../../domain/retention/sbg.ts';
+import type { MonthText } from '../../domain/month.ts';
+import type { AnalyticsStore } from '../../store/port.ts';
+import { TenureError } from '../errors.ts';
+import { aliveCounts, expand, tenureCounts, type CohortKind, type CurveGroup } from './cohorts.ts';
+
+export interface CohortFitRow {
+  readonly cohort: string;
+  readonly size: number;
+  readonly observed_periods: number;
+  readonly alive: number[];
+  /** Own fit when the cohort can be fitted alone (≥ 2 periods, someone churned); else null. */
+  readonly alpha: number | null;
+  readonly beta: number | null;
+}
+
+export interface StoreCohortFit {
+  readonly kind: CohortKind;
+  readonly first: MonthText;
+  readonly last: MonthText;
+  /** Pooled fit over every cohort (join months share α, β; per segment: pooled within the segment). */
+  readonly fit: SbgFit;
+  /** Alive counts of all join-month cohorts added up over the periods every one of them was observed for. */
+  readonly pooledCounts: number[];
+  readonly cohorts: CohortFitRow[];
+  readonly segments?: { segment: string; size: number; alpha: number; beta: number; warnings: readonly string[] }[];
+}
+
+const r6 = (x: number) => Number(x.toFixed(6));
+
+function ownFit(counts: readonly number[]): { alpha: number | null; beta: number | null } {
+  if (validateCohortCounts(counts).length > 0 || counts.length < 3) return { alpha: null, beta: null };
+  try {
+    const f = fitSbgCohorts([counts]);
+    return { alpha: r6(f.alpha), beta: r6(f.beta) };
+  } catch {
+    return { alpha: null, beta: null };
+  }
+}
+
+export async function fitCohortsFromStore(store: AnalyticsStore, kind: CohortKind): Promise<StoreCohortFit> {
+  const counts = await tenureCounts(store, kind === 'join-month' ? 'join_month' : 'segment_join_month');
+  const cohorts = aliveCounts(counts.rows);
+  if (cohorts.size === 0) {
+    throw new TenureError('NO_DATA', `no accounts joined within the data (${counts.first}..${counts.last}); retention cohorts need joiners`);
+  }
+  const all = [...cohorts.values()];
+  let fit: SbgFit;
+  try {
+    fit = fitSbgCohorts(all);
+  } catch (err) {
+    if (err instanceof RangeError) throw new TenureError('BAD_INPUT', `cannot fit the sBG model to the store's cohorts: ${err.message}`);
+    throw err;
+  }
+  // The pooled curve shown next to the fit: cohorts summed over the periods all of them cover
+  // would be only one period, so sum per period over the cohorts that cover it and rescale.
+  const maxT = Math.max(...all.map((c) => c.length - 1));
+  const pooledCounts = [all.reduce((s, c) => s + (c[0] as number), 0)];
+  let s = 1;
+  for (let t = 1; t <= maxT; t++) {
+    let atRisk = 0;
+    let alive = 0;
+    for (const c of all) {
+      if (c.length > t) {
+        atRisk += c[t - 1] as number;
+        alive += c[t] as number;
+      }
+    }
+    if (atRisk === 0) break;
+    s *= alive / atRisk;
+    pooledCounts.push(Math.round((pooledCounts[0] as number) * s));
+  }
+  const rows: CohortFitRow[] = [...cohorts]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([cohort, c]) => ({ cohort, size: c[0] as number, observed_periods: c.length - 1, alive: c, ...ownFit(c) }));
+  let segments: StoreCohortFit['segments'];
+  if (kind === 'segment') {
+    const bySegment = new Map<string, number[][]>();
+    for (const [key, c] of cohorts) {
+      const segment = key.split('|')[0] ?? key;
+      const list = bySegment.get(segment) ?? [];
+      list.push(c);
+      bySegment.set(segment, list);
+    }
+    segments = [...bySegment]
+      .sort(([a], [b]) => (a < b ? -1 : 1))
+      .flatMap(([segment, list]) => {
+        try {
+          const f = fitSbgCohorts(list);
+          return [{ segment, size: list.reduce((n, c) => n + (c[0] as number), 0), alpha: r6(f.alpha), beta: r6(f.beta), warnings: f.warnings }];
+        } catch {
+          return [];
+        }
+      });
+  }
+  return { kind, first: counts.first, last: counts.last, fit, pooledCounts, cohorts: rows, ...(segments ? { segments } : {}) };
+}
+
+export interface CurveRow {
+  readonly month: number;
+  readonly at_risk: number;
+  readonly survival: number;
+  readonly lower: number;
+  readonly upper: number;
+}
+
+export interface GroupCurve {
+  readonly group: string;
+  readonly customers: number;
+  readonly churned: number;
+  readonly median_months: number | null;
+  readonly curve: CurveRow[];
+}
+
+export interface RetentionCurves {
+  readonly by: CurveGroup;
+  readonly first: MonthText;
+  readonly last: MonthText;
+  readonly groups: GroupCurve[];
+  /** Cumulative incidence of exit per reason group over all accounts (competing risks). */
+  readonly incidence: { month: number; at_risk: number; survival: number; causes: Record<string, number> }[];
+  readonly causes: string[];
+  /** Share of all exits up to the last month per reason group. */
+  readonly exits_by_cause: { cause: string; exits: number; incidence_at_12: number | null; incidence_at_24: number | null }[];
+}
+
+export async function retentionCurves(store: AnalyticsStore, by: CurveGroup): Promise<RetentionCurves> {
+  const counts = await tenureCounts(store, by);
+  const cols = expand(counts.rows);
+  if (cols.durations.length === 0) {
+    throw new TenureError('NO_DATA', `no accounts joined within the data (${counts.first}..${counts.last}); survival curves need joiners`);
+  }
+  const groups = kaplanMeierByGroup(cols.durations, cols.events, cols.groups).sort((a, b) => (a.group < b.group ? -1 : a.group > b.group ? 1 : 0));
+  const maxT = Math.max(...Array.from(cols.durations));
+  const curveRows = (c: (typeof groups)[number]['curve']): CurveRow[] => {
+    const out: CurveRow[] = [];
+    let j = -1;
+    for (let t = 1; t <= maxT; t++) {
+      while (j + 1 < c.times.length && (c.times[j + 1] as number) <= t) j++;
+      if (j < 0) {
+        out.push({ month: t, at_risk: c.size, survival: 1, lower: 1, upper: 1 });
+        continue;
+      }
+      // At risk at t: those whose time is ≥ t.
+      let atRisk = 0;
+      for (let k = 0; k < c.times.length; k++) if ((c.times[k] as number) >= t) { atRisk = c.atRisk[k] as number; break; }
+      out.push({ month: t, at_risk: atRisk, survival: r6(c.survival[j] as number), lower: r6(c.lower[j] as number), upper: r6(c.upper[j] as number) });
+    }
+    return out;
+  };
+  const ci = cumulativeIncidence(cols.durations, cols.causes);
+  const incidence: RetentionCurves['incidence'] = [];
+  let j = -1;
+  for (let t = 1; t <= maxT; t++) {
+    while (j + 1 < ci.times.length && (ci.times[j + 1] as number) <= t) j++;
+    const causes: Record<string, number> = {};
+    for (const c of ci.causes) causes[c] = j < 0 ? 0 : r6((ci.incidence[c] as Float64Array)[j] as number);
+    let atRisk = 0;
+    for (let k = 0; k < ci.times.length; k++) if ((ci.times[k] as number) >= t) { atRisk = ci.atRisk[k] as number; break; }
+    incidence.push({ month: t, at_risk: atRisk, survival: j < 0 ? 1 : r6(ci.survival[j] as number), causes });
+  }
+  const at = (t: number) => incidence[Math.min(t, incidence.length) - 1];
+  const exits = new Map<string, number>();
+  for (const r of counts.rows) if (r.cause !== null) exits.set(r.cause, (exits.get(r.cause) ?? 0) + r.n);
+  return {
+    by,
+    first: counts.first,
+    last: counts.last,
+    groups: groups.map(({ group, curve }) => ({
+      group,
+      customers: curve.size,
+      churned: Array.from(curve.events).reduce((a, b) => a + b, 0),
+      median_months: medianSurvival(curve),
+      curve: curveRows(curve),
+    })),
+    incidence,
+    causes: [...ci.causes].sort(),
+    exits_by_cause: [...exits]
+      .sort((a, b) => b[1] - a[1])
+      .map(([cause, n]) => ({
+        cause,
+        exits: n,
+        incidence_at_12: maxT >= 12 ? (at(12)?.causes[cause] ?? null) : null,
+        incidence_at_24: maxT >= 24 ? (at(24)?.causes[cause] ?? null) : null,
+      })),
+  };
+}

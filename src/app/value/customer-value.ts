@@ -1,0 +1,239 @@
+/**
+ * `tenure value`: customer value per the CRM textbook (§3.2) for every live customer at an
+ * as-of month, and the value matrix, tiers and 80/20 report of domain/value.
+ *
+ * Per customer, from one SQL query (a quarter of bills, subscriptions, peers):
+ * - recent monthly margin = mean revenue − cost of the bills of M−2..M (billed months only);
+ * - up-buy: ARPU headroom to the 75th percentile of the customer's segment (customer type ×
+ *   product family, as the lifecycle's segment) × own margin rate × take-up probability;
+ * - cross-buy: for each product category the customer lacks, the share of peers (same
+ *   customer type and province) who hold it × its monthly margin (mean list fee of holders ×
+ *   the base's margin rate), categories held by ≥ 5 % of peers;
+ * - referral: on-net contacts (mean of the quarter) × referral rate × the value of a new customer
+ *   (mean current value of customers in their first 6 months).
+ * Expected remaining lifetime (discounted, months): the churn model's probability when the
+ * customer has a score (constant monthly hazard, derlConstantChurn), else the sBG fitted to
+ * the operator's join-month cohorts at the customer's tenure (sbgDerl; one value per tenure).
+ * current value = margin × lifetime; potential = (up-buy + cross-buy) × lifetime + referral.
+ */
+import { derlConstantChurn, monthlyDiscountRate } from '../../domain/value/current-value.ts';
+import { valueReport, type ValueReport } from '../../domain/value/report.ts';
+import { sbgDerl, type SbgParameters } from '../../domain/retention/sbg.ts';
+import { formatMonth, parseMonth, type MonthText } from '../../domain/month.ts';
+import type { AnalyticsStore, ColumnSet } from '../../store/port.ts';
+import { TenureError } from '../errors.ts';
+import { resolveAsOf } from '../lifecycle/lifecycle.ts';
+import { dateLiteral, monthIndexSql, PRODUCT_FAMILY_SQL } from '../lifecycle/stages-sql.ts';
+import { fitCohortsFromStore } from '../retention/retention.ts';
+
+export interface ValueParameters {
+  readonly annualDiscountRate: number;
+  readonly takeUpProbability: number;
+  readonly referralRate: number;
+  /** Share of peers that must hold a category before it counts as a cross-buy candidate. */
+  readonly minAdoption: number;
+  /** Target ARPU percentile within the segment for up-buy. */
+  readonly targetPercentile: number;
+}
+
+export const DEFAULT_VALUE_PARAMETERS: ValueParameters = {
+  annualDiscountRate: 0.1,
+  takeUpProbability: 0.3,
+  referralRate: 0.02,
+  minAdoption: 0.05,
+  targetPercentile: 0.75,
+};
+
+/** The per-customer value inputs as SQL (columns: see the SELECT list); one row per live customer. */
+export function valueInputsSql(asOf: MonthText, p: ValueParameters, oneCustomer = false): string {
+  const ai = parseMonth(asOf);
+  const next = dateLiteral(formatMonth(ai + 1));
+  const lo = dateLiteral(formatMonth(ai - 2));
+  return `
+  WITH live AS (
+    SELECT c.customer_id, c.customer_type, coalesce(nullif(c.province, ''), '?') AS province,
+           ${ai} - ${monthIndexSql('c.join_date')} - CASE WHEN extract(day FROM ${next} - 1) < extract(day FROM c.join_date) THEN 1 ELSE 0 END AS tenure_months
+    FROM customers c LEFT JOIN churn_events e ON e.customer_id = c.customer_id
+    WHERE c.join_date < ${next} AND (e.churn_date IS NULL OR e.churn_date >= ${next})
+  ),
+  held AS (
+    SELECT DISTINCT s.customer_id, s.category, CAST(s.monthly_fee AS DOUBLE) AS fee
+    FROM subscriptions s JOIN live l ON l.customer_id = s.customer_id
+    WHERE s.start_date < ${next} AND (s.end_date IS NULL OR s.end_date >= ${next})
+  ),
+  families AS (SELECT customer_id, ${PRODUCT_FAMILY_SQL} AS family FROM held GROUP BY customer_id),
+  bills AS (
+    SELECT u.customer_id, avg(CAST(u.revenue AS DOUBLE)) AS arpu3,
+           avg(CAST(u.revenue AS DOUBLE) - CAST(coalesce(u.cost, 0) AS DOUBLE)) AS margin3,
+           avg(u.on_net_contacts) AS on_net
+    FROM monthly_usage u
+    WHERE u.month >= ${lo} AND u.month < ${next}
+    GROUP BY u.customer_id
+  ),
+  base_rate AS (SELECT CASE WHEN sum(arpu3) > 0 THEN greatest(0, sum(margin3) / sum(arpu3)) ELSE 0 END AS rate FROM bills),
+  facts AS (
+    SELECT l.customer_id, l.customer_type, l.province, l.tenure_months,
+           l.customer_type || ':' || coalesce(nullif(f.family, ''), 'other') AS segment,
+           coalesce(b.arpu3, 0) AS arpu3, coalesce(b.margin3, 0) AS margin3, coalesce(b.on_net, 0) AS on_net
+    FROM live l LEFT JOIN bills b ON b.customer_id = l.customer_id LEFT JOIN families f ON f.customer_id = l.customer_id
+  ),
+  targets AS (
+    SELECT segment, percentile_cont(${p.targetPercentile}) WITHIN GROUP (ORDER BY arpu3) AS target_arpu
+    FROM facts WHERE arpu3 > 0 GROUP BY segment
+  ),
+  peers AS (SELECT customer_type, province, count(*) AS n FROM facts GROUP BY 1, 2),
+  adoption AS (
+    SELECT f.customer_type, f.province, h.category, count(DISTINCT h.customer_id) * 1.0 / max(p.n) AS rate,
+           avg(h.fee) * (SELECT rate FROM base_rate) AS product_margin
+    FROM held h JOIN facts f ON f.customer_id = h.customer_id
+    JOIN peers p ON p.customer_type = f.customer_type AND p.province = f.province
+    GROUP BY 1, 2, 3
+    HAVING count(DISTINCT h.customer_id) * 1.0 / max(p.n) >= ${p.minAdoption}
+  ),
+  peer_total AS (SELECT customer_type, province, sum(rate * product_margin) AS all_margin FROM adoption GROUP BY 1, 2),
+  own AS (
+    SELECT h.customer_id, sum(a.rate * a.product_margin) AS held_margin
+    FROM (SELECT DISTINCT customer_id, category FROM held) h
+    JOIN facts f ON f.customer_id = h.customer_id
+    JOIN adoption a ON a.customer_type = f.customer_type AND a.province = f.province AND a.category = h.category
+    GROUP BY h.customer_id
+  ),
+  risk AS (
+    SELECT s.customer_id, max(s.churn_probability) AS p, max(m.horizon) AS h
+    FROM churn_scores s
+    JOIN (SELECT max(as_of) AS as_of FROM churn_scores WHERE as_of <= ${dateLiteral(asOf)}) r ON r.as_of = s.as_of
+    LEFT JOIN churn_models m ON m.model_version = s.model_version
+    GROUP BY s.customer_id
+  )
+  SELECT ${oneCustomer ? 'f.customer_id, f.segment, f.customer_type, f.province,' : ''}
+         f.tenure_months, f.arpu3, f.margin3, f.on_net,
+         CASE WHEN f.arpu3 > 0 THEN greatest(0, f.margin3 / f.arpu3) ELSE 0 END AS margin_rate,
+         coalesce(t.target_arpu, f.arpu3) AS target_arpu,
+         greatest(0, coalesce(pt.all_margin, 0) - coalesce(o.held_margin, 0)) AS cross_margin,
+         rk.p AS churn_probability, coalesce(rk.h, 3) AS score_horizon
+  FROM facts f
+  LEFT JOIN targets t ON t.segment = f.segment
+  LEFT JOIN peer_total pt ON pt.customer_type = f.customer_type AND pt.province = f.province
+  LEFT JOIN own o ON o.customer_id = f.customer_id
+  LEFT JOIN risk rk ON rk.customer_id = f.customer_id
+  ${oneCustomer ? 'WHERE f.customer_id = $1' : ''}`;
+}
+
+export interface ValueColumns {
+  readonly currentValue: Float64Array;
+  readonly potential: Float64Array;
+  readonly upBuy: Float64Array;
+  readonly crossBuy: Float64Array;
+  readonly referral: Float64Array;
+  readonly lifetime: Float64Array;
+  readonly newCustomerValue: number;
+  readonly lifetimeSource: { sbg: SbgParameters | null; scored: number };
+}
+
+/** Discounted remaining lifetime per customer (months) and the value columns, from the SQL columns. */
+export function valueColumns(cols: ColumnSet, sbg: SbgParameters | null, p: ValueParameters): ValueColumns {
+  const n = cols.rowCount;
+  const num = (name: string) => {
+    const c = cols.columns[name];
+    if (!(c instanceof Float64Array)) throw new TenureError('INTERNAL', `value input ${name} is not numeric`);
+    return c;
+  };
+  const tenure = num('tenure_months');
+  const arpu = num('arpu3');
+  const margin = num('margin3');
+  const onNet = num('on_net');
+  const rate = num('margin_rate');
+  const target = num('target_arpu');
+  const cross = num('cross_margin');
+  const prob = num('churn_probability');
+  const horizon = num('score_horizon');
+  const d = monthlyDiscountRate(p.annualDiscountRate);
+  const derlByTenure = new Map<number, number>();
+  const fallbackChurn = 0.02; // when neither a score nor a cohort fit exists: 2 % a month
+  const lifetime = new Float64Array(n);
+  let scored = 0;
+  for (let i = 0; i < n; i++) {
+    const q = prob[i] as number;
+    if (Number.isFinite(q)) {
+      const h = Math.max(1, horizon[i] as number);
+      lifetime[i] = derlConstantChurn(1 - Math.pow(1 - Math.min(1, Math.max(0, q)), 1 / h), d);
+      scored++;
+    } else if (sbg) {
+      const t = Math.max(0, Math.round(tenure[i] as number));
+      let v = derlByTenure.get(t);
+      if (v === undefined) {
+        v = sbgDerl(sbg, t, d);
+        derlByTenure.set(t, v);
+      }
+      lifetime[i] = v;
+    } else {
+      lifetime[i] = derlConstantChurn(fallbackChurn, d);
+    }
+  }
+  const currentValue = new Float64Array(n);
+  let newSum = 0;
+  let newN = 0;
+  for (let i = 0; i < n; i++) {
+    currentValue[i] = (margin[i] as number) * (lifetime[i] as number);
+    if ((tenure[i] as number) < 6) {
+      newSum += currentValue[i] as number;
+      newN++;
+    }
+  }
+  const newCustomerValue = newN > 0 ? Math.max(0, newSum / newN) : 0;
+  const upBuy = new Float64Array(n);
+  const crossBuy = new Float64Array(n);
+  const referral = new Float64Array(n);
+  const potential = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    // Same formulas as domain/value/potential.ts growthPotential, as columns.
+    const L = lifetime[i] as number;
+    upBuy[i] = Math.max(0, (target[i] as number) - (arpu[i] as number)) * Math.max(0, rate[i] as number) * p.takeUpProbability * L;
+    crossBuy[i] = Math.max(0, cross[i] as number) * L;
+    referral[i] = Math.max(0, onNet[i] as number) * p.referralRate * newCustomerValue;
+    potential[i] = (upBuy[i] as number) + (crossBuy[i] as number) + (referral[i] as number);
+  }
+  return { currentValue, potential, upBuy, crossBuy, referral, lifetime, newCustomerValue, lifetimeSource: { sbg, scored } };
+}
+
+export interface CustomerValueReport extends ValueReport {
+  readonly as_of: MonthText;
+  readonly parameters: ValueParameters;
+  readonly lifetime: { source: string; sbg: SbgParameters | null; scored_customers: number; mean_months: number };
+  readonly new_customer_value: number;
+  readonly totals: { current_value: number; potential: number; up_buy: number; cross_buy: number; referral: number };
+}
+
+/** The sBG of the operator's join-month cohorts, or null when it cannot be fitted (no joiners, no churn). */
+export async function baseSbg(store: AnalyticsStore): Promise<SbgParameters | null> {
+  try {
+    const f = await fitCohortsFromStore(store, 'join-month');
+    return { alpha: f.fit.alpha, beta: f.fit.beta };
+  } catch (err) {
+    if (err instanceof TenureError) return null;
+    throw err;
+  }
+}
+
+export async function customerValue(store: AnalyticsStore, input: { asOf?: string; parameters?: Partial<ValueParameters> } = {}): Promise<CustomerValueReport> {
+  const p = { ...DEFAULT_VALUE_PARAMETERS, ...input.parameters };
+  const { asOf } = await resolveAsOf(store, input.asOf);
+  const [cols, sbg] = [await store.queryColumns(valueInputsSql(asOf, p)), await baseSbg(store)];
+  if (cols.rowCount === 0) throw new TenureError('NO_DATA', `no live customers at the end of ${asOf}`);
+  const v = valueColumns(cols, sbg, p);
+  const report = valueReport(v.currentValue, v.potential);
+  const sum = (a: Float64Array) => a.reduce((s, x) => s + x, 0);
+  return {
+    as_of: asOf,
+    ...report,
+    parameters: p,
+    lifetime: {
+      source: v.lifetimeSource.scored > 0 ? 'churn scores where present, else the sBG of the join-month cohorts' : sbg ? 'sBG of the join-month cohorts' : 'constant 2 % monthly churn (no cohort fit possible)',
+      sbg,
+      scored_customers: v.lifetimeSource.scored,
+      mean_months: sum(v.lifetime) / Math.max(1, v.lifetime.length),
+    },
+    new_customer_value: v.newCustomerValue,
+    totals: { current_value: sum(v.currentValue), potential: sum(v.potential), up_buy: sum(v.upBuy), cross_buy: sum(v.crossBuy), referral: sum(v.referral) },
+  };
+}

@@ -1,0 +1,74 @@
+import type { Command } from 'commander';
+import { TenureError } from '../../app/errors.ts';
+import { forecastChurnFromStore } from '../../app/forecast/churn-forecast.ts';
+import { withStore } from '../../app/lifecycle/context.ts';
+import { printJson, printRows, resolveFormat, withFormat, type FormatOptions } from '../output.ts';
+
+interface ForecastOptions extends FormatOptions {
+  horizon?: string;
+  backtest?: string;
+  by?: string;
+  db?: string;
+}
+
+function wholeNumber(flag: string, text: string | undefined, min: number, max: number): number | undefined {
+  if (text === undefined) return undefined;
+  if (!/^[0-9]+$/.test(text) || Number(text) < min || Number(text) > max) {
+    throw new TenureError('USAGE', `${flag} must be a whole number from ${min} to ${max}, got "${text}"`);
+  }
+  return Number(text);
+}
+
+async function churn(opts: ForecastOptions): Promise<void> {
+  const format = resolveFormat(opts);
+  const horizon = wholeNumber('--horizon', opts.horizon, 1, 36);
+  const backtest = wholeNumber('--backtest', opts.backtest, 1, 120);
+  if (opts.by !== undefined && opts.by !== 'province') throw new TenureError('USAGE', `--by must be province, got "${opts.by}"`);
+  const report = await withStore(opts.db, (store) =>
+    forecastChurnFromStore(store, {
+      ...(horizon !== undefined ? { horizon } : {}),
+      ...(backtest !== undefined ? { backtest } : {}),
+      byProvince: opts.by === 'province',
+    }),
+  );
+  if (format === 'json') {
+    printJson(report);
+    return;
+  }
+  const columns = ['month', 'voluntary', 'involuntary', 'total', 'lower', 'upper', 'expected_revenue_lost'];
+  if (format === 'table') {
+    process.stdout.write(`churn forecast (${Math.round(report.level * 100)} % interval on the total)${report.bottom_up.used ? `, blended with the churn model's scores (${report.bottom_up.model_version})` : ''}\n\n`);
+  }
+  if (report.by_province) {
+    const rows = [
+      ...report.forecast.map((r) => ({ region: 'all', ...r })),
+      ...report.by_province.flatMap((p) => p.forecast.map((r) => ({ region: p.province, ...r }))),
+    ];
+    printRows(['region', ...columns], rows, format);
+  } else {
+    printRows(columns, report.forecast, format);
+  }
+  if (format === 'table' && report.backtest) {
+    const b = report.backtest;
+    process.stdout.write(
+      `\nbacktest over the last ${b.months} months (one step ahead): MAPE ${b.mape ?? 'n/a'} % vs seasonal naive ${b.naive_mape ?? 'n/a'} %` +
+        `${b.beats_naive ? ' (model better)' : ''}\n`,
+    );
+  }
+}
+
+export function register(program: Command): void {
+  const forecast = program.command('forecast').description('forecasts for budgeting and planning');
+  withFormat(
+    forecast
+      .command('churn')
+      .description(
+        'monthly voluntary and involuntary churn counts for the next months (seasonal exponential smoothing, ' +
+          'blended with the churn model\'s customer probabilities when scores exist), prediction intervals, expected revenue lost',
+      )
+      .option('--horizon <n>', 'months to forecast (default 6)')
+      .option('--backtest <k>', 're-forecast the last K months from the data before each; prints MAPE next to seasonal naive (default 6 with ≥ 18 months of history)')
+      .option('--by <level>', 'also forecast per region: province')
+      .option('--db <path>', 'store (default ./tenure.duckdb or $TENURE_DB)'),
+  ).action(churn);
+}

@@ -1,0 +1,116 @@
+import { createWriteStream } from 'node:fs';
+import { once } from 'node:events';
+import type { Command } from 'commander';
+import { importDataset, type ImportProgress, type ImportReport } from '../../app/import/import-dataset.ts';
+import { openStore } from '../../store/open.ts';
+import type { AnalyticsStore } from '../../store/port.ts';
+import { EXIT_DATA_PROBLEMS, EXIT_FATAL, EXIT_OK } from '../errors.ts';
+import { printJson, printRows, resolveFormat, toCsv, withFormat, type FormatOptions } from '../output.ts';
+
+interface ImportCliOptions extends FormatOptions {
+  db?: string;
+  rejects?: string;
+}
+
+const SHOWN_REJECTS = 20;
+const PAGE = 50_000;
+const PROGRESS_MIN_BYTES = 16 << 20;
+
+type RejectRow = { file: string; line: number; column: string; value: string | null; reason: string };
+
+const rejectsQuery = `SELECT r.file, r.line, r."column", r.value, r.reason FROM import_rejects r
+  JOIN (SELECT file, min(rowid) AS o FROM import_rejects WHERE run_id = $1 GROUP BY file) f USING (file)
+  WHERE r.run_id = $1 ORDER BY f.o, r.line, r."column" LIMIT $2 OFFSET $3`;
+
+/** Writes every reject of the run as `file,line,column,value,reason`, page by page. */
+async function writeRejects(store: AnalyticsStore, runId: string, path: string): Promise<void> {
+  const out = createWriteStream(path);
+  const columns = ['file', 'line', 'column', 'value', 'reason'];
+  out.write(toCsv(columns, []));
+  for (let offset = 0; ; offset += PAGE) {
+    const rows = await store.query<RejectRow>(rejectsQuery, [runId, PAGE, offset]);
+    if (rows.length === 0) break;
+    if (!out.write(toCsv(columns, rows).split('\n').slice(1).join('\n'))) await once(out, 'drain');
+    if (rows.length < PAGE) break;
+  }
+  out.end();
+  await once(out, 'finish');
+}
+
+function progressPrinter(): ((p: ImportProgress) => void) | undefined {
+  if (!process.stderr.isTTY) return undefined;
+  let last = 0;
+  return (p) => {
+    const now = Date.now();
+    if (p.phase === 'reading') {
+      if ((p.totalBytes ?? 0) < PROGRESS_MIN_BYTES || now - last < 500) return;
+      last = now;
+      const pct = Math.min(100, Math.floor((100 * (p.bytesRead ?? 0)) / (p.totalBytes ?? 1)));
+      process.stderr.write(`\r${p.file}: reading ${pct}%   `);
+    } else if (p.phase === 'done') {
+      if (last > 0) process.stderr.write('\r\x1b[K');
+      last = 0;
+    } else if (last > 0) process.stderr.write(`\r${p.file}: ${p.phase}…     `);
+  };
+}
+
+async function printSummary(store: AnalyticsStore, report: ImportReport, opts: ImportCliOptions): Promise<void> {
+  const format = resolveFormat(opts);
+  if (format === 'json') {
+    const files = Object.fromEntries(
+      report.files.map((f) => [
+        f.file,
+        {
+          read: f.read,
+          accepted: f.accepted,
+          rejected: f.rejected,
+          inserted: f.inserted,
+          updated: f.updated,
+          unchanged: f.unchanged,
+          status: f.status,
+          ...(f.errors.length ? { errors: f.errors } : {}),
+        },
+      ]),
+    );
+    printJson({ files, rejected: report.rejected });
+  } else {
+    const columns = ['file', 'read', 'accepted', 'rejected', 'inserted', 'updated', 'unchanged', 'status'];
+    printRows(columns, report.files.map(({ errors: _errors, ...f }) => f), format);
+  }
+  for (const f of report.files) {
+    for (const e of f.errors) process.stderr.write(`${f.path}: schema error: ${e} (file not loaded)\n`);
+    if (f.updated > 0) process.stderr.write(`${f.file}: ${f.updated} existing rows replaced by changed rows\n`);
+  }
+  if (report.rejected > 0) {
+    const shown = await store.query<RejectRow>(rejectsQuery, [report.runId, SHOWN_REJECTS, 0]);
+    for (const r of shown) {
+      process.stderr.write(`${r.file}:${r.line}:${r.column || '(row)'}: ${r.reason} (value ${JSON.stringify(r.value ?? '')})\n`);
+    }
+    const more = report.rejected > shown.length ? `; showing the first ${shown.length} problems` : '';
+    const hint = opts.rejects ? `; all written to ${opts.rejects}` : '; use --rejects FILE for the full list';
+    process.stderr.write(`${report.rejected} rows rejected${more}${hint}\n`);
+  }
+}
+
+export function register(program: Command): void {
+  withFormat(
+    program
+      .command('import')
+      .description('validate and load an operator data set (CSV, CSV.gz or Parquet files of the data contract)')
+      .argument('<dir>', 'folder holding customers, monthly_usage, churn_events and optional files')
+      .option('--db <path>', 'store to load into (default ./tenure.duckdb or $TENURE_DB)')
+      .option('--rejects <file>', 'write every rejected row as CSV: file,line,column,value,reason'),
+  ).action(async (dir: string, opts: ImportCliOptions) => {
+    const store = await openStore(opts.db);
+    try {
+      const onProgress = progressPrinter();
+      const report = await importDataset(store, dir, onProgress ? { onProgress } : {});
+      if (opts.rejects) await writeRejects(store, report.runId, opts.rejects);
+      await printSummary(store, report, opts);
+      const schemaErrors = report.files.some((f) => f.status === 'schema_error');
+      process.exitCode = schemaErrors ? EXIT_FATAL : report.rejected > 0 ? EXIT_DATA_PROBLEMS : EXIT_OK;
+    } finally {
+      await store.close();
+    }
+  });
+}

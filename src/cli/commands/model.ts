@@ -1,0 +1,160 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { Option, type Command } from 'commander';
+import { TenureError } from '../../app/errors.ts';
+import type { CalibrationKind } from '../../model/calibration.ts';
+import { evaluateTable, loadFlatModel, predictTable, trainTable, type FlatModel, type PredictRow, type TrainTableSummary } from '../../model/flat.ts';
+import type { Evaluation, GainsRow } from '../../model/metrics.ts';
+import { parseCsv, type CsvTable } from '../../model/table.ts';
+import { printJson, printRows, resolveFormat, withFormat, type FormatOptions } from '../output.ts';
+
+function readText(file: string, what: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new TenureError('FILE_NOT_FOUND', `${what} not found`, { file });
+    throw new TenureError('BAD_INPUT', `cannot read ${what}: ${(err as Error).message}`, { file });
+  }
+}
+
+export function readTable(file: string): CsvTable {
+  return parseCsv(readText(file, 'table'), file);
+}
+
+export function readModel(file: string): FlatModel {
+  let json: unknown;
+  try {
+    json = JSON.parse(readText(file, 'model'));
+  } catch (err) {
+    if (err instanceof TenureError) throw err;
+    throw new TenureError('BAD_INPUT', 'model file is not JSON', { file });
+  }
+  return loadFlatModel(json, file);
+}
+
+export interface TrainCommandOptions {
+  table?: string;
+  label?: string;
+  positive?: string;
+  id?: string;
+  out?: string;
+  calibration?: string;
+  seed?: string;
+}
+
+/** `tenure model train --table …`: trains, writes the model file, returns the summary. */
+export function runTrain(opts: TrainCommandOptions): TrainTableSummary & { model: string } {
+  if (opts.table === undefined) {
+    throw new TenureError('USAGE', 'model train: --table is required in this version (the customer-level model on imported data, --db/--as-of, is not available yet)');
+  }
+  if (opts.label === undefined) throw new TenureError('USAGE', 'model train --table: --label COLUMN is required');
+  if (opts.out === undefined) throw new TenureError('USAGE', 'model train --table: --out MODEL_FILE is required');
+  const calibration = (opts.calibration ?? 'platt') as CalibrationKind;
+  if (!['platt', 'isotonic', 'none'].includes(calibration)) throw new TenureError('USAGE', `--calibration must be platt, isotonic or none, got ${calibration}`);
+  const seed = opts.seed === undefined ? undefined : Number(opts.seed);
+  if (seed !== undefined && !Number.isInteger(seed)) throw new TenureError('USAGE', `--seed must be an integer, got ${opts.seed}`);
+  const table = readTable(opts.table);
+  const { model, summary } = trainTable(table, {
+    label: opts.label,
+    positive: opts.positive,
+    id: opts.id,
+    file: opts.table,
+    calibration,
+    params: seed === undefined ? {} : { seed },
+  });
+  try {
+    writeFileSync(opts.out, JSON.stringify(model) + '\n');
+  } catch (err) {
+    throw new TenureError('BAD_INPUT', `cannot write the model: ${(err as Error).message}`, { file: opts.out });
+  }
+  return { ...summary, model: opts.out };
+}
+
+export function runEvaluate(opts: { table?: string; model?: string }): Evaluation & { gains: GainsRow[] } {
+  if (opts.table === undefined || opts.model === undefined) throw new TenureError('USAGE', 'model evaluate: --table FILE and --model FILE are required');
+  const flat = readModel(opts.model);
+  return evaluateTable(readTable(opts.table), flat, opts.table);
+}
+
+export function runPredict(opts: { table?: string; model?: string; top?: string }): PredictRow[] {
+  if (opts.table === undefined || opts.model === undefined) throw new TenureError('USAGE', 'model predict: --table FILE and --model FILE are required');
+  const top = opts.top === undefined ? 3 : Number(opts.top);
+  if (!Number.isInteger(top) || top < 0 || top > 50) throw new TenureError('USAGE', `--top must be a whole number from 0 to 50, got ${opts.top}`);
+  const flat = readModel(opts.model);
+  return predictTable(readTable(opts.table), flat, { top, file: opts.table });
+}
+
+const round = (x: number) => (Number.isFinite(x) ? Number(x.toFixed(6)) : x);
+
+export function register(program: Command): void {
+  const model = program.command('model').description('churn models: train on a labelled table, evaluate, predict with reasons');
+
+  withFormat(
+    model
+      .command('train')
+      .description('train a gradient-boosted churn model on a labelled CSV (flat-table mode)')
+      .option('--table <file>', 'labelled CSV, one row per customer (required in this version)')
+      .option('--label <column>', 'outcome column')
+      .option('--positive <value>', 'label value meaning "churned" (default: Yes/1 for yes/no labels)')
+      .option('--id <column>', 'customer id column, excluded from the features')
+      .option('--out <file>', 'where to write the model (JSON)')
+      .addOption(new Option('--calibration <kind>', 'probability calibration on the held-out split').choices(['platt', 'isotonic', 'none']).default('platt'))
+      .option('--seed <n>', 'random seed (same seed, same model)')
+      .option('--db <path>', 'customer-level mode (not in this version)')
+      .option('--as-of <month>', 'customer-level mode (not in this version)')
+      .option('--horizon <months>', 'customer-level mode (not in this version)'),
+  ).action((opts: TrainCommandOptions & FormatOptions) => {
+    const summary = runTrain(opts);
+    for (const e of summary.excluded) process.stderr.write(`note: column ${e.name} left out (${e.reason})\n`);
+    if (summary.dropped_missing_label > 0) process.stderr.write(`note: ${summary.dropped_missing_label} rows without a label were skipped\n`);
+    const format = resolveFormat(opts);
+    if (format === 'json') {
+      printJson({ ...summary, valid_auc: round(summary.valid_auc) });
+      return;
+    }
+    printRows(
+      ['model', 'rows', 'train_rows', 'valid_rows', 'features', 'trees', 'valid_auc', 'calibration'],
+      [{ model: summary.model, rows: summary.rows, train_rows: summary.train_rows, valid_rows: summary.valid_rows, features: summary.features.length, trees: summary.trees, valid_auc: round(summary.valid_auc), calibration: summary.calibration }],
+      format,
+    );
+  });
+
+  withFormat(
+    model
+      .command('evaluate')
+      .description('AUC, PR AUC, top-decile lift and Brier score of a model on a labelled CSV')
+      .option('--table <file>', 'labelled CSV with the columns the model was trained on')
+      .option('--model <file>', 'model file from `tenure model train`')
+      .option('--gains', 'also print the lift/gains table by decile (table and csv formats)'),
+  ).action((opts: { table?: string; model?: string; gains?: boolean } & FormatOptions) => {
+    const result = runEvaluate(opts);
+    const format = resolveFormat(opts);
+    const metrics = { auc: round(result.auc), pr_auc: round(result.pr_auc), lift_top10: round(result.lift_top10), brier: round(result.brier), rows: result.rows };
+    if (format === 'json') {
+      printJson(metrics);
+      return;
+    }
+    printRows(['auc', 'pr_auc', 'lift_top10', 'brier', 'rows'], [metrics], format);
+    if (opts.gains) {
+      process.stdout.write('\n');
+      printRows(
+        ['decile', 'rows', 'positives', 'rate', 'lift', 'cumulative_lift', 'cumulative_capture'],
+        result.gains.map((g) => ({ ...g, rate: round(g.rate), lift: round(g.lift), cumulative_lift: round(g.cumulativeLift), cumulative_capture: round(g.cumulativeCapture) })),
+        format,
+      );
+    }
+  });
+
+  withFormat(
+    model
+      .command('predict')
+      .description('churn probability and top reasons per row of a CSV')
+      .option('--table <file>', 'CSV with the columns the model was trained on (the label may be absent)')
+      .option('--model <file>', 'model file from `tenure model train`')
+      .option('--top <n>', 'reasons per row', '3'),
+  ).action((opts: { table?: string; model?: string; top?: string } & FormatOptions) => {
+    const rows = runPredict(opts);
+    const format = resolveFormat(opts);
+    printRows(['id', 'probability', 'reasons'], rows.map((r) => ({ ...r, probability: round(r.probability) })), format);
+  });
+}

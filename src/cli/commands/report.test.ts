@@ -1,0 +1,174 @@
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { DuckDBStore } from '../../store/duckdb/duckdb-store.ts';
+import { derivedTablesCurrent } from '../../app/reports/basis.ts';
+import { loadHandChecked } from '../../app/reports/test-fixture.ts';
+import { runCli } from '../main.ts';
+
+async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const o = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    out += String(chunk);
+    return true;
+  });
+  const e = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    err += String(chunk);
+    return true;
+  });
+  try {
+    const code = await runCli(args);
+    return { code, out, err };
+  } finally {
+    o.mockRestore();
+    e.mockRestore();
+  }
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'tenure-report-cli-'));
+const db = join(dir, 'hand.duckdb');
+
+beforeAll(async () => {
+  const store = await DuckDBStore.open(db);
+  await loadHandChecked(store);
+  await store.close();
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+afterEach(() => {
+  process.exitCode = undefined;
+});
+
+describe('tenure report churn-totals', () => {
+  it('prints CSV with the contract header and the hand-checked figures', async () => {
+    const { code, out } = await run(['report', 'churn-totals', '--db', db, '--format', 'csv']);
+    expect(code).toBe(0);
+    const lines = out.trimEnd().split('\n');
+    expect(lines[0]).toBe('month,opening,gross_adds,pre_churn,voluntary,involuntary,closing,churn_rate,arpu,revenue_lost');
+    expect(lines).toHaveLength(6);
+    expect(lines[1]).toBe('2024-01,6,1,7,0,1,6,0.166667,51.33,0.00');
+    expect(lines[5]).toBe('2024-05,8,0,8,2,1,5,0.375000,29.39,34.68');
+  });
+
+  it('prints JSON rows with numbers, money keeping two decimals', async () => {
+    const { code, out } = await run(['report', 'churn-totals', '--db', db, '--from', '2024-04', '--to', '2024-05', '--json']);
+    expect(code).toBe(0);
+    expect(out).toContain('"arpu": 19.00');
+    const rows = JSON.parse(out) as Record<string, unknown>[];
+    expect(rows).toEqual([
+      { month: '2024-04', opening: 7, gross_adds: 1, pre_churn: 8, voluntary: 0, involuntary: 0, closing: 8, churn_rate: 0, arpu: 19, revenue_lost: 0 },
+      { month: '2024-05', opening: 8, gross_adds: 0, pre_churn: 8, voluntary: 2, involuntary: 1, closing: 5, churn_rate: 0.375, arpu: 29.39, revenue_lost: 34.68 },
+    ]);
+  });
+
+  it('shows an undefined churn rate as empty (CSV) and null (JSON)', async () => {
+    const csv = await run(['report', 'churn-totals', '--db', db, '--from', '2020-01', '--to', '2020-01', '--format', 'csv']);
+    expect(csv.out.trimEnd().split('\n')[1]).toBe('2020-01,0,0,0,0,0,0,,,0.00');
+    const json = await run(['report', 'churn-totals', '--db', db, '--from', '2020-01', '--to', '2020-01', '--json']);
+    expect((JSON.parse(json.out) as { churn_rate: unknown }[])[0]?.churn_rate).toBeNull();
+  });
+
+  it('prints an aligned table on request', async () => {
+    const { code, out } = await run(['report', 'churn-totals', '--db', db, '--format', 'table', '--from', '2024-05']);
+    expect(code).toBe(0);
+    const lines = out.trimEnd().split('\n');
+    expect(lines[0]).toMatch(/^month\s+opening\s+gross_adds/);
+    expect(lines[2]).toMatch(/^2024-05\s+8\s+0\s+8\s+2\s+1\s+5\s+0\.375000\s+29\.39\s+34\.68$/);
+  });
+
+  it('defaults to CSV when stdout is not a terminal and to a table when it is', async () => {
+    const original = Object.getOwnPropertyDescriptor(process.stdout, 'isTTY');
+    try {
+      Object.defineProperty(process.stdout, 'isTTY', { value: false, configurable: true });
+      expect((await run(['report', 'churn-totals', '--db', db, '--from', '2024-05'])).out.split('\n')[0]).toBe(
+        'month,opening,gross_adds,pre_churn,voluntary,involuntary,closing,churn_rate,arpu,revenue_lost',
+      );
+      Object.defineProperty(process.stdout, 'isTTY', { value: true, configurable: true });
+      expect((await run(['report', 'churn-totals', '--db', db, '--from', '2024-05'])).out.split('\n')[1]).toMatch(/^-+ {2}-+/);
+    } finally {
+      if (original) Object.defineProperty(process.stdout, 'isTTY', original);
+      else delete (process.stdout as { isTTY?: boolean }).isTTY;
+    }
+  });
+
+  it.each([
+    [['--from', '2024-1'], /--from must be a month written YYYY-MM/],
+    [['--to', '2024-13'], /--to must be a month written YYYY-MM/],
+    [['--from', '2024-05', '--to', '2024-04'], /--from 2024-05 is after --to 2024-04/],
+  ])('rejects %j with exit 2', async (flags, message) => {
+    const { code, out, err } = await run(['report', 'churn-totals', '--db', db, ...flags]);
+    expect(code).toBe(2);
+    expect(out).toBe('');
+    expect(err).toMatch(message);
+  });
+
+  it('rebuilds stale derived report tables once, so later reports read them', async () => {
+    const path = join(dir, 'stale.duckdb');
+    const setup = await DuckDBStore.open(path);
+    await loadHandChecked(setup);
+    expect(await derivedTablesCurrent(setup)).toBe(false);
+    await setup.close();
+    const { code, out } = await run(['report', 'churn-totals', '--db', path, '--format', 'csv', '--from', '2024-05']);
+    expect(code).toBe(0);
+    expect(out.trimEnd().split('\n')[1]).toBe('2024-05,8,0,8,2,1,5,0.375000,29.39,34.68');
+    const after = await DuckDBStore.open(path);
+    try {
+      expect(await derivedTablesCurrent(after)).toBe(true);
+    } finally {
+      await after.close();
+    }
+  });
+
+  it('exits 2 without creating a store when the store file does not exist', async () => {
+    const missing = join(dir, 'missing.duckdb');
+    const { code, err } = await run(['report', 'churn-totals', '--db', missing]);
+    expect(code).toBe(2);
+    expect(err).toMatch(/no store at .*missing\.duckdb/);
+    expect(existsSync(missing)).toBe(false);
+  });
+
+  it('exits 2 with a clear message when the store holds no data', async () => {
+    const empty = join(dir, 'empty.duckdb');
+    await (await DuckDBStore.open(empty)).close();
+    const { code, err } = await run(['report', 'churn-totals', '--db', empty]);
+    expect(code).toBe(2);
+    expect(err).toMatch(/has no customers yet; import a data set first/);
+  });
+});
+
+describe('tenure report churn-reasons', () => {
+  it('prints the contract header, zh labels by default and en on request', async () => {
+    const zh = await run(['report', 'churn-reasons', '--db', db, '--from', '2024-05', '--to', '2024-05', '--format', 'csv']);
+    expect(zh.code).toBe(0);
+    const lines = zh.out.trimEnd().split('\n');
+    expect(lines[0]).toBe('month,reason_code,reason,churn_type,count,revenue_lost');
+    expect(lines).toContain('2024-05,101,价格,voluntary,1,10.00');
+    expect(lines).toContain('2024-05,335,信用/欠费,involuntary,1,4.67');
+    const en = await run(['report', 'churn-reasons', '--db', db, '--from', '2024-05', '--to', '2024-05', '--lang', 'en', '--json']);
+    const rows = JSON.parse(en.out) as { reason_code: string; reason: string; count: number }[];
+    expect(rows.find((r) => r.reason_code === '104')).toMatchObject({ reason: 'image, friends and family', count: 0 });
+  });
+
+  it('rejects an unknown language with exit 2', async () => {
+    expect((await run(['report', 'churn-reasons', '--db', db, '--lang', 'fr'])).code).toBe(2);
+  });
+});
+
+describe('tenure report churn-regions', () => {
+  it('prints the contract header and region paths at the requested level', async () => {
+    const { code, out } = await run(['report', 'churn-regions', '--db', db, '--level', 'city', '--from', '2024-05', '--to', '2024-05', '--format', 'csv']);
+    expect(code).toBe(0);
+    expect(out.trimEnd().split('\n')).toEqual([
+      'month,region,opening,voluntary,involuntary,churn_rate,revenue_lost',
+      '2024-05,四川,1,0,0,0.000000,0.00',
+      '2024-05,四川/成都,1,0,0,0.000000,0.00',
+      '2024-05,甘肃/兰州,2,0,1,0.500000,4.67',
+      '2024-05,甘肃/酒泉,4,2,0,0.500000,30.01',
+    ]);
+  });
+
+  it('rejects an unknown level with exit 2', async () => {
+    expect((await run(['report', 'churn-regions', '--db', db, '--level', 'county'])).code).toBe(2);
+  });
+});

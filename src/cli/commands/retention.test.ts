@@ -1,0 +1,73 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { runCli } from '../main.ts';
+
+async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const o = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    out += String(chunk);
+    return true;
+  });
+  const e = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    err += String(chunk);
+    return true;
+  });
+  try {
+    const code = await runCli(args);
+    return { code, out, err };
+  } finally {
+    o.mockRestore();
+    e.mockRestore();
+  }
+}
+
+afterEach(() => {
+  process.exitCode = undefined;
+});
+
+describe('tenure retention fit', () => {
+  it('prints the published High End fit as JSON', async () => {
+    const { code, out } = await run(['retention', 'fit', '--counts', '1000,869,743,653,593,551,517,491', '--periods', '10', '--json']);
+    expect(code).toBe(0);
+    const j = JSON.parse(out) as { alpha: number; beta: number; survival: number[]; retention: number[]; expected_lifetime: number; mean_lifetime: null };
+    expect(j.alpha.toFixed(3)).toBe('0.668');
+    expect(j.beta.toFixed(3)).toBe('3.806');
+    expect(j.survival).toHaveLength(10);
+    expect(j.retention).toHaveLength(10);
+    // S(1) = β/(α+β) = 3.806/4.474 ≈ 0.8507 with the published parameters.
+    expect(j.survival[0]).toBeCloseTo(0.8507, 3);
+    expect(j.mean_lifetime).toBeNull();
+    // Restricted to 120 months it must lie between 1 and 120 and above the 7 observed periods' area.
+    expect(j.expected_lifetime).toBeGreaterThan(7 * 0.49);
+    expect(j.expected_lifetime).toBeLessThan(120);
+  });
+
+  it('prints the Regular fit', async () => {
+    const { code, out } = await run(['retention', 'fit', '--counts', '1000, 631, 468, 382, 326, 289, 262, 241', '--format', 'json']);
+    expect(code).toBe(0);
+    const j = JSON.parse(out) as { alpha: number; beta: number; survival: number[] };
+    expect([j.alpha.toFixed(3), j.beta.toFixed(3)]).toEqual(['0.704', '1.182']);
+    expect(j.survival).toHaveLength(12);
+  });
+
+  it.each([
+    [['--counts', '1000,abc,700'], /not a non-negative number/],
+    [['--counts', '1000,900,950'], /must not increase/],
+    [['--counts', '1000'], /at least 2/],
+    [['--counts', '1000,900', '--periods', '0'], /--periods/],
+    [['--cohort', 'join-month', '--db', '/nonexistent/tenure-test.duckdb'], /no store at/],
+    [[], /--counts/],
+  ])('usage error %j exits 2 with a clear message', async (args, message) => {
+    const { code, err } = await run(['retention', 'fit', ...args]);
+    expect(code).toBe(2);
+    expect(err).toMatch(message);
+  });
+
+  it('prints a CSV table of the projection', async () => {
+    const { code, out } = await run(['retention', 'fit', '--counts', '1000,631,468', '--periods', '3', '--format', 'csv']);
+    expect(code).toBe(0);
+    const lines = out.trim().split('\n');
+    expect(lines[0]).toBe('period,survival,retention,expected_alive,observed_alive');
+    expect(lines).toHaveLength(4);
+  });
+});

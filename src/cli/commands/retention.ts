@@ -1,0 +1,243 @@
+import { Option, type Command } from 'commander';
+import { TenureError } from '../../app/errors.ts';
+import {
+  fitSbg,
+  sbgDerl,
+  type SbgFit,
+  sbgExpectedCounts,
+  sbgMeanLifetime,
+  sbgRestrictedMeanLifetime,
+  sbgRetentionRates,
+  sbgSurvival,
+  validateCohortCounts,
+} from '../../domain/retention/sbg.ts';
+import { printJson, printRows, resolveFormat, withFormat, type FormatOptions, type OutputFormat } from '../output.ts';
+import { withStore } from '../../app/lifecycle/context.ts';
+import { CURVE_GROUPS, type CohortKind, type CurveGroup } from '../../app/retention/cohorts.ts';
+import { fitCohortsFromStore, retentionCurves } from '../../app/retention/retention.ts';
+
+interface FitOptions extends FormatOptions {
+  counts?: string;
+  cohort?: string;
+  periods?: string;
+  horizon?: string;
+  unit?: string;
+  annualDiscountRate?: string;
+  db?: string;
+}
+
+const PERIODS_PER_YEAR: Record<string, number> = { month: 12, quarter: 4, year: 1 };
+const MAX_PERIODS = 1200;
+
+export function parseCounts(text: string): number[] {
+  const parts = text.split(',').map((p) => p.trim());
+  const counts = parts.map((p, i) => {
+    if (!/^[0-9]+(\.[0-9]+)?$/.test(p)) {
+      throw new TenureError('USAGE', `--counts: value ${i + 1} ("${p}") is not a non-negative number; give alive counts like "1000,869,743"`);
+    }
+    return Number(p);
+  });
+  const problems = validateCohortCounts(counts);
+  if (problems.length > 0) throw new TenureError('USAGE', `--counts: ${problems.join('; ')}`);
+  return counts;
+}
+
+function positiveInt(flag: string, text: string | undefined, fallback: number): number {
+  if (text === undefined) return fallback;
+  if (!/^[0-9]+$/.test(text) || Number(text) < 1 || Number(text) > MAX_PERIODS) {
+    throw new TenureError('USAGE', `${flag} must be a whole number from 1 to ${MAX_PERIODS}, got "${text}"`);
+  }
+  return Number(text);
+}
+
+function rate(flag: string, text: string | undefined, fallback: number): number {
+  if (text === undefined) return fallback;
+  if (!/^[0-9]+(\.[0-9]+)?$/.test(text) || !(Number(text) > 0) || Number(text) >= 10) {
+    throw new TenureError('USAGE', `${flag} must be a positive decimal such as 0.1 (10 %), got "${text}"`);
+  }
+  return Number(text);
+}
+
+const round = (x: number, digits = 6) => Number(x.toFixed(digits));
+
+export interface RetentionFitReport {
+  alpha: number;
+  beta: number;
+  log_likelihood: number;
+  converged: boolean;
+  warnings: string[];
+  period_unit: string;
+  observed_periods: number;
+  periods: number;
+  /** S(t) for t = 1..periods: share of the starting cohort still a customer after t periods. */
+  survival: number[];
+  /** r(t) = S(t)/S(t−1) for t = 1..periods. */
+  retention: number[];
+  /** Restricted mean lifetime E[min(T, H)] in periods, H = lifetime_horizon (always finite). */
+  expected_lifetime: number;
+  expected_lifetime_definition: string;
+  lifetime_horizon: number;
+  /** Unrestricted E[T]; null when α ≤ 1, where it is infinite. */
+  mean_lifetime: number | null;
+  /** Discounted expected residual lifetime of a newly acquired customer (Fader & Hardie 2010). */
+  derl: number;
+  discount_rate_per_period: number;
+  observed: number[];
+  fitted: number[];
+}
+
+export function retentionFitReport(counts: readonly number[], opts: FitOptions): RetentionFitReport {
+  return reportFromFit(fitSbg(counts), counts, opts);
+}
+
+/** The report of a fit (from --counts or from the store's cohorts); `counts` are the observed alive counts shown next to it. */
+export function reportFromFit(fit: SbgFit, counts: readonly number[], opts: FitOptions): RetentionFitReport {
+  const unit = opts.unit ?? 'month';
+  const perYear = PERIODS_PER_YEAR[unit];
+  if (perYear === undefined) throw new TenureError('USAGE', `--unit must be month, quarter or year, got "${unit}"`);
+  const observedPeriods = counts.length - 1;
+  const periods = positiveInt('--periods', opts.periods, Math.max(12, observedPeriods));
+  const horizon = positiveInt('--horizon', opts.horizon, 10 * perYear);
+  const annual = rate('--annual-discount-rate', opts.annualDiscountRate, 0.1);
+  const perPeriod = Math.pow(1 + annual, 1 / perYear) - 1;
+
+  const params = { alpha: fit.alpha, beta: fit.beta };
+  const survival = sbgSurvival(params, periods);
+  const mean = sbgMeanLifetime(params);
+  return {
+    alpha: round(fit.alpha),
+    beta: round(fit.beta),
+    log_likelihood: round(fit.logLikelihood, 4),
+    converged: fit.converged,
+    warnings: [...fit.warnings],
+    period_unit: unit,
+    observed_periods: fit.observedPeriods,
+    periods,
+    survival: Array.from(survival.subarray(1), (v) => round(v)),
+    retention: Array.from(sbgRetentionRates(params, periods), (v) => round(v)),
+    expected_lifetime: round(sbgRestrictedMeanLifetime(params, horizon), 4),
+    expected_lifetime_definition: `restricted mean lifetime E[min(T, ${horizon})] in ${unit}s: expected ${unit}s a new customer stays within a ${horizon}-${unit} horizon`,
+    lifetime_horizon: horizon,
+    mean_lifetime: mean === null ? null : round(mean, 4),
+    derl: round(sbgDerl(params, 0, perPeriod), 4),
+    discount_rate_per_period: round(perPeriod, 8),
+    observed: [...counts],
+    fitted: Array.from(sbgExpectedCounts(params, counts[0] as number, observedPeriods), (v) => round(v, 2)),
+  };
+}
+
+function printFit(report: RetentionFitReport, format: OutputFormat, preamble = ''): void {
+  for (const w of report.warnings) process.stderr.write(`tenure: warning: ${w}\n`);
+  if (format === 'json') {
+    printJson(report);
+    return;
+  }
+  const rows = report.survival.map((s, i) => ({
+    period: i + 1,
+    survival: s,
+    retention: report.retention[i],
+    expected_alive: round(s * (report.observed[0] as number), 2),
+    observed_alive: report.observed[i + 1],
+  }));
+  if (format === 'table') {
+    const life = report.mean_lifetime === null ? 'infinite (α ≤ 1)' : String(report.mean_lifetime);
+    process.stdout.write(
+      preamble +
+        `sBG fit: alpha=${report.alpha} beta=${report.beta} log-likelihood=${report.log_likelihood}\n` +
+        `expected lifetime within ${report.lifetime_horizon} ${report.period_unit}s: ${report.expected_lifetime}; mean lifetime: ${life}; ` +
+        `DERL of a new customer: ${report.derl} ${report.period_unit}s\n\n`,
+    );
+  }
+  printRows(['period', 'survival', 'retention', 'expected_alive', 'observed_alive'], rows, format);
+}
+
+async function fitFromStore(kind: CohortKind, opts: FitOptions, format: OutputFormat): Promise<void> {
+  if (opts.unit !== undefined && opts.unit !== 'month') throw new TenureError('USAGE', '--cohort fits monthly periods; leave --unit at month');
+  const result = await withStore(opts.db, (store) => fitCohortsFromStore(store, kind));
+  const report = reportFromFit(result.fit, result.pooledCounts, opts);
+  if (format === 'json') {
+    printJson({
+      ...report,
+      cohort: kind,
+      data: { first: result.first, last: result.last },
+      observed_definition: 'alive counts of all cohorts joined within the data, pooled per period over the cohorts observed that long (Kaplan–Meier style), scaled to the total size',
+      cohorts: result.cohorts,
+      ...(result.segments ? { segments: result.segments } : {}),
+    });
+    return;
+  }
+  printFit(report, format, format === 'table' ? `cohorts by ${kind} joined ${result.first}..${result.last}: ${result.cohorts.length} cohorts, fitted jointly\n` : '');
+  if (format === 'table') {
+    process.stdout.write('\n');
+    if (result.segments) printRows(['segment', 'size', 'alpha', 'beta'], result.segments.map((s) => ({ ...s, warnings: s.warnings.join('; ') })), format);
+    else printRows(['cohort', 'size', 'observed_periods', 'alpha', 'beta'], result.cohorts.map((c) => ({ ...c, alive: c.alive.join(' ') })), format);
+  }
+}
+
+async function fit(opts: FitOptions): Promise<void> {
+  const format = resolveFormat(opts);
+  if (opts.counts === undefined) {
+    if (opts.cohort === 'join-month' || opts.cohort === 'segment') {
+      await fitFromStore(opts.cohort, opts, format);
+      return;
+    }
+    throw new TenureError('USAGE', 'give the cohort alive counts with --counts "1000,869,743,…" (first value = cohort size) or --cohort join-month|segment');
+  }
+  if (opts.cohort !== undefined) process.stderr.write('tenure: note: --cohort is ignored when --counts is given\n');
+  printFit(retentionFitReport(parseCounts(opts.counts), opts), format);
+}
+
+interface CurveOptions extends FormatOptions {
+  by?: string;
+  db?: string;
+}
+
+async function curves(opts: CurveOptions): Promise<void> {
+  const format = resolveFormat(opts);
+  const by = (opts.by ?? 'segment') as CurveGroup;
+  if (!(CURVE_GROUPS as readonly string[]).includes(by)) throw new TenureError('USAGE', `--by must be one of ${CURVE_GROUPS.join(', ')}, got "${opts.by}"`);
+  const result = await withStore(opts.db, (store) => retentionCurves(store, by));
+  if (format === 'json') {
+    printJson(result);
+    return;
+  }
+  const at = (g: (typeof result.groups)[number], t: number) => g.curve[t - 1]?.survival ?? null;
+  if (format === 'table') process.stdout.write(`when customers leave: Kaplan–Meier survival by ${by}, accounts joined ${result.first}..${result.last}\n\n`);
+  printRows(
+    ['group', 'customers', 'churned', 's_3', 's_6', 's_12', 's_24', 'median_months'],
+    result.groups.map((g) => ({ group: g.group, customers: g.customers, churned: g.churned, s_3: at(g, 3), s_6: at(g, 6), s_12: at(g, 12), s_24: at(g, 24), median_months: g.median_months })),
+    format,
+  );
+  if (format === 'table') {
+    process.stdout.write('\nwhy they leave: cumulative incidence of exit by reason group (competing risks)\n\n');
+    printRows(['cause', 'exits', 'incidence_at_12', 'incidence_at_24'], result.exits_by_cause, format);
+  }
+}
+
+export function register(program: Command): void {
+  const retention = program
+    .command('retention')
+    .description('retention curves and customer lifetime (shifted-beta-geometric model)');
+  withFormat(
+    retention
+      .command('fit')
+      .description(
+        'fit the shifted-beta-geometric (sBG) model of Fader & Hardie (2007) by maximum likelihood to cohort ' +
+          'alive counts and project survival, retention and lifetime',
+      )
+      .option('--counts <list>', 'alive counts at period 0, 1, 2, … separated by commas, e.g. "1000,869,743"')
+      .addOption(new Option('--cohort <kind>', 'fit the store\'s cohorts: join-month (every join month, jointly) or segment (one fit per segment)').choices(['join-month', 'segment']))
+      .option('--periods <n>', 'periods N to project: survival and retention list t = 1..N (default: max(12, observed periods))')
+      .option('--horizon <n>', 'horizon for the restricted mean lifetime (default: 10 years of periods)')
+      .addOption(new Option('--unit <unit>', 'length of one period').choices(['month', 'quarter', 'year']).default('month'))
+      .option('--annual-discount-rate <rate>', 'annual discount rate for DERL', '0.1')
+      .option('--db <path>', 'store to read cohorts from (with --cohort)'),
+  ).action(fit);
+  withFormat(
+    retention
+      .command('curves')
+      .description('when and why customers leave: Kaplan–Meier survival by group and cumulative incidence of exit by reason group')
+      .addOption(new Option('--by <group>', 'group the curves by').choices([...CURVE_GROUPS]).default('segment'))
+      .option('--db <path>', 'store (default ./tenure.duckdb or $TENURE_DB)'),
+  ).action(curves);
+}

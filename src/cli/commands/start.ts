@@ -1,0 +1,59 @@
+import type { Command } from 'commander';
+import { runMainJob } from '../../app/main-job.ts';
+import { CHURN_REASONS_COLUMNS } from '../../app/reports/churn-reasons.ts';
+import { CHURN_REGIONS_COLUMNS } from '../../app/reports/churn-regions.ts';
+import { CHURN_TOTALS_COLUMNS } from '../../app/reports/churn-totals.ts';
+import { DEFAULT_DB, openStore } from '../../store/open.ts';
+import { EXIT_DATA_PROBLEMS } from '../errors.ts';
+import { printRows, type Cell } from '../output.ts';
+
+interface StartFlags {
+  data?: string;
+  db?: string;
+}
+
+function section(title: string): void {
+  process.stdout.write(`\n== ${title} ==\n`);
+}
+
+/**
+ * `npm start`: the main job for a person at a terminal, so it always prints tables. Scripts use
+ * `tenure import` and `tenure report …`, which keep to the machine formats.
+ */
+export function register(program: Command): void {
+  program
+    .command('start')
+    .description('main job: import the data (the demo operator when none is given) and print the churn diagnosis')
+    .option('--data <dir>', 'operator export in the data contract (default: generate the demo operator)')
+    .option('--db <path>', `store (default $TENURE_DB or ${DEFAULT_DB})`)
+    .action(async (flags: StartFlags) => {
+      const store = await openStore(flags.db);
+      try {
+        const result = await runMainJob(store, {
+          ...(flags.data === undefined ? {} : { dataDir: flags.data }),
+          log: (line) => process.stderr.write(`tenure: ${line}\n`),
+        });
+        section('导入 import');
+        printRows(
+          ['file', 'read', 'accepted', 'rejected', 'inserted', 'updated', 'unchanged', 'status'],
+          result.imported.files.map(({ errors: _errors, ...f }) => f),
+          'table',
+        );
+        const rows = (r: readonly object[]) => r as readonly Record<string, Cell>[];
+        section('客户流失总数报告 churn totals');
+        printRows(CHURN_TOTALS_COLUMNS, rows(result.totals.rows), 'table');
+        const last = result.totals.range.to;
+        section(`以原因代码分析损失 churn by reason code, ${last}`);
+        printRows(CHURN_REASONS_COLUMNS, rows(result.reasons.rows.filter((r) => r.month === last)), 'table');
+        section(`以地理位置分析损失 churn by province, ${last}`);
+        printRows(CHURN_REGIONS_COLUMNS, rows(result.regions.rows.filter((r) => r.month === last)), 'table');
+        process.stdout.write(`\nstore: ${store.location}   data: ${result.dataDir}\n`);
+        if (result.imported.rejected > 0) {
+          process.stderr.write(`tenure: ${result.imported.rejected} rows were rejected; see tenure import --rejects\n`);
+          process.exitCode = EXIT_DATA_PROBLEMS;
+        }
+      } finally {
+        await store.close();
+      }
+    });
+}

@@ -1,0 +1,31 @@
+/** CSV headers and the row builders of the files that are not built month by month. */
+import { fileSpec } from '../../contract/spec.ts';
+import { csvText, money } from './format.ts';
+import type { Holding } from './holdings.ts';
+import type { AcquisitionChannel, Persona } from './persona.ts';
+
+/** Extra attribute (contract: `x_` columns are kept as attributes): the customer's segment. */
+export const SEGMENT_COLUMN = 'x_segment';
+
+function specColumns(name: Parameters<typeof fileSpec>[0]): string[] {
+  return fileSpec(name).columns.map((c) => c.name);
+}
+
+/** Headers in the contract's column order; the row builders write fields in the same order. */
+export const HEADERS = {
+  customers: [...specColumns('customers'), SEGMENT_COLUMN],
+  subscriptions: specColumns('subscriptions'),
+  monthly_usage: specColumns('monthly_usage'),
+  interactions: specColumns('interactions'),
+  churn_events: specColumns('churn_events'),
+  surveys: specColumns('surveys'),
+} as const;
+
+export function customerLine(id: string, p: Persona, joinDate: string, channel: AcquisitionChannel, winbackOf: string): string {
+  const employees = p.employees >= 0 ? String(p.employees) : '';
+  return `${id},${p.type},${joinDate},${p.district.region},${p.gender},${p.birthDate},${csvText(p.name)},${p.phone},${p.email},${p.industry},${employees},${channel},${winbackOf},${p.segment}\n`;
+}
+
+export function subscriptionLine(id: string, seq: number, customerId: string, h: Holding, start: string, end: string, contractEnd: string): string {
+  return `${id}-${seq},${customerId},${h.product.id},${h.product.category},${start},${end},${contractEnd},${money(h.fee)}\n`;
+}

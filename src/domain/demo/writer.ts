@@ -1,0 +1,65 @@
+/**
+ * Buffered CSV file writer with backpressure. Lines are batched into ~64 KiB strings
+ * (one write call per batch, not per row) and the generator awaits `drain` whenever the
+ * stream's buffer is full, so memory stays bounded however many rows are written.
+ * Files are written under a temporary name and renamed when complete, so a killed run
+ * never leaves a truncated file that looks finished.
+ */
+import { once } from 'node:events';
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { rename } from 'node:fs/promises';
+import { finished } from 'node:stream/promises';
+import type { LineSink } from './interactions.ts';
+
+const BATCH_CHARS = 1 << 16;
+
+export class CsvFileWriter implements LineSink {
+  rows = 0;
+  private batch: string[] = [];
+  private batchChars = 0;
+  private blocked = false;
+  private readonly stream: WriteStream;
+  private readonly tempPath: string;
+
+  constructor(
+    readonly path: string,
+    header: readonly string[],
+  ) {
+    this.tempPath = `${path}.partial`;
+    this.stream = createWriteStream(this.tempPath, { highWaterMark: 1 << 20 });
+    this.stream.on('error', () => undefined); // surfaced by drain()/close() through once()/finished()
+    this.batch.push(header.join(',') + '\n');
+  }
+
+  push(line: string): void {
+    this.batch.push(line);
+    this.batchChars += line.length;
+    this.rows++;
+    if (this.batchChars >= BATCH_CHARS) this.flush();
+  }
+
+  get mustDrain(): boolean {
+    return this.blocked;
+  }
+
+  async drain(): Promise<void> {
+    if (!this.blocked) return;
+    await once(this.stream, 'drain');
+    this.blocked = false;
+  }
+
+  /** Flushes, closes and moves the file to its final name. */
+  async close(): Promise<void> {
+    this.flush();
+    this.stream.end();
+    await finished(this.stream);
+    await rename(this.tempPath, this.path);
+  }
+
+  private flush(): void {
+    if (this.batch.length === 0) return;
+    if (!this.stream.write(this.batch.join(''))) this.blocked = true;
+    this.batch = [];
+    this.batchChars = 0;
+  }
+}

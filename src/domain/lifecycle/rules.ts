@@ -1,0 +1,145 @@
+import { z } from 'zod';
+import defaultRulesJson from './default-rules.json' with { type: 'json' };
+import { BOOLEAN_FEATURES, NUMERIC_FEATURES, type BooleanFeature, type LifecycleFeatures, type NumericFeature } from './features.ts';
+import { STAGES, type Stage } from './stages.ts';
+
+/** The rule language (see default-rules.json for its description). */
+export type Comparison = '<' | '<=' | '>' | '>=' | '==' | '!=';
+export type Condition =
+  | { readonly feature: NumericFeature; readonly op: Comparison; readonly value: number }
+  | { readonly feature: BooleanFeature; readonly is: boolean }
+  | { readonly ratio: readonly [NumericFeature, NumericFeature]; readonly op: Comparison; readonly value: number }
+  | { readonly all: readonly Condition[] }
+  | { readonly any: readonly Condition[] }
+  | { readonly not: Condition };
+
+export interface StageRule {
+  readonly id: string;
+  readonly stage: Stage;
+  readonly description: string;
+  readonly when: Condition;
+}
+
+export interface LifecycleRules {
+  readonly version: 1;
+  readonly description?: string;
+  readonly rules: readonly StageRule[];
+  readonly default: { readonly id: string; readonly stage: Stage; readonly description: string };
+  readonly patterns: { readonly longStabilityMonths: number; readonly description?: string };
+}
+
+const comparison = z.enum(['<', '<=', '>', '>=', '==', '!=']);
+const numericFeature = z.enum(NUMERIC_FEATURES);
+const conditionSchema: z.ZodType<Condition> = z.lazy(() =>
+  z.union([
+    z.strictObject({ feature: numericFeature, op: comparison, value: z.number() }),
+    z.strictObject({ feature: z.enum(BOOLEAN_FEATURES), is: z.boolean() }),
+    z.strictObject({ ratio: z.tuple([numericFeature, numericFeature]), op: comparison, value: z.number() }),
+    z.strictObject({ all: z.array(conditionSchema).min(1) }),
+    z.strictObject({ any: z.array(conditionSchema).min(1) }),
+    z.strictObject({ not: conditionSchema }),
+  ]),
+);
+const stage = z.enum(STAGES);
+
+export const lifecycleRulesSchema = z
+  .strictObject({
+    version: z.literal(1, { error: 'only rule-file version 1 is supported' }),
+    description: z.string().optional(),
+    rules: z.array(
+      z.strictObject({ id: z.string().min(1), stage, description: z.string(), when: conditionSchema }),
+    ),
+    default: z.strictObject({ id: z.string().min(1), stage, description: z.string() }),
+    patterns: z.strictObject({
+      longStabilityMonths: z.number().int().positive(),
+      description: z.string().optional(),
+    }),
+  })
+  .superRefine((r, ctx) => {
+    const ids = new Set<string>();
+    for (const [i, rule] of r.rules.entries()) {
+      if (ids.has(rule.id)) ctx.addIssue({ code: 'custom', path: ['rules', i, 'id'], message: `rule id "${rule.id}" is used twice` });
+      ids.add(rule.id);
+    }
+    const first = r.rules[0];
+    const firstIsChurned = first !== undefined && first.stage === 'E' && 'is' in first.when && first.when.feature === 'churned' && first.when.is;
+    if (!firstIsChurned) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['rules', 0],
+        message: 'the first rule must put churned customers in E: {"stage": "E", "when": {"feature": "churned", "is": true}}',
+      });
+    }
+  });
+
+/** A rule file's problems as "path: message" lines; empty when valid. */
+export function validateLifecycleRules(input: unknown): { rules: LifecycleRules | null; errors: string[] } {
+  const parsed = lifecycleRulesSchema.safeParse(input);
+  if (parsed.success) return { rules: parsed.data as LifecycleRules, errors: [] };
+  const errors = parsed.error.issues.map((issue) => {
+    const path = issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('');
+    return `${path === '' ? '(file)' : path.replace(/^\./, '')}: ${issue.message}`;
+  });
+  return { rules: null, errors };
+}
+
+/** Parses rule-file text (JSON); syntax and schema problems come back as messages. */
+export function parseLifecycleRules(text: string): { rules: LifecycleRules | null; errors: string[] } {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    return { rules: null, errors: [`not valid JSON: ${err instanceof Error ? err.message : String(err)}`] };
+  }
+  return validateLifecycleRules(json);
+}
+
+export function defaultLifecycleRules(): LifecycleRules {
+  const { rules, errors } = validateLifecycleRules(defaultRulesJson);
+  if (!rules) throw new Error(`default-rules.json is invalid: ${errors.join('; ')}`);
+  return rules;
+}
+
+function compare(a: number, op: Comparison, b: number): boolean {
+  switch (op) {
+    case '<':
+      return a < b;
+    case '<=':
+      return a <= b;
+    case '>':
+      return a > b;
+    case '>=':
+      return a >= b;
+    case '==':
+      return a === b;
+    case '!=':
+      return a !== b;
+  }
+}
+
+/** Missing (null) features make a comparison false; a ratio needs a positive denominator. */
+export function holds(condition: Condition, f: LifecycleFeatures): boolean {
+  if ('all' in condition) return condition.all.every((c) => holds(c, f));
+  if ('any' in condition) return condition.any.some((c) => holds(c, f));
+  if ('not' in condition) return !holds(condition.not, f);
+  if ('ratio' in condition) {
+    const num = f[condition.ratio[0]];
+    const den = f[condition.ratio[1]];
+    if (num === null || den === null || !(den > 0)) return false;
+    return compare(num / den, condition.op, condition.value);
+  }
+  if ('is' in condition) return f[condition.feature] === condition.is;
+  const v = f[condition.feature];
+  return v !== null && compare(v, condition.op, condition.value);
+}
+
+export interface StageResult {
+  readonly stage: Stage;
+  /** Id of the rule that fired (or the default's id). */
+  readonly rule: string;
+}
+
+export function evaluateStage(f: LifecycleFeatures, rules: LifecycleRules): StageResult {
+  for (const rule of rules.rules) if (holds(rule.when, f)) return { stage: rule.stage, rule: rule.id };
+  return { stage: rules.default.stage, rule: rules.default.id };
+}

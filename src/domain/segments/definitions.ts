@@ -1,0 +1,175 @@
+import { z } from 'zod';
+
+/**
+ * Declarative customer segments: a name and a condition over one customer in one month. The
+ * condition language (data, validated here, compiled to a SQL WHERE by compile.ts):
+ *   {"field": F, "op": "<|<=|>|>=|=|!=", "value": number | string}
+ *   {"field": F, "in": [values…]}
+ *   {"field": "region", "prefix": "甘肃/酒泉"}      region path starts with the given levels
+ *   {"holds": CATEGORY} / {"holds_any": [CATEGORY…]} subscription categories held in the month
+ *   {"all": [...]}, {"any": [...]}, {"not": …}
+ * A comparison with a missing value (no bill that month, blank column) is false, and `not`
+ * of it is true (as in the lifecycle rules).
+ */
+export const SEGMENT_FIELDS = {
+  // customer
+  customer_type: 'text',
+  province: 'text',
+  city: 'text',
+  district: 'text',
+  region: 'text',
+  gender: 'text',
+  acquisition_channel: 'text',
+  tenure_months: 'number',
+  // the month's bill (monthly_usage)
+  revenue: 'number',
+  margin: 'number',
+  voice_minutes: 'number',
+  data_mb: 'number',
+  tv_hours: 'number',
+  vod_orders: 'number',
+  on_net_contacts: 'number',
+  care_calls: 'number',
+  overdue_days: 'number',
+  // value: the deck's tier of the month's revenue among the month's bills (low … platinum)
+  value_tier: 'text',
+  // lifecycle stage A–E of the month (staged with the default rules)
+  stage: 'text',
+} as const;
+export type SegmentField = keyof typeof SEGMENT_FIELDS;
+
+export const CATEGORIES = ['voice', 'mobile_data', 'broadband', 'tv_basic', 'tv_hd', 'vod', 'vas', 'bundle'] as const;
+export type Category = (typeof CATEGORIES)[number];
+
+export type SegmentCondition =
+  | { readonly field: SegmentField; readonly op: '<' | '<=' | '>' | '>=' | '=' | '!='; readonly value: number | string }
+  | { readonly field: SegmentField; readonly in: readonly (number | string)[] }
+  | { readonly field: 'region'; readonly prefix: string }
+  | { readonly holds: Category }
+  | { readonly holds_any: readonly Category[] }
+  | { readonly all: readonly SegmentCondition[] }
+  | { readonly any: readonly SegmentCondition[] }
+  | { readonly not: SegmentCondition };
+
+export interface SegmentDefinition {
+  readonly name: string;
+  readonly description: string;
+  readonly when: SegmentCondition;
+}
+
+const field = z.enum(Object.keys(SEGMENT_FIELDS) as [SegmentField, ...SegmentField[]]);
+const scalar = z.union([z.number().finite(), z.string().max(200)]);
+const category = z.enum(CATEGORIES);
+
+const conditionSchema: z.ZodType<SegmentCondition> = z.lazy(() =>
+  z.union([
+    z.strictObject({ field, op: z.enum(['<', '<=', '>', '>=', '=', '!=']), value: scalar }),
+    z.strictObject({ field, in: z.array(scalar).min(1).max(1000) }),
+    z.strictObject({ field: z.literal('region'), prefix: z.string().min(1).max(200) }),
+    z.strictObject({ holds: category }),
+    z.strictObject({ holds_any: z.array(category).min(1) }),
+    z.strictObject({ all: z.array(conditionSchema).min(1) }),
+    z.strictObject({ any: z.array(conditionSchema).min(1) }),
+    z.strictObject({ not: conditionSchema }),
+  ]),
+);
+
+export const segmentDefinitionsSchema = z
+  .array(
+    z.strictObject({
+      name: z.string().regex(/^[\p{L}\p{N}_.:+-]{1,60}$/u, 'segment names are 1–60 letters, digits, _ . : + -'),
+      description: z.string().default(''),
+      when: conditionSchema,
+    }),
+  )
+  .min(1)
+  .superRefine((defs, ctx) => {
+    const seen = new Set<string>();
+    defs.forEach((d, i) => {
+      if (seen.has(d.name)) ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `segment "${d.name}" is defined twice` });
+      seen.add(d.name);
+    });
+    const check = (c: SegmentCondition, path: (string | number)[]) => {
+      if ('all' in c) c.all.forEach((x, j) => check(x, [...path, 'all', j]));
+      else if ('any' in c) c.any.forEach((x, j) => check(x, [...path, 'any', j]));
+      else if ('not' in c) check(c.not, [...path, 'not']);
+      else if ('op' in c) {
+        const kind = SEGMENT_FIELDS[c.field];
+        if ((kind === 'number') !== (typeof c.value === 'number')) {
+          ctx.addIssue({ code: 'custom', path: [...path, 'value'], message: `${c.field} is a ${kind} field; give a ${kind} value` });
+        }
+      } else if ('in' in c) {
+        const kind = SEGMENT_FIELDS[c.field];
+        if (c.in.some((v) => (kind === 'number') !== (typeof v === 'number'))) {
+          ctx.addIssue({ code: 'custom', path: [...path, 'in'], message: `${c.field} is a ${kind} field; give ${kind} values` });
+        }
+      }
+    };
+    defs.forEach((d, i) => check(d.when, [i, 'when']));
+  });
+
+/** Definitions from JSON (e.g. a `--segments FILE`); problems as "path: message" lines. */
+export function parseSegmentDefinitions(input: unknown): { definitions: SegmentDefinition[] | null; errors: string[] } {
+  const parsed = segmentDefinitionsSchema.safeParse(input);
+  if (parsed.success) return { definitions: parsed.data as SegmentDefinition[], errors: [] };
+  return {
+    definitions: null,
+    errors: parsed.error.issues.map((i) => `${i.path.length ? i.path.map(String).join('.') : '(file)'}: ${i.message}`),
+  };
+}
+
+/**
+ * Presets. Cable-TV segments of seed 002 (基础业务 / 新视听 / 网络达人 / 全业务), with these
+ * exact conditions on the month:
+ * - basic: holds tv_basic and none of tv_hd, vod, broadband, bundle (basic TV only);
+ * - new-video: holds tv_hd or vod, or ordered VOD that month (HD / on-demand viewers);
+ * - netizen: holds broadband and used ≥ 100,000 MB of data that month (broadband-heavy);
+ * - full-service: holds a TV product and broadband, or a bundle (TV + broadband bundle).
+ * They overlap on purpose (a full-service household may also be a new-video viewer).
+ * The deck's value tiers (seed 004): the month's revenue against the month's percentiles —
+ * low ≤ 30 %, mid ≤ 60 %, high ≤ 80 %, silver ≤ 90 %, gold ≤ 97 %, platinum above.
+ */
+export const CABLE_PRESETS: readonly SegmentDefinition[] = [
+  {
+    name: 'basic',
+    description: '基础业务: basic TV only',
+    when: { all: [{ holds: 'tv_basic' }, { not: { holds_any: ['tv_hd', 'vod', 'broadband', 'bundle'] } }] },
+  },
+  {
+    name: 'new-video',
+    description: '新视听: HD or video-on-demand viewers',
+    when: { any: [{ holds_any: ['tv_hd', 'vod'] }, { field: 'vod_orders', op: '>', value: 0 }] },
+  },
+  {
+    name: 'netizen',
+    description: '网络达人: broadband-heavy (broadband and ≥ 100,000 MB of data in the month)',
+    when: { all: [{ holds: 'broadband' }, { field: 'data_mb', op: '>=', value: 100000 }] },
+  },
+  {
+    name: 'full-service',
+    description: '全业务: TV + broadband, or a bundle',
+    when: { any: [{ all: [{ holds_any: ['tv_basic', 'tv_hd', 'vod'] }, { holds: 'broadband' }] }, { holds: 'bundle' }] },
+  },
+];
+
+export const VALUE_TIER_PRESETS: readonly SegmentDefinition[] = (['low', 'mid', 'high', 'silver', 'gold', 'platinum'] as const).map((tier) => ({
+  name: `tier:${tier}`,
+  description: `value tier ${tier} (the month's revenue percentile)`,
+  when: { field: 'value_tier', op: '=', value: tier },
+}));
+
+export const PRESETS: readonly SegmentDefinition[] = [...CABLE_PRESETS, ...VALUE_TIER_PRESETS];
+
+/** Fields a condition reads (to know which inputs the query needs). */
+export function fieldsOf(c: SegmentCondition): Set<string> {
+  const out = new Set<string>();
+  const walk = (x: SegmentCondition) => {
+    if ('all' in x) x.all.forEach(walk);
+    else if ('any' in x) x.any.forEach(walk);
+    else if ('not' in x) walk(x.not);
+    else if ('field' in x) out.add(x.field);
+    else out.add('holds');
+  };
+  walk(c);
+  return out;
+}

@@ -1,0 +1,179 @@
+import { TenureError } from '../app/errors.ts';
+import { fitCalibration, calibrateAll, type CalibrationKind } from './calibration.ts';
+import { selectRows } from './columns.ts';
+import { Explainer, EXPLAIN_BLOCK } from './explain.ts';
+import { buildColumns, buildLabel, inferSchema, type FlatColumn, type FlatSchema } from './flat-schema.ts';
+import { trainGbdt } from './gbdt.ts';
+import { evaluateScores, gainsTable, rocAuc, type Evaluation, type GainsRow } from './metrics.ts';
+import { GbdtModel, type GbdtModelJson } from './model.ts';
+import type { GbdtParams } from './params.ts';
+import { Rng } from './random.ts';
+import { describeFeature, formatReason, topContributions, type FeatureMeta } from './reasons.ts';
+import type { CsvTable } from './table.ts';
+
+/** Flat-table mode: any labelled CSV in, a model with its parsing schema out. */
+export interface TrainTableOptions {
+  label: string;
+  positive?: string;
+  id?: string;
+  file?: string;
+  params?: Partial<GbdtParams>;
+  calibration?: CalibrationKind;
+  /** Share of the rows held out (stratified) for early stopping and calibration. */
+  validationFraction?: number;
+}
+
+export interface TrainTableSummary {
+  rows: number;
+  train_rows: number;
+  valid_rows: number;
+  features: { name: string; type: FlatColumn['type'] }[];
+  excluded: FlatSchema['excluded'];
+  dropped_missing_label: number;
+  trees: number;
+  rounds_run: number;
+  valid_auc: number;
+  calibration: CalibrationKind;
+}
+
+export function trainTable(table: CsvTable, opts: TrainTableOptions): { model: GbdtModelJson; summary: TrainTableSummary } {
+  const schema = inferSchema(table, opts);
+  const all = buildColumns(table, schema, opts.file);
+  const { label: allLabel, missingRows } = buildLabel(table, schema, opts.file);
+  const skip = new Set(missingRows);
+  const keep = Array.from({ length: table.rowCount }, (_, i) => i).filter((i) => !skip.has(i));
+  const seed = opts.params?.seed ?? 42;
+  const { train, valid } = stratifiedSplit(keep, allLabel, opts.validationFraction ?? 0.2, seed);
+  const pick = (rows: number[]) => Uint8Array.from(rows, (r) => allLabel[r] as number);
+  const validLabel = pick(valid);
+  const report = trainGbdt(
+    { train: selectRows(all, train), label: pick(train), valid: { set: selectRows(all, valid), label: validLabel } },
+    opts.params,
+  );
+  const validSet = selectRows(all, valid);
+  const validMargin = report.model.margin(validSet);
+  const calibration = opts.calibration ?? 'platt';
+  report.model.calibration = fitCalibration(calibration, validMargin, validLabel);
+  return {
+    model: report.model.toJSON(schema),
+    summary: {
+      rows: table.rowCount,
+      train_rows: train.length,
+      valid_rows: valid.length,
+      features: schema.columns.map((c) => ({ name: c.name, type: c.type })),
+      excluded: schema.excluded,
+      dropped_missing_label: missingRows.length,
+      trees: report.model.trees.length,
+      rounds_run: report.rounds,
+      valid_auc: rocAuc(validMargin, validLabel),
+      calibration,
+    },
+  };
+}
+
+/** Stratified hold-out: the same share of each class, chosen by a seeded shuffle. */
+export function stratifiedSplit(rows: readonly number[], label: Uint8Array, fraction: number, seed: number): { train: number[]; valid: number[] } {
+  const rng = new Rng(seed ^ 0x5bd1e995);
+  const train: number[] = [];
+  const valid: number[] = [];
+  for (const cls of [0, 1]) {
+    const members = rows.filter((r) => (label[r] ? 1 : 0) === cls);
+    for (let i = members.length - 1; i > 0; i--) {
+      const j = rng.int(i + 1);
+      [members[i], members[j]] = [members[j] as number, members[i] as number];
+    }
+    const k = Math.round(members.length * fraction);
+    valid.push(...members.slice(0, k));
+    train.push(...members.slice(k));
+  }
+  const byRow = (a: number, b: number) => a - b;
+  if (valid.length === 0 || train.length === 0) throw new TenureError('BAD_INPUT', 'too few rows to hold out a validation split');
+  return { train: train.sort(byRow), valid: valid.sort(byRow) };
+}
+
+export interface FlatModel {
+  model: GbdtModel;
+  schema: FlatSchema;
+}
+
+export function loadFlatModel(json: unknown, file?: string): FlatModel {
+  let model: GbdtModel;
+  try {
+    model = GbdtModel.fromJSON(json);
+  } catch (err) {
+    throw new TenureError('BAD_INPUT', `not a usable model: ${err instanceof Error ? err.message : String(err)}`, { file });
+  }
+  const source = (json as { source?: FlatSchema }).source;
+  if (!source || !Array.isArray(source.columns) || typeof source.label !== 'string') {
+    throw new TenureError('BAD_INPUT', 'the model was not trained on a flat table (no table schema inside)', { file });
+  }
+  const names = source.columns.map((c) => c.name);
+  if (names.join('\u0000') !== model.featureNames.join('\u0000')) throw new TenureError('BAD_INPUT', 'model schema and trees disagree on the features', { file });
+  return { model, schema: source };
+}
+
+export function evaluateTable(table: CsvTable, flat: FlatModel, file?: string): Evaluation & { gains: GainsRow[] } {
+  const { label, missingRows } = buildLabel(table, flat.schema, file);
+  const set = buildColumns(table, flat.schema, file);
+  let probability = flat.model.probability(set);
+  let y = label;
+  if (missingRows.length > 0) {
+    const skip = new Set(missingRows);
+    const keep = Array.from({ length: table.rowCount }, (_, i) => i).filter((i) => !skip.has(i));
+    probability = Float64Array.from(keep, (r) => probability[r] as number);
+    y = Uint8Array.from(keep, (r) => label[r] as number);
+  }
+  let positives = 0;
+  for (let i = 0; i < y.length; i++) positives += y[i] as number;
+  if (positives === 0 || positives === y.length) {
+    throw new TenureError('BAD_INPUT', `label column ${flat.schema.label} has one class only in this table; AUC needs both`, { file, column: flat.schema.label });
+  }
+  return { ...evaluateScores(probability, y), gains: gainsTable(probability, y) };
+}
+
+export interface PredictRow {
+  id: string;
+  probability: number;
+  reasons: string;
+}
+
+/** Probability and the top reasons (largest |SHAP|, in words) per row. */
+export function predictTable(table: CsvTable, flat: FlatModel, opts: { top?: number; file?: string } = {}): PredictRow[] {
+  const { model, schema } = flat;
+  const set = buildColumns(table, schema, opts.file);
+  const n = set.rowCount;
+  const bins = model.bin(set);
+  const probability = calibrateAll(model.calibration, model.marginBinned(bins, n));
+  const explainer = new Explainer(model);
+  const nf = schema.columns.length;
+  const metas = schema.columns.map(flatFeatureMeta);
+  const rawCols = schema.columns.map((c) => table.columns[table.header.indexOf(c.name)] as string[]);
+  const idCol = schema.id !== null ? table.header.indexOf(schema.id) : -1;
+  const top = opts.top ?? 3;
+  const out: PredictRow[] = [];
+  const block = new Float64Array(EXPLAIN_BLOCK * nf);
+  for (let s = 0; s < n; s += EXPLAIN_BLOCK) {
+    const e = Math.min(n, s + EXPLAIN_BLOCK);
+    explainer.explainRows(bins, n, s, e, block);
+    for (let r = s; r < e; r++) {
+      const phi = block.subarray((r - s) * nf, (r - s + 1) * nf);
+      const reasons = topContributions(phi, top).map((f) => {
+        const c = schema.columns[f] as FlatColumn;
+        const raw = (rawCols[f] as string[])[r] as string;
+        const value = c.type === 'numeric' ? (set.columns[f]?.kind === 'numeric' ? (set.columns[f].values[r] as number) : Number.NaN) : raw.trim() === '' ? null : raw.trim();
+        return formatReason({ feature: c.name, contribution: phi[f] as number, text: describeFeature(metas[f] as FeatureMeta, value) });
+      });
+      out.push({
+        id: idCol >= 0 ? ((table.columns[idCol] as string[])[r] as string) : String(r + 1),
+        probability: probability[r] as number,
+        reasons: reasons.join('; '),
+      });
+    }
+  }
+  return out;
+}
+
+function flatFeatureMeta(c: FlatColumn): FeatureMeta {
+  if (c.type === 'numeric') return { name: c.name, reference: { value: c.median, label: { en: 'median', zh: '中位数' } } };
+  return { name: c.name };
+}
