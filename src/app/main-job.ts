@@ -3,6 +3,9 @@ import { join } from 'node:path';
 import { DEMO_DEFAULTS, writeDemoDataset } from '../domain/demo/index.ts';
 import { importDataset, type ImportReport } from './import/import-dataset.ts';
 import { churnReasons, churnRegions, churnTotals } from './reports/index.ts';
+import { scoreCustomers, type ScoreRun } from './churn-model/score.ts';
+import { trainChurnModel, type TrainedChurnModel } from './churn-model/train.ts';
+import { TenureError } from './errors.ts';
 import type { AnalyticsStore } from '../store/port.ts';
 
 /**
@@ -24,6 +27,9 @@ export interface MainJobResult {
   readonly totals: Awaited<ReturnType<typeof churnTotals>>;
   readonly reasons: Awaited<ReturnType<typeof churnReasons>>;
   readonly regions: Awaited<ReturnType<typeof churnRegions>>;
+  /** Absent when the data is too short or too uniform to learn churn from (the reason is logged). */
+  readonly model?: TrainedChurnModel;
+  readonly scores?: ScoreRun;
 }
 
 /** Files the demo writes last-to-first are renamed into place whole, so one present means a finished set. */
@@ -50,5 +56,15 @@ export async function runMainJob(store: AnalyticsStore, options: MainJobOptions 
   const totals = await churnTotals(store, {}, { refreshStale: true });
   const reasons = await churnReasons(store, {}, { refreshStale: true });
   const regions = await churnRegions(store, {}, { refreshStale: true });
-  return { dataDir, generated, imported, totals, reasons, regions };
+  let model: TrainedChurnModel | undefined;
+  let scores: ScoreRun | undefined;
+  try {
+    log('training the churn model');
+    model = await trainChurnModel(store, { log });
+    scores = await scoreCustomers(store);
+  } catch (err) {
+    if (!(err instanceof TenureError && (err.code === 'NO_DATA' || err.code === 'USAGE'))) throw err;
+    log(`no churn model: ${err.message}`);
+  }
+  return { dataDir, generated, imported, totals, reasons, regions, ...(model ? { model } : {}), ...(scores ? { scores } : {}) };
 }

@@ -20,7 +20,7 @@ export interface FeatureSpec {
   readonly zh: string;
   readonly en: string;
   /** How a value reads in a reason: the unit, or 'ratio' for shares shown as a percentage. */
-  readonly unit?: 'months' | 'years' | 'currency' | 'ratio' | 'days' | 'count' | 'minutes' | 'mb' | 'hours';
+  readonly unit?: 'months' | 'years' | 'currency' | 'ratio' | 'days' | 'count' | 'per_month' | 'minutes' | 'mb' | 'hours';
 }
 
 export const CUSTOMER_FEATURES: readonly FeatureSpec[] = [
@@ -32,13 +32,13 @@ export const CUSTOMER_FEATURES: readonly FeatureSpec[] = [
   { name: 'acquisition_channel', kind: 'categorical', zh: '入网渠道', en: 'acquisition channel' },
   { name: 'is_winback', kind: 'numeric', zh: '赢回客户', en: 'won-back account' },
   { name: 'arpu_3m', kind: 'numeric', zh: '近3月ARPU', en: 'ARPU, last 3 months', unit: 'currency' },
-  { name: 'arpu_trend', kind: 'numeric', zh: 'ARPU变化(近3月/前3月)', en: 'ARPU change, last 3 vs previous 3 months', unit: 'ratio' },
+  { name: 'arpu_trend', kind: 'numeric', zh: 'ARPU变化', en: 'ARPU change', unit: 'ratio' },
   { name: 'margin_3m', kind: 'numeric', zh: '近3月毛利', en: 'margin, last 3 months', unit: 'currency' },
   { name: 'outgoing_ratio', kind: 'numeric', zh: '主叫比例', en: 'outgoing-call share', unit: 'ratio' },
   { name: 'forwarded_ratio', kind: 'numeric', zh: '呼转通话比例', en: 'call-forwarding share', unit: 'ratio' },
   { name: 'roaming_ratio', kind: 'numeric', zh: '漫游通话比例', en: 'roaming share', unit: 'ratio' },
   { name: 'long_distance_ratio', kind: 'numeric', zh: '长途通话比例', en: 'long-distance share', unit: 'ratio' },
-  { name: 'care_calls_per_month', kind: 'numeric', zh: '拨打客服电话频率', en: 'customer-service calls per month', unit: 'count' },
+  { name: 'care_calls_per_month', kind: 'numeric', zh: '拨打客服电话频率', en: 'customer-service calls', unit: 'per_month' },
   { name: 'dropped_call_rate', kind: 'numeric', zh: '掉线率', en: 'dropped-call rate', unit: 'ratio' },
   { name: 'call_partners', kind: 'numeric', zh: '通话伙伴数', en: 'call partners', unit: 'count' },
   { name: 'on_net_ratio', kind: 'numeric', zh: '网内通话伙伴比例', en: 'on-net partner share', unit: 'ratio' },

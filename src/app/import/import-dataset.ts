@@ -85,12 +85,8 @@ interface Staged {
   readonly records: number;
   /** Lexical rules were checked in SQL for every row (no scanner suspects to rely on). */
   readonly lexicalInSql: boolean;
-  /** The full staging query over the file the engine read, for the merge to read it again. */
-  readonly reread: string;
   /** A cleaned copy of the file, removed once the file is merged. */
   readonly copy: string | null;
-  /** Some key occurs more than once: S.FULL holds every column of the staged rows. */
-  readonly repeatedKeys: boolean;
 }
 
 async function stage(
@@ -102,15 +98,10 @@ async function stage(
   options: ImportOptions,
 ): Promise<Staged> {
   const columns = layout.fileColumns;
-  const checked = S.checkedColumns(layout);
-  const queryFor = (lexicalInSql: boolean) => S.stageQuery(layout, { timezone, lexicalInSql }, checked);
-  const reread = (path: string, lexicalInSql: boolean) =>
-    S.stageQuery(layout, { timezone, lexicalInSql })(store.fileSource({ path, format: file.format, columns }));
+  const queryFor = (lexicalInSql: boolean) => S.stageQuery(layout, { timezone, lexicalInSql });
   if (file.format === 'parquet') {
     const records = await store.stageFile(store, { path: file.path, format: 'parquet', columns, table: S.T, query: queryFor(true) });
-    const again = reread(file.path, true);
-    const repeatedKeys = await stageRepeatedKeys(store, file, layout, again, records);
-    return { layout, scan: null, records, lexicalInSql: true, reread: again, copy: null, repeatedKeys };
+    return { layout, scan: null, records, lexicalInSql: true, copy: null };
   }
   let bytesRead = 0;
   const progress = (n: number) => {
@@ -157,22 +148,7 @@ async function stage(
       file: file.path,
     });
   }
-  const again = reread(path, lexicalInSql);
-  const repeatedKeys = await stageRepeatedKeys(store, file, layout, again, n);
-  return { layout, scan, records: n, lexicalInSql, reread: again, copy, repeatedKeys };
-}
-
-/**
- * Telling an exact repeat from a conflicting one needs every column, so when a key occurs twice
- * the file is staged in full as well. Like the stage itself this runs outside the file's
- * transaction: only committed rows are numbered by their position.
- */
-async function stageRepeatedKeys(store: AnalyticsStore, file: DataFile, layout: S.Layout, reread: string, records: number): Promise<boolean> {
-  if ((await count(store, S.duplicateHintSql(layout))) === 0) return false;
-  const query = () => reread;
-  const n = await store.stageFile(store, { path: file.path, format: file.format, columns: layout.fileColumns, table: S.FULL, query });
-  if (n !== records) throw new TenureError('BAD_INPUT', `the file changed while it was imported (${records} then ${n} rows)`, { file: file.path });
-  return true;
+  return { layout, scan, records: n, lexicalInSql, copy };
 }
 
 async function importFile(
@@ -240,7 +216,9 @@ async function validateAndMerge(
     });
   }
   for (const sql of S.crossRowSql(layout)) await tx.run(sql);
-  if (staged.repeatedKeys) for (const sql of S.duplicatesSql(layout, S.FULL)) await tx.run(sql);
+  if ((await count(tx, S.duplicateHintSql(layout))) > 0) {
+    for (const sql of S.duplicatesSql(layout)) await tx.run(sql);
+  }
   const read = staged.records + (scan?.structural.length ?? 0);
   const rejected = await count(tx, S.rejectCountSql());
   const repeats = await count(tx, `SELECT count(*) FROM ${S.REPEATS}`);
@@ -251,7 +229,7 @@ async function validateAndMerge(
     table === 'monthly_usage' &&
     (layout.extras.length > 0 || (await count(tx, 'SELECT count(*) FROM (SELECT 1 FROM usage_extras LIMIT 1)')) > 0);
   const filtered = (await count(tx, `SELECT count(*) FROM ${S.REJ} WHERE rec IS NOT NULL`)) > 0 || repeats > 0;
-  const plan = S.mergeSql(layout, { targetEmpty, reread: staged.reread, filtered, compareExtras });
+  const plan = S.mergeSql(layout, { targetEmpty, filtered, compareExtras });
   for (const sql of plan.statements) await tx.run(sql);
   const accepted = read - rejected;
   let inserted = accepted - repeats;

@@ -15,8 +15,6 @@ import { DUCKDB_DIALECT, quoteIdent as q } from '../../store/schema.ts';
  *   merge      accepted rows -> contract table (insert new, replace changed, skip unchanged)
  */
 export const T = 'imp_stage';
-/** Every column of the staged rows, materialised only when keys repeat within the file. */
-export const FULL = 'imp_stage_full';
 export const REJ = 'imp_rejects';
 export const SUSPECTS = 'imp_suspects';
 export const SCANNED = 'imp_scanned_suspects';
@@ -115,24 +113,13 @@ function notGreaterRules(layout: Layout) {
 }
 
 /**
- * Columns the checks need from the staged rows: the natural key, the customer reference and, for
- * churn events, the columns checked against customers and reason codes. Everything else is read
- * again from the file by the merge, which is cheaper than copying every column twice.
- */
-export function checkedColumns(layout: Layout): string[] {
-  const names = new Set<string>(layout.spec.key);
-  if (layout.spec.referencesCustomer) names.add('customer_id');
-  if (layout.spec.name === 'churn_events') ['churn_date', 'churn_type', 'reason_code'].forEach((c) => names.add(c));
-  return layout.present.filter((c) => names.has(c.name)).map((c) => c.name);
-}
-
-/**
  * The staging query over the engine's reader (`source`, all text columns named as the header):
- * typed columns under their contract names (`only` them, if given), `_ok`, `_len` (decoded bytes,
- * cross-checked against the scanner) and `_raw` (the row's text, kept only for rows that failed
- * the cheap checks).
+ * typed columns under their contract names, `_ok`, `_len` (decoded bytes, cross-checked against
+ * the scanner) and `_raw` (the row's text, kept only for rows that failed the cheap checks).
+ * Measured: staging every typed column once and merging from it costs less CPU than staging only
+ * the checked columns and reading the file a second time for the merge.
  */
-export function stageQuery(layout: Layout, opts: SqlOptions, only?: readonly string[]): (source: string) => string {
+export function stageQuery(layout: Layout, opts: SqlOptions): (source: string) => string {
   const rawName = new Map(layout.fileColumns.map((c, i) => [c, `r${i}`]));
   const typedName = new Map(layout.present.map((c, i) => [c.name, `t${i}`]));
   const r = (c: string) => rawName.get(c) ?? 'NULL';
@@ -142,8 +129,7 @@ export function stageQuery(layout: Layout, opts: SqlOptions, only?: readonly str
   const typed = layout.present.map((c, i) => `${typedExpr(c, r(c.name), opts)} AS t${i}`).join(', ');
   const checks = cheapChecks(layout, opts, r, t);
   const ok = checks.length ? checks.join(' AND ') : 'true';
-  const outCols = only ? layout.present.filter((c) => only.includes(c.name)) : layout.present;
-  const out = outCols.map((c) => `${t(c.name)} AS ${q(c.name)}`).join(', ');
+  const out = layout.present.map((c) => `${t(c.name)} AS ${q(c.name)}`).join(', ');
   const rawList = layout.fileColumns.map((_, i) => `r${i}`).join(', ');
   return (source) =>
     `SELECT ${out}, _ok, _len, CASE WHEN _ok THEN NULL ELSE [${rawList}] END AS _raw FROM (
@@ -258,18 +244,15 @@ function sameRow(layout: Layout, a: string, b: string): string {
   return layout.present.map((c) => `${a}.${q(c.name)} IS NOT DISTINCT FROM ${b}.${q(c.name)}`).join(' AND ');
 }
 
-/**
- * First row of a key wins; later exact repeats are kept aside (accepted, no-op), others rejected.
- * `full` holds every column of the staged rows in the same order (read only when keys repeat).
- */
-export function duplicatesSql(layout: Layout, full: string): string[] {
+/** First row of a key wins; later exact repeats are kept aside (accepted, no-op), others rejected. */
+export function duplicatesSql(layout: Layout): string[] {
   const key = keyCols(layout);
   const on = key.map((k) => `a.${q(k)} = f.${q(k)}`).join(' AND ');
   const keyText = (k: string) => {
     const col = layout.present.find((c) => c.name === k);
     return col?.kind === 'month' ? `strftime(a.${q(k)}, '%Y-%m')` : `CAST(a.${q(k)} AS VARCHAR)`;
   };
-  const cand = `(SELECT rowid AS _rec, * FROM ${full} WHERE ${notRejected})`;
+  const cand = `(SELECT rowid AS _rec, * FROM ${T} WHERE ${notRejected})`;
   return [
     `CREATE OR REPLACE TEMP TABLE imp_dups AS
      WITH a AS ${cand},
@@ -309,23 +292,13 @@ function targetColumns(layout: Layout): { names: string[]; exprs: string[] } {
 
 const numericExtras = (layout: Layout) => (layout.spec.extras === 'numeric' ? layout.extras : []);
 
-/**
- * Accepted rows, read again from the file (`reread`: the full staging query). With nothing to
- * leave out, that is every row, read in parallel. Otherwise rows are matched to the checked ones
- * by position (file order kept), and the keys must agree row by row or the file changed under us.
- */
-function acceptedRows(layout: Layout, reread: string, filtered: boolean): string {
+/** Accepted rows: not rejected, not an exact repeat of an earlier row. */
+function acceptedRows(layout: Layout, filtered: boolean): string {
   const { names, exprs } = targetColumns(layout);
   const cols = exprs.map((e, i) => `${e} AS ${names[i]}`);
   for (const x of numericExtras(layout)) cols.push(q(x));
-  if (!filtered) return `(SELECT ${cols.join(', ')} FROM (${reread}) WHERE _ok)`;
-  const key = layout.spec.key;
-  const mismatch = key.map((k, i) => `s.${q(k)} IS DISTINCT FROM p._k${i}`).join(' OR ');
-  const keys = key.map((k, i) => `${q(k)} AS _k${i}`).join(', ');
-  return `(SELECT ${cols.join(', ')} FROM (${reread}) s
-    POSITIONAL JOIN (SELECT rowid AS _rec, ${keys} FROM ${T} ORDER BY rowid) p
-    WHERE (CASE WHEN ${mismatch} THEN error('the file changed while it was imported') END) IS NULL
-      AND p._rec NOT IN (SELECT rec FROM ${REJ} WHERE rec IS NOT NULL) AND p._rec NOT IN (SELECT rec FROM ${REPEATS}))`;
+  const where = filtered ? `WHERE ${notRejected} AND rowid NOT IN (SELECT rec FROM ${REPEATS})` : '';
+  return `(SELECT ${cols.join(', ')} FROM ${T} ${where})`;
 }
 
 function extrasInsertSql(layout: Layout, from: string): string[] {
@@ -351,14 +324,13 @@ export interface MergePlan {
  */
 export function mergeSql(
   layout: Layout,
-  opts: { targetEmpty: boolean; reread: string; filtered: boolean; compareExtras: boolean },
+  opts: { targetEmpty: boolean; filtered: boolean; compareExtras: boolean },
 ): MergePlan {
   const table = layout.spec.name;
   const { names } = targetColumns(layout);
-  const acc = acceptedRows(layout, opts.reread, opts.filtered);
-  // Stored row order carries no meaning; dropping it makes the re-read parallel, unless rows are
-  // matched to the checked ones by position.
-  const order = opts.filtered ? [] : ['SET preserve_insertion_order = false'];
+  const acc = acceptedRows(layout, opts.filtered);
+  // Stored row order carries no meaning; not preserving it lets the engine write in parallel.
+  const order = ['SET preserve_insertion_order = false'];
   if (opts.targetEmpty && numericExtras(layout).length === 0) {
     // Nothing stored yet: every accepted row is new, so skip the classification copy.
     return {
@@ -425,5 +397,5 @@ export function rejectCountSql(): string {
 }
 
 export function dropTempSql(): string[] {
-  return [T, FULL, REJ, SUSPECTS, SCANNED, BREAKPOINTS, REPEATS, CLASSIFIED, 'imp_dups'].map((t) => `DROP TABLE IF EXISTS ${t}`);
+  return [T, REJ, SUSPECTS, SCANNED, BREAKPOINTS, REPEATS, CLASSIFIED, 'imp_dups'].map((t) => `DROP TABLE IF EXISTS ${t}`);
 }

@@ -131,7 +131,7 @@ export interface ValueColumns {
 }
 
 /** Discounted remaining lifetime per customer (months) and the value columns, from the SQL columns. */
-export function valueColumns(cols: ColumnSet, sbg: SbgParameters | null, p: ValueParameters): ValueColumns {
+export function valueColumns(cols: ColumnSet, sbg: SbgParameters | null, p: ValueParameters, newCustomerValueOf?: number): ValueColumns {
   const n = cols.rowCount;
   const num = (name: string) => {
     const c = cols.columns[name];
@@ -180,7 +180,8 @@ export function valueColumns(cols: ColumnSet, sbg: SbgParameters | null, p: Valu
       newN++;
     }
   }
-  const newCustomerValue = newN > 0 ? Math.max(0, newSum / newN) : 0;
+  // One customer's row (360 view) takes the base's figure; the base computes its own.
+  const newCustomerValue = newCustomerValueOf ?? (newN > 0 ? Math.max(0, newSum / newN) : 0);
   const upBuy = new Float64Array(n);
   const crossBuy = new Float64Array(n);
   const referral = new Float64Array(n);

@@ -6,6 +6,7 @@ import { compareChurnIndex, computeChurnIndex, type ScopeChurnIndex, type Survey
 import { parseSurveysCsv, type RowProblem } from '../../domain/surveys-csv.ts';
 import { DEFAULT_DB, openStore } from '../../store/open.ts';
 import { EXIT_DATA_PROBLEMS } from '../errors.ts';
+import { observedChurnByScope, type ObservedChurn } from '../../app/segments/observed-churn.ts';
 import { printJson, printRows, resolveFormat, withFormat, type Cell, type FormatOptions } from '../output.ts';
 
 interface ChurnIndexOptions extends FormatOptions {
@@ -108,6 +109,7 @@ async function churnIndex(opts: ChurnIndexOptions): Promise<void> {
   if (previous) reportProblems(previous.source, previous.rejected);
 
   const scopes = indexOf(current);
+  const observed = await observedFor(opts, scopes);
   const changes = previous ? compareChurnIndex(scopes, indexOf(previous)) : null;
   const rejected = current.rejected.length + (previous?.rejected.length ?? 0);
   if (rejected > 0) process.exitCode = EXIT_DATA_PROBLEMS;
@@ -134,6 +136,7 @@ async function churnIndex(opts: ChurnIndexOptions): Promise<void> {
         : {}),
       source: current.source,
       rows: { read: current.read, accepted: current.read - rejectedRows, rejected: rejectedRows },
+      ...(observed ? { observed } : {}),
     });
     return;
   }
@@ -159,6 +162,29 @@ async function churnIndex(opts: ChurnIndexOptions): Promise<void> {
   const columns = ['scope', 'index', 'reason', 'pressure', 'contribution', 'share', 'rating', 'importance', 'availability'];
   if (changes) columns.push('index_change', 'pressure_change');
   printRows(columns, rows, format);
+  if (format === 'table' && observed) {
+    process.stdout.write(`\nindex vs observed churn ${observed.from}..${observed.to} (exits by reason group; share = of the scope's voluntary exits)\n\n`);
+    printRows(
+      ['scope', 'index', 'churn_rate', 'reason', 'group', 'index_share', 'observed_exits', 'observed_share'],
+      observed.scopes.flatMap((o) =>
+        o.reasons.map((r) => ({ scope: o.scope, index: round(o.index, 2), churn_rate: o.churn_rate, reason: r.reason, group: r.group, index_share: r.index_share, observed_exits: r.observed_exits, observed_share: r.observed_share })),
+      ),
+      format,
+    );
+  }
+}
+
+/** Observed churn from the store next to the index: when the surveys come from the store, or --db is given. */
+async function observedFor(opts: ChurnIndexOptions, scopes: readonly ScopeChurnIndex[]): Promise<ObservedChurn | null> {
+  if (opts.surveys !== undefined && opts.db === undefined) return null;
+  const target = opts.db && opts.db.length > 0 ? opts.db : process.env.TENURE_DB || DEFAULT_DB;
+  if (!/^postgres(ql)?:\/\//.test(target) && target !== ':memory:' && !existsSync(target)) return null;
+  const store = await openStore(target);
+  try {
+    return await observedChurnByScope(store, scopes);
+  } finally {
+    await store.close();
+  }
 }
 
 export function register(program: Command): void {
@@ -171,6 +197,6 @@ export function register(program: Command): void {
       )
       .option('--surveys <file>', 'surveys CSV in the data-contract format (default: the store\'s surveys table)')
       .option('--previous <file>', 'an earlier surveys CSV: also report how the index and each reason moved since')
-      .option('--db <path>', 'store to read surveys from when --surveys is not given'),
+      .option('--db <path>', 'store to read surveys from when --surveys is not given; the index is also set against the store\'s observed churn by reason group and region'),
   ).action(churnIndex);
 }

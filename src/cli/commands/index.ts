@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { register as churnIndex } from './churn-index.ts';
+import { register as customer } from './customer.ts';
 import { register as demo } from './demo.ts';
 import { register as forecast } from './forecast.ts';
 import { register as importData } from './import.ts';
@@ -8,6 +9,8 @@ import { register as model } from './model.ts';
 import { register as report } from './report.ts';
 import { register as retention } from './retention.ts';
 import { register as value } from './value.ts';
+import { register as segments } from './segments.ts';
+import { register as score } from './score.ts';
 import { register as start } from './start.ts';
 
 /**
@@ -16,4 +19,4 @@ import { register as start } from './start.ts';
  */
 type Register = (program: Command) => void;
 
-export const COMMANDS: readonly Register[] = [churnIndex, demo, forecast, importData, lifecycle, model, report, retention, start, value];
+export const COMMANDS: readonly Register[] = [churnIndex, customer, demo, forecast, importData, lifecycle, model, report, retention, score, segments, start, value];

@@ -47,6 +47,22 @@ export function register(program: Command): void {
         printRows(CHURN_REASONS_COLUMNS, rows(result.reasons.rows.filter((r) => r.month === last)), 'table');
         section(`以地理位置分析损失 churn by province, ${last}`);
         printRows(CHURN_REGIONS_COLUMNS, rows(result.regions.rows.filter((r) => r.month === last)), 'table');
+        if (result.model && result.scores) {
+          const m = result.model.metrics;
+          section('流失预测模型 churn model');
+          printRows(
+            ['holdout', 'horizon', 'auc', 'pr_auc', 'lift_top10', 'brier', 'tenure_only_auc'],
+            [{ holdout: m.holdout, horizon: m.horizon, auc: m.model.auc.toFixed(3), pr_auc: m.model.pr_auc.toFixed(3), lift_top10: m.model.lift_top10.toFixed(2), brier: m.model.brier.toFixed(4), tenure_only_auc: m.tenure_only_auc.toFixed(3) }],
+            'table',
+          );
+          section(`高危客户预警 highest churn risk, ${result.scores.asOf}`);
+          const top = [...result.scores.scores].sort((a, b) => b.churn_probability - a.churn_probability).slice(0, 10);
+          printRows(
+            ['customer_id', 'churn_probability', 'expected_loss', 'top_reasons'],
+            top.map((s) => ({ customer_id: s.customer_id, churn_probability: s.churn_probability.toFixed(3), expected_loss: s.expected_loss.toFixed(2), top_reasons: s.top_reasons.join('; ') })),
+            'table',
+          );
+        }
         process.stdout.write(`\nstore: ${store.location}   data: ${result.dataDir}\n`);
         if (result.imported.rejected > 0) {
           process.stderr.write(`tenure: ${result.imported.rejected} rows were rejected; see tenure import --rejects\n`);

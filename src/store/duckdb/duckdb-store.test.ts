@@ -18,3 +18,22 @@ describe('DuckDBStore', () => {
     await expect(DuckDBStore.open(path)).rejects.toThrow(/cannot open DuckDB store/);
   });
 });
+
+describe('DuckDBStore.stageFile', () => {
+  it('refuses to run inside a transaction, where rowids are provisional and not file positions', async () => {
+    const store = await DuckDBStore.open(join(dir, `store-${n++}.duckdb`));
+    try {
+      const path = join(dir, 'stage.csv');
+      (await import('node:fs')).writeFileSync(path, 'a\n1\n2\n');
+      const request = { path, format: 'csv' as const, columns: ['a'], table: 'staged' };
+      await expect(store.transaction((tx) => store.stageFile(tx, request))).rejects.toThrow(/outside a transaction/);
+      expect(await store.stageFile(store, request)).toBe(2);
+      expect(await store.query('SELECT rowid AS r, a FROM staged')).toEqual([
+        { r: 0, a: '1' },
+        { r: 1, a: '2' },
+      ]);
+    } finally {
+      await store.close();
+    }
+  });
+});

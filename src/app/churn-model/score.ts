@@ -1,0 +1,173 @@
+import { Explainer, EXPLAIN_BLOCK } from '../../model/explain.ts';
+import { GbdtModel } from '../../model/model.ts';
+import { describeFeature, topContributions, type FeatureMeta, type Lang } from '../../model/reasons.ts';
+import type { AnalyticsStore } from '../../store/port.ts';
+import { TenureError } from '../errors.ts';
+import { CUSTOMER_FEATURES, buildCustomerFeatures, type FeatureSpec } from './features.ts';
+import { dataMonths, toModelColumns } from './train.ts';
+
+/**
+ * Scores the closing base of a month with the latest churn model: probability, the money at
+ * stake and the top reasons in words an agent can use. Scores are written to `churn_scores`
+ * with the model version, so lifecycle, value and the forecast can read them.
+ */
+export const TOP_REASONS = 3;
+/** Expected loss = probability × the customer's recent monthly revenue × this many months. */
+export const EXPECTED_LOSS_MONTHS = 12;
+const INSERT_BATCH = 2_000;
+
+export interface ScoreOptions {
+  readonly asOf?: string;
+  readonly lang?: Lang;
+}
+
+export interface CustomerScore {
+  readonly customer_id: string;
+  readonly churn_probability: number;
+  readonly expected_loss: number;
+  readonly top_reasons: readonly string[];
+}
+
+export interface ScoreRun {
+  readonly modelVersion: string;
+  readonly asOf: string;
+  readonly scores: readonly CustomerScore[];
+}
+
+interface StoredModel {
+  readonly model_version: string;
+  readonly model_json: string;
+}
+
+export async function latestChurnModel(store: AnalyticsStore): Promise<{ version: string; model: GbdtModel }> {
+  const [row] = await store.query<StoredModel & { [k: string]: string }>(
+    'SELECT model_version, model_json FROM churn_models ORDER BY created_at DESC LIMIT 1',
+  );
+  if (!row) throw new TenureError('NO_DATA', 'no churn model in the store; run `tenure model train` first');
+  return { version: row.model_version, model: GbdtModel.fromJSON(JSON.parse(row.model_json)) };
+}
+
+const UNIT_TEXT: Record<NonNullable<FeatureSpec['unit']>, { en: string; zh: string } | undefined> = {
+  months: { en: 'months', zh: '个月' },
+  years: { en: 'years', zh: '岁' },
+  currency: { en: 'CNY', zh: '元' },
+  ratio: undefined,
+  days: { en: 'days', zh: '天' },
+  count: undefined,
+  per_month: { en: 'a month', zh: '次/月' },
+  minutes: { en: 'min', zh: '分钟' },
+  mb: { en: 'MB', zh: 'MB' },
+  hours: { en: 'h', zh: '小时' },
+};
+
+/** Median of up to 20,001 evenly spaced non-missing values: a robust "typical customer" reference. */
+function typicalValue(values: Float64Array): number {
+  const step = Math.max(1, Math.floor(values.length / 20_001));
+  const sample: number[] = [];
+  for (let i = 0; i < values.length; i += step) {
+    const v = values[i] as number;
+    if (!Number.isNaN(v)) sample.push(v);
+  }
+  sample.sort((a, b) => a - b);
+  return sample.length ? (sample[sample.length >> 1] as number) : Number.NaN;
+}
+
+/**
+ * How a feature reads in a reason. Shares read as percentages against the typical customer,
+ * trends as a signed change against the previous three months, amounts against the typical
+ * customer as a multiple ("3.1× typical"); tenure and age need no comparison.
+ */
+export interface ReasonFeature {
+  readonly meta: FeatureMeta;
+  /** Maps the raw feature value to the number shown. */
+  readonly scale: number;
+}
+
+export function reasonFeature(spec: FeatureSpec, values: Float64Array | null): ReasonFeature {
+  const label = { en: spec.en, zh: spec.zh };
+  const typical = values ? typicalValue(values) : Number.NaN;
+  const reference = (scale: number) =>
+    Number.isFinite(typical) && typical > 0 ? { reference: { value: typical * scale, label: { en: 'typical', zh: '一般水平' } } } : {};
+  if (spec.unit === 'ratio' && spec.name.endsWith('_trend')) {
+    return {
+      meta: { name: spec.name, label, template: { en: `${spec.en} {value}% vs the previous 3 months`, zh: `${spec.zh}{value}%（较前3个月）` } },
+      scale: 100,
+    };
+  }
+  if (spec.unit === 'ratio') return { meta: { name: spec.name, label, unit: { en: '%', zh: '%' }, ...reference(100) }, scale: 100 };
+  const unit = spec.unit ? UNIT_TEXT[spec.unit] : undefined;
+  const comparable = spec.unit !== undefined && spec.unit !== 'months' && spec.unit !== 'years';
+  return { meta: { name: spec.name, label, ...(unit ? { unit } : {}), ...(comparable ? reference(1) : {}) }, scale: 1 };
+}
+
+export async function scoreCustomers(store: AnalyticsStore, options: ScoreOptions = {}): Promise<ScoreRun> {
+  const { version, model } = await latestChurnModel(store);
+  const asOf = options.asOf ?? (await dataMonths(store)).last;
+  if (!/^\d{4}-(0[1-9]|1[0-2])$/.test(asOf)) throw new TenureError('USAGE', `--as-of must be a month like 2025-06, got "${asOf}"`);
+  const lang = options.lang ?? 'zh';
+  const raw = await buildCustomerFeatures(store, asOf, 1);
+  if (raw.rowCount === 0) throw new TenureError('NO_DATA', `no active customers at the end of ${asOf}`);
+  const columns = toModelColumns(raw, CUSTOMER_FEATURES);
+  const bins = model.bin(columns);
+  const n = columns.rowCount;
+  const probability = model.probability(columns);
+
+  const shown = CUSTOMER_FEATURES.map((f) => {
+    const v = raw.columns[f.name];
+    return reasonFeature(f, v instanceof Float64Array ? v : null);
+  });
+  const explainer = new Explainer(model);
+  const nf = explainer.featureCount;
+  const phi = new Float64Array(EXPLAIN_BLOCK * nf);
+  const ids = raw.columns.customer_id as readonly (string | null)[];
+  const arpu = raw.columns.arpu_3m as Float64Array;
+  const scores: CustomerScore[] = new Array(n);
+  for (let start = 0; start < n; start += EXPLAIN_BLOCK) {
+    const end = Math.min(n, start + EXPLAIN_BLOCK);
+    explainer.explainRows(bins, n, start, end, phi);
+    for (let row = start; row < end; row++) {
+      const own = phi.subarray((row - start) * nf, (row - start + 1) * nf);
+      // Reasons explain risk: only contributions that raise it are worth an agent's time.
+      const reasons = topContributions(own, nf)
+        .filter((j) => (own[j] as number) > 0)
+        .slice(0, TOP_REASONS)
+        .map((j) => {
+          const col = raw.columns[CUSTOMER_FEATURES[j]?.name ?? ''];
+          const how = shown[j] as ReasonFeature;
+          const value = col instanceof Float64Array ? (col[row] as number) * how.scale : ((col?.[row] as string | null | undefined) ?? null);
+          return describeFeature(how.meta, value, lang);
+        });
+      const p = probability[row] as number;
+      const monthly = arpu[row] as number;
+      scores[row] = {
+        customer_id: String(ids[row]),
+        churn_probability: p,
+        expected_loss: Number.isNaN(monthly) ? 0 : Math.round(p * monthly * EXPECTED_LOSS_MONTHS * 100) / 100,
+        top_reasons: reasons,
+      };
+    }
+  }
+  await saveScores(store, version, asOf, scores);
+  return { modelVersion: version, asOf, scores };
+}
+
+function sqlText(s: string): string {
+  return `'${s.replaceAll("'", "''")}'`;
+}
+
+/** Replaces the month's scores of this model version in one transaction. */
+async function saveScores(store: AnalyticsStore, version: string, asOf: string, scores: readonly CustomerScore[]): Promise<void> {
+  await store.transaction(async (tx) => {
+    await tx.run('DELETE FROM churn_scores WHERE model_version = $1 AND as_of = CAST($2 AS DATE)', [version, `${asOf}-01`]);
+    for (let i = 0; i < scores.length; i += INSERT_BATCH) {
+      const values = scores
+        .slice(i, i + INSERT_BATCH)
+        .map(
+          (s) =>
+            `(${sqlText(version)}, DATE '${asOf}-01', ${sqlText(s.customer_id)}, ${s.churn_probability}, ${s.expected_loss.toFixed(2)}, ${sqlText(JSON.stringify(s.top_reasons))}, current_timestamp)`,
+        )
+        .join(',');
+      await tx.run(`INSERT INTO churn_scores VALUES ${values}`);
+    }
+  });
+}

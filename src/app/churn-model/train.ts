@@ -1,0 +1,234 @@
+import { addMonths, formatMonth, monthsBetween, parseMonth } from '../../domain/month.ts';
+import { fitCalibration } from '../../model/calibration.ts';
+import type { ColumnSet as ModelColumns, FeatureColumn } from '../../model/columns.ts';
+import { trainGbdt } from '../../model/gbdt.ts';
+import { evaluateScores, rocAuc, type Evaluation } from '../../model/metrics.ts';
+import type { GbdtModel } from '../../model/model.ts';
+import type { AnalyticsStore, ColumnSet as StoreColumns } from '../../store/port.ts';
+import { TenureError } from '../errors.ts';
+import { CUSTOMER_FEATURES, buildCustomerFeatures, type FeatureSpec } from './features.ts';
+
+/**
+ * The customer-level churn model, trained time-honestly on the store's monthly history.
+ *
+ * Snapshots: the closing base of an as-of month with its features and the label "churns in
+ * the next `horizon` months". With H the holdout month (default: the latest month whose
+ * horizon is fully observed), the model trains on snapshots whose labels end by H, stops
+ * early and calibrates on the latest of them, and is evaluated once on H, a month it never
+ * saw. Features at H read data up to H only, so the holdout score is an honest forecast.
+ */
+export const MIN_HISTORY_MONTHS = 6; // the trend features compare the last 3 months with the 3 before
+export const TRAINING_SNAPSHOTS = 6;
+
+export interface TrainOptions {
+  /** The holdout month, YYYY-MM. */
+  readonly asOf?: string;
+  readonly horizon?: number;
+  readonly log?: (line: string) => void;
+}
+
+export interface SnapshotPlan {
+  readonly first: string;
+  readonly last: string;
+  readonly holdout: string;
+  readonly validation: string;
+  readonly training: readonly string[];
+}
+
+export interface ChurnModelMetrics {
+  readonly holdout: string;
+  readonly horizon: number;
+  readonly training_snapshots: readonly string[];
+  readonly validation_snapshot: string;
+  readonly train_rows: number;
+  readonly holdout_rows: number;
+  readonly holdout_churn_rate: number;
+  readonly model: Evaluation;
+  readonly tenure_only_auc: number;
+  readonly trees: number;
+}
+
+export interface TrainedChurnModel {
+  readonly modelVersion: string;
+  readonly model: GbdtModel;
+  readonly metrics: ChurnModelMetrics;
+}
+
+export async function dataMonths(store: AnalyticsStore): Promise<{ first: string; last: string }> {
+  const [row] = await store.query<{ first: string | null; last: string | null }>(
+    "SELECT strftime(min(month), '%Y-%m') AS first, strftime(max(month), '%Y-%m') AS last FROM monthly_usage",
+  );
+  if (!row?.first || !row.last) throw new TenureError('NO_DATA', 'the store has no monthly usage; import a data set first');
+  return { first: row.first, last: row.last };
+}
+
+/** Chooses the holdout, validation and training months; pure so the rules are testable. */
+export function planSnapshots(first: string, last: string, horizon: number, asOf?: string): SnapshotPlan {
+  if (!Number.isInteger(horizon) || horizon < 1 || horizon > 24) throw new TenureError('USAGE', `--horizon must be a whole number of months from 1 to 24, got ${horizon}`);
+  const latestObservable = addMonths(last, -horizon);
+  const holdout = asOf ?? latestObservable;
+  try {
+    parseMonth(holdout);
+  } catch {
+    throw new TenureError('USAGE', `--as-of must be a month like 2025-06, got "${holdout}"`);
+  }
+  if (monthsBetween(holdout, latestObservable) < 0) {
+    throw new TenureError('USAGE', `--as-of ${holdout}: its ${horizon}-month horizon runs past the data, which ends ${last}; the latest usable month is ${latestObservable}`);
+  }
+  const validation = addMonths(holdout, -horizon);
+  const earliest = addMonths(first, MIN_HISTORY_MONTHS - 1);
+  if (monthsBetween(earliest, validation) < 0) {
+    throw new TenureError(
+      'NO_DATA',
+      `not enough history: training needs ${MIN_HISTORY_MONTHS} months before ${validation} plus ${2 * horizon} months to label and test; the data covers ${first}..${last}`,
+    );
+  }
+  const training: string[] = [];
+  for (let k = 1; k <= TRAINING_SNAPSHOTS; k++) {
+    const m = addMonths(validation, -k);
+    if (monthsBetween(earliest, m) < 0) break;
+    training.unshift(m);
+  }
+  // With a short history the validation month is also the only month to learn from.
+  return { first, last, holdout, validation, training: training.length ? training : [validation] };
+}
+
+/** Store columns (Float64Array / text arrays) → learner columns, by the feature list. */
+export function toModelColumns(set: StoreColumns, features: readonly FeatureSpec[]): ModelColumns {
+  const columns = features.map((f): FeatureColumn => {
+    const raw = set.columns[f.name];
+    if (raw === undefined) throw new Error(`feature query lacks column ${f.name}`);
+    if (f.kind === 'numeric') {
+      if (!(raw instanceof Float64Array)) throw new Error(`feature ${f.name} is not numeric`);
+      return { kind: 'numeric', name: f.name, values: raw };
+    }
+    const values = raw instanceof Float64Array ? Array.from(raw, (v) => (Number.isNaN(v) ? null : String(v))) : raw;
+    const vocabulary = [...new Set(values.filter((v): v is string => typeof v === 'string'))].sort();
+    const index = new Map(vocabulary.map((v, i) => [v, i]));
+    const codes = Int32Array.from(values, (v) => (typeof v === 'string' ? (index.get(v) ?? -1) : -1));
+    return { kind: 'categorical', name: f.name, codes, vocabulary };
+  });
+  return { rowCount: set.rowCount, columns };
+}
+
+function labelOf(set: StoreColumns): Uint8Array {
+  const churned = set.columns.churned;
+  if (!(churned instanceof Float64Array)) throw new Error('feature query lacks the churned label');
+  return Uint8Array.from(churned, (v) => (v === 1 ? 1 : 0));
+}
+
+/** Concatenates snapshots (same feature list) into one learner input. */
+function stack(parts: readonly ModelColumns[]): ModelColumns {
+  const rowCount = parts.reduce((n, p) => n + p.rowCount, 0);
+  const first = parts[0];
+  if (!first) throw new Error('no snapshots');
+  const columns = first.columns.map((col, j): FeatureColumn => {
+    if (col.kind === 'numeric') {
+      const values = new Float64Array(rowCount);
+      let at = 0;
+      for (const p of parts) {
+        const c = p.columns[j] as typeof col;
+        values.set(c.values, at);
+        at += c.values.length;
+      }
+      return { kind: 'numeric', name: col.name, values };
+    }
+    const vocabulary = [...new Set(parts.flatMap((p) => (p.columns[j] as typeof col).vocabulary))].sort();
+    const index = new Map(vocabulary.map((v, i) => [v, i]));
+    const codes = new Int32Array(rowCount);
+    let at = 0;
+    for (const p of parts) {
+      const c = p.columns[j] as typeof col;
+      const remap = Int32Array.from(c.vocabulary, (v) => index.get(v) ?? -1);
+      for (let i = 0; i < c.codes.length; i++) {
+        const code = c.codes[i] as number;
+        codes[at++] = code < 0 ? -1 : (remap[code] as number);
+      }
+    }
+    return { kind: 'categorical', name: col.name, codes, vocabulary };
+  });
+  return { rowCount, columns };
+}
+
+function concatLabels(parts: readonly Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+interface Snapshot {
+  readonly columns: ModelColumns;
+  readonly label: Uint8Array;
+}
+
+async function snapshot(store: AnalyticsStore, month: string, horizon: number, features: readonly FeatureSpec[]): Promise<Snapshot> {
+  const set = await buildCustomerFeatures(store, month, horizon);
+  return { columns: toModelColumns(set, features), label: labelOf(set) };
+}
+
+function fitOn(features: readonly FeatureSpec[], train: readonly Snapshot[], valid: Snapshot): GbdtModel {
+  const report = trainGbdt(
+    { train: stack(train.map((s) => s.columns)), label: concatLabels(train.map((s) => s.label)), valid: { set: valid.columns, label: valid.label } },
+    { threads: 2 },
+  );
+  report.model.calibration = fitCalibration('platt', report.model.margin(valid.columns), valid.label);
+  return report.model;
+}
+
+function hasBothClasses(label: Uint8Array): boolean {
+  let pos = 0;
+  for (const v of label) pos += v;
+  return pos > 0 && pos < label.length;
+}
+
+export async function trainChurnModel(store: AnalyticsStore, options: TrainOptions = {}): Promise<TrainedChurnModel> {
+  const log = options.log ?? (() => {});
+  const horizon = options.horizon ?? 3;
+  const { first, last } = await dataMonths(store);
+  const plan = planSnapshots(first, last, horizon, options.asOf);
+  log(`training on snapshots ${plan.training.join(', ')}; early stopping and calibration on ${plan.validation}; holdout ${plan.holdout}`);
+
+  const train = await Promise.all(plan.training.map((m) => snapshot(store, m, horizon, CUSTOMER_FEATURES)));
+  const valid = await snapshot(store, plan.validation, horizon, CUSTOMER_FEATURES);
+  const holdout = await snapshot(store, plan.holdout, horizon, CUSTOMER_FEATURES);
+  for (const [name, s] of [['training', { label: concatLabels(train.map((t) => t.label)) }], ['validation', valid], ['holdout', holdout]] as const) {
+    if (!hasBothClasses(s.label)) throw new TenureError('NO_DATA', `the ${name} snapshot has churners only or none; a churn model needs both`);
+  }
+
+  const model = fitOn(CUSTOMER_FEATURES, train, valid);
+  const evaluation = evaluateScores(model.probability(holdout.columns), holdout.label);
+
+  // The baseline an analyst would try first: the same learner on tenure alone.
+  const tenureOnly = CUSTOMER_FEATURES.filter((f) => f.name === 'tenure_months');
+  const pickTenure = (s: Snapshot): Snapshot => ({
+    columns: { rowCount: s.columns.rowCount, columns: s.columns.columns.filter((c) => c.name === 'tenure_months') },
+    label: s.label,
+  });
+  const baseline = fitOn(tenureOnly, train.map(pickTenure), pickTenure(valid));
+  const tenureOnlyAuc = rocAuc(baseline.margin(pickTenure(holdout).columns), holdout.label);
+
+  let churners = 0;
+  for (const v of holdout.label) churners += v;
+  const metrics: ChurnModelMetrics = {
+    holdout: plan.holdout,
+    horizon,
+    training_snapshots: plan.training,
+    validation_snapshot: plan.validation,
+    train_rows: train.reduce((n, s) => n + s.label.length, 0),
+    holdout_rows: holdout.label.length,
+    holdout_churn_rate: churners / holdout.label.length,
+    model: evaluation,
+    tenure_only_auc: tenureOnlyAuc,
+    trees: model.trees.length,
+  };
+  const modelVersion = `churn-${plan.holdout}-h${horizon}-${formatMonth(parseMonth(last))}-${Date.now().toString(36)}`;
+  await store.run(
+    'INSERT INTO churn_models VALUES ($1, current_timestamp, CAST($2 AS DATE), $3, $4, $5)',
+    [modelVersion, `${plan.holdout}-01`, horizon, JSON.stringify(metrics), JSON.stringify(model.toJSON({ features: CUSTOMER_FEATURES.map((f) => f.name) }))],
+  );
+  return { modelVersion, model, metrics };
+}

@@ -1,0 +1,167 @@
+/**
+ * `tenure customer ID`: the 360° view of one account as of a month — profile (personal data
+ * masked unless asked for), subscriptions, the last 6 bills, recent interactions, lifecycle
+ * stage with its history and the rule that placed it, value with its quadrant and where the
+ * growth potential comes from, the latest churn score with its reasons, the churn event.
+ *
+ * Stage and value compare the customer with the whole base (segment ARPU rank, median
+ * thresholds), so they are computed for everyone and read for this customer.
+ */
+import { medianThresholds, quadrantOf, QUADRANT_STRATEGIES } from '../../domain/value/matrix.ts';
+import { STAGE_INFO, type Stage } from '../../domain/lifecycle/stages.ts';
+import type { LifecycleRules } from '../../domain/lifecycle/rules.ts';
+import { addMonths, monthRange, parseMonth, type MonthText } from '../../domain/month.ts';
+import type { AnalyticsStore, Row, SqlValue } from '../../store/port.ts';
+import { TenureError } from '../errors.ts';
+import { loadRules } from '../lifecycle/context.ts';
+import { resolveAsOf } from '../lifecycle/lifecycle.ts';
+import { stagedSql } from '../lifecycle/stages-sql.ts';
+import { baseSbg, DEFAULT_VALUE_PARAMETERS, valueColumns, valueInputsSql } from '../value/customer-value.ts';
+
+export const HISTORY_MONTHS = 6;
+const PII_COLUMNS = ['name', 'phone', 'email', 'birth_date'] as const;
+
+/** Masks personal data so a role without PII rights can still recognise the record. */
+export function maskPii(column: string, value: SqlValue): SqlValue {
+  if (value === null || typeof value !== 'string' || value.length === 0) return value;
+  switch (column) {
+    case 'name':
+      return `${[...value][0] ?? ''}${'*'.repeat(Math.max(1, [...value].length - 1))}`;
+    case 'phone':
+      return value.length > 7 ? `${value.slice(0, 3)}****${value.slice(-4)}` : '****';
+    case 'email': {
+      const at = value.indexOf('@');
+      return at > 0 ? `${value[0]}***${value.slice(at)}` : '***';
+    }
+    case 'birth_date':
+      return `${value.slice(0, 4)}-**-**`;
+    default:
+      return value;
+  }
+}
+
+export interface Customer360 {
+  readonly customer_id: string;
+  readonly as_of: MonthText;
+  readonly pii_masked: boolean;
+  readonly profile: Row;
+  readonly subscriptions: Row[];
+  readonly usage: Row[];
+  readonly interactions: Row[];
+  readonly lifecycle: {
+    readonly stage: Stage | null;
+    readonly name: string | null;
+    readonly relationship: string | null;
+    readonly rule: string | null;
+    readonly features: Row | null;
+    readonly history: { month: MonthText; stage: string; rule: string }[];
+  };
+  readonly value: {
+    readonly current_value: number;
+    readonly potential: number;
+    readonly up_buy: number;
+    readonly cross_buy: number;
+    readonly referral: number;
+    readonly remaining_lifetime_months: number;
+    readonly quadrant: string;
+    readonly strategy: (typeof QUADRANT_STRATEGIES)[keyof typeof QUADRANT_STRATEGIES];
+  } | null;
+  readonly churn_score: Row | null;
+  readonly churn_event: Row | null;
+}
+
+const r2 = (x: number) => Number(x.toFixed(2));
+
+export async function customer360(
+  store: AnalyticsStore,
+  input: { customerId: string; asOf?: string; showPii?: boolean; rules?: LifecycleRules; historyMonths?: number },
+): Promise<Customer360> {
+  const id = input.customerId;
+  const [profile] = await store.query('SELECT * FROM customers WHERE customer_id = $1', [id]);
+  if (!profile) throw new TenureError('NO_DATA', `no customer ${id} in the store ${store.location}`);
+  const { asOf, first, hasScores } = await resolveAsOf(store, input.asOf);
+  const end = `${addMonths(asOf, 1)}-01`;
+  if (!input.showPii) for (const c of PII_COLUMNS) if (c in profile) profile[c] = maskPii(c, profile[c] ?? null);
+
+  const subscriptions = await store.query('SELECT * FROM subscriptions WHERE customer_id = $1 ORDER BY start_date, subscription_id', [id]);
+  const usage = await store.query(
+    `SELECT * FROM monthly_usage WHERE customer_id = $1 AND month < CAST($2 AS DATE) AND month >= CAST($3 AS DATE) ORDER BY month`,
+    [id, end, `${addMonths(asOf, -(HISTORY_MONTHS - 1))}-01`],
+  );
+  const interactions = await store.query(
+    `SELECT * FROM interactions WHERE customer_id = $1 AND ts < CAST($2 AS TIMESTAMP) ORDER BY ts DESC LIMIT 20`,
+    [id, end],
+  );
+  const [churnEvent] = await store.query(
+    `SELECT e.*, rc."group" AS reason_group, rc.en AS reason, rc.zh AS reason_zh
+     FROM churn_events e LEFT JOIN reason_codes rc ON rc.code = e.reason_code WHERE e.customer_id = $1`,
+    [id],
+  );
+  const [score] = hasScores
+    ? await store.query(
+        `SELECT model_version, as_of, churn_probability, expected_loss, top_reasons, scored_at FROM churn_scores
+         WHERE customer_id = $1 AND as_of <= CAST($2 AS DATE) ORDER BY as_of DESC, scored_at DESC LIMIT 1`,
+        [id, `${asOf}-01`],
+      )
+    : [];
+
+  // Stage history: the whole base staged for each month (the rank needs everyone), read for this customer.
+  const rules = input.rules ?? loadRules();
+  const historyMonths = input.historyMonths ?? HISTORY_MONTHS;
+  const fromMonth = addMonths(asOf, -(historyMonths - 1));
+  const months = monthRange(parseMonth(fromMonth) < parseMonth(first) ? first : fromMonth, asOf);
+  const staged = parseMonth(asOf) >= parseMonth(first)
+    ? await store.query(`WITH s AS (${stagedSql({ rules, months, dataFirst: first, withScores: hasScores })}) SELECT * FROM s WHERE customer_id = $1 ORDER BY as_of`, [id])
+    : [];
+  const current = staged.find((r) => String(r.as_of).slice(0, 7) === asOf) ?? null;
+  const stage = current ? (String(current.stage) as Stage) : null;
+  const featureNames = ['tenure_months', 'churned', 'arpu_last3', 'arpu_prev3', 'usage_last3', 'usage_prev3', 'dormant_months', 'peak_arpu3', 'segment_arpu_rank', 'churn_risk', 'segment'];
+
+  // Value: this customer's inputs, and the base's medians for the quadrant.
+  let value: Customer360['value'] = null;
+  const live = current !== null && current.churned !== true;
+  if (live) {
+    const p = DEFAULT_VALUE_PARAMETERS;
+    const sbg = await baseSbg(store);
+    const all = valueColumns(await store.queryColumns(valueInputsSql(asOf, p)), sbg, p);
+    const mine = await store.queryColumns(valueInputsSql(asOf, p, true), [id]);
+    if (mine.rowCount === 1 && all.currentValue.length > 0) {
+      const v = valueColumns(mine, sbg, p, all.newCustomerValue);
+      const referral = v.referral[0] as number;
+      const current_value = v.currentValue[0] as number;
+      const potential = (v.upBuy[0] as number) + (v.crossBuy[0] as number) + referral;
+      const q = quadrantOf(current_value, potential, medianThresholds(all.currentValue, all.potential));
+      value = {
+        current_value: r2(current_value),
+        potential: r2(potential),
+        up_buy: r2(v.upBuy[0] as number),
+        cross_buy: r2(v.crossBuy[0] as number),
+        referral: r2(referral),
+        remaining_lifetime_months: r2(v.lifetime[0] as number),
+        quadrant: q,
+        strategy: QUADRANT_STRATEGIES[q],
+      };
+    }
+  }
+
+  return {
+    customer_id: id,
+    as_of: asOf,
+    pii_masked: !input.showPii,
+    profile,
+    subscriptions,
+    usage,
+    interactions,
+    lifecycle: {
+      stage,
+      name: stage ? STAGE_INFO[stage].en : null,
+      relationship: stage ? `${STAGE_INFO[stage].relationship} ${STAGE_INFO[stage].relationshipZh}` : null,
+      rule: current ? String(current.rule) : null,
+      features: current ? Object.fromEntries(featureNames.map((f) => [f, current[f] ?? null])) : null,
+      history: staged.map((r) => ({ month: String(r.as_of).slice(0, 7), stage: String(r.stage), rule: String(r.rule) })),
+    },
+    value,
+    churn_score: score ?? null,
+    churn_event: churnEvent ?? null,
+  };
+}

@@ -1,0 +1,78 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AnalyticsStore } from '../../store/port.ts';
+import { addBills, addCustomers, addExits, addSubscriptions, memoryStore } from '../lifecycle/test-store.ts';
+import { segmentReport } from './segments.ts';
+
+/**
+ * June 2024:
+ *  s1 tv_basic only, leaves 2024-06-20     → basic (and its churn)
+ *  s2 tv_basic + tv_hd                      → new-video
+ *  s3 broadband, 200,000 MB                 → netizen
+ *  s4 tv_basic + broadband, 5,000 MB        → full-service
+ *  s5 bundle                                → full-service
+ *  s6 voice, 2 VOD orders                   → new-video
+ *  s7 tv_basic ended and left in May        → not on the books in June
+ */
+let store: AnalyticsStore;
+beforeAll(async () => {
+  store = await memoryStore();
+  const ids = ['s1', 's2', 's3', 's4', 's5', 's6', 's7'];
+  await addCustomers(store, ids.map((id) => ({ id, joined: '2023-01-01' })));
+  await addExits(store, [
+    ['s1', '2024-06-20', 'voluntary', '101'],
+    ['s7', '2024-05-10', 'voluntary', '101'],
+  ]);
+  await addSubscriptions(store, [
+    ['s1', 'tv_basic', '2023-01-01', '2024-06-20', 26],
+    ['s2', 'tv_basic', '2023-01-01', null, 26],
+    ['s2', 'tv_hd', '2023-06-01', null, 10],
+    ['s3', 'broadband', '2023-01-01', null, 50],
+    ['s4', 'tv_basic', '2023-01-01', null, 26],
+    ['s4', 'broadband', '2023-01-01', null, 50],
+    ['s5', 'bundle', '2023-01-01', null, 128],
+    ['s6', 'voice', '2023-01-01', null, 39],
+    ['s7', 'tv_basic', '2023-01-01', '2024-05-10', 26],
+  ]);
+  await addBills(store, [
+    { customer: 's1', month: '2024-06', revenue: 26 },
+    { customer: 's2', month: '2024-06', revenue: 36 },
+    { customer: 's3', month: '2024-06', revenue: 50, dataMb: 200000 },
+    { customer: 's4', month: '2024-06', revenue: 76, dataMb: 5000 },
+    { customer: 's5', month: '2024-06', revenue: 128 },
+    { customer: 's6', month: '2024-06', revenue: 59, vodOrders: 2 },
+    { customer: 's7', month: '2024-05', revenue: 26 },
+  ]);
+});
+afterAll(async () => store.close());
+
+describe('segment presets in SQL', () => {
+  it('place crafted customers in the cable-TV segments with size, ARPU and churn rate', async () => {
+    const r = await segmentReport(store, { asOf: '2024-06', months: 1 });
+    const june = Object.fromEntries(r.months.map((m) => [m.segment, m]));
+    expect(june.all?.size).toBe(6);
+    expect(june.basic).toMatchObject({ size: 1, churned: 1, churn_rate: 1, arpu: 26 });
+    expect(june['new-video']).toMatchObject({ size: 2, churned: 0, arpu: 47.5 });
+    expect(june.netizen?.size).toBe(1);
+    expect(june['full-service']).toMatchObject({ size: 2, arpu: 102 });
+    // Value tiers partition the billed customers.
+    const tiers = r.months.filter((m) => m.segment.startsWith('tier:')).reduce((n, m) => n + m.size, 0);
+    expect(tiers).toBe(6);
+    expect(june['tier:platinum']?.size).toBe(1);
+  });
+
+  it('evaluates user definitions, including the lifecycle stage', async () => {
+    const r = await segmentReport(store, {
+      asOf: '2024-06',
+      months: 2,
+      definitions: [
+        { name: 'leaving', description: '', when: { field: 'stage', op: '=', value: 'E' } },
+        { name: 'heavy', description: '', when: { field: 'revenue', op: '>=', value: 76 } },
+      ],
+    });
+    const at = (s: string, m: string) => r.months.find((x) => x.segment === s && x.month === m);
+    expect(at('leaving', '2024-06')?.size).toBe(1); // s1 churns in June: E at the end of June
+    expect(at('heavy', '2024-06')?.size).toBe(2);
+    expect(at('all', '2024-05')?.size).toBe(7);
+    expect(r.trends.find((t) => t.segment === 'all')?.size_change).toBe(-1);
+  });
+});

@@ -1,0 +1,158 @@
+/**
+ * `tenure segments`: size, ARPU, churn rate and trend per segment and month, every segment
+ * evaluated in the store in one pass over the months.
+ *
+ * Per month m the population is the accounts on the books during m: joined by the end of m
+ * and not churned before its first day (opening + gross adds of the reports). Conditions read
+ * the customer, m's bill, the subscription categories held at any time in m, the value tier
+ * of m's revenue and (when a condition asks for it) the lifecycle stage of m.
+ * size = accounts in the segment; arpu = their revenue billed in m / size;
+ * churned = those whose churn_date falls in m; churn_rate = churned / size.
+ */
+import { compileCondition } from '../../domain/segments/compile.ts';
+import { CATEGORIES, fieldsOf, PRESETS, type SegmentDefinition } from '../../domain/segments/definitions.ts';
+import { defaultLifecycleRules } from '../../domain/lifecycle/rules.ts';
+import { DEFAULT_TIER_CUTOFFS, TIERS } from '../../domain/value/tiers.ts';
+import { addMonths, formatMonth, monthRange, parseMonth, type MonthText } from '../../domain/month.ts';
+import type { AnalyticsStore } from '../../store/port.ts';
+import { TenureError } from '../errors.ts';
+import { checkMonth, dataSpan } from '../lifecycle/context.ts';
+import { dateLiteral, monthIndexSql, stagedSql } from '../lifecycle/stages-sql.ts';
+
+export const DEFAULT_SEGMENT_MONTHS = 3;
+
+export type SegmentMonthRow = {
+  readonly segment: string;
+  readonly month: MonthText;
+  readonly size: number;
+  readonly share: number;
+  readonly arpu: number | null;
+  readonly churned: number;
+  readonly churn_rate: number | null;
+};
+
+export type SegmentTrend = {
+  readonly segment: string;
+  readonly description: string;
+  readonly size: number;
+  readonly size_change: number;
+  readonly arpu: number | null;
+  readonly churn_rate: number | null;
+  readonly churn_rate_change: number | null;
+};
+
+export interface SegmentsReport {
+  readonly from: MonthText;
+  readonly to: MonthText;
+  readonly definitions: readonly SegmentDefinition[];
+  readonly months: SegmentMonthRow[];
+  /** Latest month per segment with the change since the first month of the range. */
+  readonly trends: SegmentTrend[];
+}
+
+export interface SegmentsInput {
+  readonly asOf?: string;
+  readonly months?: number;
+  readonly definitions?: readonly SegmentDefinition[];
+}
+
+const USAGE_FIELDS = ['voice_minutes', 'data_mb', 'tv_hours', 'vod_orders', 'on_net_contacts', 'care_calls', 'overdue_days'] as const;
+
+export function segmentsSql(months: readonly MonthText[], definitions: readonly SegmentDefinition[], dataFirst: MonthText, hasScores: boolean): { sql: string; params: (string | number)[] } {
+  const params: (string | number)[] = [];
+  const conds = definitions.map((d) => compileCondition(d.when, params, 'f'));
+  const usesStage = definitions.some((d) => fieldsOf(d.when).has('stage'));
+  const last = months[months.length - 1] as MonthText;
+  const values = months.map((m, k) => `(${k}, ${dateLiteral(m)}, ${dateLiteral(addMonths(m, 1))}, ${parseMonth(m)})`).join(', ');
+  const holdCols = CATEGORIES.flatMap((c) => [
+    `min(CASE WHEN category = '${c}' THEN ${monthIndexSql('start_date')} END) AS s_${c}`,
+    `max(CASE WHEN category = '${c}' THEN coalesce(${monthIndexSql('end_date')}, 1000000) END) AS e_${c}`,
+  ]);
+  const cut = (i: number) => `q${i}`;
+  const tierCase = `CASE WHEN u.revenue IS NULL THEN NULL ${DEFAULT_TIER_CUTOFFS.map((_, i) => `WHEN CAST(u.revenue AS DOUBLE) <= q.${cut(i)} THEN '${TIERS[i]}'`).join(' ')} ELSE '${TIERS[TIERS.length - 1]}' END`;
+  const aggs = conds.flatMap((c, i) => [
+    `count(CASE WHEN ${c} THEN 1 END) AS n${i}`,
+    `sum(CASE WHEN ${c} THEN f.revenue END) AS r${i}`,
+    `count(CASE WHEN ${c} AND f.churned_in_month THEN 1 END) AS c${i}`,
+  ]);
+  const sql = `
+  WITH months AS (SELECT * FROM (VALUES ${values}) AS m(k, month, next_month, mi)),
+  hold AS (SELECT customer_id, ${holdCols.join(', ')} FROM subscriptions GROUP BY customer_id),
+  cuts AS (
+    SELECT month, ${DEFAULT_TIER_CUTOFFS.map((p, i) => `percentile_cont(${p}) WITHIN GROUP (ORDER BY CAST(revenue AS DOUBLE)) AS ${cut(i)}`).join(', ')}
+    FROM monthly_usage WHERE month >= ${dateLiteral(months[0] as MonthText)} AND month <= ${dateLiteral(last)} GROUP BY month
+  ),
+  pop AS (
+    SELECT c.customer_id, m.k, m.month, m.mi, c.customer_type, c.province, c.city, c.district, c.region, c.gender, c.acquisition_channel,
+           m.mi - ${monthIndexSql('c.join_date')} - CASE WHEN extract(day FROM m.next_month - 1) < extract(day FROM c.join_date) THEN 1 ELSE 0 END AS tenure_months,
+           (e.churn_date IS NOT NULL AND e.churn_date < m.next_month) AS churned_in_month
+    FROM customers c CROSS JOIN months m LEFT JOIN churn_events e ON e.customer_id = c.customer_id
+    WHERE c.join_date < m.next_month AND (e.churn_date IS NULL OR e.churn_date >= m.month)
+  ),
+  f AS (
+    SELECT p.*, CAST(u.revenue AS DOUBLE) AS revenue, CAST(u.revenue AS DOUBLE) - CAST(coalesce(u.cost, 0) AS DOUBLE) AS margin,
+           ${USAGE_FIELDS.map((x) => `u.${x}`).join(', ')},
+           ${tierCase} AS value_tier,
+           ${CATEGORIES.map((c) => `(h.s_${c} <= p.mi AND h.e_${c} >= p.mi) AS holds_${c}`).join(', ')}
+           ${usesStage ? ', st.stage' : ', CAST(NULL AS VARCHAR) AS stage'}
+    FROM pop p
+    LEFT JOIN monthly_usage u ON u.customer_id = p.customer_id AND u.month = p.month
+    LEFT JOIN hold h ON h.customer_id = p.customer_id
+    LEFT JOIN cuts q ON q.month = p.month
+    ${usesStage ? `LEFT JOIN (${stagedSql({ rules: defaultLifecycleRules(), months, dataFirst, withScores: hasScores })}) AS st ON st.customer_id = p.customer_id AND st.as_of = p.month` : ''}
+  )
+  SELECT f.k, count(*) AS n_all, sum(f.revenue) AS r_all, count(CASE WHEN f.churned_in_month THEN 1 END) AS c_all${aggs.length ? `, ${aggs.join(', ')}` : ''}
+  FROM f GROUP BY f.k ORDER BY f.k`;
+  return { sql, params };
+}
+
+const r6 = (x: number) => Number(x.toFixed(6));
+const r2 = (x: number) => Number(x.toFixed(2));
+
+export async function segmentReport(store: AnalyticsStore, input: SegmentsInput = {}): Promise<SegmentsReport> {
+  const definitions = input.definitions ?? PRESETS;
+  const span = await dataSpan(store);
+  const to = checkMonth('--as-of', input.asOf) ?? span.last;
+  const count = input.months ?? DEFAULT_SEGMENT_MONTHS;
+  if (!(Number.isInteger(count) && count >= 1 && count <= 36)) throw new TenureError('USAGE', `--months must be a whole number from 1 to 36, got ${count}`);
+  const months = monthRange(formatMonth(parseMonth(to) - count + 1), to);
+  const { sql, params } = segmentsSql(months, definitions, span.first, span.hasScores);
+  const rows = await store.query(sql, params);
+  const byK = new Map(rows.map((r) => [Number(r.k), r]));
+  const out: SegmentMonthRow[] = [];
+  const names = ['all', ...definitions.map((d) => d.name)];
+  names.forEach((name, i) => {
+    const key = i === 0 ? 'all' : String(i - 1);
+    months.forEach((month, k) => {
+      const r = byK.get(k);
+      const size = Number(r?.[`n${key === 'all' ? '_all' : key}`] ?? 0);
+      const revenue = Number(r?.[`r${key === 'all' ? '_all' : key}`] ?? 0);
+      const churned = Number(r?.[`c${key === 'all' ? '_all' : key}`] ?? 0);
+      const base = Number(r?.n_all ?? 0);
+      out.push({
+        segment: name,
+        month,
+        size,
+        share: base > 0 ? r6(size / base) : 0,
+        arpu: size > 0 ? r2(revenue / size) : null,
+        churned,
+        churn_rate: size > 0 ? r6(churned / size) : null,
+      });
+    });
+  });
+  const trends: SegmentTrend[] = names.map((name, i) => {
+    const rowsOf = out.filter((r) => r.segment === name);
+    const first = rowsOf[0];
+    const latest = rowsOf[rowsOf.length - 1];
+    return {
+      segment: name,
+      description: i === 0 ? 'every account on the books' : (definitions[i - 1]?.description ?? ''),
+      size: latest?.size ?? 0,
+      size_change: (latest?.size ?? 0) - (first?.size ?? 0),
+      arpu: latest?.arpu ?? null,
+      churn_rate: latest?.churn_rate ?? null,
+      churn_rate_change: latest?.churn_rate != null && first?.churn_rate != null ? r6(latest.churn_rate - first.churn_rate) : null,
+    };
+  });
+  return { from: months[0] as MonthText, to, definitions, months: out, trends };
+}

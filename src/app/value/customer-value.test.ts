@@ -1,0 +1,85 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AnalyticsStore } from '../../store/port.ts';
+import { customer360 } from '../customer/customer360.ts';
+import { addBills, addCustomers, addSubscriptions, memoryStore, monthlyBills } from '../lifecycle/test-store.ts';
+import { customerValue } from './customer-value.ts';
+
+/**
+ * Same province and type (one peer group), same lifetime (no cohort can be fitted: nobody
+ * left, so every customer gets the 2 %-a-month fallback; L below). Quarter to 2024-06:
+ *   v1 revenue 200 cost 50, voice                 segment individual:mobile
+ *   v2 revenue 200 cost 50, voice + broadband     individual:mobile+broadband
+ *   v3 revenue  20 cost  5, voice                 individual:mobile
+ *   v4 revenue  20 cost  5, voice + broadband     individual:mobile+broadband
+ *   v5 revenue   5 cost  5, voice + broadband, joined 2024-05 (new: its value 0 makes referral 0)
+ * current value = margin · L: 150L, 150L, 15L, 15L, 0 → median 15L: v1, v2 high.
+ * Base margin rate 330/445; broadband held by 3 of 5 peers at fee 50: cross-buy for v1 and v3
+ * = 0.6 · 50 · 330/445 = 22.247…·L. Up-buy to the segment's 75th-percentile ARPU
+ * (mobile {20, 200} → 155; mobile+broadband {5, 20, 200} → 110) × own margin rate 0.75 × 0.3:
+ * v3 (155 − 20)·0.225 = 30.375·L, v4 (110 − 20)·0.225 = 20.25·L, v5 margin rate 0 → 0.
+ * potential: v1 22.25L, v2 0, v3 52.62L, v4 20.25L, v5 0 → median 20.25L: v1, v3 high.
+ * Quadrants: v1 IV, v2 III, v3 II, v4 and v5 I.
+ */
+let store: AnalyticsStore;
+beforeAll(async () => {
+  store = await memoryStore();
+  await addCustomers(store, [
+    { id: 'v1', joined: '2022-01-01' },
+    { id: 'v2', joined: '2022-01-01' },
+    { id: 'v3', joined: '2022-01-01' },
+    { id: 'v4', joined: '2022-01-01' },
+    { id: 'v5', joined: '2024-05-01' },
+  ]);
+  await addSubscriptions(store, [
+    ['v1', 'voice', '2022-01-01', null, 100],
+    ['v2', 'voice', '2022-01-01', null, 100],
+    ['v2', 'broadband', '2022-01-01', null, 50],
+    ['v3', 'voice', '2022-01-01', null, 20],
+    ['v4', 'voice', '2022-01-01', null, 20],
+    ['v4', 'broadband', '2022-01-01', null, 50],
+    ['v5', 'voice', '2024-05-01', null, 5],
+    ['v5', 'broadband', '2024-05-01', null, 50],
+  ]);
+  await addBills(store, [
+    ...monthlyBills('v1', '2024-01', '2024-06', 200, { cost: 50 }),
+    ...monthlyBills('v2', '2024-01', '2024-06', 200, { cost: 50 }),
+    ...monthlyBills('v3', '2024-01', '2024-06', 20, { cost: 5 }),
+    ...monthlyBills('v4', '2024-01', '2024-06', 20, { cost: 5 }),
+    ...monthlyBills('v5', '2024-05', '2024-06', 5, { cost: 5 }),
+  ]);
+});
+afterAll(async () => store.close());
+
+describe('customer value from the store', () => {
+  it('assigns the value-matrix quadrants from current value and growth potential', async () => {
+    const r = await customerValue(store, { asOf: '2024-06' });
+    expect(r.customers).toBe(5);
+    expect(r.quadrants.map((q) => [q.quadrant, q.customers])).toEqual([
+      ['I', 2],
+      ['II', 1],
+      ['III', 1],
+      ['IV', 1],
+    ]);
+    const L = r.lifetime.mean_months;
+    expect(r.thresholds.currentValue).toBeCloseTo(15 * L, 6);
+    expect(r.thresholds.potential).toBeCloseTo(20.25 * L, 6);
+    expect(r.totals.cross_buy).toBeCloseTo(2 * 0.6 * 50 * (330 / 445) * L, 6);
+    expect(r.quadrants.find((q) => q.quadrant === 'I')?.budgetShare).toBe(0);
+    expect(r.tiers.reduce((n, t) => n + t.customers, 0)).toBe(5);
+  });
+
+  it('shows the same quadrant in the 360 view, with personal data masked', async () => {
+    await store.run(`UPDATE customers SET name = '王小明', phone = '13812345678' WHERE customer_id = 'v1'`);
+    const v = await customer360(store, { customerId: 'v1', asOf: '2024-06' });
+    expect(v.value?.quadrant).toBe('IV');
+    expect(v.lifecycle.stage).toBe('C');
+    expect(v.lifecycle.history.map((h) => h.month)).toEqual(['2024-01', '2024-02', '2024-03', '2024-04', '2024-05', '2024-06']);
+    expect(v.profile.name).toBe('王**');
+    expect(v.profile.phone).toBe('138****5678');
+    expect(v.usage).toHaveLength(6);
+    const shown = await customer360(store, { customerId: 'v1', asOf: '2024-06', showPii: true });
+    expect(shown.profile.name).toBe('王小明');
+    expect((await customer360(store, { customerId: 'v3', asOf: '2024-06' })).value?.quadrant).toBe('II');
+    await expect(customer360(store, { customerId: 'nobody' })).rejects.toThrow(/no customer nobody/);
+  });
+});
