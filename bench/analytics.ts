@@ -156,7 +156,21 @@ async function demoBacktest(): Promise<Record<string, unknown>[]> {
   return out;
 }
 
+/** Forget the kept stage history and value snapshots so the first calls compute them from scratch, as right after an import. */
+async function forgetKeptStages(): Promise<void> {
+  const store = await DuckDBStore.open(dbPath);
+  try {
+    await store.run('DROP TABLE IF EXISTS lifecycle_stage_history');
+    await store.run('DROP TABLE IF EXISTS lifecycle_stage_runs');
+    await store.run('DROP TABLE IF EXISTS value_snapshot');
+    await store.run('DROP TABLE IF EXISTS value_snapshot_runs');
+  } finally {
+    await store.close();
+  }
+}
+
 const prep = await prepare();
+await forgetKeptStages();
 const results: Record<string, unknown>[] = [];
 for (const job of await jobs()) {
   const r = await time(job);

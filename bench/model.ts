@@ -21,6 +21,7 @@ import { fitCalibration, calibrateAll } from '../src/model/calibration.ts';
 import type { ColumnSet } from '../src/model/columns.ts';
 import { selectRows } from '../src/model/columns.ts';
 import { Explainer, EXPLAIN_BLOCK } from '../src/model/explain.ts';
+import { contributionsParallel } from '../src/model/explain-parallel.ts';
 import { buildColumns, buildLabel, inferSchema } from '../src/model/flat-schema.ts';
 import { stratifiedSplit } from '../src/model/flat.ts';
 import { trainGbdt } from '../src/model/gbdt.ts';
@@ -72,7 +73,7 @@ function loadSynthetic(xPath: string, yPath: string, rows: number, cols: number)
   };
 }
 
-function runChild(job: Json): Json {
+async function runChild(job: Json): Promise<Json> {
   const fixed = { maxRounds: FIXED.rounds, maxDepth: FIXED.maxDepth, learningRate: FIXED.learningRate, subsample: 1, colsample: 1, threads: Number(job.threads ?? 1) };
   if (job.kind === 'fit-synthetic') {
     const { set, label } = loadSynthetic(String(job.x_path), String(job.y_path), Number(job.rows), Number(job.cols));
@@ -100,15 +101,20 @@ function runChild(job: Json): Json {
     const probability = calibrateAll(model.calibration, model.marginBinned(bins, n));
     const explainer = new Explainer(model);
     const nf = model.binnings.length;
-    const block = new Float64Array(EXPLAIN_BLOCK * nf);
     const top = new Int32Array(3 * n);
-    for (let s = 0; s < n; s += EXPLAIN_BLOCK) {
-      const e = Math.min(n, s + EXPLAIN_BLOCK);
-      explainer.explainRows(bins, n, s, e, block);
-      for (let r = s; r < e; r++) top3(block, (r - s) * nf, nf, top, 3 * r);
+    if (job.threads === 2) {
+      const phi = await contributionsParallel(explainer, bins, n);
+      for (let r = 0; r < n; r++) top3(phi, r * nf, nf, top, 3 * r);
+    } else {
+      const block = new Float64Array(EXPLAIN_BLOCK * nf);
+      for (let s = 0; s < n; s += EXPLAIN_BLOCK) {
+        const e = Math.min(n, s + EXPLAIN_BLOCK);
+        explainer.explainRows(bins, n, s, e, block);
+        for (let r = s; r < e; r++) top3(block, (r - s) * nf, nf, top, 3 * r);
+      }
     }
     const seconds = (performance.now() - t) / 1000;
-    return { score_s: seconds, rows: n, trees: model.trees.length, peak_rss_mb: peakRssMb(), mean_probability: probability.reduce((a, b) => a + b, 0) / n };
+    return { score_s: seconds, threads: job.threads === 2 ? 2 : 1, rows: n, trees: model.trees.length, peak_rss_mb: peakRssMb(), mean_probability: probability.reduce((a, b) => a + b, 0) / n };
   }
   throw new Error(`unknown child job ${String(job.kind)}`);
 }
@@ -215,7 +221,7 @@ function printTable(title: string, header: string[], rows: (string | number)[][]
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   if (argv[0] === '--child') {
-    process.stdout.write(JSON.stringify(runChild(JSON.parse(argv[1] as string) as Json)));
+    process.stdout.write(JSON.stringify(await runChild(JSON.parse(argv[1] as string) as Json)));
     return;
   }
   const skip1m = argv.includes('--no-1m');
@@ -272,7 +278,8 @@ async function main(): Promise<void> {
     });
     if (rows === 1_000_000 || (skip1m && rows === 100_000)) {
       process.stderr.write(`scoring ${rows} rows with explanations …\n`);
-      scoring = { ...child({ kind: 'score', ...data, model: modelOut }), model: `${FIXED.rounds} trees, depth ${FIXED.maxDepth}, trained on the same rows` };
+      const model = `${FIXED.rounds} trees, depth ${FIXED.maxDepth}, trained on the same rows`;
+      scoring = { one_thread: { ...child({ kind: 'score', ...data, model: modelOut }), model }, two_threads: { ...child({ kind: 'score', ...data, model: modelOut, threads: 2 }), model } };
     }
   }
   const cell = (r: unknown) => {
@@ -288,7 +295,14 @@ async function main(): Promise<void> {
     }),
   );
   if (scoring) {
-    printTable('Scoring with explanations (bin + margin + calibrate + exact TreeSHAP + top-3 reasons)', ['rows', 'trees', 'seconds', 'peak RSS MB'], [[Number(scoring.rows).toLocaleString('en'), Number(scoring.trees), Number(scoring.score_s).toFixed(1), Math.round(Number(scoring.peak_rss_mb))]]);
+    printTable(
+      'Scoring with explanations (bin + margin + calibrate + exact TreeSHAP + top-3 reasons)',
+      ['threads', 'rows', 'trees', 'seconds', 'peak RSS MB'],
+      Object.values(scoring).map((v) => {
+        const s = v as Json;
+        return [String(s.threads), Number(s.rows).toLocaleString('en'), Number(s.trees), Number(s.score_s).toFixed(1), Math.round(Number(s.peak_rss_mb))];
+      }),
+    );
   }
   const out = {
     started,

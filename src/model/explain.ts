@@ -6,12 +6,14 @@ import { treeDepth, type Tree } from './tree.ts';
  * Batch TreeSHAP. The path-dependent value of one leaf for a coalition S is
  * v · Π_{j∈S} o_j · Π_{j∉S} z_j over the leaf's path features, where z_j is the cover share
  * of the path and o_j ∈ {0, 1} says whether the row follows the path at j. Since o is a bit
- * mask, each leaf's exact Shapley values for all 2^d masks are tabulated once (d = distinct
- * features on the path, ≤ depth); a row then costs one pass to compute masks plus d adds
- * per leaf (the "Fast TreeSHAP v2" idea). Trees too deep to tabulate fall back to
- * Lundberg's algorithm (TreeShapRow); both give the same exact values.
+ * mask, each leaf's exact Shapley values for all 2^d masks can be tabulated once (d = distinct
+ * features on the path, ≤ depth), the "Fast TreeSHAP v2" idea. Going one step further, the
+ * leaves of each bottom subtree (height ≤ 3) are tabulated together over (mask at the
+ * subtree root, directions inside it); a row then costs one pass over the upper nodes and
+ * one lookup per subtree. Trees too deep to tabulate fall back to Lundberg's algorithm
+ * (TreeShapRow); both give the same exact values (tested against brute force).
  */
-interface TreeTable {
+export interface TreeTable {
   readonly tree: Tree;
   /** Per internal node: bit of its feature in the path's distinct-feature list. */
   readonly pos: Int32Array;
@@ -34,7 +36,46 @@ interface TreeTable {
   readonly table: Float64Array;
 }
 
-const BLOCK_HEIGHT = 2;
+/**
+ * Adds the contributions of rows [start, end) for the tabulated trees into out (row-major).
+ * Self-contained (plain parameters, no imports) because the scoring worker runs its source.
+ */
+export function explainKernel(tables: readonly TreeTable[], nf: number, masks: Int32Array, bins: Uint8Array, n: number, start: number, end: number, out: Float64Array): void {
+  for (let ti = 0; ti < tables.length; ti++) {
+    const tt = tables[ti] as TreeTable;
+    const { left, right, feature, lut } = tt.tree;
+    const { pos, upper, blockRoot, blockRootBits, blockNodeOffset, blockNodes, blockWidth, blockFeatureOffset, blockFeatures, blockTableOffset, table } = tt;
+    const blocks = blockRoot.length;
+    for (let row = start; row < end; row++) {
+      masks[0] = 0x3fffffff;
+      for (let k = 0; k < upper.length; k++) {
+        const i = upper[k] as number;
+        const m = masks[i] as number;
+        const off = ~(1 << (pos[i] as number));
+        // Branch-free: go is 1 when the row goes left; the other child loses the bit.
+        const go = lut[i * 256 + (bins[(feature[i] as number) * n + row] as number)] as number;
+        masks[left[i] as number] = m & (off | -go);
+        masks[right[i] as number] = m & (off | (go - 1));
+      }
+      const o = (row - start) * nf;
+      for (let b = 0; b < blocks; b++) {
+        const d = blockRootBits[b] as number;
+        let key = (masks[blockRoot[b] as number] as number) & ((1 << d) - 1);
+        for (let j = blockNodeOffset[b] as number, e = blockNodeOffset[b + 1] as number, shift = d; j < e; j++, shift++) {
+          const i = blockNodes[j] as number;
+          key |= (lut[i * 256 + (bins[(feature[i] as number) * n + row] as number)] as number) << shift;
+        }
+        const w = blockWidth[b] as number;
+        const base = (blockTableOffset[b] as number) + key * w;
+        const fo = blockFeatureOffset[b] as number;
+        for (let k = 0; k < w; k++) out[o + (blockFeatures[fo + k] as number)]! += table[base + k] as number;
+      }
+    }
+  }
+}
+
+/** Tallest block tried; a tree whose keys would get too wide falls back to lower blocks. */
+const BLOCK_HEIGHT = 3;
 
 /** Rows per block in batch explanation. */
 export const EXPLAIN_BLOCK = 1024;
@@ -48,6 +89,7 @@ export class Explainer {
   private readonly tables: (TreeTable | null)[];
   private readonly fallback: TreeShapRow;
   private readonly masks: Int32Array;
+  private readonly tabulated: TreeTable[];
 
   constructor(readonly model: GbdtModel) {
     this.featureCount = model.binnings.length;
@@ -60,7 +102,14 @@ export class Explainer {
     }
     this.masks = new Int32Array(maxNodes);
     this.fallback = new TreeShapRow(maxDepth);
-    this.tables = model.trees.map(tabulate);
+    this.tables = model.trees.map((t) => {
+      for (let h = BLOCK_HEIGHT; h >= 0; h--) {
+        const table = tabulate(t, h);
+        if (table) return table;
+      }
+      return null;
+    });
+    this.tabulated = this.tables.filter((t): t is TreeTable => t !== null);
   }
 
   /** Row `row`'s contributions (log-odds) into phi; phi sums to margin − expectedValue. */
@@ -76,43 +125,21 @@ export class Explainer {
   explainRows(bins: Uint8Array, n: number, start: number, end: number, out: Float64Array): void {
     const nf = this.featureCount;
     out.fill(0, 0, (end - start) * nf);
-    const masks = this.masks;
+    explainKernel(this.tabulated, nf, this.masks, bins, n, start, end, out);
     for (let ti = 0; ti < this.tables.length; ti++) {
-      const tt = this.tables[ti];
-      if (!tt) {
-        const tree = this.model.trees[ti] as Tree;
-        for (let row = start; row < end; row++) this.fallback.explain(tree, bins, n, row, out.subarray((row - start) * nf, (row - start + 1) * nf));
-        continue;
-      }
-      const { left, right, feature, lut } = tt.tree;
-      const { pos, upper, blockRoot, blockRootBits, blockNodeOffset, blockNodes, blockWidth, blockFeatureOffset, blockFeatures, blockTableOffset, table } = tt;
-      const blocks = blockRoot.length;
-      for (let row = start; row < end; row++) {
-        masks[0] = 0x3fffffff;
-        for (let k = 0; k < upper.length; k++) {
-          const i = upper[k] as number;
-          const m = masks[i] as number;
-          const off = ~(1 << (pos[i] as number));
-          // Branch-free: go is 1 when the row goes left; the other child loses the bit.
-          const go = lut[i * 256 + (bins[(feature[i] as number) * n + row] as number)] as number;
-          masks[left[i] as number] = m & (off | -go);
-          masks[right[i] as number] = m & (off | (go - 1));
-        }
-        const o = (row - start) * nf;
-        for (let b = 0; b < blocks; b++) {
-          const d = blockRootBits[b] as number;
-          let key = (masks[blockRoot[b] as number] as number) & ((1 << d) - 1);
-          for (let j = blockNodeOffset[b] as number, e = blockNodeOffset[b + 1] as number, shift = d; j < e; j++, shift++) {
-            const i = blockNodes[j] as number;
-            key |= (lut[i * 256 + (bins[(feature[i] as number) * n + row] as number)] as number) << shift;
-          }
-          const w = blockWidth[b] as number;
-          const base = (blockTableOffset[b] as number) + key * w;
-          const fo = blockFeatureOffset[b] as number;
-          for (let k = 0; k < w; k++) out[o + (blockFeatures[fo + k] as number)]! += table[base + k] as number;
-        }
-      }
+      if (this.tables[ti]) continue;
+      const tree = this.model.trees[ti] as Tree;
+      for (let row = start; row < end; row++) this.fallback.explain(tree, bins, n, row, out.subarray((row - start) * nf, (row - start + 1) * nf));
     }
+  }
+
+  /** Tables of every tree, or null when some tree needs the fallback (for the parallel path). */
+  get kernelTables(): TreeTable[] | null {
+    return this.tabulated.length === this.tables.length ? this.tabulated : null;
+  }
+
+  get maxNodes(): number {
+    return this.masks.length;
   }
 
   /** Row-major n × features contribution matrix. */
@@ -147,7 +174,7 @@ interface PathState {
   zero: number[];
 }
 
-function tabulate(t: Tree): TreeTable | null {
+function tabulate(t: Tree, blockHeight: number): TreeTable | null {
   const nodes = t.left.length;
   const isLeaf = (i: number) => (t.left[i] as number) < 0;
   const pos = new Int32Array(nodes).fill(-1);
@@ -176,10 +203,10 @@ function tabulate(t: Tree): TreeTable | null {
   const upper: number[] = [];
   const roots: number[] = [];
   for (let i = 0; i < nodes; i++) {
-    if ((height[i] as number) > BLOCK_HEIGHT) upper.push(i);
+    if ((height[i] as number) > blockHeight) upper.push(i);
     else if (i === 0) roots.push(i);
   }
-  for (const i of upper) for (const c of [t.left[i] as number, t.right[i] as number]) if ((height[c] as number) <= BLOCK_HEIGHT) roots.push(c);
+  for (const i of upper) for (const c of [t.left[i] as number, t.right[i] as number]) if ((height[c] as number) <= blockHeight) roots.push(c);
   roots.sort((a, b) => a - b);
 
   const blockRootBits: number[] = [];

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { FeatureBinning } from './binning.ts';
 import { Explainer } from './explain.ts';
+import { contributionsParallel } from './explain-parallel.ts';
 import { trainGbdt } from './gbdt.ts';
 import { GbdtModel } from './model.ts';
 import { resolveParams } from './params.ts';
@@ -80,7 +81,7 @@ describe('TreeSHAP', () => {
     expect(treeExpectedValue(t)).toBeCloseTo((25 * 0.5 + 20 * 0.2 + 15 * -1.1 + 30 * -0.7 + 10 * 1.3) / 100, 12);
   });
 
-  it('contributions sum to the margin minus the expected value on a trained model', () => {
+  it('contributions sum to the margin minus the expected value on a trained model (one and two threads)', async () => {
     const { set, label } = syntheticSet(4000, 10, 9);
     const trained = trainGbdt({ train: set, label }, { maxRounds: 40, maxDepth: 5 }).model;
     const b = trained.bin(set);
@@ -92,7 +93,25 @@ describe('TreeSHAP', () => {
       for (let f = 0; f < 10; f++) s += phi[r * 10 + f]!;
       expect(s).toBeCloseTo(margin[r]! - explainer.expectedValue, 9);
     }
+    const parallel = await contributionsParallel(explainer, b, set.rowCount);
+    expect(Array.from(parallel)).toEqual(Array.from(phi));
     const importance = explainer.meanAbsContribution(b, set.rowCount);
+    // Deep leaf-wise trees use narrower blocks or Lundberg's algorithm: same values.
+    const deep = trainGbdt({ train: set, label }, { maxRounds: 5, numLeaves: 200, maxDepth: 0, minChildWeight: 0.01 }).model;
+    const deepBins = deep.bin(set);
+    const deepMargin = deep.marginBinned(deepBins, set.rowCount);
+    const deepExplainer = new Explainer(deep);
+    const deepPhi = deepExplainer.contributions(deepBins, set.rowCount);
+    const lundberg = new TreeShapRow(64);
+    const check = new Float64Array(10);
+    for (let r = 0; r < set.rowCount; r += 211) {
+      let s = 0;
+      for (let f = 0; f < 10; f++) s += deepPhi[r * 10 + f]!;
+      expect(s).toBeCloseTo(deepMargin[r]! - deepExplainer.expectedValue, 9);
+      check.fill(0);
+      for (const t of deep.trees) lundberg.explain(t, deepBins, set.rowCount, r, check);
+      for (let f = 0; f < 10; f++) expect(deepPhi[r * 10 + f]!).toBeCloseTo(check[f]!, 9);
+    }
     // x0 and x1 drive the synthetic label; noise features x10+ do not exist here, x8/x9 are noise.
     expect(importance[0]!).toBeGreaterThan(importance[9]!);
     expect(trained.gainImportance()[0]!).toBeGreaterThan(trained.gainImportance()[9]!);

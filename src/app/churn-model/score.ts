@@ -1,3 +1,7 @@
+import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
+import { once } from 'node:events';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Explainer, EXPLAIN_BLOCK } from '../../model/explain.ts';
 import { GbdtModel } from '../../model/model.ts';
 import { describeFeature, topContributions, type FeatureMeta, type Lang } from '../../model/reasons.ts';
@@ -14,7 +18,7 @@ import { dataMonths, toModelColumns } from './train.ts';
 export const TOP_REASONS = 3;
 /** Expected loss = probability × the customer's recent monthly revenue × this many months. */
 export const EXPECTED_LOSS_MONTHS = 12;
-const INSERT_BATCH = 2_000;
+const WRITE_BATCH = 10_000;
 
 export interface ScoreOptions {
   readonly asOf?: string;
@@ -151,23 +155,42 @@ export async function scoreCustomers(store: AnalyticsStore, options: ScoreOption
   return { modelVersion: version, asOf, scores };
 }
 
-function sqlText(s: string): string {
-  return `'${s.replaceAll("'", "''")}'`;
+function csvText(s: string): string {
+  return `"${s.replaceAll('"', '""')}"`;
 }
 
-/** Replaces the month's scores of this model version in one transaction. */
+/**
+ * Replaces the month's scores of this model version in one transaction. A million rows go
+ * through a temporary CSV that the store's own reader loads: row-by-row SQL would take minutes.
+ */
 async function saveScores(store: AnalyticsStore, version: string, asOf: string, scores: readonly CustomerScore[]): Promise<void> {
-  await store.transaction(async (tx) => {
-    await tx.run('DELETE FROM churn_scores WHERE model_version = $1 AND as_of = CAST($2 AS DATE)', [version, `${asOf}-01`]);
-    for (let i = 0; i < scores.length; i += INSERT_BATCH) {
-      const values = scores
-        .slice(i, i + INSERT_BATCH)
-        .map(
-          (s) =>
-            `(${sqlText(version)}, DATE '${asOf}-01', ${sqlText(s.customer_id)}, ${s.churn_probability}, ${s.expected_loss.toFixed(2)}, ${sqlText(JSON.stringify(s.top_reasons))}, current_timestamp)`,
-        )
-        .join(',');
-      await tx.run(`INSERT INTO churn_scores VALUES ${values}`);
+  const dir = mkdtempSync(join(tmpdir(), 'tenure-scores-'));
+  const path = join(dir, 'scores.csv');
+  try {
+    const out = createWriteStream(path);
+    out.write('customer_id,churn_probability,expected_loss,top_reasons\n');
+    for (let i = 0; i < scores.length; i += WRITE_BATCH) {
+      const chunk = scores
+        .slice(i, i + WRITE_BATCH)
+        .map((s) => `${csvText(s.customer_id)},${s.churn_probability},${s.expected_loss.toFixed(2)},${csvText(JSON.stringify(s.top_reasons))}\n`)
+        .join('');
+      if (!out.write(chunk)) await once(out, 'drain');
     }
-  });
+    out.end();
+    await once(out, 'finish');
+    const columns = ['customer_id', 'churn_probability', 'expected_loss', 'top_reasons'];
+    await store.stageFile(store, { path, format: 'csv', columns, table: 'staged_scores' });
+    await store.transaction(async (tx) => {
+      await tx.run('DELETE FROM churn_scores WHERE model_version = $1 AND as_of = CAST($2 AS DATE)', [version, `${asOf}-01`]);
+      await tx.run(
+        `INSERT INTO churn_scores
+           SELECT $1, CAST($2 AS DATE), customer_id, CAST(churn_probability AS DOUBLE), CAST(expected_loss AS DECIMAL(18,2)), top_reasons, current_timestamp
+           FROM staged_scores`,
+        [version, `${asOf}-01`],
+      );
+    });
+    await store.run('DROP TABLE IF EXISTS staged_scores');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }

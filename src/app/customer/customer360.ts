@@ -5,18 +5,20 @@
  * growth potential comes from, the latest churn score with its reasons, the churn event.
  *
  * Stage and value compare the customer with the whole base (segment ARPU rank, median
- * thresholds), so they are computed for everyone and read for this customer.
+ * thresholds), so they are computed for everyone and read for this customer; the stage
+ * history is the kept one (history-store.ts).
  */
-import { medianThresholds, quadrantOf, QUADRANT_STRATEGIES } from '../../domain/value/matrix.ts';
+import { quadrantOf, QUADRANT_STRATEGIES } from '../../domain/value/matrix.ts';
 import { STAGE_INFO, type Stage } from '../../domain/lifecycle/stages.ts';
 import type { LifecycleRules } from '../../domain/lifecycle/rules.ts';
-import { addMonths, monthRange, parseMonth, type MonthText } from '../../domain/month.ts';
+import { addMonths, type MonthText } from '../../domain/month.ts';
 import type { AnalyticsStore, Row, SqlValue } from '../../store/port.ts';
 import { TenureError } from '../errors.ts';
 import { loadRules } from '../lifecycle/context.ts';
 import { resolveAsOf } from '../lifecycle/lifecycle.ts';
-import { stagedSql } from '../lifecycle/stages-sql.ts';
-import { baseSbg, DEFAULT_VALUE_PARAMETERS, valueColumns, valueInputsSql } from '../value/customer-value.ts';
+import { ensureStageHistory, HISTORY_TABLE } from '../lifecycle/history-store.ts';
+import { baseSbg, DEFAULT_VALUE_PARAMETERS } from '../value/customer-value.ts';
+import { ensureValueSnapshot, SNAPSHOT_TABLE } from '../value/value-snapshot.ts';
 
 export const HISTORY_MONTHS = 6;
 const PII_COLUMNS = ['name', 'phone', 'email', 'birth_date'] as const;
@@ -105,14 +107,15 @@ export async function customer360(
       )
     : [];
 
-  // Stage history: the whole base staged for each month (the rank needs everyone), read for this customer.
+  // The stage of the month (staged for the whole base and kept: the rank needs everyone) and
+  // the months of the window the kept history already has (`tenure lifecycle refresh` keeps more).
   const rules = input.rules ?? loadRules();
   const historyMonths = input.historyMonths ?? HISTORY_MONTHS;
-  const fromMonth = addMonths(asOf, -(historyMonths - 1));
-  const months = monthRange(parseMonth(fromMonth) < parseMonth(first) ? first : fromMonth, asOf);
-  const staged = parseMonth(asOf) >= parseMonth(first)
-    ? await store.query(`WITH s AS (${stagedSql({ rules, months, dataFirst: first, withScores: hasScores })}) SELECT * FROM s WHERE customer_id = $1 ORDER BY as_of`, [id])
-    : [];
+  const { key } = await ensureStageHistory(store, [asOf], { rules, dataFirst: first, hasScores });
+  const staged = await store.query(
+    `SELECT * FROM ${HISTORY_TABLE} WHERE rules_key = $1 AND customer_id = $2 AND as_of > CAST($3 AS DATE) AND as_of <= CAST($4 AS DATE) ORDER BY as_of`,
+    [key, id, `${addMonths(asOf, -historyMonths)}-01`, `${asOf}-01`],
+  );
   const current = staged.find((r) => String(r.as_of).slice(0, 7) === asOf) ?? null;
   const stage = current ? (String(current.stage) as Stage) : null;
   const featureNames = ['tenure_months', 'churned', 'arpu_last3', 'arpu_prev3', 'usage_last3', 'usage_prev3', 'dormant_months', 'peak_arpu3', 'segment_arpu_rank', 'churn_risk', 'segment'];
@@ -122,22 +125,26 @@ export async function customer360(
   const live = current !== null && current.churned !== true;
   if (live) {
     const p = DEFAULT_VALUE_PARAMETERS;
-    const sbg = await baseSbg(store);
-    const all = valueColumns(await store.queryColumns(valueInputsSql(asOf, p)), sbg, p);
-    const mine = await store.queryColumns(valueInputsSql(asOf, p, true), [id]);
-    if (mine.rowCount === 1 && all.currentValue.length > 0) {
-      const v = valueColumns(mine, sbg, p, all.newCustomerValue);
-      const referral = v.referral[0] as number;
-      const current_value = v.currentValue[0] as number;
-      const potential = (v.upBuy[0] as number) + (v.crossBuy[0] as number) + referral;
-      const q = quadrantOf(current_value, potential, medianThresholds(all.currentValue, all.potential));
+    const { key: valueKey } = await ensureValueSnapshot(store, asOf, p, await baseSbg(store));
+    // Quadrant thresholds are the base's medians (type-7 quantiles, as domain/value/quantile.ts).
+    const [row] = await store.query<Record<string, number | null>>(
+      `SELECT v.*, t.cm, t.pm FROM ${SNAPSHOT_TABLE} v,
+              (SELECT quantile_cont(current_value, 0.5) AS cm, quantile_cont(potential, 0.5) AS pm
+               FROM ${SNAPSHOT_TABLE} WHERE snapshot_key = $1 AND as_of = CAST($2 AS DATE)) AS t
+       WHERE v.snapshot_key = $1 AND v.as_of = CAST($2 AS DATE) AND v.customer_id = $3`,
+      [valueKey, `${asOf}-01`, id],
+    );
+    if (row) {
+      const current_value = Number(row.current_value);
+      const potential = Number(row.potential);
+      const q = quadrantOf(current_value, potential, { currentValue: Number(row.cm), potential: Number(row.pm) });
       value = {
         current_value: r2(current_value),
         potential: r2(potential),
-        up_buy: r2(v.upBuy[0] as number),
-        cross_buy: r2(v.crossBuy[0] as number),
-        referral: r2(referral),
-        remaining_lifetime_months: r2(v.lifetime[0] as number),
+        up_buy: r2(Number(row.up_buy)),
+        cross_buy: r2(Number(row.cross_buy)),
+        referral: r2(Number(row.referral)),
+        remaining_lifetime_months: r2(Number(row.lifetime)),
         quadrant: q,
         strategy: QUADRANT_STRATEGIES[q],
       };

@@ -10,6 +10,7 @@ import { discoverDataset, type DataFile } from './discover.ts';
 import { fieldChecks, layoutFor } from './layout.ts';
 import type { ScanResult } from './scanner.ts';
 import * as S from './sql.ts';
+import { refreshChurnBasis } from '../reports/basis.ts';
 
 export interface FileOutcome {
   readonly file: FileName;
@@ -72,6 +73,9 @@ export async function importDataset(store: AnalyticsStore, dir: string, options:
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
+  // The reports' derived tables follow the data at once, so the first report after an import
+  // is as fast as every later one (their fingerprint includes this run, so they are stale now).
+  if (outcomes.some((o) => o.status === 'loaded')) await store.transaction((tx) => refreshChurnBasis(store, tx));
   return { runId, files: outcomes, rejected: outcomes.reduce((n, f) => n + f.rejected, 0), ignored };
 }
 
@@ -87,6 +91,8 @@ interface Staged {
   readonly lexicalInSql: boolean;
   /** A cleaned copy of the file, removed once the file is merged. */
   readonly copy: string | null;
+  /** The engine's reader over the file it staged, to read failing rows again as text. */
+  readonly source: string;
 }
 
 async function stage(
@@ -101,7 +107,8 @@ async function stage(
   const queryFor = (lexicalInSql: boolean) => S.stageQuery(layout, { timezone, lexicalInSql });
   if (file.format === 'parquet') {
     const records = await store.stageFile(store, { path: file.path, format: 'parquet', columns, table: S.T, query: queryFor(true) });
-    return { layout, scan: null, records, lexicalInSql: true, copy: null };
+    const source = store.fileSource({ path: file.path, format: 'parquet', columns });
+    return { layout, scan: null, records, lexicalInSql: true, copy: null, source };
   }
   let bytesRead = 0;
   const progress = (n: number) => {
@@ -148,7 +155,8 @@ async function stage(
       file: file.path,
     });
   }
-  return { layout, scan, records: n, lexicalInSql, copy };
+  const source = store.fileSource({ path, format: 'csv', columns });
+  return { layout, scan, records: n, lexicalInSql, copy, source };
 }
 
 async function importFile(
@@ -207,7 +215,10 @@ async function validateAndMerge(
     await insertBatches(tx, S.SCANNED, suspects.map((s) => [s.rec, ...s.fields.map((f) => (f === '' ? null : f))]));
   }
   // Row rules: the full validator runs only on suspect rows.
-  for (const sql of S.suspectsSql(layout)) await tx.run(sql);
+  if ((await count(tx, `SELECT count(*) FROM ${S.T} WHERE NOT _ok`)) > 0) {
+    for (const sql of S.suspectsSql(layout, staged.source)) await tx.run(sql);
+  } else await tx.run(S.createTextTableSql(S.SUSPECTS, layout.fileColumns));
+  await tx.run(S.scannedSuspectsSql());
   await tx.run(S.validateRowsSql(layout, sqlOpts, S.SUSPECTS, S.REJ));
   const unexplained = await count(tx, S.unexplainedSql());
   if (unexplained > 0) {

@@ -114,10 +114,10 @@ function notGreaterRules(layout: Layout) {
 
 /**
  * The staging query over the engine's reader (`source`, all text columns named as the header):
- * typed columns under their contract names, `_ok`, `_len` (decoded bytes, cross-checked against
- * the scanner) and `_raw` (the row's text, kept only for rows that failed the cheap checks).
- * Measured: staging every typed column once and merging from it costs less CPU than staging only
- * the checked columns and reading the file a second time for the merge.
+ * typed columns under their contract names, `_ok` and `_len` (decoded bytes, cross-checked
+ * against the scanner). The text of rows failing the cheap checks is read again only if there
+ * are any (suspectsSql). Measured: staging every typed column once and merging from it costs
+ * less CPU than staging only the checked columns and reading the file again for the merge.
  */
 export function stageQuery(layout: Layout, opts: SqlOptions): (source: string) => string {
   const rawName = new Map(layout.fileColumns.map((c, i) => [c, `r${i}`]));
@@ -130,9 +130,8 @@ export function stageQuery(layout: Layout, opts: SqlOptions): (source: string) =
   const checks = cheapChecks(layout, opts, r, t);
   const ok = checks.length ? checks.join(' AND ') : 'true';
   const out = layout.present.map((c) => `${t(c.name)} AS ${q(c.name)}`).join(', ');
-  const rawList = layout.fileColumns.map((_, i) => `r${i}`).join(', ');
   return (source) =>
-    `SELECT ${out}, _ok, _len, CASE WHEN _ok THEN NULL ELSE [${rawList}] END AS _raw FROM (
+    `SELECT ${out}, _ok, _len FROM (
        SELECT *, ${ok} AS _ok FROM (
          SELECT *, ${typed}, ${len} AS _len FROM (SELECT ${raws} FROM ${source})))`;
 }
@@ -193,13 +192,27 @@ export function insertValuesSql(table: string, rows: readonly (readonly (string 
   return `INSERT INTO ${table} VALUES ${rows.map((row) => `(${row.map(v).join(', ')})`).join(', ')}`;
 }
 
-/** Rows that failed the cheap checks, unpacked from `_raw` into the suspects table. */
-export function suspectsSql(layout: Layout): string[] {
-  const cols = layout.fileColumns.map((c, i) => `_raw[${i + 1}] AS ${q(c)}`).join(', ');
+/**
+ * Rows that failed the cheap checks, read again as text from `source` (the file the engine
+ * staged) and matched by position, plus the scanner's suspects. The decoded length of each row
+ * must match the staged one, or the file changed under us.
+ */
+export function suspectsSql(layout: Layout, source: string): string[] {
+  const raws = layout.fileColumns.map((c) => `NULLIF(CAST(${q(c)} AS VARCHAR), '') AS ${q(c)}`).join(', ');
+  const len = layout.fileColumns.map((c) => `coalesce(strlen(NULLIF(CAST(${q(c)} AS VARCHAR), '')), 0)`).join(' + ');
+  const cols = layout.fileColumns.map((c) => `s.${q(c)}`).join(', ');
   return [
-    `CREATE OR REPLACE TEMP TABLE ${SUSPECTS} AS SELECT rowid AS _rec, ${cols} FROM ${T} WHERE NOT _ok`,
-    `INSERT INTO ${SUSPECTS} SELECT * FROM ${SCANNED} WHERE _rec NOT IN (SELECT _rec FROM ${SUSPECTS})`,
+    'SET preserve_insertion_order = true',
+    `CREATE OR REPLACE TEMP TABLE ${SUSPECTS} AS SELECT p._rec, ${cols}
+     FROM (SELECT ${raws}, ${len} AS _len FROM ${source}) s
+     POSITIONAL JOIN (SELECT rowid AS _rec, _ok, _len FROM ${T} ORDER BY rowid) p
+     WHERE (CASE WHEN s._len IS DISTINCT FROM p._len THEN error('the file changed while it was imported') END) IS NULL
+       AND NOT p._ok`,
   ];
+}
+
+export function scannedSuspectsSql(): string {
+  return `INSERT INTO ${SUSPECTS} SELECT * FROM ${SCANNED} WHERE _rec NOT IN (SELECT _rec FROM ${SUSPECTS})`;
 }
 
 /** Rows failing the cheap checks must all have been explained by the full validator. */

@@ -5,6 +5,7 @@ import type { LifecycleFeatures } from '../../domain/lifecycle/features.ts';
 import type { Stage } from '../../domain/lifecycle/stages.ts';
 import type { AnalyticsStore } from '../../store/port.ts';
 import { lifecycleSnapshot } from './lifecycle.ts';
+import { ensureStageHistory } from './history-store.ts';
 import { stagedSql } from './stages-sql.ts';
 import { lifecycleTransitions } from './transitions.ts';
 import { addBills, addCustomers, addExits, memoryStore, monthlyBills } from './test-store.ts';
@@ -74,6 +75,19 @@ describe('lifecycle snapshot in SQL', () => {
     expect(latest.as_of).toBe('2024-12');
     const nov = await lifecycleSnapshot(store, { asOf: '2024-11' });
     expect(nov.stages.E).toBe(2); // e1 (Nov 15) and e4; e2 leaves on Dec 31
+  });
+
+  it('keeps the staged months and restages them when the data changes', async () => {
+    const before = await lifecycleSnapshot(store, { asOf: '2024-10' });
+    const kept = await ensureStageHistory(store, ['2024-10'], { rules: defaultLifecycleRules(), dataFirst: '2024-01', hasScores: false });
+    expect(kept.staged).toEqual([]); // already kept
+    await addCustomers(store, [{ id: 'late', joined: '2024-09-01' }]);
+    await addExits(store, [['late', '2024-10-02', 'voluntary', '101']]);
+    const after = await lifecycleSnapshot(store, { asOf: '2024-10' });
+    expect(after.stages.E).toBe(before.stages.E + 1);
+    await store.run(`DELETE FROM churn_events WHERE customer_id = 'late'`);
+    await store.run(`DELETE FROM customers WHERE customer_id = 'late'`);
+    expect((await lifecycleSnapshot(store, { asOf: '2024-10' })).stages).toEqual(before.stages);
   });
 
   it('stages every record the same way as the TypeScript evaluator', async () => {

@@ -9,7 +9,7 @@ import { parseMonth, type MonthText } from '../../domain/month.ts';
 import type { AnalyticsStore } from '../../store/port.ts';
 import { TenureError } from '../errors.ts';
 import { checkMonth, dataSpan, loadRules } from './context.ts';
-import { stagedSql } from './stages-sql.ts';
+import { ensureStageHistory, HISTORY_TABLE } from './history-store.ts';
 
 export interface StageSummary {
   readonly stage: Stage;
@@ -63,12 +63,12 @@ export async function resolveAsOf(store: AnalyticsStore, asOf: string | undefine
 export async function lifecycleSnapshot(store: AnalyticsStore, input: LifecycleInput = {}): Promise<LifecycleSnapshot> {
   const rules = input.rules ?? loadRules(input.rulesFile);
   const { asOf, first, hasScores } = await resolveAsOf(store, input.asOf);
-  const sql = stagedSql({ rules, months: [asOf], dataFirst: first, withScores: hasScores });
+  const { key } = await ensureStageHistory(store, [asOf], { rules, dataFirst: first, hasScores });
   const rows = await store.query<{ stage: string; rule: string; customers: number; revenue: number | null; margin: number | null; arpu3: number | null }>(
-    `WITH staged AS (${sql})
-     SELECT stage, rule, count(*) AS customers, sum(coalesce(revenue_m, 0)) AS revenue, sum(coalesce(margin_m, 0)) AS margin,
+    `SELECT stage, rule, count(*) AS customers, sum(coalesce(revenue_m, 0)) AS revenue, sum(coalesce(margin_m, 0)) AS margin,
             avg(arpu_last3) AS arpu3
-     FROM staged GROUP BY stage, rule ORDER BY stage, rule`,
+     FROM ${HISTORY_TABLE} WHERE rules_key = $1 AND as_of = CAST($2 AS DATE) GROUP BY stage, rule ORDER BY stage, rule`,
+    [key, `${asOf}-01`],
   );
   const per = new Map<Stage, { n: number; revenue: number; margin: number; arpu3Sum: number; arpu3N: number }>(
     STAGES.map((s) => [s, { n: 0, revenue: 0, margin: 0, arpu3Sum: 0, arpu3N: 0 }]),

@@ -42,12 +42,22 @@ export const dateLiteral = (m: MonthText): string => `DATE '${formatMonth(parseM
 export const USAGE_MEASURE_SQL = `CASE WHEN voice_minutes IS NULL AND data_mb IS NULL AND tv_hours IS NULL THEN NULL
   ELSE coalesce(voice_minutes, 0) + coalesce(data_mb, 0) / 100 + coalesce(tv_hours, 0) * 10 END`;
 
-/** Product family of a customer's subscriptions, the segment key of the ARPU rank. */
-export const PRODUCT_FAMILY_SQL = `concat_ws('+',
-  CASE WHEN bool_or(category IN ('voice', 'mobile_data')) THEN 'mobile' END,
-  CASE WHEN bool_or(category IN ('tv_basic', 'tv_hd', 'vod')) THEN 'tv' END,
-  CASE WHEN bool_or(category = 'broadband') THEN 'broadband' END,
-  CASE WHEN bool_or(category = 'bundle') THEN 'bundle' END)`;
+/**
+ * Product family of each customer's subscriptions in `source` (a relation with customer_id and
+ * category), the segment key of the ARPU rank: mobile, tv, broadband, bundle or their
+ * combinations joined by '+'. Integer flags per customer first, the text after grouping.
+ */
+export function productFamiliesSql(source: string): string {
+  return `SELECT customer_id, concat_ws('+',
+      CASE WHEN mobile = 1 THEN 'mobile' END, CASE WHEN tv = 1 THEN 'tv' END,
+      CASE WHEN broadband = 1 THEN 'broadband' END, CASE WHEN bundle = 1 THEN 'bundle' END) AS family
+    FROM (SELECT customer_id,
+                 max(CASE WHEN category = 'voice' OR category = 'mobile_data' THEN 1 ELSE 0 END) AS mobile,
+                 max(CASE WHEN category = 'tv_basic' OR category = 'tv_hd' OR category = 'vod' THEN 1 ELSE 0 END) AS tv,
+                 max(CASE WHEN category = 'broadband' THEN 1 ELSE 0 END) AS broadband,
+                 max(CASE WHEN category = 'bundle' THEN 1 ELSE 0 END) AS bundle
+          FROM (${source}) AS held GROUP BY customer_id) AS flags`;
+}
 
 /**
  * Per-customer aggregates of the bills one as-of month looks back on (d = months before it):
@@ -127,12 +137,10 @@ export function stagedSql(o: StagedSqlOptions): string {
     GROUP BY l.k, s.customer_id)`
     : '';
   return `
-  WITH families AS (
-    SELECT customer_id, ${PRODUCT_FAMILY_SQL} AS family
-    FROM subscriptions
-    WHERE start_date < ${dateLiteral(formatMonth(lastIdx + 1))} AND (end_date IS NULL OR end_date >= ${dateLiteral(first)})
-    GROUP BY customer_id
-  ),
+  WITH families AS (${productFamiliesSql(
+    `SELECT customer_id, category FROM subscriptions
+     WHERE start_date < ${dateLiteral(formatMonth(lastIdx + 1))} AND (end_date IS NULL OR end_date >= ${dateLiteral(first)})`,
+  )}),
   base AS MATERIALIZED (
     SELECT c.customer_id, c.join_date, ${monthIndexSql('c.join_date')} AS join_idx, c.province, c.customer_type,
            c.customer_type || ':' || coalesce(nullif(f.family, ''), 'other') AS segment,
@@ -142,14 +150,16 @@ export function stagedSql(o: StagedSqlOptions): string {
     LEFT JOIN families f ON f.customer_id = c.customer_id
     WHERE c.join_date < ${dateLiteral(formatMonth(lastIdx + 1))}
   )${scoreCtes},
-  features AS (${perMonth.join('\n    UNION ALL')}
+  features AS MATERIALIZED (${perMonth.join('\n    UNION ALL')}
+  ),
+  -- The rank on a narrow relation: a window sorts its whole row, so keep the row small.
+  ranks AS (
+    SELECT customer_id, k, percent_rank() OVER (PARTITION BY k, segment ORDER BY arpu_last3) AS segment_arpu_rank
+    FROM features WHERE NOT churned AND arpu_last3 IS NOT NULL
   ),
   ranked AS (
-    SELECT *,
-           CASE WHEN NOT churned AND arpu_last3 IS NOT NULL
-                THEN percent_rank() OVER (PARTITION BY k, segment, (NOT churned AND arpu_last3 IS NOT NULL) ORDER BY arpu_last3)
-           END AS segment_arpu_rank
-    FROM features
+    SELECT f.*, r.segment_arpu_rank
+    FROM features f LEFT JOIN ranks r ON r.customer_id = f.customer_id AND r.k = f.k
   )
   SELECT *, ${stageCaseSql(o.rules)} AS stage, ${ruleCaseSql(o.rules)} AS rule
   FROM ranked`;

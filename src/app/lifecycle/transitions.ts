@@ -12,7 +12,7 @@ import { addMonths, monthRange, parseMonth, type MonthText } from '../../domain/
 import type { AnalyticsStore } from '../../store/port.ts';
 import { TenureError } from '../errors.ts';
 import { checkMonth, dataSpan, loadRules } from './context.ts';
-import { stagedSql } from './stages-sql.ts';
+import { ensureStageHistory, HISTORY_TABLE } from './history-store.ts';
 
 /** Default range: the latest three months (two month-to-month transitions per customer). */
 export const DEFAULT_TRANSITION_MONTHS = 3;
@@ -64,10 +64,10 @@ export async function resolveRange(store: AnalyticsStore, input: { from?: string
   return { months, first: span.first, hasScores: span.hasScores };
 }
 
-/** SQL of the per-customer stage sequence (`seq`): each month with the previous month's stage. */
-export function stageSequenceSql(rules: LifecycleRules, months: readonly MonthText[], first: MonthText, hasScores: boolean): string {
+/** SQL of the per-customer stage sequence (`seq`) from the kept history ($1 rules key, $2..$3 months): each month with the previous month's stage. */
+export function stageSequenceSql(): string {
   return `
-  staged AS (${stagedSql({ rules, months, dataFirst: first, withScores: hasScores })}),
+  staged AS (SELECT * FROM ${HISTORY_TABLE} WHERE rules_key = $1 AND as_of >= CAST($2 AS DATE) AND as_of <= CAST($3 AS DATE)),
   seq AS (
     SELECT customer_id, as_of, stage, join_date,
            lag(stage) OVER (PARTITION BY customer_id ORDER BY as_of) AS prev,
@@ -83,8 +83,9 @@ export async function lifecycleTransitions(store: AnalyticsStore, input: Transit
   const from = months[0] as MonthText;
   const to = months[months.length - 1] as MonthText;
   const long = rules.patterns.longStabilityMonths;
+  const { key } = await ensureStageHistory(store, months, { rules, dataFirst: first, hasScores });
   const rows = await store.query<{ kind: string; a: string | null; b: string | null; n: number; m: number }>(
-    `WITH ${stageSequenceSql(rules, months, first, hasScores)},
+    `WITH ${stageSequenceSql()},
      ended AS (
        SELECT customer_id, min(join_date) AS join_date,
               bool_or(stage = 'B') AS reached_b, count(CASE WHEN stage = 'C' THEN 1 END) AS months_c
@@ -99,6 +100,7 @@ export async function lifecycleTransitions(store: AnalyticsStore, input: Transit
             CASE WHEN months_c >= ${long} THEN 'IV' WHEN months_c > 0 THEN 'III' WHEN reached_b THEN 'II' ELSE 'I' END,
             NULL, count(*), count(CASE WHEN join_date >= DATE '${from}-01' THEN 1 END)
      FROM ended GROUP BY 2`,
+    [key, `${from}-01`, `${to}-01`],
   );
   const idx = (s: string | null) => STAGES.indexOf(s as Stage);
   const counts = STAGES.map(() => STAGES.map(() => 0));
@@ -132,4 +134,12 @@ export async function lifecycleTransitions(store: AnalyticsStore, input: Transit
     })),
     long_stability_months: long,
   };
+}
+
+/** `tenure lifecycle refresh`: stages and keeps the months of a range (default: the latest 12). */
+export async function refreshStageHistory(store: AnalyticsStore, input: TransitionsInput & { force?: boolean } = {}): Promise<{ from: MonthText; to: MonthText; staged: MonthText[] }> {
+  const rules = input.rules ?? loadRules(input.rulesFile);
+  const { months, first, hasScores } = await resolveRange(store, input, 12);
+  const { staged } = await ensureStageHistory(store, months, { rules, dataFirst: first, hasScores, force: input.force === true });
+  return { from: months[0] as MonthText, to: months[months.length - 1] as MonthText, staged };
 }

@@ -14,7 +14,7 @@
 import { formatMonth, parseMonth, type MonthText } from '../../domain/month.ts';
 import type { AnalyticsStore } from '../../store/port.ts';
 import { dataSpan } from '../lifecycle/context.ts';
-import { monthIndexSql, PRODUCT_FAMILY_SQL } from '../lifecycle/stages-sql.ts';
+import { monthIndexSql, productFamiliesSql } from '../lifecycle/stages-sql.ts';
 
 export const COHORT_KINDS = ['join-month', 'segment'] as const;
 export type CohortKind = (typeof COHORT_KINDS)[number];
@@ -65,7 +65,7 @@ export async function tenureCounts(store: AnalyticsStore, group: CountGroup): Pr
   const lastIdx = parseMonth(span.last);
   const needsFamily = group === 'segment' || group === 'segment_join_month';
   const rows = await store.query<{ grp: string; t: number; cause: string | null; n: number }>(
-    `WITH ${needsFamily ? `families AS (SELECT customer_id, ${PRODUCT_FAMILY_SQL} AS family FROM subscriptions GROUP BY customer_id),` : ''}
+    `WITH ${needsFamily ? `families AS (${productFamiliesSql('SELECT customer_id, category FROM subscriptions')}),` : ''}
      accounts AS (
        SELECT ${groupSql(group)} AS grp, ${monthIndexSql('c.join_date')} AS jm,
               CASE WHEN e.churn_date IS NOT NULL AND e.churn_date < DATE '${formatMonth(lastIdx + 1)}-01'

@@ -78,7 +78,14 @@ export async function fitCohortsFromStore(store: AnalyticsStore, kind: CohortKin
   }
   const rows: CohortFitRow[] = [...cohorts]
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    .map(([cohort, c]) => ({ cohort, size: c[0] as number, observed_periods: c.length - 1, alive: c, ...ownFit(c) }));
+    .map(([cohort, c]) => ({
+      cohort,
+      size: c[0] as number,
+      observed_periods: c.length - 1,
+      alive: c,
+      // Per segment the fits are per segment (below); a segment's single join month is too small to fit alone.
+      ...(kind === 'join-month' ? ownFit(c) : { alpha: null, beta: null }),
+    }));
   let segments: StoreCohortFit['segments'];
   if (kind === 'segment') {
     const bySegment = new Map<string, number[][]>();
@@ -137,7 +144,8 @@ export async function retentionCurves(store: AnalyticsStore, by: CurveGroup): Pr
     throw new TenureError('NO_DATA', `no accounts joined within the data (${counts.first}..${counts.last}); survival curves need joiners`);
   }
   const groups = kaplanMeierByGroup(cols.durations, cols.events, cols.groups).sort((a, b) => (a.group < b.group ? -1 : a.group > b.group ? 1 : 0));
-  const maxT = Math.max(...Array.from(cols.durations));
+  let maxT = 0;
+  for (const d of cols.durations) if (d > maxT) maxT = d;
   const curveRows = (c: (typeof groups)[number]['curve']): CurveRow[] => {
     const out: CurveRow[] = [];
     let j = -1;

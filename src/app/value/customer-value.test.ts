@@ -2,7 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AnalyticsStore } from '../../store/port.ts';
 import { customer360 } from '../customer/customer360.ts';
 import { addBills, addCustomers, addSubscriptions, memoryStore, monthlyBills } from '../lifecycle/test-store.ts';
-import { customerValue } from './customer-value.ts';
+import { baseSbg, customerValue, DEFAULT_VALUE_PARAMETERS, valueColumns, valueInputsSql } from './customer-value.ts';
+import { ensureValueSnapshot, SNAPSHOT_TABLE } from './value-snapshot.ts';
+import { lifecycleTransitions } from '../lifecycle/transitions.ts';
 
 /**
  * Same province and type (one peer group), same lifetime (no cohort can be fitted: nobody
@@ -68,12 +70,35 @@ describe('customer value from the store', () => {
     expect(r.tiers.reduce((n, t) => n + t.customers, 0)).toBe(5);
   });
 
+  it('keeps a snapshot computed in SQL that equals the TypeScript formulas (valueColumns)', async () => {
+    const p = DEFAULT_VALUE_PARAMETERS;
+    const sbg = await baseSbg(store);
+    const ts = valueColumns(await store.queryColumns(valueInputsSql('2024-06', p, true)), sbg, p);
+    const { key } = await ensureValueSnapshot(store, '2024-06', p, sbg);
+    const rows = await store.query<{ current_value: number; potential: number; lifetime: number }>(
+      `SELECT current_value, potential, lifetime FROM ${SNAPSHOT_TABLE} WHERE snapshot_key = $1 AND as_of = DATE '2024-06-01' ORDER BY customer_id`,
+      [key],
+    );
+    const cols = await store.queryColumns(valueInputsSql('2024-06', p, true));
+    const order = (cols.columns.customer_id as string[]).map((id, i) => [id, i] as const).sort((a, b) => (a[0] < b[0] ? -1 : 1)).map(([, i]) => i);
+    rows.forEach((r, k) => {
+      const i = order[k] as number;
+      expect(r.current_value).toBeCloseTo(ts.currentValue[i] as number, 6);
+      expect(r.potential).toBeCloseTo(ts.potential[i] as number, 6);
+      expect(r.lifetime).toBeCloseTo(ts.lifetime[i] as number, 6);
+    });
+  });
+
   it('shows the same quadrant in the 360 view, with personal data masked', async () => {
     await store.run(`UPDATE customers SET name = '王小明', phone = '13812345678' WHERE customer_id = 'v1'`);
     const v = await customer360(store, { customerId: 'v1', asOf: '2024-06' });
     expect(v.value?.quadrant).toBe('IV');
     expect(v.lifecycle.stage).toBe('C');
-    expect(v.lifecycle.history.map((h) => h.month)).toEqual(['2024-01', '2024-02', '2024-03', '2024-04', '2024-05', '2024-06']);
+    expect(v.lifecycle.history.map((h) => h.month)).toEqual(['2024-06']);
+    // Months kept by another view (or `tenure lifecycle refresh`) show up in the history.
+    await lifecycleTransitions(store, { from: '2024-03', to: '2024-06' });
+    const later = await customer360(store, { customerId: 'v1', asOf: '2024-06' });
+    expect(later.lifecycle.history.map((h) => `${h.month} ${h.stage}`)).toEqual(['2024-03 C', '2024-04 C', '2024-05 C', '2024-06 C']);
     expect(v.profile.name).toBe('王**');
     expect(v.profile.phone).toBe('138****5678');
     expect(v.usage).toHaveLength(6);

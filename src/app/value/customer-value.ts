@@ -23,8 +23,9 @@ import { formatMonth, parseMonth, type MonthText } from '../../domain/month.ts';
 import type { AnalyticsStore, ColumnSet } from '../../store/port.ts';
 import { TenureError } from '../errors.ts';
 import { resolveAsOf } from '../lifecycle/lifecycle.ts';
-import { dateLiteral, monthIndexSql, PRODUCT_FAMILY_SQL } from '../lifecycle/stages-sql.ts';
+import { dateLiteral, monthIndexSql, productFamiliesSql } from '../lifecycle/stages-sql.ts';
 import { fitCohortsFromStore } from '../retention/retention.ts';
+import { ensureValueSnapshot, SNAPSHOT_TABLE } from './value-snapshot.ts';
 
 export interface ValueParameters {
   readonly annualDiscountRate: number;
@@ -44,8 +45,8 @@ export const DEFAULT_VALUE_PARAMETERS: ValueParameters = {
   targetPercentile: 0.75,
 };
 
-/** The per-customer value inputs as SQL (columns: see the SELECT list); one row per live customer. */
-export function valueInputsSql(asOf: MonthText, p: ValueParameters, oneCustomer = false): string {
+/** The per-customer value inputs as SQL (columns: see the SELECT list); one row per live customer, with its id when asked. */
+export function valueInputsSql(asOf: MonthText, p: ValueParameters, withIds = false): string {
   const ai = parseMonth(asOf);
   const next = dateLiteral(formatMonth(ai + 1));
   const lo = dateLiteral(formatMonth(ai - 2));
@@ -57,11 +58,13 @@ export function valueInputsSql(asOf: MonthText, p: ValueParameters, oneCustomer 
     WHERE c.join_date < ${next} AND (e.churn_date IS NULL OR e.churn_date >= ${next})
   ),
   held AS (
-    SELECT DISTINCT s.customer_id, s.category, CAST(s.monthly_fee AS DOUBLE) AS fee
+    -- One row per customer and category held at the end of the month, with the peer-group keys.
+    SELECT s.customer_id, l.customer_type, l.province, s.category, max(CAST(s.monthly_fee AS DOUBLE)) AS fee
     FROM subscriptions s JOIN live l ON l.customer_id = s.customer_id
     WHERE s.start_date < ${next} AND (s.end_date IS NULL OR s.end_date >= ${next})
+    GROUP BY s.customer_id, l.customer_type, l.province, s.category
   ),
-  families AS (SELECT customer_id, ${PRODUCT_FAMILY_SQL} AS family FROM held GROUP BY customer_id),
+  families AS (${productFamiliesSql('SELECT customer_id, category FROM held')}),
   bills AS (
     SELECT u.customer_id, avg(CAST(u.revenue AS DOUBLE)) AS arpu3,
            avg(CAST(u.revenue AS DOUBLE) - CAST(coalesce(u.cost, 0) AS DOUBLE)) AS margin3,
@@ -81,21 +84,18 @@ export function valueInputsSql(asOf: MonthText, p: ValueParameters, oneCustomer 
     SELECT segment, percentile_cont(${p.targetPercentile}) WITHIN GROUP (ORDER BY arpu3) AS target_arpu
     FROM facts WHERE arpu3 > 0 GROUP BY segment
   ),
-  peers AS (SELECT customer_type, province, count(*) AS n FROM facts GROUP BY 1, 2),
+  peers AS (SELECT customer_type, province, count(*) AS n FROM live GROUP BY 1, 2),
   adoption AS (
-    SELECT f.customer_type, f.province, h.category, count(DISTINCT h.customer_id) * 1.0 / max(p.n) AS rate,
+    SELECT h.customer_type, h.province, h.category, count(*) * 1.0 / max(p.n) AS rate,
            avg(h.fee) * (SELECT rate FROM base_rate) AS product_margin
-    FROM held h JOIN facts f ON f.customer_id = h.customer_id
-    JOIN peers p ON p.customer_type = f.customer_type AND p.province = f.province
+    FROM held h JOIN peers p ON p.customer_type = h.customer_type AND p.province = h.province
     GROUP BY 1, 2, 3
-    HAVING count(DISTINCT h.customer_id) * 1.0 / max(p.n) >= ${p.minAdoption}
+    HAVING count(*) * 1.0 / max(p.n) >= ${p.minAdoption}
   ),
   peer_total AS (SELECT customer_type, province, sum(rate * product_margin) AS all_margin FROM adoption GROUP BY 1, 2),
   own AS (
     SELECT h.customer_id, sum(a.rate * a.product_margin) AS held_margin
-    FROM (SELECT DISTINCT customer_id, category FROM held) h
-    JOIN facts f ON f.customer_id = h.customer_id
-    JOIN adoption a ON a.customer_type = f.customer_type AND a.province = f.province AND a.category = h.category
+    FROM held h JOIN adoption a ON a.customer_type = h.customer_type AND a.province = h.province AND a.category = h.category
     GROUP BY h.customer_id
   ),
   risk AS (
@@ -105,7 +105,7 @@ export function valueInputsSql(asOf: MonthText, p: ValueParameters, oneCustomer 
     LEFT JOIN churn_models m ON m.model_version = s.model_version
     GROUP BY s.customer_id
   )
-  SELECT ${oneCustomer ? 'f.customer_id, f.segment, f.customer_type, f.province,' : ''}
+  SELECT ${withIds ? 'f.customer_id,' : ''}
          f.tenure_months, f.arpu3, f.margin3, f.on_net,
          CASE WHEN f.arpu3 > 0 THEN greatest(0, f.margin3 / f.arpu3) ELSE 0 END AS margin_rate,
          coalesce(t.target_arpu, f.arpu3) AS target_arpu,
@@ -115,8 +115,7 @@ export function valueInputsSql(asOf: MonthText, p: ValueParameters, oneCustomer 
   LEFT JOIN targets t ON t.segment = f.segment
   LEFT JOIN peer_total pt ON pt.customer_type = f.customer_type AND pt.province = f.province
   LEFT JOIN own o ON o.customer_id = f.customer_id
-  LEFT JOIN risk rk ON rk.customer_id = f.customer_id
-  ${oneCustomer ? 'WHERE f.customer_id = $1' : ''}`;
+  LEFT JOIN risk rk ON rk.customer_id = f.customer_id`;
 }
 
 export interface ValueColumns {
@@ -219,22 +218,34 @@ export async function baseSbg(store: AnalyticsStore): Promise<SbgParameters | nu
 export async function customerValue(store: AnalyticsStore, input: { asOf?: string; parameters?: Partial<ValueParameters> } = {}): Promise<CustomerValueReport> {
   const p = { ...DEFAULT_VALUE_PARAMETERS, ...input.parameters };
   const { asOf } = await resolveAsOf(store, input.asOf);
-  const [cols, sbg] = [await store.queryColumns(valueInputsSql(asOf, p)), await baseSbg(store)];
+  const sbg = await baseSbg(store);
+  const { key, newCustomerValue } = await ensureValueSnapshot(store, asOf, p, sbg);
+  const where = `snapshot_key = $1 AND as_of = CAST($2 AS DATE)`;
+  const params = [key, `${asOf}-01`];
+  const cols = await store.queryColumns(`SELECT current_value, potential FROM ${SNAPSHOT_TABLE} WHERE ${where}`, params);
   if (cols.rowCount === 0) throw new TenureError('NO_DATA', `no live customers at the end of ${asOf}`);
-  const v = valueColumns(cols, sbg, p);
-  const report = valueReport(v.currentValue, v.potential);
-  const sum = (a: Float64Array) => a.reduce((s, x) => s + x, 0);
+  const current = cols.columns.current_value;
+  const potential = cols.columns.potential;
+  if (!(current instanceof Float64Array && potential instanceof Float64Array)) throw new TenureError('INTERNAL', 'value snapshot columns are not numeric');
+  const report = valueReport(current, potential);
+  const [t] = await store.query<Record<string, number | null>>(
+    `SELECT sum(current_value) AS current_value, sum(potential) AS potential, sum(up_buy) AS up_buy, sum(cross_buy) AS cross_buy,
+            sum(referral) AS referral, avg(lifetime) AS lifetime, count(CASE WHEN scored THEN 1 END) AS scored
+     FROM ${SNAPSHOT_TABLE} WHERE ${where}`,
+    params,
+  );
+  const n = (k: string) => Number(t?.[k] ?? 0);
   return {
     as_of: asOf,
     ...report,
     parameters: p,
     lifetime: {
-      source: v.lifetimeSource.scored > 0 ? 'churn scores where present, else the sBG of the join-month cohorts' : sbg ? 'sBG of the join-month cohorts' : 'constant 2 % monthly churn (no cohort fit possible)',
+      source: n('scored') > 0 ? 'churn scores where present, else the sBG of the join-month cohorts' : sbg ? 'sBG of the join-month cohorts' : 'constant 2 % monthly churn (no cohort fit possible)',
       sbg,
-      scored_customers: v.lifetimeSource.scored,
-      mean_months: sum(v.lifetime) / Math.max(1, v.lifetime.length),
+      scored_customers: n('scored'),
+      mean_months: n('lifetime'),
     },
-    new_customer_value: v.newCustomerValue,
-    totals: { current_value: sum(v.currentValue), potential: sum(v.potential), up_buy: sum(v.upBuy), cross_buy: sum(v.crossBuy), referral: sum(v.referral) },
+    new_customer_value: newCustomerValue,
+    totals: { current_value: n('current_value'), potential: n('potential'), up_buy: n('up_buy'), cross_buy: n('cross_buy'), referral: n('referral') },
   };
 }

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 /** Options given before the subcommand name (`lifecycle --db X transitions`) reach it too. */
 const merged = <T>(cmd: Command): T => cmd.optsWithGlobals<T & Record<string, unknown>>();
 import { lifecycleSnapshot } from '../../app/lifecycle/lifecycle.ts';
-import { lifecycleTransitions } from '../../app/lifecycle/transitions.ts';
+import { lifecycleTransitions, refreshStageHistory } from '../../app/lifecycle/transitions.ts';
 import { STAGES } from '../../domain/lifecycle/stages.ts';
 import { printJson, printRows, resolveFormat, withFormat, type Cell, type FormatOptions } from '../output.ts';
 import { withStore } from '../../app/lifecycle/context.ts';
@@ -80,6 +80,16 @@ async function patterns(opts: TransitionOptions): Promise<void> {
   printRows(['pattern', 'zh', 'en', 'customers', 'observed_from_join'], t.patterns, format);
 }
 
+async function refresh(opts: TransitionOptions & { force?: boolean }): Promise<void> {
+  const format = resolveFormat(opts);
+  const r = await withStore(opts.db, (store) => refreshStageHistory(store, { from: opts.from, to: opts.to, rulesFile: opts.rules, force: opts.force === true }));
+  if (format === 'json') {
+    printJson(r);
+    return;
+  }
+  printRows(['from', 'to', 'staged'], [{ from: r.from, to: r.to, staged: r.staged.join(' ') }], format);
+}
+
 export function register(program: Command): void {
   const lifecycle = withFormat(
     program
@@ -107,4 +117,14 @@ export function register(program: Command): void {
       .option('--rules <file>', 'lifecycle rule file (JSON)')
       .option('--db <path>', 'store'),
   ).action((_opts: TransitionOptions, cmd: Command) => patterns(merged<TransitionOptions>(cmd)));
+  withFormat(
+    lifecycle
+      .command('refresh')
+      .description('stage every customer for each month of a range and keep the result (the stage history the other views read); run after an import')
+      .option('--from <month>', 'first month (default: 11 months before --to)')
+      .option('--to <month>', 'last month (default: the latest month with data)')
+      .option('--force', 'restage months that look current')
+      .option('--rules <file>', 'lifecycle rule file (JSON)')
+      .option('--db <path>', 'store'),
+  ).action((_opts: TransitionOptions, cmd: Command) => refresh(merged<TransitionOptions & { force?: boolean }>(cmd)));
 }

@@ -207,13 +207,27 @@ export function fitSbgCohorts(cohorts: readonly (readonly number[])[]): SbgFit {
   }
   const lost = usable.reduce((s, c) => s + (c[0] as number) - (c[c.length - 1] as number), 0);
   if (lost === 0) throw new RangeError('nobody churned in any cohort: the churn rate is 0 and α, β cannot be estimated');
+  // Σ over cohorts of their log-likelihoods = Σ_t exits(t) ln P(T = t) + Σ_t censored(t) ln S(t),
+  // with exits and censorings added up over the cohorts: one pass of length max T per evaluation.
+  const maxT = usable.reduce((m, c) => Math.max(m, c.length - 1), 0);
+  const exits = new Float64Array(maxT + 1);
+  const censored = new Float64Array(maxT + 1);
+  for (const c of usable) {
+    for (let t = 1; t < c.length; t++) exits[t] = (exits[t] as number) + (c[t - 1] as number) - (c[t] as number);
+    censored[c.length - 1] = (censored[c.length - 1] as number) + (c[c.length - 1] as number);
+  }
   const negLl = (x: readonly number[]): number => {
     const la = x[0] as number;
     const lb = x[1] as number;
     if (Math.abs(la) > LOG_BOUND || Math.abs(lb) > LOG_BOUND) return Number.POSITIVE_INFINITY;
     const params = { alpha: Math.exp(la), beta: Math.exp(lb) };
+    const p = sbgChurnProbabilities(params, maxT);
+    const s = sbgSurvival(params, maxT);
     let ll = 0;
-    for (const c of usable) ll += sbgLogLikelihood(params, c);
+    for (let t = 1; t <= maxT; t++) {
+      if ((exits[t] as number) > 0) ll += (exits[t] as number) * Math.log(p[t - 1] as number);
+      if ((censored[t] as number) > 0) ll += (censored[t] as number) * Math.log(s[t] as number);
+    }
     return -ll;
   };
   const starts: number[][] = [];
@@ -228,7 +242,7 @@ export function fitSbgCohorts(cohorts: readonly (readonly number[])[]): SbgFit {
     beta: Math.exp(best.x[1] as number),
     logLikelihood: -best.value,
     converged: nm.converged && !atBound,
-    observedPeriods: Math.max(...usable.map((c) => c.length - 1)),
+    observedPeriods: maxT,
     warnings,
   };
 }

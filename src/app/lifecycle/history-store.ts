@@ -1,0 +1,115 @@
+/**
+ * The kept stage history: every customer's stage, rule and feature record per as-of month,
+ * computed in SQL (stages-sql.ts) once and stored, so the lifecycle views read a table
+ * instead of re-staging a million customers on every call (the staging query reads a year of
+ * bills per month: seconds on a large operator, where reading the kept stages is milliseconds).
+ *
+ * A month's rows are valid for one data state and one rule file: each staged month records
+ * a fingerprint of the data (row counts of the tables the features read, the latest import
+ * and scoring run) and a key of the rules; a month whose fingerprint or rules differ is staged
+ * again. A change that keeps every row count (an UPDATE in place) is not seen: call
+ * `tenure lifecycle refresh` after one. Like the reports' derived tables, these are derived
+ * data, rebuilt on demand, not part of the contract schema.
+ */
+import { createHash } from 'node:crypto';
+import type { LifecycleRules } from '../../domain/lifecycle/rules.ts';
+import type { MonthText } from '../../domain/month.ts';
+import type { AnalyticsStore } from '../../store/port.ts';
+import { dateLiteral, stagedSql } from './stages-sql.ts';
+
+export const HISTORY_TABLE = 'lifecycle_stage_history';
+const RUNS_TABLE = 'lifecycle_stage_runs';
+
+const HISTORY_COLUMNS = [
+  ['rules_key', 'VARCHAR'],
+  ['as_of', 'DATE'],
+  ['customer_id', 'VARCHAR'],
+  ['stage', 'VARCHAR'],
+  ['rule', 'VARCHAR'],
+  ['segment', 'VARCHAR'],
+  ['tenure_months', 'INTEGER'],
+  ['churned', 'BOOLEAN'],
+  ['arpu_last3', 'DOUBLE'],
+  ['arpu_prev3', 'DOUBLE'],
+  ['usage_last3', 'DOUBLE'],
+  ['usage_prev3', 'DOUBLE'],
+  ['dormant_months', 'INTEGER'],
+  ['peak_arpu3', 'DOUBLE'],
+  ['segment_arpu_rank', 'DOUBLE'],
+  ['churn_risk', 'DOUBLE'],
+  ['revenue_m', 'DOUBLE'],
+  ['margin_m', 'DOUBLE'],
+  ['join_date', 'DATE'],
+] as const;
+
+/** Version of the staging SQL: bump when the feature definitions change, so kept months are restaged. */
+const STAGING_VERSION = 1;
+
+const FINGERPRINT_SQL = `
+  SELECT 'v${STAGING_VERSION}:' || CAST((SELECT count(*) FROM customers) AS VARCHAR) || ':' ||
+         CAST((SELECT count(*) FROM churn_events) AS VARCHAR) || ':' ||
+         CAST((SELECT count(*) FROM monthly_usage) AS VARCHAR) || ':' ||
+         CAST((SELECT count(*) FROM subscriptions) AS VARCHAR) || ':' ||
+         CAST((SELECT count(*) FROM churn_scores) AS VARCHAR) || ':' ||
+         coalesce(CAST((SELECT max(scored_at) FROM churn_scores) AS VARCHAR), '-') || ':' ||
+         CAST((SELECT count(*) FROM import_runs) AS VARCHAR) || ':' ||
+         coalesce(CAST((SELECT max(finished_at) FROM import_runs) AS VARCHAR), '-') AS fingerprint`;
+
+/** The data state derived tables are valid for (row counts, latest import and scoring run). */
+export async function dataFingerprint(store: AnalyticsStore): Promise<string> {
+  const [fp] = await store.query<{ fingerprint: string }>(FINGERPRINT_SQL);
+  return fp?.fingerprint ?? '';
+}
+
+export function rulesKey(rules: LifecycleRules): string {
+  return createHash('sha256').update(JSON.stringify({ rules: rules.rules, default: rules.default })).digest('hex').slice(0, 16);
+}
+
+async function ensureTables(store: AnalyticsStore): Promise<void> {
+  await store.run(`CREATE TABLE IF NOT EXISTS ${HISTORY_TABLE} (${HISTORY_COLUMNS.map(([n, t]) => `${n} ${t}`).join(', ')})`);
+  await store.run(`CREATE TABLE IF NOT EXISTS ${RUNS_TABLE} (rules_key VARCHAR, as_of DATE, fingerprint VARCHAR, staged_at TIMESTAMP, customers BIGINT)`);
+}
+
+export interface EnsureOptions {
+  readonly rules: LifecycleRules;
+  readonly dataFirst: MonthText;
+  readonly hasScores: boolean;
+  /** Restage even when the kept months look current. */
+  readonly force?: boolean;
+}
+
+/**
+ * Makes sure the kept history has every month of `months` for the current data and rules;
+ * stages the missing or stale ones in one statement. Returns the rules key to read with and
+ * the months it staged.
+ */
+export async function ensureStageHistory(store: AnalyticsStore, months: readonly MonthText[], o: EnsureOptions): Promise<{ key: string; staged: MonthText[] }> {
+  await ensureTables(store);
+  const key = rulesKey(o.rules);
+  const fingerprint = await dataFingerprint(store);
+  const fresh = o.force
+    ? new Set<string>()
+    : new Set(
+        (await store.query<{ as_of: string }>(`SELECT as_of FROM ${RUNS_TABLE} WHERE rules_key = $1 AND fingerprint = $2`, [key, fingerprint])).map((r) =>
+          r.as_of.slice(0, 7),
+        ),
+      );
+  const missing = months.filter((m) => !fresh.has(m));
+  if (missing.length === 0) return { key, staged: [] };
+  const list = missing.map(dateLiteral).join(', ');
+  const cols = HISTORY_COLUMNS.map(([n]) => n).filter((n) => n !== 'rules_key');
+  await store.transaction(async (tx) => {
+    await tx.run(`DELETE FROM ${HISTORY_TABLE} WHERE rules_key = $1 AND as_of IN (${list})`, [key]);
+    await tx.run(`DELETE FROM ${RUNS_TABLE} WHERE rules_key = $1 AND as_of IN (${list})`, [key]);
+    await tx.run(
+      `INSERT INTO ${HISTORY_TABLE} (rules_key, ${cols.join(', ')})
+       SELECT $1, ${cols.join(', ')} FROM (${stagedSql({ rules: o.rules, months: missing, dataFirst: o.dataFirst, withScores: o.hasScores })}) AS staged`,
+      [key],
+    );
+    await tx.run(
+      `INSERT INTO ${RUNS_TABLE} SELECT $1, as_of, $2, current_timestamp, count(*) FROM ${HISTORY_TABLE} WHERE rules_key = $1 AND as_of IN (${list}) GROUP BY as_of`,
+      [key, fingerprint],
+    );
+  });
+  return { key, staged: missing };
+}

@@ -1,0 +1,100 @@
+/**
+ * The kept value snapshot: every live customer's current value, growth potential (by source)
+ * and remaining lifetime at an as-of month, computed in SQL once per data state and kept, so
+ * `tenure value` and the 360 view read two columns instead of recomputing peers, percentiles
+ * and a quarter of bills for the whole base on each call.
+ *
+ * The SQL applies the same formulas as valueColumns (customer-value.ts; the tests compare the
+ * two): lifetime = the churn score's constant-hazard DERL when scored, else the sBG DERL at the
+ * customer's tenure (a lookup table computed in TS, one row per tenure month), else 2 % a month.
+ * Kept per (as-of month, parameters, sBG fit) and data fingerprint, like the stage history.
+ */
+import { createHash } from 'node:crypto';
+import { derlConstantChurn, monthlyDiscountRate } from '../../domain/value/current-value.ts';
+import { sbgDerl, type SbgParameters } from '../../domain/retention/sbg.ts';
+import type { MonthText } from '../../domain/month.ts';
+import type { AnalyticsStore } from '../../store/port.ts';
+import { dataFingerprint } from '../lifecycle/history-store.ts';
+import { dateLiteral } from '../lifecycle/stages-sql.ts';
+import { valueInputsSql, type ValueParameters } from './customer-value.ts';
+
+export const SNAPSHOT_TABLE = 'value_snapshot';
+const RUNS_TABLE = 'value_snapshot_runs';
+/** Tenures beyond this many months use its DERL (the sBG DERL flattens out long before). */
+const MAX_TENURE = 1200;
+const FALLBACK_MONTHLY_CHURN = 0.02;
+
+export function snapshotKey(p: ValueParameters, sbg: SbgParameters | null): string {
+  return createHash('sha256').update(JSON.stringify({ p, sbg })).digest('hex').slice(0, 16);
+}
+
+const num = (x: number) => {
+  if (!Number.isFinite(x)) throw new RangeError(`not a finite number: ${x}`);
+  return String(x);
+};
+
+export function valueSnapshotSql(asOf: MonthText, p: ValueParameters, sbg: SbgParameters | null): string {
+  const d = monthlyDiscountRate(p.annualDiscountRate);
+  const fallback = derlConstantChurn(FALLBACK_MONTHLY_CHURN, d);
+  const derlRows = sbg ? Array.from({ length: MAX_TENURE + 1 }, (_, t) => `(${t}, ${num(sbgDerl(sbg, t, d))})`).join(', ') : `(0, ${num(fallback)})`;
+  const noScoreLifetime = sbg ? `coalesce(dl.derl, (SELECT derl FROM derl WHERE tenure = ${MAX_TENURE}))` : num(fallback);
+  // q = 1 − (1 − p)^(1/h); DERL = (1 − q) / (1 − (1 − q)/(1 + d))
+  const q = `(1 - power(1 - least(greatest(i.churn_probability, 0), 1), 1.0 / greatest(i.score_horizon, 1)))`;
+  return `
+  WITH inputs AS (${valueInputsSql(asOf, p, true)}),
+  derl AS (SELECT * FROM (VALUES ${derlRows}) AS t(tenure, derl)),
+  lives AS (
+    SELECT i.*,
+           CASE WHEN i.churn_probability IS NOT NULL THEN (1 - ${q}) / (1 - (1 - ${q}) / (1 + ${num(d)}))
+                ELSE ${noScoreLifetime} END AS lifetime
+    FROM inputs i LEFT JOIN derl dl ON dl.tenure = least(${MAX_TENURE}, greatest(0, CAST(round(i.tenure_months) AS INTEGER)))
+  ),
+  valued AS (
+    SELECT customer_id, tenure_months, on_net, lifetime, churn_probability IS NOT NULL AS scored,
+           margin3 * lifetime AS current_value,
+           greatest(0, target_arpu - arpu3) * greatest(0, margin_rate) * ${num(p.takeUpProbability)} * lifetime AS up_buy,
+           greatest(0, cross_margin) * lifetime AS cross_buy
+    FROM lives
+  ),
+  newcomers AS (SELECT coalesce(greatest(0, avg(current_value)), 0) AS value FROM valued WHERE tenure_months < 6)
+  SELECT v.customer_id, v.current_value, v.up_buy, v.cross_buy,
+         greatest(0, v.on_net) * ${num(p.referralRate)} * n.value AS referral,
+         v.up_buy + v.cross_buy + greatest(0, v.on_net) * ${num(p.referralRate)} * n.value AS potential,
+         v.lifetime, v.scored, n.value AS new_customer_value
+  FROM valued v CROSS JOIN newcomers n`;
+}
+
+async function ensureTables(store: AnalyticsStore): Promise<void> {
+  await store.run(
+    `CREATE TABLE IF NOT EXISTS ${SNAPSHOT_TABLE} (snapshot_key VARCHAR, as_of DATE, customer_id VARCHAR, current_value DOUBLE, up_buy DOUBLE,
+       cross_buy DOUBLE, referral DOUBLE, potential DOUBLE, lifetime DOUBLE, scored BOOLEAN, new_customer_value DOUBLE)`,
+  );
+  await store.run(`CREATE TABLE IF NOT EXISTS ${RUNS_TABLE} (snapshot_key VARCHAR, as_of DATE, fingerprint VARCHAR, new_customer_value DOUBLE, computed_at TIMESTAMP)`);
+}
+
+/** Makes sure the snapshot of `asOf` is kept for the current data; returns its key and the value of a new customer. */
+export async function ensureValueSnapshot(store: AnalyticsStore, asOf: MonthText, p: ValueParameters, sbg: SbgParameters | null): Promise<{ key: string; newCustomerValue: number }> {
+  await ensureTables(store);
+  const key = snapshotKey(p, sbg);
+  const fingerprint = await dataFingerprint(store);
+  const month = dateLiteral(asOf);
+  const [run] = await store.query<{ v: number | null }>(`SELECT new_customer_value AS v FROM ${RUNS_TABLE} WHERE snapshot_key = $1 AND as_of = ${month} AND fingerprint = $2`, [key, fingerprint]);
+  if (run) return { key, newCustomerValue: Number(run.v ?? 0) };
+  await store.transaction(async (tx) => {
+    await tx.run(`DELETE FROM ${SNAPSHOT_TABLE} WHERE snapshot_key = $1 AND as_of = ${month}`, [key]);
+    await tx.run(`DELETE FROM ${RUNS_TABLE} WHERE snapshot_key = $1 AND as_of = ${month}`, [key]);
+    await tx.run(
+      `INSERT INTO ${SNAPSHOT_TABLE} (snapshot_key, as_of, customer_id, current_value, up_buy, cross_buy, referral, potential, lifetime, scored, new_customer_value)
+       SELECT $1, ${month}, customer_id, current_value, up_buy, cross_buy, referral, potential, lifetime, scored, new_customer_value
+       FROM (${valueSnapshotSql(asOf, p, sbg)}) AS s`,
+      [key],
+    );
+    await tx.run(
+      `INSERT INTO ${RUNS_TABLE}
+       SELECT $1, ${month}, $2, coalesce((SELECT max(new_customer_value) FROM ${SNAPSHOT_TABLE} WHERE snapshot_key = $1 AND as_of = ${month}), 0), current_timestamp`,
+      [key, fingerprint],
+    );
+  });
+  const [after] = await store.query<{ v: number | null }>(`SELECT new_customer_value AS v FROM ${RUNS_TABLE} WHERE snapshot_key = $1 AND as_of = ${month}`, [key]);
+  return { key, newCustomerValue: Number(after?.v ?? 0) };
+}
