@@ -13,7 +13,7 @@
  * shared machine are noisy: each figure is one run, measured back to back.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -317,6 +317,7 @@ async function main(): Promise<void> {
   };
   mkdirSync(join(HERE, 'out'), { recursive: true });
   writeFileSync(join(HERE, 'out', 'model.json'), JSON.stringify(out, null, 2) + '\n');
+  rmSync(dir, { recursive: true, force: true });
   process.stdout.write(`\nwrote bench/out/model.json (load average before ${loadBefore}, after ${load()})\n`);
 }
 

@@ -2,7 +2,8 @@ import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
 import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Explainer, EXPLAIN_BLOCK } from '../../model/explain.ts';
+import { Explainer } from '../../model/explain.ts';
+import { contributionsParallel } from '../../model/explain-parallel.ts';
 import { GbdtModel } from '../../model/model.ts';
 import { describeFeature, topContributions, type FeatureMeta, type Lang } from '../../model/reasons.ts';
 import type { AnalyticsStore } from '../../store/port.ts';
@@ -122,34 +123,31 @@ export async function scoreCustomers(store: AnalyticsStore, options: ScoreOption
   });
   const explainer = new Explainer(model);
   const nf = explainer.featureCount;
-  const phi = new Float64Array(EXPLAIN_BLOCK * nf);
+  // Exact TreeSHAP for every customer, on both cores; row-major n × features.
+  const phi = await contributionsParallel(explainer, bins, n);
   const ids = raw.columns.customer_id as readonly (string | null)[];
   const arpu = raw.columns.arpu_3m as Float64Array;
   const scores: CustomerScore[] = new Array(n);
-  for (let start = 0; start < n; start += EXPLAIN_BLOCK) {
-    const end = Math.min(n, start + EXPLAIN_BLOCK);
-    explainer.explainRows(bins, n, start, end, phi);
-    for (let row = start; row < end; row++) {
-      const own = phi.subarray((row - start) * nf, (row - start + 1) * nf);
-      // Reasons explain risk: only contributions that raise it are worth an agent's time.
-      const reasons = topContributions(own, nf)
-        .filter((j) => (own[j] as number) > 0)
-        .slice(0, TOP_REASONS)
-        .map((j) => {
-          const col = raw.columns[CUSTOMER_FEATURES[j]?.name ?? ''];
-          const how = shown[j] as ReasonFeature;
-          const value = col instanceof Float64Array ? (col[row] as number) * how.scale : ((col?.[row] as string | null | undefined) ?? null);
-          return describeFeature(how.meta, value, lang);
-        });
-      const p = probability[row] as number;
-      const monthly = arpu[row] as number;
-      scores[row] = {
-        customer_id: String(ids[row]),
-        churn_probability: p,
-        expected_loss: Number.isNaN(monthly) ? 0 : Math.round(p * monthly * EXPECTED_LOSS_MONTHS * 100) / 100,
-        top_reasons: reasons,
-      };
-    }
+  for (let row = 0; row < n; row++) {
+    const own = phi.subarray(row * nf, (row + 1) * nf);
+    // Reasons explain risk: only contributions that raise it are worth an agent's time.
+    const reasons = topContributions(own, nf)
+      .filter((j) => (own[j] as number) > 0)
+      .slice(0, TOP_REASONS)
+      .map((j) => {
+        const col = raw.columns[CUSTOMER_FEATURES[j]?.name ?? ''];
+        const how = shown[j] as ReasonFeature;
+        const value = col instanceof Float64Array ? (col[row] as number) * how.scale : ((col?.[row] as string | null | undefined) ?? null);
+        return describeFeature(how.meta, value, lang);
+      });
+    const p = probability[row] as number;
+    const monthly = arpu[row] as number;
+    scores[row] = {
+      customer_id: String(ids[row]),
+      churn_probability: p,
+      expected_loss: Number.isNaN(monthly) ? 0 : Math.round(p * monthly * EXPECTED_LOSS_MONTHS * 100) / 100,
+      top_reasons: reasons,
+    };
   }
   await saveScores(store, version, asOf, scores);
   return { modelVersion: version, asOf, scores };

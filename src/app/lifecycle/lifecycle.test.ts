@@ -8,7 +8,7 @@ import { lifecycleSnapshot } from './lifecycle.ts';
 import { ensureStageHistory } from './history-store.ts';
 import { stagedSql } from './stages-sql.ts';
 import { lifecycleTransitions } from './transitions.ts';
-import { addBills, addCustomers, addExits, memoryStore, monthlyBills } from './test-store.ts';
+import { addBills, addCustomers, addExits, addSubscriptions, memoryStore, monthlyBills } from './test-store.ts';
 
 /**
  * As of 2024-12:
@@ -131,6 +131,31 @@ describe('lifecycle snapshot in SQL', () => {
       }
       // Not vacuous: the sample reaches every kind of rule but the churn-model one.
       expect([...seen].sort(), [...seen].sort().join()).toEqual(['A-new', 'B-otherwise', 'C-peak', 'D-arpu-drop', 'D-dormant', 'D-usage-halved', 'E-churned']);
+    } finally {
+      await other.close();
+    }
+  });
+});
+
+describe('segment of the ARPU rank', () => {
+  it('regression: a month staged alone equals the same month staged within a range (the segment is the month\'s products)', async () => {
+    const other = await memoryStore();
+    try {
+      await addCustomers(other, [{ id: 'p1', joined: '2022-01-01' }, { id: 'p2', joined: '2022-01-01' }]);
+      await addSubscriptions(other, [
+        ['p1', 'tv_basic', '2022-01-01', '2024-10-15', 26],
+        ['p1', 'broadband', '2022-01-01', null, 50],
+        ['p2', 'broadband', '2022-01-01', null, 50],
+      ]);
+      await addBills(other, [...monthlyBills('p1', '2024-01', '2024-12', 60), ...monthlyBills('p2', '2024-01', '2024-12', 50)]);
+      const rules = defaultLifecycleRules();
+      const seg = async (months: string[]) =>
+        (await other.query<{ customer_id: string; as_of: string; segment: string }>(`WITH s AS (${stagedSql({ rules, months, dataFirst: '2024-01', withScores: false })}) SELECT customer_id, as_of, segment FROM s ORDER BY as_of, customer_id`))
+          .map((r) => `${r.customer_id} ${r.as_of.slice(0, 7)} ${r.segment}`);
+      expect(await seg(['2024-12'])).toEqual(['p1 2024-12 individual:broadband', 'p2 2024-12 individual:broadband']);
+      const range = await seg(['2024-09', '2024-10', '2024-11', '2024-12']);
+      expect(range.filter((r) => r.includes('2024-12'))).toEqual(['p1 2024-12 individual:broadband', 'p2 2024-12 individual:broadband']);
+      expect(range).toContain('p1 2024-10 individual:tv+broadband');
     } finally {
       await other.close();
     }

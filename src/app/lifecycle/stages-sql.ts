@@ -59,6 +59,24 @@ export function productFamiliesSql(source: string): string {
           FROM (${source}) AS held GROUP BY customer_id) AS flags`;
 }
 
+/** Product families of the segment key and their subscription categories (SQL list). */
+const FAMILIES: readonly (readonly [string, string])[] = [
+  ['mobile', "'voice', 'mobile_data'"],
+  ['tv', "'tv_basic', 'tv_hd', 'vod'"],
+  ['broadband', "'broadband'"],
+  ['bundle', "'bundle'"],
+];
+
+/**
+ * The segment of the ARPU rank in month index `ai`: customer type × the product families held
+ * in that month (between the family's first start and last end: a gap between two
+ * subscriptions of one family counts as held).
+ */
+function segmentAt(ai: number): string {
+  const parts = FAMILIES.map(([name]) => `CASE WHEN b.s_${name} <= ${ai} AND b.e_${name} >= ${ai} THEN '${name}' END`);
+  return `b.customer_type || ':' || coalesce(nullif(concat_ws('+', ${parts.join(', ')}), ''), 'other')`;
+}
+
 /**
  * Per-customer aggregates of the bills one as-of month looks back on (d = months before it):
  * revenue sum and count per quarter q = d / 3 (q = 0..3), usage sum and count for q = 0, 1,
@@ -93,7 +111,6 @@ function billAggregates(m: MonthText): string {
  */
 export function stagedSql(o: StagedSqlOptions): string {
   if (o.months.length === 0) throw new RangeError('no as-of months');
-  const first = o.months[0] as MonthText;
   const last = o.months[o.months.length - 1] as MonthText;
   const lastIdx = parseMonth(last);
   const dataFirstIdx = parseMonth(o.dataFirst);
@@ -109,7 +126,7 @@ export function stagedSql(o: StagedSqlOptions): string {
     const riskJoin = o.withScores ? ` LEFT JOIN risk rk ON rk.k = ${k} AND rk.customer_id = b.customer_id` : '';
     return `
     SELECT b.customer_id, ${k} AS k, ${dateLiteral(m)} AS as_of, b.join_date, b.churn_date, b.churn_type, b.reason_code,
-           b.province, b.customer_type, b.segment,
+           b.province, b.customer_type, ${segmentAt(ai)} AS segment,
            ${ai} - b.join_idx - CASE WHEN extract(day FROM ${next} - 1) < extract(day FROM b.join_date) THEN 1 ELSE 0 END AS tenure_months,
            ${churned} AS churned,
            ${quarter(0)} AS arpu_last3,
@@ -137,17 +154,19 @@ export function stagedSql(o: StagedSqlOptions): string {
     GROUP BY l.k, s.customer_id)`
     : '';
   return `
-  WITH families AS (${productFamiliesSql(
-    `SELECT customer_id, category FROM subscriptions
-     WHERE start_date < ${dateLiteral(formatMonth(lastIdx + 1))} AND (end_date IS NULL OR end_date >= ${dateLiteral(first)})`,
-  )}),
+  WITH spans AS (
+    -- Per customer and product family: first month and last month held (open = far future).
+    SELECT customer_id, ${FAMILIES.map(([name, cats]) => `min(CASE WHEN category IN (${cats}) THEN ${monthIndexSql('start_date')} END) AS s_${name},
+           max(CASE WHEN category IN (${cats}) THEN coalesce(${monthIndexSql('end_date')}, 1000000) END) AS e_${name}`).join(',\n           ')}
+    FROM subscriptions GROUP BY customer_id
+  ),
   base AS MATERIALIZED (
     SELECT c.customer_id, c.join_date, ${monthIndexSql('c.join_date')} AS join_idx, c.province, c.customer_type,
-           c.customer_type || ':' || coalesce(nullif(f.family, ''), 'other') AS segment,
+           ${FAMILIES.map(([name]) => `f.s_${name}, f.e_${name}`).join(', ')},
            e.churn_date, e.churn_type, e.reason_code
     FROM customers c
     LEFT JOIN churn_events e ON e.customer_id = c.customer_id
-    LEFT JOIN families f ON f.customer_id = c.customer_id
+    LEFT JOIN spans f ON f.customer_id = c.customer_id
     WHERE c.join_date < ${dateLiteral(formatMonth(lastIdx + 1))}
   )${scoreCtes},
   features AS MATERIALIZED (${perMonth.join('\n    UNION ALL')}

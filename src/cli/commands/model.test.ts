@@ -1,7 +1,7 @@
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { runCli } from '../main.ts';
 import { runEvaluate, runPredict, runTrain } from './model.ts';
 
@@ -48,11 +48,15 @@ beforeAll(() => {
   writeFileSync(join(dir, 'no-plan.csv'), lines.map((l) => l.split(',').filter((_, c) => c !== 3).join(',')).join('\n'));
 });
 
+afterAll(() => {
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
 describe('tenure model (flat-table mode): errors', () => {
-  it('train without --table is a usage error in this version', async () => {
-    const r = await run(['model', 'train']);
+  it('train without --table is the customer-level mode: an empty store says what is missing', async () => {
+    const r = await run(['model', 'train', '--db', join(dir, 'empty.duckdb')]);
     expect(r.code).toBe(2);
-    expect(r.err).toMatch(/--table is required in this version/);
+    expect(r.err).toMatch(/no monthly usage; import a data set first/);
   });
 
   it('a missing file, a missing label column, one class, an unknown positive value', async () => {

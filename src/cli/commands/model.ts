@@ -1,3 +1,5 @@
+import { trainChurnModel } from '../../app/churn-model/train.ts';
+import { openStore } from '../../store/open.ts';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { Option, type Command } from 'commander';
 import { TenureError } from '../../app/errors.ts';
@@ -32,6 +34,39 @@ export function readModel(file: string): FlatModel {
   return loadFlatModel(json, file);
 }
 
+interface CustomerTrainFlags {
+  db?: string;
+  asOf?: string;
+  horizon?: string;
+}
+
+/** `tenure model train` without --table: the customer-level model on the store's history. */
+async function runCustomerTrain(opts: CustomerTrainFlags & FormatOptions): Promise<void> {
+  const format = resolveFormat(opts);
+  const horizon = opts.horizon === undefined ? 3 : Number(opts.horizon);
+  if (!Number.isInteger(horizon)) throw new TenureError('USAGE', `--horizon must be a whole number of months, got ${opts.horizon}`);
+  const store = await openStore(opts.db);
+  try {
+    const trained = await trainChurnModel(store, {
+      horizon,
+      ...(opts.asOf === undefined ? {} : { asOf: opts.asOf }),
+      log: (line) => process.stderr.write(`tenure: ${line}\n`),
+    });
+    const m = trained.metrics;
+    if (format === 'json') {
+      printJson({ model_version: trained.modelVersion, ...m });
+      return;
+    }
+    printRows(
+      ['model_version', 'holdout', 'horizon', 'train_rows', 'holdout_rows', 'auc', 'pr_auc', 'lift_top10', 'brier', 'tenure_only_auc', 'trees'],
+      [{ model_version: trained.modelVersion, holdout: m.holdout, horizon: m.horizon, train_rows: m.train_rows, holdout_rows: m.holdout_rows, auc: round(m.model.auc), pr_auc: round(m.model.pr_auc), lift_top10: round(m.model.lift_top10), brier: round(m.model.brier), tenure_only_auc: round(m.tenure_only_auc), trees: m.trees }],
+      format,
+    );
+  } finally {
+    await store.close();
+  }
+}
+
 export interface TrainCommandOptions {
   table?: string;
   label?: string;
@@ -44,9 +79,7 @@ export interface TrainCommandOptions {
 
 /** `tenure model train --table …`: trains, writes the model file, returns the summary. */
 export function runTrain(opts: TrainCommandOptions): TrainTableSummary & { model: string } {
-  if (opts.table === undefined) {
-    throw new TenureError('USAGE', 'model train: --table is required in this version (the customer-level model on imported data, --db/--as-of, is not available yet)');
-  }
+  if (opts.table === undefined) throw new TenureError('USAGE', 'model train: --table is required for the flat-table mode');
   if (opts.label === undefined) throw new TenureError('USAGE', 'model train --table: --label COLUMN is required');
   if (opts.out === undefined) throw new TenureError('USAGE', 'model train --table: --out MODEL_FILE is required');
   const calibration = (opts.calibration ?? 'platt') as CalibrationKind;
@@ -93,17 +126,21 @@ export function register(program: Command): void {
     model
       .command('train')
       .description('train a gradient-boosted churn model on a labelled CSV (flat-table mode)')
-      .option('--table <file>', 'labelled CSV, one row per customer (required in this version)')
+      .option('--table <file>', 'flat-table mode: labelled CSV, one row per customer (without it: the customer-level model on the store)')
       .option('--label <column>', 'outcome column')
       .option('--positive <value>', 'label value meaning "churned" (default: Yes/1 for yes/no labels)')
       .option('--id <column>', 'customer id column, excluded from the features')
       .option('--out <file>', 'where to write the model (JSON)')
       .addOption(new Option('--calibration <kind>', 'probability calibration on the held-out split').choices(['platt', 'isotonic', 'none']).default('platt'))
       .option('--seed <n>', 'random seed (same seed, same model)')
-      .option('--db <path>', 'customer-level mode (not in this version)')
-      .option('--as-of <month>', 'customer-level mode (not in this version)')
-      .option('--horizon <months>', 'customer-level mode (not in this version)'),
-  ).action((opts: TrainCommandOptions & FormatOptions) => {
+      .option('--db <path>', 'customer-level mode: store with imported data (default $TENURE_DB or ./tenure.duckdb)')
+      .option('--as-of <month>', 'customer-level mode: holdout month, YYYY-MM (default: latest month whose horizon is observed)')
+      .option('--horizon <months>', 'customer-level mode: churn within this many months (default 3)'),
+  ).action(async (opts: TrainCommandOptions & CustomerTrainFlags & FormatOptions) => {
+    if (opts.table === undefined) {
+      await runCustomerTrain(opts);
+      return;
+    }
     const summary = runTrain(opts);
     for (const e of summary.excluded) process.stderr.write(`note: column ${e.name} left out (${e.reason})\n`);
     if (summary.dropped_missing_label > 0) process.stderr.write(`note: ${summary.dropped_missing_label} rows without a label were skipped\n`);
