@@ -2,6 +2,7 @@ import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
 import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { calibrateAll } from '../../model/calibration.ts';
 import { Explainer } from '../../model/explain.ts';
 import { contributionsParallel } from '../../model/explain-parallel.ts';
 import { GbdtModel } from '../../model/model.ts';
@@ -115,7 +116,6 @@ export async function scoreCustomers(store: AnalyticsStore, options: ScoreOption
   const columns = toModelColumns(raw, CUSTOMER_FEATURES);
   const bins = model.bin(columns);
   const n = columns.rowCount;
-  const probability = model.probability(columns);
 
   const shown = CUSTOMER_FEATURES.map((f) => {
     const v = raw.columns[f.name];
@@ -125,6 +125,14 @@ export async function scoreCustomers(store: AnalyticsStore, options: ScoreOption
   const nf = explainer.featureCount;
   // Exact TreeSHAP for every customer, on both cores; row-major n × features.
   const phi = await contributionsParallel(explainer, bins, n);
+  // Exact SHAP values sum to the margin, so the probabilities need no second pass over the trees.
+  const margin = new Float64Array(n).fill(explainer.expectedValue);
+  for (let row = 0; row < n; row++) {
+    let sum = 0;
+    for (let j = row * nf; j < (row + 1) * nf; j++) sum += phi[j] as number;
+    margin[row]! += sum;
+  }
+  const probability = calibrateAll(model.calibration, margin);
   const ids = raw.columns.customer_id as readonly (string | null)[];
   const arpu = raw.columns.arpu_3m as Float64Array;
   const scores: CustomerScore[] = new Array(n);

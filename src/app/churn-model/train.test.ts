@@ -7,7 +7,8 @@ import { DuckDBStore } from '../../store/duckdb/duckdb-store.ts';
 import { TenureError } from '../errors.ts';
 import { importDataset } from '../import/import-dataset.ts';
 import { scoreCustomers } from './score.ts';
-import { planSnapshots, trainChurnModel, type TrainedChurnModel } from './train.ts';
+import { CUSTOMER_FEATURES, buildCustomerFeatures } from './features.ts';
+import { planSnapshots, toModelColumns, trainChurnModel, type TrainedChurnModel } from './train.ts';
 
 describe('snapshot plan', () => {
   it('holds out the latest month whose horizon is observed and trains only on labels that end before it', () => {
@@ -85,4 +86,22 @@ describe('customer-level churn model on the demo operator', () => {
     const [again] = await store.query<{ n: number }>('SELECT count(*) AS n FROM churn_scores WHERE model_version = $1', [run.modelVersion]);
     expect(again?.n).toBe(run.scores.length);
   });
+});
+
+describe('scores from explanations', () => {
+  it('equal the model probability: SHAP values sum to the margin', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tenure-score-sum-'));
+    const store = await DuckDBStore.open(join(dir, 's.duckdb'));
+    try {
+      await writeDemoDataset({ outDir: join(dir, 'data'), customers: 1500, months: 24, seed: 5, profile: 'mobile' });
+      await importDataset(store, join(dir, 'data'));
+      const { model } = await trainChurnModel(store, { horizon: 3 });
+      const run = await scoreCustomers(store);
+      const direct = model.probability(toModelColumns(await buildCustomerFeatures(store, run.asOf, 1), CUSTOMER_FEATURES));
+      run.scores.forEach((s, i) => expect(s.churn_probability).toBeCloseTo(direct[i] as number, 9));
+    } finally {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
 });
