@@ -7,6 +7,7 @@ import { DuckDBStore } from '../../store/duckdb/duckdb-store.ts';
 import { TenureError } from '../errors.ts';
 import { importDataset } from '../import/import-dataset.ts';
 import { scoreCustomers } from './score.ts';
+import { scoreContext } from './score-context.ts';
 import { CUSTOMER_FEATURES, buildCustomerFeatures } from './features.ts';
 import { planSnapshots, toModelColumns, trainChurnModel, type TrainedChurnModel } from './train.ts';
 
@@ -85,6 +86,18 @@ describe('customer-level churn model on the demo operator', () => {
     await scoreCustomers(store, { lang: 'en' });
     const [again] = await store.query<{ n: number }>('SELECT count(*) AS n FROM churn_scores WHERE model_version = $1', [run.modelVersion]);
     expect(again?.n).toBe(run.scores.length);
+  });
+
+  it('places every scored customer on the lifecycle and the value matrix; high risk reads as decline (D) once past acquisition', async () => {
+    const run = await scoreCustomers(store, { lang: 'en' });
+    const context = await scoreContext(store, run.asOf);
+    for (const s of run.scores) {
+      const c = context.get(s.customer_id);
+      expect(c?.lifecycle_stage).toMatch(/^[ABCD]$/);
+      expect(c?.value_quadrant).toMatch(/^(I|II|III|IV)$/);
+      // Rules apply in order: A (new) comes first, then the D rules, so high risk reads as D past A.
+      if (s.churn_probability >= 0.5) expect(['A', 'D']).toContain(c?.lifecycle_stage);
+    }
   });
 });
 

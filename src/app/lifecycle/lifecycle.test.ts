@@ -182,3 +182,19 @@ describe('stage history in SQL', () => {
     expect(t.patterns.reduce((n, p) => n + p.customers, 0)).toBe(2);
   });
 });
+
+describe('stage D from churn scores', () => {
+  it('regression: staging with churn scores present ran SQL with a CTE named after the keyword ASOF', async () => {
+    await store.run(
+      `INSERT INTO churn_scores VALUES ('m1', DATE '2024-12-01', 'c1', 0.9, 10, '[]', TIMESTAMP '2025-01-01 00:00:00')`,
+    );
+    try {
+      const s = await lifecycleSnapshot(store, { asOf: '2024-12' });
+      // c1 was at its peak (C); a 0.9 churn risk sends it to D by the D-churn-risk rule.
+      expect(s.stages).toEqual({ A: 1, B: 1, C: 1, D: 3, E: 3 });
+      expect(Object.fromEntries(s.rules.map((r) => [r.id, r.customers]))['D-churn-risk']).toBe(1);
+    } finally {
+      await store.run(`DELETE FROM churn_scores`);
+    }
+  });
+});

@@ -144,9 +144,9 @@ export function stagedSql(o: StagedSqlOptions): string {
   const asofValues = o.months.map((m) => `(${lastIdx - parseMonth(m)}, ${dateLiteral(m)})`).join(', ');
   const scoreCtes = o.withScores
     ? `,
-  asof AS (SELECT * FROM (VALUES ${asofValues}) AS a(k, month)),
+  scored_months AS (SELECT * FROM (VALUES ${asofValues}) AS a(k, month)),
   runs AS (SELECT DISTINCT as_of, scored_at FROM churn_scores),
-  run_of AS (SELECT a.k, max(r.as_of) AS run_as_of FROM asof a JOIN runs r ON r.as_of <= a.month GROUP BY a.k),
+  run_of AS (SELECT a.k, max(r.as_of) AS run_as_of FROM scored_months a JOIN runs r ON r.as_of <= a.month GROUP BY a.k),
   latest AS (SELECT o.k, o.run_as_of, max(r.scored_at) AS scored_at FROM run_of o JOIN runs r ON r.as_of = o.run_as_of GROUP BY o.k, o.run_as_of),
   risk AS (
     SELECT l.k, s.customer_id, max(s.churn_probability) AS churn_risk

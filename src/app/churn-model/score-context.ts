@@ -1,0 +1,35 @@
+import { defaultLifecycleRules } from '../../domain/lifecycle/rules.ts';
+import type { AnalyticsStore } from '../../store/port.ts';
+import { ensureStageHistory, HISTORY_TABLE } from '../lifecycle/history-store.ts';
+import { baseSbg, DEFAULT_VALUE_PARAMETERS } from '../value/customer-value.ts';
+import { ensureValueSnapshot, SNAPSHOT_TABLE } from '../value/value-snapshot.ts';
+import { dataMonths } from './train.ts';
+
+export interface ScoreContext {
+  readonly lifecycle_stage: string | null;
+  readonly value_quadrant: string | null;
+}
+
+/**
+ * Where each scored customer stands: the lifecycle stage of the month (default rules, fresh
+ * scores included, so a high risk shows as D) and the value-matrix quadrant against the base's
+ * medians, as `tenure lifecycle` and `tenure value` compute them. Both come from the kept
+ * tables those commands maintain, joined in SQL.
+ */
+export async function scoreContext(store: AnalyticsStore, asOf: string): Promise<Map<string, ScoreContext>> {
+  const { first } = await dataMonths(store);
+  const { key: stageKey } = await ensureStageHistory(store, [asOf], { rules: defaultLifecycleRules(), dataFirst: first, hasScores: true });
+  const { key: valueKey } = await ensureValueSnapshot(store, asOf, DEFAULT_VALUE_PARAMETERS, await baseSbg(store));
+  const rows = await store.query<{ customer_id: string; stage: string | null; quadrant: string | null }>(
+    `WITH v AS (SELECT * FROM ${SNAPSHOT_TABLE} WHERE snapshot_key = $2 AND as_of = CAST($3 AS DATE)),
+          t AS (SELECT quantile_cont(current_value, 0.5) AS cm, quantile_cont(potential, 0.5) AS pm FROM v)
+     SELECT h.customer_id, h.stage,
+            CASE WHEN v.customer_id IS NULL THEN NULL
+                 WHEN v.current_value > t.cm THEN CASE WHEN v.potential > t.pm THEN 'IV' ELSE 'III' END
+                 ELSE CASE WHEN v.potential > t.pm THEN 'II' ELSE 'I' END END AS quadrant
+     FROM ${HISTORY_TABLE} h CROSS JOIN t LEFT JOIN v ON v.customer_id = h.customer_id
+     WHERE h.rules_key = $1 AND h.as_of = CAST($3 AS DATE)`,
+    [stageKey, valueKey, `${asOf}-01`],
+  );
+  return new Map(rows.map((r) => [r.customer_id, { lifecycle_stage: r.stage, value_quadrant: r.quadrant }]));
+}
