@@ -1,31 +1,13 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DuckDBStore } from '../../store/duckdb/duckdb-store.ts';
 import { derivedTablesCurrent } from '../../app/reports/basis.ts';
 import { loadHandChecked } from '../../app/reports/test-fixture.ts';
-import { runCli } from '../main.ts';
+import { runCaptured } from '../test-support.ts';
 
-async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    out += String(chunk);
-    return true;
-  });
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    err += String(chunk);
-    return true;
-  });
-  try {
-    const code = await runCli(args);
-    return { code, out, err };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
-}
+const run = runCaptured;
 
 const dir = mkdtempSync(join(tmpdir(), 'tenure-report-cli-'));
 const db = join(dir, 'hand.duckdb');

@@ -1,25 +1,7 @@
-import { afterEach, describe, expect, it, vi } from 'vitest';
-import { runCli } from '../main.ts';
+import { afterEach, describe, expect, it } from 'vitest';
+import { runCaptured } from '../test-support.ts';
 
-async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    out += String(chunk);
-    return true;
-  });
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    err += String(chunk);
-    return true;
-  });
-  try {
-    const code = await runCli(args);
-    return { code, out, err };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
-}
+const run = runCaptured;
 
 afterEach(() => {
   process.exitCode = undefined;
