@@ -32,7 +32,7 @@ export interface MainJobResult {
   readonly scores?: ScoreRun;
 }
 
-/** Files the demo writes last-to-first are renamed into place whole, so one present means a finished set. */
+/** The demo renames each file into place only once it is complete, so the required files present mean a usable set. */
 function demoPresent(dir: string): boolean {
   return ['customers.csv', 'monthly_usage.csv', 'churn_events.csv'].every((f) => existsSync(join(dir, f)));
 }

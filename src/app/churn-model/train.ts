@@ -192,7 +192,9 @@ export async function trainChurnModel(store: AnalyticsStore, options: TrainOptio
   const plan = planSnapshots(first, last, horizon, options.asOf);
   log(`training on snapshots ${plan.training.join(', ')}; early stopping and calibration on ${plan.validation}; holdout ${plan.holdout}`);
 
-  const train = await Promise.all(plan.training.map((m) => snapshot(store, m, horizon, CUSTOMER_FEATURES)));
+  // One connection runs one query at a time: build the snapshots in turn.
+  const train: Snapshot[] = [];
+  for (const month of plan.training) train.push(await snapshot(store, month, horizon, CUSTOMER_FEATURES));
   const valid = await snapshot(store, plan.validation, horizon, CUSTOMER_FEATURES);
   const holdout = await snapshot(store, plan.holdout, horizon, CUSTOMER_FEATURES);
   for (const [name, s] of [['training', { label: concatLabels(train.map((t) => t.label)) }], ['validation', valid], ['holdout', holdout]] as const) {
