@@ -78,9 +78,14 @@ export function segmentsSql(months: readonly MonthText[], definitions: readonly 
   const sql = `
   WITH months AS (SELECT * FROM (VALUES ${values}) AS m(k, month, next_month, mi)),
   hold AS (SELECT customer_id, ${holdCols.join(', ')} FROM subscriptions GROUP BY customer_id),
+  -- Only the range's bills: the join then probes a few million rows, not the whole history.
+  bills AS MATERIALIZED (
+    SELECT customer_id, month, revenue, cost, ${USAGE_FIELDS.join(', ')}
+    FROM monthly_usage WHERE month >= ${dateLiteral(months[0] as MonthText)} AND month <= ${dateLiteral(last)}
+  ),
   cuts AS (
     SELECT month, ${DEFAULT_TIER_CUTOFFS.map((p, i) => `percentile_cont(${p}) WITHIN GROUP (ORDER BY CAST(revenue AS DOUBLE)) AS ${cut(i)}`).join(', ')}
-    FROM monthly_usage WHERE month >= ${dateLiteral(months[0] as MonthText)} AND month <= ${dateLiteral(last)} GROUP BY month
+    FROM bills GROUP BY month
   ),
   pop AS (
     SELECT c.customer_id, m.k, m.month, m.mi, c.customer_type, c.province, c.city, c.district, c.region, c.gender, c.acquisition_channel,
@@ -96,7 +101,7 @@ export function segmentsSql(months: readonly MonthText[], definitions: readonly 
            ${CATEGORIES.map((c) => `(h.s_${c} <= p.mi AND h.e_${c} >= p.mi) AS holds_${c}`).join(', ')}
            ${usesStage ? ', st.stage' : ', CAST(NULL AS VARCHAR) AS stage'}
     FROM pop p
-    LEFT JOIN monthly_usage u ON u.customer_id = p.customer_id AND u.month = p.month
+    LEFT JOIN bills u ON u.customer_id = p.customer_id AND u.month = p.month
     LEFT JOIN hold h ON h.customer_id = p.customer_id
     LEFT JOIN cuts q ON q.month = p.month
     ${usesStage ? `LEFT JOIN (${stagedSql({ rules: defaultLifecycleRules(), months, dataFirst, withScores: hasScores })}) AS st ON st.customer_id = p.customer_id AND st.as_of = p.month` : ''}
