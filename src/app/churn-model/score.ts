@@ -40,13 +40,13 @@ export interface ScoreRun {
   readonly scores: readonly CustomerScore[];
 }
 
-interface StoredModel {
+type StoredModel = {
   readonly model_version: string;
   readonly model_json: string;
-}
+};
 
 export async function latestChurnModel(store: AnalyticsStore): Promise<{ version: string; model: GbdtModel }> {
-  const [row] = await store.query<StoredModel & { [k: string]: string }>(
+  const [row] = await store.query<StoredModel>(
     'SELECT model_version, model_json FROM churn_models ORDER BY created_at DESC LIMIT 1',
   );
   if (!row) throw new TenureError('NO_DATA', 'no churn model in the store; run `tenure model train` first');

@@ -1,7 +1,7 @@
 import { addMonths, type MonthText } from '../month.ts';
 import { zForLevel } from '../survival/normal.ts';
 import { backtest, type BacktestResult } from './backtest.ts';
-import { fitEts, forecastEts, withIntervals, type EtsKind } from './ets.ts';
+import { fitEts, forecastEts, withIntervals, type EtsModel } from './ets.ts';
 
 /**
  * Churn-count forecast (流失人数预测, seed 004): voluntary and involuntary churn per month for
@@ -37,14 +37,8 @@ export interface ChurnForecast {
   readonly backtest: BacktestResult | null;
 }
 
-export interface ModelInfo {
-  readonly kind: EtsKind;
-  readonly note: string | null;
-  readonly alpha: number;
-  readonly beta: number;
-  readonly gamma: number;
-  readonly phi: number;
-}
+/** The fitted smoothing model as reported: its kind, why it was chosen, and its parameters. */
+export type ModelInfo = Pick<EtsModel, 'kind' | 'note' | 'alpha' | 'beta' | 'gamma' | 'phi'>;
 
 export function validateHistory(h: ChurnHistory): string[] {
   const problems: string[] = [];

@@ -3,16 +3,8 @@ import { monthRange } from '../month.ts';
 import { backtest, mape, seasonalNaive, type Forecaster } from './backtest.ts';
 import { blendForecasts, forecastChurn, inverseErrorWeight } from './churn-forecast.ts';
 import { fitEts, forecastEts, withIntervals } from './ets.ts';
+import { seeded } from '../test-random.ts';
 
-function seeded(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(s ^ (s >>> 15), s | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 function normals(n: number, seed: number): number[] {
   const u = seeded(seed);
   return Array.from({ length: n }, () => Math.sqrt(-2 * Math.log(1 - u())) * Math.cos(2 * Math.PI * u()));

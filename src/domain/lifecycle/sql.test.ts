@@ -3,16 +3,7 @@ import { openStore } from '../../store/open.ts';
 import { NUMERIC_FEATURES, type LifecycleFeatures } from './features.ts';
 import { defaultLifecycleRules, evaluateStage, validateLifecycleRules, type LifecycleRules } from './rules.ts';
 import { ruleCaseSql, stageCaseSql } from './sql.ts';
-
-function seeded(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(s ^ (s >>> 15), s | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seeded } from '../test-random.ts';
 
 /** Random feature records with nulls, zeros and values on the rule thresholds. */
 function randomFeatures(n: number, seed: number): LifecycleFeatures[] {

@@ -11,6 +11,7 @@ import {
   validateCohortCounts,
 } from './sbg.ts';
 import { simulateSbgCohort } from './simulate.ts';
+import { seeded } from '../test-random.ts';
 
 // Fader & Hardie (2007), "How to project customer retention", customers alive at years 0..7.
 const HIGH_END = [1000, 869, 743, 653, 593, 551, 517, 491];
@@ -54,17 +55,6 @@ function gridArgmax(counts: readonly number[], aRange: [number, number], bRange:
     }
   }
   return best;
-}
-
-/** mulberry32: a seeded uniform source so the simulation tests are reproducible. */
-function seeded(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(s ^ (s >>> 15), s | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 describe('sBG recursions', () => {

@@ -1,4 +1,4 @@
-import type { Durations } from './kaplan-meier.ts';
+import { indicesByGroup, type Durations } from './kaplan-meier.ts';
 
 /**
  * Competing risks: nonparametric cumulative incidence per cause (Aalen–Johansen estimator).
@@ -126,13 +126,7 @@ export function cumulativeIncidenceByGroup(
   groups: ArrayLike<string>,
 ): { group: string; incidence: CumulativeIncidence }[] {
   if (groups.length !== durations.length) throw new RangeError('groups and durations must have the same length');
-  const members = new Map<string, number[]>();
-  for (let i = 0; i < groups.length; i++) {
-    const g = groups[i] as string;
-    const list = members.get(g);
-    if (list) list.push(i);
-    else members.set(g, [i]);
-  }
+  const members = indicesByGroup(groups);
   return [...members].map(([group, idx]) => ({
     group,
     incidence: cumulativeIncidence(

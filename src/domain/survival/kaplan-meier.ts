@@ -142,12 +142,8 @@ export function medianSurvival(curve: KaplanMeierCurve): number | null {
 }
 
 /** One curve per group (e.g. segment), groups in first-seen order. */
-export function kaplanMeierByGroup(
-  durations: Durations,
-  events: EventFlags,
-  groups: ArrayLike<string>,
-  level = 0.95,
-): { group: string; curve: KaplanMeierCurve }[] {
+/** Row indices per group label, groups in order of first appearance. */
+export function indicesByGroup(groups: ArrayLike<string>): Map<string, number[]> {
   const members = new Map<string, number[]>();
   for (let i = 0; i < groups.length; i++) {
     const g = groups[i] as string;
@@ -155,5 +151,15 @@ export function kaplanMeierByGroup(
     if (list) list.push(i);
     else members.set(g, [i]);
   }
+  return members;
+}
+
+export function kaplanMeierByGroup(
+  durations: Durations,
+  events: EventFlags,
+  groups: ArrayLike<string>,
+  level = 0.95,
+): { group: string; curve: KaplanMeierCurve }[] {
+  const members = indicesByGroup(groups);
   return [...members].map(([group, subset]) => ({ group, curve: kaplanMeier(durations, events, { level, subset }) }));
 }
