@@ -4,7 +4,8 @@ import { EXPLAIN_BLOCK, explainKernel, type Explainer } from './explain.ts';
 /**
  * Contributions of all rows on two threads: the worker takes the second half of the rows
  * and runs the same explainKernel (its source is passed in, as for the histogram worker).
- * Falls back to one thread when a tree needs Lundberg's algorithm or the batch is small.
+ * Falls back to one thread when a tree needs Lundberg's algorithm or the batch is small,
+ * and finishes the worker's half itself when the worker cannot start or fails.
  * Returns a row-major n × features matrix.
  */
 export async function contributionsParallel(explainer: Explainer, bins: Uint8Array, n: number): Promise<Float64Array> {
@@ -28,23 +29,37 @@ for (let s = start; s < end; s += block) {
 }
 parentPort.postMessage('done');
 `;
-  const worker = new Worker(source, {
-    eval: true,
-    workerData: { tables, nf, maxNodes: explainer.maxNodes, binsBuf: binsShared.buffer, outBuf: out.buffer, n, start: mid, end: n, block: EXPLAIN_BLOCK },
-  });
-  const done = new Promise<void>((resolve, reject) => {
-    worker.once('message', () => resolve());
-    worker.once('error', reject);
-    worker.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`explanation worker exited with ${code}`))));
-  });
+  const rest = () => {
+    for (let s = mid; s < n; s += EXPLAIN_BLOCK) {
+      const e = Math.min(n, s + EXPLAIN_BLOCK);
+      explainer.explainRows(binsShared, n, s, e, out.subarray(s * nf, e * nf));
+    }
+  };
+  const worker = startWorker(source, { tables, nf, maxNodes: explainer.maxNodes, binsBuf: binsShared.buffer, outBuf: out.buffer, n, start: mid, end: n, block: EXPLAIN_BLOCK });
+  // Settles true when the worker has written its half, false when it could not.
+  const done = worker
+    ? new Promise<boolean>((resolve) => {
+        worker.once('message', () => resolve(true));
+        worker.once('error', () => resolve(false));
+        worker.once('exit', (code) => resolve(code === 0));
+      })
+    : Promise.resolve(false);
   for (let s = 0; s < mid; s += EXPLAIN_BLOCK) {
     const e = Math.min(mid, s + EXPLAIN_BLOCK);
     explainer.explainRows(binsShared, n, s, e, out.subarray(s * nf, e * nf));
   }
-  try {
-    await done;
-  } finally {
-    await worker.terminate();
-  }
+  const ok = await done;
+  await worker?.terminate();
+  // A worker that failed (or never started) leaves its half to this thread.
+  if (!ok) rest();
   return out;
+}
+
+/** A worker, or undefined when no thread can be had (EAGAIN under a process limit). */
+function startWorker(source: string, workerData: unknown): Worker | undefined {
+  try {
+    return new Worker(source, { eval: true, workerData });
+  } catch {
+    return undefined;
+  }
 }
