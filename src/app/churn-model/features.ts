@@ -63,7 +63,9 @@ export const CUSTOMER_FEATURES: readonly FeatureSpec[] = [
 /**
  * One row per customer in the closing base of the as-of month: id, features and (when the
  * horizon is observable) the label `churned` = 1 if the account churns within `horizon` months.
- * `$1` = first day of the as-of month, `$2` = horizon in months.
+ * `$1` = first day of the as-of month, `$2` = horizon in months, `$3` = the share of
+ * customers kept in permille (1000 = all; fewer keeps a fixed, deterministic subset chosen by
+ * a hash of the customer id, so a sampled customer is sampled in every snapshot).
  */
 export const CUSTOMER_FEATURES_SQL = `
 WITH params AS (
@@ -78,6 +80,7 @@ base AS (
   FROM customers c, params p
   WHERE c.join_date < p.m_end
     AND NOT EXISTS (SELECT 1 FROM churn_events e WHERE e.customer_id = c.customer_id AND e.churn_date < p.m_end)
+    AND (CAST($3 AS INTEGER) >= 1000 OR hash(c.customer_id) % 1000 < CAST($3 AS INTEGER))
 ),
 usage6 AS (
   SELECT u.*, (u.month >= p.last3_from) AS recent
@@ -180,6 +183,6 @@ ORDER BY b.customer_id
 `;
 
 /** Builds the feature columns for one as-of month ('YYYY-MM'). */
-export async function buildCustomerFeatures(store: AnalyticsStore, asOf: string, horizon: number): Promise<ColumnSet> {
-  return store.queryColumns(CUSTOMER_FEATURES_SQL, [monthStart(asOf), horizon]);
+export async function buildCustomerFeatures(store: AnalyticsStore, asOf: string, horizon: number, samplePermille = 1000): Promise<ColumnSet> {
+  return store.queryColumns(CUSTOMER_FEATURES_SQL, [monthStart(asOf), horizon, samplePermille]);
 }

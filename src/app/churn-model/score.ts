@@ -25,7 +25,11 @@ const WRITE_BATCH = 10_000;
 export interface ScoreOptions {
   readonly asOf?: string;
   readonly lang?: Lang;
+  /** Called after each phase with its wall time (features, explain, reasons, write). */
+  readonly onPhase?: (phase: ScorePhase, seconds: number) => void;
 }
+
+export type ScorePhase = 'features' | 'explain' | 'reasons' | 'write';
 
 export interface CustomerScore {
   readonly customer_id: string;
@@ -111,6 +115,12 @@ export async function scoreCustomers(store: AnalyticsStore, options: ScoreOption
   const asOf = options.asOf ?? (await dataMonths(store)).last;
   if (!/^\d{4}-(0[1-9]|1[0-2])$/.test(asOf)) throw new TenureError('USAGE', `--as-of must be a month like 2025-06, got "${asOf}"`);
   const lang = options.lang ?? 'zh';
+  let t = performance.now();
+  const phase = (name: ScorePhase) => {
+    const now = performance.now();
+    options.onPhase?.(name, (now - t) / 1000);
+    t = now;
+  };
   const raw = await buildCustomerFeatures(store, asOf, 1);
   if (raw.rowCount === 0) throw new TenureError('NO_DATA', `no active customers at the end of ${asOf}`);
   const columns = toModelColumns(raw, CUSTOMER_FEATURES);
@@ -121,6 +131,7 @@ export async function scoreCustomers(store: AnalyticsStore, options: ScoreOption
     const v = raw.columns[f.name];
     return reasonFeature(f, v instanceof Float64Array ? v : null);
   });
+  phase('features');
   const explainer = new Explainer(model);
   const nf = explainer.featureCount;
   // Exact TreeSHAP for every customer, on both cores; row-major n × features.
@@ -132,6 +143,7 @@ export async function scoreCustomers(store: AnalyticsStore, options: ScoreOption
     for (let j = row * nf; j < (row + 1) * nf; j++) sum += phi[j] as number;
     margin[row]! += sum;
   }
+  phase('explain');
   const probability = calibrateAll(model.calibration, margin);
   const ids = raw.columns.customer_id as readonly (string | null)[];
   const arpu = raw.columns.arpu_3m as Float64Array;
@@ -157,7 +169,9 @@ export async function scoreCustomers(store: AnalyticsStore, options: ScoreOption
       top_reasons: reasons,
     };
   }
+  phase('reasons');
   await saveScores(store, version, asOf, scores);
+  phase('write');
   return { modelVersion: version, asOf, scores };
 }
 

@@ -57,7 +57,9 @@ describe('customer-level churn model on the demo operator', () => {
     expect(m.model.auc - m.tenure_only_auc).toBeGreaterThan(0.1);
     expect(m.model.lift_top10).toBeGreaterThan(2.5);
     expect(m.model.brier).toBeLessThan(m.holdout_churn_rate); // better than predicting 0 for everyone
+    expect(m.train_sample).toBe(1);
   });
+
 
   it('records the model with its metrics', async () => {
     const rows = await store.query<{ n: number; v: string }>('SELECT count(*) AS n, max(model_version) AS v FROM churn_models');
@@ -99,6 +101,27 @@ describe('customer-level churn model on the demo operator', () => {
       if (s.churn_probability >= 0.5) expect(['A', 'D']).toContain(c?.lifecycle_stage);
     }
   });
+
+  // Last: it stores a second model, which the scoring tests above must not pick up.
+  it('samples the same customers into every snapshot when the base exceeds the training row limit', async () => {
+    const full = await buildCustomerFeatures(store, '2025-03', 3);
+    const half = await buildCustomerFeatures(store, '2025-03', 3, 500);
+    const earlier = await buildCustomerFeatures(store, '2025-01', 3, 500);
+    const ids = (set: typeof full) => new Set(set.columns.customer_id as readonly string[]);
+    const kept = ids(half);
+    expect(kept.size).toBeGreaterThan(0.4 * full.rowCount);
+    expect(kept.size).toBeLessThan(0.6 * full.rowCount);
+    // A customer sampled in January and still active in March is sampled in March too.
+    const march = ids(full);
+    for (const id of ids(earlier)) if (march.has(id)) expect(kept.has(id)).toBe(true);
+
+    const limit = 6000;
+    const small = await trainChurnModel(store, { horizon: 3, maxTrainRows: limit });
+    expect(small.metrics.train_sample).toBeLessThan(1);
+    expect(small.metrics.train_rows).toBeLessThanOrEqual(limit * 1.1);
+    expect(small.metrics.train_rows).toBeGreaterThan(limit * 0.6);
+    expect(small.metrics.holdout_rows).toBe(trained.metrics.holdout_rows);
+  }, 120_000);
 });
 
 describe('scores from explanations', () => {

@@ -24,8 +24,17 @@ export interface TrainOptions {
   /** The holdout month, YYYY-MM. */
   readonly asOf?: string;
   readonly horizon?: number;
+  /**
+   * Upper bound on training rows (all training snapshots together). A larger base trains on
+   * a deterministic sample of customers (by a hash of the id, the same customers in every
+   * snapshot): a few million rows already pin down a model with this many features, and
+   * training time grows with rows. The holdout is always evaluated on the whole base.
+   */
+  readonly maxTrainRows?: number;
   readonly log?: (line: string) => void;
 }
+
+export const DEFAULT_MAX_TRAIN_ROWS = 2_000_000;
 
 export interface SnapshotPlan {
   readonly first: string;
@@ -41,6 +50,8 @@ export interface ChurnModelMetrics {
   readonly training_snapshots: readonly string[];
   readonly validation_snapshot: string;
   readonly train_rows: number;
+  /** Share of the customers sampled into training and validation (1 = all). */
+  readonly train_sample: number;
   readonly holdout_rows: number;
   readonly holdout_churn_rate: number;
   readonly model: Evaluation;
@@ -165,8 +176,8 @@ interface Snapshot {
   readonly label: Uint8Array;
 }
 
-async function snapshot(store: AnalyticsStore, month: string, horizon: number, features: readonly FeatureSpec[]): Promise<Snapshot> {
-  const set = await buildCustomerFeatures(store, month, horizon);
+async function snapshot(store: AnalyticsStore, month: string, horizon: number, features: readonly FeatureSpec[], samplePermille = 1000): Promise<Snapshot> {
+  const set = await buildCustomerFeatures(store, month, horizon, samplePermille);
   return { columns: toModelColumns(set, features), label: labelOf(set) };
 }
 
@@ -185,6 +196,24 @@ function hasBothClasses(label: Uint8Array): boolean {
   return pos > 0 && pos < label.length;
 }
 
+/**
+ * Permille of customers to train on so that the training snapshots stay within maxRows,
+ * estimated from the closing base of the latest training month (bases grow over time).
+ */
+async function samplePermille(store: AnalyticsStore, plan: SnapshotPlan, maxRows: number): Promise<number> {
+  if (!(maxRows > 0)) throw new TenureError('USAGE', `the training row limit must be positive, got ${maxRows}`);
+  const latest = plan.training[plan.training.length - 1] as string;
+  const [row] = await store.query<{ n: number | bigint }>(
+    `SELECT count(*) AS n FROM customers c
+     WHERE c.join_date < CAST($1 AS DATE) + INTERVAL 1 MONTH
+       AND NOT EXISTS (SELECT 1 FROM churn_events e WHERE e.customer_id = c.customer_id AND e.churn_date < CAST($1 AS DATE) + INTERVAL 1 MONTH)`,
+    [`${latest}-01`],
+  );
+  const expected = Number(row?.n ?? 0) * plan.training.length;
+  if (expected <= maxRows) return 1000;
+  return Math.max(1, Math.floor((1000 * maxRows) / expected));
+}
+
 export async function trainChurnModel(store: AnalyticsStore, options: TrainOptions = {}): Promise<TrainedChurnModel> {
   const log = options.log ?? (() => {});
   const horizon = options.horizon ?? 3;
@@ -192,10 +221,13 @@ export async function trainChurnModel(store: AnalyticsStore, options: TrainOptio
   const plan = planSnapshots(first, last, horizon, options.asOf);
   log(`training on snapshots ${plan.training.join(', ')}; early stopping and calibration on ${plan.validation}; holdout ${plan.holdout}`);
 
+  const permille = await samplePermille(store, plan, options.maxTrainRows ?? DEFAULT_MAX_TRAIN_ROWS);
+  if (permille < 1000) log(`training on a sample of ${(permille / 10).toFixed(1)} % of the customers (at most ${options.maxTrainRows ?? DEFAULT_MAX_TRAIN_ROWS} training rows)`);
+
   // One connection runs one query at a time: build the snapshots in turn.
   const train: Snapshot[] = [];
-  for (const month of plan.training) train.push(await snapshot(store, month, horizon, CUSTOMER_FEATURES));
-  const valid = await snapshot(store, plan.validation, horizon, CUSTOMER_FEATURES);
+  for (const month of plan.training) train.push(await snapshot(store, month, horizon, CUSTOMER_FEATURES, permille));
+  const valid = await snapshot(store, plan.validation, horizon, CUSTOMER_FEATURES, permille);
   const holdout = await snapshot(store, plan.holdout, horizon, CUSTOMER_FEATURES);
   for (const [name, s] of [['training', { label: concatLabels(train.map((t) => t.label)) }], ['validation', valid], ['holdout', holdout]] as const) {
     if (!hasBothClasses(s.label)) throw new TenureError('NO_DATA', `the ${name} snapshot has churners only or none; a churn model needs both`);
@@ -221,6 +253,7 @@ export async function trainChurnModel(store: AnalyticsStore, options: TrainOptio
     training_snapshots: plan.training,
     validation_snapshot: plan.validation,
     train_rows: train.reduce((n, s) => n + s.label.length, 0),
+    train_sample: permille / 1000,
     holdout_rows: holdout.label.length,
     holdout_churn_rate: churners / holdout.label.length,
     model: evaluation,

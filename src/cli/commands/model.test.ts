@@ -40,6 +40,9 @@ describe('tenure model (flat-table mode): errors', () => {
     const r = await run(['model', 'train', '--db', join(dir, 'empty.duckdb')]);
     expect(r.code).toBe(2);
     expect(r.err).toMatch(/no monthly usage; import a data set first/);
+    const bad = await run(['model', 'train', '--db', join(dir, 'empty.duckdb'), '--max-train-rows', '0']);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/--max-train-rows must be a positive whole number/);
   });
 
   it('a missing file, a missing label column, one class, an unknown positive value', async () => {

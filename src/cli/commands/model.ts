@@ -38,6 +38,7 @@ interface CustomerTrainFlags {
   db?: string;
   asOf?: string;
   horizon?: string;
+  maxTrainRows?: string;
 }
 
 /** `tenure model train` without --table: the customer-level model on the store's history. */
@@ -45,10 +46,15 @@ async function runCustomerTrain(opts: CustomerTrainFlags & FormatOptions): Promi
   const format = resolveFormat(opts);
   const horizon = opts.horizon === undefined ? 3 : Number(opts.horizon);
   if (!Number.isInteger(horizon)) throw new TenureError('USAGE', `--horizon must be a whole number of months, got ${opts.horizon}`);
+  const maxTrainRows = opts.maxTrainRows === undefined ? undefined : Number(opts.maxTrainRows);
+  if (maxTrainRows !== undefined && !(Number.isInteger(maxTrainRows) && maxTrainRows > 0)) {
+    throw new TenureError('USAGE', `--max-train-rows must be a positive whole number, got ${opts.maxTrainRows}`);
+  }
   const store = await openStore(opts.db);
   try {
     const trained = await trainChurnModel(store, {
       horizon,
+      ...(maxTrainRows === undefined ? {} : { maxTrainRows }),
       ...(opts.asOf === undefined ? {} : { asOf: opts.asOf }),
       log: (line) => process.stderr.write(`tenure: ${line}\n`),
     });
@@ -58,8 +64,8 @@ async function runCustomerTrain(opts: CustomerTrainFlags & FormatOptions): Promi
       return;
     }
     printRows(
-      ['model_version', 'holdout', 'horizon', 'train_rows', 'holdout_rows', 'auc', 'pr_auc', 'lift_top10', 'brier', 'tenure_only_auc', 'trees'],
-      [{ model_version: trained.modelVersion, holdout: m.holdout, horizon: m.horizon, train_rows: m.train_rows, holdout_rows: m.holdout_rows, auc: round(m.model.auc), pr_auc: round(m.model.pr_auc), lift_top10: round(m.model.lift_top10), brier: round(m.model.brier), tenure_only_auc: round(m.tenure_only_auc), trees: m.trees }],
+      ['model_version', 'holdout', 'horizon', 'train_rows', 'train_sample', 'holdout_rows', 'auc', 'pr_auc', 'lift_top10', 'brier', 'tenure_only_auc', 'trees'],
+      [{ model_version: trained.modelVersion, holdout: m.holdout, horizon: m.horizon, train_rows: m.train_rows, train_sample: m.train_sample, holdout_rows: m.holdout_rows, auc: round(m.model.auc), pr_auc: round(m.model.pr_auc), lift_top10: round(m.model.lift_top10), brier: round(m.model.brier), tenure_only_auc: round(m.tenure_only_auc), trees: m.trees }],
       format,
     );
   } finally {
@@ -135,7 +141,8 @@ export function register(program: Command): void {
       .option('--seed <n>', 'random seed (same seed, same model)')
       .option('--db <path>', 'customer-level mode: store with imported data (default $TENURE_DB or ./tenure.duckdb)')
       .option('--as-of <month>', 'customer-level mode: holdout month, YYYY-MM (default: latest month whose horizon is observed)')
-      .option('--horizon <months>', 'customer-level mode: churn within this many months (default 3)'),
+      .option('--horizon <months>', 'customer-level mode: churn within this many months (default 3)')
+      .option('--max-train-rows <n>', 'customer-level mode: train on a fixed sample of customers when the snapshots exceed this many rows (default 2000000)'),
   ).action(async (opts: TrainCommandOptions & CustomerTrainFlags & FormatOptions) => {
     if (opts.table === undefined) {
       await runCustomerTrain(opts);
