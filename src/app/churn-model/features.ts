@@ -77,15 +77,17 @@ WITH params AS (
 ),
 base AS (
   SELECT c.*
-  FROM customers c, params p
-  WHERE c.join_date < p.m_end
-    AND NOT EXISTS (SELECT 1 FROM churn_events e WHERE e.customer_id = c.customer_id AND e.churn_date < p.m_end)
+  FROM customers c
+  WHERE c.join_date < CAST($1 AS DATE) + INTERVAL 1 MONTH
+    AND NOT EXISTS (SELECT 1 FROM churn_events e WHERE e.customer_id = c.customer_id AND e.churn_date < CAST($1 AS DATE) + INTERVAL 1 MONTH)
     AND (CAST($3 AS INTEGER) >= 1000 OR hash(c.customer_id) % 1000 < CAST($3 AS INTEGER))
 ),
+-- Filters on the bound parameters themselves, not on the params CTE: DuckDB pushes a
+-- constant range into the table scan, where a join with params reads every bill ever.
 usage6 AS (
-  SELECT u.*, (u.month >= p.last3_from) AS recent
-  FROM monthly_usage u JOIN base b USING (customer_id), params p
-  WHERE u.month >= p.prev3_from AND u.month <= p.m0
+  SELECT u.*, (u.month >= CAST($1 AS DATE) - INTERVAL 2 MONTH) AS recent
+  FROM monthly_usage u JOIN base b USING (customer_id)
+  WHERE u.month >= CAST($1 AS DATE) - INTERVAL 5 MONTH AND u.month <= CAST($1 AS DATE)
 ),
 u AS (
   SELECT customer_id,
@@ -111,7 +113,7 @@ u AS (
     count(CASE WHEN recent AND coalesce(voice_minutes, 0) + coalesce(data_mb, 0) + coalesce(tv_hours, 0) + coalesce(sms, 0) = 0 THEN 1 END) AS dormant_months_3m,
     sum(CASE WHEN recent THEN paid END) AS paid3,
     sum(CASE WHEN recent THEN revenue END) AS revenue3,
-    max(CASE WHEN month = (SELECT m0 FROM params) THEN overdue_days END) AS overdue_days
+    max(CASE WHEN month = CAST($1 AS DATE) THEN overdue_days END) AS overdue_days
   FROM usage6
   GROUP BY customer_id
 ),
@@ -122,7 +124,7 @@ i AS (
     count(CASE WHEN x.kind = 'cancel_request' AND x.ts >= p.m_end - INTERVAL 6 MONTH THEN 1 END) AS cancel_requests_6m,
     avg(x.satisfaction) AS satisfaction_avg
   FROM interactions x JOIN base b USING (customer_id), params p
-  WHERE x.ts < p.m_end
+  WHERE x.ts < CAST($1 AS DATE) + INTERVAL 1 MONTH
   GROUP BY x.customer_id
 ),
 s AS (
@@ -134,7 +136,7 @@ s AS (
     max(CASE WHEN sub.category IN ('tv_basic', 'tv_hd', 'vod') THEN 1 ELSE 0 END) AS has_tv,
     max(CASE WHEN sub.category = 'bundle' THEN 1 ELSE 0 END) AS has_bundle
   FROM subscriptions sub JOIN base b USING (customer_id), params p
-  WHERE sub.start_date < p.m_end AND (sub.end_date IS NULL OR sub.end_date >= p.m_end)
+  WHERE sub.start_date < CAST($1 AS DATE) + INTERVAL 1 MONTH AND (sub.end_date IS NULL OR sub.end_date >= CAST($1 AS DATE) + INTERVAL 1 MONTH)
   GROUP BY sub.customer_id
 )
 SELECT
