@@ -11,6 +11,7 @@ import { fieldChecks, layoutFor } from './layout.ts';
 import type { ScanResult } from './scanner.ts';
 import * as S from './sql.ts';
 import { refreshChurnBasis } from '../reports/basis.ts';
+import { prepareLatestAnalytics, type PreparedAnalytics } from '../lifecycle/prepare.ts';
 
 export interface FileOutcome {
   readonly file: FileName;
@@ -31,6 +32,8 @@ export interface ImportReport {
   readonly files: readonly FileOutcome[];
   readonly rejected: number;
   readonly ignored: readonly string[];
+  /** The latest month's lifecycle stages and values kept for the read commands (null: not prepared). */
+  readonly analytics: PreparedAnalytics | null;
 }
 
 export interface ImportProgress {
@@ -46,6 +49,8 @@ export interface ImportOptions {
   readonly onProgress?: (p: ImportProgress) => void;
   /** Suspect rows kept from the byte scan before falling back to SQL lexical checks (default 100,000). */
   readonly maxSuspects?: number;
+  /** Prepare the latest month's lifecycle stages and values after loading (default true). */
+  readonly prepareAnalytics?: boolean;
 }
 
 const BATCH = 1000;
@@ -75,8 +80,18 @@ export async function importDataset(store: AnalyticsStore, dir: string, options:
   }
   // The reports' derived tables follow the data at once, so the first report after an import
   // is as fast as every later one (their fingerprint includes this run, so they are stale now).
-  if (outcomes.some((o) => o.status === 'loaded')) await store.transaction((tx) => refreshChurnBasis(store, tx));
-  return { runId, files: outcomes, rejected: outcomes.reduce((n, f) => n + f.rejected, 0), ignored };
+  const loaded = outcomes.some((o) => o.status === 'loaded');
+  if (loaded) await store.transaction((tx) => refreshChurnBasis(store, tx));
+  // Likewise the latest month's stages and values, after the data is committed: a failure
+  // here loses nothing (the read commands build them on first use).
+  let analytics: PreparedAnalytics | null = null;
+  if (loaded && options.prepareAnalytics !== false && (await hasCustomers(store))) analytics = await prepareLatestAnalytics(store);
+  return { runId, files: outcomes, rejected: outcomes.reduce((n, f) => n + f.rejected, 0), ignored, analytics };
+}
+
+async function hasCustomers(store: AnalyticsStore): Promise<boolean> {
+  const [row] = await store.query<{ n: number | bigint }>('SELECT count(*) AS n FROM (SELECT 1 FROM customers LIMIT 1) AS c');
+  return Number(row?.n ?? 0) > 0;
 }
 
 async function insertBatches(tx: StoreTx, table: string, rows: readonly (readonly (string | number | null)[])[]): Promise<void> {

@@ -107,6 +107,10 @@ export function register(program: Command): void {
       const report = await importDataset(store, dir, onProgress ? { onProgress } : {});
       if (opts.rejects) await writeRejects(store, report.runId, opts.rejects);
       await printSummary(store, report, opts);
+      if (report.analytics) {
+        const a = report.analytics;
+        process.stderr.write(`tenure: kept the lifecycle stages and customer values of ${a.months.join(', ')} for the read commands (${a.seconds.toFixed(1)} s)\n`);
+      }
       const schemaErrors = report.files.some((f) => f.status === 'schema_error');
       process.exitCode = schemaErrors ? EXIT_FATAL : report.rejected > 0 ? EXIT_DATA_PROBLEMS : EXIT_OK;
     } finally {

@@ -1,0 +1,58 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeDemoDataset } from '../../domain/demo/index.ts';
+import { defaultLifecycleRules } from '../../domain/lifecycle/rules.ts';
+import { DuckDBStore } from '../../store/duckdb/duckdb-store.ts';
+import { importDataset } from '../import/import-dataset.ts';
+import { baseSbg, DEFAULT_VALUE_PARAMETERS } from '../value/customer-value.ts';
+import { ensureValueSnapshot } from '../value/value-snapshot.ts';
+import { dataSpan } from './context.ts';
+import { ensureStageHistory } from './history-store.ts';
+import { lifecycleSnapshot } from './lifecycle.ts';
+
+describe('import keeps the latest month ready for the read commands', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tenure-prepare-'));
+  beforeAll(async () => {
+    await writeDemoDataset({ outDir: join(dir, 'data'), customers: 600, months: 12, seed: 5, profile: 'mixed' });
+  }, 60_000);
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('stages the latest month and values it, so the first lifecycle call stages nothing', async () => {
+    const store = await DuckDBStore.open(join(dir, 'prepared.duckdb'));
+    try {
+      const report = await importDataset(store, join(dir, 'data'));
+      const span = await dataSpan(store);
+      expect(report.analytics?.months).toEqual([span.last]);
+      const again = await ensureStageHistory(store, [span.last], { rules: defaultLifecycleRules(), dataFirst: span.first, hasScores: span.hasScores });
+      expect(again.staged).toEqual([]);
+      const [before] = await store.query<{ at: string }>('SELECT max(computed_at) AS at FROM value_snapshot_runs');
+      await ensureValueSnapshot(store, span.last, DEFAULT_VALUE_PARAMETERS, await baseSbg(store));
+      const [after] = await store.query<{ at: string }>('SELECT max(computed_at) AS at FROM value_snapshot_runs');
+      expect(after?.at).toEqual(before?.at);
+      // The kept month is what lifecycle reads: every customer staged once.
+      const snap = await lifecycleSnapshot(store);
+      const [{ n } = { n: 0 }] = await store.query<{ n: number }>('SELECT count(*) AS n FROM customers');
+      expect(snap.customers).toBe(Number(n));
+    } finally {
+      await store.close();
+    }
+  }, 60_000);
+
+  it('prepares nothing when asked not to, and the read commands still build on first use', async () => {
+    const store = await DuckDBStore.open(join(dir, 'plain.duckdb'));
+    try {
+      const report = await importDataset(store, join(dir, 'data'), { prepareAnalytics: false });
+      expect(report.analytics).toBeNull();
+      const [{ n } = { n: 0 }] = await store.query<{ n: number }>(
+        "SELECT count(*) AS n FROM information_schema.tables WHERE table_name IN ('lifecycle_stage_runs', 'value_snapshot_runs')",
+      );
+      expect(Number(n)).toBe(0);
+      const snap = await lifecycleSnapshot(store);
+      expect(snap.customers).toBeGreaterThan(0);
+    } finally {
+      await store.close();
+    }
+  }, 60_000);
+});

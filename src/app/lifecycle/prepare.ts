@@ -1,0 +1,36 @@
+/**
+ * Keeps the derived analytics of the latest month ready after the data changed (import), so
+ * the first `tenure lifecycle`, `tenure value`, `tenure customer ID` or `tenure segments`
+ * after an import reads kept tables like every later one, instead of staging a million
+ * customers on the spot (seconds on a large operator). What it keeps, for the latest month
+ * with data and the default rules and parameters (a `--rules` file or other value parameters
+ * still stage on first use):
+ *   - the lifecycle stage history of the latest `months` months (stages, features, rule);
+ *   - the value snapshot of the latest month (current value, potential, lifetime).
+ * Both are derived data with a fingerprint of the data they were built from (history-store.ts,
+ * value-snapshot.ts); a read command that finds them stale rebuilds them as before.
+ */
+import { defaultLifecycleRules } from '../../domain/lifecycle/rules.ts';
+import { addMonths, monthRange, type MonthText } from '../../domain/month.ts';
+import type { AnalyticsStore } from '../../store/port.ts';
+import { baseSbg, DEFAULT_VALUE_PARAMETERS } from '../value/customer-value.ts';
+import { ensureValueSnapshot } from '../value/value-snapshot.ts';
+import { dataSpan } from './context.ts';
+import { ensureStageHistory } from './history-store.ts';
+
+export interface PreparedAnalytics {
+  readonly months: readonly MonthText[];
+  readonly seconds: number;
+}
+
+/** Months of stage history kept by default: the month `tenure lifecycle` shows. */
+export const PREPARED_STAGE_MONTHS = 1;
+
+export async function prepareLatestAnalytics(store: AnalyticsStore, months = PREPARED_STAGE_MONTHS): Promise<PreparedAnalytics> {
+  const t = performance.now();
+  const span = await dataSpan(store);
+  const range = monthRange(addMonths(span.last, -(Math.max(1, months) - 1)), span.last);
+  await ensureStageHistory(store, range, { rules: defaultLifecycleRules(), dataFirst: span.first, hasScores: span.hasScores });
+  await ensureValueSnapshot(store, span.last, DEFAULT_VALUE_PARAMETERS, await baseSbg(store));
+  return { months: range, seconds: (performance.now() - t) / 1000 };
+}
