@@ -4,6 +4,7 @@ import type { ColumnSet as ModelColumns, FeatureColumn } from '../../model/colum
 import { trainGbdt } from '../../model/gbdt.ts';
 import { evaluateScores, rocAuc, type Evaluation } from '../../model/metrics.ts';
 import type { GbdtModel } from '../../model/model.ts';
+import type { GbdtParams } from '../../model/params.ts';
 import type { AnalyticsStore, ColumnSet as StoreColumns } from '../../store/port.ts';
 import { TenureError } from '../errors.ts';
 import { CUSTOMER_FEATURES, buildCustomerFeatures, type FeatureSpec } from './features.ts';
@@ -31,10 +32,15 @@ export interface TrainOptions {
    * training time grows with rows. The holdout is always evaluated on the whole base.
    */
   readonly maxTrainRows?: number;
+  /** Learner parameters over CUSTOMER_MODEL_PARAMS. */
+  readonly params?: Partial<GbdtParams>;
   readonly log?: (line: string) => void;
 }
 
 export const DEFAULT_MAX_TRAIN_ROWS = 2_000_000;
+
+/** The customer-level model's learner settings over the learner's defaults (see DEFAULT_PARAMS). */
+export const CUSTOMER_MODEL_PARAMS: Partial<GbdtParams> = {};
 
 export interface SnapshotPlan {
   readonly first: string;
@@ -181,10 +187,10 @@ async function snapshot(store: AnalyticsStore, month: string, horizon: number, f
   return { columns: toModelColumns(set, features), label: labelOf(set) };
 }
 
-function fitOn(features: readonly FeatureSpec[], train: readonly Snapshot[], valid: Snapshot): GbdtModel {
+function fitOn(features: readonly FeatureSpec[], train: readonly Snapshot[], valid: Snapshot, params: Partial<GbdtParams>): GbdtModel {
   const report = trainGbdt(
     { train: stack(train.map((s) => s.columns)), label: concatLabels(train.map((s) => s.label)), valid: { set: valid.columns, label: valid.label } },
-    { threads: 2 },
+    { threads: 2, ...params },
   );
   report.model.calibration = fitCalibration('platt', report.model.margin(valid.columns), valid.label);
   return report.model;
@@ -233,7 +239,8 @@ export async function trainChurnModel(store: AnalyticsStore, options: TrainOptio
     if (!hasBothClasses(s.label)) throw new TenureError('NO_DATA', `the ${name} snapshot has churners only or none; a churn model needs both`);
   }
 
-  const model = fitOn(CUSTOMER_FEATURES, train, valid);
+  const params = { ...CUSTOMER_MODEL_PARAMS, ...options.params };
+  const model = fitOn(CUSTOMER_FEATURES, train, valid, params);
   const evaluation = evaluateScores(model.probability(holdout.columns), holdout.label);
 
   // The baseline an analyst would try first: the same learner on tenure alone.
@@ -242,7 +249,7 @@ export async function trainChurnModel(store: AnalyticsStore, options: TrainOptio
     columns: { rowCount: s.columns.rowCount, columns: s.columns.columns.filter((c) => c.name === 'tenure_months') },
     label: s.label,
   });
-  const baseline = fitOn(tenureOnly, train.map(pickTenure), pickTenure(valid));
+  const baseline = fitOn(tenureOnly, train.map(pickTenure), pickTenure(valid), params);
   const tenureOnlyAuc = rocAuc(baseline.margin(pickTenure(holdout).columns), holdout.label);
 
   let churners = 0;

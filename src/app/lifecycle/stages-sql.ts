@@ -156,9 +156,10 @@ export function stagedSql(o: StagedSqlOptions): string {
   return `
   WITH spans AS (
     -- Per customer and product family: first month and last month held (open = far future).
-    SELECT customer_id, ${FAMILIES.map(([name, cats]) => `min(CASE WHEN category IN (${cats}) THEN ${monthIndexSql('start_date')} END) AS s_${name},
-           max(CASE WHEN category IN (${cats}) THEN coalesce(${monthIndexSql('end_date')}, 1000000) END) AS e_${name}`).join(',\n           ')}
-    FROM subscriptions GROUP BY customer_id
+    SELECT customer_id, ${FAMILIES.map(([name, cats]) => `min(CASE WHEN category IN (${cats}) THEN si END) AS s_${name},
+           max(CASE WHEN category IN (${cats}) THEN ei END) AS e_${name}`).join(',\n           ')}
+    FROM (SELECT customer_id, category, ${monthIndexSql('start_date')} AS si, coalesce(${monthIndexSql('end_date')}, 1000000) AS ei FROM subscriptions) AS s
+    GROUP BY customer_id
   ),
   base AS MATERIALIZED (
     SELECT c.customer_id, c.join_date, ${monthIndexSql('c.join_date')} AS join_idx, c.province, c.customer_type,

@@ -64,10 +64,7 @@ export function segmentsSql(months: readonly MonthText[], definitions: readonly 
   const usesStage = definitions.some((d) => fieldsOf(d.when).has('stage'));
   const last = months[months.length - 1] as MonthText;
   const values = months.map((m, k) => `(${k}, ${dateLiteral(m)}, ${dateLiteral(addMonths(m, 1))}, ${parseMonth(m)})`).join(', ');
-  const holdCols = CATEGORIES.flatMap((c) => [
-    `min(CASE WHEN category = '${c}' THEN ${monthIndexSql('start_date')} END) AS s_${c}`,
-    `max(CASE WHEN category = '${c}' THEN coalesce(${monthIndexSql('end_date')}, 1000000) END) AS e_${c}`,
-  ]);
+  const holdCols = CATEGORIES.flatMap((c) => [`min(CASE WHEN category = '${c}' THEN si END) AS s_${c}`, `max(CASE WHEN category = '${c}' THEN ei END) AS e_${c}`]);
   const cut = (i: number) => `q${i}`;
   const tierCase = `CASE WHEN u.revenue IS NULL THEN NULL ${DEFAULT_TIER_CUTOFFS.map((_, i) => `WHEN CAST(u.revenue AS DOUBLE) <= q.${cut(i)} THEN '${TIERS[i]}'`).join(' ')} ELSE '${TIERS[TIERS.length - 1]}' END`;
   const aggs = conds.flatMap((c, i) => [
@@ -77,7 +74,12 @@ export function segmentsSql(months: readonly MonthText[], definitions: readonly 
   ]);
   const sql = `
   WITH months AS (SELECT * FROM (VALUES ${values}) AS m(k, month, next_month, mi)),
-  hold AS (SELECT customer_id, ${holdCols.join(', ')} FROM subscriptions GROUP BY customer_id),
+  -- Month indexes computed once per subscription, not once per category column.
+  hold AS (
+    SELECT customer_id, ${holdCols.join(', ')}
+    FROM (SELECT customer_id, category, ${monthIndexSql('start_date')} AS si, coalesce(${monthIndexSql('end_date')}, 1000000) AS ei FROM subscriptions) AS s
+    GROUP BY customer_id
+  ),
   -- Only the range's bills: the join then probes a few million rows, not the whole history.
   bills AS MATERIALIZED (
     SELECT customer_id, month, revenue, cost, ${USAGE_FIELDS.join(', ')}
