@@ -4,10 +4,11 @@
  * least a million active customers: as-of features in SQL, exact TreeSHAP for every customer
  * on two threads, probabilities, reasons in words, scores written to the store.
  *
- *   npx tsx bench/score.ts [--customers 1450000] [--months 24] [--seed 7] [--profile mixed] [--runs 1] [--no-peer]
+ *   npx tsx bench/score.ts [--customers 1450000] [--months 24] [--seed 7] [--profile mixed] [--runs 1] [--no-peer] [--retrain]
  *
  * The demo operator with 1.45M accounts over 24 months ends with about 1.03M active ones. The
- * data set and the imported, trained store are kept in bench/out and reused. Each scoring run
+ * data set and the imported, trained store are kept in bench/out and reused (--retrain trains
+ * a new model with the current code, which scoring then uses). Each scoring run
  * is its own child process on a freshly opened store (what one CLI call does, minus process
  * start), reporting the phases and peak RSS.
  *
@@ -25,6 +26,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { importDataset } from '../src/app/import/import-dataset.ts';
 import { latestChurnModel, scoreCustomers, type ScorePhase } from '../src/app/churn-model/score.ts';
+import { scoreContext } from '../src/app/churn-model/score-context.ts';
 import { CUSTOMER_FEATURES, buildCustomerFeatures } from '../src/app/churn-model/features.ts';
 import { dataMonths, toModelColumns, trainChurnModel } from '../src/app/churn-model/train.ts';
 import { writeDemoDataset, type Profile } from '../src/domain/demo/index.ts';
@@ -39,6 +41,7 @@ const { values: args } = parseArgs({
     profile: { type: 'string', default: 'mixed' },
     runs: { type: 'string', default: '1' },
     'no-peer': { type: 'boolean', default: false },
+    retrain: { type: 'boolean', default: false },
     child: { type: 'string' },
     db: { type: 'string' },
     out: { type: 'string' },
@@ -60,9 +63,13 @@ const peakRssMb = () => Math.round(process.resourceUsage().maxRSS / 1024);
 /** Child: one scoring run on a freshly opened store; prints its result as JSON. */
 async function scoreChild(): Promise<void> {
   const store = await DuckDBStore.open(dbPath);
-  const phases: Partial<Record<ScorePhase, number>> = {};
+  const phases: Partial<Record<ScorePhase | 'context', number>> = {};
   const t = performance.now();
   const run = await scoreCustomers(store, { onPhase: (p, s) => (phases[p] = s) });
+  // What `tenure score` does next: each customer's lifecycle stage and value quadrant.
+  const tc = performance.now();
+  await scoreContext(store, run.asOf);
+  phases.context = seconds(tc);
   const total = seconds(t);
   const { model } = await latestChurnModel(store);
   await store.close();
@@ -138,23 +145,29 @@ async function prepare(): Promise<{ generated_s: number | null; import_s: number
     writeFileSync(join(dataDir, '.complete'), '');
     generated = seconds(t);
   }
-  const marker = `${dbPath}.ready`;
+  const marker = `${dbPath}.imported`;
   if (!existsSync(marker)) {
     rmSync(dbPath, { force: true });
     rmSync(`${dbPath}.wal`, { force: true });
     const store = await DuckDBStore.open(dbPath);
     process.stderr.write(`importing into ${dbPath} …\n`);
-    let t = performance.now();
+    const t = performance.now();
     await importDataset(store, dataDir);
     imported = seconds(t);
-    process.stderr.write(`training the churn model (imported in ${imported.toFixed(1)} s) …\n`);
-    t = performance.now();
+    await store.close();
+    writeFileSync(marker, '');
+  }
+  const store = await DuckDBStore.open(dbPath);
+  const [models] = await store.query<{ n: number | bigint }>('SELECT count(*) AS n FROM churn_models');
+  if (Number(models?.n ?? 0) === 0 || args.retrain) {
+    process.stderr.write('training the churn model …\n');
+    const t = performance.now();
     const model = await trainChurnModel(store, { log: (l) => process.stderr.write(`  ${l}\n`) });
     trained = seconds(t);
     metrics = model.metrics;
-    await store.close();
-    writeFileSync(marker, JSON.stringify({ train_s: trained, metrics }));
+    process.stderr.write(`  trained in ${trained.toFixed(0)} s: ${model.metrics.trees} trees, holdout AUC ${model.metrics.model.auc.toFixed(4)}\n`);
   }
+  await store.close();
   return { generated_s: generated, import_s: imported, train_s: trained, train: metrics };
 }
 
@@ -181,7 +194,7 @@ async function main(): Promise<void> {
   const phases = best.phases as Record<string, number>;
   const rows = [
     {
-      what: 'Tenure `score` end to end (features + TreeSHAP + reasons + write)',
+      what: 'Tenure `score` end to end (features, TreeSHAP, reasons, write, stage + quadrant)',
       rows: best.rows as number,
       trees: best.trees as number,
       seconds: (best.total_s as number).toFixed(1),
