@@ -19,13 +19,14 @@ export async function contributionsParallel(explainer: Explainer, bins: Uint8Arr
   const source = `
 const { parentPort, workerData } = require('node:worker_threads');
 const explainKernel = ${explainKernel.toString()};
-const { tables, nf, maxNodes, binsBuf, outBuf, n, start, end, block } = workerData;
+const { tables, nf, slots, binsBuf, outBuf, n, start, end, block } = workerData;
 const bins = new Uint8Array(binsBuf);
 const out = new Float64Array(outBuf);
-const masks = new Int32Array(maxNodes);
+const keys = new Int32Array(slots * block);
+const acc = new Float64Array(nf * block);
 for (let s = start; s < end; s += block) {
   const e = Math.min(end, s + block);
-  explainKernel(tables, nf, masks, bins, n, s, e, out.subarray(s * nf, e * nf));
+  explainKernel(tables, nf, keys, acc, bins, n, s, e, out.subarray(s * nf, e * nf));
 }
 parentPort.postMessage('done');
 `;
@@ -35,7 +36,7 @@ parentPort.postMessage('done');
       explainer.explainRows(binsShared, n, s, e, out.subarray(s * nf, e * nf));
     }
   };
-  const worker = startWorker(source, { tables, nf, maxNodes: explainer.maxNodes, binsBuf: binsShared.buffer, outBuf: out.buffer, n, start: mid, end: n, block: EXPLAIN_BLOCK });
+  const worker = startWorker(source, { tables, nf, slots: explainer.kernelSlots, binsBuf: binsShared.buffer, outBuf: out.buffer, n, start: mid, end: n, block: EXPLAIN_BLOCK });
   // Settles true when the worker has written its half, false when it could not.
   const done = worker
     ? new Promise<boolean>((resolve) => {

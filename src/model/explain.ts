@@ -10,25 +10,39 @@ import { treeDepth, type Tree } from './tree.ts';
  * features on the path, ≤ depth), the "Fast TreeSHAP v2" idea. Going one step further, the
  * leaves of each bottom subtree (height ≤ 3) are tabulated together over (mask at the
  * subtree root, directions inside it); a row then costs one pass over the upper nodes and
- * one lookup per subtree. Trees too deep to tabulate fall back to Lundberg's algorithm
- * (TreeShapRow); both give the same exact values (tested against brute force).
+ * one lookup per subtree. The kernel runs that column-wise over a block of rows (keys for
+ * all rows, then one block's lookups for all rows into a feature-major accumulator), which
+ * keeps its inner loops short and free of per-row bookkeeping. Trees too deep to tabulate
+ * fall back to Lundberg's algorithm (TreeShapRow); both give the same exact values (tested
+ * against brute force). Timing: bench/explain.ts.
  */
 export interface TreeTable {
-  readonly tree: Tree;
-  /** Per internal node: bit of its feature in the path's distinct-feature list. */
-  readonly pos: Int32Array;
-  /** Internal nodes above the blocks, parents first: they only pass masks down. */
+  /** The tree's goLeft lookup: lut[node * 256 + bin] = 1 when the row goes left. */
+  readonly lut: Uint8Array;
+  /**
+   * Scratch slots (one Int32 per row each) the tree needs: one per block (its key) and one
+   * per upper node (the mask reaching it); rootSlot is the root's.
+   */
+  readonly slots: number;
+  readonly rootSlot: number;
+  /**
+   * Internal nodes above the blocks, parents first, as 6-tuples (slot, left child's slot,
+   * right child's slot, feature, lut offset, bit): they pass the mask of path features the
+   * row disagrees with down to the block roots.
+   */
   readonly upper: Int32Array;
+  /**
+   * Internal nodes of the blocks, in groups of up to four nodes of one block: (block, count,
+   * then (feature, lut offset, shift) per node). Each node adds its direction (1 = left) to
+   * the block's key above the d mask bits.
+   */
+  readonly inner: Int32Array;
   /**
    * Blocks: maximal subtrees of height ≤ BLOCK_HEIGHT. A block's exact contribution depends
    * only on the mask at its root (d bits) and the directions taken at its internal nodes,
-   * so it is tabulated over that key: one lookup and a few adds replace a pass over up to
-   * four leaves.
+   * so it is tabulated over that key: table[blockTableOffset + key · width + k] is the
+   * contribution to feature blockFeatures[blockFeatureOffset + k].
    */
-  readonly blockRoot: Int32Array;
-  readonly blockRootBits: Int32Array;
-  readonly blockNodeOffset: Int32Array;
-  readonly blockNodes: Int32Array;
   readonly blockWidth: Int32Array;
   readonly blockFeatureOffset: Int32Array;
   readonly blockFeatures: Int32Array;
@@ -38,47 +52,142 @@ export interface TreeTable {
 
 /**
  * Adds the contributions of rows [start, end) for the tabulated trees into out (row-major).
+ * Each tree is processed node by node and block by block over all the rows (tight loops
+ * over columns of bins, keys and a feature-major accumulator) rather than row by row:
+ * that keeps the per-element work to a few loads and makes the table lookups of one block
+ * independent of each other. Scratch: keys ≥ max slots × rows, acc ≥ nf × rows. The sums
+ * per row and feature run in the same order (tree, block, feature) whatever the row range,
+ * so results do not depend on blocking or threads.
  * Self-contained (plain parameters, no imports) because the scoring worker runs its source.
  */
-export function explainKernel(tables: readonly TreeTable[], nf: number, masks: Int32Array, bins: Uint8Array, n: number, start: number, end: number, out: Float64Array): void {
+export function explainKernel(tables: readonly TreeTable[], nf: number, keys: Int32Array, acc: Float64Array, bins: Uint8Array, n: number, start: number, end: number, out: Float64Array): void {
+  const rows = end - start;
+  acc.fill(0, 0, nf * rows);
   for (let ti = 0; ti < tables.length; ti++) {
     const tt = tables[ti] as TreeTable;
-    const { left, right, feature, lut } = tt.tree;
-    const { pos, upper, blockRoot, blockRootBits, blockNodeOffset, blockNodes, blockWidth, blockFeatureOffset, blockFeatures, blockTableOffset, table } = tt;
-    const blocks = blockRoot.length;
-    for (let row = start; row < end; row++) {
-      masks[0] = 0x3fffffff;
-      for (let k = 0; k < upper.length; k++) {
-        const i = upper[k] as number;
-        const m = masks[i] as number;
-        const off = ~(1 << (pos[i] as number));
-        // Branch-free: go is 1 when the row goes left; the other child loses the bit.
-        const go = lut[i * 256 + (bins[(feature[i] as number) * n + row] as number)] as number;
-        masks[left[i] as number] = m & (off | -go);
-        masks[right[i] as number] = m & (off | (go - 1));
-      }
-      const o = (row - start) * nf;
-      for (let b = 0; b < blocks; b++) {
-        const d = blockRootBits[b] as number;
-        let key = (masks[blockRoot[b] as number] as number) & ((1 << d) - 1);
-        for (let j = blockNodeOffset[b] as number, e = blockNodeOffset[b + 1] as number, shift = d; j < e; j++, shift++) {
-          const i = blockNodes[j] as number;
-          key |= (lut[i * 256 + (bins[(feature[i] as number) * n + row] as number)] as number) << shift;
-        }
-        const w = blockWidth[b] as number;
-        const base = (blockTableOffset[b] as number) + key * w;
-        const fo = blockFeatureOffset[b] as number;
-        for (let k = 0; k < w; k++) out[o + (blockFeatures[fo + k] as number)]! += table[base + k] as number;
+    const { lut, upper, inner, blockWidth, blockFeatureOffset, blockFeatures, blockTableOffset, table } = tt;
+    keys.fill(0, tt.rootSlot * rows, (tt.rootSlot + 1) * rows);
+    for (let k = 0; k < upper.length; k += 6) {
+      const sm = (upper[k] as number) * rows;
+      const sl = (upper[k + 1] as number) * rows;
+      const sr = (upper[k + 2] as number) * rows;
+      const col = (upper[k + 3] as number) * n + start;
+      const l = upper[k + 4] as number;
+      const bit = upper[k + 5] as number;
+      for (let r = 0; r < rows; r++) {
+        const m = keys[sm + r] as number;
+        // Branch-free: go is 1 when the row goes left; the other child gets the bit.
+        const go = lut[l + (bins[col + r] as number)] as number;
+        keys[sl + r] = m | (bit & (go - 1));
+        keys[sr + r] = m | (bit & -go);
       }
     }
+    for (let k = 0; k < inner.length; k += 2 + 3 * (inner[k + 1] as number)) {
+      const kb = (inner[k] as number) * rows;
+      // Up to four nodes of one block per pass over the rows, unrolled.
+      const count = inner[k + 1] as number;
+      const c0 = (inner[k + 2] as number) * n + start;
+      const l0 = inner[k + 3] as number;
+      const s0 = inner[k + 4] as number;
+      const c1 = count > 1 ? (inner[k + 5] as number) * n + start : 0;
+      const l1 = count > 1 ? (inner[k + 6] as number) : 0;
+      const s1 = count > 1 ? (inner[k + 7] as number) : 0;
+      const c2 = count > 2 ? (inner[k + 8] as number) * n + start : 0;
+      const l2 = count > 2 ? (inner[k + 9] as number) : 0;
+      const s2 = count > 2 ? (inner[k + 10] as number) : 0;
+      const c3 = count > 3 ? (inner[k + 11] as number) * n + start : 0;
+      const l3 = count > 3 ? (inner[k + 12] as number) : 0;
+      const s3 = count > 3 ? (inner[k + 13] as number) : 0;
+      switch (count) {
+        case 4:
+          for (let r = 0; r < rows; r++) {
+            keys[kb + r]! |=
+              ((lut[l0 + (bins[c0 + r] as number)] as number) << s0) |
+              ((lut[l1 + (bins[c1 + r] as number)] as number) << s1) |
+              ((lut[l2 + (bins[c2 + r] as number)] as number) << s2) |
+              ((lut[l3 + (bins[c3 + r] as number)] as number) << s3);
+          }
+          break;
+        case 3:
+          for (let r = 0; r < rows; r++) {
+            keys[kb + r]! |= ((lut[l0 + (bins[c0 + r] as number)] as number) << s0) | ((lut[l1 + (bins[c1 + r] as number)] as number) << s1) | ((lut[l2 + (bins[c2 + r] as number)] as number) << s2);
+          }
+          break;
+        case 2:
+          for (let r = 0; r < rows; r++) keys[kb + r]! |= ((lut[l0 + (bins[c0 + r] as number)] as number) << s0) | ((lut[l1 + (bins[c1 + r] as number)] as number) << s1);
+          break;
+        default:
+          for (let r = 0; r < rows; r++) keys[kb + r]! |= (lut[l0 + (bins[c0 + r] as number)] as number) << s0;
+      }
+    }
+    for (let b = 0; b < blockWidth.length; b++) {
+      const w = blockWidth[b] as number;
+      const kb = b * rows;
+      // Up to five features per pass over the rows, unrolled.
+      for (let c = 0; c < w; c += 5) {
+        const fo = (blockFeatureOffset[b] as number) + c;
+        const tb = (blockTableOffset[b] as number) + c;
+        const a0 = (blockFeatures[fo] as number) * rows;
+        const a1 = c + 1 < w ? (blockFeatures[fo + 1] as number) * rows : 0;
+        const a2 = c + 2 < w ? (blockFeatures[fo + 2] as number) * rows : 0;
+        const a3 = c + 3 < w ? (blockFeatures[fo + 3] as number) * rows : 0;
+        const a4 = c + 4 < w ? (blockFeatures[fo + 4] as number) * rows : 0;
+        switch (Math.min(5, w - c)) {
+          case 5:
+            for (let r = 0; r < rows; r++) {
+              const t = tb + (keys[kb + r] as number) * w;
+              acc[a0 + r]! += table[t] as number;
+              acc[a1 + r]! += table[t + 1] as number;
+              acc[a2 + r]! += table[t + 2] as number;
+              acc[a3 + r]! += table[t + 3] as number;
+              acc[a4 + r]! += table[t + 4] as number;
+            }
+            break;
+          case 4:
+            for (let r = 0; r < rows; r++) {
+              const t = tb + (keys[kb + r] as number) * w;
+              acc[a0 + r]! += table[t] as number;
+              acc[a1 + r]! += table[t + 1] as number;
+              acc[a2 + r]! += table[t + 2] as number;
+              acc[a3 + r]! += table[t + 3] as number;
+            }
+            break;
+          case 3:
+            for (let r = 0; r < rows; r++) {
+              const t = tb + (keys[kb + r] as number) * w;
+              acc[a0 + r]! += table[t] as number;
+              acc[a1 + r]! += table[t + 1] as number;
+              acc[a2 + r]! += table[t + 2] as number;
+            }
+            break;
+          case 2:
+            for (let r = 0; r < rows; r++) {
+              const t = tb + (keys[kb + r] as number) * w;
+              acc[a0 + r]! += table[t] as number;
+              acc[a1 + r]! += table[t + 1] as number;
+            }
+            break;
+          default:
+            for (let r = 0; r < rows; r++) acc[a0 + r]! += table[tb + (keys[kb + r] as number) * w] as number;
+        }
+      }
+    }
+  }
+  for (let r = 0; r < rows; r++) {
+    const o = r * nf;
+    for (let f = 0; f < nf; f++) out[o + f]! += acc[f * rows + r] as number;
   }
 }
 
 /** Tallest block tried; a tree whose keys would get too wide falls back to lower blocks. */
 const BLOCK_HEIGHT = 3;
 
-/** Rows per block in batch explanation. */
-export const EXPLAIN_BLOCK = 1024;
+/**
+ * Rows per block in batch explanation: the kernel's scratch is about (nf · 8 + slots · 4)
+ * bytes per row, and each tree's tables (a few hundred KB, rarely in cache) are read once
+ * per block, so larger blocks amortise them better.
+ */
+export const EXPLAIN_BLOCK = 4096;
 
 /** Largest table key (path bits + block directions) tabulated; deeper trees use Lundberg's algorithm. */
 const MAX_TABLE_DEPTH = 12;
@@ -88,19 +197,16 @@ export class Explainer {
   readonly featureCount: number;
   private readonly tables: (TreeTable | null)[];
   private readonly fallback: TreeShapRow;
-  private readonly masks: Int32Array;
   private readonly tabulated: TreeTable[];
+  /** Kernel scratch for EXPLAIN_BLOCK rows. */
+  private readonly keys: Int32Array;
+  private readonly acc: Float64Array;
 
   constructor(readonly model: GbdtModel) {
     this.featureCount = model.binnings.length;
     this.expectedValue = model.baseScore + model.trees.reduce((s, t) => s + treeExpectedValue(t), 0);
-    let maxNodes = 1;
     let maxDepth = 1;
-    for (const t of model.trees) {
-      maxNodes = Math.max(maxNodes, t.left.length);
-      maxDepth = Math.max(maxDepth, treeDepth(t));
-    }
-    this.masks = new Int32Array(maxNodes);
+    for (const t of model.trees) maxDepth = Math.max(maxDepth, treeDepth(t));
     this.fallback = new TreeShapRow(maxDepth);
     this.tables = model.trees.map((t) => {
       for (let h = BLOCK_HEIGHT; h >= 0; h--) {
@@ -110,6 +216,8 @@ export class Explainer {
       return null;
     });
     this.tabulated = this.tables.filter((t): t is TreeTable => t !== null);
+    this.keys = new Int32Array(this.kernelSlots * EXPLAIN_BLOCK);
+    this.acc = new Float64Array(this.featureCount * EXPLAIN_BLOCK);
   }
 
   /** Row `row`'s contributions (log-odds) into phi; phi sums to margin − expectedValue. */
@@ -119,13 +227,16 @@ export class Explainer {
 
   /**
    * Contributions of rows [start, end) into out (row-major, (end − start) × features).
-   * Tree-outer, row-inner, so each tree's table stays in cache while a block of rows uses
-   * it; callers pass blocks of about a thousand rows.
+   * Tree-outer, row-inner, so each tree's tables are read once per call; callers pass
+   * blocks of EXPLAIN_BLOCK rows (longer ranges are split).
    */
   explainRows(bins: Uint8Array, n: number, start: number, end: number, out: Float64Array): void {
     const nf = this.featureCount;
     out.fill(0, 0, (end - start) * nf);
-    explainKernel(this.tabulated, nf, this.masks, bins, n, start, end, out);
+    for (let s = start; s < end; s += EXPLAIN_BLOCK) {
+      const e = Math.min(end, s + EXPLAIN_BLOCK);
+      explainKernel(this.tabulated, nf, this.keys, this.acc, bins, n, s, e, out.subarray((s - start) * nf, (e - start) * nf));
+    }
     for (let ti = 0; ti < this.tables.length; ti++) {
       if (this.tables[ti]) continue;
       const tree = this.model.trees[ti] as Tree;
@@ -138,8 +249,9 @@ export class Explainer {
     return this.tabulated.length === this.tables.length ? this.tabulated : null;
   }
 
-  get maxNodes(): number {
-    return this.masks.length;
+  /** Scratch slots per row the kernel needs (see TreeTable.slots). */
+  get kernelSlots(): number {
+    return this.tabulated.reduce((m, t) => Math.max(m, t.slots), 1);
   }
 
   /** Row-major n × features contribution matrix. */
@@ -209,16 +321,20 @@ function tabulate(t: Tree, blockHeight: number): TreeTable | null {
   for (const i of upper) for (const c of [t.left[i] as number, t.right[i] as number]) if ((height[c] as number) <= blockHeight) roots.push(c);
   roots.sort((a, b) => a - b);
 
-  const blockRootBits: number[] = [];
-  const blockNodeOffset: number[] = [0];
-  const blockNodes: number[] = [];
+  // Scratch slots: blocks first (their keys), then the upper nodes (their masks).
+  const slot = new Int32Array(nodes).fill(-1);
+  roots.forEach((r, b) => (slot[r] = b));
+  upper.forEach((u, k) => (slot[u] = roots.length + k));
+  const upperOps: number[] = [];
+  for (const u of upper) upperOps.push(slot[u] as number, slot[t.left[u] as number] as number, slot[t.right[u] as number] as number, t.feature[u] as number, u * 256, 1 << (pos[u] as number));
+  const innerOps: number[] = [];
   const blockWidth: number[] = [];
   const blockFeatureOffset: number[] = [];
   const blockFeatures: number[] = [];
   const blockTableOffset: number[] = [];
   const chunks: Float64Array[] = [];
   let tableSize = 0;
-  for (const r of roots) {
+  for (const [b, r] of roots.entries()) {
     const rootState = state[r] as PathState;
     const d = rootState.features.length;
     // Internal nodes of the block, breadth first; leaves with their tables.
@@ -240,29 +356,32 @@ function tabulate(t: Tree, blockHeight: number): TreeTable | null {
     const w = features.length;
     const leafTables = new Map(leaves.map((l) => [l, leafTable(t.value[l] as number, (state[l] as PathState).zero)]));
     const table = new Float64Array((1 << keyBits) * w);
-    const innerIndex = new Map(inner.map((i, j) => [i, j]));
-    for (let key = 0; key < 1 << keyBits; key++) {
-      const out = key * w;
-      const walk = (i: number, m: number): void => {
-        if (isLeaf(i)) {
-          const ls = state[i] as PathState;
-          const dl = ls.features.length;
-          if (dl === 0) return;
-          const lm = m & ((1 << dl) - 1);
-          const lt = leafTables.get(i) as Float64Array;
-          for (let k = 0; k < dl; k++) table[out + features.indexOf(ls.features[k] as number)]! += lt[lm * dl + k] as number;
-          return;
-        }
-        const go = (key >> (d + (innerIndex.get(i) as number))) & 1;
-        const bit = 1 << (pos[i] as number);
-        walk(t.left[i] as number, go ? m : m & ~bit);
-        walk(t.right[i] as number, go ? m & ~bit : m);
-      };
-      walk(r, (key & ((1 << d) - 1)) | (0x3fffffff & ~((1 << d) - 1)));
+    const innerIndex = new Int32Array(nodes);
+    inner.forEach((i, j) => (innerIndex[i] = j));
+    for (let j = 0; j < inner.length; j += 4) {
+      const group = inner.slice(j, j + 4);
+      innerOps.push(b, group.length);
+      group.forEach((i, g) => innerOps.push(t.feature[i] as number, i * 256, d + j + g));
     }
-    blockRootBits.push(d);
-    blockNodes.push(...inner);
-    blockNodeOffset.push(blockNodes.length);
+    // Per leaf: where its path features sit among the block's.
+    const leafColumns = new Map(leaves.map((l) => [l, (state[l] as PathState).features.map((f) => features.indexOf(f))]));
+    const walk = (key: number, out: number, i: number, m: number): void => {
+      if (isLeaf(i)) {
+        const columns = leafColumns.get(i) as number[];
+        const dl = columns.length;
+        if (dl === 0) return;
+        const lm = m & ((1 << dl) - 1);
+        const lt = leafTables.get(i) as Float64Array;
+        for (let k = 0; k < dl; k++) table[out + (columns[k] as number)]! += lt[lm * dl + k] as number;
+        return;
+      }
+      const go = (key >> (d + (innerIndex[i] as number))) & 1;
+      const bit = 1 << (pos[i] as number);
+      walk(key, out, t.left[i] as number, go ? m : m & ~bit);
+      walk(key, out, t.right[i] as number, go ? m & ~bit : m);
+    };
+    // The key's low d bits are the path features the row disagrees with.
+    for (let key = 0; key < 1 << keyBits; key++) walk(key, key * w, r, (~key & ((1 << d) - 1)) | (0x3fffffff & ~((1 << d) - 1)));
     blockWidth.push(w);
     blockFeatureOffset.push(blockFeatures.length);
     blockFeatures.push(...features);
@@ -277,13 +396,11 @@ function tabulate(t: Tree, blockHeight: number): TreeTable | null {
     at += c.length;
   }
   return {
-    tree: t,
-    pos,
-    upper: Int32Array.from(upper),
-    blockRoot: Int32Array.from(roots),
-    blockRootBits: Int32Array.from(blockRootBits),
-    blockNodeOffset: Int32Array.from(blockNodeOffset),
-    blockNodes: Int32Array.from(blockNodes),
+    lut: t.lut,
+    slots: roots.length + upper.length,
+    rootSlot: slot[0] as number,
+    upper: Int32Array.from(upperOps),
+    inner: Int32Array.from(innerOps),
     blockWidth: Int32Array.from(blockWidth),
     blockFeatureOffset: Int32Array.from(blockFeatureOffset),
     blockFeatures: Int32Array.from(blockFeatures),

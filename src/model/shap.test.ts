@@ -81,7 +81,7 @@ describe('TreeSHAP', () => {
     expect(treeExpectedValue(t)).toBeCloseTo((25 * 0.5 + 20 * 0.2 + 15 * -1.1 + 30 * -0.7 + 10 * 1.3) / 100, 12);
   });
 
-  it('contributions sum to the margin minus the expected value on a trained model (one and two threads)', async () => {
+  it('contributions sum to the margin minus the expected value on a trained model', async () => {
     const { set, label } = syntheticSet(4000, 10, 9);
     const trained = trainGbdt({ train: set, label }, { maxRounds: 40, maxDepth: 5 }).model;
     const b = trained.bin(set);
@@ -93,6 +93,7 @@ describe('TreeSHAP', () => {
       for (let f = 0; f < 10; f++) s += phi[r * 10 + f]!;
       expect(s).toBeCloseTo(margin[r]! - explainer.expectedValue, 9);
     }
+    // Fewer rows than two kernel blocks: one thread (explain.test.ts covers the worker).
     const parallel = await contributionsParallel(explainer, b, set.rowCount);
     expect(Array.from(parallel)).toEqual(Array.from(phi));
     const importance = explainer.meanAbsContribution(b, set.rowCount);
