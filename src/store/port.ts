@@ -54,7 +54,7 @@ export interface AnalyticsStore extends StoreTx {
   stageFile(tx: StoreTx, request: StageFileRequest): Promise<number>;
   /** Column names of a self-describing file (Parquet), in file order. */
   describeFile(path: string, format: FileFormat): Promise<string[]>;
-  /** Column-wise result for model inputs: numeric columns as Float64Array (NaN for NULL), others as arrays. */
+  /** Column-wise result for model inputs: numeric columns as Float64Array (NaN for NULL), others as text arrays (null for NULL). */
   queryColumns(sql: string, params?: readonly SqlValue[]): Promise<ColumnSet>;
   close(): Promise<void>;
 }
