@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { describeFeature, formatReason, topContributions } from './reasons.ts';
+import { seeded } from '../domain/test-random.ts';
+import { describeFeature, formatReason, topContributions, topPositive } from './reasons.ts';
 
 describe('reasons in words', () => {
   const dropped = { name: 'dropped_call_rate', label: { en: 'dropped-call rate', zh: '掉话率' }, reference: { value: 0.02, label: { en: 'region average', zh: '地区平均' } } };
@@ -16,5 +17,22 @@ describe('reasons in words', () => {
   it('picks the largest absolute contributions', () => {
     expect(topContributions([0.1, -0.5, 0.3, 0], 2)).toEqual([1, 2]);
     expect(formatReason({ feature: 'x', contribution: -0.5, text: 'x 1' })).toBe('x 1 (−0.50)');
+  });
+});
+
+describe('topPositive', () => {
+  it('picks what sorting every contribution would, restricted to positive ones', () => {
+    const rand = seeded(3);
+    for (let trial = 0; trial < 500; trial++) {
+      const n = 1 + Math.floor(rand() * 12);
+      // Few distinct values, so ties and zeros are common.
+      const phi = Array.from({ length: n + 4 }, () => Math.round((rand() - 0.4) * 6) / 2);
+      const offset = 2;
+      const row = phi.slice(offset, offset + n);
+      for (const k of [0, 1, 3, 20]) {
+        const sorted = topContributions(row, n).filter((j) => (row[j] as number) > 0).slice(0, k);
+        expect(topPositive(phi, offset, n, k)).toEqual(sorted);
+      }
+    }
   });
 });

@@ -69,6 +69,29 @@ export function topContributions(phi: ArrayLike<number>, k: number): number[] {
   return idx.slice(0, k);
 }
 
+/**
+ * The k largest positive values of phi[offset, offset + n), largest first (ties: lower index
+ * first), as indexes relative to offset: topContributions' order restricted to values that
+ * raise the score, without sorting every feature of every row.
+ */
+export function topPositive(phi: ArrayLike<number>, offset: number, n: number, k: number): number[] {
+  const top: number[] = [];
+  const value = (j: number) => phi[offset + (top[j] as number)] as number;
+  for (let i = 0; i < n; i++) {
+    const v = phi[offset + i] as number;
+    if (!(v > 0) || k <= 0) continue;
+    if (top.length < k) top.push(i);
+    else if (v > value(k - 1)) top[k - 1] = i;
+    else continue;
+    // Move the new entry up past smaller values; an equal value keeps the lower index first.
+    for (let j = top.length - 1; j > 0 && v > value(j - 1); j--) {
+      top[j] = top[j - 1] as number;
+      top[j - 1] = i;
+    }
+  }
+  return top;
+}
+
 export function formatReason(r: Reason): string {
   const sign = r.contribution >= 0 ? '+' : '−';
   return `${r.text} (${sign}${Math.abs(r.contribution).toFixed(2)})`;

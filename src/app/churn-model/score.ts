@@ -6,7 +6,7 @@ import { calibrateAll } from '../../model/calibration.ts';
 import { Explainer } from '../../model/explain.ts';
 import { contributionsParallel } from '../../model/explain-parallel.ts';
 import { GbdtModel } from '../../model/model.ts';
-import { describeFeature, topContributions, type FeatureMeta, type Lang } from '../../model/reasons.ts';
+import { describeFeature, topPositive, type FeatureMeta, type Lang } from '../../model/reasons.ts';
 import type { AnalyticsStore } from '../../store/port.ts';
 import { TenureError } from '../errors.ts';
 import { CUSTOMER_FEATURES, buildCustomerFeatures, type FeatureSpec } from './features.ts';
@@ -149,17 +149,13 @@ export async function scoreCustomers(store: AnalyticsStore, options: ScoreOption
   const arpu = raw.columns.arpu_3m as Float64Array;
   const scores: CustomerScore[] = new Array(n);
   for (let row = 0; row < n; row++) {
-    const own = phi.subarray(row * nf, (row + 1) * nf);
     // Reasons explain risk: only contributions that raise it are worth an agent's time.
-    const reasons = topContributions(own, nf)
-      .filter((j) => (own[j] as number) > 0)
-      .slice(0, TOP_REASONS)
-      .map((j) => {
-        const col = raw.columns[CUSTOMER_FEATURES[j]?.name ?? ''];
-        const how = shown[j] as ReasonFeature;
-        const value = col instanceof Float64Array ? (col[row] as number) * how.scale : ((col?.[row] as string | null | undefined) ?? null);
-        return describeFeature(how.meta, value, lang);
-      });
+    const reasons = topPositive(phi, row * nf, nf, TOP_REASONS).map((j) => {
+      const col = raw.columns[CUSTOMER_FEATURES[j]?.name ?? ''];
+      const how = shown[j] as ReasonFeature;
+      const value = col instanceof Float64Array ? (col[row] as number) * how.scale : ((col?.[row] as string | null | undefined) ?? null);
+      return describeFeature(how.meta, value, lang);
+    });
     const p = probability[row] as number;
     const monthly = arpu[row] as number;
     scores[row] = {
