@@ -3,13 +3,15 @@
  * segments, churn index vs observed, churn forecast) on a large imported operator, and
  * measures the forecast's backtest MAPE against seasonal naive on the demo operator.
  *
- *   npx tsx bench/analytics.ts [--customers 1000000] [--months 24] [--seed 7] [--profile mixed] [--runs 2] [--db PATH]
+ *   npx tsx bench/analytics.ts [--customers 1000000] [--months 24] [--seed 7] [--profile mixed] [--runs 2] [--db PATH] [--plain]
  *
  * The large store is the demo generator's data set imported with the importer (what a user
  * gets from `tenure demo` + `tenure import`), built once and kept in bench/out (the data
- * folder is shared with bench/import.ts). Each command is timed on a freshly opened store
- * (cold_ms: what one CLI call sees, minus process start) and then `runs` more times (warm).
- * Prints a table and writes bench/out/analytics.json.
+ * folder is shared with bench/import.ts). The kept derived tables are reset to what
+ * `tenure import --prepare` leaves (the latest month's stages and values, whose preparation
+ * is timed), or with --plain to what a plain `tenure import` leaves (none). Each command is timed on a freshly opened store (cold_ms: what one CLI call sees,
+ * minus process start) and then `runs` more times (warm).
+ * Prints a table and writes bench/out/analytics.json (analytics-plain.json with --plain).
  */
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -29,6 +31,7 @@ import { observedChurnByScope } from '../src/app/segments/observed-churn.ts';
 import { computeChurnIndex, type SurveyRow } from '../src/domain/churn-index.ts';
 import { forecastChurnFromStore } from '../src/app/forecast/churn-forecast.ts';
 import { toTable } from '../src/cli/output.ts';
+import { prepareLatestAnalytics } from '../src/app/lifecycle/prepare.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -39,6 +42,7 @@ const { values: args } = parseArgs({
     runs: { type: 'string', default: '2' },
     db: { type: 'string' },
     'skip-demo-backtest': { type: 'boolean', default: false },
+    plain: { type: 'boolean', default: false },
   },
 });
 
@@ -156,21 +160,25 @@ async function demoBacktest(): Promise<Record<string, unknown>[]> {
   return out;
 }
 
-/** Forget the kept stage history and value snapshots so the first calls compute them from scratch, as right after an import. */
-async function forgetKeptStages(): Promise<void> {
+/**
+ * The state right after an import: forget every kept stage history and value snapshot, then
+ * (unless --plain) keep what `import --prepare` keeps at its end, timed.
+ */
+async function afterImportState(): Promise<number | null> {
   const store = await DuckDBStore.open(dbPath);
   try {
     await store.run('DROP TABLE IF EXISTS lifecycle_stage_history');
     await store.run('DROP TABLE IF EXISTS lifecycle_stage_runs');
     await store.run('DROP TABLE IF EXISTS value_snapshot');
     await store.run('DROP TABLE IF EXISTS value_snapshot_runs');
+    return args.plain ? null : (await prepareLatestAnalytics(store)).seconds;
   } finally {
     await store.close();
   }
 }
 
-const prep = await prepare();
-await forgetKeptStages();
+const prep = { ...(await prepare()), import_prepare_analytics_s: await afterImportState() };
+process.stderr.write(args.plain ? 'after a plain import (nothing kept)\n' : `after import --prepare (preparation ${prep.import_prepare_analytics_s?.toFixed(1)} s)\n`);
 const results: Record<string, unknown>[] = [];
 for (const job of await jobs()) {
   const r = await time(job);
@@ -181,13 +189,13 @@ for (const job of await jobs()) {
 const backtest = args['skip-demo-backtest'] ? [] : await demoBacktest();
 
 process.stdout.write(
-  `\nanalytics on ${customers} customers x ${months} months (${profile}, seed ${seed}), ${cpus().length} cores, load ${loadavg()[0]?.toFixed(2)}\n\n` +
+  `\nanalytics on ${customers} customers x ${months} months (${profile}, seed ${seed}), ${args.plain ? 'after a plain import' : 'after import --prepare'}, ${cpus().length} cores, load ${loadavg()[0]?.toFixed(2)}\n\n` +
     toTable(['name', 'cold_ms', 'warm_ms', 'under_2s_cold', 'command'], results.map((r) => ({ ...r, warm_ms: (r.warm_ms as number[]).join('/') }))),
 );
 if (backtest.length > 0) {
   process.stdout.write('\nforecast backtest on the demo operator (last 6 months, one step ahead)\n\n' + toTable(['customers', 'seed', 'profile', 'mape', 'naive_mape', 'beats_naive'], backtest as Record<string, string | number | boolean | null>[]));
 }
 writeFileSync(
-  join(OUT, 'analytics.json'),
-  JSON.stringify({ customers, months, seed, profile, db: dbPath, cores: cpus().length, load_average: loadavg(), prepare: prep, results, demo_backtest: backtest }, null, 2) + '\n',
+  join(OUT, args.plain ? 'analytics-plain.json' : 'analytics.json'),
+  JSON.stringify({ customers, months, seed, profile, after: args.plain ? 'import' : 'import --prepare', db: dbPath, cores: cpus().length, load_average: loadavg(), prepare: prep, results, demo_backtest: backtest }, null, 2) + '\n',
 );

@@ -12,7 +12,7 @@ import { dataSpan } from './context.ts';
 import { ensureStageHistory } from './history-store.ts';
 import { lifecycleSnapshot } from './lifecycle.ts';
 
-describe('import keeps the latest month ready for the read commands', () => {
+describe('import --prepare keeps the latest month ready for the read commands', () => {
   const dir = mkdtempSync(join(tmpdir(), 'tenure-prepare-'));
   beforeAll(async () => {
     await writeDemoDataset({ outDir: join(dir, 'data'), customers: 600, months: 12, seed: 5, profile: 'mixed' });
@@ -22,7 +22,7 @@ describe('import keeps the latest month ready for the read commands', () => {
   it('stages the latest month and values it, so the first lifecycle call stages nothing', async () => {
     const store = await DuckDBStore.open(join(dir, 'prepared.duckdb'));
     try {
-      const report = await importDataset(store, join(dir, 'data'));
+      const report = await importDataset(store, join(dir, 'data'), { prepareAnalytics: true });
       const span = await dataSpan(store);
       expect(report.analytics?.months).toEqual([span.last]);
       const again = await ensureStageHistory(store, [span.last], { rules: defaultLifecycleRules(), dataFirst: span.first, hasScores: span.hasScores });
@@ -40,10 +40,10 @@ describe('import keeps the latest month ready for the read commands', () => {
     }
   }, 60_000);
 
-  it('prepares nothing when asked not to, and the read commands still build on first use', async () => {
+  it('prepares nothing unless asked, and the read commands still build on first use', async () => {
     const store = await DuckDBStore.open(join(dir, 'plain.duckdb'));
     try {
-      const report = await importDataset(store, join(dir, 'data'), { prepareAnalytics: false });
+      const report = await importDataset(store, join(dir, 'data'));
       expect(report.analytics).toBeNull();
       const [{ n } = { n: 0 }] = await store.query<{ n: number }>(
         "SELECT count(*) AS n FROM information_schema.tables WHERE table_name IN ('lifecycle_stage_runs', 'value_snapshot_runs')",

@@ -40,6 +40,14 @@ describe('tenure import', () => {
     expect(json.rejected).toBe(0);
     expect(Object.keys(json.files)).toEqual(['customers', 'monthly_usage', 'churn_events']);
     expect(json.files.customers).toMatchObject({ read: 6, accepted: 6, rejected: 0 });
+    expect(err).not.toMatch(/kept the lifecycle stages/);
+  });
+
+  it('--prepare also keeps the latest month for the read commands and says so', async () => {
+    const dir = dataset();
+    const code = await runCli(['import', dir, '--db', join(dir, 'p.duckdb'), '--json', '--prepare']);
+    expect(code).toBe(0);
+    expect(err).toMatch(/kept the lifecycle stages and customer values of \d{4}-\d{2} for the read commands/);
   });
 
   it('exits 1 with rejected rows, names them on stderr and writes --rejects as CSV', async () => {

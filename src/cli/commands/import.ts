@@ -10,6 +10,7 @@ import { printJson, printRows, resolveFormat, toCsv, withFormat, type FormatOpti
 interface ImportCliOptions extends FormatOptions {
   db?: string;
   rejects?: string;
+  prepare?: boolean;
 }
 
 const SHOWN_REJECTS = 20;
@@ -99,12 +100,13 @@ export function register(program: Command): void {
       .description('validate and load an operator data set (CSV, CSV.gz or Parquet files of the data contract)')
       .argument('<dir>', 'folder holding customers, monthly_usage, churn_events and optional files')
       .option('--db <path>', 'store to load into (default ./tenure.duckdb or $TENURE_DB)')
-      .option('--rejects <file>', 'write every rejected row as CSV: file,line,column,value,reason'),
+      .option('--rejects <file>', 'write every rejected row as CSV: file,line,column,value,reason')
+      .option('--prepare', "also keep the latest month's lifecycle stages and customer values, so the first lifecycle, value and customer calls are fast"),
   ).action(async (dir: string, opts: ImportCliOptions) => {
     const store = await openStore(opts.db);
     try {
       const onProgress = progressPrinter();
-      const report = await importDataset(store, dir, onProgress ? { onProgress } : {});
+      const report = await importDataset(store, dir, { ...(onProgress ? { onProgress } : {}), prepareAnalytics: opts.prepare === true });
       if (opts.rejects) await writeRejects(store, report.runId, opts.rejects);
       await printSummary(store, report, opts);
       if (report.analytics) {
