@@ -11,6 +11,10 @@
  * (e.g. a copy of an older src/model/explain*.ts whose imports point back into src/model),
  * both implementations run interleaved in the same process and the table shows medians;
  * their outputs are compared too. Timings on a shared machine are noisy: compare medians.
+ * The row-wise kernel the column-wise one replaced, as such a copy:
+ *
+ *   mkdir -p .tmp/orig && for f in explain.ts explain-parallel.ts; do git show 400bcd4~1:src/model/$f |
+ *     sed -e "s#'./shap.ts'#'../../src/model/shap.ts'#; s#'./tree.ts'#'../../src/model/tree.ts'#; s#'./model.ts'#'../../src/model/model.ts'#" > .tmp/orig/$f; done
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
