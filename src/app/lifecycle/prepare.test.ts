@@ -11,6 +11,8 @@ import { ensureValueSnapshot } from '../value/value-snapshot.ts';
 import { dataSpan } from './context.ts';
 import { ensureStageHistory } from './history-store.ts';
 import { lifecycleSnapshot } from './lifecycle.ts';
+import { DEFAULT_TRANSITION_MONTHS } from './transitions.ts';
+import { addMonths, monthRange } from '../../domain/month.ts';
 
 describe('import --prepare keeps the latest month ready for the read commands', () => {
   const dir = mkdtempSync(join(tmpdir(), 'tenure-prepare-'));
@@ -19,13 +21,14 @@ describe('import --prepare keeps the latest month ready for the read commands', 
   }, 60_000);
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('stages the latest month and values it, so the first lifecycle call stages nothing', async () => {
+  it('stages the months transitions shows and values the latest, so the first lifecycle calls stage nothing', async () => {
     const store = await DuckDBStore.open(join(dir, 'prepared.duckdb'));
     try {
       const report = await importDataset(store, join(dir, 'data'), { prepareAnalytics: true });
       const span = await dataSpan(store);
-      expect(report.analytics?.months).toEqual([span.last]);
-      const again = await ensureStageHistory(store, [span.last], { rules: defaultLifecycleRules(), dataFirst: span.first, hasScores: span.hasScores });
+      const months = monthRange(addMonths(span.last, -(DEFAULT_TRANSITION_MONTHS - 1)), span.last);
+      expect(report.analytics?.months).toEqual(months);
+      const again = await ensureStageHistory(store, months, { rules: defaultLifecycleRules(), dataFirst: span.first, hasScores: span.hasScores });
       expect(again.staged).toEqual([]);
       const [before] = await store.query<{ at: string }>('SELECT max(computed_at) AS at FROM value_snapshot_runs');
       await ensureValueSnapshot(store, span.last, DEFAULT_VALUE_PARAMETERS, await baseSbg(store));

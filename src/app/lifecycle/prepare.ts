@@ -6,7 +6,8 @@
  * seventh of a large import, and `tenure score` rebuilds both for the scored month anyway. What it keeps, for the latest month
  * with data and the default rules and parameters (a `--rules` file or other value parameters
  * still stage on first use):
- *   - the lifecycle stage history of the latest `months` months (stages, features, rule);
+ *   - the lifecycle stage history of the latest `months` months (stages, features, rule),
+ *     by default the months `tenure lifecycle transitions` shows;
  *   - the value snapshot of the latest month (current value, potential, lifetime).
  * Both are derived data with a fingerprint of the data they were built from (history-store.ts,
  * value-snapshot.ts); a read command that finds them stale rebuilds them as before.
@@ -18,14 +19,15 @@ import { baseSbg, DEFAULT_VALUE_PARAMETERS } from '../value/customer-value.ts';
 import { ensureValueSnapshot } from '../value/value-snapshot.ts';
 import { dataSpan } from './context.ts';
 import { ensureStageHistory } from './history-store.ts';
+import { DEFAULT_TRANSITION_MONTHS } from './transitions.ts';
 
 export interface PreparedAnalytics {
   readonly months: readonly MonthText[];
   readonly seconds: number;
 }
 
-/** Months of stage history kept by default: the month `tenure lifecycle` shows. */
-export const PREPARED_STAGE_MONTHS = 1;
+/** Months of stage history kept by default: those `tenure lifecycle transitions` shows (the latest one is `tenure lifecycle`'s). */
+export const PREPARED_STAGE_MONTHS = DEFAULT_TRANSITION_MONTHS;
 
 export async function prepareLatestAnalytics(store: AnalyticsStore, months = PREPARED_STAGE_MONTHS): Promise<PreparedAnalytics> {
   const t = performance.now();

@@ -47,7 +47,7 @@ describe('tenure import', () => {
     const dir = dataset();
     const code = await runCli(['import', dir, '--db', join(dir, 'p.duckdb'), '--json', '--prepare']);
     expect(code).toBe(0);
-    expect(err).toMatch(/kept the lifecycle stages and customer values of \d{4}-\d{2} for the read commands/);
+    expect(err).toMatch(/kept the lifecycle stages of \d{4}-\d{2}\.\.\d{4}-\d{2} and the customer values of \d{4}-\d{2} for the read commands/);
   });
 
   it('exits 1 with rejected rows, names them on stderr and writes --rejects as CSV', async () => {

@@ -101,7 +101,7 @@ export function register(program: Command): void {
       .argument('<dir>', 'folder holding customers, monthly_usage, churn_events and optional files')
       .option('--db <path>', 'store to load into (default ./tenure.duckdb or $TENURE_DB)')
       .option('--rejects <file>', 'write every rejected row as CSV: file,line,column,value,reason')
-      .option('--prepare', "also keep the latest month's lifecycle stages and customer values, so the first lifecycle, value and customer calls are fast"),
+      .option('--prepare', "also keep the latest months' lifecycle stages and the latest customer values, so the first lifecycle, transitions, value and customer calls are fast"),
   ).action(async (dir: string, opts: ImportCliOptions) => {
     const store = await openStore(opts.db);
     try {
@@ -111,7 +111,10 @@ export function register(program: Command): void {
       await printSummary(store, report, opts);
       if (report.analytics) {
         const a = report.analytics;
-        process.stderr.write(`tenure: kept the lifecycle stages and customer values of ${a.months.join(', ')} for the read commands (${a.seconds.toFixed(1)} s)\n`);
+        const first = a.months[0];
+        const last = a.months[a.months.length - 1];
+        const range = first === last ? `${last}` : `${first}..${last}`;
+        process.stderr.write(`tenure: kept the lifecycle stages of ${range} and the customer values of ${last} for the read commands (${a.seconds.toFixed(1)} s)\n`);
       }
       const schemaErrors = report.files.some((f) => f.status === 'schema_error');
       process.exitCode = schemaErrors ? EXIT_FATAL : report.rejected > 0 ? EXIT_DATA_PROBLEMS : EXIT_OK;
