@@ -65,8 +65,8 @@ export function segmentsSql(months: readonly MonthText[], definitions: readonly 
   const last = months[months.length - 1] as MonthText;
   const values = months.map((m, k) => `(${k}, ${dateLiteral(m)}, ${dateLiteral(addMonths(m, 1))}, ${parseMonth(m)})`).join(', ');
   const holdCols = CATEGORIES.flatMap((c) => [`min(CASE WHEN category = '${c}' THEN si END) AS s_${c}`, `max(CASE WHEN category = '${c}' THEN ei END) AS e_${c}`]);
-  const cut = (i: number) => `q${i}`;
-  const tierCase = `CASE WHEN u.revenue IS NULL THEN NULL ${DEFAULT_TIER_CUTOFFS.map((_, i) => `WHEN CAST(u.revenue AS DOUBLE) <= q.${cut(i)} THEN '${TIERS[i]}'`).join(' ')} ELSE '${TIERS[TIERS.length - 1]}' END`;
+  // All tier cut-offs from one quantile aggregate (a list, 1-based), not one sort per cut-off.
+  const tierCase = `CASE WHEN u.revenue IS NULL THEN NULL ${DEFAULT_TIER_CUTOFFS.map((_, i) => `WHEN CAST(u.revenue AS DOUBLE) <= q.qs[${i + 1}] THEN '${TIERS[i]}'`).join(' ')} ELSE '${TIERS[TIERS.length - 1]}' END`;
   const aggs = conds.flatMap((c, i) => [
     `count(CASE WHEN ${c} THEN 1 END) AS n${i}`,
     `sum(CASE WHEN ${c} THEN f.revenue END) AS r${i}`,
@@ -86,7 +86,7 @@ export function segmentsSql(months: readonly MonthText[], definitions: readonly 
     FROM monthly_usage WHERE month >= ${dateLiteral(months[0] as MonthText)} AND month <= ${dateLiteral(last)}
   ),
   cuts AS (
-    SELECT month, ${DEFAULT_TIER_CUTOFFS.map((p, i) => `percentile_cont(${p}) WITHIN GROUP (ORDER BY CAST(revenue AS DOUBLE)) AS ${cut(i)}`).join(', ')}
+    SELECT month, quantile_cont(CAST(revenue AS DOUBLE), [${DEFAULT_TIER_CUTOFFS.join(', ')}]) AS qs
     FROM bills GROUP BY month
   ),
   pop AS (
