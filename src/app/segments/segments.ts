@@ -89,12 +89,19 @@ export function segmentsSql(months: readonly MonthText[], definitions: readonly 
     SELECT month, quantile_cont(CAST(revenue AS DOUBLE), [${DEFAULT_TIER_CUTOFFS.join(', ')}]) AS qs
     FROM bills GROUP BY month
   ),
+  -- Each account with its churn date once, then one row per month it is on the books.
+  accounts AS (
+    SELECT c.customer_id, c.join_date, ${monthIndexSql('c.join_date')} AS ji, extract(day FROM c.join_date) AS jd,
+           c.customer_type, c.province, c.city, c.district, c.region, c.gender, c.acquisition_channel, e.churn_date
+    FROM customers c LEFT JOIN churn_events e ON e.customer_id = c.customer_id
+    WHERE c.join_date < ${dateLiteral(addMonths(last, 1))} AND (e.churn_date IS NULL OR e.churn_date >= ${dateLiteral(months[0] as MonthText)})
+  ),
   pop AS (
-    SELECT c.customer_id, m.k, m.month, m.mi, c.customer_type, c.province, c.city, c.district, c.region, c.gender, c.acquisition_channel,
-           m.mi - ${monthIndexSql('c.join_date')} - CASE WHEN extract(day FROM m.next_month - 1) < extract(day FROM c.join_date) THEN 1 ELSE 0 END AS tenure_months,
-           (e.churn_date IS NOT NULL AND e.churn_date < m.next_month) AS churned_in_month
-    FROM customers c CROSS JOIN months m LEFT JOIN churn_events e ON e.customer_id = c.customer_id
-    WHERE c.join_date < m.next_month AND (e.churn_date IS NULL OR e.churn_date >= m.month)
+    SELECT a.customer_id, m.k, m.month, m.mi, a.customer_type, a.province, a.city, a.district, a.region, a.gender, a.acquisition_channel,
+           m.mi - a.ji - CASE WHEN extract(day FROM m.next_month - 1) < a.jd THEN 1 ELSE 0 END AS tenure_months,
+           (a.churn_date IS NOT NULL AND a.churn_date < m.next_month) AS churned_in_month
+    FROM accounts a CROSS JOIN months m
+    WHERE a.join_date < m.next_month AND (a.churn_date IS NULL OR a.churn_date >= m.month)
   ),
   f AS (
     SELECT p.*, CAST(u.revenue AS DOUBLE) AS revenue, CAST(u.revenue AS DOUBLE) - CAST(coalesce(u.cost, 0) AS DOUBLE) AS margin,
