@@ -30,12 +30,6 @@ for (let s = start; s < end; s += block) {
 }
 parentPort.postMessage('done');
 `;
-  const rest = () => {
-    for (let s = mid; s < n; s += EXPLAIN_BLOCK) {
-      const e = Math.min(n, s + EXPLAIN_BLOCK);
-      explainer.explainRows(binsShared, n, s, e, out.subarray(s * nf, e * nf));
-    }
-  };
   const worker = startWorker(source, { tables, nf, slots: explainer.kernelSlots, binsBuf: binsShared.buffer, outBuf: out.buffer, n, start: mid, end: n, block: EXPLAIN_BLOCK });
   // Settles true when the worker has written its half, false when it could not.
   const done = worker
@@ -45,14 +39,11 @@ parentPort.postMessage('done');
         worker.once('exit', (code) => resolve(code === 0));
       })
     : Promise.resolve(false);
-  for (let s = 0; s < mid; s += EXPLAIN_BLOCK) {
-    const e = Math.min(mid, s + EXPLAIN_BLOCK);
-    explainer.explainRows(binsShared, n, s, e, out.subarray(s * nf, e * nf));
-  }
+  explainer.explainRows(binsShared, n, 0, mid, out.subarray(0, mid * nf));
   const ok = await done;
   await worker?.terminate();
   // A worker that failed (or never started) leaves its half to this thread.
-  if (!ok) rest();
+  if (!ok) explainer.explainRows(binsShared, n, mid, n, out.subarray(mid * nf));
   return out;
 }
 

@@ -257,10 +257,7 @@ export class Explainer {
   /** Row-major n × features contribution matrix. */
   contributions(bins: Uint8Array, n: number): Float64Array {
     const out = new Float64Array(n * this.featureCount);
-    for (let s = 0; s < n; s += EXPLAIN_BLOCK) {
-      const e = Math.min(n, s + EXPLAIN_BLOCK);
-      this.explainRows(bins, n, s, e, out.subarray(s * this.featureCount, e * this.featureCount));
-    }
+    this.explainRows(bins, n, 0, n, out);
     return out;
   }
 
