@@ -67,6 +67,13 @@ export const CUSTOMER_FEATURES: readonly FeatureSpec[] = [
  * customers kept in permille (1000 = all; fewer keeps a fixed, deterministic subset chosen by
  * a hash of the customer id, so a sampled customer is sampled in every snapshot).
  */
+/**
+ * Customers `c` on the books at the end of the month starting at `$1`: joined before its end,
+ * not churned by then. The closing base the features, scoring and training sample use.
+ */
+export const CLOSING_BASE_WHERE = `c.join_date < CAST($1 AS DATE) + INTERVAL 1 MONTH
+    AND NOT EXISTS (SELECT 1 FROM churn_events e WHERE e.customer_id = c.customer_id AND e.churn_date < CAST($1 AS DATE) + INTERVAL 1 MONTH)`;
+
 export const CUSTOMER_FEATURES_SQL = `
 WITH params AS (
   SELECT CAST($1 AS DATE) AS m0,
@@ -78,8 +85,7 @@ WITH params AS (
 base AS (
   SELECT c.*
   FROM customers c
-  WHERE c.join_date < CAST($1 AS DATE) + INTERVAL 1 MONTH
-    AND NOT EXISTS (SELECT 1 FROM churn_events e WHERE e.customer_id = c.customer_id AND e.churn_date < CAST($1 AS DATE) + INTERVAL 1 MONTH)
+  WHERE ${CLOSING_BASE_WHERE}
     AND (CAST($3 AS INTEGER) >= 1000 OR hash(c.customer_id) % 1000 < CAST($3 AS INTEGER))
 ),
 -- Filters on the bound parameters themselves, not on the params CTE: DuckDB pushes a

@@ -7,7 +7,7 @@ import type { GbdtModel } from '../../model/model.ts';
 import type { GbdtParams } from '../../model/params.ts';
 import type { AnalyticsStore, ColumnSet as StoreColumns } from '../../store/port.ts';
 import { TenureError } from '../errors.ts';
-import { CUSTOMER_FEATURES, buildCustomerFeatures, type FeatureSpec } from './features.ts';
+import { CLOSING_BASE_WHERE, CUSTOMER_FEATURES, buildCustomerFeatures, type FeatureSpec } from './features.ts';
 
 /**
  * The customer-level churn model, trained time-honestly on the store's monthly history.
@@ -218,9 +218,7 @@ async function samplePermille(store: AnalyticsStore, plan: SnapshotPlan, maxRows
   if (!(maxRows > 0)) throw new TenureError('USAGE', `the training row limit must be positive, got ${maxRows}`);
   const latest = plan.training[plan.training.length - 1] as string;
   const [row] = await store.query<{ n: number | bigint }>(
-    `SELECT count(*) AS n FROM customers c
-     WHERE c.join_date < CAST($1 AS DATE) + INTERVAL 1 MONTH
-       AND NOT EXISTS (SELECT 1 FROM churn_events e WHERE e.customer_id = c.customer_id AND e.churn_date < CAST($1 AS DATE) + INTERVAL 1 MONTH)`,
+    `SELECT count(*) AS n FROM customers c WHERE ${CLOSING_BASE_WHERE}`,
     [`${latest}-01`],
   );
   const expected = Number(row?.n ?? 0) * plan.training.length;
