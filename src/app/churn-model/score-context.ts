@@ -1,8 +1,7 @@
-import { defaultLifecycleRules } from '../../domain/lifecycle/rules.ts';
 import type { AnalyticsStore } from '../../store/port.ts';
-import { ensureStageHistory, HISTORY_TABLE } from '../lifecycle/history-store.ts';
-import { baseSbg, DEFAULT_VALUE_PARAMETERS } from '../value/customer-value.ts';
-import { ensureValueSnapshot, SNAPSHOT_TABLE } from '../value/value-snapshot.ts';
+import { HISTORY_TABLE } from '../lifecycle/history-store.ts';
+import { keepDefaultStagesAndValues } from '../lifecycle/prepare.ts';
+import { SNAPSHOT_TABLE } from '../value/value-snapshot.ts';
 import { dataMonths } from './train.ts';
 
 export interface ScoreContext {
@@ -18,8 +17,7 @@ export interface ScoreContext {
  */
 export async function scoreContext(store: AnalyticsStore, asOf: string): Promise<Map<string, ScoreContext>> {
   const { first } = await dataMonths(store);
-  const { key: stageKey } = await ensureStageHistory(store, [asOf], { rules: defaultLifecycleRules(), dataFirst: first, hasScores: true });
-  const { key: valueKey } = await ensureValueSnapshot(store, asOf, DEFAULT_VALUE_PARAMETERS, await baseSbg(store));
+  const { stageKey, valueKey } = await keepDefaultStagesAndValues(store, [asOf], { dataFirst: first, hasScores: true });
   const rows = await store.query<{ customer_id: string; stage: string | null; quadrant: string | null }>(
     `WITH v AS (SELECT * FROM ${SNAPSHOT_TABLE} WHERE snapshot_key = $2 AND as_of = CAST($3 AS DATE)),
           t AS (SELECT quantile_cont(current_value, 0.5) AS cm, quantile_cont(potential, 0.5) AS pm FROM v)

@@ -33,7 +33,21 @@ export async function prepareLatestAnalytics(store: AnalyticsStore, months = PRE
   const t = performance.now();
   const span = await dataSpan(store);
   const range = monthRange(addMonths(span.last, -(Math.max(1, months) - 1)), span.last);
-  await ensureStageHistory(store, range, { rules: defaultLifecycleRules(), dataFirst: span.first, hasScores: span.hasScores });
-  await ensureValueSnapshot(store, span.last, DEFAULT_VALUE_PARAMETERS, await baseSbg(store));
+  await keepDefaultStagesAndValues(store, range, { dataFirst: span.first, hasScores: span.hasScores });
   return { months: range, seconds: (performance.now() - t) / 1000 };
+}
+
+/**
+ * Keeps the stage history of `months` (default rules) and the value snapshot of the last of
+ * them (default parameters), as `tenure lifecycle` and `tenure value` compute them; returns
+ * the keys to read them with.
+ */
+export async function keepDefaultStagesAndValues(
+  store: AnalyticsStore,
+  months: readonly MonthText[],
+  o: { readonly dataFirst: MonthText; readonly hasScores: boolean },
+): Promise<{ stageKey: string; valueKey: string }> {
+  const { key: stageKey } = await ensureStageHistory(store, months, { rules: defaultLifecycleRules(), dataFirst: o.dataFirst, hasScores: o.hasScores });
+  const { key: valueKey } = await ensureValueSnapshot(store, months[months.length - 1] as MonthText, DEFAULT_VALUE_PARAMETERS, await baseSbg(store));
+  return { stageKey, valueKey };
 }
