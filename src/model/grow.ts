@@ -1,5 +1,5 @@
 import { buildHistogram, subtractHistogram, type HistogramLayout } from './histogram.ts';
-import { ParallelHistogram } from './parallel.ts';
+import { ParallelHistogram, type HistogramJob } from './parallel.ts';
 import { findBestSplit, leafWeight, type Split, type SplitParams } from './split.ts';
 import { buildTree, type Tree, type TreeParts } from './tree.ts';
 
@@ -22,8 +22,8 @@ export interface GrowContext {
   readonly rows: Uint32Array;
   readonly partitionBuffer: Uint32Array;
   readonly histPool: Float64Array[];
-  /** Histogram of rows[start, end) for the features into hist. */
-  readonly buildHistogram: (hist: Float64Array, start: number, end: number, features: Int32Array) => void;
+  /** For each job, the histogram of rows[start, end) for the features into its hist. */
+  readonly buildHistograms: (jobs: readonly HistogramJob[], features: Int32Array) => void;
   close(): void;
 }
 
@@ -32,26 +32,32 @@ export const PARALLEL_MIN_CELLS = 400_000;
 
 export function growContext(layout: HistogramLayout, bins: Uint8Array, categorical: Uint8Array, threads = 2): GrowContext {
   const n = layout.rowCount;
-  const grad = new Float64Array(n);
-  const hess = new Float64Array(n);
-  const common = { layout, categorical, grad, hess, partitionBuffer: new Uint32Array(n), histPool: [] };
+  const common = { layout, categorical, partitionBuffer: new Uint32Array(n), histPool: [] };
   if (threads > 1 && n * layout.binCount.length >= PARALLEL_MIN_CELLS) {
     const par = new ParallelHistogram(layout, bins);
     return {
       ...common,
       bins: par.bins,
       rows: par.rows,
-      buildHistogram: (hist, start, end, features) => par.build(hist, start, end, grad, hess, features),
+      grad: par.grad,
+      hess: par.hess,
+      buildHistograms: (jobs, features) => par.buildMany(jobs, features),
       close: () => par.close(),
     };
   }
+  const grad = new Float64Array(n);
+  const hess = new Float64Array(n);
   const rows = new Uint32Array(n);
   const scratch = new Float64Array(2 * n);
   return {
     ...common,
     bins,
     rows,
-    buildHistogram: (hist, start, end, features) => buildHistogram(hist, layout, bins, rows, start, end, grad, hess, features, scratch),
+    grad,
+    hess,
+    buildHistograms: (jobs, features) => {
+      for (const j of jobs) buildHistogram(j.hist, layout, bins, rows, j.start, j.end, grad, hess, features, scratch);
+    },
     close: () => undefined,
   };
 }
@@ -71,6 +77,14 @@ interface Pending {
   hess: number;
   hist: Float64Array;
   split: Split | null;
+}
+
+interface Expanded {
+  left: Pending;
+  right: Pending;
+  small: Pending;
+  large: Pending;
+  job: HistogramJob | null;
 }
 
 /** Grows one tree on ctx.rows[0, count) (row indices into the context's arrays). */
@@ -103,29 +117,21 @@ export function growTree(ctx: GrowContext, count: number, features: Int32Array, 
     h0 += hess[r] as number;
   }
   const rootHist = takeHist();
-  ctx.buildHistogram(rootHist, 0, count, features);
+  ctx.buildHistograms([{ hist: rootHist, start: 0, end: count }], features);
   const root: Pending = { node: addNode(g0, h0), start: 0, end: count, depth: 0, grad: g0, hess: h0, hist: rootHist, split: null };
   evaluate(root);
 
-  const open: Pending[] = [root];
   const leafRanges: number[] = [];
-  const closeLeaf = (e: Pending) => leafRanges.push(e.node, e.start, e.end);
-  let leaves = 1;
-  const maxLeaves = p.numLeaves > 0 ? p.numLeaves : Number.POSITIVE_INFINITY;
-  while (open.length > 0 && leaves < maxLeaves) {
-    // Depth-wise: first in, first out. Leaf-wise: the open leaf with the largest gain.
-    let pick = 0;
-    if (p.numLeaves > 0) {
-      for (let i = 1; i < open.length; i++) if ((open[i]!.split?.gain ?? -1) > (open[pick]!.split?.gain ?? -1)) pick = i;
-    }
-    const e = open.splice(pick, 1)[0] as Pending;
-    if (!e.split) {
-      ctx.histPool.push(e.hist);
-      closeLeaf(e);
-      if (p.numLeaves > 0) break; // the best open leaf cannot split, so none can
-      continue;
-    }
-    const s = e.split;
+  const closeLeaf = (e: Pending) => {
+    ctx.histPool.push(e.hist);
+    leafRanges.push(e.node, e.start, e.end);
+  };
+  /**
+   * Splits e's rows into two children. When either child may split further, the smaller
+   * child gets a fresh histogram to build (returned as a job) and the larger one keeps the
+   * parent's buffer, to become parent − smaller once the job is done (see finish).
+   */
+  const expand = (e: Pending, s: Split): Expanded => {
     const lut = new Uint8Array(256);
     if (s.categories) for (const b of s.categories) lut[b] = 1;
     else {
@@ -145,42 +151,85 @@ export function growTree(ctx: GrowContext, count: number, features: Int32Array, 
     parts.categories[e.node] = s.categories;
     parts.value[e.node] = 0;
     parts.gain[e.node] = s.gain;
-    leaves++;
+    if (!canSplit(left.depth, left.hess) && !canSplit(right.depth, right.hess)) return { left, right, small: left, large: right, job: null };
+    const [small, large] = mid - e.start <= e.end - mid ? [left, right] : [right, left];
+    small.hist = takeHist();
+    return { left, right, small, large, job: { hist: small.hist, start: small.start, end: small.end } };
+  };
+  /** After the smaller child's histogram is built: the larger = parent − smaller, then both look for splits. */
+  const finish = (x: Expanded) => {
+    subtractHistogram(x.large.hist, x.large.hist, x.small.hist, layout, features);
+    evaluate(x.left);
+    evaluate(x.right);
+  };
 
-    const wantLeft = canSplit(left.depth, left.hess);
-    const wantRight = canSplit(right.depth, right.hess);
-    if (wantLeft || wantRight) {
-      // Build the smaller child, derive the sibling by subtraction in the parent's buffer.
-      const [small, large] = mid - e.start <= e.end - mid ? [left, right] : [right, left];
-      const smallHist = takeHist();
-      ctx.buildHistogram(smallHist, small.start, small.end, features);
-      subtractHistogram(e.hist, e.hist, smallHist, layout, features);
-      small.hist = smallHist;
-      large.hist = e.hist;
-      evaluate(left);
-      evaluate(right);
-      open.push(left, right);
-    } else {
-      ctx.histPool.push(e.hist);
-      closeLeaf(left);
-      closeLeaf(right);
+  if (p.numLeaves > 0) {
+    // Leaf-wise: always split the open leaf with the largest gain.
+    const open: Pending[] = [root];
+    let leaves = 1;
+    while (open.length > 0 && leaves < p.numLeaves) {
+      let pick = 0;
+      for (let i = 1; i < open.length; i++) if ((open[i]!.split?.gain ?? -1) > (open[pick]!.split?.gain ?? -1)) pick = i;
+      const e = open.splice(pick, 1)[0] as Pending;
+      if (!e.split) {
+        closeLeaf(e);
+        break; // the best open leaf cannot split, so none can
+      }
+      const x = expand(e, e.split);
+      leaves++;
+      if (x.job) {
+        ctx.buildHistograms([x.job], features);
+        finish(x);
+        open.push(x.left, x.right);
+      } else {
+        closeLeaf(x.left); // returns the parent's buffer, which both children share
+        leafRanges.push(x.right.node, x.right.start, x.right.end);
+      }
     }
-  }
-  for (const e of open) {
-    ctx.histPool.push(e.hist);
-    closeLeaf(e);
+    for (const e of open) closeLeaf(e);
+  } else {
+    // Depth-wise, one level at a time: the level's histograms are built in one batch.
+    let level: Pending[] = [root];
+    while (level.length > 0) {
+      const expanded: Expanded[] = [];
+      const jobs: HistogramJob[] = [];
+      for (const e of level) {
+        if (!e.split) {
+          closeLeaf(e);
+          continue;
+        }
+        const x = expand(e, e.split);
+        if (x.job) {
+          jobs.push(x.job);
+          expanded.push(x);
+        } else {
+          closeLeaf(x.left); // returns the parent's buffer, which both children share
+          leafRanges.push(x.right.node, x.right.start, x.right.end);
+        }
+      }
+      ctx.buildHistograms(jobs, features);
+      for (const x of expanded) finish(x);
+      level = expanded.flatMap((x) => [x.left, x.right]);
+    }
   }
   return { tree: buildTree(parts), leafRanges: Int32Array.from(leafRanges) };
 }
 
-/** Stable partition of rows[start, end) by lut[bin]; returns the first index of the right part. */
+/**
+ * Stable partition of rows[start, end) by lut[bin]; returns the first index of the right part.
+ * Branch-free: every row is written to both sides and only the cursor of its own side moves,
+ * which avoids a mispredicted branch per row when the split is near half and half.
+ */
 function partition(rows: Uint32Array, start: number, end: number, bins: Uint8Array, base: number, lut: Uint8Array, buffer: Uint32Array): number {
   let l = start;
   let r = 0;
   for (let k = start; k < end; k++) {
     const row = rows[k] as number;
-    if (lut[bins[base + row] as number]) rows[l++] = row;
-    else buffer[r++] = row;
+    const goLeft = lut[bins[base + row] as number] as number;
+    rows[l] = row;
+    buffer[r] = row;
+    l += goLeft;
+    r += 1 - goLeft;
   }
   rows.set(buffer.subarray(0, r), l);
   return l;

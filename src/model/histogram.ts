@@ -21,10 +21,13 @@ export function histogramLayout(rowCount: number, binCounts: ArrayLike<number>):
   return { rowCount, offset, binCount, totalBins: total };
 }
 
-/** Copies the gradients of rows[start, end) into `scratch` (interleaved g, h) in row order. */
+/**
+ * Copies the gradients of rows[start, end) into `scratch` (interleaved g, h) at the same
+ * positions, so several disjoint ranges can be gathered before their histograms are built.
+ */
 export function gatherGradients(rows: Uint32Array, start: number, end: number, grad: Float64Array, hess: Float64Array, scratch: Float64Array): void {
-  for (let k = 0, m = end - start; k < m; k++) {
-    const r = rows[start + k] as number;
+  for (let k = start; k < end; k++) {
+    const r = rows[k] as number;
     scratch[2 * k] = grad[r] as number;
     scratch[2 * k + 1] = hess[r] as number;
   }
@@ -47,8 +50,7 @@ export function accumulateHistogram(
   features: Int32Array,
   scratch: Float64Array,
 ): void {
-  const m = end - start;
-  const contiguous = m === n && start === 0;
+  const contiguous = start === 0 && end === n;
   const nf = features.length;
   for (let fi = 0; fi < nf; fi++) {
     const f = features[fi] as number;
@@ -70,8 +72,8 @@ export function accumulateHistogram(
     const c1 = bins.subarray(f1 * n, f1 * n + n);
     const c2 = bins.subarray(f2 * n, f2 * n + n);
     const c3 = bins.subarray(f3 * n, f3 * n + n);
-    for (let k = 0; k < m; k++) {
-      const r = contiguous ? k : (rows[start + k] as number);
+    for (let k = start; k < end; k++) {
+      const r = contiguous ? k : (rows[k] as number);
       const g = scratch[2 * k] as number;
       const h = scratch[2 * k + 1] as number;
       const i0 = o0 + 2 * (c0[r] as number);
@@ -92,8 +94,8 @@ export function accumulateHistogram(
     const f = features[fi] as number;
     const off = 2 * (offset[f] as number);
     const col = bins.subarray(f * n, f * n + n);
-    for (let k = 0; k < m; k++) {
-      const r = contiguous ? k : (rows[start + k] as number);
+    for (let k = start; k < end; k++) {
+      const r = contiguous ? k : (rows[k] as number);
       const idx = off + 2 * (col[r] as number);
       hist[idx]! += scratch[2 * k] as number;
       hist[idx + 1]! += scratch[2 * k + 1] as number;
