@@ -1,6 +1,17 @@
 #!/usr/bin/env node
-// Runs the TypeScript sources directly through tsx, so `npx tenure` never lags behind the code.
-import { register } from 'tsx/esm/api';
+// Runs the CLI from a bundle of the current sources (bin/cli-bundle.js: rebuilt whenever a source
+// file changes, so `npx tenure` never lags behind the code), or through tsx when no bundle can be
+// had or TENURE_CLI_FROM_SOURCE=1 asks for it.
+import { pathToFileURL } from 'node:url';
+import { cliBundle } from './cli-bundle.js';
 
-register();
-await import('../src/cli/run.ts');
+const bundle = process.env.TENURE_CLI_FROM_SOURCE === '1' ? null : await cliBundle();
+if (bundle) {
+  // Stack traces point into src/ rather than into the bundle.
+  process.setSourceMapsEnabled(true);
+  await import(pathToFileURL(bundle).href);
+} else {
+  const { register } = await import('tsx/esm/api');
+  register();
+  await import('../src/cli/run.ts');
+}

@@ -55,7 +55,8 @@ function boost(input: TrainInput, p: GbdtParams, ctx: GrowContext, binnings: Fea
   const rate = positives / n;
   const baseScore = Math.log(rate / (1 - rate));
 
-  const margin = new Float64Array(n).fill(baseScore);
+  const margin = ctx.margin.fill(baseScore);
+  for (let i = 0; i < n; i++) ctx.label[i] = label[i] ? 1 : 0;
   const valid = input.valid;
   const validBins = valid ? applyBinning(valid.set, binnings) : null;
   const validMargin = valid ? new Float64Array(valid.set.rowCount).fill(baseScore) : null;
@@ -71,12 +72,6 @@ function boost(input: TrainInput, p: GbdtParams, ctx: GrowContext, binnings: Fea
   let bestRound = 0;
 
   for (let round = 0; round < p.maxRounds; round++) {
-    const { grad, hess } = ctx;
-    for (let i = 0; i < n; i++) {
-      const q = 1 / (1 + Math.exp(-(margin[i] as number)));
-      grad[i] = q - (label[i] as number);
-      hess[i] = Math.max(q * (1 - q), 1e-16);
-    }
     if (nRows === n) for (let i = 0; i < n; i++) rows[i] = i;
     else rows.set(sampleIndices(n, nRows, rng));
     const features = nCols === nFeatures ? Int32Array.from({ length: nFeatures }, (_, i) => i) : Int32Array.from(sampleIndices(nFeatures, nCols, rng));

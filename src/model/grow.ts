@@ -1,5 +1,5 @@
-import { buildHistogram, subtractHistogram, type HistogramLayout } from './histogram.ts';
-import { ParallelHistogram, type HistogramJob } from './parallel.ts';
+import { histLength, subtractHistogram, type HistogramLayout } from './histogram.ts';
+import { LevelRunner, SIDE_ALL, SIDE_LEFT, SIDE_NONE, SIDE_RIGHT, type LevelTask } from './parallel.ts';
 import { findBestSplit, leafWeight, type Split, type SplitParams } from './split.ts';
 import { buildTree, type Tree, type TreeParts } from './tree.ts';
 
@@ -14,51 +14,36 @@ export interface GrowParams extends SplitParams {
 /** Per-training buffers shared by every tree. */
 export interface GrowContext {
   readonly layout: HistogramLayout;
-  readonly bins: Uint8Array;
   readonly categorical: Uint8Array;
   readonly grad: Float64Array;
   readonly hess: Float64Array;
+  /** Margin and label per row: growTree computes the gradients of a tree's rows from them. */
+  readonly margin: Float64Array;
+  readonly label: Uint8Array;
   /** The rows of the current tree are rows[0, count); growTree reorders them into leaves. */
   readonly rows: Uint32Array;
-  readonly partitionBuffer: Uint32Array;
   readonly histPool: Float64Array[];
-  /** For each job, the histogram of rows[start, end) for the features into its hist. */
-  readonly buildHistograms: (jobs: readonly HistogramJob[], features: Int32Array) => void;
+  /** Partitions and histograms, a tree level at a time. */
+  readonly runner: LevelRunner;
   close(): void;
 }
 
-/** Row count × features above which a second thread builds half of each histogram. */
+/** Row count × features from which a second thread takes half of each level's rows. */
 export const PARALLEL_MIN_CELLS = 400_000;
 
 export function growContext(layout: HistogramLayout, bins: Uint8Array, categorical: Uint8Array, threads = 2): GrowContext {
-  const n = layout.rowCount;
-  const common = { layout, categorical, partitionBuffer: new Uint32Array(n), histPool: [] };
-  if (threads > 1 && n * layout.binCount.length >= PARALLEL_MIN_CELLS) {
-    const par = new ParallelHistogram(layout, bins);
-    return {
-      ...common,
-      bins: par.bins,
-      rows: par.rows,
-      grad: par.grad,
-      hess: par.hess,
-      buildHistograms: (jobs, features) => par.buildMany(jobs, features),
-      close: () => par.close(),
-    };
-  }
-  const grad = new Float64Array(n);
-  const hess = new Float64Array(n);
-  const rows = new Uint32Array(n);
-  const scratch = new Float64Array(2 * n);
+  const runner = new LevelRunner(layout, bins, threads > 1 && layout.rowCount * layout.binCount.length >= PARALLEL_MIN_CELLS);
   return {
-    ...common,
-    bins,
-    rows,
-    grad,
-    hess,
-    buildHistograms: (jobs, features) => {
-      for (const j of jobs) buildHistogram(j.hist, layout, bins, rows, j.start, j.end, grad, hess, features, scratch);
-    },
-    close: () => undefined,
+    layout,
+    categorical,
+    rows: runner.rows,
+    grad: runner.grad,
+    hess: runner.hess,
+    margin: runner.margin,
+    label: runner.label,
+    histPool: [],
+    runner,
+    close: () => runner.close(),
   };
 }
 
@@ -79,17 +64,19 @@ interface Pending {
   split: Split | null;
 }
 
-interface Expanded {
-  left: Pending;
-  right: Pending;
-  small: Pending;
-  large: Pending;
-  job: HistogramJob | null;
+interface Planned {
+  e: Pending;
+  s: Split;
+  smallLeft: boolean;
+  task: LevelTask;
 }
 
-/** Grows one tree on ctx.rows[0, count) (row indices into the context's arrays). */
+/**
+ * Grows one tree on ctx.rows[0, count) (row indices into the context's arrays), first
+ * computing those rows' logistic-loss gradients from ctx.margin and ctx.label.
+ */
 export function growTree(ctx: GrowContext, count: number, features: Int32Array, p: GrowParams): GrownTree {
-  const { layout, bins, grad, hess, rows } = ctx;
+  const { layout } = ctx;
   const parts: TreeParts = { left: [], right: [], feature: [], threshold: [], defaultLeft: [], categories: [], value: [], cover: [], gain: [] };
   const addNode = (g: number, h: number): number => {
     parts.left.push(-1);
@@ -103,21 +90,25 @@ export function growTree(ctx: GrowContext, count: number, features: Int32Array, 
     parts.gain.push(0);
     return parts.left.length - 1;
   };
-  const takeHist = () => ctx.histPool.pop() ?? new Float64Array(2 * layout.totalBins);
+  const takeHist = () => ctx.histPool.pop() ?? new Float64Array(histLength(layout));
   const canSplit = (depth: number, h: number) => (p.maxDepth <= 0 || depth < p.maxDepth) && h >= 2 * p.minChildWeight;
   const evaluate = (e: Pending) => {
     e.split = canSplit(e.depth, e.hess) ? findBestSplit(e.hist, layout, features, ctx.categorical, e.grad, e.hess, p) : null;
   };
 
+  const rootHist = takeHist();
+  ctx.runner.run([{ start: 0, end: count, feature: 0, lut: null, side: SIDE_ALL, hist: rootHist, gradients: true }], features);
+  // The root's sums, from the histogram of its first feature (every row is in one bin).
   let g0 = 0;
   let h0 = 0;
-  for (let k = 0; k < count; k++) {
-    const r = rows[k] as number;
-    g0 += grad[r] as number;
-    h0 += hess[r] as number;
+  {
+    const f = features[0] as number;
+    const off = 2 * (layout.offset[f] as number);
+    for (let b = 0, nb = layout.binCount[f] as number; b < nb; b++) {
+      g0 += rootHist[off + 2 * b] as number;
+      h0 += rootHist[off + 2 * b + 1] as number;
+    }
   }
-  const rootHist = takeHist();
-  ctx.buildHistograms([{ hist: rootHist, start: 0, end: count }], features);
   const root: Pending = { node: addNode(g0, h0), start: 0, end: count, depth: 0, grad: g0, hess: h0, hist: rootHist, split: null };
   evaluate(root);
 
@@ -127,18 +118,27 @@ export function growTree(ctx: GrowContext, count: number, features: Int32Array, 
     leafRanges.push(e.node, e.start, e.end);
   };
   /**
-   * Splits e's rows into two children. When either child may split further, the smaller
-   * child gets a fresh histogram to build (returned as a job) and the larger one keeps the
-   * parent's buffer, to become parent − smaller once the job is done (see finish).
+   * The task that splits e's rows. When either child may split further, the child with the
+   * smaller hessian sum (a proxy for fewer rows) gets a fresh histogram built from its rows
+   * and the other keeps the parent's buffer, to become parent − that once the level has run.
    */
-  const expand = (e: Pending, s: Split): Expanded => {
+  const plan = (e: Pending, s: Split): Planned => {
     const lut = new Uint8Array(256);
     if (s.categories) for (const b of s.categories) lut[b] = 1;
     else {
       lut[0] = s.defaultLeft ? 1 : 0;
       for (let b = 1; b <= s.threshold; b++) lut[b] = 1;
     }
-    const mid = partition(rows, e.start, e.end, bins, s.feature * layout.rowCount, lut, ctx.partitionBuffer);
+    const hl = s.hessLeft;
+    const hr = e.hess - hl;
+    const grows = canSplit(e.depth + 1, hl) || canSplit(e.depth + 1, hr);
+    const smallLeft = hl <= hr;
+    const side = !grows ? SIDE_NONE : smallLeft ? SIDE_LEFT : SIDE_RIGHT;
+    return { e, s, smallLeft, task: { start: e.start, end: e.end, feature: s.feature, lut, side, hist: grows ? takeHist() : null } };
+  };
+  /** After the level has run: the children, in node order left then right. */
+  const children = (x: Planned, mid: number): [Pending, Pending] => {
+    const { e, s } = x;
     const gl = s.gradLeft;
     const hl = s.hessLeft;
     const left: Pending = { node: addNode(gl, hl), start: e.start, end: mid, depth: e.depth + 1, grad: gl, hess: hl, hist: e.hist, split: null };
@@ -151,16 +151,18 @@ export function growTree(ctx: GrowContext, count: number, features: Int32Array, 
     parts.categories[e.node] = s.categories;
     parts.value[e.node] = 0;
     parts.gain[e.node] = s.gain;
-    if (!canSplit(left.depth, left.hess) && !canSplit(right.depth, right.hess)) return { left, right, small: left, large: right, job: null };
-    const [small, large] = mid - e.start <= e.end - mid ? [left, right] : [right, left];
-    small.hist = takeHist();
-    return { left, right, small, large, job: { hist: small.hist, start: small.start, end: small.end } };
-  };
-  /** After the smaller child's histogram is built: the larger = parent − smaller, then both look for splits. */
-  const finish = (x: Expanded) => {
-    subtractHistogram(x.large.hist, x.large.hist, x.small.hist, layout, features);
-    evaluate(x.left);
-    evaluate(x.right);
+    const built = x.task.hist;
+    if (built === null) {
+      closeLeaf(left); // returns the parent's buffer, which both children share
+      leafRanges.push(right.node, right.start, right.end);
+      return [left, right];
+    }
+    const [small, large] = x.smallLeft ? [left, right] : [right, left];
+    small.hist = built;
+    subtractHistogram(large.hist, large.hist, small.hist, layout, features);
+    evaluate(left);
+    evaluate(right);
+    return [left, right];
   };
 
   if (p.numLeaves > 0) {
@@ -175,62 +177,33 @@ export function growTree(ctx: GrowContext, count: number, features: Int32Array, 
         closeLeaf(e);
         break; // the best open leaf cannot split, so none can
       }
-      const x = expand(e, e.split);
+      const x = plan(e, e.split);
+      const mid = ctx.runner.run([x.task], features)[0] as number;
       leaves++;
-      if (x.job) {
-        ctx.buildHistograms([x.job], features);
-        finish(x);
-        open.push(x.left, x.right);
-      } else {
-        closeLeaf(x.left); // returns the parent's buffer, which both children share
-        leafRanges.push(x.right.node, x.right.start, x.right.end);
-      }
+      const pair = children(x, mid);
+      if (x.task.hist !== null) open.push(...pair);
     }
     for (const e of open) closeLeaf(e);
   } else {
-    // Depth-wise, one level at a time: the level's histograms are built in one batch.
+    // Depth-wise, one level at a time: the level's partitions and histograms run as one batch.
     let level: Pending[] = [root];
     while (level.length > 0) {
-      const expanded: Expanded[] = [];
-      const jobs: HistogramJob[] = [];
+      const planned: Planned[] = [];
       for (const e of level) {
-        if (!e.split) {
-          closeLeaf(e);
-          continue;
-        }
-        const x = expand(e, e.split);
-        if (x.job) {
-          jobs.push(x.job);
-          expanded.push(x);
-        } else {
-          closeLeaf(x.left); // returns the parent's buffer, which both children share
-          leafRanges.push(x.right.node, x.right.start, x.right.end);
-        }
+        if (e.split) planned.push(plan(e, e.split));
+        else closeLeaf(e);
       }
-      ctx.buildHistograms(jobs, features);
-      for (const x of expanded) finish(x);
-      level = expanded.flatMap((x) => [x.left, x.right]);
+      const mids = ctx.runner.run(
+        planned.map((x) => x.task),
+        features,
+      );
+      const next: Pending[] = [];
+      planned.forEach((x, i) => {
+        const pair = children(x, mids[i] as number);
+        if (x.task.hist !== null) next.push(...pair);
+      });
+      level = next;
     }
   }
   return { tree: buildTree(parts), leafRanges: Int32Array.from(leafRanges) };
-}
-
-/**
- * Stable partition of rows[start, end) by lut[bin]; returns the first index of the right part.
- * Branch-free: every row is written to both sides and only the cursor of its own side moves,
- * which avoids a mispredicted branch per row when the split is near half and half.
- */
-function partition(rows: Uint32Array, start: number, end: number, bins: Uint8Array, base: number, lut: Uint8Array, buffer: Uint32Array): number {
-  let l = start;
-  let r = 0;
-  for (let k = start; k < end; k++) {
-    const row = rows[k] as number;
-    const goLeft = lut[bins[base + row] as number] as number;
-    rows[l] = row;
-    buffer[r] = row;
-    l += goLeft;
-    r += 1 - goLeft;
-  }
-  rows.set(buffer.subarray(0, r), l);
-  return l;
 }

@@ -33,91 +33,107 @@ export function gatherGradients(rows: Uint32Array, start: number, end: number, g
   }
 }
 
+/** Features packed per row: four features' bins in one 32-bit word (see packBins). */
+export const PACK = 4;
+
+/** Doubles in one histogram: (g, h) per bin, plus one spare bin that padding slots write to. */
+export function histLength(layout: HistogramLayout): number {
+  return 2 * (layout.totalBins + 1);
+}
+
 /**
- * Accumulates rows[start, end) into `hist` for the listed features, reading the gradients
- * that gatherGradients left in `scratch`. Self-contained (no imports, plain parameters)
- * because the histogram worker runs this same function's source.
+ * Bins re-laid for histogram building: features in groups of four, group g's word for row r
+ * at g * n + r holds feature 4g + j's bin in byte j. A row's four bins then cost one load
+ * (one cache line for a random row) instead of four. Slots past the last feature hold bin 0.
+ */
+export function packBins(bins: Uint8Array, n: number, nFeatures: number, out: Uint32Array = new Uint32Array(Math.ceil(nFeatures / PACK) * n)): Uint32Array {
+  out.fill(0);
+  for (let f = 0; f < nFeatures; f++) {
+    const base = (f >> 2) * n;
+    const shift = 8 * (f & 3);
+    const col = bins.subarray(f * n, (f + 1) * n);
+    for (let r = 0; r < n; r++) out[base + r]! |= (col[r] as number) << shift;
+  }
+  return out;
+}
+
+/**
+ * Per packed slot (4 per group), twice its feature's first bin index in a histogram, and its
+ * bin count; padding slots point at the spare bin at the end.
+ */
+export function slotLayout(layout: HistogramLayout): { slotOffset: Int32Array; slotBins: Int32Array } {
+  const nf = layout.binCount.length;
+  const slots = Math.ceil(nf / PACK) * PACK;
+  const slotOffset = new Int32Array(slots).fill(2 * layout.totalBins);
+  const slotBins = new Int32Array(slots).fill(1);
+  for (let f = 0; f < nf; f++) {
+    slotOffset[f] = 2 * (layout.offset[f] as number);
+    slotBins[f] = layout.binCount[f] as number;
+  }
+  return { slotOffset, slotBins };
+}
+
+/** The packed groups holding at least one of the features, ascending. */
+export function groupsOf(features: Int32Array): Int32Array {
+  const groups: number[] = [];
+  for (const f of Array.from(features).sort((a, b) => a - b)) {
+    const g = f >> 2;
+    if (groups[groups.length - 1] !== g) groups.push(g);
+  }
+  return Int32Array.from(groups);
+}
+
+/**
+ * Accumulates rows[start, end) into `hist` for every feature of the listed packed groups
+ * (features of a group that a tree does not use are built too, and ignored), reading the
+ * gradients that gatherGradients left in `scratch`. Self-contained (no imports, plain
+ * parameters) because the level worker runs this same function's source.
  */
 export function accumulateHistogram(
   hist: Float64Array,
-  offset: Int32Array,
-  binCount: Int32Array,
+  slotOffset: Int32Array,
+  slotBins: Int32Array,
   n: number,
-  bins: Uint8Array,
+  packed: Uint32Array,
   rows: Uint32Array,
   start: number,
   end: number,
-  features: Int32Array,
+  groups: Int32Array,
   scratch: Float64Array,
 ): void {
-  const contiguous = start === 0 && end === n;
-  const nf = features.length;
-  for (let fi = 0; fi < nf; fi++) {
-    const f = features[fi] as number;
-    const off = 2 * (offset[f] as number);
-    hist.fill(0, off, off + 2 * (binCount[f] as number));
+  for (let gi = 0; gi < groups.length; gi++) {
+    const g = groups[gi] as number;
+    for (let j = 4 * g; j < 4 * g + 4; j++) {
+      const off = slotOffset[j] as number;
+      hist.fill(0, off, off + 2 * (slotBins[j] as number));
+    }
   }
-  // Four features per pass: each row's gradient pair and index are loaded once for four updates.
-  let fi = 0;
-  for (; fi + 4 <= nf; fi += 4) {
-    const f0 = features[fi] as number;
-    const f1 = features[fi + 1] as number;
-    const f2 = features[fi + 2] as number;
-    const f3 = features[fi + 3] as number;
-    const o0 = 2 * (offset[f0] as number);
-    const o1 = 2 * (offset[f1] as number);
-    const o2 = 2 * (offset[f2] as number);
-    const o3 = 2 * (offset[f3] as number);
-    const c0 = bins.subarray(f0 * n, f0 * n + n);
-    const c1 = bins.subarray(f1 * n, f1 * n + n);
-    const c2 = bins.subarray(f2 * n, f2 * n + n);
-    const c3 = bins.subarray(f3 * n, f3 * n + n);
+  // One group per pass: each row's word, gradient pair and index are loaded once for four updates.
+  for (let gi = 0; gi < groups.length; gi++) {
+    const g = groups[gi] as number;
+    const o0 = slotOffset[4 * g] as number;
+    const o1 = slotOffset[4 * g + 1] as number;
+    const o2 = slotOffset[4 * g + 2] as number;
+    const o3 = slotOffset[4 * g + 3] as number;
+    const base = g * n;
     for (let k = start; k < end; k++) {
-      const r = contiguous ? k : (rows[k] as number);
-      const g = scratch[2 * k] as number;
+      const w = packed[base + (rows[k] as number)] as number;
+      const gr = scratch[2 * k] as number;
       const h = scratch[2 * k + 1] as number;
-      const i0 = o0 + 2 * (c0[r] as number);
-      const i1 = o1 + 2 * (c1[r] as number);
-      const i2 = o2 + 2 * (c2[r] as number);
-      const i3 = o3 + 2 * (c3[r] as number);
-      hist[i0]! += g;
+      const i0 = o0 + 2 * (w & 255);
+      const i1 = o1 + 2 * ((w >>> 8) & 255);
+      const i2 = o2 + 2 * ((w >>> 16) & 255);
+      const i3 = o3 + 2 * (w >>> 24);
+      hist[i0]! += gr;
       hist[i0 + 1]! += h;
-      hist[i1]! += g;
+      hist[i1]! += gr;
       hist[i1 + 1]! += h;
-      hist[i2]! += g;
+      hist[i2]! += gr;
       hist[i2 + 1]! += h;
-      hist[i3]! += g;
+      hist[i3]! += gr;
       hist[i3 + 1]! += h;
     }
   }
-  for (; fi < nf; fi++) {
-    const f = features[fi] as number;
-    const off = 2 * (offset[f] as number);
-    const col = bins.subarray(f * n, f * n + n);
-    for (let k = start; k < end; k++) {
-      const r = contiguous ? k : (rows[k] as number);
-      const idx = off + 2 * (col[r] as number);
-      hist[idx]! += scratch[2 * k] as number;
-      hist[idx + 1]! += scratch[2 * k + 1] as number;
-    }
-  }
-}
-
-/** Single-threaded histogram of rows[start, end). */
-export function buildHistogram(
-  hist: Float64Array,
-  layout: HistogramLayout,
-  bins: Uint8Array,
-  rows: Uint32Array,
-  start: number,
-  end: number,
-  grad: Float64Array,
-  hess: Float64Array,
-  features: Int32Array,
-  scratch: Float64Array,
-): void {
-  gatherGradients(rows, start, end, grad, hess, scratch);
-  accumulateHistogram(hist, layout.offset, layout.binCount, layout.rowCount, bins, rows, start, end, features, scratch);
 }
 
 /** target = parent − child over the listed features (the sibling's histogram without a pass over its rows). */

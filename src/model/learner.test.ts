@@ -77,20 +77,14 @@ describe('gradient-boosted trees: known answers', () => {
     expect(a === c).toBe(false);
   });
 
-  it('the two-thread histogram gives the one-thread trees (sums differ in the last bits only) and is reproducible', () => {
+  it('gives the same model on one and two threads, run after run', () => {
     const { set, label } = syntheticSet(25_000, 20, 4);
     const params = { maxRounds: 5, subsample: 0.8, colsample: 0.8 };
-    const one = trainGbdt({ train: set, label }, { ...params, threads: 1 }).model;
-    const two = trainGbdt({ train: set, label }, { ...params, threads: 2 }).model;
-    const again = trainGbdt({ train: set, label }, { ...params, threads: 2 }).model;
-    expect(JSON.stringify(again.toJSON())).toBe(JSON.stringify(two.toJSON()));
-    expect(two.trees.length).toBe(one.trees.length);
-    two.trees.forEach((t, i) => {
-      const o = one.trees[i]!;
-      expect(Array.from(t.feature)).toEqual(Array.from(o.feature));
-      expect(Array.from(t.threshold)).toEqual(Array.from(o.threshold));
-      t.value.forEach((v, k) => expect(Math.abs(v - (o.value[k] as number))).toBeLessThan(1e-12));
-    });
+    const one = JSON.stringify(trainGbdt({ train: set, label }, { ...params, threads: 1 }).model.toJSON());
+    const two = JSON.stringify(trainGbdt({ train: set, label }, { ...params, threads: 2 }).model.toJSON());
+    const again = JSON.stringify(trainGbdt({ train: set, label }, { ...params, threads: 2 }).model.toJSON());
+    expect(two === one).toBe(true);
+    expect(again === two).toBe(true);
   });
 
   it('saves and loads as versioned JSON with identical predictions', () => {

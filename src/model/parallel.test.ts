@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { seeded } from '../domain/test-random.ts';
-import { accumulateHistogram, gatherGradients, histogramLayout } from './histogram.ts';
-import { ParallelHistogram } from './parallel.ts';
+import { histLength, histogramLayout } from './histogram.ts';
+import { LevelRunner, SIDE_ALL, SIDE_LEFT, SIDE_NONE, SIDE_RIGHT, type LevelTask } from './parallel.ts';
 
 const N = 20_000;
 const BIN_COUNTS = [255, 17, 64, 2, 200, 33, 128, 9];
@@ -16,85 +16,113 @@ function fixture() {
   const grad = Float64Array.from({ length: N }, () => rand() - 0.5);
   const hess = Float64Array.from({ length: N }, () => rand() * 0.25);
   const features = Int32Array.from(BIN_COUNTS.keys());
-  return { layout, bins, grad, hess, features };
-}
-
-/** The single-thread histogram of rows [start, end) of an identity row order. */
-function expected(f: ReturnType<typeof fixture>, start: number, end: number): Float64Array {
+  // A shuffled row order, as after earlier levels.
   const rows = Uint32Array.from({ length: N }, (_, i) => i);
-  const scratch = new Float64Array(2 * N);
-  const hist = new Float64Array(2 * f.layout.totalBins);
-  gatherGradients(rows, start, end, f.grad, f.hess, scratch);
-  accumulateHistogram(hist, f.layout.offset, f.layout.binCount, N, f.bins, rows, start, end, f.features, scratch);
-  return hist;
-}
-
-/** Two threads sum each bin in two parts, so the last bits may differ from one thread. */
-function expectClose(actual: Float64Array, want: Float64Array): void {
-  expect(actual.length).toBe(want.length);
-  let worst = 0;
-  for (let i = 0; i < want.length; i++) worst = Math.max(worst, Math.abs((actual[i] as number) - (want[i] as number)) / Math.max(1, Math.abs(want[i] as number)));
-  expect(worst).toBeLessThan(1e-12);
-}
-
-const RANGES = [[0, N], [100, 9_000], [5_000, N]] as const;
-
-/** Builds each range alone, then all of [100, 9000) and [9000, N) as one batch; returns the histograms. */
-function runJobs(par: ParallelHistogram, f: ReturnType<typeof fixture>): Float64Array[] {
-  par.rows.set(Uint32Array.from({ length: N }, (_, i) => i));
-  par.grad.set(f.grad);
-  par.hess.set(f.hess);
-  const out: Float64Array[] = [];
-  for (const [start, end] of RANGES) {
-    const hist = new Float64Array(2 * f.layout.totalBins);
-    par.build(hist, start, end, f.features);
-    expectClose(hist, expected(f, start, end));
-    out.push(hist);
+  for (let i = N - 1; i > 0; i--) {
+    const j = Math.floor(rand() * (i + 1));
+    [rows[i], rows[j]] = [rows[j] as number, rows[i] as number];
   }
-  const batch = [
-    { hist: new Float64Array(2 * f.layout.totalBins), start: 100, end: 9_000 },
-    { hist: new Float64Array(2 * f.layout.totalBins), start: 9_000, end: N },
+  return { layout, bins, grad, hess, features, rows };
+}
+
+type Fixture = ReturnType<typeof fixture>;
+
+/** Bins of feature 0 up to 100 go left. */
+const lut = () => Uint8Array.from({ length: 256 }, (_, b) => (b <= 100 ? 1 : 0));
+
+/** A root task over everything, then a level of four nodes with each kind of side. */
+function levels(f: Fixture): LevelTask[][] {
+  const hist = () => new Float64Array(histLength(f.layout));
+  return [
+    [{ start: 0, end: N, feature: 0, lut: null, side: SIDE_ALL, hist: hist() }],
+    [
+      { start: 0, end: 7_000, feature: 0, lut: lut(), side: SIDE_LEFT, hist: hist() },
+      { start: 7_000, end: 12_001, feature: 4, lut: lut(), side: SIDE_RIGHT, hist: hist() },
+      { start: 12_001, end: 12_003, feature: 1, lut: lut(), side: SIDE_LEFT, hist: hist() },
+      { start: 12_003, end: N, feature: 2, lut: lut(), side: SIDE_NONE, hist: null },
+    ],
   ];
-  par.buildMany(batch, f.features);
-  for (const j of batch) {
-    expectClose(j.hist, expected(f, j.start, j.end));
-    out.push(j.hist);
-  }
-  return out;
 }
 
-describe('two-thread histogram', () => {
-  it('gives the single-thread histogram', () => {
+/** What a level must give: stable partitions, and each chosen side's sums. */
+function reference(f: Fixture, tasks: LevelTask[], rows: Uint32Array): { rows: Uint32Array; mids: number[]; hists: (Float64Array | null)[] } {
+  const out = rows.slice();
+  const mids: number[] = [];
+  const hists = tasks.map((t) => {
+    const range = Array.from(rows.subarray(t.start, t.end));
+    const goesLeft = (r: number) => (t.lut ? (t.lut[f.bins[t.feature * N + r] as number] as number) === 1 : true);
+    const left = range.filter(goesLeft);
+    const right = range.filter((r) => !goesLeft(r));
+    out.set([...left, ...right], t.start);
+    mids.push(t.lut ? t.start + left.length : t.end);
+    if (t.side === SIDE_NONE) return null;
+    const picked = t.side === SIDE_LEFT ? left : t.side === SIDE_RIGHT ? right : range;
+    const h = new Float64Array(histLength(f.layout));
+    for (const r of picked) {
+      for (const feat of f.features) {
+        const i = 2 * ((f.layout.offset[feat] as number) + (f.bins[feat * N + r] as number));
+        h[i]! += f.grad[r] as number;
+        h[i + 1]! += f.hess[r] as number;
+      }
+    }
+    return h;
+  });
+  return { rows: out, mids, hists };
+}
+
+function expectClose(actual: Float64Array, want: Float64Array): void {
+  let worst = 0;
+  for (let i = 0; i < want.length; i++) worst = Math.max(worst, Math.abs((actual[i] as number) - (want[i] as number)));
+  expect(worst).toBeLessThan(1e-9);
+}
+
+/** Runs both levels; checks them against the reference; returns rows, mids and histograms. */
+function runLevels(runner: LevelRunner, f: Fixture): unknown[] {
+  runner.rows.set(f.rows);
+  runner.grad.set(f.grad);
+  runner.hess.set(f.hess);
+  const seen: unknown[] = [];
+  for (const tasks of levels(f)) {
+    const want = reference(f, tasks, runner.rows);
+    const mids = runner.run(tasks, f.features);
+    expect(Array.from(mids)).toEqual(want.mids);
+    expect(Array.from(runner.rows)).toEqual(Array.from(want.rows));
+    tasks.forEach((t, i) => {
+      if (t.hist) expectClose(t.hist, want.hists[i] as Float64Array);
+    });
+    seen.push(Array.from(mids), Array.from(runner.rows), tasks.map((t) => (t.hist ? Array.from(t.hist) : null)));
+  }
+  return seen;
+}
+
+describe('tree levels on two threads', () => {
+  it('partition stably and build the chosen sides, bit for bit as on one thread', () => {
     const f = fixture();
-    const par = new ParallelHistogram(f.layout, f.bins, 0);
+    const one = new LevelRunner(f.layout, f.bins, false);
+    const two = new LevelRunner(f.layout, f.bins, true, 0);
     try {
-      runJobs(par, f);
+      expect(runLevels(two, f)).toEqual(runLevels(one, f));
     } finally {
-      par.close();
+      one.close();
+      two.close();
     }
   });
 
-  it('finishes on the main thread when the worker cannot run, instead of waiting for it, with the same sums', async () => {
+  it('finishes on the main thread when the worker cannot run, instead of waiting for it, with the same results', async () => {
     const f = fixture();
-    const healthy = new ParallelHistogram(f.layout, f.bins, 0);
-    let reference: Float64Array[];
-    try {
-      reference = runJobs(healthy, f);
-    } finally {
-      healthy.close();
-    }
+    const one = new LevelRunner(f.layout, f.bins, false);
+    const want = runLevels(one, f);
+    one.close();
     const broken = '(() => { throw new Error("kernel failed"); })';
-    const par = new ParallelHistogram(f.layout, f.bins, 0, broken);
+    const runner = new LevelRunner(f.layout, f.bins, true, 0, broken);
     try {
-      const first = runJobs(par, f);
-      // Give the failing worker time to start, claim a job and fail, then run again.
+      expect(runLevels(runner, f)).toEqual(want);
+      // Give the failing worker time to start, claim a level and fail, then run again.
       await new Promise((resolve) => setTimeout(resolve, 500));
-      const second = runJobs(par, f);
-      expect(par.stolen).toBeGreaterThanOrEqual(1);
-      // The main thread cuts the rows where the worker would have: bit for bit the same.
-      for (const got of [first, second]) expect(got.map((h) => Array.from(h))).toEqual(reference.map((h) => Array.from(h)));
+      expect(runLevels(runner, f)).toEqual(want);
+      expect(runner.stolen).toBeGreaterThanOrEqual(1);
     } finally {
-      par.close();
+      runner.close();
     }
   });
 });

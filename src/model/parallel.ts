@@ -1,76 +1,175 @@
 import { Worker } from 'node:worker_threads';
-import { accumulateHistogram, gatherGradients, type HistogramLayout } from './histogram.ts';
+import { accumulateHistogram, gatherGradients, groupsOf, histLength, packBins, PACK, slotLayout, type HistogramLayout } from './histogram.ts';
 
-/** One histogram to build: rows[start, end) into hist. */
-export interface HistogramJob {
-  hist: Float64Array;
+/**
+ * One node's work in a tree level: optionally partition rows[start, end) by lut[bin of
+ * `feature`] (stable: rows going left first), then build the histogram of one side.
+ */
+export interface LevelTask {
   start: number;
   end: number;
+  feature: number;
+  /** 1 = the bin goes left; null: no partition (the root). */
+  lut: Uint8Array | null;
+  /** The rows whose histogram goes into hist: SIDE_NONE, SIDE_LEFT, SIDE_RIGHT or SIDE_ALL. */
+  side: number;
+  hist: Float64Array | null;
+  /** First compute the logistic-loss gradients of the task's rows from margin and label (the root of a tree). */
+  gradients?: boolean;
+}
+
+export const SIDE_NONE = 0;
+export const SIDE_LEFT = 1;
+export const SIDE_RIGHT = 2;
+export const SIDE_ALL = 3;
+
+/**
+ * Runs one half of a level task: optionally compute the rows' gradients, partition
+ * rows[start, end) in place with `buffer`, then gather and accumulate the chosen side into
+ * hist. Returns the number of rows that went left. Self-contained (no imports beyond the two kernels it calls, plain parameters)
+ * because the worker runs this same function's source.
+ */
+export function runHalf(
+  rows: Uint32Array,
+  packed: Uint32Array,
+  n: number,
+  buffer: Uint32Array,
+  grad: Float64Array,
+  hess: Float64Array,
+  scratch: Float64Array,
+  hist: Float64Array,
+  slotOffset: Int32Array,
+  slotBins: Int32Array,
+  groups: Int32Array,
+  start: number,
+  end: number,
+  feature: number,
+  lut: Uint8Array | null,
+  side: number,
+  margin: Float64Array,
+  label: Uint8Array,
+  gradients: boolean,
+): number {
+  if (gradients) {
+    // Logistic loss: g = p − y, h = p (1 − p), kept away from 0.
+    for (let k = start; k < end; k++) {
+      const r = rows[k] as number;
+      const q = 1 / (1 + Math.exp(-(margin[r] as number)));
+      grad[r] = q - (label[r] as number);
+      const h = q * (1 - q);
+      hess[r] = h > 1e-16 ? h : 1e-16;
+    }
+  }
+  let l = start;
+  if (lut !== null) {
+    // Branch-free stable partition: every row is written to both sides of `buffer` and only
+    // the cursor of its own side moves (no mispredicted branch per row when the split is
+    // near even). rows is only written at the end, so a failure part-way leaves it intact.
+    const base = (feature >> 2) * n;
+    const shift = 8 * (feature & 3);
+    const m = end - start;
+    let a = 0;
+    let b = m;
+    for (let k = start; k < end; k++) {
+      const row = rows[k] as number;
+      const goLeft = lut[((packed[base + row] as number) >>> shift) & 255] as number;
+      buffer[a] = row;
+      buffer[b] = row;
+      a += goLeft;
+      b += 1 - goLeft;
+    }
+    rows.set(buffer.subarray(0, a), start);
+    rows.set(buffer.subarray(m, b), start + a);
+    l = start + a;
+  } else {
+    l = end;
+  }
+  if (side !== 0) {
+    const s = side === 2 ? l : start;
+    const e = side === 1 ? l : end;
+    gatherGradients(rows, s, e, grad, hess, scratch);
+    accumulateHistogram(hist, slotOffset, slotBins, n, packed, rows, s, e, groups, scratch);
+  }
+  return l - start;
 }
 
 /**
- * Builds histograms on two threads over shared memory: each job's rows are cut in two, the
- * main thread gathers and accumulates the first part, a worker the second, each over every
- * feature; the main thread then adds the worker's partial histogram to its own. (Cutting the
- * rows rather than the features keeps the kernel's per-row work shared by all features, and
- * lets both threads gather their own gradients.) The worker runs the same gatherGradients and
- * accumulateHistogram (their source is passed in, so there is one kernel and no loader
- * needed for a .ts worker); calls are synchronised with Atomics, which costs microseconds
- * rather than a message round trip. A call takes a batch of jobs (a whole tree level), so
- * the threads meet once per level, not once per node; the worker writes into slots of a
- * shared arena. The cut is fixed by the row counts, so a model is reproducible for a given
- * thread count (one and two threads sum in a different order, so they may differ in the last
- * bits).
+ * Runs the tasks of a tree level on up to two threads over shared memory. Every task's rows
+ * are cut in two at the middle: the main thread runs the first part, a worker the second,
+ * each partitioning its part and building the histogram of its part's chosen side over
+ * every feature; the main thread then joins the parts (moves the second part's left rows
+ * before the first part's right rows, adds the second part's histogram). Cutting rows rather
+ * than features keeps the kernel's per-row work shared by all features and lets both
+ * threads partition and gather. Without a worker (one thread, small work, no thread to be
+ * had) the main thread runs both parts itself, the same way: a model does not depend on the
+ * thread count.
  *
- * The worker's half is claimed with a compare-and-swap on CLAIM by whichever thread gets
- * there first: when the main thread has finished its own half and the worker has not
- * picked up the batch (it never started, the machine is out of threads, it is descheduled),
- * the main thread does that half itself. A worker that fails sets FAILED and stops taking
- * jobs. So training never waits on a worker that cannot run; it only loses the speed-up.
+ * The worker runs the same runHalf, gatherGradients and accumulateHistogram (their source is
+ * passed in, so there is one kernel and no loader needed for a .ts worker). Calls are
+ * synchronised with Atomics, once per level. The worker's part of a level is claimed with a
+ * compare-and-swap on CLAIM by whichever thread gets there first: when the main thread has
+ * finished its part and the worker has not picked the level up (it never started, the
+ * machine is out of threads, it is descheduled), the main thread does that part itself. A
+ * worker that fails sets FAILED and stops taking work. So training never waits on a worker
+ * that cannot run; it only loses the speed-up.
  */
 const SEQ = 0;
 const DONE = 1;
-const NJOBS = 2;
-const NFEAT = 3;
+const NTASKS = 2;
+const NGROUPS = 3;
 const CLAIM = 4;
 const FAILED = 5;
 const HEADER = 6;
+/** Per part in ctrl: start, end, feature, side, has lut, left count (written back), gradients, slot. */
+const TASK_INTS = 8;
+/** Tasks with at least this many rows are cut in two parts; smaller ones run whole on one thread. */
+export const CUT_MIN_ROWS = 8192;
 
-/** Upper bound on the worker's output arena (doubles): 32 MB. */
+/** Polls of the shared word before a thread sleeps in Atomics.wait (well under a millisecond). */
+const SPIN = 100_000;
+
+/** Upper bound on the second part's histogram arena (doubles): 32 MB. */
 const ARENA_DOUBLES = 1 << 22;
 const MAX_SLOTS = 64;
 
-const WORKER_SOURCE = (kernel: string) => `
+const WORKER_SOURCE = (kernels: string) => `
 const { workerData } = require('node:worker_threads');
-${kernel}
-const { ctrlBuf, binsBuf, rowsBuf, scratchBuf, arenaBuf, gradBuf, hessBuf, offset, binCount, n, jobsAt, stride } = workerData;
+${kernels}
+const { ctrlBuf, packedBuf, rowsBuf, arenaBuf, lutBuf, gradBuf, hessBuf, marginBuf, labelBuf, slotOffset, slotBins, n, tasksAt, stride } = workerData;
+const margin = new Float64Array(marginBuf);
+const label = new Uint8Array(labelBuf);
+const ctrl = new Int32Array(ctrlBuf);
+const packed = new Uint32Array(packedBuf);
+const rows = new Uint32Array(rowsBuf);
+const arena = new Float64Array(arenaBuf);
+const luts = new Uint8Array(lutBuf);
 const grad = new Float64Array(gradBuf);
 const hess = new Float64Array(hessBuf);
-const ctrl = new Int32Array(ctrlBuf);
-const bins = new Uint8Array(binsBuf);
-const rows = new Uint32Array(rowsBuf);
-const scratch = new Float64Array(scratchBuf);
-const arena = new Float64Array(arenaBuf);
-const off = Int32Array.from(offset);
-const bc = Int32Array.from(binCount);
+const off = Int32Array.from(slotOffset);
+const bc = Int32Array.from(slotBins);
+const buffer = new Uint32Array(2 * n);
+const scratch = new Float64Array(2 * n);
 // Accumulate into private memory, then copy the result into the shared slot.
 const local = new Float64Array(stride);
 let seen = 0;
 try {
   for (;;) {
+    // Spin a little before sleeping: levels come microseconds apart while a tree grows, and
+    // waking from Atomics.wait takes longer than the main thread's part of a small level.
+    for (let spin = 0; spin < ${SPIN} && Atomics.load(ctrl, ${SEQ}) === seen; spin++);
     Atomics.wait(ctrl, ${SEQ}, seen);
     seen = Atomics.load(ctrl, ${SEQ});
     if (seen < 0) break;
     if (Atomics.compareExchange(ctrl, ${CLAIM}, seen - 1, seen) !== seen - 1) continue;
-    const nf = ctrl[${NFEAT}];
-    const features = ctrl.slice(${HEADER}, ${HEADER} + nf);
-    const nj = ctrl[${NJOBS}];
-    for (let j = 0; j < nj; j++) {
-      const start = ctrl[jobsAt + 2 * j];
-      const end = ctrl[jobsAt + 2 * j + 1];
-      gatherGradients(rows, start, end, grad, hess, scratch);
-      accumulateHistogram(local, off, bc, n, bins, rows, start, end, features, scratch);
-      arena.set(local, j * stride);
+    const groups = ctrl.slice(${HEADER}, ${HEADER} + ctrl[${NGROUPS}]);
+    const nt = ctrl[${NTASKS}];
+    for (let j = 0; j < nt; j++) {
+      const at = tasksAt + ${TASK_INTS} * j;
+      const side = ctrl[at + 3];
+      const slot = ctrl[at + 7];
+      const lut = ctrl[at + 4] ? luts.subarray(256 * slot, 256 * slot + 256) : null;
+      ctrl[at + 5] = runHalf(rows, packed, n, buffer, grad, hess, scratch, local, off, bc, groups, ctrl[at], ctrl[at + 1], ctrl[at + 2], lut, side, margin, label, ctrl[at + 6] === 1);
+      if (side !== 0) arena.set(local, slot * stride);
     }
     Atomics.store(ctrl, ${DONE}, seen);
     Atomics.notify(ctrl, ${DONE});
@@ -82,77 +181,111 @@ try {
 }
 `;
 
-export class ParallelHistogram {
+/** A task's rows run by one thread: all of them, or one of its two halves when cut. */
+interface Part {
+  slot: number;
+  start: number;
+  end: number;
+  cut: boolean;
+  /** Rows of the part that went left (written when run). */
+  left: number;
+}
+
+export class LevelRunner {
   readonly rows: Uint32Array;
-  readonly bins: Uint8Array;
-  /** Gradients and hessians per row: the arrays every build reads (shared with the worker). */
+  /** The training bins re-laid four features per word (packBins): what partitions and histograms read. */
+  readonly packed: Uint32Array;
+  private readonly slotOffset: Int32Array;
+  private readonly slotBins: Int32Array;
+  /** Gradients and hessians per row: what every histogram reads (shared with the worker). */
   readonly grad: Float64Array;
   readonly hess: Float64Array;
+  /** Margin and 0/1 label per row: what a task with `gradients` reads. */
+  readonly margin: Float64Array;
+  readonly label: Uint8Array;
   private readonly ctrl: Int32Array;
-  private readonly scratch: Float64Array;
+  private readonly luts: Uint8Array;
   private readonly arena: Float64Array;
+  private readonly buffer: Uint32Array;
+  private readonly scratch: Float64Array;
   private readonly stride: number;
   private readonly slots: number;
-  private readonly jobsAt: number;
+  private readonly tasksAt: number;
   private readonly worker: Worker | undefined;
   private seq = 0;
-  /** Batches whose worker half the main thread did itself (tests and diagnostics). */
+  /** Levels whose second part the main thread did itself although a worker exists (tests and diagnostics). */
   stolen = 0;
 
   constructor(
     private readonly layout: HistogramLayout,
     bins: Uint8Array,
+    /** false: no worker, the main thread runs both parts. */
+    useWorker: boolean,
+    /** Below this many row × feature updates in a level, the main thread runs both parts. */
     private readonly minWork = 50_000,
-    /** Test seam: the source of the worker's kernel (a broken one shows the fallback). */
+    /** Test seam: the source of the worker's histogram kernel (a broken one shows the fallback). */
     kernelSource = accumulateHistogram.toString(),
   ) {
     const n = layout.rowCount;
     const nFeatures = layout.binCount.length;
-    this.stride = 2 * layout.totalBins;
+    this.stride = histLength(layout);
     this.slots = Math.max(1, Math.min(MAX_SLOTS, Math.floor(ARENA_DOUBLES / this.stride)));
-    this.jobsAt = HEADER + nFeatures;
-    const ctrlBuf = new SharedArrayBuffer(4 * (this.jobsAt + 2 * this.slots));
-    const binsBuf = new SharedArrayBuffer(bins.length);
-    const rowsBuf = new SharedArrayBuffer(4 * n);
-    const scratchBuf = new SharedArrayBuffer(16 * n);
-    const arenaBuf = new SharedArrayBuffer(8 * this.stride * this.slots);
-    const gradBuf = new SharedArrayBuffer(8 * n);
-    const hessBuf = new SharedArrayBuffer(8 * n);
+    this.tasksAt = HEADER + nFeatures;
+    const shared = (bytes: number) => (useWorker ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes));
+    const ctrlBuf = shared(4 * (this.tasksAt + TASK_INTS * this.slots));
+    const groupCount = Math.ceil(nFeatures / PACK);
+    const packedBuf = shared(4 * groupCount * n);
+    const rowsBuf = shared(4 * n);
+    const arenaBuf = shared(8 * this.stride * this.slots);
+    const lutBuf = shared(256 * this.slots);
+    const gradBuf = shared(8 * n);
+    const hessBuf = shared(8 * n);
+    const marginBuf = shared(8 * n);
+    const labelBuf = shared(n);
+    this.ctrl = new Int32Array(ctrlBuf);
+    this.packed = packBins(bins, n, nFeatures, new Uint32Array(packedBuf));
+    ({ slotOffset: this.slotOffset, slotBins: this.slotBins } = slotLayout(layout));
+    this.rows = new Uint32Array(rowsBuf);
+    this.arena = new Float64Array(arenaBuf);
+    this.luts = new Uint8Array(lutBuf);
     this.grad = new Float64Array(gradBuf);
     this.hess = new Float64Array(hessBuf);
-    this.ctrl = new Int32Array(ctrlBuf);
-    this.bins = new Uint8Array(binsBuf);
-    this.bins.set(bins);
-    this.rows = new Uint32Array(rowsBuf);
-    this.scratch = new Float64Array(scratchBuf);
-    this.arena = new Float64Array(arenaBuf);
-    const kernel = `const accumulateHistogram = ${kernelSource};\nconst gatherGradients = ${gatherGradients.toString()};`;
+    this.margin = new Float64Array(marginBuf);
+    this.label = new Uint8Array(labelBuf);
+    this.buffer = new Uint32Array(2 * n);
+    this.scratch = new Float64Array(2 * n);
+    if (!useWorker) {
+      this.worker = undefined;
+      return;
+    }
+    const kernels = [`const accumulateHistogram = ${kernelSource};`, `const gatherGradients = ${gatherGradients.toString()};`, `const runHalf = ${runHalf.toString()};`].join('\n');
     try {
-      this.worker = new Worker(WORKER_SOURCE(kernel), {
+      this.worker = new Worker(WORKER_SOURCE(kernels), {
         eval: true,
         workerData: {
           ctrlBuf,
-          binsBuf,
+          packedBuf,
           rowsBuf,
-          scratchBuf,
           arenaBuf,
+          lutBuf,
           gradBuf,
           hessBuf,
-          offset: Array.from(layout.offset),
-          binCount: Array.from(layout.binCount),
+          marginBuf,
+          labelBuf,
+          slotOffset: Array.from(this.slotOffset),
+          slotBins: Array.from(this.slotBins),
           n,
-          jobsAt: this.jobsAt,
+          tasksAt: this.tasksAt,
           stride: this.stride,
         },
       });
     } catch {
-      // No thread to be had (EAGAIN under a process limit): build on this thread alone.
+      // No thread to be had (EAGAIN under a process limit): run on this thread alone.
       this.worker = undefined;
-      this.ctrl[FAILED] = 1;
       return;
     }
     // A worker that cannot start or dies is not an error for training: the main thread
-    // takes over its half (see build). Without a listener, 'error' would end the process.
+    // takes over its part (see batch). Without a listener, 'error' would end the process.
     const failed = () => {
       Atomics.store(this.ctrl, FAILED, 1);
       Atomics.notify(this.ctrl, DONE);
@@ -162,90 +295,158 @@ export class ParallelHistogram {
     this.worker.unref();
   }
 
-  /** Histogram of this.rows[start, end) for `features` into `hist`, from this.grad and this.hess. */
-  build(hist: Float64Array, start: number, end: number, features: Int32Array): void {
-    this.buildMany([{ hist, start, end }], features);
+  /**
+   * Runs the tasks (disjoint row ranges) for `features`; returns, per task, the first row
+   * index of the right part (end for a task without partition).
+   */
+  run(tasks: readonly LevelTask[], features: Int32Array): Int32Array {
+    const mids = new Int32Array(tasks.length);
+    for (let s = 0; s < tasks.length; s += this.slots) {
+      const chunk = tasks.slice(s, s + this.slots);
+      mids.set(this.batch(chunk, features), s);
+    }
+    return mids;
   }
 
-  /** Every job's histogram for `features`; the jobs' row ranges must not overlap. */
-  buildMany(jobs: readonly HistogramJob[], features: Int32Array): void {
-    for (let s = 0; s < jobs.length; s += this.slots) this.batch(jobs.slice(s, s + this.slots), features);
-  }
-
-  private batch(jobs: readonly HistogramJob[], features: Int32Array): void {
-    const { layout, rows, bins, scratch, grad, hess } = this;
-    const nf = features.length;
-    let work = 0;
-    for (const j of jobs) work += j.end - j.start;
-    /** Both parts of every job on this thread: [start, cut) then [cut, end) when cut is given. */
-    const local = (cut: ((j: HistogramJob) => number) | null, part: 'first' | 'second' | 'all') => {
-      for (const j of jobs) {
-        const c = cut ? cut(j) : j.end;
-        const s = part === 'second' ? c : j.start;
-        const e = part === 'first' ? c : j.end;
-        gatherGradients(rows, s, e, grad, hess, scratch);
-        accumulateHistogram(j.hist, layout.offset, layout.binCount, layout.rowCount, bins, rows, s, e, features, scratch);
+  private batch(tasks: readonly LevelTask[], features: Int32Array): Int32Array {
+    const { ctrl, stride, arena } = this;
+    const groups = groupsOf(features);
+    // Parts: tasks of CUT_MIN_ROWS rows or more are cut at the middle, the first part for the
+    // main thread and the second for the worker; smaller tasks run whole, on whichever
+    // thread has fewer rows so far. Which thread runs a part never changes its result.
+    const mine: Part[] = [];
+    const theirs: Part[] = [];
+    let mineRows = 0;
+    let theirRows = 0;
+    tasks.forEach((t, slot) => {
+      const rowsIn = t.end - t.start;
+      if (rowsIn >= CUT_MIN_ROWS) {
+        const cut = t.start + (rowsIn >> 1);
+        mine.push({ slot, start: t.start, end: cut, cut: true, left: 0 });
+        theirs.push({ slot, start: cut, end: t.end, cut: true, left: 0 });
+        mineRows += cut - t.start;
+        theirRows += t.end - cut;
+      } else if (mineRows <= theirRows) {
+        mine.push({ slot, start: t.start, end: t.end, cut: false, left: 0 });
+        mineRows += rowsIn;
+      } else {
+        theirs.push({ slot, start: t.start, end: t.end, cut: false, left: 0 });
+        theirRows += rowsIn;
       }
+    });
+    const run = (part: Part, hist: Float64Array) => {
+      const t = tasks[part.slot] as LevelTask;
+      const { layout } = this;
+      part.left = runHalf(this.rows, this.packed, layout.rowCount, this.buffer, this.grad, this.hess, this.scratch, hist, this.slotOffset, this.slotBins, groups, part.start, part.end, t.feature, t.lut, t.side, this.margin, this.label, t.gradients === true);
     };
-    if (work * nf < this.minWork || this.worker === undefined || Atomics.load(this.ctrl, FAILED) === 1) {
-      local(null, 'all');
-      return;
-    }
-    const cut = (j: HistogramJob) => j.start + ((j.end - j.start) >> 1);
-    const ctrl = this.ctrl;
-    ctrl[NJOBS] = jobs.length;
-    ctrl[NFEAT] = nf;
-    ctrl.set(features, HEADER);
-    jobs.forEach((j, i) => {
-      ctrl[this.jobsAt + 2 * i] = cut(j);
-      ctrl[this.jobsAt + 2 * i + 1] = j.end;
-    });
-    const seq = ++this.seq;
-    Atomics.store(ctrl, SEQ, seq);
-    Atomics.notify(ctrl, SEQ);
-    local(cut, 'first');
-    if (Atomics.compareExchange(ctrl, CLAIM, seq - 1, seq) === seq - 1) {
-      // The worker has not taken the batch: do its part here.
-      this.stolen++;
-      this.finishHere(jobs, cut, features);
-      return;
-    }
-    for (;;) {
-      const done = Atomics.load(ctrl, DONE);
-      if (done === seq) break;
-      if (Atomics.load(ctrl, FAILED) === 1) {
-        // It claimed the batch and then failed: its part may be partly written, so redo it here.
+    const runMine = () => {
+      for (const part of mine) run(part, tasks[part.slot]?.hist ?? arena);
+    };
+    const runTheirsHere = () => {
+      for (const part of theirs) run(part, arena.subarray(part.slot * stride, (part.slot + 1) * stride));
+    };
+    let work = 0;
+    for (const t of tasks) work += (t.end - t.start) * (t.side === SIDE_NONE ? 1 : PACK * groups.length);
+    const useWorker = theirs.length > 0 && this.worker !== undefined && work >= this.minWork && Atomics.load(ctrl, FAILED) !== 1;
+    if (!useWorker) {
+      runMine();
+      runTheirsHere();
+    } else {
+      ctrl[NTASKS] = theirs.length;
+      ctrl[NGROUPS] = groups.length;
+      ctrl.set(groups, HEADER);
+      theirs.forEach((part, i) => {
+        const t = tasks[part.slot] as LevelTask;
+        const at = this.tasksAt + TASK_INTS * i;
+        ctrl[at] = part.start;
+        ctrl[at + 1] = part.end;
+        ctrl[at + 2] = t.feature;
+        ctrl[at + 3] = t.side;
+        ctrl[at + 4] = t.lut ? 1 : 0;
+        ctrl[at + 6] = t.gradients ? 1 : 0;
+        ctrl[at + 7] = part.slot;
+        if (t.lut) this.luts.set(t.lut, 256 * part.slot);
+      });
+      const seq = ++this.seq;
+      Atomics.store(ctrl, SEQ, seq);
+      Atomics.notify(ctrl, SEQ);
+      runMine();
+      if (Atomics.compareExchange(ctrl, CLAIM, seq - 1, seq) === seq - 1) {
+        // The worker has not taken the level: do its part here.
         this.stolen++;
-        this.finishHere(jobs, cut, features);
-        return;
+        runTheirsHere();
+      } else {
+        let redo = false;
+        for (let spin = 0; ; spin++) {
+          const done = Atomics.load(ctrl, DONE);
+          if (done === seq) break;
+          if (Atomics.load(ctrl, FAILED) === 1) {
+            redo = true;
+            break;
+          }
+          if (spin >= SPIN) Atomics.wait(ctrl, DONE, done, 1000);
+        }
+        if (redo) {
+          // It claimed the level and then failed part-way: each of its parts' rows is either
+          // untouched or already partitioned (rows are written only once a partition is
+          // complete), and a stable partition of a partitioned range leaves it as it is; so
+          // running its parts again here gives what it would have given.
+          this.stolen++;
+          runTheirsHere();
+        } else {
+          theirs.forEach((part, i) => {
+            part.left = ctrl[this.tasksAt + TASK_INTS * i + 5] as number;
+          });
+        }
       }
-      Atomics.wait(ctrl, DONE, done, 1000);
     }
-    this.addArena(jobs, features);
+    return this.join(tasks, mine, theirs, features);
   }
 
-  /** The worker's parts of the batch, built on this thread into the arena and added. */
-  private finishHere(jobs: readonly HistogramJob[], cut: (j: HistogramJob) => number, features: Int32Array): void {
-    const { layout, rows, bins, scratch, grad, hess, arena, stride } = this;
-    jobs.forEach((j, i) => {
-      gatherGradients(rows, cut(j), j.end, grad, hess, scratch);
-      accumulateHistogram(arena.subarray(i * stride, (i + 1) * stride), layout.offset, layout.binCount, layout.rowCount, bins, rows, cut(j), j.end, features, scratch);
-    });
-    this.addArena(jobs, features);
-  }
-
-  private addArena(jobs: readonly HistogramJob[], features: Int32Array): void {
-    const { layout, arena, stride } = this;
-    jobs.forEach((j, i) => {
-      const hist = j.hist;
-      const base = i * stride;
-      for (let k = 0; k < features.length; k++) {
-        const f = features[k] as number;
-        const off = 2 * (layout.offset[f] as number);
-        const end = off + 2 * (layout.binCount[f] as number);
-        for (let x = off; x < end; x++) hist[x]! += arena[base + x] as number;
+  /**
+   * The level's result from its parts: a cut task's second-part left rows move before its
+   * first-part right rows and the second part's histogram is added; a whole task run into
+   * the arena has its histogram copied.
+   */
+  private join(tasks: readonly LevelTask[], mine: readonly Part[], theirs: readonly Part[], features: Int32Array): Int32Array {
+    const { rows, buffer, arena, stride, layout } = this;
+    const mids = new Int32Array(tasks.length);
+    const firstLeft = new Int32Array(tasks.length);
+    for (const part of mine) {
+      firstLeft[part.slot] = part.left;
+      mids[part.slot] = part.start + part.left;
+    }
+    for (const part of theirs) {
+      const t = tasks[part.slot] as LevelTask;
+      const slot = part.slot;
+      if (!part.cut) {
+        mids[slot] = part.start + part.left;
+        if (t.side !== SIDE_NONE && t.hist) t.hist.set(arena.subarray(slot * stride, (slot + 1) * stride));
+        continue;
       }
-    });
+      // [start, start+l1) L1 | [start+l1, cut) R1 | [cut, cut+l2) L2 | [cut+l2, end) R2 → L1 L2 R1 R2.
+      const cut = part.start;
+      const l1 = firstLeft[slot] as number;
+      const l2 = part.left;
+      const r1 = cut - (t.start + l1);
+      if (r1 > 0 && l2 > 0) {
+        buffer.set(rows.subarray(t.start + l1, cut));
+        rows.copyWithin(t.start + l1, cut, cut + l2);
+        rows.set(buffer.subarray(0, r1), t.start + l1 + l2);
+      }
+      mids[slot] = t.start + l1 + l2;
+      if (t.side !== SIDE_NONE && t.hist) {
+        const hist = t.hist;
+        const base = slot * stride;
+        for (let k = 0; k < features.length; k++) {
+          const f = features[k] as number;
+          const off = 2 * (layout.offset[f] as number);
+          const end = off + 2 * (layout.binCount[f] as number);
+          for (let x = off; x < end; x++) hist[x]! += arena[base + x] as number;
+        }
+      }
+    }
+    return mids;
   }
 
   close(): void {

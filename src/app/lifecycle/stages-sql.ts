@@ -81,26 +81,33 @@ function segmentAt(ai: number): string {
  * Per-customer aggregates of the bills one as-of month looks back on (d = months before it):
  * revenue sum and count per quarter q = d / 3 (q = 0..3), usage sum and count for q = 0, 1,
  * revenue and margin of the month itself, and the most recent active month. Plain CASE
- * aggregates: DuckDB runs them faster than FILTER clauses, and the count stays at 15.
+ * aggregates: DuckDB runs them faster than FILTER clauses, and the count stays at 15. The
+ * quarter of a bill comes from comparing its month with the quarters' first days, and the
+ * latest active month is kept as a date and turned into d once per customer: computing a month
+ * index for each of a year of bills cost more than the aggregation itself.
  */
 function billAggregates(m: MonthText): string {
   const ai = parseMonth(m);
   const lo = formatMonth(ai - (LOOKBACK_MONTHS - 1));
   const q = [0, 1, 2, 3];
+  // q = 0 from the first day of M−2, q = 1 from M−5, q = 2 from M−8, else q = 3 (back to M−11).
+  const quarterOf = `CASE ${[0, 1, 2].map((i) => `WHEN month >= ${dateLiteral(formatMonth(ai - 3 * i - 2))} THEN ${i}`).join(' ')} ELSE 3 END`;
   return `
-    SELECT customer_id,
-           ${q.map((i) => `sum(CASE WHEN q = ${i} THEN rev END) AS rs${i}, count(CASE WHEN q = ${i} THEN rev END) AS rn${i}`).join(',\n           ')},
-           ${[0, 1].map((i) => `sum(CASE WHEN q = ${i} THEN usg END) AS us${i}, count(CASE WHEN q = ${i} THEN usg END) AS un${i}`).join(',\n           ')},
-           sum(CASE WHEN d = 0 THEN rev END) AS revenue_m, sum(CASE WHEN d = 0 THEN mar END) AS margin_m,
-           min(CASE WHEN rev > 0 OR usg > 0 THEN d END) AS last_active_d
-    FROM (SELECT customer_id, d, d // 3 AS q, rev, mar, usg
-          FROM (SELECT customer_id, ${ai} - ${monthIndexSql('month')} AS d,
-                       CAST(revenue AS DOUBLE) AS rev,
-                       CAST(revenue AS DOUBLE) - CAST(coalesce(cost, 0) AS DOUBLE) AS mar,
-                       ${USAGE_MEASURE_SQL} AS usg
-                FROM monthly_usage
-                WHERE month >= ${dateLiteral(lo)} AND month <= ${dateLiteral(m)}) AS x) AS bills
-    GROUP BY customer_id`;
+    SELECT customer_id, ${q.map((i) => `rs${i}, rn${i}`).join(', ')}, us0, un0, us1, un1, revenue_m, margin_m,
+           ${ai} - ${monthIndexSql('last_active')} AS last_active_d
+    FROM (
+      SELECT customer_id,
+             ${q.map((i) => `sum(CASE WHEN q = ${i} THEN rev END) AS rs${i}, count(CASE WHEN q = ${i} THEN rev END) AS rn${i}`).join(',\n             ')},
+             ${[0, 1].map((i) => `sum(CASE WHEN q = ${i} THEN usg END) AS us${i}, count(CASE WHEN q = ${i} THEN usg END) AS un${i}`).join(',\n             ')},
+             sum(CASE WHEN this_month THEN rev END) AS revenue_m,
+             sum(CASE WHEN this_month THEN rev - CAST(coalesce(cost, 0) AS DOUBLE) END) AS margin_m,
+             max(CASE WHEN rev > 0 OR usg > 0 THEN month END) AS last_active
+      FROM (SELECT customer_id, month, ${quarterOf} AS q, month >= ${dateLiteral(m)} AS this_month, cost,
+                   CAST(revenue AS DOUBLE) AS rev,
+                   ${USAGE_MEASURE_SQL} AS usg
+            FROM monthly_usage
+            WHERE month >= ${dateLiteral(lo)} AND month <= ${dateLiteral(m)}) AS bills
+      GROUP BY customer_id) AS per_customer`;
 }
 
 /**
