@@ -47,56 +47,66 @@ export function fitBinning(set: ColumnSet, options: Partial<BinningOptions> = {}
   return set.columns.map((col) => fitColumn(col, sample, opts));
 }
 
-function fitColumn(col: FeatureColumn, sample: Uint32Array | null, opts: BinningOptions): FeatureBinning {
+export function fitColumn(col: FeatureColumn, sample: Uint32Array | null, opts: BinningOptions): FeatureBinning {
   if (col.kind === 'categorical') return fitCategorical(col.name, col.codes, col.vocabulary, opts);
-  const src = col.values;
-  const m = sample ? sample.length : src.length;
-  const values = new Float64Array(m);
-  let k = 0;
-  for (let i = 0; i < m; i++) {
-    const v = sample ? (src[sample[i] as number] as number) : (src[i] as number);
-    if (!Number.isNaN(v)) values[k++] = v;
-  }
-  return { kind: 'numeric', name: col.name, thresholds: quantileThresholds(values.subarray(0, k).sort(), opts.maxBins - 1) };
+  return { kind: 'numeric', name: col.name, thresholds: numericColumn(col.values, sample, opts.maxBins - 1, null) };
 }
 
-/** Cut points between distinct sorted values so that bins hold about equal counts. */
-export function quantileThresholds(sorted: Float64Array, maxNumericBins: number): number[] {
-  const distinct: number[] = [];
-  const counts: number[] = [];
-  for (let i = 0; i < sorted.length; i++) {
-    const v = sorted[i] as number;
-    if (distinct.length > 0 && distinct[distinct.length - 1] === v) counts[counts.length - 1]! += 1;
-    else {
-      distinct.push(v);
-      counts.push(1);
-    }
+/**
+ * A numeric column's thresholds from its non-missing values (the sampled rows when a sample
+ * is given), and, when `out` is given, every row's bin. Calls only quantileThresholds and
+ * binNumeric, so a worker holding those three functions' source can run it.
+ */
+export function numericColumn(values: Float64Array, sample: Uint32Array | null, maxNumericBins: number, out: Uint8Array | null): number[] {
+  const m = sample ? sample.length : values.length;
+  const present = new Float64Array(m);
+  let k = 0;
+  for (let i = 0; i < m; i++) {
+    const v = sample ? (values[sample[i] as number] as number) : (values[i] as number);
+    if (v === v) present[k++] = v;
   }
+  const thresholds = quantileThresholds(present.subarray(0, k).sort(), maxNumericBins);
+  if (out) binNumeric(values, Float64Array.from(thresholds), out);
+  return thresholds;
+}
+
+/**
+ * Cut points between distinct sorted values so that bins hold about equal counts.
+ * Self-contained (the binning worker runs its source).
+ */
+export function quantileThresholds(sorted: Float64Array, maxNumericBins: number): number[] {
+  const mid = (a: number, b: number) => {
+    const m = a + (b - a) / 2;
+    return m <= a || m >= b ? a : m;
+  };
+  const n = sorted.length;
+  let distinct = n > 0 ? 1 : 0;
+  for (let i = 1; i < n; i++) if (sorted[i] !== sorted[i - 1]) distinct++;
   const thresholds: number[] = [];
-  if (distinct.length <= maxNumericBins) {
-    for (let i = 0; i + 1 < distinct.length; i++) thresholds.push(midpoint(distinct[i] as number, distinct[i + 1] as number));
+  if (distinct <= maxNumericBins) {
+    for (let i = 1; i < n; i++) if (sorted[i] !== sorted[i - 1]) thresholds.push(mid(sorted[i - 1] as number, sorted[i] as number));
     return thresholds;
   }
-  // Greedy equal-count cuts; re-aim after each cut so heavy values (many zeros) get their own bin
-  // without starving the rest of the range.
-  let remaining = sorted.length;
+  // Greedy equal-count cuts over runs of equal values; re-aim after each cut so heavy values
+  // (many zeros) get their own bin without starving the rest of the range.
+  let remaining = n;
   let binsLeft = maxNumericBins;
   let acc = 0;
-  for (let i = 0; i + 1 < distinct.length && binsLeft > 1; i++) {
-    acc += counts[i] as number;
+  let i = 0;
+  while (i < n && binsLeft > 1) {
+    let j = i + 1;
+    while (j < n && sorted[j] === sorted[i]) j++;
+    if (j >= n) break; // the last distinct value: no cut after it
+    acc += j - i;
     if (acc >= remaining / binsLeft) {
-      thresholds.push(midpoint(distinct[i] as number, distinct[i + 1] as number));
+      thresholds.push(mid(sorted[i] as number, sorted[j] as number));
       remaining -= acc;
       acc = 0;
       binsLeft--;
     }
+    i = j;
   }
   return thresholds;
-}
-
-function midpoint(a: number, b: number): number {
-  const m = a + (b - a) / 2;
-  return m <= a || m >= b ? a : m;
 }
 
 function fitCategorical(name: string, codes: Int32Array, vocabulary: readonly string[], opts: BinningOptions): CategoricalBinning {
@@ -143,7 +153,7 @@ export function applyBinning(set: ColumnSet, binnings: readonly FeatureBinning[]
  * of steps whose comparisons feed arithmetic, not jumps, so random values do not cost a
  * mispredicted branch per step.
  */
-function binNumeric(values: Float64Array, t: Float64Array, dst: Uint8Array): void {
+export function binNumeric(values: Float64Array, t: Float64Array, dst: Uint8Array): void {
   let size = 1;
   while (size < t.length + 1) size *= 2;
   const padded = new Float64Array(size).fill(Number.POSITIVE_INFINITY);

@@ -18,6 +18,8 @@ export async function contributionsParallel(explainer: Explainer, bins: Uint8Arr
   const mid = Math.floor(n / 2 / EXPLAIN_BLOCK) * EXPLAIN_BLOCK;
   const source = `
 const { parentPort, workerData } = require('node:worker_threads');
+// Functions passed as source may carry the transpiler's name helper (tsx/esbuild keepNames).
+const __name = (fn) => fn;
 const explainKernel = ${explainKernel.toString()};
 const { tables, nf, slots, binsBuf, outBuf, n, start, end, block } = workerData;
 const bins = new Uint8Array(binsBuf);

@@ -1,4 +1,5 @@
-import { applyBinning, binCount, fitBinning, type FeatureBinning } from './binning.ts';
+import { applyBinning, binCount, type FeatureBinning } from './binning.ts';
+import { binTrainingSet } from './binning-parallel.ts';
 import type { ColumnSet } from './columns.ts';
 import { growContext, growTree, type GrowContext } from './grow.ts';
 import { histogramLayout } from './histogram.ts';
@@ -35,8 +36,7 @@ export function trainGbdt(input: TrainInput, params: Partial<GbdtParams> = {}): 
   for (let i = 0; i < n; i++) positives += label[i] ? 1 : 0;
   if (positives === 0 || positives === n) throw new RangeError('the label has one class only');
 
-  const binnings: FeatureBinning[] = fitBinning(train, { maxBins: p.maxBins, minCategoryCount: p.minCategoryCount, seed: p.seed });
-  const bins = applyBinning(train, binnings);
+  const { binnings, bins } = binTrainingSet(train, { maxBins: p.maxBins, minCategoryCount: p.minCategoryCount, seed: p.seed }, p.threads);
   const layout = histogramLayout(n, binnings.map(binCount));
   const categorical = Uint8Array.from(binnings, (b) => (b.kind === 'categorical' ? 1 : 0));
   const ctx = growContext(layout, bins, categorical, p.threads);

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ColumnSet } from './columns.ts';
+import { fitBinning } from './binning.ts';
+import { binTrainingSet } from './binning-parallel.ts';
 import { trainGbdt } from './gbdt.ts';
 import { GbdtModel } from './model.ts';
 import { splitGain } from './split.ts';
@@ -111,5 +113,18 @@ describe('gradient-boosted trees: known answers', () => {
 
   it('rejects a one-class label', () => {
     expect(() => trainGbdt({ train: numeric('x', [1, 2, 3]), label: Uint8Array.from([1, 1, 1]) })).toThrow(/one class/);
+  });
+});
+
+describe('binning a large training set on two threads', () => {
+  it('gives the one-thread bins and thresholds, with a worker doing part of it', () => {
+    const { set } = syntheticSet(60_000, 20, 11);
+    const one = binTrainingSet(set, {}, 1);
+    const two = binTrainingSet(set, {}, 2, false);
+    expect(one.workerColumns).toBe(0);
+    expect(two.workerColumns).toBe(10);
+    expect(two.binnings).toEqual(one.binnings);
+    expect(Buffer.from(two.bins).equals(Buffer.from(one.bins))).toBe(true);
+    expect(two.binnings).toEqual(fitBinning(set));
   });
 });

@@ -134,6 +134,8 @@ const MAX_SLOTS = 64;
 
 const WORKER_SOURCE = (kernels: string) => `
 const { workerData } = require('node:worker_threads');
+// Functions passed as source may carry the transpiler's name helper (tsx/esbuild keepNames).
+const __name = (fn) => fn;
 ${kernels}
 const { ctrlBuf, packedBuf, rowsBuf, arenaBuf, lutBuf, gradBuf, hessBuf, marginBuf, labelBuf, slotOffset, slotBins, n, tasksAt, stride } = workerData;
 const margin = new Float64Array(marginBuf);
