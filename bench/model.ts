@@ -6,11 +6,13 @@
  *
  *   npx tsx bench/model.ts            # everything (several minutes on 2 cores)
  *   npx tsx bench/model.ts --no-1m    # skip the 1M-row fit and scoring
+ *   npx tsx bench/model.ts --repeat 5 # fit-time runs per learner and setting (default 3)
  *
  * Settings are the learner's defaults for the data-set comparison (one configuration for
  * every set; early stopping on the same stratified 20 % of train.csv for Tenure and XGBoost)
  * and 100 rounds, depth 6, learning rate 0.1, no sampling for the timing runs. Timings on a
- * shared machine are noisy: each figure is one run, measured back to back.
+ * shared machine are noisy: each fit time is the median of --repeat runs, the learners' runs
+ * interleaved (round 1 of every learner, then round 2, …) so a slow spell hits all of them.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -206,6 +208,21 @@ function writeSynthetic(rows: number, cols: number, dir: string): { x_path: stri
   return { x_path: xPath, y_path: yPath, rows, cols };
 }
 
+/**
+ * Runs every job `times` times, interleaved, and keeps for each the run with the median fit
+ * time (its peak RSS and other fields with it) plus every run's fit time in `fit_runs_s`.
+ */
+function repeated(times: number, jobs: Record<string, () => Json>): Record<string, Json> {
+  const runs: Record<string, Json[]> = Object.fromEntries(Object.keys(jobs).map((k) => [k, []]));
+  for (let i = 0; i < times; i++) for (const [k, job] of Object.entries(jobs)) runs[k]!.push(job());
+  return Object.fromEntries(
+    Object.entries(runs).map(([k, list]) => {
+      const sorted = [...list].sort((a, b) => Number(a.fit_s) - Number(b.fit_s));
+      return [k, { ...sorted[(sorted.length - 1) >> 1], fit_runs_s: list.map((r) => Number(r.fit_s)) }];
+    }),
+  );
+}
+
 const f3 = (x: number) => (Number.isFinite(x) ? x.toFixed(3) : String(x));
 const f4 = (x: number) => (Number.isFinite(x) ? x.toFixed(4) : String(x));
 
@@ -225,6 +242,8 @@ async function main(): Promise<void> {
     return;
   }
   const skip1m = argv.includes('--no-1m');
+  const repeatAt = argv.indexOf('--repeat');
+  const repeat = repeatAt >= 0 ? Math.max(1, Number(argv[repeatAt + 1])) : 3;
   execFileSync('bash', [join(HERE, 'setup.sh')], { stdio: 'inherit' });
   const versions = execFileSync(PY, ['-c', 'import xgboost, sklearn, numpy; print(xgboost.__version__, sklearn.__version__, numpy.__version__)'], { encoding: 'utf8' }).trim().split(' ');
   const dir = mkdtempSync(join(tmpdir(), 'tenure-bench-model-'));
@@ -255,10 +274,12 @@ async function main(): Promise<void> {
   const tableJob = { train_csv: c2cTrain, label: c2c.label, positive: c2c.positive, id: c2c.id, columns: c2cSchema.columns, rounds: FIXED.rounds, max_depth: FIXED.maxDepth, learning_rate: FIXED.learningRate };
   timing.push({
     workload: 'cell2cell train (40,837 × 56)',
-    tenure_1t: child({ kind: 'fit-table', ...tableJob, threads: 1 }),
-    tenure_2t: child({ kind: 'fit-table', ...tableJob, threads: 2 }),
-    xgboost_2t: python({ kind: 'fixed', ...tableJob, nthread: 2 }, dir),
-    xgboost_1t: python({ kind: 'fixed', ...tableJob, nthread: 1 }, dir),
+    ...repeated(repeat, {
+      tenure_1t: () => child({ kind: 'fit-table', ...tableJob, threads: 1 }),
+      tenure_2t: () => child({ kind: 'fit-table', ...tableJob, threads: 2 }),
+      xgboost_2t: () => python({ kind: 'fixed', ...tableJob, nthread: 2 }, dir),
+      xgboost_1t: () => python({ kind: 'fixed', ...tableJob, nthread: 1 }, dir),
+    }),
   });
   const sizes = skip1m ? [100_000] : [100_000, 1_000_000];
   let scoring: Json | null = null;
@@ -269,11 +290,13 @@ async function main(): Promise<void> {
     const modelOut = join(dir, `model-${rows}.json`);
     timing.push({
       workload: `synthetic ${rows.toLocaleString('en')} × 20`,
-      tenure_1t: child({ kind: 'fit-synthetic', ...data, threads: 1, model_out: modelOut }),
-      tenure_2t: child({ kind: 'fit-synthetic', ...data, threads: 2 }),
-      xgboost_2t: python({ kind: 'fixed', ...job, nthread: 2 }, dir),
-      xgboost_1t: python({ kind: 'fixed', ...job, nthread: 1 }, dir),
-      // HistGradientBoosting at 1M rows takes many minutes on this box; timed at 100k only.
+      ...repeated(repeat, {
+        tenure_1t: () => child({ kind: 'fit-synthetic', ...data, threads: 1, model_out: modelOut }),
+        tenure_2t: () => child({ kind: 'fit-synthetic', ...data, threads: 2 }),
+        xgboost_2t: () => python({ kind: 'fixed', ...job, nthread: 2 }, dir),
+        xgboost_1t: () => python({ kind: 'fixed', ...job, nthread: 1 }, dir),
+      }),
+      // HistGradientBoosting at 1M rows takes many minutes on this box; timed once at 100k only.
       sklearn_hgb: rows <= 100_000 ? python({ kind: 'fixed_hgb', ...job }, dir) : undefined,
     });
     if (rows === 1_000_000 || (skip1m && rows === 100_000)) {
@@ -287,7 +310,7 @@ async function main(): Promise<void> {
     return j?.fit_s === undefined ? '-' : `${j.fit_s.toFixed(2)} s / ${Math.round(j.peak_rss_mb ?? 0)} MB`;
   };
   printTable(
-    `Fit time / peak RSS, ${FIXED.rounds} rounds, depth ${FIXED.maxDepth}, lr ${FIXED.learningRate}, no sampling (one run each)`,
+    `Fit time (median of ${repeat} runs) / peak RSS, ${FIXED.rounds} rounds, depth ${FIXED.maxDepth}, lr ${FIXED.learningRate}, no sampling`,
     ['workload', 'tenure 1 thread', 'tenure 2 threads', 'xgboost nthread=2', 'xgboost nthread=1', 'sklearn hgb', 'tenure best / xgb best'],
     timing.map((t) => {
       const best = (a: unknown, b: unknown) => Math.min((a as { fit_s: number }).fit_s, (b as { fit_s: number }).fit_s);
@@ -311,6 +334,7 @@ async function main(): Promise<void> {
     peers: { xgboost: versions[0], sklearn: versions[1], numpy: versions[2] },
     default_params: DEFAULT_PARAMS,
     fixed_params: FIXED,
+    fit_repeat: repeat,
     datasets,
     timing,
     scoring,
