@@ -56,6 +56,12 @@ export interface AnalyticsStore extends StoreTx {
   describeFile(path: string, format: FileFormat): Promise<string[]>;
   /** Column-wise result for model inputs: numeric columns as Float64Array (NaN for NULL), others as text arrays (null for NULL). */
   queryColumns(sql: string, params?: readonly SqlValue[]): Promise<ColumnSet>;
+  /**
+   * The way back: a temporary table `table` holding the columns (Float64Array → DOUBLE with
+   * NaN as NULL, others → VARCHAR), for a following INSERT … SELECT; returns its row count.
+   * Runs outside a transaction, like stageFile.
+   */
+  stageColumns(table: string, set: ColumnSet): Promise<number>;
   close(): Promise<void>;
 }
 

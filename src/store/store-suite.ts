@@ -98,5 +98,24 @@ export function storeSuite(engine: string, open: () => Promise<AnalyticsStore>):
         await store.close();
       }
     });
+
+    it('stages in-memory columns as a temporary table and reads them back unchanged', async () => {
+      const store = await open();
+      try {
+        // More rows than one DuckDB vector (2048), NaN and null, text that CSV would have to quote.
+        const n = 5000;
+        const x = Float64Array.from({ length: n }, (_, i) => (i % 7 === 3 ? Number.NaN : i / 3));
+        const label = Array.from({ length: n }, (_, i) => (i % 11 === 5 ? null : `客户 "${i}",\n${'é'.repeat(i % 3)}`));
+        expect(await store.stageColumns('staged_cols', { rowCount: n, names: ['x', 'label'], columns: { x, label } })).toBe(n);
+        const back = await store.queryColumns('SELECT x, label FROM staged_cols ORDER BY rowid');
+        expect(Array.from(back.columns.x as Float64Array)).toEqual(Array.from(x));
+        expect(back.columns.label).toEqual(label);
+        const [nulls] = await store.query<{ n: number }>('SELECT count(*) AS n FROM staged_cols WHERE x IS NULL');
+        expect(Number(nulls?.n)).toBe(Math.floor((n - 4) / 7) + 1);
+        await expect(store.stageColumns('bad', { rowCount: 2, names: ['x'], columns: { x: new Float64Array(1) } })).rejects.toThrow(/1 values, expected 2/);
+      } finally {
+        await store.close();
+      }
+    });
   });
 }

@@ -1,7 +1,3 @@
-import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
-import { once } from 'node:events';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { calibrateAll } from '../../model/calibration.ts';
 import { Explainer } from '../../model/explain.ts';
 import { contributionsParallel } from '../../model/explain-parallel.ts';
@@ -20,7 +16,6 @@ import { dataMonths, toModelColumns } from './train.ts';
 export const TOP_REASONS = 3;
 /** Expected loss = probability × the customer's recent monthly revenue × this many months. */
 export const EXPECTED_LOSS_MONTHS = 12;
-const WRITE_BATCH = 10_000;
 
 export interface ScoreOptions {
   readonly asOf?: string;
@@ -171,42 +166,36 @@ export async function scoreCustomers(store: AnalyticsStore, options: ScoreOption
   return { modelVersion: version, asOf, scores };
 }
 
-function csvText(s: string): string {
-  return `"${s.replaceAll('"', '""')}"`;
-}
-
 /**
  * Replaces the month's scores of this model version in one transaction. A million rows go
- * through a temporary CSV that the store's own reader loads: row-by-row SQL would take minutes.
+ * in through the store's column stager (DuckDB's appender): row-by-row SQL would take
+ * minutes, and text round trips several seconds.
  */
 async function saveScores(store: AnalyticsStore, version: string, asOf: string, scores: readonly CustomerScore[]): Promise<void> {
-  const dir = mkdtempSync(join(tmpdir(), 'tenure-scores-'));
-  const path = join(dir, 'scores.csv');
+  const n = scores.length;
+  const ids = new Array<string>(n);
+  const probability = new Float64Array(n);
+  const loss = new Float64Array(n);
+  const reasons = new Array<string>(n);
+  scores.forEach((s, i) => {
+    ids[i] = s.customer_id;
+    probability[i] = s.churn_probability;
+    loss[i] = s.expected_loss;
+    reasons[i] = JSON.stringify(s.top_reasons);
+  });
+  const names = ['customer_id', 'churn_probability', 'expected_loss', 'top_reasons'];
+  await store.stageColumns('staged_scores', { rowCount: n, names, columns: { customer_id: ids, churn_probability: probability, expected_loss: loss, top_reasons: reasons } });
   try {
-    const out = createWriteStream(path);
-    out.write('customer_id,churn_probability,expected_loss,top_reasons\n');
-    for (let i = 0; i < scores.length; i += WRITE_BATCH) {
-      const chunk = scores
-        .slice(i, i + WRITE_BATCH)
-        .map((s) => `${csvText(s.customer_id)},${s.churn_probability},${s.expected_loss.toFixed(2)},${csvText(JSON.stringify(s.top_reasons))}\n`)
-        .join('');
-      if (!out.write(chunk)) await once(out, 'drain');
-    }
-    out.end();
-    await once(out, 'finish');
-    const columns = ['customer_id', 'churn_probability', 'expected_loss', 'top_reasons'];
-    await store.stageFile(store, { path, format: 'csv', columns, table: 'staged_scores' });
     await store.transaction(async (tx) => {
       await tx.run('DELETE FROM churn_scores WHERE model_version = $1 AND as_of = CAST($2 AS DATE)', [version, `${asOf}-01`]);
       await tx.run(
         `INSERT INTO churn_scores
-           SELECT $1, CAST($2 AS DATE), customer_id, CAST(churn_probability AS DOUBLE), CAST(expected_loss AS DECIMAL(18,2)), top_reasons, current_timestamp
+           SELECT $1, CAST($2 AS DATE), customer_id, churn_probability, CAST(expected_loss AS DECIMAL(18,2)), top_reasons, current_timestamp
            FROM staged_scores`,
         [version, `${asOf}-01`],
       );
     });
-    await store.run('DROP TABLE IF EXISTS staged_scores');
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    await store.run('DROP TABLE IF EXISTS staged_scores');
   }
 }
