@@ -18,7 +18,8 @@ export interface ScoreContext {
 export async function scoreContext(store: AnalyticsStore, asOf: string): Promise<Map<string, ScoreContext>> {
   const { first } = await dataMonths(store);
   const { stageKey, valueKey } = await keepDefaultStagesAndValues(store, [asOf], { dataFirst: first, hasScores: true });
-  const rows = await store.query<{ customer_id: string; stage: string | null; quadrant: string | null }>(
+  // Columns rather than row objects: a million customers come back in a fraction of the time.
+  const set = await store.queryColumns(
     `WITH v AS (SELECT * FROM ${SNAPSHOT_TABLE} WHERE snapshot_key = $2 AND as_of = CAST($3 AS DATE)),
           t AS (SELECT quantile_cont(current_value, 0.5) AS cm, quantile_cont(potential, 0.5) AS pm FROM v)
      SELECT h.customer_id, h.stage,
@@ -29,5 +30,10 @@ export async function scoreContext(store: AnalyticsStore, asOf: string): Promise
      WHERE h.rules_key = $1 AND h.as_of = CAST($3 AS DATE)`,
     [stageKey, valueKey, `${asOf}-01`],
   );
-  return new Map(rows.map((r) => [r.customer_id, { lifecycle_stage: r.stage, value_quadrant: r.quadrant }]));
+  const ids = set.columns.customer_id as readonly (string | null)[];
+  const stage = set.columns.stage as readonly (string | null)[];
+  const quadrant = set.columns.quadrant as readonly (string | null)[];
+  const out = new Map<string, ScoreContext>();
+  for (let i = 0; i < set.rowCount; i++) out.set(String(ids[i]), { lifecycle_stage: stage[i] ?? null, value_quadrant: quadrant[i] ?? null });
+  return out;
 }
