@@ -75,16 +75,16 @@ export function topContributions(phi: ArrayLike<number>, k: number): number[] {
  * raise the score, without sorting every feature of every row.
  */
 export function topPositive(phi: ArrayLike<number>, offset: number, n: number, k: number): number[] {
+  // No closure here: it runs once per scored customer (and a transpiler may wrap closures).
   const top: number[] = [];
-  const value = (j: number) => phi[offset + (top[j] as number)] as number;
   for (let i = 0; i < n; i++) {
     const v = phi[offset + i] as number;
     if (!(v > 0) || k <= 0) continue;
     if (top.length < k) top.push(i);
-    else if (v > value(k - 1)) top[k - 1] = i;
+    else if (v > (phi[offset + (top[k - 1] as number)] as number)) top[k - 1] = i;
     else continue;
     // Move the new entry up past smaller values; an equal value keeps the lower index first.
-    for (let j = top.length - 1; j > 0 && v > value(j - 1); j--) {
+    for (let j = top.length - 1; j > 0 && v > (phi[offset + (top[j - 1] as number)] as number); j--) {
       top[j] = top[j - 1] as number;
       top[j - 1] = i;
     }

@@ -143,14 +143,19 @@ export async function scoreCustomers(store: AnalyticsStore, options: ScoreOption
   const ids = raw.columns.customer_id as readonly (string | null)[];
   const arpu = raw.columns.arpu_3m as Float64Array;
   const scores: CustomerScore[] = new Array(n);
+  const featureColumns = CUSTOMER_FEATURES.map((f) => raw.columns[f.name]);
   for (let row = 0; row < n; row++) {
     // Reasons explain risk: only contributions that raise it are worth an agent's time.
-    const reasons = topPositive(phi, row * nf, nf, TOP_REASONS).map((j) => {
-      const col = raw.columns[CUSTOMER_FEATURES[j]?.name ?? ''];
+    // (Plain loops, no per-row closures: this runs a million times.)
+    const top = topPositive(phi, row * nf, nf, TOP_REASONS);
+    const reasons: string[] = new Array<string>(top.length);
+    for (let k = 0; k < top.length; k++) {
+      const j = top[k] as number;
+      const col = featureColumns[j];
       const how = shown[j] as ReasonFeature;
       const value = col instanceof Float64Array ? (col[row] as number) * how.scale : ((col?.[row] as string | null | undefined) ?? null);
-      return describeFeature(how.meta, value, lang);
-    });
+      reasons[k] = describeFeature(how.meta, value, lang);
+    }
     const p = probability[row] as number;
     const monthly = arpu[row] as number;
     scores[row] = {
