@@ -39,7 +39,7 @@ export function trainGbdt(input: TrainInput, params: Partial<GbdtParams> = {}): 
   const { binnings, bins } = binTrainingSet(train, { maxBins: p.maxBins, minCategoryCount: p.minCategoryCount, seed: p.seed }, p.threads);
   const layout = histogramLayout(n, binnings.map(binCount));
   const categorical = Uint8Array.from(binnings, (b) => (b.kind === 'categorical' ? 1 : 0));
-  const ctx = growContext(layout, bins, categorical, p.threads);
+  const ctx = growContext(layout, bins, categorical, p, p.threads);
   try {
     return boost(input, p, ctx, binnings, bins);
   } finally {

@@ -1,5 +1,5 @@
-import { histLength, subtractHistogram, type HistogramLayout } from './histogram.ts';
-import { LevelRunner, SIDE_ALL, SIDE_LEFT, SIDE_NONE, SIDE_RIGHT, type LevelTask } from './parallel.ts';
+import { type HistogramLayout } from './histogram.ts';
+import { LevelRunner, SIDE_ALL, SIDE_LEFT, SIDE_NONE, SIDE_RIGHT, type LevelTask, type SplitPair } from './parallel.ts';
 import { findBestSplit, leafWeight, type Split, type SplitParams } from './split.ts';
 import { buildTree, type Tree, type TreeParts } from './tree.ts';
 
@@ -22,7 +22,6 @@ export interface GrowContext {
   readonly label: Uint8Array;
   /** The rows of the current tree are rows[0, count); growTree reorders them into leaves. */
   readonly rows: Uint32Array;
-  readonly histPool: Float64Array[];
   /** Partitions and histograms, a tree level at a time. */
   readonly runner: LevelRunner;
   close(): void;
@@ -31,8 +30,20 @@ export interface GrowContext {
 /** Row count × features from which a second thread takes half of each level's rows. */
 export const PARALLEL_MIN_CELLS = 400_000;
 
-export function growContext(layout: HistogramLayout, bins: Uint8Array, categorical: Uint8Array, threads = 2): GrowContext {
-  const runner = new LevelRunner(layout, bins, threads > 1 && layout.rowCount * layout.binCount.length >= PARALLEL_MIN_CELLS);
+export function growContext(layout: HistogramLayout, bins: Uint8Array, categorical: Uint8Array, split: SplitParams, threads = 2): GrowContext {
+  const two = threads > 1 && layout.rowCount * layout.binCount.length >= PARALLEL_MIN_CELLS;
+  // Plain split settings (the worker gets a copy).
+  const params: SplitParams = {
+    lambda: split.lambda,
+    minChildWeight: split.minChildWeight,
+    minSplitGain: split.minSplitGain,
+    catSmooth: split.catSmooth,
+    catL2: split.catL2,
+    maxCatThreshold: split.maxCatThreshold,
+    maxCatToOneHot: split.maxCatToOneHot,
+    catMinHessian: split.catMinHessian,
+  };
+  const runner = new LevelRunner(layout, bins, two, { search: { categorical, params } });
   return {
     layout,
     categorical,
@@ -41,7 +52,6 @@ export function growContext(layout: HistogramLayout, bins: Uint8Array, categoric
     hess: runner.hess,
     margin: runner.margin,
     label: runner.label,
-    histPool: [],
     runner,
     close: () => runner.close(),
   };
@@ -90,7 +100,7 @@ export function growTree(ctx: GrowContext, count: number, features: Int32Array, 
     parts.gain.push(0);
     return parts.left.length - 1;
   };
-  const takeHist = () => ctx.histPool.pop() ?? new Float64Array(histLength(layout));
+  const takeHist = () => ctx.runner.takeHist();
   const canSplit = (depth: number, h: number) => (p.maxDepth <= 0 || depth < p.maxDepth) && h >= 2 * p.minChildWeight;
   const evaluate = (e: Pending) => {
     e.split = canSplit(e.depth, e.hess) ? findBestSplit(e.hist, layout, features, ctx.categorical, e.grad, e.hess, p) : null;
@@ -114,7 +124,7 @@ export function growTree(ctx: GrowContext, count: number, features: Int32Array, 
 
   const leafRanges: number[] = [];
   const closeLeaf = (e: Pending) => {
-    ctx.histPool.push(e.hist);
+    ctx.runner.giveHist(e.hist);
     leafRanges.push(e.node, e.start, e.end);
   };
   /**
@@ -136,8 +146,11 @@ export function growTree(ctx: GrowContext, count: number, features: Int32Array, 
     const side = !grows ? SIDE_NONE : smallLeft ? SIDE_LEFT : SIDE_RIGHT;
     return { e, s, smallLeft, task: { start: e.start, end: e.end, feature: s.feature, lut, side, hist: grows ? takeHist() : null } };
   };
-  /** After the level has run: the children, in node order left then right. */
-  const children = (x: Planned, mid: number): [Pending, Pending] => {
+  /**
+   * After the level has run: the children, in node order left then right, and when they may
+   * split, the search that subtracts the larger child's histogram and finds their splits.
+   */
+  const children = (x: Planned, mid: number): { kids: [Pending, Pending]; search: SplitPair | null } => {
     const { e, s } = x;
     const gl = s.gradLeft;
     const hl = s.hessLeft;
@@ -155,14 +168,31 @@ export function growTree(ctx: GrowContext, count: number, features: Int32Array, 
     if (built === null) {
       closeLeaf(left); // returns the parent's buffer, which both children share
       leafRanges.push(right.node, right.start, right.end);
-      return [left, right];
+      return { kids: [left, right], search: null };
     }
     const [small, large] = x.smallLeft ? [left, right] : [right, left];
     small.hist = built;
-    subtractHistogram(large.hist, large.hist, small.hist, layout, features);
-    evaluate(left);
-    evaluate(right);
-    return [left, right];
+    const search: SplitPair = {
+      small: small.hist,
+      large: large.hist,
+      leftIsSmall: x.smallLeft,
+      sums: Float64Array.of(left.grad, left.hess, right.grad, right.hess),
+      canLeft: canSplit(left.depth, left.hess),
+      canRight: canSplit(right.depth, right.hess),
+      left: null,
+      right: null,
+    };
+    return { kids: [left, right], search };
+  };
+  /** Runs the searches (on both threads when it can) and hands each child its split. */
+  const searchAll = (found: { kids: [Pending, Pending]; search: SplitPair | null }[]) => {
+    const searches = found.flatMap((f) => (f.search ? [f.search] : []));
+    if (searches.length > 0) ctx.runner.searchPairs(searches, features);
+    for (const f of found) {
+      if (!f.search) continue;
+      f.kids[0].split = f.search.left;
+      f.kids[1].split = f.search.right;
+    }
   };
 
   if (p.numLeaves > 0) {
@@ -180,8 +210,9 @@ export function growTree(ctx: GrowContext, count: number, features: Int32Array, 
       const x = plan(e, e.split);
       const mid = ctx.runner.run([x.task], features)[0] as number;
       leaves++;
-      const pair = children(x, mid);
-      if (x.task.hist !== null) open.push(...pair);
+      const found = children(x, mid);
+      searchAll([found]);
+      if (x.task.hist !== null) open.push(...found.kids);
     }
     for (const e of open) closeLeaf(e);
   } else {
@@ -197,12 +228,9 @@ export function growTree(ctx: GrowContext, count: number, features: Int32Array, 
         planned.map((x) => x.task),
         features,
       );
-      const next: Pending[] = [];
-      planned.forEach((x, i) => {
-        const pair = children(x, mids[i] as number);
-        if (x.task.hist !== null) next.push(...pair);
-      });
-      level = next;
+      const found = planned.map((x, i) => children(x, mids[i] as number));
+      searchAll(found);
+      level = found.flatMap((f) => (f.search ? f.kids : []));
     }
   }
   return { tree: buildTree(parts), leafRanges: Int32Array.from(leafRanges) };

@@ -136,12 +136,73 @@ export function accumulateHistogram(
   }
 }
 
-/** target = parent − child over the listed features (the sibling's histogram without a pass over its rows). */
-export function subtractHistogram(target: Float64Array, parent: Float64Array, child: Float64Array, layout: HistogramLayout, features: Int32Array): void {
-  for (let fi = 0; fi < features.length; fi++) {
-    const f = features[fi] as number;
-    const off = 2 * (layout.offset[f] as number);
-    const end = off + 2 * (layout.binCount[f] as number);
-    for (let i = off; i < end; i++) target[i] = (parent[i] as number) - (child[i] as number);
+/**
+ * Runs one half of a level task: optionally compute the rows' gradients, partition
+ * rows[start, end) in place with `buffer`, then gather and accumulate the chosen side into
+ * hist. Returns the number of rows that went left. Calls only gatherGradients and
+ * accumulateHistogram, in this module (so no bundler or test runner rewrites the calls into
+ * module imports), because the level worker runs all three from their source.
+ */
+export function runHalf(
+  rows: Uint32Array,
+  packed: Uint32Array,
+  n: number,
+  buffer: Uint32Array,
+  grad: Float64Array,
+  hess: Float64Array,
+  scratch: Float64Array,
+  hist: Float64Array,
+  slotOffset: Int32Array,
+  slotBins: Int32Array,
+  groups: Int32Array,
+  start: number,
+  end: number,
+  feature: number,
+  lut: Uint8Array | null,
+  side: number,
+  margin: Float64Array,
+  label: Uint8Array,
+  gradients: boolean,
+): number {
+  if (gradients) {
+    // Logistic loss: g = p − y, h = p (1 − p), kept away from 0.
+    for (let k = start; k < end; k++) {
+      const r = rows[k] as number;
+      const q = 1 / (1 + Math.exp(-(margin[r] as number)));
+      grad[r] = q - (label[r] as number);
+      const h = q * (1 - q);
+      hess[r] = h > 1e-16 ? h : 1e-16;
+    }
   }
+  let l = start;
+  if (lut !== null) {
+    // Branch-free stable partition: every row is written to both sides of `buffer` and only
+    // the cursor of its own side moves (no mispredicted branch per row when the split is
+    // near even). rows is only written at the end, so a failure part-way leaves it intact.
+    const base = (feature >> 2) * n;
+    const shift = 8 * (feature & 3);
+    const m = end - start;
+    let a = 0;
+    let b = m;
+    for (let k = start; k < end; k++) {
+      const row = rows[k] as number;
+      const goLeft = lut[((packed[base + row] as number) >>> shift) & 255] as number;
+      buffer[a] = row;
+      buffer[b] = row;
+      a += goLeft;
+      b += 1 - goLeft;
+    }
+    rows.set(buffer.subarray(0, a), start);
+    rows.set(buffer.subarray(m, b), start + a);
+    l = start + a;
+  } else {
+    l = end;
+  }
+  if (side !== 0) {
+    const s = side === 2 ? l : start;
+    const e = side === 1 ? l : end;
+    gatherGradients(rows, s, e, grad, hess, scratch);
+    accumulateHistogram(hist, slotOffset, slotBins, n, packed, rows, s, e, groups, scratch);
+  }
+  return l - start;
 }

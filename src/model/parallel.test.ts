@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { seeded } from '../domain/test-random.ts';
 import { histLength, histogramLayout } from './histogram.ts';
-import { LevelRunner, SIDE_ALL, SIDE_LEFT, SIDE_NONE, SIDE_RIGHT, type LevelTask } from './parallel.ts';
+import { LevelRunner, SIDE_ALL, SIDE_LEFT, SIDE_NONE, SIDE_RIGHT, type LevelTask, type SplitPair } from './parallel.ts';
+import { findBestSplit } from './split.ts';
 
 const N = 20_000;
 const BIN_COUNTS = [255, 17, 64, 2, 200, 33, 128, 9];
@@ -99,9 +100,10 @@ describe('tree levels on two threads', () => {
   it('partition stably and build the chosen sides, bit for bit as on one thread', () => {
     const f = fixture();
     const one = new LevelRunner(f.layout, f.bins, false);
-    const two = new LevelRunner(f.layout, f.bins, true, 0);
+    const two = new LevelRunner(f.layout, f.bins, true, { minWork: 0, steal: false });
     try {
       expect(runLevels(two, f)).toEqual(runLevels(one, f));
+      expect(two.stolen).toBe(0); // the worker ran its parts
     } finally {
       one.close();
       two.close();
@@ -114,7 +116,7 @@ describe('tree levels on two threads', () => {
     const want = runLevels(one, f);
     one.close();
     const broken = '(() => { throw new Error("kernel failed"); })';
-    const runner = new LevelRunner(f.layout, f.bins, true, 0, broken);
+    const runner = new LevelRunner(f.layout, f.bins, true, { minWork: 0, kernelSource: broken });
     try {
       expect(runLevels(runner, f)).toEqual(want);
       // Give the failing worker time to start, claim a level and fail, then run again.
@@ -124,5 +126,78 @@ describe('tree levels on two threads', () => {
     } finally {
       runner.close();
     }
+  });
+});
+
+describe('split search on two threads', () => {
+  const params = { lambda: 1, minChildWeight: 1, minSplitGain: 0, catSmooth: 10, catL2: 10, maxCatThreshold: 32, maxCatToOneHot: 4, catMinHessian: 1 };
+
+  function pairsFor(f: Fixture, runner: LevelRunner, categorical: Uint8Array) {
+    const rand = seeded(11);
+    // Parent = histogram of rows [0, N), small child = rows [0, cut): real sums, as in training.
+    const pairs: SplitPair[] = [];
+    const expected: { left: unknown; right: unknown }[] = [];
+    runner.rows.set(f.rows);
+    runner.grad.set(f.grad);
+    runner.hess.set(f.hess);
+    for (let k = 0; k < 6; k++) {
+      const cut = 2_000 + Math.floor(rand() * 15_000);
+      const large = runner.takeHist();
+      const small = runner.takeHist();
+      runner.run([{ start: 0, end: N, feature: 0, lut: null, side: SIDE_ALL, hist: large }], f.features);
+      runner.run([{ start: 0, end: cut, feature: 0, lut: null, side: SIDE_ALL, hist: small }], f.features);
+      const sum = (h: Float64Array) => {
+        let g = 0;
+        let s = 0;
+        for (let b = 0; b < (BIN_COUNTS[0] as number); b++) {
+          g += h[2 * b] as number;
+          s += h[2 * b + 1] as number;
+        }
+        return [g, s] as const;
+      };
+      const [gp, hp] = sum(large);
+      const [gs, hs] = sum(small);
+      const leftIsSmall = k % 2 === 0;
+      const left = leftIsSmall ? [gs, hs] : [gp - gs, hp - hs];
+      const right = leftIsSmall ? [gp - gs, hp - hs] : [gs, hs];
+      const other = large.slice();
+      for (let i = 0; i < other.length; i++) other[i] = (other[i] as number) - (small[i] as number);
+      const [lh, rh] = leftIsSmall ? [small, other] : [other, small];
+      expected.push({
+        left: findBestSplit(lh, f.layout, f.features, categorical, left[0] as number, left[1] as number, params),
+        right: k === 5 ? null : findBestSplit(rh, f.layout, f.features, categorical, right[0] as number, right[1] as number, params),
+      });
+      pairs.push({ small, large, leftIsSmall, sums: Float64Array.of(left[0] as number, left[1] as number, right[0] as number, right[1] as number), canLeft: true, canRight: k !== 5, left: null, right: null });
+    }
+    return { pairs, expected };
+  }
+
+  it('subtracts and finds the same splits as findBestSplit on one thread, with the worker taking pairs', () => {
+    const f = fixture();
+    const categorical = Uint8Array.from(BIN_COUNTS, (_, i) => (i === 5 ? 1 : 0));
+    for (const worker of [false, true]) {
+      const runner = new LevelRunner(f.layout, f.bins, worker, { minWork: 0, search: { categorical, params }, steal: false });
+      try {
+        const { pairs, expected } = pairsFor(f, runner, categorical);
+        runner.searchPairs(pairs, f.features);
+        expect(pairs.map((p) => ({ left: p.left, right: p.right }))).toEqual(expected);
+        expect(pairs.some((p) => p.left?.categories)).toBe(true);
+        expect(runner.stolen).toBe(0); // with a worker, it searched half of the pairs
+      } finally {
+        runner.close();
+      }
+    }
+  });
+});
+
+describe('worker kernels', () => {
+  it('call only functions of their own module, so their source runs in a worker as it is', async () => {
+    // A test runner or bundler rewrites calls to imported functions (e.g. into
+    // __vite_ssr_import_1__.f), which a worker built from the source cannot resolve.
+    const { explainKernel } = await import('./explain.ts');
+    const { numericColumn } = await import('./binning.ts');
+    const { runHalf } = await import('./histogram.ts');
+    const { searchPair } = await import('./split.ts');
+    for (const kernel of [explainKernel, numericColumn, runHalf, searchPair]) expect(kernel.toString()).not.toMatch(/__vite_ssr_import|import\(/);
   });
 });

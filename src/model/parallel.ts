@@ -1,5 +1,6 @@
 import { Worker } from 'node:worker_threads';
-import { accumulateHistogram, gatherGradients, groupsOf, histLength, packBins, PACK, slotLayout, type HistogramLayout } from './histogram.ts';
+import { accumulateHistogram, gatherGradients, groupsOf, histLength, packBins, PACK, runHalf, slotLayout, type HistogramLayout } from './histogram.ts';
+import { categoricalSplit, findBestSplit, searchPair, SPLIT_REC, type Split, type SplitParams } from './split.ts';
 
 /**
  * One node's work in a tree level: optionally partition rows[start, end) by lut[bin of
@@ -23,74 +24,33 @@ export const SIDE_LEFT = 1;
 export const SIDE_RIGHT = 2;
 export const SIDE_ALL = 3;
 
-/**
- * Runs one half of a level task: optionally compute the rows' gradients, partition
- * rows[start, end) in place with `buffer`, then gather and accumulate the chosen side into
- * hist. Returns the number of rows that went left. Self-contained (no imports beyond the two kernels it calls, plain parameters)
- * because the worker runs this same function's source.
- */
-export function runHalf(
-  rows: Uint32Array,
-  packed: Uint32Array,
-  n: number,
-  buffer: Uint32Array,
-  grad: Float64Array,
-  hess: Float64Array,
-  scratch: Float64Array,
-  hist: Float64Array,
-  slotOffset: Int32Array,
-  slotBins: Int32Array,
-  groups: Int32Array,
-  start: number,
-  end: number,
-  feature: number,
-  lut: Uint8Array | null,
-  side: number,
-  margin: Float64Array,
-  label: Uint8Array,
-  gradients: boolean,
-): number {
-  if (gradients) {
-    // Logistic loss: g = p − y, h = p (1 − p), kept away from 0.
-    for (let k = start; k < end; k++) {
-      const r = rows[k] as number;
-      const q = 1 / (1 + Math.exp(-(margin[r] as number)));
-      grad[r] = q - (label[r] as number);
-      const h = q * (1 - q);
-      hess[r] = h > 1e-16 ? h : 1e-16;
-    }
-  }
-  let l = start;
-  if (lut !== null) {
-    // Branch-free stable partition: every row is written to both sides of `buffer` and only
-    // the cursor of its own side moves (no mispredicted branch per row when the split is
-    // near even). rows is only written at the end, so a failure part-way leaves it intact.
-    const base = (feature >> 2) * n;
-    const shift = 8 * (feature & 3);
-    const m = end - start;
-    let a = 0;
-    let b = m;
-    for (let k = start; k < end; k++) {
-      const row = rows[k] as number;
-      const goLeft = lut[((packed[base + row] as number) >>> shift) & 255] as number;
-      buffer[a] = row;
-      buffer[b] = row;
-      a += goLeft;
-      b += 1 - goLeft;
-    }
-    rows.set(buffer.subarray(0, a), start);
-    rows.set(buffer.subarray(m, b), start + a);
-    l = start + a;
-  } else {
-    l = end;
-  }
-  if (side !== 0) {
-    const s = side === 2 ? l : start;
-    const e = side === 1 ? l : end;
-    gatherGradients(rows, s, e, grad, hess, scratch);
-    accumulateHistogram(hist, slotOffset, slotBins, n, packed, rows, s, e, groups, scratch);
-  }
-  return l - start;
+function decodeSplit(rec: Float64Array, cats: Uint8Array): Split | null {
+  if (rec[0] !== 1) return null;
+  const ncat = rec[7] as number;
+  return {
+    feature: rec[1] as number,
+    gain: rec[2] as number,
+    threshold: rec[3] as number,
+    defaultLeft: rec[4] === 1,
+    categories: ncat < 0 ? null : Array.from(cats.subarray(0, ncat)),
+    gradLeft: rec[5] as number,
+    hessLeft: rec[6] as number,
+  };
+}
+
+/** Two children to search, after their level has run. */
+export interface SplitPair {
+  /** The histogram built from rows, and the parent's buffer that becomes the other child's. */
+  small: Float64Array;
+  large: Float64Array;
+  leftIsSmall: boolean;
+  /** Gradient and hessian sums: left, right. */
+  sums: Float64Array;
+  canLeft: boolean;
+  canRight: boolean;
+  /** Filled in: the best split of the left and the right child (null: none or not searched). */
+  left: Split | null;
+  right: Split | null;
 }
 
 /**
@@ -119,7 +79,14 @@ const NTASKS = 2;
 const NGROUPS = 3;
 const CLAIM = 4;
 const FAILED = 5;
-const HEADER = 6;
+/** What the posted batch is: KIND_LEVEL (level tasks) or KIND_SPLITS (split searches). */
+const KIND = 6;
+const HEADER = 7;
+const KIND_LEVEL = 0;
+const KIND_SPLITS = 1;
+/** Per split-search pair in ctrl: large slot, small slot, left is small, can split left, can split right, subtracted. */
+const PAIR_INTS = 6;
+
 /** Per part in ctrl: start, end, feature, side, has lut, left count (written back), gradients, slot. */
 const TASK_INTS = 8;
 /** Tasks with at least this many rows are cut in two parts; smaller ones run whole on one thread. */
@@ -131,13 +98,26 @@ const SPIN = 100_000;
 /** Upper bound on the second part's histogram arena (doubles): 32 MB. */
 const ARENA_DOUBLES = 1 << 22;
 const MAX_SLOTS = 64;
+/** Shared histogram buffers for split search: enough for the widest level of a depth-6 tree and its children. */
+const MAX_HIST_SLOTS = 128;
+
+export interface LevelRunnerOptions {
+  /** Below this many row × feature updates in a level, the main thread runs both parts. */
+  minWork?: number;
+  /** Test seam: the source of the worker's histogram kernel (a broken one shows the fallback). */
+  kernelSource?: string;
+  /** Lets the worker search splits too (searchPairs), with these split settings. */
+  search?: { categorical: Uint8Array; params: SplitParams };
+  /** Test seam: false makes the main thread wait for the worker's share instead of taking it back. */
+  steal?: boolean;
+}
 
 const WORKER_SOURCE = (kernels: string) => `
 const { workerData } = require('node:worker_threads');
 // Functions passed as source may carry the transpiler's name helper (tsx/esbuild keepNames).
 const __name = (fn) => fn;
 ${kernels}
-const { ctrlBuf, packedBuf, rowsBuf, arenaBuf, lutBuf, gradBuf, hessBuf, marginBuf, labelBuf, slotOffset, slotBins, n, tasksAt, stride } = workerData;
+const { ctrlBuf, packedBuf, rowsBuf, arenaBuf, lutBuf, gradBuf, hessBuf, marginBuf, labelBuf, slotOffset, slotBins, n, tasksAt, stride, search } = workerData;
 const margin = new Float64Array(marginBuf);
 const label = new Uint8Array(labelBuf);
 const ctrl = new Int32Array(ctrlBuf);
@@ -153,6 +133,17 @@ const buffer = new Uint32Array(2 * n);
 const scratch = new Float64Array(2 * n);
 // Accumulate into private memory, then copy the result into the shared slot.
 const local = new Float64Array(stride);
+const searchState = search
+  ? {
+      hists: new Float64Array(search.histBuf),
+      recs: new Float64Array(search.recBuf),
+      cats: new Uint8Array(search.catsBuf),
+      sums: new Float64Array(search.sumsBuf),
+      layout: { rowCount: n, offset: Int32Array.from(search.offset), binCount: Int32Array.from(search.binCount), totalBins: search.totalBins },
+      categorical: Uint8Array.from(search.categorical),
+      params: search.params,
+    }
+  : null;
 let seen = 0;
 try {
   for (;;) {
@@ -163,6 +154,20 @@ try {
     seen = Atomics.load(ctrl, ${SEQ});
     if (seen < 0) break;
     if (Atomics.compareExchange(ctrl, ${CLAIM}, seen - 1, seen) !== seen - 1) continue;
+    if (ctrl[${KIND}] === ${KIND_SPLITS}) {
+      const { hists, recs, cats, sums, layout, categorical, params } = searchState;
+      const features = ctrl.slice(${HEADER}, ${HEADER} + ctrl[${NGROUPS}]);
+      const np = ctrl[${NTASKS}];
+      for (let j = 0; j < np; j++) {
+        const at = tasksAt + ${PAIR_INTS} * j;
+        const large = hists.subarray(ctrl[at] * stride, (ctrl[at] + 1) * stride);
+        const small = hists.subarray(ctrl[at + 1] * stride, (ctrl[at + 1] + 1) * stride);
+        searchPair(large, small, layout, features, categorical, params, ctrl[at + 2] === 1, sums.subarray(4 * j, 4 * j + 4), ctrl[at + 3] === 1, ctrl[at + 4] === 1, recs.subarray(${2 * 8} * j, ${2 * 8} * (j + 1)), cats.subarray(512 * j, 512 * (j + 1)), ctrl, at + 5);
+      }
+      Atomics.store(ctrl, ${DONE}, seen);
+      Atomics.notify(ctrl, ${DONE});
+      continue;
+    }
     const groups = ctrl.slice(${HEADER}, ${HEADER} + ctrl[${NGROUPS}]);
     const nt = ctrl[${NTASKS}];
     for (let j = 0; j < nt; j++) {
@@ -214,20 +219,33 @@ export class LevelRunner {
   private readonly slots: number;
   private readonly tasksAt: number;
   private readonly worker: Worker | undefined;
+  /** Shared histogram buffers the worker can search splits in (slot i at i * stride). */
+  private readonly hists: Float64Array | null = null;
+  private readonly freeHists: number[] = [];
+  private readonly histSlot = new Map<Float64Array, number>();
+  private readonly looseHists: Float64Array[] = [];
+  private readonly recs: Float64Array | null = null;
+  private readonly cats: Uint8Array | null = null;
+  private readonly pairSums: Float64Array | null = null;
+  private readonly search: LevelRunnerOptions['search'];
   private seq = 0;
   /** Levels whose second part the main thread did itself although a worker exists (tests and diagnostics). */
   stolen = 0;
+
+  private readonly minWork: number;
+  private readonly steal: boolean;
 
   constructor(
     private readonly layout: HistogramLayout,
     bins: Uint8Array,
     /** false: no worker, the main thread runs both parts. */
     useWorker: boolean,
-    /** Below this many row × feature updates in a level, the main thread runs both parts. */
-    private readonly minWork = 50_000,
-    /** Test seam: the source of the worker's histogram kernel (a broken one shows the fallback). */
-    kernelSource = accumulateHistogram.toString(),
+    options: LevelRunnerOptions = {},
   ) {
+    this.minWork = options.minWork ?? 50_000;
+    this.steal = options.steal ?? true;
+    this.search = options.search;
+    const kernelSource = options.kernelSource ?? accumulateHistogram.toString();
     const n = layout.rowCount;
     const nFeatures = layout.binCount.length;
     this.stride = histLength(layout);
@@ -260,7 +278,38 @@ export class LevelRunner {
       this.worker = undefined;
       return;
     }
-    const kernels = [`const accumulateHistogram = ${kernelSource};`, `const gatherGradients = ${gatherGradients.toString()};`, `const runHalf = ${runHalf.toString()};`].join('\n');
+    let search: Record<string, unknown> | null = null;
+    if (this.search) {
+      const histSlots = Math.max(0, Math.min(MAX_HIST_SLOTS, Math.floor(ARENA_DOUBLES / this.stride)));
+      const histBuf = new SharedArrayBuffer(8 * this.stride * histSlots);
+      const recBuf = new SharedArrayBuffer(8 * 2 * SPLIT_REC * this.slots);
+      const catsBuf = new SharedArrayBuffer(512 * this.slots);
+      const sumsBuf = new SharedArrayBuffer(8 * 4 * this.slots);
+      this.hists = new Float64Array(histBuf);
+      this.recs = new Float64Array(recBuf);
+      this.cats = new Uint8Array(catsBuf);
+      this.pairSums = new Float64Array(sumsBuf);
+      for (let i = histSlots - 1; i >= 0; i--) this.freeHists.push(i);
+      search = {
+        histBuf,
+        recBuf,
+        catsBuf,
+        sumsBuf,
+        offset: Array.from(layout.offset),
+        binCount: Array.from(layout.binCount),
+        totalBins: layout.totalBins,
+        categorical: Array.from(this.search.categorical),
+        params: this.search.params,
+      };
+    }
+    const kernels = [
+      `const accumulateHistogram = ${kernelSource};`,
+      `const gatherGradients = ${gatherGradients.toString()};`,
+      `const runHalf = ${runHalf.toString()};`,
+      `const categoricalSplit = ${categoricalSplit.toString()};`,
+      `const findBestSplit = ${findBestSplit.toString()};`,
+      `const searchPair = ${searchPair.toString()};`,
+    ].join('\n');
     try {
       this.worker = new Worker(WORKER_SOURCE(kernels), {
         eval: true,
@@ -279,6 +328,7 @@ export class LevelRunner {
           n,
           tasksAt: this.tasksAt,
           stride: this.stride,
+          search,
         },
       });
     } catch {
@@ -349,60 +399,164 @@ export class LevelRunner {
     };
     let work = 0;
     for (const t of tasks) work += (t.end - t.start) * (t.side === SIDE_NONE ? 1 : PACK * groups.length);
-    const useWorker = theirs.length > 0 && this.worker !== undefined && work >= this.minWork && Atomics.load(ctrl, FAILED) !== 1;
+    const useWorker = theirs.length > 0 && this.workerUsable() && work >= this.minWork;
     if (!useWorker) {
       runMine();
       runTheirsHere();
     } else {
-      ctrl[NTASKS] = theirs.length;
-      ctrl[NGROUPS] = groups.length;
-      ctrl.set(groups, HEADER);
-      theirs.forEach((part, i) => {
-        const t = tasks[part.slot] as LevelTask;
-        const at = this.tasksAt + TASK_INTS * i;
-        ctrl[at] = part.start;
-        ctrl[at + 1] = part.end;
-        ctrl[at + 2] = t.feature;
-        ctrl[at + 3] = t.side;
-        ctrl[at + 4] = t.lut ? 1 : 0;
-        ctrl[at + 6] = t.gradients ? 1 : 0;
-        ctrl[at + 7] = part.slot;
-        if (t.lut) this.luts.set(t.lut, 256 * part.slot);
-      });
-      const seq = ++this.seq;
-      Atomics.store(ctrl, SEQ, seq);
-      Atomics.notify(ctrl, SEQ);
-      runMine();
-      if (Atomics.compareExchange(ctrl, CLAIM, seq - 1, seq) === seq - 1) {
-        // The worker has not taken the level: do its part here.
-        this.stolen++;
-        runTheirsHere();
-      } else {
-        let redo = false;
-        for (let spin = 0; ; spin++) {
-          const done = Atomics.load(ctrl, DONE);
-          if (done === seq) break;
-          if (Atomics.load(ctrl, FAILED) === 1) {
-            redo = true;
-            break;
-          }
-          if (spin >= SPIN) Atomics.wait(ctrl, DONE, done, 1000);
-        }
-        if (redo) {
-          // It claimed the level and then failed part-way: each of its parts' rows is either
-          // untouched or already partitioned (rows are written only once a partition is
-          // complete), and a stable partition of a partitioned range leaves it as it is; so
-          // running its parts again here gives what it would have given.
-          this.stolen++;
-          runTheirsHere();
-        } else {
+      this.dispatch(
+        () => {
+          ctrl[KIND] = KIND_LEVEL;
+          ctrl[NTASKS] = theirs.length;
+          ctrl[NGROUPS] = groups.length;
+          ctrl.set(groups, HEADER);
+          theirs.forEach((part, i) => {
+            const t = tasks[part.slot] as LevelTask;
+            const at = this.tasksAt + TASK_INTS * i;
+            ctrl[at] = part.start;
+            ctrl[at + 1] = part.end;
+            ctrl[at + 2] = t.feature;
+            ctrl[at + 3] = t.side;
+            ctrl[at + 4] = t.lut ? 1 : 0;
+            ctrl[at + 6] = t.gradients ? 1 : 0;
+            ctrl[at + 7] = part.slot;
+            if (t.lut) this.luts.set(t.lut, 256 * part.slot);
+          });
+        },
+        runMine,
+        // If the worker failed part-way through a level: each of its parts' rows is either
+        // untouched or already partitioned (rows are written only once a partition is
+        // complete), and a stable partition of a partitioned range leaves it as it is; so
+        // running its parts again here gives what it would have given.
+        runTheirsHere,
+        () =>
           theirs.forEach((part, i) => {
             part.left = ctrl[this.tasksAt + TASK_INTS * i + 5] as number;
-          });
-        }
-      }
+          }),
+      );
     }
     return this.join(tasks, mine, theirs, features);
+  }
+
+  private workerUsable(): boolean {
+    return this.worker !== undefined && Atomics.load(this.ctrl, FAILED) !== 1;
+  }
+
+  /**
+   * Posts a batch (post writes ctrl), runs the main thread's share (mine), then either takes
+   * the worker's share back when the worker has not claimed it or has failed (theirsHere), or
+   * waits for it and reads its results (collect).
+   */
+  private dispatch(post: () => void, mine: () => void, theirsHere: () => void, collect: () => void): void {
+    const ctrl = this.ctrl;
+    post();
+    const seq = ++this.seq;
+    Atomics.store(ctrl, SEQ, seq);
+    Atomics.notify(ctrl, SEQ);
+    mine();
+    if (this.steal && Atomics.compareExchange(ctrl, CLAIM, seq - 1, seq) === seq - 1) {
+      // The worker has not taken the batch: do its share here.
+      this.stolen++;
+      theirsHere();
+      return;
+    }
+    for (let spin = 0; ; spin++) {
+      const done = Atomics.load(ctrl, DONE);
+      if (done === seq) break;
+      if (Atomics.load(ctrl, FAILED) === 1) {
+        // It claimed the batch and then failed: redo its share here.
+        this.stolen++;
+        theirsHere();
+        return;
+      }
+      if (spin >= SPIN) Atomics.wait(ctrl, DONE, done, 1000);
+    }
+    collect();
+  }
+
+  /** A histogram buffer: a shared one the worker can search in while any is free. */
+  takeHist(): Float64Array {
+    const slot = this.freeHists.pop();
+    if (slot !== undefined && this.hists) {
+      const h = this.hists.subarray(slot * this.stride, (slot + 1) * this.stride);
+      this.histSlot.set(h, slot);
+      return h;
+    }
+    return this.looseHists.pop() ?? new Float64Array(this.stride);
+  }
+
+  giveHist(h: Float64Array): void {
+    const slot = this.histSlot.get(h);
+    if (slot === undefined) {
+      this.looseHists.push(h);
+      return;
+    }
+    this.histSlot.delete(h);
+    this.freeHists.push(slot);
+  }
+
+  /**
+   * For each pair: the larger child's histogram = parent − smaller, then each child's best
+   * split (when it may split). Pairs whose buffers are shared alternate between the threads.
+   */
+  searchPairs(pairs: readonly SplitPair[], features: Int32Array): void {
+    const search = this.search;
+    if (!search) throw new Error('searchPairs needs a runner made with split settings');
+    for (let s = 0; s < pairs.length; s += this.slots) this.searchBatch(pairs.slice(s, s + this.slots), features, search);
+  }
+
+  private searchBatch(pairs: readonly SplitPair[], features: Int32Array, search: NonNullable<LevelRunnerOptions['search']>): void {
+    const { layout } = this;
+    const rec = new Float64Array(2 * SPLIT_REC);
+    const cats = new Uint8Array(512);
+    const sums = new Float64Array(4);
+    /** mark/markAt: the worker's record of having subtracted, for a pair taken back from it. */
+    const here = (pair: SplitPair, mark: Int32Array | null = null, markAt = 0) => {
+      sums.set(pair.sums);
+      searchPair(pair.large, pair.small, layout, features, search.categorical, search.params, pair.leftIsSmall, sums, pair.canLeft, pair.canRight, rec, cats, mark, markAt);
+      pair.left = decodeSplit(rec, cats);
+      pair.right = decodeSplit(rec.subarray(SPLIT_REC), cats.subarray(256));
+    };
+    const shared = (pair: SplitPair) => this.histSlot.has(pair.large) && this.histSlot.has(pair.small);
+    const mine: SplitPair[] = [];
+    const theirs: SplitPair[] = [];
+    for (const pair of pairs) (shared(pair) && mine.length > theirs.length ? theirs : mine).push(pair);
+    if (theirs.length === 0 || !this.workerUsable() || !this.recs || !this.cats || !this.pairSums) {
+      for (const pair of pairs) here(pair);
+      return;
+    }
+    const { ctrl, recs, cats: allCats, pairSums } = this;
+    this.dispatch(
+      () => {
+        ctrl[KIND] = KIND_SPLITS;
+        ctrl[NTASKS] = theirs.length;
+        ctrl[NGROUPS] = features.length;
+        ctrl.set(features, HEADER);
+        theirs.forEach((pair, j) => {
+          const at = this.tasksAt + PAIR_INTS * j;
+          ctrl[at] = this.histSlot.get(pair.large) as number;
+          ctrl[at + 1] = this.histSlot.get(pair.small) as number;
+          ctrl[at + 2] = pair.leftIsSmall ? 1 : 0;
+          ctrl[at + 3] = pair.canLeft ? 1 : 0;
+          ctrl[at + 4] = pair.canRight ? 1 : 0;
+          ctrl[at + 5] = 0;
+          pairSums.set(pair.sums, 4 * j);
+        });
+      },
+      () => {
+        for (const pair of mine) here(pair);
+      },
+      () =>
+        theirs.forEach((pair, j) => {
+          here(pair, ctrl, this.tasksAt + PAIR_INTS * j + 5);
+        }),
+      () =>
+        theirs.forEach((pair, j) => {
+          const base = 2 * SPLIT_REC * j;
+          pair.left = decodeSplit(recs.subarray(base, base + SPLIT_REC), allCats.subarray(512 * j, 512 * j + 256));
+          pair.right = decodeSplit(recs.subarray(base + SPLIT_REC, base + 2 * SPLIT_REC), allCats.subarray(512 * j + 256, 512 * j + 512));
+        }),
+    );
   }
 
   /**

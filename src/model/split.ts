@@ -1,5 +1,8 @@
 import type { HistogramLayout } from './histogram.ts';
 
+/** Per searched node in searchPair's results: found, feature, gain, threshold, default left, gradient left, hessian left, category count (−1: numeric). */
+export const SPLIT_REC = 8;
+
 export interface SplitParams {
   lambda: number;
   minChildWeight: number;
@@ -123,7 +126,7 @@ export function findBestSplit(
  * G/(H + smoothing) and take the best prefix from either end; with few categories, one
  * category against the rest.
  */
-function categoricalSplit(hist: Float64Array, off: number, nb: number, gradSum: number, hessSum: number, p: SplitParams): Omit<Split, 'feature'> | null {
+export function categoricalSplit(hist: Float64Array, off: number, nb: number, gradSum: number, hessSum: number, p: SplitParams): Omit<Split, 'feature'> | null {
   const lambda = p.lambda + p.catL2;
   const mcw = p.minChildWeight;
   const used: number[] = [];
@@ -160,4 +163,58 @@ function categoricalSplit(hist: Float64Array, off: number, nb: number, gradSum: 
     }
   }
   return best;
+}
+
+/**
+ * One split-search pair: the larger child's histogram becomes parent − smaller (in place:
+ * it holds the parent's), then both children look for their best split; results go to
+ * rec (SPLIT_REC doubles per child, left then right) and cats (256 bytes per child).
+ * Calls only findBestSplit (and it categoricalSplit), in this module, so the level worker
+ * can hold all three as source; kept in one module so that no bundler or test runner
+ * rewrites the calls into module imports.
+ */
+export function searchPair(
+  large: Float64Array,
+  small: Float64Array,
+  layout: HistogramLayout,
+  features: Int32Array,
+  categorical: Uint8Array,
+  p: SplitParams,
+  leftIsSmall: boolean,
+  sums: Float64Array,
+  canLeft: boolean,
+  canRight: boolean,
+  rec: Float64Array,
+  cats: Uint8Array,
+  /** Where to record that the subtraction is done (the worker's ctrl word), or null. */
+  mark: Int32Array | null,
+  markAt: number,
+): void {
+  // Not twice: a pair taken back from a failed worker that already subtracted skips it.
+  if (mark === null || mark[markAt] !== 1) {
+    for (let fi = 0; fi < features.length; fi++) {
+      const f = features[fi] as number;
+      const off = 2 * (layout.offset[f] as number);
+      const end = off + 2 * (layout.binCount[f] as number);
+      for (let i = off; i < end; i++) large[i] = (large[i] as number) - (small[i] as number);
+    }
+    if (mark !== null) mark[markAt] = 1;
+  }
+  for (let side = 0; side < 2; side++) {
+    const hist = (side === 0) === leftIsSmall ? small : large;
+    const can = side === 0 ? canLeft : canRight;
+    const s = can ? findBestSplit(hist, layout, features, categorical, sums[2 * side] as number, sums[2 * side + 1] as number, p) : null;
+    const at = 8 * side;
+    rec[at] = s ? 1 : 0;
+    if (!s) continue;
+    rec[at + 1] = s.feature;
+    rec[at + 2] = s.gain;
+    rec[at + 3] = s.threshold;
+    rec[at + 4] = s.defaultLeft ? 1 : 0;
+    rec[at + 5] = s.gradLeft;
+    rec[at + 6] = s.hessLeft;
+    const c = s.categories ?? [];
+    rec[at + 7] = s.categories ? c.length : -1;
+    for (let k = 0; k < c.length; k++) cats[256 * side + k] = c[k] as number;
+  }
 }
