@@ -2,6 +2,7 @@ import { Worker } from 'node:worker_threads';
 import { binNumeric, categoryBinMap, DEFAULT_BINNING, fitColumn, numericColumn, quantileThresholds, type BinningOptions, type FeatureBinning } from './binning.ts';
 import type { ColumnSet } from './columns.ts';
 import { Rng, sampleIndices } from './random.ts';
+import { declareFunctions } from './worker-source.ts';
 
 /** Rows × numeric columns from which a worker bins half of the numeric columns. */
 export const PARALLEL_BINNING_MIN_CELLS = 1_000_000;
@@ -18,8 +19,6 @@ const STATE = 1;
 
 const WORKER_SOURCE = (kernels: string) => `
 const { workerData } = require('node:worker_threads');
-// Functions passed as source may carry the transpiler's name helper (tsx/esbuild keepNames).
-const __name = (fn) => fn;
 ${kernels}
 const { ctrlBuf, valuesBuf, outBuf, thresholdsBuf, sampleBuf, n, count, maxNumericBins } = workerData;
 const ctrl = new Int32Array(ctrlBuf);
@@ -139,7 +138,7 @@ function startWorker(set: ColumnSet, theirs: number[], n: number, sample: Uint32
     new Uint32Array(sampleBuf).set(sample);
   }
   const ctrl = new Int32Array(ctrlBuf);
-  const kernels = [`const quantileThresholds = ${quantileThresholds.toString()};`, `const binNumeric = ${binNumeric.toString()};`, `const numericColumn = ${numericColumn.toString()};`].join('\n');
+  const kernels = declareFunctions({ quantileThresholds, binNumeric, numericColumn });
   let worker: Worker | undefined;
   try {
     worker = new Worker(WORKER_SOURCE(kernels), { eval: true, workerData: { ctrlBuf, valuesBuf, outBuf, thresholdsBuf, sampleBuf, n, count, maxNumericBins } });

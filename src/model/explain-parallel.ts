@@ -1,5 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import { EXPLAIN_BLOCK, explainKernel, type Explainer } from './explain.ts';
+import { declareFunctions } from './worker-source.ts';
 
 /**
  * Contributions of all rows on two threads: the worker takes the second half of the rows
@@ -18,9 +19,7 @@ export async function contributionsParallel(explainer: Explainer, bins: Uint8Arr
   const mid = Math.floor(n / 2 / EXPLAIN_BLOCK) * EXPLAIN_BLOCK;
   const source = `
 const { parentPort, workerData } = require('node:worker_threads');
-// Functions passed as source may carry the transpiler's name helper (tsx/esbuild keepNames).
-const __name = (fn) => fn;
-const explainKernel = ${explainKernel.toString()};
+${declareFunctions({ explainKernel })}
 const { tables, nf, slots, binsBuf, outBuf, n, start, end, block } = workerData;
 const bins = new Uint8Array(binsBuf);
 const out = new Float64Array(outBuf);

@@ -1,6 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import { accumulateHistogram, gatherGradients, groupsOf, histLength, packBins, PACK, runHalf, slotLayout, type HistogramLayout } from './histogram.ts';
 import { categoricalSplit, findBestSplit, searchPair, SPLIT_REC, type Split, type SplitParams } from './split.ts';
+import { declareFunctions } from './worker-source.ts';
 
 /**
  * One node's work in a tree level: optionally partition rows[start, end) by lut[bin of
@@ -114,8 +115,6 @@ export interface LevelRunnerOptions {
 
 const WORKER_SOURCE = (kernels: string) => `
 const { workerData } = require('node:worker_threads');
-// Functions passed as source may carry the transpiler's name helper (tsx/esbuild keepNames).
-const __name = (fn) => fn;
 ${kernels}
 const { ctrlBuf, packedBuf, rowsBuf, arenaBuf, lutBuf, gradBuf, hessBuf, marginBuf, labelBuf, slotOffset, slotBins, n, tasksAt, stride, search } = workerData;
 const margin = new Float64Array(marginBuf);
@@ -245,7 +244,7 @@ export class LevelRunner {
     this.minWork = options.minWork ?? 50_000;
     this.steal = options.steal ?? true;
     this.search = options.search;
-    const kernelSource = options.kernelSource ?? accumulateHistogram.toString();
+    const kernelSource = options.kernelSource ?? accumulateHistogram;
     const n = layout.rowCount;
     const nFeatures = layout.binCount.length;
     this.stride = histLength(layout);
@@ -302,14 +301,7 @@ export class LevelRunner {
         params: this.search.params,
       };
     }
-    const kernels = [
-      `const accumulateHistogram = ${kernelSource};`,
-      `const gatherGradients = ${gatherGradients.toString()};`,
-      `const runHalf = ${runHalf.toString()};`,
-      `const categoricalSplit = ${categoricalSplit.toString()};`,
-      `const findBestSplit = ${findBestSplit.toString()};`,
-      `const searchPair = ${searchPair.toString()};`,
-    ].join('\n');
+    const kernels = declareFunctions({ accumulateHistogram: kernelSource, gatherGradients, runHalf, categoricalSplit, findBestSplit, searchPair });
     try {
       this.worker = new Worker(WORKER_SOURCE(kernels), {
         eval: true,
