@@ -1,5 +1,5 @@
 import { type HistogramLayout } from './histogram.ts';
-import { LevelRunner, SIDE_ALL, SIDE_LEFT, SIDE_NONE, SIDE_RIGHT, type LevelTask, type SplitPair } from './parallel.ts';
+import { builtSide, CUT_MIN_ROWS, LevelRunner, SIDE_ALL, SIDE_LEFT, SIDE_NONE, SIDE_RIGHT, SIDE_SMALLER, type LevelTask, type SplitPair } from './parallel.ts';
 import { findBestSplit, leafWeight, type Split, type SplitParams } from './split.ts';
 import { buildTree, type Tree, type TreeParts } from './tree.ts';
 
@@ -77,7 +77,6 @@ interface Pending {
 interface Planned {
   e: Pending;
   s: Split;
-  smallLeft: boolean;
   task: LevelTask;
 }
 
@@ -142,9 +141,11 @@ export function growTree(ctx: GrowContext, count: number, features: Int32Array, 
     const hl = s.hessLeft;
     const hr = e.hess - hl;
     const grows = canSplit(e.depth + 1, hl) || canSplit(e.depth + 1, hr);
+    // The side with fewer rows is known once the rows are partitioned, which a task the
+    // runner does not cut does itself; a cut one (both parts must agree) goes by the hessian.
     const smallLeft = hl <= hr;
-    const side = !grows ? SIDE_NONE : smallLeft ? SIDE_LEFT : SIDE_RIGHT;
-    return { e, s, smallLeft, task: { start: e.start, end: e.end, feature: s.feature, lut, side, hist: grows ? takeHist() : null } };
+    const side = !grows ? SIDE_NONE : e.end - e.start < CUT_MIN_ROWS ? SIDE_SMALLER : smallLeft ? SIDE_LEFT : SIDE_RIGHT;
+    return { e, s, task: { start: e.start, end: e.end, feature: s.feature, lut, side, hist: grows ? takeHist() : null } };
   };
   /**
    * After the level has run: the children, in node order left then right, and when they may
@@ -170,12 +171,13 @@ export function growTree(ctx: GrowContext, count: number, features: Int32Array, 
       leafRanges.push(right.node, right.start, right.end);
       return { kids: [left, right], search: null };
     }
-    const [small, large] = x.smallLeft ? [left, right] : [right, left];
+    const smallLeft = builtSide(x.task, mid) === SIDE_LEFT;
+    const [small, large] = smallLeft ? [left, right] : [right, left];
     small.hist = built;
     const search: SplitPair = {
       small: small.hist,
       large: large.hist,
-      leftIsSmall: x.smallLeft,
+      leftIsSmall: smallLeft,
       sums: Float64Array.of(left.grad, left.hess, right.grad, right.hess),
       canLeft: canSplit(left.depth, left.hess),
       canRight: canSplit(right.depth, right.hess),

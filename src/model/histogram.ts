@@ -199,8 +199,10 @@ export function runHalf(
     l = end;
   }
   if (side !== 0) {
-    const s = side === 2 ? l : start;
-    const e = side === 1 ? l : end;
+    // Side 4: whichever side has fewer rows (left on a tie), known only now.
+    const built = side === 4 ? (l - start <= end - l ? 1 : 2) : side;
+    const s = built === 2 ? l : start;
+    const e = built === 1 ? l : end;
     gatherGradients(rows, s, e, grad, hess, scratch);
     accumulateHistogram(hist, slotOffset, slotBins, n, packed, rows, s, e, groups, scratch);
   }

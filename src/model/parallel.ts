@@ -13,7 +13,11 @@ export interface LevelTask {
   feature: number;
   /** 1 = the bin goes left; null: no partition (the root). */
   lut: Uint8Array | null;
-  /** The rows whose histogram goes into hist: SIDE_NONE, SIDE_LEFT, SIDE_RIGHT or SIDE_ALL. */
+  /**
+   * The rows whose histogram goes into hist: SIDE_NONE, SIDE_LEFT, SIDE_RIGHT, SIDE_ALL, or
+   * SIDE_SMALLER (the side with fewer rows, left on a tie; only for a task the runner does
+   * not cut, i.e. under CUT_MIN_ROWS rows, since both parts of a cut task must agree).
+   */
   side: number;
   hist: Float64Array | null;
   /** First compute the logistic-loss gradients of the task's rows from margin and label (the root of a tree). */
@@ -24,6 +28,7 @@ export const SIDE_NONE = 0;
 export const SIDE_LEFT = 1;
 export const SIDE_RIGHT = 2;
 export const SIDE_ALL = 3;
+export const SIDE_SMALLER = 4;
 
 function decodeSplit(rec: Float64Array, cats: Uint8Array): Split | null {
   if (rec[0] !== 1) return null;
@@ -88,10 +93,16 @@ const KIND_SPLITS = 1;
 /** Per split-search pair in ctrl: large slot, small slot, left is small, can split left, can split right, subtracted. */
 const PAIR_INTS = 6;
 
-/** Per part in ctrl: start, end, feature, side, has lut, left count (written back), gradients, slot. */
-const TASK_INTS = 8;
+/** Per part in ctrl: start, end, feature, side, has lut, left count (written back), gradients, slot, shared histogram slot to build into directly (−1: the arena). */
+const TASK_INTS = 9;
 /** Tasks with at least this many rows are cut in two parts; smaller ones run whole on one thread. */
 export const CUT_MIN_ROWS = 8192;
+
+/** Which side a task's histogram holds, once it has run with partition point mid. */
+export function builtSide(task: LevelTask, mid: number): number {
+  if (task.side !== SIDE_SMALLER) return task.side;
+  return mid - task.start <= task.end - mid ? SIDE_LEFT : SIDE_RIGHT;
+}
 
 /** Polls of the shared word before a thread sleeps in Atomics.wait (well under a millisecond). */
 const SPIN = 100_000;
@@ -116,7 +127,8 @@ export interface LevelRunnerOptions {
 const WORKER_SOURCE = (kernels: string) => `
 const { workerData } = require('node:worker_threads');
 ${kernels}
-const { ctrlBuf, packedBuf, rowsBuf, arenaBuf, lutBuf, gradBuf, hessBuf, marginBuf, labelBuf, slotOffset, slotBins, n, tasksAt, stride, search } = workerData;
+const { ctrlBuf, packedBuf, rowsBuf, arenaBuf, lutBuf, gradBuf, hessBuf, marginBuf, labelBuf, histBuf, slotOffset, slotBins, n, tasksAt, stride, search } = workerData;
+const hists = new Float64Array(histBuf);
 const margin = new Float64Array(marginBuf);
 const label = new Uint8Array(labelBuf);
 const ctrl = new Int32Array(ctrlBuf);
@@ -134,7 +146,6 @@ const scratch = new Float64Array(2 * n);
 const local = new Float64Array(stride);
 const searchState = search
   ? {
-      hists: new Float64Array(search.histBuf),
       recs: new Float64Array(search.recBuf),
       cats: new Uint8Array(search.catsBuf),
       sums: new Float64Array(search.sumsBuf),
@@ -154,7 +165,7 @@ try {
     if (seen < 0) break;
     if (Atomics.compareExchange(ctrl, ${CLAIM}, seen - 1, seen) !== seen - 1) continue;
     if (ctrl[${KIND}] === ${KIND_SPLITS}) {
-      const { hists, recs, cats, sums, layout, categorical, params } = searchState;
+      const { recs, cats, sums, layout, categorical, params } = searchState;
       const features = ctrl.slice(${HEADER}, ${HEADER} + ctrl[${NGROUPS}]);
       const np = ctrl[${NTASKS}];
       for (let j = 0; j < np; j++) {
@@ -174,8 +185,10 @@ try {
       const side = ctrl[at + 3];
       const slot = ctrl[at + 7];
       const lut = ctrl[at + 4] ? luts.subarray(256 * slot, 256 * slot + 256) : null;
-      ctrl[at + 5] = runHalf(rows, packed, n, buffer, grad, hess, scratch, local, off, bc, groups, ctrl[at], ctrl[at + 1], ctrl[at + 2], lut, side, margin, label, ctrl[at + 6] === 1);
-      if (side !== 0) arena.set(local, slot * stride);
+      const direct = ctrl[at + 8];
+      const target = direct >= 0 ? hists.subarray(direct * stride, (direct + 1) * stride) : local;
+      ctrl[at + 5] = runHalf(rows, packed, n, buffer, grad, hess, scratch, target, off, bc, groups, ctrl[at], ctrl[at + 1], ctrl[at + 2], lut, side, margin, label, ctrl[at + 6] === 1);
+      if (side !== 0 && direct < 0) arena.set(local, slot * stride);
     }
     Atomics.store(ctrl, ${DONE}, seen);
     Atomics.notify(ctrl, ${DONE});
@@ -195,6 +208,8 @@ interface Part {
   cut: boolean;
   /** Rows of the part that went left (written when run). */
   left: number;
+  /** Built straight into the task's (shared) histogram rather than into the arena. */
+  direct?: boolean;
 }
 
 export class LevelRunner {
@@ -277,20 +292,20 @@ export class LevelRunner {
       this.worker = undefined;
       return;
     }
+    // Shared histogram buffers: the worker builds whole tasks' histograms and searches splits in them.
+    const histSlots = Math.max(0, Math.min(MAX_HIST_SLOTS, Math.floor(ARENA_DOUBLES / this.stride)));
+    const histBuf = new SharedArrayBuffer(8 * this.stride * histSlots);
+    this.hists = new Float64Array(histBuf);
+    for (let i = histSlots - 1; i >= 0; i--) this.freeHists.push(i);
     let search: Record<string, unknown> | null = null;
     if (this.search) {
-      const histSlots = Math.max(0, Math.min(MAX_HIST_SLOTS, Math.floor(ARENA_DOUBLES / this.stride)));
-      const histBuf = new SharedArrayBuffer(8 * this.stride * histSlots);
       const recBuf = new SharedArrayBuffer(8 * 2 * SPLIT_REC * this.slots);
       const catsBuf = new SharedArrayBuffer(512 * this.slots);
       const sumsBuf = new SharedArrayBuffer(8 * 4 * this.slots);
-      this.hists = new Float64Array(histBuf);
       this.recs = new Float64Array(recBuf);
       this.cats = new Uint8Array(catsBuf);
       this.pairSums = new Float64Array(sumsBuf);
-      for (let i = histSlots - 1; i >= 0; i--) this.freeHists.push(i);
       search = {
-        histBuf,
         recBuf,
         catsBuf,
         sumsBuf,
@@ -320,6 +335,7 @@ export class LevelRunner {
           n,
           tasksAt: this.tasksAt,
           stride: this.stride,
+          histBuf,
           search,
         },
       });
@@ -374,7 +390,9 @@ export class LevelRunner {
         mine.push({ slot, start: t.start, end: t.end, cut: false, left: 0 });
         mineRows += rowsIn;
       } else {
-        theirs.push({ slot, start: t.start, end: t.end, cut: false, left: 0 });
+        // A whole task's histogram goes straight into its buffer when the worker can reach it.
+        const direct = t.side !== SIDE_NONE && t.hist !== null && this.histSlot.has(t.hist);
+        theirs.push({ slot, start: t.start, end: t.end, cut: false, left: 0, direct });
         theirRows += rowsIn;
       }
     });
@@ -387,7 +405,7 @@ export class LevelRunner {
       for (const part of mine) run(part, tasks[part.slot]?.hist ?? arena);
     };
     const runTheirsHere = () => {
-      for (const part of theirs) run(part, arena.subarray(part.slot * stride, (part.slot + 1) * stride));
+      for (const part of theirs) run(part, part.direct ? (tasks[part.slot]?.hist as Float64Array) : arena.subarray(part.slot * stride, (part.slot + 1) * stride));
     };
     let work = 0;
     for (const t of tasks) work += (t.end - t.start) * (t.side === SIDE_NONE ? 1 : PACK * groups.length);
@@ -412,6 +430,7 @@ export class LevelRunner {
             ctrl[at + 4] = t.lut ? 1 : 0;
             ctrl[at + 6] = t.gradients ? 1 : 0;
             ctrl[at + 7] = part.slot;
+            ctrl[at + 8] = part.direct ? (this.histSlot.get(t.hist as Float64Array) as number) : -1;
             if (t.lut) this.luts.set(t.lut, 256 * part.slot);
           });
         },
@@ -569,7 +588,7 @@ export class LevelRunner {
       const slot = part.slot;
       if (!part.cut) {
         mids[slot] = part.start + part.left;
-        if (t.side !== SIDE_NONE && t.hist) t.hist.set(arena.subarray(slot * stride, (slot + 1) * stride));
+        if (t.side !== SIDE_NONE && t.hist && !part.direct) t.hist.set(arena.subarray(slot * stride, (slot + 1) * stride));
         continue;
       }
       // [start, start+l1) L1 | [start+l1, cut) R1 | [cut, cut+l2) L2 | [cut+l2, end) R2 → L1 L2 R1 R2.
