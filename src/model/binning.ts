@@ -54,8 +54,8 @@ export function fitColumn(col: FeatureColumn, sample: Uint32Array | null, opts: 
 
 /**
  * A numeric column's thresholds from its non-missing values (the sampled rows when a sample
- * is given), and, when `out` is given, every row's bin. Calls only quantileThresholds and
- * binNumeric, so a worker holding those three functions' source can run it.
+ * is given), and, when `out` is given, every row's bin. Calls only sortFloat64,
+ * quantileThresholds and binNumeric, so a worker holding those functions' source can run it.
  */
 export function numericColumn(values: Float64Array, sample: Uint32Array | null, maxNumericBins: number, out: Uint8Array | null): number[] {
   const m = sample ? sample.length : values.length;
@@ -65,9 +65,85 @@ export function numericColumn(values: Float64Array, sample: Uint32Array | null, 
     const v = sample ? (values[sample[i] as number] as number) : (values[i] as number);
     if (v === v) present[k++] = v;
   }
-  const thresholds = quantileThresholds(present.subarray(0, k).sort(), maxNumericBins);
+  const thresholds = quantileThresholds(sortFloat64(present.subarray(0, k)), maxNumericBins);
   if (out) binNumeric(values, Float64Array.from(thresholds), out);
   return thresholds;
+}
+
+/**
+ * Sorts finite or infinite doubles (no NaN) ascending in place, -0 before +0 as
+ * Float64Array.prototype.sort does: an LSD radix sort on the IEEE bits (negatives' bits
+ * flipped, positives' sign bit set, so the unsigned order is the numeric order), 16 bits per
+ * pass, skipping passes where every value has the same digit. About twice as fast as the
+ * built-in comparison sort on the 10⁵–10⁶ values a column's quantile cuts need.
+ * Self-contained (the binning worker runs its source).
+ */
+export function sortFloat64(values: Float64Array): Float64Array {
+  const n = values.length;
+  if (n < 4096) return values.sort();
+  const words = new Uint32Array(values.buffer, values.byteOffset, 2 * n);
+  let lo = new Uint32Array(n);
+  let hi = new Uint32Array(n);
+  for (let i = 0; i < n; i++) {
+    const h = words[2 * i + 1] as number;
+    const l = words[2 * i] as number;
+    if (h >>> 31) {
+      hi[i] = ~h >>> 0;
+      lo[i] = ~l >>> 0;
+    } else {
+      hi[i] = (h | 0x80000000) >>> 0;
+      lo[i] = l;
+    }
+  }
+  let lo2 = new Uint32Array(n);
+  let hi2 = new Uint32Array(n);
+  const counts = new Uint32Array(4 * 65536);
+  for (let i = 0; i < n; i++) {
+    const l = lo[i] as number;
+    const h = hi[i] as number;
+    counts[l & 0xffff]!++;
+    counts[65536 + (l >>> 16)]!++;
+    counts[131072 + (h & 0xffff)]!++;
+    counts[196608 + (h >>> 16)]!++;
+  }
+  for (let pass = 0; pass < 4; pass++) {
+    const base = pass * 65536;
+    const shift = (pass & 1) * 16;
+    const keyIsHi = pass >= 2;
+    let single = false;
+    for (let d = 0; d < 65536; d++) {
+      const c = counts[base + d] as number;
+      if (c === n) single = true;
+      if (c !== 0) break;
+    }
+    if (single) continue; // every value has the same digit here
+    let sum = 0;
+    for (let d = 0; d < 65536; d++) {
+      const c = counts[base + d] as number;
+      counts[base + d] = sum;
+      sum += c;
+    }
+    for (let i = 0; i < n; i++) {
+      const key = keyIsHi ? (hi[i] as number) : (lo[i] as number);
+      const at = counts[base + ((key >>> shift) & 0xffff)]!++;
+      lo2[at] = lo[i] as number;
+      hi2[at] = hi[i] as number;
+    }
+    [lo, lo2] = [lo2, lo];
+    [hi, hi2] = [hi2, hi];
+  }
+  for (let i = 0; i < n; i++) {
+    const h = hi[i] as number;
+    const l = lo[i] as number;
+    if (h >>> 31) {
+      words[2 * i + 1] = h & 0x7fffffff;
+      words[2 * i] = l;
+    } else {
+      words[2 * i + 1] = ~h >>> 0;
+      words[2 * i] = ~l >>> 0;
+    }
+  }
+  return values;
 }
 
 /**

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ColumnSet } from './columns.ts';
-import { fitBinning } from './binning.ts';
+import { fitBinning, sortFloat64 } from './binning.ts';
 import { binTrainingSet } from './binning-parallel.ts';
 import { trainGbdt } from './gbdt.ts';
 import { GbdtModel } from './model.ts';
@@ -118,7 +118,7 @@ describe('gradient-boosted trees: known answers', () => {
 
 describe('binning a large training set on two threads', () => {
   it('gives the one-thread bins and thresholds, with a worker doing part of it', () => {
-    const { set } = syntheticSet(60_000, 20, 11);
+    const { set } = syntheticSet(260_000, 20, 11); // 5.2M cells: past PARALLEL_BINNING_MIN_CELLS
     const one = binTrainingSet(set, {}, 1);
     const two = binTrainingSet(set, {}, 2, false);
     expect(one.workerColumns).toBe(0);
@@ -126,5 +126,25 @@ describe('binning a large training set on two threads', () => {
     expect(two.binnings).toEqual(one.binnings);
     expect(Buffer.from(two.bins).equals(Buffer.from(one.bins))).toBe(true);
     expect(two.binnings).toEqual(fitBinning(set));
+  });
+});
+
+describe('sortFloat64 (radix sort for quantile cuts)', () => {
+  it('sorts exactly as Float64Array.prototype.sort, signed zeros and infinities included', () => {
+    let seed = 12345;
+    const rand = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+    for (const n of [10, 5000, 100_003]) {
+      const values = Float64Array.from({ length: n }, (_, i) => {
+        const u = rand();
+        if (i % 97 === 0) return [-0, 0, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, 1e-310, -1e-310][i % 6] as number;
+        if (u < 0.3) return Math.round((rand() - 0.5) * 20); // many ties
+        return (rand() - 0.5) * 10 ** Math.floor(rand() * 12 - 4);
+      });
+      const want = values.slice().sort();
+      const got = sortFloat64(values.slice());
+      expect(Buffer.from(got.buffer).equals(Buffer.from(want.buffer))).toBe(true); // bit for bit, -0 before +0
+    }
+    const same = new Float64Array(10_000).fill(3.5);
+    expect(Array.from(sortFloat64(same.slice()))).toEqual(Array.from(same));
   });
 });
