@@ -7,8 +7,9 @@
  *   npx tsx bench/import.ts --customers 1000000   # the bounded-memory case
  * Options: --months M, --seed S, --profile mixed|mobile|cable, --reimport (also time a no-op re-import),
  * --memory-limit 4GB (DuckDB buffer limit for both sides), --rounds N (alternate both sides N times
- * and report medians: on a shared machine single runs are noisy). CPU seconds (user + system, all
- * threads) are reported beside wall time as a load-independent comparison.
+ * and report medians: on a shared machine single runs are noisy), --prepare (the import also keeps the
+ * latest months' lifecycle stages and values, as `tenure import --prepare`). CPU seconds (user + system,
+ * all threads) are reported beside wall time as a load-independent comparison.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -27,6 +28,7 @@ const { values: args } = parseArgs({
     seed: { type: 'string', default: '7' },
     profile: { type: 'string', default: 'mixed' },
     reimport: { type: 'boolean', default: false },
+    prepare: { type: 'boolean', default: false },
     rounds: { type: 'string', default: '1' },
     'memory-limit': { type: 'string' },
     child: { type: 'string' },
@@ -88,6 +90,7 @@ async function tenureImport(dir: string, db: string): Promise<ChildResult> {
   const starts = new Map<string, number>();
   const t0 = performance.now();
   const report = await importDataset(store, dir, {
+    prepareAnalytics: args.prepare,
     onProgress: (p) => {
       if (!starts.has(p.file)) starts.set(p.file, performance.now());
       if (p.phase === 'done') files[p.file] = { rows: 0, seconds: (performance.now() - (starts.get(p.file) ?? t0)) / 1000 };
@@ -104,7 +107,7 @@ async function tenureImport(dir: string, db: string): Promise<ChildResult> {
 }
 
 function runChild(kind: string, dir: string, db: string): ChildResult {
-  const extra = args['memory-limit'] ? ['--memory-limit', args['memory-limit']] : [];
+  const extra = [...(args['memory-limit'] ? ['--memory-limit', args['memory-limit']] : []), ...(args.prepare ? ['--prepare'] : [])];
   const r = spawnSync(process.execPath, ['--import', 'tsx', 'bench/import.ts', '--child', kind, '--data', dir, '--db', db, ...extra], {
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -176,6 +179,7 @@ async function main(): Promise<void> {
     seed: Number(args.seed),
     profile: args.profile,
     memory_limit: args['memory-limit'] ?? null,
+    prepare: args.prepare,
     rounds: imps.length,
     baseline_seconds: bases.map((r) => r.seconds),
     import_seconds: imps.map((r) => r.seconds),

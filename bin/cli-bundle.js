@@ -4,14 +4,16 @@
 // every call, which is most of a fast command's wall time.
 //
 // Never stale: esbuild reads every source through the onLoad hook below, which hashes exactly
-// the bytes it compiles; the manifest records those hashes (and this file's own, and the
-// tsconfig's and esbuild's version), and a bundle is used only when every recorded file still
-// has its hash. Bundles are named by the digest of their inputs, so concurrent builds never
-// overwrite each other's file with different code. When no bundle can be had (esbuild missing,
+// the bytes it compiles; the manifest records those hashes (and those of this file, the
+// tsconfig and esbuild's package.json), and a bundle is used only when every recorded file
+// still has its hash. Packages stay external: Node resolves them from node_modules at run time.
+// Bundles are named by the digest of their inputs, so concurrent builds never overwrite each
+// other's file with different code. When no bundle can be had (esbuild missing,
 // a compile error, a read-only checkout), the caller runs the sources through tsx as before.
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 
 const SELF = fileURLToPath(import.meta.url);
@@ -34,7 +36,8 @@ export function currentBundle(root, cacheDir) {
   } catch {
     return null;
   }
-  return join(cacheDir, m.bundle);
+  const bundle = join(cacheDir, m.bundle);
+  return existsSync(bundle) ? bundle : null;
 }
 
 /** Builds the bundle of `entry` (a path under root) into cacheDir; returns its path, or null when it cannot. */
@@ -50,6 +53,13 @@ export async function buildBundle(root, entry, cacheDir) {
     inputs[relative(root, file)] = sha(bytes);
   };
   record(SELF, readFileSync(SELF));
+  // The compiler itself: another esbuild may compile the same sources differently.
+  try {
+    const pkg = join(dirname(createRequire(import.meta.url).resolve('esbuild')), '..', 'package.json');
+    record(pkg, readFileSync(pkg));
+  } catch {
+    // esbuild was importable; a missing package.json only loses this check
+  }
   const tsconfig = join(root, 'tsconfig.json');
   try {
     record(tsconfig, readFileSync(tsconfig));
@@ -106,9 +116,14 @@ export async function buildBundle(root, entry, cacheDir) {
   } catch {
     return null;
   }
-  // Older bundles are dead weight; one another process is still loading stays readable (unlinked, not truncated).
+  // Older bundles are dead weight, but one another process has just built may be about to load:
+  // only those untouched for an hour go.
   try {
-    for (const f of readdirSync(cacheDir)) if (f.startsWith('run-') && !f.startsWith(name)) rmSync(join(cacheDir, f), { force: true });
+    const stale = Date.now() - 3_600_000;
+    for (const f of readdirSync(cacheDir)) {
+      const path = join(cacheDir, f);
+      if (f.startsWith('run-') && !f.startsWith(name) && statSync(path).mtimeMs < stale) rmSync(path, { force: true });
+    }
   } catch {
     // best effort
   }

@@ -14,7 +14,7 @@
 import { createHash } from 'node:crypto';
 import type { LifecycleRules } from '../../domain/lifecycle/rules.ts';
 import type { MonthText } from '../../domain/month.ts';
-import type { AnalyticsStore } from '../../store/port.ts';
+import type { AnalyticsStore, StoreTx } from '../../store/port.ts';
 import { dateLiteral, stagedSql } from './stages-sql.ts';
 
 export const HISTORY_TABLE = 'lifecycle_stage_history';
@@ -65,6 +65,22 @@ export function rulesKey(rules: LifecycleRules): string {
   return createHash('sha256').update(JSON.stringify({ rules: rules.rules, default: rules.default })).digest('hex').slice(0, 16);
 }
 
+/**
+ * Runs an INSERT of staged rows without DuckDB's insertion-order guarantee: the kept history is
+ * read by key, grouped or ordered explicitly, never by row position, and an unordered insert
+ * lets the engine write in parallel (measured 2.6–2.7 s instead of 2.9–3.2 s for a million
+ * staged rows). The value snapshot keeps its order: `tenure value` sums it in row order.
+ */
+async function withoutInsertionOrder<T>(store: AnalyticsStore, tx: StoreTx, fn: () => Promise<T>): Promise<T> {
+  if (store.engine !== 'duckdb') return fn();
+  await tx.run('SET preserve_insertion_order = false');
+  try {
+    return await fn();
+  } finally {
+    await tx.run('SET preserve_insertion_order = true');
+  }
+}
+
 async function ensureTables(store: AnalyticsStore): Promise<void> {
   await store.run(`CREATE TABLE IF NOT EXISTS ${HISTORY_TABLE} (${HISTORY_COLUMNS.map(([n, t]) => `${n} ${t}`).join(', ')})`);
   await store.run(`CREATE TABLE IF NOT EXISTS ${RUNS_TABLE} (rules_key VARCHAR, as_of DATE, fingerprint VARCHAR, staged_at TIMESTAMP, customers BIGINT)`);
@@ -101,10 +117,12 @@ export async function ensureStageHistory(store: AnalyticsStore, months: readonly
   await store.transaction(async (tx) => {
     await tx.run(`DELETE FROM ${HISTORY_TABLE} WHERE rules_key = $1 AND as_of IN (${list})`, [key]);
     await tx.run(`DELETE FROM ${RUNS_TABLE} WHERE rules_key = $1 AND as_of IN (${list})`, [key]);
-    await tx.run(
-      `INSERT INTO ${HISTORY_TABLE} (rules_key, ${cols.join(', ')})
-       SELECT $1, ${cols.join(', ')} FROM (${stagedSql({ rules: o.rules, months: missing, dataFirst: o.dataFirst, withScores: o.hasScores })}) AS staged`,
-      [key],
+    await withoutInsertionOrder(store, tx, () =>
+      tx.run(
+        `INSERT INTO ${HISTORY_TABLE} (rules_key, ${cols.join(', ')})
+         SELECT $1, ${cols.join(', ')} FROM (${stagedSql({ rules: o.rules, months: missing, dataFirst: o.dataFirst, withScores: o.hasScores })}) AS staged`,
+        [key],
+      ),
     );
     await tx.run(
       `INSERT INTO ${RUNS_TABLE} SELECT $1, as_of, $2, current_timestamp, count(*) FROM ${HISTORY_TABLE} WHERE rules_key = $1 AND as_of IN (${list}) GROUP BY as_of`,

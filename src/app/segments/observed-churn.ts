@@ -62,7 +62,9 @@ export async function observedChurnByScope(store: AnalyticsStore, scopes: readon
      LEFT JOIN churn_events e ON e.customer_id = c.customer_id
      LEFT JOIN reason_codes rc ON rc.code = e.reason_code
      WHERE c.join_date < CAST($2 AS DATE) AND (e.churn_date IS NULL OR e.churn_date >= CAST($1 AS DATE))
-     GROUP BY 1, 2, 3`,
+     GROUP BY 1, 2, 3
+     -- exits_by_group keeps the order groups are first met in: fix it, or the JSON's key order varies between runs.
+     ORDER BY 1, 2, 3`,
     [start, end],
   );
   const matches = (scope: string, region: string) => scope === 'all' || region === scope || region.startsWith(`${scope}/`);
