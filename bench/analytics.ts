@@ -3,7 +3,7 @@
  * segments, churn index vs observed, churn forecast) on a large imported operator, and
  * measures the forecast's backtest MAPE against seasonal naive on the demo operator.
  *
- *   npx tsx bench/analytics.ts [--customers 1000000] [--months 24] [--seed 7] [--profile mixed] [--runs 2] [--db PATH] [--plain]
+ *   npx tsx bench/analytics.ts [--customers 1000000] [--months 24] [--seed 7] [--profile mixed] [--runs 2] [--db PATH] [--plain] [--cli]
  *
  * The large store is the demo generator's data set imported with the importer (what a user
  * gets from `tenure demo` + `tenure import`), built once and kept in bench/out (the data
@@ -12,8 +12,14 @@
  * is timed), or with --plain to what a plain `tenure import` leaves (none). Each command is timed on a freshly opened store (cold_ms: what one CLI call sees,
  * minus process start) and then `runs` more times (warm).
  * Prints a table and writes bench/out/analytics.json (analytics-plain.json with --plain).
+ *
+ * With --cli, each command instead runs as its own `node bin/tenure.js … --db COPY` process on a
+ * fresh copy of the post-import store, `runs` times: wall time from spawn to exit, process
+ * start-up included, which is what a user waits for after an import. Writes
+ * analytics-cli.json (analytics-cli-plain.json with --plain).
  */
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -43,6 +49,7 @@ const { values: args } = parseArgs({
     db: { type: 'string' },
     'skip-demo-backtest': { type: 'boolean', default: false },
     plain: { type: 'boolean', default: false },
+    cli: { type: 'boolean', default: false },
   },
 });
 
@@ -177,7 +184,60 @@ async function afterImportState(): Promise<number | null> {
   }
 }
 
+/** Each command as a CLI process on a fresh copy of the post-import store. */
+async function cliTimings(): Promise<Record<string, unknown>[]> {
+  const id = await sampleCustomer();
+  const commands: [string, string[]][] = [
+    ['lifecycle', ['lifecycle']],
+    ['lifecycle transitions', ['lifecycle', 'transitions']],
+    ['customer 360', ['customer', id]],
+    ['value', ['value']],
+    ['segments', ['segments']],
+    ['retention fit join-month', ['retention', 'fit', '--cohort', 'join-month']],
+    ['retention fit segment', ['retention', 'fit', '--cohort', 'segment']],
+    ['retention curves', ['retention', 'curves', '--by', 'segment']],
+    ['churn-index', ['churn-index']],
+    ['forecast churn', ['forecast', 'churn', '--backtest', '6', '--by', 'province']],
+  ];
+  const copy = `${dbPath}.cli-copy.duckdb`;
+  // Build the CLI bundle once, outside the timings (the first call after a source change does).
+  spawnSync(process.execPath, ['bin/tenure.js', '--help'], { stdio: 'ignore' });
+  const out: Record<string, unknown>[] = [];
+  for (const [name, argv] of commands) {
+    const wall: number[] = [];
+    for (let r = 0; r < Math.max(1, runs); r++) {
+      rmSync(copy, { force: true });
+      rmSync(`${copy}.wal`, { force: true });
+      copyFileSync(dbPath, copy);
+      const t = performance.now();
+      const res = spawnSync(process.execPath, ['bin/tenure.js', ...argv, '--json', '--db', copy], { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
+      wall.push(performance.now() - t);
+      if (res.status !== 0) throw new Error(`tenure ${argv.join(' ')} failed (${res.status}): ${res.stderr}`);
+    }
+    const sorted = [...wall].sort((a, b) => a - b);
+    const median = sorted[(sorted.length - 1) >> 1] as number;
+    out.push({ name, command: `tenure ${argv.join(' ')} --json`, wall_ms: wall.map(Math.round), median_ms: Math.round(median), under_2s: median < 2000 });
+    process.stderr.write(`${name}: ${wall.map((w) => Math.round(w)).join('/')} ms\n`);
+  }
+  rmSync(copy, { force: true });
+  rmSync(`${copy}.wal`, { force: true });
+  return out;
+}
+
 const prep = { ...(await prepare()), import_prepare_analytics_s: await afterImportState() };
+if (args.cli) {
+  const results = await cliTimings();
+  const mode = args.plain ? 'after a plain import' : 'after import --prepare';
+  process.stdout.write(
+    `\nCLI processes on ${customers} customers x ${months} months (${profile}, seed ${seed}), ${mode}, each on a fresh copy of the store, ${cpus().length} cores, load ${loadavg()[0]?.toFixed(2)}\n\n` +
+      toTable(['name', 'median_ms', 'wall_ms', 'under_2s', 'command'], results.map((r) => ({ ...r, wall_ms: (r.wall_ms as number[]).join('/') }))),
+  );
+  writeFileSync(
+    join(OUT, args.plain ? 'analytics-cli-plain.json' : 'analytics-cli.json'),
+    JSON.stringify({ customers, months, seed, profile, after: args.plain ? 'import' : 'import --prepare', db: dbPath, cores: cpus().length, load_average: loadavg(), prepare: prep, results }, null, 2) + '\n',
+  );
+  process.exit(0);
+}
 process.stderr.write(args.plain ? 'after a plain import (nothing kept)\n' : `after import --prepare (preparation ${prep.import_prepare_analytics_s?.toFixed(1)} s)\n`);
 const results: Record<string, unknown>[] = [];
 for (const job of await jobs()) {
