@@ -59,26 +59,6 @@ export interface SplitPair {
   right: Split | null;
 }
 
-/**
- * Runs the tasks of a tree level on up to two threads over shared memory. Every task's rows
- * are cut in two at the middle: the main thread runs the first part, a worker the second,
- * each partitioning its part and building the histogram of its part's chosen side over
- * every feature; the main thread then joins the parts (moves the second part's left rows
- * before the first part's right rows, adds the second part's histogram). Cutting rows rather
- * than features keeps the kernel's per-row work shared by all features and lets both
- * threads partition and gather. Without a worker (one thread, small work, no thread to be
- * had) the main thread runs both parts itself, the same way: a model does not depend on the
- * thread count.
- *
- * The worker runs the same runHalf, gatherGradients and accumulateHistogram (their source is
- * passed in, so there is one kernel and no loader needed for a .ts worker). Calls are
- * synchronised with Atomics, once per level. The worker's part of a level is claimed with a
- * compare-and-swap on CLAIM by whichever thread gets there first: when the main thread has
- * finished its part and the worker has not picked the level up (it never started, the
- * machine is out of threads, it is descheduled), the main thread does that part itself. A
- * worker that fails sets FAILED and stops taking work. So training never waits on a worker
- * that cannot run; it only loses the speed-up.
- */
 const SEQ = 0;
 const DONE = 1;
 const NTASKS = 2;
@@ -212,6 +192,30 @@ interface Part {
   direct?: boolean;
 }
 
+/**
+ * Grows trees a level at a time on up to two threads over shared memory.
+ *
+ * run(): every node of the level is a task (gradients at the root, partition, histogram of
+ * one child). Tasks of CUT_MIN_ROWS rows or more are cut in two at the middle: the main
+ * thread runs the first part, a worker the second, each partitioning its part and building
+ * its part's histogram over every feature; the main thread then joins them (moves the second
+ * part's left rows before the first part's right rows, adds the second part's histogram).
+ * Smaller tasks run whole, on whichever thread has fewer rows so far. Cutting rows rather
+ * than features keeps the kernel's per-row work shared by all features and lets both threads
+ * partition and gather.
+ *
+ * searchPairs(): each pair of children gets the larger child's histogram by subtraction and
+ * both children's best splits; pairs whose buffers are shared alternate between the threads.
+ *
+ * Without a worker (one thread, small work, no thread to be had) the main thread runs every
+ * part the same way, so a model does not depend on the thread count. The worker runs the same
+ * kernels from their source (declareFunctions), synchronised with Atomics twice per level.
+ * Its share of a batch is claimed with a compare-and-swap on CLAIM by whichever thread gets
+ * there first: when the main thread has finished its share and the worker has not picked
+ * the batch up (it never started, the machine is out of threads, it is descheduled), the
+ * main thread does that share itself. A worker that fails sets FAILED and stops taking work.
+ * So training never waits on a worker that cannot run; it only loses the speed-up.
+ */
 export class LevelRunner {
   readonly rows: Uint32Array;
   /** The training bins re-laid four features per word (packBins): what partitions and histograms read. */
@@ -233,7 +237,7 @@ export class LevelRunner {
   private readonly slots: number;
   private readonly tasksAt: number;
   private readonly worker: Worker | undefined;
-  /** Shared histogram buffers the worker can search splits in (slot i at i * stride). */
+  /** Shared histogram buffers (slot i at i * stride): the worker builds whole tasks' histograms and searches splits in them. */
   private readonly hists: Float64Array | null = null;
   private readonly freeHists: number[] = [];
   private readonly histSlot = new Map<Float64Array, number>();
@@ -243,7 +247,7 @@ export class LevelRunner {
   private readonly pairSums: Float64Array | null = null;
   private readonly search: LevelRunnerOptions['search'];
   private seq = 0;
-  /** Levels whose second part the main thread did itself although a worker exists (tests and diagnostics). */
+  /** Batches whose worker share the main thread did itself although a worker exists (tests and diagnostics). */
   stolen = 0;
 
   private readonly minWork: number;
