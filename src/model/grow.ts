@@ -15,14 +15,12 @@ export interface GrowParams extends SplitParams {
 export interface GrowContext {
   readonly layout: HistogramLayout;
   readonly categorical: Uint8Array;
-  readonly grad: Float64Array;
-  readonly hess: Float64Array;
   /** Margin and label per row: growTree computes the gradients of a tree's rows from them. */
   readonly margin: Float64Array;
   readonly label: Uint8Array;
   /** The rows of the current tree are rows[0, count); growTree reorders them into leaves. */
   readonly rows: Uint32Array;
-  /** Partitions and histograms, a tree level at a time. */
+  /** Gradients, partitions, histograms and split searches, a tree level at a time. */
   readonly runner: LevelRunner;
   close(): void;
 }
@@ -48,8 +46,6 @@ export function growContext(layout: HistogramLayout, bins: Uint8Array, categoric
     layout,
     categorical,
     rows: runner.rows,
-    grad: runner.grad,
-    hess: runner.hess,
     margin: runner.margin,
     label: runner.label,
     runner,
