@@ -96,6 +96,10 @@ export async function buildBundle(root, entry, cacheDir) {
     });
   } catch {
     return null; // a compile error: tsx reports it the usual way
+  } finally {
+    // The build ran in esbuild's service process, which would otherwise live as long as this
+    // one, holding a process and its threads while the command runs (workers need them).
+    await esbuild.stop?.();
   }
   const digest = sha(JSON.stringify(Object.entries(inputs).sort())).slice(0, 16);
   const name = `run-${digest}.mjs`;
