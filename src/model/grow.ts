@@ -123,9 +123,9 @@ export function growTree(ctx: GrowContext, count: number, features: Int32Array, 
     leafRanges.push(e.node, e.start, e.end);
   };
   /**
-   * The task that splits e's rows. When either child may split further, the child with the
-   * smaller hessian sum (a proxy for fewer rows) gets a fresh histogram built from its rows
-   * and the other keeps the parent's buffer, to become parent − that once the level has run.
+   * The task that splits e's rows. When either child may split further, the smaller child
+   * gets a fresh histogram built from its rows and the other keeps the parent's buffer, to
+   * become parent − that once the level has run (searchAll).
    */
   const plan = (e: Pending, s: Split): Planned => {
     const lut = new Uint8Array(256);
