@@ -1,7 +1,6 @@
 import { Worker } from 'node:worker_threads';
-import { binNumeric, categoryBinMap, DEFAULT_BINNING, sortFloat64, fitColumn, numericColumn, quantileThresholds, type BinningOptions, type FeatureBinning } from './binning.ts';
+import { binColumnInto, binningPlan, binNumeric, fitColumn, numericColumn, quantileThresholds, sortFloat64, type BinningOptions, type FeatureBinning } from './binning.ts';
 import type { ColumnSet } from './columns.ts';
-import { Rng, sampleIndices } from './random.ts';
 import { declareFunctions } from './worker-source.ts';
 
 /**
@@ -62,11 +61,8 @@ export function binTrainingSet(
   /** Test seam: false makes the main thread wait for the worker's columns instead of taking them. */
   steal = true,
 ): { binnings: FeatureBinning[]; bins: Uint8Array; workerColumns: number } {
-  const opts = { ...DEFAULT_BINNING, ...options };
-  if (opts.maxBins > 255 || opts.maxBins < 3) throw new RangeError('maxBins must be within [3, 255]');
   const n = set.rowCount;
-  const rng = new Rng(opts.seed);
-  const sample = n > opts.sampleSize ? sampleIndices(n, opts.sampleSize, rng) : null;
+  const { opts, sample } = binningPlan(n, options);
   const nf = set.columns.length;
   const numeric = set.columns.flatMap((c, f) => (c.kind === 'numeric' ? [f] : []));
   const useWorker = threads > 1 && numeric.length >= 2 && n * numeric.length >= PARALLEL_BINNING_MIN_CELLS;
@@ -80,15 +76,7 @@ export function binTrainingSet(
     const col = set.columns[f]!;
     const b = fitColumn(col, sample, opts);
     binnings[f] = b;
-    const dst = bins.subarray(f * n, (f + 1) * n);
-    if (b.kind === 'numeric' && col.kind === 'numeric') binNumeric(col.values, Float64Array.from(b.thresholds), dst);
-    else if (col.kind === 'categorical' && b.kind === 'categorical') {
-      const map = categoryBinMap(b, col.vocabulary);
-      for (let i = 0; i < n; i++) {
-        const c = col.codes[i] as number;
-        dst[i] = c < 0 ? 0 : (map[c] as number);
-      }
-    }
+    binColumnInto(col, b, bins.subarray(f * n, (f + 1) * n));
   };
   for (let f = 0; f < nf; f++) if (!theirSet.has(f)) binColumn(f);
   let workerColumns = 0;

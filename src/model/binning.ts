@@ -39,11 +39,17 @@ export function binCount(b: FeatureBinning): number {
   return b.kind === 'numeric' ? b.thresholds.length + 2 : b.categories.length + (b.other ? 2 : 1);
 }
 
-export function fitBinning(set: ColumnSet, options: Partial<BinningOptions> = {}): FeatureBinning[] {
+/** The options in force and the rows whose values the quantile cuts come from (null: all). */
+export function binningPlan(rowCount: number, options: Partial<BinningOptions> = {}): { opts: BinningOptions; sample: Uint32Array | null } {
   const opts = { ...DEFAULT_BINNING, ...options };
   if (opts.maxBins > 255 || opts.maxBins < 3) throw new RangeError('maxBins must be within [3, 255]');
   const rng = new Rng(opts.seed);
-  const sample = set.rowCount > opts.sampleSize ? sampleIndices(set.rowCount, opts.sampleSize, rng) : null;
+  const sample = rowCount > opts.sampleSize ? sampleIndices(rowCount, opts.sampleSize, rng) : null;
+  return { opts, sample };
+}
+
+export function fitBinning(set: ColumnSet, options: Partial<BinningOptions> = {}): FeatureBinning[] {
+  const { opts, sample } = binningPlan(set.rowCount, options);
   return set.columns.map((col) => fitColumn(col, sample, opts));
 }
 
@@ -207,20 +213,24 @@ export function applyBinning(set: ColumnSet, binnings: readonly FeatureBinning[]
   binnings.forEach((b, f) => {
     const col = set.columns[f];
     if (!col || col.name !== b.name) throw new Error(`column ${f} is ${col?.name ?? 'absent'}, model expects ${b.name}`);
-    const dst = out.subarray(f * n, (f + 1) * n);
-    if (b.kind === 'numeric') {
-      if (col.kind !== 'numeric') throw new Error(`column ${b.name} must be numeric`);
-      binNumeric(col.values, Float64Array.from(b.thresholds), dst);
-    } else {
-      if (col.kind !== 'categorical') throw new Error(`column ${b.name} must be categorical`);
-      const map = categoryBinMap(b, col.vocabulary);
-      for (let i = 0; i < n; i++) {
-        const c = col.codes[i] as number;
-        dst[i] = c < 0 ? 0 : (map[c] as number);
-      }
-    }
+    binColumnInto(col, b, out.subarray(f * n, (f + 1) * n));
   });
   return out;
+}
+
+/** One column's bins under its fitted binning, into dst. */
+export function binColumnInto(col: FeatureColumn, b: FeatureBinning, dst: Uint8Array): void {
+  if (b.kind === 'numeric') {
+    if (col.kind !== 'numeric') throw new Error(`column ${b.name} must be numeric`);
+    binNumeric(col.values, Float64Array.from(b.thresholds), dst);
+    return;
+  }
+  if (col.kind !== 'categorical') throw new Error(`column ${b.name} must be categorical`);
+  const map = categoryBinMap(b, col.vocabulary);
+  for (let i = 0; i < dst.length; i++) {
+    const c = col.codes[i] as number;
+    dst[i] = c < 0 ? 0 : (map[c] as number);
+  }
 }
 
 /**
