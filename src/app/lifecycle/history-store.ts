@@ -43,7 +43,7 @@ const HISTORY_COLUMNS = [
 ] as const;
 
 /** Version of the staging SQL: bump when the feature definitions change, so kept months are restaged. */
-const STAGING_VERSION = 2;
+const STAGING_VERSION = 3;
 
 const FINGERPRINT_SQL = `
   SELECT 'v${STAGING_VERSION}:' || CAST((SELECT count(*) FROM customers) AS VARCHAR) || ':' ||

@@ -162,6 +162,32 @@ describe('segment of the ARPU rank', () => {
   });
 });
 
+describe('segment ARPU rank', () => {
+  it('regression: equal quarters of bills rank equal, whatever the order of the amounts (money adds exactly)', async () => {
+    // 0.1 + 0.2 + 0.3 and 0.3 + 0.2 + 0.1 are both 0.6, but not as DOUBLE sums in that order:
+    // t1 and t2 tie on ARPU (0.2) and must share one rank; t3 is below both.
+    const other = await memoryStore();
+    try {
+      await addCustomers(other, ['t1', 't2', 't3'].map((id) => ({ id, joined: '2022-01-01' })));
+      const quarter = (a: number, b: number, c: number) => (i: number) => [a, b, c][i - 9] ?? 1;
+      await addBills(other, [
+        ...monthlyBills('t1', '2024-01', '2024-12', quarter(0.1, 0.2, 0.3)),
+        ...monthlyBills('t2', '2024-01', '2024-12', quarter(0.3, 0.2, 0.1)),
+        ...monthlyBills('t3', '2024-01', '2024-12', quarter(0.1, 0.1, 0.1)),
+      ]);
+      const rows = await other.query<{ customer_id: string; arpu_last3: number; segment_arpu_rank: number }>(
+        `WITH s AS (${stagedSql({ rules: defaultLifecycleRules(), months: ['2024-12'], dataFirst: '2024-01', withScores: false })})
+         SELECT customer_id, arpu_last3, segment_arpu_rank FROM s ORDER BY customer_id`,
+      );
+      expect(rows.map((r) => [r.customer_id, r.segment_arpu_rank])).toEqual([['t1', 0.5], ['t2', 0.5], ['t3', 0]]);
+      expect(rows[0]?.arpu_last3).toBe(rows[1]?.arpu_last3);
+      expect(rows[0]?.arpu_last3).toBeCloseTo(0.2, 12);
+    } finally {
+      await other.close();
+    }
+  });
+});
+
 describe('stage history in SQL', () => {
   it('gives the transition matrix and time per stage of a crafted 3-month history, as the domain functions do', async () => {
     const t = await lifecycleTransitions(store, { from: '2024-10', to: '2024-12' });

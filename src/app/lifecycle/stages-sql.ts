@@ -77,6 +77,9 @@ function segmentAt(ai: number): string {
   return `b.customer_type || ':' || coalesce(nullif(concat_ws('+', ${parts.join(', ')}), ''), 'other')`;
 }
 
+/** Money in millionths: the stored DECIMAL(18,6) as whole numbers, which DOUBLE adds exactly (below 2^53). */
+const UNITS = 1000000;
+
 /**
  * Per-customer aggregates of the bills one as-of month looks back on (d = months before it):
  * revenue sum and count per quarter q = d / 3 (q = 0..3), usage sum and count for q = 0, 1,
@@ -85,6 +88,13 @@ function segmentAt(ai: number): string {
  * quarter of a bill comes from comparing its month with the quarters' first days, and the
  * latest active month is kept as a date and turned into d once per customer: computing a month
  * index for each of a year of bills cost more than the aggregation itself.
+ *
+ * Revenue and cost are added in millionths, whole numbers that DOUBLE adds exactly (adding the
+ * DECIMALs themselves took 14–20 % longer on a million customers), and scaled back per
+ * customer. A sum of fractional DOUBLEs depends on the order the engine adds the bills in, so
+ * two customers with the same quarter of bills got means a last bit apart and different segment
+ * ranks: on the 200k demo's last three months, 33,334 of 591,211 staged rows had a rank up to
+ * 0.004 off the exact one.
  */
 function billAggregates(m: MonthText): string {
   const ai = parseMonth(m);
@@ -93,17 +103,18 @@ function billAggregates(m: MonthText): string {
   // q = 0 from the first day of M−2, q = 1 from M−5, q = 2 from M−8, else q = 3 (back to M−11).
   const quarterOf = `CASE ${[0, 1, 2].map((i) => `WHEN month >= ${dateLiteral(formatMonth(ai - 3 * i - 2))} THEN ${i}`).join(' ')} ELSE 3 END`;
   return `
-    SELECT customer_id, ${q.map((i) => `rs${i}, rn${i}`).join(', ')}, us0, un0, us1, un1, revenue_m, margin_m,
+    SELECT customer_id, ${q.map((i) => `rs${i} / ${UNITS} AS rs${i}, rn${i}`).join(', ')}, us0, un0, us1, un1,
+           revenue_m / ${UNITS} AS revenue_m, margin_m / ${UNITS} AS margin_m,
            ${ai} - ${monthIndexSql('last_active')} AS last_active_d
     FROM (
       SELECT customer_id,
              ${q.map((i) => `sum(CASE WHEN q = ${i} THEN rev END) AS rs${i}, count(CASE WHEN q = ${i} THEN rev END) AS rn${i}`).join(',\n             ')},
              ${[0, 1].map((i) => `sum(CASE WHEN q = ${i} THEN usg END) AS us${i}, count(CASE WHEN q = ${i} THEN usg END) AS un${i}`).join(',\n             ')},
              sum(CASE WHEN this_month THEN rev END) AS revenue_m,
-             sum(CASE WHEN this_month THEN rev - CAST(coalesce(cost, 0) AS DOUBLE) END) AS margin_m,
+             sum(CASE WHEN this_month THEN rev - round(CAST(coalesce(cost, 0) AS DOUBLE) * ${UNITS}) END) AS margin_m,
              max(CASE WHEN rev > 0 OR usg > 0 THEN month END) AS last_active
       FROM (SELECT customer_id, month, ${quarterOf} AS q, month >= ${dateLiteral(m)} AS this_month, cost,
-                   CAST(revenue AS DOUBLE) AS rev,
+                   round(CAST(revenue AS DOUBLE) * ${UNITS}) AS rev,
                    ${USAGE_MEASURE_SQL} AS usg
             FROM monthly_usage
             WHERE month >= ${dateLiteral(lo)} AND month <= ${dateLiteral(m)}) AS bills
