@@ -27,7 +27,7 @@ export interface TrainOptions {
   readonly horizon?: number;
   /**
    * Upper bound on training rows (all training snapshots together). A larger base trains on
-   * a deterministic sample of customers (by a hash of the id, the same customers in every
+   * a deterministic sample of customers (by the MD5 of the id, the same customers in every
    * snapshot): a few million rows already pin down a model with this many features, and
    * training time grows with rows. The holdout is always evaluated on the whole base.
    */
