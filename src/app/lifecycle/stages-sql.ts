@@ -78,7 +78,14 @@ function segmentAt(ai: number): string {
 }
 
 /** Money in millionths: the stored DECIMAL(18,6) as whole numbers, which DOUBLE adds exactly (below 2^53). */
-const UNITS = 1000000;
+export const MONEY_UNITS = 1000000;
+
+/**
+ * A money column in millionths as an integral DOUBLE. Sums and means of these do not depend
+ * on the order the engine adds rows in (fractional DOUBLEs do, in the last bit); divide the
+ * result by MONEY_UNITS. Exact for amounts below 2^53 millionths (9 billion a row).
+ */
+export const moneyUnitsSql = (expr: string): string => `round(CAST(${expr} AS DOUBLE) * ${MONEY_UNITS})`;
 
 /**
  * Per-customer aggregates of the bills one as-of month looks back on (d = months before it):
@@ -103,18 +110,18 @@ function billAggregates(m: MonthText): string {
   // q = 0 from the first day of M−2, q = 1 from M−5, q = 2 from M−8, else q = 3 (back to M−11).
   const quarterOf = `CASE ${[0, 1, 2].map((i) => `WHEN month >= ${dateLiteral(formatMonth(ai - 3 * i - 2))} THEN ${i}`).join(' ')} ELSE 3 END`;
   return `
-    SELECT customer_id, ${q.map((i) => `rs${i} / ${UNITS} AS rs${i}, rn${i}`).join(', ')}, us0, un0, us1, un1,
-           revenue_m / ${UNITS} AS revenue_m, margin_m / ${UNITS} AS margin_m,
+    SELECT customer_id, ${q.map((i) => `rs${i} / ${MONEY_UNITS} AS rs${i}, rn${i}`).join(', ')}, us0, un0, us1, un1,
+           revenue_m / ${MONEY_UNITS} AS revenue_m, margin_m / ${MONEY_UNITS} AS margin_m,
            ${ai} - ${monthIndexSql('last_active')} AS last_active_d
     FROM (
       SELECT customer_id,
              ${q.map((i) => `sum(CASE WHEN q = ${i} THEN rev END) AS rs${i}, count(CASE WHEN q = ${i} THEN rev END) AS rn${i}`).join(',\n             ')},
              ${[0, 1].map((i) => `sum(CASE WHEN q = ${i} THEN usg END) AS us${i}, count(CASE WHEN q = ${i} THEN usg END) AS un${i}`).join(',\n             ')},
              sum(CASE WHEN this_month THEN rev END) AS revenue_m,
-             sum(CASE WHEN this_month THEN rev - round(CAST(coalesce(cost, 0) AS DOUBLE) * ${UNITS}) END) AS margin_m,
+             sum(CASE WHEN this_month THEN rev - ${moneyUnitsSql('coalesce(cost, 0)')} END) AS margin_m,
              max(CASE WHEN rev > 0 OR usg > 0 THEN month END) AS last_active
       FROM (SELECT customer_id, month, ${quarterOf} AS q, month >= ${dateLiteral(m)} AS this_month, cost,
-                   round(CAST(revenue AS DOUBLE) * ${UNITS}) AS rev,
+                   ${moneyUnitsSql('revenue')} AS rev,
                    ${USAGE_MEASURE_SQL} AS usg
             FROM monthly_usage
             WHERE month >= ${dateLiteral(lo)} AND month <= ${dateLiteral(m)}) AS bills

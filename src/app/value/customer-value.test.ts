@@ -107,4 +107,26 @@ describe('customer value from the store', () => {
     expect((await customer360(store, { customerId: 'v3', asOf: '2024-06' })).value?.quadrant).toBe('II');
     await expect(customer360(store, { customerId: 'nobody' })).rejects.toThrow(/no customer nobody/);
   });
+
+  it('regression: equal quarters of bills give equal ARPU and margin, whatever the order of the amounts', async () => {
+    // 0.1 + 0.2 + 0.3 and 0.3 + 0.2 + 0.1 differ in the last bit as DOUBLE sums in that order.
+    const other = await memoryStore();
+    try {
+      await addCustomers(other, [{ id: 'o1', joined: '2022-01-01' }, { id: 'o2', joined: '2022-01-01' }]);
+      const amounts = (a: number[]) => (i: number) => a[i] ?? 0;
+      await addBills(other, [
+        ...monthlyBills('o1', '2024-04', '2024-06', amounts([0.1, 0.2, 0.3]), { cost: 0.1 }),
+        ...monthlyBills('o2', '2024-04', '2024-06', amounts([0.3, 0.2, 0.1]), { cost: 0.1 }),
+      ]);
+      const rows = await other.query<{ customer_id: string; arpu3: number; margin3: number }>(
+        `SELECT customer_id, arpu3, margin3 FROM (${valueInputsSql('2024-06', DEFAULT_VALUE_PARAMETERS, true)}) ORDER BY customer_id`,
+      );
+      expect(rows).toHaveLength(2);
+      expect(rows[0]?.arpu3).toBe(rows[1]?.arpu3);
+      expect(rows[0]?.margin3).toBe(rows[1]?.margin3);
+      expect(rows[0]?.arpu3).toBeCloseTo(0.2, 12);
+    } finally {
+      await other.close();
+    }
+  });
 });

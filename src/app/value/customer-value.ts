@@ -23,7 +23,7 @@ import { formatMonth, parseMonth, type MonthText } from '../../domain/month.ts';
 import type { AnalyticsStore, ColumnSet } from '../../store/port.ts';
 import { TenureError } from '../errors.ts';
 import { resolveAsOf } from '../lifecycle/lifecycle.ts';
-import { dateLiteral, monthIndexSql, productFamiliesSql } from '../lifecycle/stages-sql.ts';
+import { dateLiteral, MONEY_UNITS, moneyUnitsSql, monthIndexSql, productFamiliesSql } from '../lifecycle/stages-sql.ts';
 import { fitCohortsFromStore } from '../retention/retention.ts';
 import { ensureValueSnapshot, SNAPSHOT_TABLE } from './value-snapshot.ts';
 
@@ -66,8 +66,9 @@ export function valueInputsSql(asOf: MonthText, p: ValueParameters, withIds = fa
   ),
   families AS (${productFamiliesSql('SELECT customer_id, category FROM held')}),
   bills AS (
-    SELECT u.customer_id, avg(CAST(u.revenue AS DOUBLE)) AS arpu3,
-           avg(CAST(u.revenue AS DOUBLE) - CAST(coalesce(u.cost, 0) AS DOUBLE)) AS margin3,
+    -- Money in exact millionths (stages-sql.ts): equal bills give equal means in any row order.
+    SELECT u.customer_id, avg(${moneyUnitsSql('u.revenue')}) / ${MONEY_UNITS} AS arpu3,
+           avg(${moneyUnitsSql('u.revenue')} - ${moneyUnitsSql('coalesce(u.cost, 0)')}) / ${MONEY_UNITS} AS margin3,
            avg(u.on_net_contacts) AS on_net
     FROM monthly_usage u
     WHERE u.month >= ${lo} AND u.month < ${next}

@@ -24,8 +24,11 @@ const RUNS_TABLE = 'value_snapshot_runs';
 const MAX_TENURE = 1200;
 const FALLBACK_MONTHLY_CHURN = 0.02;
 
+/** Version of the value SQL: bump when its formulas change, so kept snapshots are recomputed. */
+const VALUE_VERSION = 2;
+
 export function snapshotKey(p: ValueParameters, sbg: SbgParameters | null): string {
-  return createHash('sha256').update(JSON.stringify({ p, sbg })).digest('hex').slice(0, 16);
+  return createHash('sha256').update(JSON.stringify({ v: VALUE_VERSION, p, sbg })).digest('hex').slice(0, 16);
 }
 
 const num = (x: number) => {
