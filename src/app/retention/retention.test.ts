@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AnalyticsStore } from '../../store/port.ts';
 import { addBills, addCustomers, addExits, memoryStore, monthlyBills } from '../lifecycle/test-store.ts';
 import { aliveCounts, tenureCounts } from './cohorts.ts';
-import { fitCohortsFromStore, retentionCurves } from './retention.ts';
+import { fitCohortsFromStore, fitJoinMonthSbg, retentionCurves } from './retention.ts';
 
 /**
  * Data 2024-01..2024-04. Cohort 2024-01: x1 leaves in its join month (price), x2 in its 3rd
@@ -43,6 +43,8 @@ describe('retention cohorts from the store', () => {
     ]);
     expect(fit.fit.alpha).toBeGreaterThan(0);
     expect(fit.pooledCounts[0]).toBe(6);
+    // Customer value's lifetimes use the same pooled fit, computed alone.
+    expect(await fitJoinMonthSbg(store)).toEqual(fit.fit);
   });
 
   it('gives Kaplan–Meier survival and cumulative incidence by reason group', async () => {

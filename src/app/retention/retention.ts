@@ -44,20 +44,32 @@ function ownFit(counts: readonly number[]): { alpha: number | null; beta: number
   }
 }
 
-export async function fitCohortsFromStore(store: AnalyticsStore, kind: CohortKind): Promise<StoreCohortFit> {
+/** The store's cohorts of `kind` and their pooled sBG fit (one α, β for all of them). */
+async function pooledFit(store: AnalyticsStore, kind: CohortKind) {
   const counts = await tenureCounts(store, kind === 'join-month' ? 'join_month' : 'segment_join_month');
   const cohorts = aliveCounts(counts.rows);
   if (cohorts.size === 0) {
     throw new TenureError('NO_DATA', `no accounts joined within the data (${counts.first}..${counts.last}); retention cohorts need joiners`);
   }
   const all = [...cohorts.values()];
-  let fit: SbgFit;
   try {
-    fit = fitSbgCohorts(all);
+    return { counts, cohorts, all, fit: fitSbgCohorts(all) };
   } catch (err) {
     if (err instanceof RangeError) throw new TenureError('BAD_INPUT', `cannot fit the sBG model to the store's cohorts: ${err.message}`);
     throw err;
   }
+}
+
+/**
+ * Only the pooled join-month fit, as `fitCohortsFromStore(store, 'join-month').fit`, without
+ * each cohort's own fit and the pooled curve: what customer value needs for lifetimes.
+ */
+export async function fitJoinMonthSbg(store: AnalyticsStore): Promise<SbgFit> {
+  return (await pooledFit(store, 'join-month')).fit;
+}
+
+export async function fitCohortsFromStore(store: AnalyticsStore, kind: CohortKind): Promise<StoreCohortFit> {
+  const { counts, cohorts, all, fit } = await pooledFit(store, kind);
   // The pooled curve shown next to the fit: cohorts summed over the periods all of them cover
   // would be only one period, so sum per period over the cohorts that cover it and rescale.
   const maxT = Math.max(...all.map((c) => c.length - 1));

@@ -24,7 +24,7 @@ import type { AnalyticsStore, ColumnSet } from '../../store/port.ts';
 import { TenureError } from '../errors.ts';
 import { resolveAsOf } from '../lifecycle/lifecycle.ts';
 import { dateLiteral, MONEY_UNITS, moneyUnitsSql, monthIndexSql, productFamiliesSql } from '../lifecycle/stages-sql.ts';
-import { fitCohortsFromStore } from '../retention/retention.ts';
+import { fitJoinMonthSbg } from '../retention/retention.ts';
 import { ensureValueSnapshot, SNAPSHOT_TABLE } from './value-snapshot.ts';
 
 export interface ValueParameters {
@@ -208,8 +208,8 @@ export interface CustomerValueReport extends ValueReport {
 /** The sBG of the operator's join-month cohorts, or null when it cannot be fitted (no joiners, no churn). */
 export async function baseSbg(store: AnalyticsStore): Promise<SbgParameters | null> {
   try {
-    const f = await fitCohortsFromStore(store, 'join-month');
-    return { alpha: f.fit.alpha, beta: f.fit.beta };
+    const fit = await fitJoinMonthSbg(store);
+    return { alpha: fit.alpha, beta: fit.beta };
   } catch (err) {
     if (err instanceof TenureError) return null;
     throw err;
