@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { writeCleanDataset } from '../../app/import/test-fixture.ts';
 import { runCli } from '../main.ts';
+import { LARGE_BASE, prepareHint } from './import.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'tenure-import-cli-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -41,6 +42,13 @@ describe('tenure import', () => {
     expect(Object.keys(json.files)).toEqual(['customers', 'monthly_usage', 'churn_events']);
     expect(json.files.customers).toMatchObject({ read: 6, accepted: 6, rejected: 0 });
     expect(err).not.toMatch(/kept the lifecycle stages/);
+    expect(err).not.toMatch(/--prepare/); // a small base stages fast enough on first use
+  });
+
+  it('suggests --prepare after a plain import of a large base only', () => {
+    expect(prepareHint(LARGE_BASE - 1, false)).toBeNull();
+    expect(prepareHint(LARGE_BASE, true)).toBeNull();
+    expect(prepareHint(1_000_000, false)).toMatch(/^tenure: 1,000,000 customers: .*--prepare/);
   });
 
   it('--prepare also keeps the latest month for the read commands and says so', async () => {
