@@ -45,6 +45,14 @@ const HISTORY_COLUMNS = [
 /** Version of the staging SQL: bump when the feature definitions change, so kept months are restaged. */
 const STAGING_VERSION = 3;
 
+/**
+ * The import runs that changed a table the derived data reads: an import that inserted or
+ * replaced rows there. Row counts alone miss a replaced row; a re-import of the same files, or
+ * an import of interactions only, changes nothing staged or valued and keeps them current.
+ */
+const CHANGING_RUNS = `(SELECT finished_at FROM import_runs
+  WHERE inserted + updated > 0 AND file IN ('customers', 'subscriptions', 'monthly_usage', 'churn_events'))`;
+
 const FINGERPRINT_SQL = `
   SELECT 'v${STAGING_VERSION}:' || CAST((SELECT count(*) FROM customers) AS VARCHAR) || ':' ||
          CAST((SELECT count(*) FROM churn_events) AS VARCHAR) || ':' ||
@@ -52,10 +60,10 @@ const FINGERPRINT_SQL = `
          CAST((SELECT count(*) FROM subscriptions) AS VARCHAR) || ':' ||
          CAST((SELECT count(*) FROM churn_scores) AS VARCHAR) || ':' ||
          coalesce(CAST((SELECT max(scored_at) FROM churn_scores) AS VARCHAR), '-') || ':' ||
-         CAST((SELECT count(*) FROM import_runs) AS VARCHAR) || ':' ||
-         coalesce(CAST((SELECT max(finished_at) FROM import_runs) AS VARCHAR), '-') AS fingerprint`;
+         CAST((SELECT count(*) FROM ${CHANGING_RUNS}) AS VARCHAR) || ':' ||
+         coalesce(CAST((SELECT max(finished_at) FROM ${CHANGING_RUNS}) AS VARCHAR), '-') AS fingerprint`;
 
-/** The data state derived tables are valid for (row counts, latest import and scoring run). */
+/** The data state derived tables are valid for (row counts, the latest import that changed their inputs, the latest scoring run). */
 export async function dataFingerprint(store: AnalyticsStore): Promise<string> {
   const [fp] = await store.query<{ fingerprint: string }>(FINGERPRINT_SQL);
   return fp?.fingerprint ?? '';

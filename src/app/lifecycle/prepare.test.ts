@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -38,6 +38,21 @@ describe('import --prepare keeps the latest month ready for the read commands', 
       const snap = await lifecycleSnapshot(store);
       const [{ n } = { n: 0 }] = await store.query<{ n: number }>('SELECT count(*) AS n FROM customers');
       expect(snap.customers).toBe(Number(n));
+      // Importing the same files again changes nothing, so what was kept stays current.
+      const repeat = await importDataset(store, join(dir, 'data'));
+      expect(repeat.files.every((f) => f.inserted === 0 && f.updated === 0)).toBe(true);
+      expect((await ensureStageHistory(store, months, { rules: defaultLifecycleRules(), dataFirst: span.first, hasScores: span.hasScores })).staged).toEqual([]);
+      // A replaced row keeps every row count but is an import that changed data: restaged.
+      const [bill] = await store.query<{ customer_id: string; month: string }>(
+        `SELECT customer_id, strftime(month, '%Y-%m') AS month FROM monthly_usage WHERE month = DATE '${span.last}-01' LIMIT 1`,
+      );
+      const changed = join(dir, 'changed');
+      mkdirSync(changed, { recursive: true });
+      for (const f of ['customers.csv', 'churn_events.csv']) copyFileSync(join(dir, 'data', f), join(changed, f));
+      writeFileSync(join(changed, 'monthly_usage.csv'), `customer_id,month,revenue\n${bill?.customer_id},${bill?.month},12345\n`);
+      const replaced = await importDataset(store, changed);
+      expect(replaced.files.find((f) => f.file === 'monthly_usage')?.updated).toBe(1);
+      expect((await ensureStageHistory(store, months, { rules: defaultLifecycleRules(), dataFirst: span.first, hasScores: span.hasScores })).staged).toEqual(months);
     } finally {
       await store.close();
     }
