@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AnalyticsStore } from '../../store/port.ts';
 import { addBills, addCustomers, addExits, addSubscriptions, memoryStore } from '../lifecycle/test-store.ts';
-import { segmentReport } from './segments.ts';
+import { segmentReport, segmentsSql } from './segments.ts';
 
 /**
  * June 2024:
@@ -75,4 +75,19 @@ describe('segment presets in SQL', () => {
     expect(at('all', '2024-05')?.size).toBe(7);
     expect(r.trends.find((t) => t.segment === 'all')?.size_change).toBe(-1);
   });
+
+  it('regression: revenue adds exactly, so the same bills give the same sums in any row order', async () => {
+    // As DOUBLEs, 0.1 + 0.2 + 0.3 is 0.6000000000000001 added in that order and 0.6 in the reverse.
+    const other = await memoryStore();
+    try {
+      await addCustomers(other, ['x1', 'x2', 'x3'].map((id) => ({ id, joined: '2023-01-01' })));
+      await addBills(other, [0.1, 0.2, 0.3].map((revenue, i) => ({ customer: `x${i + 1}`, month: '2024-06', revenue })));
+      const { sql, params } = segmentsSql(['2024-06'], [], '2024-01', false);
+      const [row] = await other.query<{ r_all: number }>(sql, params);
+      expect(row?.r_all).toBe(0.6);
+    } finally {
+      await other.close();
+    }
+  });
 });
+

@@ -17,7 +17,7 @@ import { addMonths, formatMonth, monthRange, parseMonth, type MonthText } from '
 import type { AnalyticsStore } from '../../store/port.ts';
 import { TenureError } from '../errors.ts';
 import { checkMonth, dataSpan } from '../lifecycle/context.ts';
-import { dateLiteral, monthIndexSql, stagedSql } from '../lifecycle/stages-sql.ts';
+import { dateLiteral, MONEY_UNITS, moneyUnitsSql, monthIndexSql, stagedSql } from '../lifecycle/stages-sql.ts';
 
 export const DEFAULT_SEGMENT_MONTHS = 3;
 
@@ -69,7 +69,7 @@ export function segmentsSql(months: readonly MonthText[], definitions: readonly 
   const tierCase = `CASE WHEN u.revenue IS NULL THEN NULL ${DEFAULT_TIER_CUTOFFS.map((_, i) => `WHEN CAST(u.revenue AS DOUBLE) <= q.qs[${i + 1}] THEN '${TIERS[i]}'`).join(' ')} ELSE '${TIERS[TIERS.length - 1]}' END`;
   const aggs = conds.flatMap((c, i) => [
     `count(CASE WHEN ${c} THEN 1 END) AS n${i}`,
-    `sum(CASE WHEN ${c} THEN f.revenue END) AS r${i}`,
+    `sum(CASE WHEN ${c} THEN f.revenue_units END) / ${MONEY_UNITS} AS r${i}`,
     `count(CASE WHEN ${c} AND f.churned_in_month THEN 1 END) AS c${i}`,
   ]);
   const sql = `
@@ -104,7 +104,9 @@ export function segmentsSql(months: readonly MonthText[], definitions: readonly 
     WHERE a.join_date < m.next_month AND (a.churn_date IS NULL OR a.churn_date >= m.month)
   ),
   f AS (
-    SELECT p.*, CAST(u.revenue AS DOUBLE) AS revenue, CAST(u.revenue AS DOUBLE) - CAST(coalesce(u.cost, 0) AS DOUBLE) AS margin,
+    -- revenue_units: the sums in exact millionths (stages-sql.ts), the same in any row order.
+    SELECT p.*, CAST(u.revenue AS DOUBLE) AS revenue, ${moneyUnitsSql('u.revenue')} AS revenue_units,
+           CAST(u.revenue AS DOUBLE) - CAST(coalesce(u.cost, 0) AS DOUBLE) AS margin,
            ${USAGE_FIELDS.map((x) => `u.${x}`).join(', ')},
            ${tierCase} AS value_tier,
            ${CATEGORIES.map((c) => `(h.s_${c} <= p.mi AND h.e_${c} >= p.mi) AS holds_${c}`).join(', ')}
@@ -115,7 +117,7 @@ export function segmentsSql(months: readonly MonthText[], definitions: readonly 
     LEFT JOIN cuts q ON q.month = p.month
     ${usesStage ? `LEFT JOIN (${stagedSql({ rules: defaultLifecycleRules(), months, dataFirst, withScores: hasScores })}) AS st ON st.customer_id = p.customer_id AND st.as_of = p.month` : ''}
   )
-  SELECT f.k, count(*) AS n_all, sum(f.revenue) AS r_all, count(CASE WHEN f.churned_in_month THEN 1 END) AS c_all${aggs.length ? `, ${aggs.join(', ')}` : ''}
+  SELECT f.k, count(*) AS n_all, sum(f.revenue_units) / ${MONEY_UNITS} AS r_all, count(CASE WHEN f.churned_in_month THEN 1 END) AS c_all${aggs.length ? `, ${aggs.join(', ')}` : ''}
   FROM f GROUP BY f.k ORDER BY f.k`;
   return { sql, params };
 }
