@@ -83,7 +83,7 @@ export const MONEY_UNITS = 1000000;
 /**
  * A money column in millionths as an integral DOUBLE. Sums and means of these do not depend
  * on the order the engine adds rows in (fractional DOUBLEs do, in the last bit); divide the
- * result by MONEY_UNITS. Exact for amounts below 2^53 millionths (9 billion a row).
+ * result by MONEY_UNITS. Exact while a sum stays below 2^53 millionths, about 9 billion.
  */
 export const moneyUnitsSql = (expr: string): string => `round(CAST(${expr} AS DOUBLE) * ${MONEY_UNITS})`;
 

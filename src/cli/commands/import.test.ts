@@ -46,9 +46,8 @@ describe('tenure import', () => {
   });
 
   it('suggests --prepare after a plain import of a large base only', () => {
-    expect(prepareHint(LARGE_BASE - 1, false)).toBeNull();
-    expect(prepareHint(LARGE_BASE, true)).toBeNull();
-    expect(prepareHint(1_000_000, false)).toMatch(/^tenure: 1,000,000 customers: .*--prepare/);
+    expect(prepareHint(LARGE_BASE - 1)).toBeNull();
+    expect(prepareHint(1_000_000)).toMatch(/^tenure: 1,000,000 customers: .*--prepare/);
   });
 
   it('--prepare also keeps the latest month for the read commands and says so', async () => {

@@ -14,21 +14,21 @@ interface ImportCliOptions extends FormatOptions {
 }
 
 const SHOWN_REJECTS = 20;
+const PAGE = 50_000;
+const PROGRESS_MIN_BYTES = 16 << 20;
 
 /**
  * From this many customers, staging on first use takes seconds: on the 2-core reference
  * machine the first lifecycle, transitions, value and customer calls took 1.2–2.7 s at 200,000
- * customers and 2.7–9.9 s at 1,000,000 after a plain import (bench/analytics.ts --cli --plain).
+ * customers and 2.7–12 s at 1,000,000 after a plain import (bench/analytics.ts --cli --plain).
  */
 export const LARGE_BASE = 500_000;
 
-/** What to tell the user after an import that did not prepare the read commands' tables. */
-export function prepareHint(customers: number, prepared: boolean): string | null {
-  if (prepared || customers < LARGE_BASE) return null;
-  return `tenure: ${customers.toLocaleString('en-US')} customers: the first lifecycle, transitions, value and customer calls will stage and value them on the spot (several seconds each); import with --prepare to keep them ready\n`;
+/** What to tell the user after a plain import of `customers` accounts, if anything. */
+export function prepareHint(customers: number): string | null {
+  if (customers < LARGE_BASE) return null;
+  return `tenure: ${customers.toLocaleString('en-US')} customers: the first lifecycle, transitions, value and customer calls will stage and value them on the spot (seconds each); import with --prepare to keep them ready\n`;
 }
-const PAGE = 50_000;
-const PROGRESS_MIN_BYTES = 16 << 20;
 
 type RejectRow = { file: string; line: number; column: string; value: string | null; reason: string };
 
@@ -130,7 +130,7 @@ export function register(program: Command): void {
         process.stderr.write(`tenure: kept the lifecycle stages of ${range} and the customer values of ${last} for the read commands (${a.seconds.toFixed(1)} s)\n`);
       } else if (report.files.some((f) => f.status === 'loaded')) {
         const [row] = await store.query<{ n: number }>('SELECT count(*) AS n FROM customers');
-        const hint = prepareHint(Number(row?.n ?? 0), false);
+        const hint = prepareHint(Number(row?.n ?? 0));
         if (hint) process.stderr.write(hint);
       }
       const schemaErrors = report.files.some((f) => f.status === 'schema_error');
