@@ -177,6 +177,17 @@ class AutomatonBuilder {
     return at;
   }
 
+  /** -?digits+ after `from` (integerOk, and the integer part of decimalOk); returns the accepting digits state. */
+  signedDigits(from: number): number {
+    const sign = this.state(false);
+    const int = this.state(true);
+    this.on(from, [CLASS_MINUS], sign);
+    this.on(from, DIGIT_STEP, int);
+    this.on(sign, DIGIT_STEP, int);
+    this.on(int, DIGIT_STEP, int);
+    return int;
+  }
+
   /** Up to `count` digits after `from`, each state accepting; returns them in order. */
   places(from: number, count: number): number[] {
     const out: number[] = [];
@@ -199,24 +210,13 @@ export function checkAutomaton(check: FieldCheck | null, moneyScale: number): Ch
     case null:
       m.on(empty, all, empty);
       break;
-    case 'integer': {
-      const sign = m.state(false);
-      const int = m.state(true);
-      m.on(empty, [CLASS_MINUS], sign);
-      m.on(empty, DIGIT_STEP, int);
-      m.on(sign, DIGIT_STEP, int);
-      m.on(int, DIGIT_STEP, int);
+    case 'integer':
+      m.signedDigits(empty);
       break;
-    }
     case 'decimal':
     case 'money': {
-      const sign = m.state(false);
-      const int = m.state(true);
+      const int = m.signedDigits(empty);
       const dot = m.state(false);
-      m.on(empty, [CLASS_MINUS], sign);
-      m.on(empty, DIGIT_STEP, int);
-      m.on(sign, DIGIT_STEP, int);
-      m.on(int, DIGIT_STEP, int);
       m.on(int, [CLASS_DOT], dot);
       if (check === 'decimal') {
         const frac = m.state(true);
