@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AnalyticsStore } from '../../store/port.ts';
 import { addBills, addCustomers, addExits, addSubscriptions, memoryStore } from '../lifecycle/test-store.ts';
-import { segmentReport, segmentsSql } from './segments.ts';
+import { MONEY_UNITS } from '../lifecycle/stages-sql.ts';
+import { MASK_BITS, segmentReport, segmentsSql, segmentTotals } from './segments.ts';
 
 /**
  * June 2024:
@@ -83,11 +84,42 @@ describe('segment presets in SQL', () => {
       await addCustomers(other, ['x1', 'x2', 'x3'].map((id) => ({ id, joined: '2023-01-01' })));
       await addBills(other, [0.1, 0.2, 0.3].map((revenue, i) => ({ customer: `x${i + 1}`, month: '2024-06', revenue })));
       const { sql, params } = segmentsSql(['2024-06'], [], '2024-01', false);
-      const [row] = await other.query<{ r_all: number }>(sql, params);
-      expect(row?.r_all).toBe(0.6);
+      const totals = segmentTotals(await other.query(sql, params), 1, 0);
+      expect((totals.units[0]?.[0] ?? 0) / MONEY_UNITS).toBe(0.6);
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('counts every segment when there are more than one mask word of them, reading only the fields they use', async () => {
+    // 2 × MASK_BITS + 5 thresholds on revenue (three mask words), then segments on margin, voice
+    // minutes and a category no preset reads: each size checked against the bills counted here.
+    const steps = Array.from({ length: 2 * MASK_BITS + 5 }, (_, i) => i);
+    const definitions = [
+      ...steps.map((i) => ({ name: `rev${i}`, description: '', when: { field: 'revenue' as const, op: '>=' as const, value: i } })),
+      { name: 'margin', description: '', when: { field: 'margin' as const, op: '>' as const, value: 40 } },
+      { name: 'talkers', description: '', when: { field: 'voice_minutes' as const, op: '>' as const, value: 100 } },
+      { name: 'voice', description: '', when: { holds: 'voice' as const } },
+    ];
+    const other = await memoryStore();
+    try {
+      await addCustomers(other, ['a', 'b', 'c'].map((id) => ({ id, joined: '2023-01-01' })));
+      await addSubscriptions(other, [['a', 'voice', '2023-01-01', null, 39]]);
+      await addBills(other, [
+        { customer: 'a', month: '2024-06', revenue: 60, cost: 10, voice: 300 },
+        { customer: 'b', month: '2024-06', revenue: 45, cost: 10, voice: 50 },
+        { customer: 'c', month: '2024-06', revenue: 200, cost: 190 },
+      ]);
+      const r = await segmentReport(other, { asOf: '2024-06', months: 1, definitions });
+      const size = (name: string) => r.months.find((m) => m.segment === name)?.size;
+      for (const i of steps) expect(size(`rev${i}`)).toBe([60, 45, 200].filter((v) => v >= i).length);
+      expect(size('margin')).toBe(1); // margins 50, 35, 10
+      expect(size('talkers')).toBe(1);
+      expect(size('voice')).toBe(1);
+      expect(r.months.find((m) => m.segment === 'rev50')?.arpu).toBe(130);
+      expect(r.months.find((m) => m.segment === `rev${2 * MASK_BITS + 4}`)).toMatchObject({ size: 1, arpu: 200 });
     } finally {
       await other.close();
     }
   });
 });
-

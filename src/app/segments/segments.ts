@@ -8,9 +8,14 @@
  * of m's revenue and (when a condition asks for it) the lifecycle stage of m.
  * size = accounts in the segment; arpu = their revenue billed in m / size;
  * churned = those whose churn_date falls in m; churn_rate = churned / size.
+ *
+ * The query returns one row per month and combination of segments (membership masks), with the
+ * count, revenue in millionths and churned count; segmentTotals adds them up per segment. On the
+ * 1M × 24 demo (three months, the presets) this and reading only the inputs the conditions use
+ * took the query from 1.66–1.96 s to 1.26–1.32 s in the same run, with identical reports.
  */
 import { compileCondition } from '../../domain/segments/compile.ts';
-import { CATEGORIES, fieldsOf, PRESETS, type SegmentDefinition } from '../../domain/segments/definitions.ts';
+import { CATEGORIES, fieldsOf, PRESETS, type SegmentCondition, type SegmentDefinition } from '../../domain/segments/definitions.ts';
 import { defaultLifecycleRules } from '../../domain/lifecycle/rules.ts';
 import { DEFAULT_TIER_CUTOFFS, TIERS } from '../../domain/value/tiers.ts';
 import { addMonths, formatMonth, monthRange, parseMonth, type MonthText } from '../../domain/month.ts';
@@ -61,28 +66,33 @@ const USAGE_FIELDS = ['voice_minutes', 'data_mb', 'tv_hours', 'vod_orders', 'on_
 export function segmentsSql(months: readonly MonthText[], definitions: readonly SegmentDefinition[], dataFirst: MonthText, hasScores: boolean): { sql: string; params: (string | number)[] } {
   const params: (string | number)[] = [];
   const conds = definitions.map((d) => compileCondition(d.when, params, 'f'));
-  const usesStage = definitions.some((d) => fieldsOf(d.when).has('stage'));
+  // Only the inputs some condition reads: the bills are materialized and carried through the
+  // join, so every unused column costs (on a million accounts, each one a few percent).
+  const used = new Set(definitions.flatMap((d) => [...fieldsOf(d.when)]));
+  const usesStage = used.has('stage');
+  const usage = USAGE_FIELDS.filter((x) => used.has(x));
+  const cats = CATEGORIES.filter((c) => definitions.some((d) => categoriesOf(d.when).has(c)));
   const last = months[months.length - 1] as MonthText;
   const values = months.map((m, k) => `(${k}, ${dateLiteral(m)}, ${dateLiteral(addMonths(m, 1))}, ${parseMonth(m)})`).join(', ');
-  const holdCols = CATEGORIES.flatMap((c) => [`min(CASE WHEN category = '${c}' THEN si END) AS s_${c}`, `max(CASE WHEN category = '${c}' THEN ei END) AS e_${c}`]);
+  const holdCols = cats.flatMap((c) => [`min(CASE WHEN category = '${c}' THEN si END) AS s_${c}`, `max(CASE WHEN category = '${c}' THEN ei END) AS e_${c}`]);
   // All tier cut-offs from one quantile aggregate (a list, 1-based), not one sort per cut-off.
   const tierCase = `CASE WHEN u.revenue IS NULL THEN NULL ${DEFAULT_TIER_CUTOFFS.map((_, i) => `WHEN CAST(u.revenue AS DOUBLE) <= q.qs[${i + 1}] THEN '${TIERS[i]}'`).join(' ')} ELSE '${TIERS[TIERS.length - 1]}' END`;
-  const aggs = conds.flatMap((c, i) => [
-    `count(CASE WHEN ${c} THEN 1 END) AS n${i}`,
-    `sum(CASE WHEN ${c} THEN f.revenue_units END) / ${MONEY_UNITS} AS r${i}`,
-    `count(CASE WHEN ${c} AND f.churned_in_month THEN 1 END) AS c${i}`,
-  ]);
+  // Each condition once per row, into membership masks (62 segments per BIGINT); the totals per
+  // (month, masks) group are added up per segment afterwards. 3 aggregates instead of 3 per
+  // segment, and no condition evaluated three times.
+  const masks = maskColumns(conds);
   const sql = `
   WITH months AS (SELECT * FROM (VALUES ${values}) AS m(k, month, next_month, mi)),
   -- Month indexes computed once per subscription, not once per category column.
   hold AS (
-    SELECT customer_id, ${holdCols.join(', ')}
-    FROM (SELECT customer_id, category, ${monthIndexSql('start_date')} AS si, coalesce(${monthIndexSql('end_date')}, 1000000) AS ei FROM subscriptions) AS s
+    SELECT customer_id${holdCols.map((x) => `, ${x}`).join('')}
+    FROM (SELECT customer_id, category, ${monthIndexSql('start_date')} AS si, coalesce(${monthIndexSql('end_date')}, 1000000) AS ei
+          FROM subscriptions${cats.length ? ` WHERE category IN (${cats.map((c) => `'${c}'`).join(', ')})` : ' WHERE FALSE'}) AS s
     GROUP BY customer_id
   ),
   -- Only the range's bills: the join then probes a few million rows, not the whole history.
   bills AS MATERIALIZED (
-    SELECT customer_id, month, revenue, cost, ${USAGE_FIELDS.join(', ')}
+    SELECT customer_id, month, revenue${used.has('margin') ? ', cost' : ''}${usage.map((x) => `, ${x}`).join('')}
     FROM monthly_usage WHERE month >= ${dateLiteral(months[0] as MonthText)} AND month <= ${dateLiteral(last)}
   ),
   cuts AS (
@@ -93,33 +103,83 @@ export function segmentsSql(months: readonly MonthText[], definitions: readonly 
   accounts AS (
     SELECT c.customer_id, c.join_date, ${monthIndexSql('c.join_date')} AS ji, extract(day FROM c.join_date) AS jd,
            c.customer_type, c.province, c.city, c.district, c.region, c.gender, c.acquisition_channel, e.churn_date
+           ${cats.map((c) => `, h.s_${c}, h.e_${c}`).join('')}
     FROM customers c LEFT JOIN churn_events e ON e.customer_id = c.customer_id
+    LEFT JOIN hold h ON h.customer_id = c.customer_id
     WHERE c.join_date < ${dateLiteral(addMonths(last, 1))} AND (e.churn_date IS NULL OR e.churn_date >= ${dateLiteral(months[0] as MonthText)})
   ),
   pop AS (
     SELECT a.customer_id, m.k, m.month, m.mi, a.customer_type, a.province, a.city, a.district, a.region, a.gender, a.acquisition_channel,
            m.mi - a.ji - CASE WHEN extract(day FROM m.next_month - 1) < a.jd THEN 1 ELSE 0 END AS tenure_months,
            (a.churn_date IS NOT NULL AND a.churn_date < m.next_month) AS churned_in_month
+           ${cats.map((c) => `, (a.s_${c} <= m.mi AND a.e_${c} >= m.mi) AS holds_${c}`).join('')}
     FROM accounts a CROSS JOIN months m
     WHERE a.join_date < m.next_month AND (a.churn_date IS NULL OR a.churn_date >= m.month)
   ),
   f AS (
     -- revenue_units: the sums in exact millionths (stages-sql.ts), the same in any row order.
-    SELECT p.*, CAST(u.revenue AS DOUBLE) AS revenue, ${moneyUnitsSql('u.revenue')} AS revenue_units,
-           CAST(u.revenue AS DOUBLE) - CAST(coalesce(u.cost, 0) AS DOUBLE) AS margin,
-           ${USAGE_FIELDS.map((x) => `u.${x}`).join(', ')},
-           ${tierCase} AS value_tier,
-           ${CATEGORIES.map((c) => `(h.s_${c} <= p.mi AND h.e_${c} >= p.mi) AS holds_${c}`).join(', ')}
-           ${usesStage ? ', st.stage' : ', CAST(NULL AS VARCHAR) AS stage'}
+    SELECT p.*, CAST(u.revenue AS DOUBLE) AS revenue, ${moneyUnitsSql('u.revenue')} AS revenue_units
+           ${used.has('margin') ? ', CAST(u.revenue AS DOUBLE) - CAST(coalesce(u.cost, 0) AS DOUBLE) AS margin' : ''}
+           ${usage.map((x) => `, u.${x}`).join('')}
+           ${used.has('value_tier') ? `, ${tierCase} AS value_tier` : ''}
+           ${usesStage ? ', st.stage' : ''}
     FROM pop p
     LEFT JOIN bills u ON u.customer_id = p.customer_id AND u.month = p.month
-    LEFT JOIN hold h ON h.customer_id = p.customer_id
-    LEFT JOIN cuts q ON q.month = p.month
+    ${used.has('value_tier') ? 'LEFT JOIN cuts q ON q.month = p.month' : ''}
     ${usesStage ? `LEFT JOIN (${stagedSql({ rules: defaultLifecycleRules(), months, dataFirst, withScores: hasScores })}) AS st ON st.customer_id = p.customer_id AND st.as_of = p.month` : ''}
   )
-  SELECT f.k, count(*) AS n_all, sum(f.revenue_units) / ${MONEY_UNITS} AS r_all, count(CASE WHEN f.churned_in_month THEN 1 END) AS c_all${aggs.length ? `, ${aggs.join(', ')}` : ''}
-  FROM f GROUP BY f.k ORDER BY f.k`;
+  SELECT f.k${masks.map((m, j) => `, ${m} AS m${j}`).join('')}, count(*) AS n, sum(f.revenue_units) AS r_units, count(CASE WHEN f.churned_in_month THEN 1 END) AS c
+  FROM f GROUP BY ALL`;
   return { sql, params };
+}
+
+/** Subscription categories a condition asks about (holds / holds_any). */
+function categoriesOf(c: SegmentCondition): Set<string> {
+  const out = new Set<string>();
+  const walk = (x: SegmentCondition) => {
+    if ('all' in x) x.all.forEach(walk);
+    else if ('any' in x) x.any.forEach(walk);
+    else if ('not' in x) walk(x.not);
+    else if ('holds' in x) out.add(x.holds);
+    else if ('holds_any' in x) x.holds_any.forEach((cat) => out.add(cat));
+  };
+  walk(c);
+  return out;
+}
+
+/** Segments per mask column: bits 0..61 of a BIGINT, so a mask stays positive (bit literals written from BigInt: `2 ** 61` prints rounded). */
+export const MASK_BITS = 62;
+
+function maskColumns(conds: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let j = 0; j < conds.length; j += MASK_BITS) {
+    const part = conds.slice(j, j + MASK_BITS);
+    out.push(part.map((c, b) => `CASE WHEN ${c} THEN CAST(${1n << BigInt(b)} AS BIGINT) ELSE 0 END`).join(' + '));
+  }
+  return out;
+}
+
+/** Month totals (all accounts, then each segment) from the rows of segmentsSql. */
+export function segmentTotals(rows: readonly Record<string, unknown>[], months: number, segments: number): { n: number[][]; units: number[][]; c: number[][] } {
+  const zero = () => Array.from({ length: segments + 1 }, () => new Array<number>(months).fill(0));
+  const n = zero();
+  const units = zero();
+  const c = zero();
+  const masks = Math.ceil(segments / MASK_BITS);
+  for (const r of rows) {
+    const k = Number(r.k);
+    const add = (i: number) => {
+      (n[i] as number[])[k] = ((n[i] as number[])[k] ?? 0) + Number(r.n);
+      (units[i] as number[])[k] = ((units[i] as number[])[k] ?? 0) + Number(r.r_units ?? 0);
+      (c[i] as number[])[k] = ((c[i] as number[])[k] ?? 0) + Number(r.c);
+    };
+    add(0);
+    for (let j = 0; j < masks; j++) {
+      let mask = BigInt(r[`m${j}`] as bigint | number);
+      for (let b = 0; mask > 0n; b++, mask >>= 1n) if (mask & 1n) add(1 + j * MASK_BITS + b);
+    }
+  }
+  return { n, units, c };
 }
 
 const r6 = (x: number) => Number(x.toFixed(6));
@@ -134,17 +194,15 @@ export async function segmentReport(store: AnalyticsStore, input: SegmentsInput 
   const months = monthRange(formatMonth(parseMonth(to) - count + 1), to);
   const { sql, params } = segmentsSql(months, definitions, span.first, span.hasScores);
   const rows = await store.query(sql, params);
-  const byK = new Map(rows.map((r) => [Number(r.k), r]));
+  const totals = segmentTotals(rows, months.length, definitions.length);
   const out: SegmentMonthRow[] = [];
   const names = ['all', ...definitions.map((d) => d.name)];
   names.forEach((name, i) => {
-    const key = i === 0 ? 'all' : String(i - 1);
     months.forEach((month, k) => {
-      const r = byK.get(k);
-      const size = Number(r?.[`n${key === 'all' ? '_all' : key}`] ?? 0);
-      const revenue = Number(r?.[`r${key === 'all' ? '_all' : key}`] ?? 0);
-      const churned = Number(r?.[`c${key === 'all' ? '_all' : key}`] ?? 0);
-      const base = Number(r?.n_all ?? 0);
+      const size = totals.n[i]?.[k] ?? 0;
+      const revenue = (totals.units[i]?.[k] ?? 0) / MONEY_UNITS;
+      const churned = totals.c[i]?.[k] ?? 0;
+      const base = totals.n[0]?.[k] ?? 0;
       out.push({
         segment: name,
         month,
