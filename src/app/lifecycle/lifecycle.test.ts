@@ -162,6 +162,29 @@ describe('segment of the ARPU rank', () => {
   });
 });
 
+describe('usage measure', () => {
+  it('regression: the same quarter of usage gives the same mean whatever the order of the bills (usage adds exactly)', async () => {
+    // As DOUBLE sums in row order, 0.1 + 0.2 + 0.3 is 0.6000000000000001 and 0.3 + 0.2 + 0.1 is 0.6.
+    const other = await memoryStore();
+    try {
+      await addCustomers(other, ['u1', 'u2'].map((id) => ({ id, joined: '2022-01-01' })));
+      const voice = (a: number, b: number, c: number) => (i: number) => [a, b, c][i - 9] ?? 1;
+      const bills = (id: string, v: (i: number) => number) => monthlyBills(id, '2024-01', '2024-12', 10).map((b, i) => ({ ...b, voice: v(i) }));
+      await addBills(other, [...bills('u1', voice(0.1, 0.2, 0.3)), ...bills('u2', voice(0.3, 0.2, 0.1))]);
+      const rows = await other.query<{ customer_id: string; usage_last3: number; usage_prev3: number }>(
+        `WITH s AS (${stagedSql({ rules: defaultLifecycleRules(), months: ['2024-12'], dataFirst: '2024-01', withScores: false })})
+         SELECT customer_id, usage_last3, usage_prev3 FROM s ORDER BY customer_id`,
+      );
+      expect(rows.map((r) => r.customer_id)).toEqual(['u1', 'u2']);
+      expect(rows[0]?.usage_last3).toBe(rows[1]?.usage_last3);
+      expect(rows[0]?.usage_last3).toBeCloseTo(0.2, 12);
+      expect(rows[0]?.usage_prev3).toBe(1);
+    } finally {
+      await other.close();
+    }
+  });
+});
+
 describe('segment ARPU rank', () => {
   it('regression: equal quarters of bills rank equal, whatever the order of the amounts (money adds exactly)', async () => {
     // 0.1 + 0.2 + 0.3 and 0.3 + 0.2 + 0.1 are both 0.6, but not as DOUBLE sums in that order:
