@@ -59,4 +59,19 @@ describe('customer features as of a month', () => {
       await s.close();
     }
   });
+
+  it('regression: DOUBLE measures add up the same in any order (0.1 + 0.2 + 0.3 against 0.3 + 0.2 + 0.1)', async () => {
+    const s = await DuckDBStore.open(':memory:');
+    try {
+      await s.run(`INSERT INTO customers (customer_id, customer_type, join_date, region, province) VALUES ('x', 'individual', '2023-01-01', '北京', '北京')`);
+      // As DOUBLE sums in row order the voice minutes come to 0.6000000000000001 and the
+      // outgoing minutes to 0.6: a ratio a last bit below 1.
+      await s.run(`INSERT INTO monthly_usage (customer_id, month, revenue, voice_minutes, outgoing_minutes) VALUES
+        ('x', '2024-04-01', 10, 0.1, 0.3), ('x', '2024-05-01', 10, 0.2, 0.2), ('x', '2024-06-01', 10, 0.3, 0.1)`);
+      const f = await buildCustomerFeatures(s, '2024-06', 3);
+      expect(Array.from(f.columns.outgoing_ratio as Float64Array)).toEqual([1]);
+    } finally {
+      await s.close();
+    }
+  });
 });

@@ -1,5 +1,6 @@
 import type { AnalyticsStore, ColumnSet } from '../../store/port.ts';
 import { monthStart } from '../../domain/month.ts';
+import { exactSumSql } from '../lifecycle/stages-sql.ts';
 
 /**
  * Customer-level churn features as of a month, built in SQL from the monthly history.
@@ -98,27 +99,29 @@ usage6 AS (
   FROM monthly_usage u JOIN base b USING (customer_id)
   WHERE u.month >= CAST($1 AS DATE) - INTERVAL 5 MONTH AND u.month <= CAST($1 AS DATE)
 ),
+-- DOUBLE measures are added as whole millionths (exactSumSql), so a customer's features, and
+-- with them the scores, come out the same on every run whatever order the threads add bills in.
 u AS (
   SELECT customer_id,
     avg(CASE WHEN recent THEN revenue END) AS arpu_3m,
     avg(CASE WHEN NOT recent THEN revenue END) AS arpu_prev3,
     avg(CASE WHEN recent THEN revenue - coalesce(cost, 0) END) AS margin_3m,
-    sum(CASE WHEN recent THEN voice_minutes END) AS voice3,
-    sum(CASE WHEN NOT recent THEN voice_minutes END) AS voice_prev3,
-    sum(CASE WHEN recent THEN outgoing_minutes END) AS outgoing3,
-    sum(CASE WHEN recent THEN forwarded_minutes END) AS forwarded3,
-    sum(CASE WHEN recent THEN roaming_minutes END) AS roaming3,
-    sum(CASE WHEN recent THEN long_distance_minutes END) AS long_distance3,
+    ${exactSumSql('CASE WHEN recent THEN voice_minutes END')} AS voice3,
+    ${exactSumSql('CASE WHEN NOT recent THEN voice_minutes END')} AS voice_prev3,
+    ${exactSumSql('CASE WHEN recent THEN outgoing_minutes END')} AS outgoing3,
+    ${exactSumSql('CASE WHEN recent THEN forwarded_minutes END')} AS forwarded3,
+    ${exactSumSql('CASE WHEN recent THEN roaming_minutes END')} AS roaming3,
+    ${exactSumSql('CASE WHEN recent THEN long_distance_minutes END')} AS long_distance3,
     sum(CASE WHEN recent THEN calls END) AS calls3,
     sum(CASE WHEN recent THEN dropped_calls END) AS dropped3,
     avg(CASE WHEN recent THEN care_calls END) AS care_calls_per_month,
     avg(CASE WHEN recent THEN distinct_contacts END) AS call_partners,
     sum(CASE WHEN recent THEN on_net_contacts END) AS on_net3,
     sum(CASE WHEN recent THEN distinct_contacts END) AS distinct3,
-    sum(CASE WHEN recent THEN data_mb END) AS data3,
-    sum(CASE WHEN NOT recent THEN data_mb END) AS data_prev3,
-    sum(CASE WHEN recent THEN tv_hours END) AS tv3,
-    sum(CASE WHEN NOT recent THEN tv_hours END) AS tv_prev3,
+    ${exactSumSql('CASE WHEN recent THEN data_mb END')} AS data3,
+    ${exactSumSql('CASE WHEN NOT recent THEN data_mb END')} AS data_prev3,
+    ${exactSumSql('CASE WHEN recent THEN tv_hours END')} AS tv3,
+    ${exactSumSql('CASE WHEN NOT recent THEN tv_hours END')} AS tv_prev3,
     count(CASE WHEN recent AND coalesce(voice_minutes, 0) + coalesce(data_mb, 0) + coalesce(tv_hours, 0) + coalesce(sms, 0) = 0 THEN 1 END) AS dormant_months_3m,
     sum(CASE WHEN recent THEN paid END) AS paid3,
     sum(CASE WHEN recent THEN revenue END) AS revenue3,

@@ -10,6 +10,7 @@ import type { AnalyticsStore } from '../../store/port.ts';
 import { TenureError } from '../errors.ts';
 import { checkMonth, dataSpan, loadRules } from './context.ts';
 import { ensureStageHistory, HISTORY_TABLE } from './history-store.ts';
+import { exactSumSql } from './stages-sql.ts';
 
 export interface StageSummary {
   readonly stage: Stage;
@@ -65,8 +66,9 @@ export async function lifecycleSnapshot(store: AnalyticsStore, input: LifecycleI
   const { asOf, first, hasScores } = await resolveAsOf(store, input.asOf);
   const { key } = await ensureStageHistory(store, [asOf], { rules, dataFirst: first, hasScores });
   const rows = await store.query<{ stage: string; rule: string; customers: number; revenue: number | null; margin: number | null; arpu3: number | null }>(
-    `SELECT stage, rule, count(*) AS customers, sum(coalesce(revenue_m, 0)) AS revenue, sum(coalesce(margin_m, 0)) AS margin,
-            avg(arpu_last3) AS arpu3
+    // Exact sums (whole millionths): the same totals on every run, whatever order threads add in.
+    `SELECT stage, rule, count(*) AS customers, ${exactSumSql('coalesce(revenue_m, 0)')} AS revenue, ${exactSumSql('coalesce(margin_m, 0)')} AS margin,
+            ${exactSumSql('arpu_last3')} / count(arpu_last3) AS arpu3
      FROM ${HISTORY_TABLE} WHERE rules_key = $1 AND as_of = CAST($2 AS DATE) GROUP BY stage, rule ORDER BY stage, rule`,
     [key, `${asOf}-01`],
   );

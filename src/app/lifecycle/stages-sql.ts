@@ -91,6 +91,13 @@ export const USAGE_UNITS = 1000000;
 export const moneyUnitsSql = (expr: string): string => `round(CAST(${expr} AS DOUBLE) * ${MONEY_UNITS})`;
 
 /**
+ * Sum of a DOUBLE measure (minutes, MB, hours) in whole millionths, each row rounded to 1e-6:
+ * the same result in any row order. A plain DOUBLE sum depends on the order the engine adds
+ * the rows in, which changes between runs when the aggregation runs on several threads.
+ */
+export const exactSumSql = (expr: string): string => `(sum(${moneyUnitsSql(expr)}) / ${MONEY_UNITS})`;
+
+/**
  * Per-customer aggregates of the bills one as-of month looks back on (d = months before it):
  * revenue sum and count per quarter q = d / 3 (q = 0..3), usage sum and count for q = 0, 1,
  * revenue and margin of the month itself, and the most recent active month. Plain CASE

@@ -62,10 +62,12 @@ describe('customer value from the store', () => {
       ['III', 1],
       ['IV', 1],
     ]);
+    // The mean lifetime L and the totals add per-customer values rounded to millionths (exact
+    // sums, the same on every run), so products with L agree to about 1e-5 here, not to the last bit.
     const L = r.lifetime.mean_months;
-    expect(r.thresholds.currentValue).toBeCloseTo(15 * L, 6);
-    expect(r.thresholds.potential).toBeCloseTo(20.25 * L, 6);
-    expect(r.totals.cross_buy).toBeCloseTo(2 * 0.6 * 50 * (330 / 445) * L, 6);
+    expect(r.thresholds.currentValue).toBeCloseTo(15 * L, 4);
+    expect(r.thresholds.potential).toBeCloseTo(20.25 * L, 4);
+    expect(r.totals.cross_buy).toBeCloseTo(2 * 0.6 * 50 * (330 / 445) * L, 4);
     expect(r.quadrants.find((q) => q.quadrant === 'I')?.budgetShare).toBe(0);
     expect(r.tiers.reduce((n, t) => n + t.customers, 0)).toBe(5);
   });
@@ -128,5 +130,28 @@ describe('customer value from the store', () => {
     } finally {
       await other.close();
     }
+  });
+
+  it('regression: the same customers stored in another order get the same values to the last bit', async () => {
+    // Peer-group and base-rate sums of fractional DOUBLEs depended on the order rows were added in.
+    const arpus = [0.1, 0.2, 0.3, 0.7, 1.1];
+    const snapshot = async (order: number[]) => {
+      const s = await memoryStore();
+      try {
+        const ids = order.map((i) => `w${i}`);
+        await addCustomers(s, ids.map((id) => ({ id, joined: '2022-01-01' })));
+        await addSubscriptions(s, order.flatMap((i): [string, string, string, string | null, number][] => [
+          [`w${i}`, 'voice', '2022-01-01', null, (arpus[i] ?? 0) + 0.05],
+          ...(i % 2 ? [[`w${i}`, 'broadband', '2022-01-01', null, 0.1 * i + 0.07] as [string, string, string, string | null, number]] : []),
+        ]));
+        await addBills(s, order.flatMap((i) => monthlyBills(`w${i}`, '2024-01', '2024-06', arpus[i] ?? 0, { cost: 0.01 * (i + 1) })));
+        const r = await customerValue(s, { asOf: '2024-06' });
+        const rows = await s.query(`SELECT customer_id, current_value, up_buy, cross_buy, referral, potential FROM ${SNAPSHOT_TABLE} ORDER BY customer_id`);
+        return JSON.stringify({ rows, totals: r.totals, lifetime: r.lifetime.mean_months, nv: r.new_customer_value });
+      } finally {
+        await s.close();
+      }
+    };
+    expect(await snapshot([4, 3, 2, 1, 0])).toBe(await snapshot([0, 1, 2, 3, 4]));
   });
 });

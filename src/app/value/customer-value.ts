@@ -23,7 +23,7 @@ import { formatMonth, parseMonth, type MonthText } from '../../domain/month.ts';
 import type { AnalyticsStore, ColumnSet } from '../../store/port.ts';
 import { TenureError } from '../errors.ts';
 import { resolveAsOf } from '../lifecycle/lifecycle.ts';
-import { dateLiteral, MONEY_UNITS, moneyUnitsSql, monthIndexSql, productFamiliesSql } from '../lifecycle/stages-sql.ts';
+import { dateLiteral, exactSumSql, MONEY_UNITS, moneyUnitsSql, monthIndexSql, productFamiliesSql } from '../lifecycle/stages-sql.ts';
 import { fitJoinMonthSbg } from '../retention/retention.ts';
 import { ensureValueSnapshot, SNAPSHOT_TABLE } from './value-snapshot.ts';
 
@@ -74,7 +74,12 @@ export function valueInputsSql(asOf: MonthText, p: ValueParameters, withIds = fa
     WHERE u.month >= ${lo} AND u.month < ${next}
     GROUP BY u.customer_id
   ),
-  base_rate AS (SELECT CASE WHEN sum(arpu3) > 0 THEN greatest(0, sum(margin3) / sum(arpu3)) ELSE 0 END AS rate FROM bills),
+  -- Sums over customers and peer groups in whole millionths too (each term rounded), so the
+  -- potentials come out the same on every run: DOUBLE sums depend on the order threads add in.
+  base_rate AS (
+    SELECT CASE WHEN sum(a) > 0 THEN greatest(0, sum(m) / sum(a)) ELSE 0 END AS rate
+    FROM (SELECT ${moneyUnitsSql('arpu3')} AS a, ${moneyUnitsSql('margin3')} AS m FROM bills) AS units
+  ),
   facts AS (
     SELECT l.customer_id, l.customer_type, l.province, l.tenure_months,
            l.customer_type || ':' || coalesce(nullif(f.family, ''), 'other') AS segment,
@@ -88,14 +93,14 @@ export function valueInputsSql(asOf: MonthText, p: ValueParameters, withIds = fa
   peers AS (SELECT customer_type, province, count(*) AS n FROM live GROUP BY 1, 2),
   adoption AS (
     SELECT h.customer_type, h.province, h.category, count(*) * 1.0 / max(p.n) AS rate,
-           avg(h.fee) * (SELECT rate FROM base_rate) AS product_margin
+           avg(${moneyUnitsSql('h.fee')}) / ${MONEY_UNITS} * (SELECT rate FROM base_rate) AS product_margin
     FROM held h JOIN peers p ON p.customer_type = h.customer_type AND p.province = h.province
     GROUP BY 1, 2, 3
     HAVING count(*) * 1.0 / max(p.n) >= ${p.minAdoption}
   ),
-  peer_total AS (SELECT customer_type, province, sum(rate * product_margin) AS all_margin FROM adoption GROUP BY 1, 2),
+  peer_total AS (SELECT customer_type, province, ${exactSumSql('rate * product_margin')} AS all_margin FROM adoption GROUP BY 1, 2),
   own AS (
-    SELECT h.customer_id, sum(a.rate * a.product_margin) AS held_margin
+    SELECT h.customer_id, ${exactSumSql('a.rate * a.product_margin')} AS held_margin
     FROM held h JOIN adoption a ON a.customer_type = h.customer_type AND a.province = h.province AND a.category = h.category
     GROUP BY h.customer_id
   ),
@@ -230,8 +235,9 @@ export async function customerValue(store: AnalyticsStore, input: { asOf?: strin
   if (!(current instanceof Float64Array && potential instanceof Float64Array)) throw new TenureError('INTERNAL', 'value snapshot columns are not numeric');
   const report = valueReport(current, potential);
   const [t] = await store.query<Record<string, number | null>>(
-    `SELECT sum(current_value) AS current_value, sum(potential) AS potential, sum(up_buy) AS up_buy, sum(cross_buy) AS cross_buy,
-            sum(referral) AS referral, avg(lifetime) AS lifetime, count(CASE WHEN scored THEN 1 END) AS scored
+    `SELECT ${exactSumSql('current_value')} AS current_value, ${exactSumSql('potential')} AS potential, ${exactSumSql('up_buy')} AS up_buy,
+            ${exactSumSql('cross_buy')} AS cross_buy, ${exactSumSql('referral')} AS referral, ${exactSumSql('lifetime')} / count(lifetime) AS lifetime,
+            count(CASE WHEN scored THEN 1 END) AS scored
      FROM ${SNAPSHOT_TABLE} WHERE ${where}`,
     params,
   );

@@ -15,7 +15,7 @@ import { sbgDerl, type SbgParameters } from '../../domain/retention/sbg.ts';
 import type { MonthText } from '../../domain/month.ts';
 import type { AnalyticsStore } from '../../store/port.ts';
 import { dataFingerprint } from '../lifecycle/history-store.ts';
-import { dateLiteral } from '../lifecycle/stages-sql.ts';
+import { dateLiteral, exactSumSql } from '../lifecycle/stages-sql.ts';
 import { valueInputsSql, type ValueParameters } from './customer-value.ts';
 
 export const SNAPSHOT_TABLE = 'value_snapshot';
@@ -25,7 +25,7 @@ const MAX_TENURE = 1200;
 const FALLBACK_MONTHLY_CHURN = 0.02;
 
 /** Version of the value SQL: bump when its formulas change, so kept snapshots are recomputed. */
-const VALUE_VERSION = 2;
+const VALUE_VERSION = 3;
 
 export function snapshotKey(p: ValueParameters, sbg: SbgParameters | null): string {
   return createHash('sha256').update(JSON.stringify({ v: VALUE_VERSION, p, sbg })).digest('hex').slice(0, 16);
@@ -59,7 +59,8 @@ export function valueSnapshotSql(asOf: MonthText, p: ValueParameters, sbg: SbgPa
            greatest(0, cross_margin) * lifetime AS cross_buy
     FROM lives
   ),
-  newcomers AS (SELECT coalesce(greatest(0, avg(current_value)), 0) AS value FROM valued WHERE tenure_months < 6)
+  -- Mean in whole millionths (exactSumSql): the same on every run, like every sum here.
+  newcomers AS (SELECT coalesce(greatest(0, ${exactSumSql('current_value')} / count(*)), 0) AS value FROM valued WHERE tenure_months < 6)
   SELECT v.customer_id, v.current_value, v.up_buy, v.cross_buy,
          greatest(0, v.on_net) * ${num(p.referralRate)} * n.value AS referral,
          v.up_buy + v.cross_buy + greatest(0, v.on_net) * ${num(p.referralRate)} * n.value AS potential,
