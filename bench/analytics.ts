@@ -8,8 +8,8 @@
  * The large store is the demo generator's data set imported with the importer (what a user
  * gets from `tenure demo` + `tenure import`), built once and kept in bench/out (the data
  * folder is shared with bench/import.ts). The kept derived tables are reset to what
- * `tenure import --prepare` leaves (the latest month's stages and values, whose preparation
- * is timed), or with --plain to what a plain `tenure import` leaves (none). Each command is timed on a freshly opened store (cold_ms: what one CLI call sees,
+ * `tenure import` leaves (the latest months' stages and values, whose preparation is timed),
+ * or with --plain to what `tenure import --no-prepare` leaves (none). Each command is timed on a freshly opened store (cold_ms: what one CLI call sees,
  * minus process start) and then `runs` more times (warm).
  * Prints a table and writes bench/out/analytics.json (analytics-plain.json with --plain).
  *
@@ -169,7 +169,7 @@ async function demoBacktest(): Promise<Record<string, unknown>[]> {
 
 /**
  * The state right after an import: forget every kept stage history and value snapshot, then
- * (unless --plain) keep what `import --prepare` keeps at its end, timed.
+ * (unless --plain) keep what `tenure import` keeps at its end, timed.
  */
 async function afterImportState(): Promise<number | null> {
   const store = await DuckDBStore.open(dbPath);
@@ -227,14 +227,14 @@ async function cliTimings(): Promise<Record<string, unknown>[]> {
 const prep = { ...(await prepare()), import_prepare_analytics_s: await afterImportState() };
 if (args.cli) {
   const results = await cliTimings();
-  const mode = args.plain ? 'after a plain import' : 'after import --prepare';
+  const mode = args.plain ? 'after import --no-prepare' : 'after import';
   process.stdout.write(
     `\nCLI processes on ${customers} customers x ${months} months (${profile}, seed ${seed}), ${mode}, each on a fresh copy of the store, ${cpus().length} cores, load ${loadavg()[0]?.toFixed(2)}\n\n` +
       toTable(['name', 'median_ms', 'wall_ms', 'under_2s', 'command'], results.map((r) => ({ ...r, wall_ms: (r.wall_ms as number[]).join('/') }))),
   );
   writeFileSync(
     join(OUT, args.plain ? 'analytics-cli-plain.json' : 'analytics-cli.json'),
-    JSON.stringify({ customers, months, seed, profile, after: args.plain ? 'import' : 'import --prepare', db: dbPath, cores: cpus().length, load_average: loadavg(), prepare: prep, results }, null, 2) + '\n',
+    JSON.stringify({ customers, months, seed, profile, after: args.plain ? 'import --no-prepare' : 'import', db: dbPath, cores: cpus().length, load_average: loadavg(), prepare: prep, results }, null, 2) + '\n',
   );
 } else {
   await inProcess();
@@ -242,7 +242,7 @@ if (args.cli) {
 
 /** Each command in this process on a freshly opened store, cold then warm. */
 async function inProcess(): Promise<void> {
-  process.stderr.write(args.plain ? 'after a plain import (nothing kept)\n' : `after import --prepare (preparation ${prep.import_prepare_analytics_s?.toFixed(1)} s)\n`);
+  process.stderr.write(args.plain ? 'after import --no-prepare (nothing kept)\n' : `after import (preparation ${prep.import_prepare_analytics_s?.toFixed(1)} s)\n`);
   const results: Record<string, unknown>[] = [];
   for (const job of await jobs()) {
     const r = await time(job);
@@ -253,7 +253,7 @@ async function inProcess(): Promise<void> {
   const backtest = args['skip-demo-backtest'] ? [] : await demoBacktest();
 
   process.stdout.write(
-    `\nanalytics on ${customers} customers x ${months} months (${profile}, seed ${seed}), ${args.plain ? 'after a plain import' : 'after import --prepare'}, ${cpus().length} cores, load ${loadavg()[0]?.toFixed(2)}\n\n` +
+    `\nanalytics on ${customers} customers x ${months} months (${profile}, seed ${seed}), ${args.plain ? 'after import --no-prepare' : 'after import'}, ${cpus().length} cores, load ${loadavg()[0]?.toFixed(2)}\n\n` +
       toTable(['name', 'cold_ms', 'warm_ms', 'under_2s_cold', 'command'], results.map((r) => ({ ...r, warm_ms: (r.warm_ms as number[]).join('/') }))),
   );
   if (backtest.length > 0) {
@@ -261,6 +261,6 @@ async function inProcess(): Promise<void> {
   }
   writeFileSync(
     join(OUT, args.plain ? 'analytics-plain.json' : 'analytics.json'),
-    JSON.stringify({ customers, months, seed, profile, after: args.plain ? 'import' : 'import --prepare', db: dbPath, cores: cpus().length, load_average: loadavg(), prepare: prep, results, demo_backtest: backtest }, null, 2) + '\n',
+    JSON.stringify({ customers, months, seed, profile, after: args.plain ? 'import --no-prepare' : 'import', db: dbPath, cores: cpus().length, load_average: loadavg(), prepare: prep, results, demo_backtest: backtest }, null, 2) + '\n',
   );
 }

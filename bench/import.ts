@@ -7,8 +7,9 @@
  *   npx tsx bench/import.ts --customers 1000000   # the bounded-memory case
  * Options: --months M, --seed S, --profile mixed|mobile|cable, --reimport (also time a no-op re-import),
  * --memory-limit 4GB (DuckDB buffer limit for both sides), --rounds N (alternate both sides N times
- * and report medians: on a shared machine single runs are noisy), --prepare (the import also keeps the
- * latest months' lifecycle stages and values, as `tenure import --prepare`). CPU seconds (user + system,
+ * and report medians: on a shared machine single runs are noisy), --load-only (the import only loads, as
+ * `tenure import --no-prepare`; by default it also keeps the latest months' lifecycle stages and
+ * values, as `tenure import` does). CPU seconds (user + system,
  * all threads) are reported beside wall time as a load-independent comparison.
  */
 import { spawnSync } from 'node:child_process';
@@ -28,7 +29,7 @@ const { values: args } = parseArgs({
     seed: { type: 'string', default: '7' },
     profile: { type: 'string', default: 'mixed' },
     reimport: { type: 'boolean', default: false },
-    prepare: { type: 'boolean', default: false },
+    'load-only': { type: 'boolean', default: false },
     rounds: { type: 'string', default: '1' },
     'memory-limit': { type: 'string' },
     child: { type: 'string' },
@@ -90,7 +91,7 @@ async function tenureImport(dir: string, db: string): Promise<ChildResult> {
   const starts = new Map<string, number>();
   const t0 = performance.now();
   const report = await importDataset(store, dir, {
-    prepareAnalytics: args.prepare,
+    prepareAnalytics: !args['load-only'],
     onProgress: (p) => {
       if (!starts.has(p.file)) starts.set(p.file, performance.now());
       if (p.phase === 'done') files[p.file] = { rows: 0, seconds: (performance.now() - (starts.get(p.file) ?? t0)) / 1000 };
@@ -107,7 +108,7 @@ async function tenureImport(dir: string, db: string): Promise<ChildResult> {
 }
 
 function runChild(kind: string, dir: string, db: string): ChildResult {
-  const extra = [...(args['memory-limit'] ? ['--memory-limit', args['memory-limit']] : []), ...(args.prepare ? ['--prepare'] : [])];
+  const extra = [...(args['memory-limit'] ? ['--memory-limit', args['memory-limit']] : []), ...(args['load-only'] ? ['--load-only'] : [])];
   const r = spawnSync(process.execPath, ['--import', 'tsx', 'bench/import.ts', '--child', kind, '--data', dir, '--db', db, ...extra], {
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -167,7 +168,7 @@ async function main(): Promise<void> {
   for (const r of rows) console.log(`${r.file.padEnd(16)}${pad(r.rows, 12)}${pad(r.baseline_s.toFixed(2), 11)}${pad(r.import_s.toFixed(2), 11)}`);
   console.log(`${'total'.padEnd(16)}${pad('', 12)}${pad(base.seconds.toFixed(2), 11)}${pad(imp.seconds.toFixed(2), 11)}`);
   console.log(`${'cpu (all threads)'.padEnd(28)}${pad(base.cpuSeconds.toFixed(2), 11)}${pad(imp.cpuSeconds.toFixed(2), 11)}`);
-  console.log(`of which keeping the latest month's lifecycle stages and values: ${median(imps.map((r) => r.analyticsSeconds ?? 0)).toFixed(2)} s (median)`);
+  console.log(`of which keeping the latest months' lifecycle stages and values: ${median(imps.map((r) => r.analyticsSeconds ?? 0)).toFixed(2)} s (median)`);
   console.log(`ratio import/duckdb = ${ratio.toFixed(2)} wall, ${cpuRatio.toFixed(2)} cpu (target <= 2.00; median of ${imps.length} rounds)`);
   const peakBase = Math.max(...bases.map((r) => r.maxRssMb));
   const peakImport = Math.max(...imps.map((r) => r.maxRssMb));
@@ -179,7 +180,7 @@ async function main(): Promise<void> {
     seed: Number(args.seed),
     profile: args.profile,
     memory_limit: args['memory-limit'] ?? null,
-    prepare: args.prepare,
+    prepare: !args['load-only'],
     rounds: imps.length,
     baseline_seconds: bases.map((r) => r.seconds),
     import_seconds: imps.map((r) => r.seconds),

@@ -32,8 +32,10 @@ export interface ImportReport {
   readonly files: readonly FileOutcome[];
   readonly rejected: number;
   readonly ignored: readonly string[];
-  /** The latest month's lifecycle stages and values kept for the read commands (null: not prepared). */
+  /** The latest months' lifecycle stages and values kept for the read commands (null: not prepared). */
   readonly analytics: PreparedAnalytics | null;
+  /** Why preparing them failed, when it did (the data is loaded all the same). */
+  readonly analyticsError?: string;
 }
 
 export interface ImportProgress {
@@ -50,9 +52,9 @@ export interface ImportOptions {
   /** Suspect rows kept from the byte scan before falling back to SQL lexical checks (default 100,000). */
   readonly maxSuspects?: number;
   /**
-   * Also keep the latest month's lifecycle stages and customer values after loading, so the
-   * first lifecycle / value / customer call reads kept tables (default false: it costs about
-   * a seventh of the import on a large operator, and `tenure score` rebuilds them anyway).
+   * After loading, keep the latest months' lifecycle stages and customer values (prepare.ts),
+   * so the first lifecycle / transitions / value / customer call reads kept tables instead of
+   * staging the whole base on the spot (default true; false loads only).
    */
   readonly prepareAnalytics?: boolean;
 }
@@ -86,11 +88,25 @@ export async function importDataset(store: AnalyticsStore, dir: string, options:
   // is as fast as every later one (their fingerprint includes this run, so they are stale now).
   const loaded = outcomes.some((o) => o.status === 'loaded');
   if (loaded) await store.transaction((tx) => refreshChurnBasis(store, tx));
-  // On request, the latest month's stages and values, after the data is committed: a failure
-  // here loses nothing (the read commands build them on first use).
+  // The latest months' stages and values, after the data is committed: a failure here loses
+  // nothing (the read commands build them on first use), so it is reported, not thrown.
   let analytics: PreparedAnalytics | null = null;
-  if (loaded && options.prepareAnalytics === true && (await hasCustomers(store))) analytics = await prepareLatestAnalytics(store);
-  return { runId, files: outcomes, rejected: outcomes.reduce((n, f) => n + f.rejected, 0), ignored, analytics };
+  let analyticsError: string | undefined;
+  if (loaded && options.prepareAnalytics !== false && (await hasCustomers(store))) {
+    try {
+      analytics = await prepareLatestAnalytics(store);
+    } catch (err) {
+      analyticsError = (err as Error).message;
+    }
+  }
+  return {
+    runId,
+    files: outcomes,
+    rejected: outcomes.reduce((n, f) => n + f.rejected, 0),
+    ignored,
+    analytics,
+    ...(analyticsError !== undefined ? { analyticsError } : {}),
+  };
 }
 
 async function hasCustomers(store: AnalyticsStore): Promise<boolean> {

@@ -14,7 +14,7 @@ import { lifecycleSnapshot } from './lifecycle.ts';
 import { DEFAULT_TRANSITION_MONTHS } from './transitions.ts';
 import { addMonths, monthRange } from '../../domain/month.ts';
 
-describe('import --prepare keeps the latest month ready for the read commands', () => {
+describe('import keeps the latest months ready for the read commands (unless told not to)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'tenure-prepare-'));
   beforeAll(async () => {
     await writeDemoDataset({ outDir: join(dir, 'data'), customers: 600, months: 12, seed: 5, profile: 'mixed' });
@@ -24,7 +24,7 @@ describe('import --prepare keeps the latest month ready for the read commands', 
   it('stages the months transitions shows and values the latest, so the first lifecycle calls stage nothing', async () => {
     const store = await DuckDBStore.open(join(dir, 'prepared.duckdb'));
     try {
-      const report = await importDataset(store, join(dir, 'data'), { prepareAnalytics: true });
+      const report = await importDataset(store, join(dir, 'data'));
       const span = await dataSpan(store);
       const months = monthRange(addMonths(span.last, -(DEFAULT_TRANSITION_MONTHS - 1)), span.last);
       expect(report.analytics?.months).toEqual(months);
@@ -42,7 +42,8 @@ describe('import --prepare keeps the latest month ready for the read commands', 
       const repeat = await importDataset(store, join(dir, 'data'));
       expect(repeat.files.every((f) => f.inserted === 0 && f.updated === 0)).toBe(true);
       expect((await ensureStageHistory(store, months, { rules: defaultLifecycleRules(), dataFirst: span.first, hasScores: span.hasScores })).staged).toEqual([]);
-      // A replaced row keeps every row count but is an import that changed data: restaged.
+      // A replaced row keeps every row count but is an import that changed data: stale (an
+      // import without preparing, so the kept months are left as they were).
       const [bill] = await store.query<{ customer_id: string; month: string }>(
         `SELECT customer_id, strftime(month, '%Y-%m') AS month FROM monthly_usage WHERE month = DATE '${span.last}-01' LIMIT 1`,
       );
@@ -50,7 +51,7 @@ describe('import --prepare keeps the latest month ready for the read commands', 
       mkdirSync(changed, { recursive: true });
       for (const f of ['customers.csv', 'churn_events.csv']) copyFileSync(join(dir, 'data', f), join(changed, f));
       writeFileSync(join(changed, 'monthly_usage.csv'), `customer_id,month,revenue\n${bill?.customer_id},${bill?.month},12345\n`);
-      const replaced = await importDataset(store, changed);
+      const replaced = await importDataset(store, changed, { prepareAnalytics: false });
       expect(replaced.files.find((f) => f.file === 'monthly_usage')?.updated).toBe(1);
       expect((await ensureStageHistory(store, months, { rules: defaultLifecycleRules(), dataFirst: span.first, hasScores: span.hasScores })).staged).toEqual(months);
     } finally {
@@ -58,10 +59,10 @@ describe('import --prepare keeps the latest month ready for the read commands', 
     }
   }, 60_000);
 
-  it('prepares nothing unless asked, and the read commands still build on first use', async () => {
+  it('prepares nothing when told not to, and the read commands still build on first use', async () => {
     const store = await DuckDBStore.open(join(dir, 'plain.duckdb'));
     try {
-      const report = await importDataset(store, join(dir, 'data'));
+      const report = await importDataset(store, join(dir, 'data'), { prepareAnalytics: false });
       expect(report.analytics).toBeNull();
       const [{ n } = { n: 0 }] = await store.query<{ n: number }>(
         "SELECT count(*) AS n FROM information_schema.tables WHERE table_name IN ('lifecycle_stage_runs', 'value_snapshot_runs')",
@@ -69,6 +70,25 @@ describe('import --prepare keeps the latest month ready for the read commands', 
       expect(Number(n)).toBe(0);
       const snap = await lifecycleSnapshot(store);
       expect(snap.customers).toBeGreaterThan(0);
+    } finally {
+      await store.close();
+    }
+  }, 60_000);
+
+  it('reports a failure to prepare without failing the import: the data stays loaded', async () => {
+    const store = await DuckDBStore.open(join(dir, 'failing.duckdb'));
+    try {
+      const run = store.run.bind(store);
+      store.run = async (sql, params) => {
+        if (sql.includes('CREATE TABLE IF NOT EXISTS lifecycle_stage_history')) throw new Error('disk full (simulated)');
+        return run(sql, params);
+      };
+      const report = await importDataset(store, join(dir, 'data'));
+      expect(report.analytics).toBeNull();
+      expect(report.analyticsError).toMatch(/disk full \(simulated\)/);
+      expect(report.files.every((f) => f.status === 'loaded' && f.rejected === 0)).toBe(true);
+      const [{ n } = { n: 0 }] = await store.query<{ n: number }>('SELECT count(*) AS n FROM customers');
+      expect(Number(n)).toBe(600);
     } finally {
       await store.close();
     }

@@ -14,8 +14,12 @@ import { TenureError } from '../errors.ts';
 import { checkMonth, dataSpan, loadRules } from './context.ts';
 import { ensureStageHistory, HISTORY_TABLE } from './history-store.ts';
 
-/** Default range: the latest three months (two month-to-month transitions per customer). */
-export const DEFAULT_TRANSITION_MONTHS = 3;
+/**
+ * Default range: the latest two months, the month-to-month migration matrix of the latest month
+ * (last month's stage → this month's). Longer ranges (--from) add time in stage and patterns
+ * over more months; their stages are computed on first use and kept.
+ */
+export const DEFAULT_TRANSITION_MONTHS = 2;
 const MAX_RANGE_MONTHS = 36;
 
 export interface TransitionsInput {

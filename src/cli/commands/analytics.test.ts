@@ -57,7 +57,7 @@ describe('analytics commands', () => {
     const t = await run(['lifecycle', 'transitions', '--db', db, '--json']);
     expect(t.code).toBe(0);
     const j = JSON.parse(t.out) as { from: string; to: string; counts: number[][] };
-    expect([j.from, j.to]).toEqual(['2024-04', '2024-06']);
+    expect([j.from, j.to]).toEqual(['2024-05', '2024-06']); // the default range: the latest month's transitions
     expect(j.counts).toHaveLength(5);
     const p = await run(['lifecycle', '--db', db, 'patterns', '--from', '2024-01', '--json']);
     expect(p.code).toBe(0);

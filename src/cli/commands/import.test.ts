@@ -41,20 +41,22 @@ describe('tenure import', () => {
     expect(json.rejected).toBe(0);
     expect(Object.keys(json.files)).toEqual(['customers', 'monthly_usage', 'churn_events']);
     expect(json.files.customers).toMatchObject({ read: 6, accepted: 6, rejected: 0 });
-    expect(err).not.toMatch(/kept the lifecycle stages/);
-    expect(err).not.toMatch(/--prepare/); // a small base stages fast enough on first use
-  });
-
-  it('suggests --prepare after a plain import of a large base only', () => {
-    expect(prepareHint(LARGE_BASE - 1)).toBeNull();
-    expect(prepareHint(1_000_000)).toMatch(/^tenure: 1,000,000 customers: .*--prepare/);
-  });
-
-  it('--prepare also keeps the latest month for the read commands and says so', async () => {
-    const dir = dataset();
-    const code = await runCli(['import', dir, '--db', join(dir, 'p.duckdb'), '--json', '--prepare']);
-    expect(code).toBe(0);
+    // By default it also keeps the latest months' stages and values, on stderr (stdout stays JSON).
     expect(err).toMatch(/kept the lifecycle stages of \d{4}-\d{2}\.\.\d{4}-\d{2} and the customer values of \d{4}-\d{2} for the read commands/);
+  });
+
+  it('suggests keeping them after --no-prepare of a large base only', () => {
+    expect(prepareHint(LARGE_BASE - 1)).toBeNull();
+    expect(prepareHint(1_000_000)).toMatch(/^tenure: 1,000,000 customers: .*without --no-prepare/);
+  });
+
+  it('--no-prepare loads only; a small base gets no hint (it stages fast enough on first use)', async () => {
+    const dir = dataset();
+    const code = await runCli(['import', dir, '--db', join(dir, 'p.duckdb'), '--json', '--no-prepare']);
+    expect(code).toBe(0);
+    expect(JSON.parse(out).rejected).toBe(0);
+    expect(err).not.toMatch(/kept the lifecycle stages/);
+    expect(err).not.toMatch(/--no-prepare/);
   });
 
   it('exits 1 with rejected rows, names them on stderr and writes --rejects as CSV', async () => {

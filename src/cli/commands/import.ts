@@ -20,14 +20,14 @@ const PROGRESS_MIN_BYTES = 16 << 20;
 /**
  * From this many customers, staging on first use takes seconds: on the 2-core reference
  * machine the first lifecycle, transitions, value and customer calls took 1.2–2.7 s at 200,000
- * customers and 2.7–12 s at 1,000,000 after a plain import (bench/analytics.ts --cli --plain).
+ * customers and 2.7–12 s at 1,000,000 after an import with --no-prepare (bench/analytics.ts --cli --plain).
  */
 export const LARGE_BASE = 500_000;
 
-/** What to tell the user after a plain import of `customers` accounts, if anything. */
+/** What to tell the user after an import of `customers` accounts with --no-prepare, if anything. */
 export function prepareHint(customers: number): string | null {
   if (customers < LARGE_BASE) return null;
-  return `tenure: ${customers.toLocaleString('en-US')} customers: the first lifecycle, transitions, value and customer calls will stage and value them on the spot (seconds each); import with --prepare to keep them ready\n`;
+  return `tenure: ${customers.toLocaleString('en-US')} customers: the first lifecycle, transitions, value and customer calls will stage and value them on the spot (seconds each); import without --no-prepare to keep them ready\n`;
 }
 
 type RejectRow = { file: string; line: number; column: string; value: string | null; reason: string };
@@ -114,12 +114,12 @@ export function register(program: Command): void {
       .argument('<dir>', 'folder holding customers, monthly_usage, churn_events and optional files')
       .option('--db <path>', 'store to load into (default ./tenure.duckdb or $TENURE_DB)')
       .option('--rejects <file>', 'write every rejected row as CSV: file,line,column,value,reason')
-      .option('--prepare', "also keep the latest months' lifecycle stages and the latest customer values, so the first lifecycle, transitions, value and customer calls are fast"),
+      .option('--no-prepare', "load only: do not keep the latest months' lifecycle stages and customer values (the first lifecycle, transitions, value and customer calls then compute them)"),
   ).action(async (dir: string, opts: ImportCliOptions) => {
     const store = await openStore(opts.db);
     try {
       const onProgress = progressPrinter();
-      const report = await importDataset(store, dir, { ...(onProgress ? { onProgress } : {}), prepareAnalytics: opts.prepare === true });
+      const report = await importDataset(store, dir, { ...(onProgress ? { onProgress } : {}), prepareAnalytics: opts.prepare !== false });
       if (opts.rejects) await writeRejects(store, report.runId, opts.rejects);
       await printSummary(store, report, opts);
       if (report.analytics) {
@@ -128,7 +128,9 @@ export function register(program: Command): void {
         const last = a.months[a.months.length - 1];
         const range = first === last ? `${last}` : `${first}..${last}`;
         process.stderr.write(`tenure: kept the lifecycle stages of ${range} and the customer values of ${last} for the read commands (${a.seconds.toFixed(1)} s)\n`);
-      } else if (report.files.some((f) => f.status === 'loaded')) {
+      } else if (report.analyticsError !== undefined) {
+        process.stderr.write(`tenure: warning: the data is loaded, but keeping the lifecycle stages and values failed (the read commands will compute them): ${report.analyticsError}\n`);
+      } else if (opts.prepare === false && report.files.some((f) => f.status === 'loaded')) {
         const [row] = await store.query<{ n: number }>('SELECT count(*) AS n FROM customers');
         const hint = prepareHint(Number(row?.n ?? 0));
         if (hint) process.stderr.write(hint);
