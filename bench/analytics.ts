@@ -110,7 +110,7 @@ async function jobs(): Promise<Job[]> {
   const id = await sampleCustomer();
   return [
     { name: 'lifecycle', command: 'tenure lifecycle --json', run: (s) => lifecycleSnapshot(s) },
-    { name: 'lifecycle transitions', command: 'tenure lifecycle transitions --json (latest 3 months)', run: (s) => lifecycleTransitions(s) },
+    { name: 'lifecycle transitions', command: 'tenure lifecycle transitions --json (latest 2 months; patterns reads the same)', run: (s) => lifecycleTransitions(s) },
     { name: 'customer 360', command: `tenure customer ${id} --json`, run: (s) => customer360(s, { customerId: id }) },
     { name: 'retention fit join-month', command: 'tenure retention fit --cohort join-month --json', run: (s) => fitCohortsFromStore(s, 'join-month') },
     { name: 'retention fit segment', command: 'tenure retention fit --cohort segment --json', run: (s) => fitCohortsFromStore(s, 'segment') },
@@ -190,6 +190,7 @@ async function cliTimings(): Promise<Record<string, unknown>[]> {
   const commands: [string, string[]][] = [
     ['lifecycle', ['lifecycle']],
     ['lifecycle transitions', ['lifecycle', 'transitions']],
+    ['lifecycle patterns', ['lifecycle', 'patterns']],
     ['customer 360', ['customer', id]],
     ['value', ['value']],
     ['segments', ['segments']],
