@@ -62,6 +62,10 @@ describe('analytics commands', () => {
     const p = await run(['lifecycle', '--db', db, 'patterns', '--from', '2024-01', '--json']);
     expect(p.code).toBe(0);
     expect((JSON.parse(p.out) as { patterns: unknown[] }).patterns).toHaveLength(4);
+    // The table says when the range is too short to show pattern IV.
+    const short = await run(['lifecycle', '--db', db, 'patterns', '--format', 'table']);
+    expect(short.code).toBe(0);
+    expect(short.out).toMatch(/from the 2 month\(s\) observed, so IV needs a range of more than 12 months: give --from/);
   });
 
   it('forecast churn --json prints forecast rows and the backtest next to seasonal naive', async () => {

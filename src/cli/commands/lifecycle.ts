@@ -5,6 +5,7 @@ const merged = <T>(cmd: Command): T => cmd.optsWithGlobals<T & Record<string, un
 import { lifecycleSnapshot } from '../../app/lifecycle/lifecycle.ts';
 import { lifecycleTransitions, refreshStageHistory } from '../../app/lifecycle/transitions.ts';
 import { STAGES } from '../../domain/lifecycle/stages.ts';
+import { monthRange } from '../../domain/month.ts';
 import { printJson, printRows, resolveFormat, withFormat, type Cell, type FormatOptions } from '../output.ts';
 import { withStore } from '../../app/lifecycle/context.ts';
 
@@ -73,9 +74,12 @@ async function patterns(opts: TransitionOptions): Promise<void> {
     return;
   }
   if (format === 'table') {
-    process.stdout.write(
-      `relationships that ended ${t.from}..${t.to}, by pattern (III/IV: months in C before exit < or ≥ ${t.long_stability_months})\n\n`,
-    );
+    const observed = monthRange(t.from, t.to).length;
+    const short =
+      observed <= t.long_stability_months
+        ? `; patterns are classified from the ${observed} month(s) observed, so IV needs a range of more than ${t.long_stability_months} months: give --from (its months are staged once, then kept)`
+        : '';
+    process.stdout.write(`relationships that ended ${t.from}..${t.to}, by pattern (III/IV: months in C before exit < or ≥ ${t.long_stability_months}${short})\n\n`);
   }
   printRows(['pattern', 'zh', 'en', 'customers', 'observed_from_join'], t.patterns, format);
 }
@@ -103,7 +107,7 @@ export function register(program: Command): void {
     lifecycle
       .command('transitions')
       .description('stage transition matrix and time spent per stage over a month range')
-      .option('--from <month>', 'first month (default: two months before --to)')
+      .option('--from <month>', 'first month (default: the month before --to)')
       .option('--to <month>', 'last month (default: the latest month with data)')
       .option('--rules <file>', 'lifecycle rule file (JSON)')
       .option('--db <path>', 'store'),
@@ -112,7 +116,7 @@ export function register(program: Command): void {
     lifecycle
       .command('patterns')
       .description('relationship patterns I–IV (CRM textbook) of the relationships that ended in a month range')
-      .option('--from <month>', 'first month (default: two months before --to)')
+      .option('--from <month>', 'first month (default: the month before --to)')
       .option('--to <month>', 'last month (default: the latest month with data)')
       .option('--rules <file>', 'lifecycle rule file (JSON)')
       .option('--db <path>', 'store'),
