@@ -5,7 +5,8 @@
  *
  * - History: the churn-totals and churn-regions reports (app/reports), so a forecast's past
  *   months are exactly the counts `tenure report churn-totals` prints.
- * - Model: the seasonal exponential smoothing of domain/forecast, one model per churn type.
+ * - Model: per churn type, the seasonal exponential smoothing of domain/forecast combined with
+ *   seasonal naive, weighted by their recent one-step errors (combinedForecast).
  * - Bottom-up: when the churn model has scored the base (churn_scores), the sum of customer
  *   monthly hazards is blended with the time-series forecast (blendForecasts, equal weight):
  *   a customer's probability p of churning within the model horizon h becomes a monthly

@@ -1,12 +1,13 @@
 import { addMonths, type MonthText } from '../month.ts';
 import { zForLevel } from '../survival/normal.ts';
-import { backtest, type BacktestResult } from './backtest.ts';
-import { fitEts, forecastEts, withIntervals, type EtsModel } from './ets.ts';
+import { backtest, combinedForecast, type BacktestResult } from './backtest.ts';
+import { fitEts, withIntervals, type EtsModel } from './ets.ts';
 
 /**
  * Churn-count forecast (流失人数预测, seed 004): voluntary and involuntary churn per month for
- * the next N months. Each type gets its own exponential-smoothing model (ets.ts); the
- * interval of the total assumes the two forecast errors are independent:
+ * the next N months. Each type gets its own forecast: its exponential-smoothing model (ets.ts)
+ * averaged with seasonal naive (combinedForecast, backtest.ts); the interval of the total
+ * assumes the two types' forecast errors are independent:
  * Var(total) = Var(voluntary) + Var(involuntary).
  */
 export interface ChurnHistory {
@@ -59,8 +60,8 @@ export function forecastChurn(history: ChurnHistory, horizon: number, options: {
   const z = zForLevel(level);
   const volModel = fitEts(history.voluntary, period);
   const invModel = fitEts(history.involuntary, period);
-  const vol = forecastEts(volModel, horizon);
-  const inv = forecastEts(invModel, horizon);
+  const vol = combinedForecast(history.voluntary, horizon, period, volModel);
+  const inv = combinedForecast(history.involuntary, horizon, period, invModel);
   const volI = withIntervals(vol, level);
   const invI = withIntervals(inv, level);
   const last = history.months[history.months.length - 1] as MonthText;
@@ -80,15 +81,16 @@ export function forecastChurn(history: ChurnHistory, horizon: number, options: {
       involuntaryUpper: invI[i]?.upper ?? 0,
     };
   });
-  const info = (m: typeof volModel): ModelInfo => ({ kind: m.kind, note: m.note, alpha: m.alpha, beta: m.beta, gamma: m.gamma, phi: m.phi });
+  const combined = 'averaged with seasonal naive, equal weights';
+  const info = (m: typeof volModel): ModelInfo => ({ kind: m.kind, note: m.note ? `${m.note}; ${combined}` : combined, alpha: m.alpha, beta: m.beta, gamma: m.gamma, phi: m.phi });
   let bt: BacktestResult | null = null;
   if (options.backtestMonths !== undefined) {
     const totals = history.voluntary.map((v, i) => v + (history.involuntary[i] as number));
     // The model forecast of the total is the sum of the two per-type forecasts, as above.
     const model = (h: readonly number[]) => {
       const t = h.length;
-      const v = Math.max(0, forecastEts(fitEts(history.voluntary.slice(0, t), period), 1)[0]?.mean ?? 0);
-      const w = Math.max(0, forecastEts(fitEts(history.involuntary.slice(0, t), period), 1)[0]?.mean ?? 0);
+      const v = Math.max(0, combinedForecast(history.voluntary.slice(0, t), 1, period)[0]?.mean ?? 0);
+      const w = Math.max(0, combinedForecast(history.involuntary.slice(0, t), 1, period)[0]?.mean ?? 0);
       return v + w;
     };
     bt = backtest(totals, options.backtestMonths, model, period);

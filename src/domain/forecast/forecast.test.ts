@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { monthRange } from '../month.ts';
-import { backtest, mape, seasonalNaive, type Forecaster } from './backtest.ts';
+import { backtest, combinedForecast, combinedForecaster, mape, seasonalNaive, seasonalNaiveForecast, seasonalNaiveWeight, type Forecaster } from './backtest.ts';
 import { blendForecasts, forecastChurn, inverseErrorWeight } from './churn-forecast.ts';
 import { fitEts, forecastEts, withIntervals } from './ets.ts';
 import { seeded } from '../test-random.ts';
@@ -105,6 +105,48 @@ describe('seasonal naive, MAPE and backtest', () => {
   it('rejects impossible backtests', () => {
     expect(() => backtest([1, 2, 3], 3)).toThrow(/more than 3 months/);
     expect(() => backtest([1, 2, 3], 0)).toThrow(RangeError);
+  });
+});
+
+describe('the combined forecast (smoothing and seasonal naive, weighted by recent errors)', () => {
+  it('seasonal naive variances by hand: σ² (k + 1) a season back, σ² h for the naive fallback', () => {
+    const h = [10, 20, 30, 40, 50, 60, 70, 80, 90, 100, 110, 120, 15];
+    const f = seasonalNaiveForecast(h, 13);
+    // One season difference: 15 − 10 → σ² = 25; h = 13 reaches two seasons back (k = 1).
+    expect(f[0]).toEqual({ mean: 20, variance: 25 });
+    expect(f[11]).toEqual({ mean: 15, variance: 25 });
+    expect(f[12]).toEqual({ mean: 20, variance: 50 });
+    // Shorter than a season and one: last value, σ² = ((5 − 3)² + (4 − 5)²) / 2 = 2.5 per step.
+    expect(seasonalNaiveForecast([3, 5, 4], 2)).toEqual([
+      { mean: 4, variance: 2.5 },
+      { mean: 4, variance: 5 },
+    ]);
+  });
+
+  it('weights seasonal naive down on a long trending series and evenly when it cannot check', () => {
+    const noise = normals(48, 11);
+    const y = Array.from({ length: 48 }, (_, t) => truth(t) + 5 * (noise[t] as number));
+    expect(seasonalNaiveWeight(y)).toBeLessThan(0.25); // a year behind a +3/month trend
+    expect(seasonalNaiveWeight(y.slice(0, 17))).toBe(0.5); // fewer than 12 + 6 months
+    // A flat season with noise and no trend: last year's value is as good a guess, so it keeps weight.
+    const flat = Array.from({ length: 30 }, (_, t) => 100 + 30 * Math.sin((2 * Math.PI * t) / 12) + 15 * (noise[t] as number));
+    expect(seasonalNaiveWeight(flat)).toBeGreaterThan(0.25);
+  });
+
+  it('mixes the two forecasts with that weight, means and standard errors alike', () => {
+    const noise = normals(30, 5);
+    const y = Array.from({ length: 30 }, (_, t) => 100 + 30 * Math.sin((2 * Math.PI * t) / 12) + 10 * (noise[t] as number));
+    const w = seasonalNaiveWeight(y);
+    const e = forecastEts(fitEts(y), 3);
+    const n = seasonalNaiveForecast(y, 3);
+    const c = combinedForecast(y, 3);
+    for (let i = 0; i < 3; i++) {
+      const ei = e[i] as { mean: number; variance: number };
+      const ni = n[i] as { mean: number; variance: number };
+      expect(c[i]?.mean).toBeCloseTo((1 - w) * ei.mean + w * ni.mean, 10);
+      expect(Math.sqrt(c[i]?.variance ?? 0)).toBeCloseTo((1 - w) * Math.sqrt(ei.variance) + w * Math.sqrt(ni.variance), 10);
+    }
+    expect(combinedForecaster()(y)).toBeCloseTo(Math.max(0, c[0]?.mean ?? 0), 10);
   });
 });
 
