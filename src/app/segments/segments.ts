@@ -15,7 +15,7 @@
  * took the query from 1.66–1.96 s to 1.26–1.32 s in the same run, with identical reports.
  */
 import { compileCondition } from '../../domain/segments/compile.ts';
-import { CATEGORIES, fieldsOf, PRESETS, type SegmentCondition, type SegmentDefinition } from '../../domain/segments/definitions.ts';
+import { CATEGORIES, categoriesOf, fieldsOf, PRESETS, type SegmentDefinition } from '../../domain/segments/definitions.ts';
 import { defaultLifecycleRules } from '../../domain/lifecycle/rules.ts';
 import { DEFAULT_TIER_CUTOFFS, TIERS } from '../../domain/value/tiers.ts';
 import { addMonths, formatMonth, monthRange, parseMonth, type MonthText } from '../../domain/month.ts';
@@ -131,20 +131,6 @@ export function segmentsSql(months: readonly MonthText[], definitions: readonly 
   SELECT f.k${masks.map((m, j) => `, ${m} AS m${j}`).join('')}, count(*) AS n, sum(f.revenue_units) AS r_units, count(CASE WHEN f.churned_in_month THEN 1 END) AS c
   FROM f GROUP BY ALL`;
   return { sql, params };
-}
-
-/** Subscription categories a condition asks about (holds / holds_any). */
-function categoriesOf(c: SegmentCondition): Set<string> {
-  const out = new Set<string>();
-  const walk = (x: SegmentCondition) => {
-    if ('all' in x) x.all.forEach(walk);
-    else if ('any' in x) x.any.forEach(walk);
-    else if ('not' in x) walk(x.not);
-    else if ('holds' in x) out.add(x.holds);
-    else if ('holds_any' in x) x.holds_any.forEach((cat) => out.add(cat));
-  };
-  walk(c);
-  return out;
 }
 
 /** Segments per mask column: bits 0..61 of a BIGINT, so a mask stays positive (bit literals written from BigInt: `2 ** 61` prints rounded). */

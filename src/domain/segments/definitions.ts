@@ -160,16 +160,29 @@ export const VALUE_TIER_PRESETS: readonly SegmentDefinition[] = (['low', 'mid', 
 
 export const PRESETS: readonly SegmentDefinition[] = [...CABLE_PRESETS, ...VALUE_TIER_PRESETS];
 
+type Leaf = Exclude<SegmentCondition, { all: unknown } | { any: unknown } | { not: unknown }>;
+
+/** Visits every comparison and holds test of a condition. */
+function eachLeaf(c: SegmentCondition, visit: (leaf: Leaf) => void): void {
+  if ('all' in c) c.all.forEach((x) => eachLeaf(x, visit));
+  else if ('any' in c) c.any.forEach((x) => eachLeaf(x, visit));
+  else if ('not' in c) eachLeaf(c.not, visit);
+  else visit(c);
+}
+
 /** Fields a condition reads (to know which inputs the query needs). */
 export function fieldsOf(c: SegmentCondition): Set<string> {
   const out = new Set<string>();
-  const walk = (x: SegmentCondition) => {
-    if ('all' in x) x.all.forEach(walk);
-    else if ('any' in x) x.any.forEach(walk);
-    else if ('not' in x) walk(x.not);
-    else if ('field' in x) out.add(x.field);
-    else out.add('holds');
-  };
-  walk(c);
+  eachLeaf(c, (x) => out.add('field' in x ? x.field : 'holds'));
+  return out;
+}
+
+/** Subscription categories a condition asks about (holds / holds_any). */
+export function categoriesOf(c: SegmentCondition): Set<string> {
+  const out = new Set<string>();
+  eachLeaf(c, (x) => {
+    if ('holds' in x) out.add(x.holds);
+    else if ('holds_any' in x) x.holds_any.forEach((cat) => out.add(cat));
+  });
   return out;
 }
