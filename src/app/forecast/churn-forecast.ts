@@ -20,6 +20,7 @@ import { zForLevel } from '../../domain/survival/normal.ts';
 import { addMonths, type MonthText } from '../../domain/month.ts';
 import type { AnalyticsStore } from '../../store/port.ts';
 import { TenureError } from '../errors.ts';
+import { exactSumSql } from '../lifecycle/stages-sql.ts';
 import { churnRegions, churnTotals } from '../reports/index.ts';
 
 export interface ForecastInput {
@@ -87,7 +88,8 @@ async function bottomUp(store: AnalyticsStore, last: MonthText, horizon: number)
   const cols = Array.from({ length: horizon }, (_, j) => {
     // π_j = q (1 − q)^j, q = 1 − (1 − p)^(1/h)
     const pi = `(q * power(1 - q, ${j}))`;
-    return `sum(${pi}) AS m${j}, sum(${pi} * (1 - ${pi})) AS v${j}`;
+    // Exact sums of per-customer terms rounded to 1e-6 (exactSumSql): the same on every run.
+    return `${exactSumSql(pi)} AS m${j}, ${exactSumSql(`${pi} * (1 - ${pi})`)} AS v${j}`;
   });
   const [row] = await store.query<Record<string, number | null>>(
     `SELECT count(*) AS n, ${cols.join(', ')}
