@@ -77,11 +77,11 @@ function segmentAt(ai: number): string {
   return `b.customer_type || ':' || coalesce(nullif(concat_ws('+', ${parts.join(', ')}), ''), 'other')`;
 }
 
-/** Money in millionths: the stored DECIMAL(18,6) as whole numbers, which DOUBLE adds exactly (below 2^53). */
+/**
+ * Money in millionths: the stored DECIMAL(18,6) as whole numbers, which DOUBLE adds exactly (below
+ * 2^53). Every exact sum uses this unit, DOUBLE measures too (rounded to it per row).
+ */
 export const MONEY_UNITS = 1000000;
-
-/** The usage measure in millionths, so its sums do not depend on the order either. */
-export const USAGE_UNITS = 1000000;
 
 /**
  * A money column in millionths as an integral DOUBLE. Sums and means of these do not depend
@@ -112,7 +112,7 @@ export const exactSumSql = (expr: string): string => `(sum(${moneyUnitsSql(expr)
  * two customers with the same quarter of bills got means a last bit apart and different segment
  * ranks: on the 200k demo's last three months, 33,334 of 591,211 staged rows had a rank up to
  * 0.004 off the exact one. The usage measure (a DOUBLE of minutes, MB and hours) is added the
- * same way, per bill rounded to millionths (USAGE_UNITS): its sums also came out a last bit
+ * same way, per bill rounded to millionths (the same unit): its sums also came out a last bit
  * apart between runs on the same data (1 of 591,211 staged rows on the 200k demo), and a stage
  * rule compares their ratio with a threshold.
  */
@@ -123,7 +123,7 @@ function billAggregates(m: MonthText): string {
   // q = 0 from the first day of M−2, q = 1 from M−5, q = 2 from M−8, else q = 3 (back to M−11).
   const quarterOf = `CASE ${[0, 1, 2].map((i) => `WHEN month >= ${dateLiteral(formatMonth(ai - 3 * i - 2))} THEN ${i}`).join(' ')} ELSE 3 END`;
   return `
-    SELECT customer_id, ${q.map((i) => `rs${i} / ${MONEY_UNITS} AS rs${i}, rn${i}`).join(', ')}, us0 / ${USAGE_UNITS} AS us0, un0, us1 / ${USAGE_UNITS} AS us1, un1,
+    SELECT customer_id, ${q.map((i) => `rs${i} / ${MONEY_UNITS} AS rs${i}, rn${i}`).join(', ')}, us0 / ${MONEY_UNITS} AS us0, un0, us1 / ${MONEY_UNITS} AS us1, un1,
            revenue_m / ${MONEY_UNITS} AS revenue_m, margin_m / ${MONEY_UNITS} AS margin_m,
            ${ai} - ${monthIndexSql('last_active')} AS last_active_d
     FROM (
@@ -135,7 +135,7 @@ function billAggregates(m: MonthText): string {
              max(CASE WHEN active THEN month END) AS last_active
       FROM (SELECT customer_id, month, ${quarterOf} AS q, month >= ${dateLiteral(m)} AS this_month, cost,
                    ${moneyUnitsSql('revenue')} AS rev,
-                   round(usage_measure * ${USAGE_UNITS}) AS usg,
+                   ${moneyUnitsSql('usage_measure')} AS usg,
                    revenue > 0 OR usage_measure > 0 AS active
             FROM (SELECT *, ${USAGE_MEASURE_SQL} AS usage_measure FROM monthly_usage) AS u
             WHERE month >= ${dateLiteral(lo)} AND month <= ${dateLiteral(m)}) AS bills

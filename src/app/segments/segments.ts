@@ -71,7 +71,8 @@ export function segmentsSql(months: readonly MonthText[], definitions: readonly 
   const used = new Set(definitions.flatMap((d) => [...fieldsOf(d.when)]));
   const usesStage = used.has('stage');
   const usage = USAGE_FIELDS.filter((x) => used.has(x));
-  const cats = CATEGORIES.filter((c) => definitions.some((d) => categoriesOf(d.when).has(c)));
+  const held = new Set(definitions.flatMap((d) => [...categoriesOf(d.when)]));
+  const cats = CATEGORIES.filter((c) => held.has(c));
   const last = months[months.length - 1] as MonthText;
   const values = months.map((m, k) => `(${k}, ${dateLiteral(m)}, ${dateLiteral(addMonths(m, 1))}, ${parseMonth(m)})`).join(', ');
   const holdCols = cats.flatMap((c) => [`min(CASE WHEN category = '${c}' THEN si END) AS s_${c}`, `max(CASE WHEN category = '${c}' THEN ei END) AS e_${c}`]);
