@@ -22,8 +22,7 @@ import { forecastChurnFromStore } from '../src/app/forecast/churn-forecast.ts';
 import { importDataset } from '../src/app/import/import-dataset.ts';
 import { toTable } from '../src/cli/output.ts';
 import { writeDemoDataset, type Profile } from '../src/domain/demo/index.ts';
-import { backtest, combinedForecast } from '../src/domain/forecast/backtest.ts';
-import { fitEts, forecastEts } from '../src/domain/forecast/ets.ts';
+import { backtest, combinedForecaster, etsForecaster } from '../src/domain/forecast/backtest.ts';
 import { DuckDBStore } from '../src/store/duckdb/duckdb-store.ts';
 
 const { values: args } = parseArgs({
@@ -39,9 +38,8 @@ const months = Number(args.months);
 const k = Number(args.backtest);
 const list = (s: string) => s.split(',').map((x) => x.trim()).filter((x) => x.length > 0);
 
-const oneStep = (f: (h: readonly number[]) => { mean: number }[]) => (h: readonly number[]) => Math.max(0, f(h)[0]?.mean ?? 0);
-const ets = oneStep((h) => forecastEts(fitEts(h, 12), 1));
-const combined = oneStep((h) => combinedForecast(h, 1, 12));
+const ets = etsForecaster(12);
+const combined = combinedForecaster(12);
 
 type Row = { profile: string; seed: number; customers: number; combined: number | null; ets: number | null; naive: number | null };
 const rows: Row[] = [];

@@ -51,13 +51,15 @@ const RECENT_CHECKS = 6;
 export function seasonalNaiveWeight(history: readonly number[], period = 12): number {
   const n = history.length;
   if (n < period + RECENT_CHECKS) return 0.5;
+  const smoothing = etsForecaster(period);
+  const lastYear = seasonalNaiveForecaster(period);
   let ets = 0;
   let naive = 0;
   for (let t = n - RECENT_CHECKS; t < n; t++) {
     const past = history.slice(0, t);
     const y = history[t] as number;
-    ets += Math.abs(y - Math.max(0, forecastEts(fitEts(past, period), 1)[0]?.mean ?? 0));
-    naive += Math.abs(y - (seasonalNaive(past, 1, period)[0] as number));
+    ets += Math.abs(y - smoothing(past));
+    naive += Math.abs(y - lastYear(past));
   }
   return ets + naive > 0 ? ets / (ets + naive) : 0.5;
 }

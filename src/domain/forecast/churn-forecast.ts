@@ -1,6 +1,6 @@
 import { addMonths, type MonthText } from '../month.ts';
 import { zForLevel } from '../survival/normal.ts';
-import { backtest, combinedForecast, type BacktestResult } from './backtest.ts';
+import { backtest, combinedForecast, combinedForecaster, type BacktestResult } from './backtest.ts';
 import { fitEts, withIntervals, type EtsModel } from './ets.ts';
 
 /**
@@ -87,11 +87,10 @@ export function forecastChurn(history: ChurnHistory, horizon: number, options: {
   if (options.backtestMonths !== undefined) {
     const totals = history.voluntary.map((v, i) => v + (history.involuntary[i] as number));
     // The model forecast of the total is the sum of the two per-type forecasts, as above.
+    const oneStep = combinedForecaster(period);
     const model = (h: readonly number[]) => {
       const t = h.length;
-      const v = Math.max(0, combinedForecast(history.voluntary.slice(0, t), 1, period)[0]?.mean ?? 0);
-      const w = Math.max(0, combinedForecast(history.involuntary.slice(0, t), 1, period)[0]?.mean ?? 0);
-      return v + w;
+      return oneStep(history.voluntary.slice(0, t)) + oneStep(history.involuntary.slice(0, t));
     };
     bt = backtest(totals, options.backtestMonths, model, period);
   }
