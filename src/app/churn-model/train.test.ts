@@ -9,6 +9,10 @@ import { TenureError } from '../errors.ts';
 import { importDataset } from '../import/import-dataset.ts';
 import { scoreCustomers } from './score.ts';
 import { scoreContext } from './score-context.ts';
+import { ensureStageHistory } from '../lifecycle/history-store.ts';
+import { PREPARED_STAGE_MONTHS } from '../lifecycle/prepare.ts';
+import { defaultLifecycleRules } from '../../domain/lifecycle/rules.ts';
+import { addMonths, monthRange } from '../../domain/month.ts';
 import { CUSTOMER_FEATURES, buildCustomerFeatures } from './features.ts';
 import { planSnapshots, toModelColumns, trainChurnModel, type TrainedChurnModel } from './train.ts';
 
@@ -101,6 +105,10 @@ describe('customer-level churn model on the demo operator', () => {
       // Rules apply in order: A (new) comes first, then the D rules, so high risk reads as D past A.
       if (s.churn_probability >= 0.5) expect(['A', 'D']).toContain(c?.lifecycle_stage);
     }
+    // The months the import keeps are current again after scoring: transitions stages nothing.
+    const months = monthRange(addMonths(run.asOf, -(PREPARED_STAGE_MONTHS - 1)), run.asOf);
+    const { staged } = await ensureStageHistory(store, months, { rules: defaultLifecycleRules(), dataFirst: '2024-01', hasScores: true });
+    expect(staged).toEqual([]);
   });
 
   // Last: it stores a second model, which the scoring tests above must not pick up.

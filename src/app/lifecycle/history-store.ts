@@ -6,8 +6,9 @@
  *
  * A month's rows are valid for one data state and one rule file: each staged month records
  * a fingerprint of the data (row counts of the tables the features read, the latest import
- * and scoring run) and a key of the rules; a month whose fingerprint or rules differ is staged
- * again. A change that keeps every row count (an UPDATE in place) is not seen: call
+ * that changed them, and the scoring runs as of that month or earlier: scoring the latest month
+ * leaves the months before it current) and a key of the rules; a month whose fingerprint or
+ * rules differ is staged again. A change that keeps every row count (an UPDATE in place) is not seen: call
  * `tenure lifecycle refresh` after one. Like the reports' derived tables, these are derived
  * data, rebuilt on demand, not part of the contract schema.
  */
@@ -53,21 +54,45 @@ const STAGING_VERSION = 4;
 const CHANGING_RUNS = `(SELECT finished_at FROM import_runs
   WHERE inserted + updated > 0 AND file IN ('customers', 'subscriptions', 'monthly_usage', 'churn_events'))`;
 
-const FINGERPRINT_SQL = `
-  SELECT 'v${STAGING_VERSION}:' || CAST((SELECT count(*) FROM customers) AS VARCHAR) || ':' ||
+/** Everything but the scores: row counts and the latest import that changed the inputs. */
+const BASE_FINGERPRINT_SQL = `'v${STAGING_VERSION}:' || CAST((SELECT count(*) FROM customers) AS VARCHAR) || ':' ||
          CAST((SELECT count(*) FROM churn_events) AS VARCHAR) || ':' ||
          CAST((SELECT count(*) FROM monthly_usage) AS VARCHAR) || ':' ||
          CAST((SELECT count(*) FROM subscriptions) AS VARCHAR) || ':' ||
-         CAST((SELECT count(*) FROM churn_scores) AS VARCHAR) || ':' ||
-         coalesce(CAST((SELECT max(scored_at) FROM churn_scores) AS VARCHAR), '-') || ':' ||
          CAST((SELECT count(*) FROM ${CHANGING_RUNS}) AS VARCHAR) || ':' ||
-         coalesce(CAST((SELECT max(finished_at) FROM ${CHANGING_RUNS}) AS VARCHAR), '-') AS fingerprint`;
+         coalesce(CAST((SELECT max(finished_at) FROM ${CHANGING_RUNS}) AS VARCHAR), '-')`;
+
+const FINGERPRINT_SQL = `
+  SELECT ${BASE_FINGERPRINT_SQL} || ':' ||
+         CAST((SELECT count(*) FROM churn_scores) AS VARCHAR) || ':' ||
+         coalesce(CAST((SELECT max(scored_at) FROM churn_scores) AS VARCHAR), '-') AS fingerprint`;
 
 /** The data state derived tables are valid for (row counts, the latest import that changed their inputs, the latest scoring run). */
 export async function dataFingerprint(store: AnalyticsStore): Promise<string> {
   const [fp] = await store.query<{ fingerprint: string }>(FINGERPRINT_SQL);
   return fp?.fingerprint ?? '';
 }
+
+/**
+ * The data state each month's stages depend on: the base data, and only the scoring runs as of
+ * that month or earlier (a month's churn risk comes from the latest run as of it, stages-sql.ts).
+ * Scoring the latest month then leaves the months before it current.
+ */
+export async function stageFingerprints(store: AnalyticsStore, months: readonly MonthText[]): Promise<Map<string, string>> {
+  const rows = await store.query<{ as_of: string; fingerprint: string }>(
+    `WITH m AS (SELECT * FROM (VALUES ${months.map((m) => `(${dateLiteral(m)})`).join(', ')}) AS t(as_of)),
+          base AS (SELECT ${BASE_FINGERPRINT_SQL} AS b),
+          runs AS (SELECT as_of, count(*) AS n, max(scored_at) AS t FROM churn_scores GROUP BY as_of)
+     SELECT strftime(m.as_of, '%Y-%m') AS as_of,
+            base.b || ':' || CAST(coalesce(sum(r.n), 0) AS VARCHAR) || ':' || coalesce(CAST(max(r.t) AS VARCHAR), '-') AS fingerprint
+     FROM m CROSS JOIN base LEFT JOIN runs r ON r.as_of <= m.as_of
+     GROUP BY m.as_of, base.b`,
+  );
+  return new Map(rows.map((r) => [r.as_of, r.fingerprint]));
+}
+
+/** A SQL string literal (fingerprints are built from counts and timestamps, but quote anyway). */
+const sqlText = (text: string): string => `'${text.replaceAll("'", "''")}'`;
 
 export function rulesKey(rules: LifecycleRules): string {
   return createHash('sha256').update(JSON.stringify({ rules: rules.rules, default: rules.default })).digest('hex').slice(0, 16);
@@ -110,14 +135,11 @@ export interface EnsureOptions {
 export async function ensureStageHistory(store: AnalyticsStore, months: readonly MonthText[], o: EnsureOptions): Promise<{ key: string; staged: MonthText[] }> {
   await ensureTables(store);
   const key = rulesKey(o.rules);
-  const fingerprint = await dataFingerprint(store);
-  const fresh = o.force
-    ? new Set<string>()
-    : new Set(
-        (await store.query<{ as_of: string }>(`SELECT as_of FROM ${RUNS_TABLE} WHERE rules_key = $1 AND fingerprint = $2`, [key, fingerprint])).map((r) =>
-          r.as_of.slice(0, 7),
-        ),
-      );
+  const fingerprints = await stageFingerprints(store, months);
+  const kept = o.force
+    ? []
+    : await store.query<{ as_of: string; fingerprint: string }>(`SELECT strftime(as_of, '%Y-%m') AS as_of, fingerprint FROM ${RUNS_TABLE} WHERE rules_key = $1`, [key]);
+  const fresh = new Set(kept.filter((r) => r.fingerprint === fingerprints.get(r.as_of)).map((r) => r.as_of));
   const missing = months.filter((m) => !fresh.has(m));
   if (missing.length === 0) return { key, staged: [] };
   const list = missing.map(dateLiteral).join(', ');
@@ -132,9 +154,13 @@ export async function ensureStageHistory(store: AnalyticsStore, months: readonly
         [key],
       ),
     );
+    const prints = missing.map((m) => `(${dateLiteral(m)}, ${sqlText(fingerprints.get(m) ?? '')})`).join(', ');
     await tx.run(
-      `INSERT INTO ${RUNS_TABLE} SELECT $1, as_of, $2, current_timestamp, count(*) FROM ${HISTORY_TABLE} WHERE rules_key = $1 AND as_of IN (${list}) GROUP BY as_of`,
-      [key, fingerprint],
+      `INSERT INTO ${RUNS_TABLE}
+       SELECT $1, h.as_of, f.fingerprint, current_timestamp, count(*)
+       FROM ${HISTORY_TABLE} h JOIN (VALUES ${prints}) AS f(as_of, fingerprint) ON f.as_of = h.as_of
+       WHERE h.rules_key = $1 AND h.as_of IN (${list}) GROUP BY h.as_of, f.fingerprint`,
+      [key],
     );
   });
   return { key, staged: missing };

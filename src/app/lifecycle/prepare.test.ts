@@ -93,4 +93,24 @@ describe('import keeps the latest months ready for the read commands (unless tol
       await store.close();
     }
   }, 60_000);
+
+  it('a scoring run makes stale only the months at or after its as-of month (their churn risk reads it)', async () => {
+    const store = await DuckDBStore.open(join(dir, 'scored.duckdb'));
+    try {
+      await importDataset(store, join(dir, 'data'));
+      const span = await dataSpan(store);
+      const previous = addMonths(span.last, -1);
+      const opts = { rules: defaultLifecycleRules(), dataFirst: span.first, hasScores: true };
+      const [c] = await store.query<{ id: string }>('SELECT min(customer_id) AS id FROM customers');
+      const score = (month: string) =>
+        store.run(`INSERT INTO churn_scores VALUES ('m', DATE '${month}-01', '${c?.id}', 0.9, 0, '[]', current_timestamp)`);
+      await score(span.last);
+      expect((await ensureStageHistory(store, [previous], opts)).staged).toEqual([]);
+      expect((await ensureStageHistory(store, [span.last], opts)).staged).toEqual([span.last]);
+      await score(previous);
+      expect((await ensureStageHistory(store, [previous, span.last], opts)).staged).toEqual([previous, span.last]);
+    } finally {
+      await store.close();
+    }
+  }, 60_000);
 });
