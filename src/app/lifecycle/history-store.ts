@@ -91,9 +91,6 @@ export async function stageFingerprints(store: AnalyticsStore, months: readonly 
   return new Map(rows.map((r) => [r.as_of, r.fingerprint]));
 }
 
-/** A SQL string literal (fingerprints are built from counts and timestamps, but quote anyway). */
-const sqlText = (text: string): string => `'${text.replaceAll("'", "''")}'`;
-
 export function rulesKey(rules: LifecycleRules): string {
   return createHash('sha256').update(JSON.stringify({ rules: rules.rules, default: rules.default })).digest('hex').slice(0, 16);
 }
@@ -154,14 +151,12 @@ export async function ensureStageHistory(store: AnalyticsStore, months: readonly
         [key],
       ),
     );
-    const prints = missing.map((m) => `(${dateLiteral(m)}, ${sqlText(fingerprints.get(m) ?? '')})`).join(', ');
-    await tx.run(
-      `INSERT INTO ${RUNS_TABLE}
-       SELECT $1, h.as_of, f.fingerprint, current_timestamp, count(*)
-       FROM ${HISTORY_TABLE} h JOIN (VALUES ${prints}) AS f(as_of, fingerprint) ON f.as_of = h.as_of
-       WHERE h.rules_key = $1 AND h.as_of IN (${list}) GROUP BY h.as_of, f.fingerprint`,
-      [key],
-    );
+    for (const m of missing) {
+      await tx.run(
+        `INSERT INTO ${RUNS_TABLE} SELECT $1, as_of, $2, current_timestamp, count(*) FROM ${HISTORY_TABLE} WHERE rules_key = $1 AND as_of = ${dateLiteral(m)} GROUP BY as_of`,
+        [key, fingerprints.get(m) ?? ''],
+      );
+    }
   });
   return { key, staged: missing };
 }
