@@ -75,13 +75,15 @@ describe('customer value from the store', () => {
   it('keeps a snapshot computed in SQL that equals the TypeScript formulas (valueColumns)', async () => {
     const p = DEFAULT_VALUE_PARAMETERS;
     const sbg = await baseSbg(store);
-    const ts = valueColumns(await store.queryColumns(valueInputsSql('2024-06', p, true)), sbg, p);
+    // One read of the inputs serves both the formulas and the id order: two reads of the same
+    // query may return rows in different orders (DuckDB's threads), which paired the wrong rows.
+    const cols = await store.queryColumns(valueInputsSql('2024-06', p, true));
+    const ts = valueColumns(cols, sbg, p);
     const { key } = await ensureValueSnapshot(store, '2024-06', p, sbg);
     const rows = await store.query<{ current_value: number; potential: number; lifetime: number }>(
       `SELECT current_value, potential, lifetime FROM ${SNAPSHOT_TABLE} WHERE snapshot_key = $1 AND as_of = DATE '2024-06-01' ORDER BY customer_id`,
       [key],
     );
-    const cols = await store.queryColumns(valueInputsSql('2024-06', p, true));
     const order = (cols.columns.customer_id as string[]).map((id, i) => [id, i] as const).sort((a, b) => (a[0] < b[0] ? -1 : 1)).map(([, i]) => i);
     rows.forEach((r, k) => {
       const i = order[k] as number;
