@@ -42,7 +42,10 @@ export type FileName =
   | 'monthly_usage'
   | 'interactions'
   | 'churn_events'
-  | 'surveys';
+  | 'surveys'
+  | 'offers'
+  | 'campaigns'
+  | 'campaign_members';
 
 export interface FileSpec {
   readonly name: FileName;
@@ -96,6 +99,22 @@ export const INTERACTION_KINDS = [
   'other',
 ] as const;
 export const CHURN_TYPES = ['voluntary', 'involuntary'] as const;
+export const OFFER_KINDS = [
+  'discount',
+  'bonus_data',
+  'free_content',
+  'device',
+  'contract_renewal',
+  'points',
+  'care_call',
+  'other',
+] as const;
+export const CAMPAIGN_PURPOSES = ['retention', 'winback', 'care', 'cross_sell', 'up_sell'] as const;
+/** A campaign contact may also go by SMS. */
+export const CONTACT_CHANNELS = [...INTERACTION_CHANNELS, 'sms'] as const;
+export const CONTACT_RESPONSES = ['accepted', 'declined', 'no_answer', 'unreachable'] as const;
+/** The arm of campaign_members that is held out (never contacted); every other arm is an offer_id. */
+export const CONTROL_ARM = 'control';
 export type ChurnType = (typeof CHURN_TYPES)[number];
 
 export const FILES: readonly FileSpec[] = [
@@ -133,6 +152,8 @@ export const FILES: readonly FileSpec[] = [
       k('employees', 'integer', false, 0),
       e('acquisition_channel', ACQUISITION_CHANNELS),
       s('winback_of'),
+      // v2: blank = unknown, treated as no consent for outbound contact.
+      k('marketing_consent', 'boolean'),
     ],
   },
   {
@@ -235,7 +256,60 @@ export const FILES: readonly FileSpec[] = [
       k('availability', 'decimal', true, 0, 10),
     ],
   },
+  {
+    name: 'offers',
+    required: false,
+    key: ['offer_id'],
+    extras: 'attributes',
+    referencesCustomer: false,
+    columns: [
+      s('offer_id', true),
+      s('name', true),
+      e('kind', OFFER_KINDS, true),
+      k('monthly_discount', 'money', false, 0),
+      k('months', 'integer', false, 0),
+      k('unit_cost', 'money', false, 0),
+      k('contact_cost', 'money', false, 0),
+      k('points', 'integer', false, 0),
+      k('commitment_months', 'integer', false, 0),
+    ],
+  },
+  {
+    name: 'campaigns',
+    required: false,
+    key: ['campaign_id'],
+    extras: 'attributes',
+    referencesCustomer: false,
+    columns: [
+      s('campaign_id', true),
+      s('name', true),
+      e('purpose', CAMPAIGN_PURPOSES, true),
+      k('start_date', 'date', true),
+      k('end_date', 'date'),
+      k('horizon_months', 'integer', false, 1),
+    ],
+  },
+  {
+    name: 'campaign_members',
+    required: false,
+    key: ['campaign_id', 'customer_id'],
+    extras: 'attributes',
+    referencesCustomer: true,
+    columns: [
+      s('campaign_id', true),
+      s('customer_id', true),
+      s('arm', true),
+      k('assigned_date', 'date', true),
+      k('contacted_ts', 'timestamp'),
+      e('channel', CONTACT_CHANNELS),
+      e('response', CONTACT_RESPONSES),
+      k('cost', 'money', false, 0),
+    ],
+  },
 ];
+
+/** Files added by data contract v2 (a v1 data set has none of them and stays valid). */
+export const CONTRACT_V2_FILES: readonly FileName[] = ['offers', 'campaigns', 'campaign_members'];
 
 /** Import order: referenced tables before the ones that reference them. */
 export const IMPORT_ORDER: readonly FileName[] = [
@@ -246,6 +320,9 @@ export const IMPORT_ORDER: readonly FileName[] = [
   'interactions',
   'churn_events',
   'surveys',
+  'offers',
+  'campaigns',
+  'campaign_members',
 ];
 
 export function fileSpec(name: FileName): FileSpec {

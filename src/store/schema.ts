@@ -1,4 +1,4 @@
-import { DEFAULT_REASON_CODES, FILES, type ColumnKind, type FileSpec } from '../contract/spec.ts';
+import { CONTRACT_V2_FILES, DEFAULT_REASON_CODES, FILES, fileSpec, type ColumnKind, type FileSpec } from '../contract/spec.ts';
 
 /**
  * Versioned schema. Tables and columns carry the contract's names; DDL is generated from
@@ -76,6 +76,16 @@ export const MIGRATIONS: readonly Migration[] = [
       `CREATE TABLE IF NOT EXISTS churn_scores (
          model_version VARCHAR, as_of DATE, customer_id VARCHAR, churn_probability DOUBLE,
          expected_loss DECIMAL(18,2), top_reasons VARCHAR, scored_at TIMESTAMP)`,
+    ],
+  },
+  {
+    version: 3,
+    description: 'data contract v2: marketing consent, offers, campaigns, campaign members',
+    // A store made by version 1 after contract v2 already has these (version 1 renders every
+    // contract file); IF NOT EXISTS makes both paths end in the same tables.
+    statements: (d) => [
+      `ALTER TABLE customers ADD COLUMN IF NOT EXISTS marketing_consent ${d.types.boolean}`,
+      ...CONTRACT_V2_FILES.map((name) => contractTableDdl(fileSpec(name), d)),
     ],
   },
 ];

@@ -58,3 +58,22 @@ export function discoverDataset(dir: string): { files: DataFile[]; ignored: stri
   }
   return { files, ignored };
 }
+
+/** Contract files this version does not load yet: named in the import's notes, never silently dropped. */
+const NOT_YET_LOADED = ['points_transactions'];
+
+/** One line per folder entry the import did not load, saying why (the store's own files are left out). */
+export function ignoredNotes(ignored: readonly string[]): string[] {
+  const notes: string[] = [];
+  const other: string[] = [];
+  for (const entry of ignored) {
+    const lower = entry.toLowerCase();
+    if (/\.duckdb(\.wal)?$/.test(lower)) continue;
+    const pending = NOT_YET_LOADED.find((name) => SUFFIXES.some(([suffix]) => lower === name + suffix));
+    if (pending) notes.push(`${entry}: ${pending} is a contract v2 file that this version of Tenure does not load yet (the loyalty ledger); not loaded`);
+    else other.push(entry);
+  }
+  if (other.length > 0) notes.push(`not a data contract file, not loaded: ${other.join(', ')}`);
+  return notes;
+}
+

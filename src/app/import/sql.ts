@@ -1,5 +1,5 @@
 import type { ColumnSpec, FileSpec } from '../../contract/spec.ts';
-import { LEXICAL } from '../../contract/spec.ts';
+import { CONTROL_ARM, LEXICAL } from '../../contract/spec.ts';
 import { LEXICAL_REASON, MONEY_PATTERN, REASONS, lexicalOf, reason } from '../../contract/rules.ts';
 import { DUCKDB_DIALECT, quoteIdent as q } from '../../store/schema.ts';
 
@@ -242,7 +242,30 @@ export function crossRowSql(layout: Layout): string[] {
       ${lit(reason('churn_type_mismatch', 'reason code '))} || rc.code || ' is ' || rc.type
       FROM ${T} s JOIN reason_codes rc ON rc.code = s.reason_code WHERE s._ok AND s.churn_type <> rc.type`);
   }
+  if (layout.spec.name === 'campaigns') {
+    out.push(`${ins} SELECT rowid, NULL, 'end_date', strftime(end_date, '%Y-%m-%d'),
+      ${lit(reason('end_before_start', 'end_date is before start_date '))} || strftime(start_date, '%Y-%m-%d')
+      FROM ${T} s WHERE _ok AND ${notRejected} AND end_date < start_date`);
+  }
+  if (layout.spec.name === 'campaign_members') out.push(...campaignMemberChecks(ins));
   return out;
+}
+
+/** A member belongs to a known campaign, its arm is the control or a known offer, and it was assigned by the start. */
+function campaignMemberChecks(ins: string): string[] {
+  const ok = `s._ok AND s.rowid NOT IN (SELECT rec FROM ${REJ} WHERE rec IS NOT NULL)`;
+  return [
+    `${ins} SELECT s.rowid, NULL, 'campaign_id', s.campaign_id,
+      ${lit(reason('unknown_campaign', 'campaign_id '))} || s.campaign_id || ' is not in campaigns'
+      FROM ${T} s WHERE ${ok} AND NOT EXISTS (SELECT 1 FROM campaigns c WHERE c.campaign_id = s.campaign_id)`,
+    `${ins} SELECT s.rowid, NULL, 'arm', s.arm,
+      ${lit(reason('unknown_arm', `arm must be ${CONTROL_ARM} or an offer_id in offers; not found: `))} || s.arm
+      FROM ${T} s WHERE ${ok} AND s.arm <> ${lit(CONTROL_ARM)}
+        AND NOT EXISTS (SELECT 1 FROM offers o WHERE o.offer_id = s.arm)`,
+    `${ins} SELECT s.rowid, NULL, 'assigned_date', strftime(s.assigned_date, '%Y-%m-%d'),
+      ${lit(reason('assigned_after_start', "assigned_date is after the campaign's start_date "))} || strftime(c.start_date, '%Y-%m-%d')
+      FROM ${T} s JOIN campaigns c ON c.campaign_id = s.campaign_id WHERE ${ok} AND s.assigned_date > c.start_date`,
+  ];
 }
 
 const keyCols = (layout: Layout) => layout.spec.key;

@@ -2,6 +2,7 @@ import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import type { Command } from 'commander';
 import { importDataset, type ImportProgress, type ImportReport } from '../../app/import/import-dataset.ts';
+import { ignoredNotes } from '../../app/import/discover.ts';
 import { openStore } from '../../store/open.ts';
 import type { AnalyticsStore } from '../../store/port.ts';
 import { EXIT_DATA_PROBLEMS, EXIT_FATAL, EXIT_OK } from '../errors.ts';
@@ -122,6 +123,7 @@ export function register(program: Command): void {
       const report = await importDataset(store, dir, { ...(onProgress ? { onProgress } : {}), prepareAnalytics: opts.prepare !== false });
       if (opts.rejects) await writeRejects(store, report.runId, opts.rejects);
       await printSummary(store, report, opts);
+      for (const note of ignoredNotes(report.ignored)) process.stderr.write(`tenure: note: ${note}\n`);
       if (report.analytics) {
         const a = report.analytics;
         const first = a.months[0];
