@@ -242,7 +242,7 @@ export function crossRowSql(layout: Layout): string[] {
       ${lit(reason('churn_type_mismatch', 'reason code '))} || rc.code || ' is ' || rc.type
       FROM ${T} s JOIN reason_codes rc ON rc.code = s.reason_code WHERE s._ok AND s.churn_type <> rc.type`);
   }
-  if (layout.spec.name === 'campaigns') {
+  if (layout.spec.name === 'campaigns' && layout.present.some((c) => c.name === 'end_date')) {
     out.push(`${ins} SELECT rowid, NULL, 'end_date', strftime(end_date, '%Y-%m-%d'),
       ${lit(reason('end_before_start', 'end_date is before start_date '))} || strftime(start_date, '%Y-%m-%d')
       FROM ${T} s WHERE _ok AND ${notRejected} AND end_date < start_date`);

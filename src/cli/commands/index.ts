@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { register as campaign } from './campaign.ts';
 import { register as churnIndex } from './churn-index.ts';
 import { register as customer } from './customer.ts';
 import { register as demo } from './demo.ts';
@@ -19,4 +20,4 @@ import { register as start } from './start.ts';
  */
 type Register = (program: Command) => void;
 
-export const COMMANDS: readonly Register[] = [churnIndex, customer, demo, forecast, importData, lifecycle, model, report, retention, score, segments, start, value];
+export const COMMANDS: readonly Register[] = [campaign, churnIndex, customer, demo, forecast, importData, lifecycle, model, report, retention, score, segments, start, value];
