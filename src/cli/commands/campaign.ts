@@ -1,4 +1,11 @@
+import { accessSync, constants, lstatSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { Option, type Command } from 'commander';
+import { designCampaign, type CampaignDesign } from '../../app/campaigns/design.ts';
+import { readTargetFile } from '../../app/campaigns/targets.ts';
+import { TenureError } from '../../app/errors.ts';
+import { parseArms } from '../../domain/campaigns/design.ts';
+import { openStore } from '../../store/open.ts';
 import { evaluateCampaigns, LOW_RISK_DECILES, type CampaignArm, type CampaignEvaluation } from '../../app/campaigns/evaluate.ts';
 import { withStore } from '../../app/lifecycle/context.ts';
 import { VERDICT_TEXT } from '../../domain/campaigns/evaluation.ts';
@@ -108,8 +115,136 @@ async function evaluate(id: string | undefined, opts: EvaluateOptions): Promise<
   }
 }
 
+interface DesignOptions extends FormatOptions {
+  db?: string;
+  id: string;
+  start: string;
+  target: string;
+  arms: string;
+  seed: string;
+  horizon: string;
+  name?: string;
+  purpose: 'retention' | 'winback' | 'care' | 'cross_sell' | 'up_sell';
+  assigned?: string;
+  out?: string;
+}
+
+function checkWritable(path: string): void {
+  try {
+    const st = lstatSync(path);
+    if (st.isSymbolicLink()) throw new TenureError('USAGE', `--out ${path} is a symbolic link; refusing to write through it`);
+    if (!st.isFile()) throw new TenureError('USAGE', `--out ${path} exists and is not a regular file`);
+  } catch (err) {
+    if (err instanceof TenureError) throw err;
+  }
+  try {
+    accessSync(dirname(resolve(path)), constants.W_OK);
+  } catch {
+    throw new TenureError('USAGE', `--out ${path}: its folder does not exist or cannot be written`);
+  }
+}
+
+/** Writes the members file next to its destination and renames it into place; never follows a symlink. */
+function writeMembersFile(path: string, d: CampaignDesign): void {
+  checkWritable(path);
+  const temp = `${path}.${process.pid}.partial`;
+  const lines = ['campaign_id,customer_id,arm,assigned_date', ...d.members.map((m) => `${d.campaignId},${csvText(m.customer_id)},${csvText(m.arm)},${d.assignedDate}`)];
+  try {
+    writeFileSync(temp, lines.join('\n') + '\n', { flag: 'wx', mode: 0o600 });
+    renameSync(temp, path);
+  } catch (err) {
+    rmSync(temp, { force: true });
+    throw new TenureError('USAGE', `cannot write --out ${path}: ${(err as Error).message}`);
+  }
+}
+
+const csvText = (v: string) => (/[",\r\n]/.test(v) ? `"${v.replaceAll('"', '""')}"` : v);
+
+function integerFlag(flag: string, text: string, min: number): number {
+  if (!/^[0-9]+$/.test(text) || Number(text) < min || !Number.isSafeInteger(Number(text))) throw new TenureError('USAGE', `${flag} must be a whole number >= ${min}, got "${text}"`);
+  return Number(text);
+}
+
+async function design(opts: DesignOptions): Promise<void> {
+  const format = resolveFormat(opts);
+  let arms;
+  try {
+    arms = parseArms(opts.arms);
+  } catch (err) {
+    throw new TenureError('USAGE', `--arms: ${(err as Error).message}`);
+  }
+  const seed = integerFlag('--seed', opts.seed, 0);
+  const horizonMonths = integerFlag('--horizon', opts.horizon, 1);
+  // A saved warning list is named by its id; anything else is a file of customer ids.
+  const targets = readTargetFile(opts.target);
+  if (opts.out) checkWritable(opts.out); // before anything is kept in the store
+  const store = await openStore(opts.db);
+  let d: CampaignDesign;
+  try {
+    d = await designCampaign(store, {
+      campaignId: opts.id,
+      startDate: opts.start,
+      targets,
+      arms,
+      seed,
+      horizonMonths,
+      purpose: opts.purpose,
+      ...(opts.name === undefined ? {} : { name: opts.name }),
+      ...(opts.assigned === undefined ? {} : { assignedDate: opts.assigned }),
+    });
+  } finally {
+    await store.close();
+  }
+  if (opts.out) writeMembersFile(opts.out, d);
+  const json = {
+    campaign_id: d.campaignId,
+    start_date: d.startDate,
+    assigned_date: d.assignedDate,
+    seed: d.seed,
+    targets: d.targets,
+    excluded: { churned_before_start: d.excluded.churnedBeforeStart, no_consent: d.excluded.noConsent },
+    strata: { risk_scores_as_of: d.riskScoresAsOf, value_as_of: d.valueAsOf },
+    arms: d.arms,
+    balance: d.balance.map((b) => ({ arm: b.arm, covariate: b.covariate, smd: b.smd === null ? null : Number(b.smd.toFixed(4)), imbalanced: b.imbalanced })),
+    members_file: opts.out ?? null,
+  };
+  if (format === 'json') {
+    printJson(json);
+  } else {
+    printRows(['arm', 'share', 'members'], d.arms, format);
+    if (format === 'table') {
+      process.stdout.write(`\nbalance (standardized mean difference vs control; above 0.1 is imbalance)\n`);
+      printRows(['arm', 'covariate', 'smd', 'imbalanced'], json.balance, format);
+    }
+  }
+  process.stderr.write(
+    `tenure: campaign ${d.campaignId}: ${d.members.length} of ${d.targets} targets assigned (seed ${d.seed}); left out: ${d.excluded.churnedBeforeStart} gone before ${d.startDate}, ${d.excluded.noConsent} without marketing consent; strata: risk deciles of ${d.riskScoresAsOf ?? 'no scores'} × value quadrants of ${d.valueAsOf ?? 'no value'}\n`,
+  );
+  for (const b of d.balance.filter((x) => x.imbalanced)) {
+    process.stderr.write(`tenure: warning: arm ${b.arm} differs from control on ${b.covariate} (SMD ${b.smd?.toFixed(3)})\n`);
+  }
+}
+
 export function register(program: Command): void {
-  const campaign = program.command('campaign').description('retention campaigns: evaluation against the control group');
+  const campaign = program.command('campaign').description('retention campaigns: randomized design and evaluation against the control group');
+  withFormat(
+    campaign
+      .command('design')
+      .description(
+        'randomize a target list into a control arm and offer arms, stratified by risk decile × value quadrant and reproducible for the seed; customers without marketing consent or gone before the start are left out; kept once in the store, never changed',
+      )
+      .requiredOption('--id <id>', 'campaign_id of the new campaign')
+      .requiredOption('--start <date>', 'start date YYYY-MM-DD (outcomes are measured from it)')
+      .requiredOption('--target <file>', 'CSV with a customer_id column (e.g. a tenure warn export)')
+      .requiredOption('--arms <arms>', 'arms and shares, e.g. "control:0.2,O10:0.8" (offers by offer_id)')
+      .option('--seed <n>', 'random seed (the same seed and targets give the same assignment)', '1')
+      .option('--horizon <months>', 'months after the start over which outcomes are measured', '3')
+      .option('--name <name>', 'campaign name (default: the id)')
+      .addOption(new Option('--purpose <purpose>', 'campaign purpose').choices(['retention', 'winback', 'care', 'cross_sell', 'up_sell']).default('retention'))
+      .option('--assigned <date>', 'assignment date YYYY-MM-DD, at most the start (default: the start date)')
+      .option('--out <file>', 'also write the campaign_members rows for the contact center (campaign_id,customer_id,arm,assigned_date)')
+      .option('--db <path>', 'store (default ./tenure.duckdb or $TENURE_DB)'),
+  ).action(design);
   withFormat(
     campaign
       .command('evaluate')

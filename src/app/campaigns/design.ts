@@ -1,0 +1,219 @@
+/**
+ * `tenure campaign design`: a randomized, stratified assignment of a target list to a control
+ * arm and offer arms, reproducible for the seed, kept once in the store (campaigns and
+ * campaign_members) and never changed.
+ *
+ * Who is assigned: the target's customers still active at the start and with marketing consent
+ * (`marketing_consent = true`; blank means no consent for outbound contact). Customers without
+ * consent are left out of every arm, the control included: keeping them in the control only
+ * would make it differ from the offer arms by more than the offer. Both exclusions are counted.
+ *
+ * Strata: risk decile (the latest scoring run as of a month before the start, deciles within the
+ * target) × value quadrant (the value matrix of that month). Balance is checked on risk, value
+ * and tenure with standardized mean differences.
+ */
+import { CONTROL_ARM } from '../../contract/spec.ts';
+import { assignArms, SMD_WARNING, standardizedMeanDifference, type ArmShare } from '../../domain/campaigns/design.ts';
+import { addMonths, type MonthText } from '../../domain/month.ts';
+import type { AnalyticsStore } from '../../store/port.ts';
+import { TenureError } from '../errors.ts';
+import { dataSpan } from '../lifecycle/context.ts';
+import { baseSbg, DEFAULT_VALUE_PARAMETERS } from '../value/customer-value.ts';
+import { ensureValueSnapshot, SNAPSHOT_TABLE } from '../value/value-snapshot.ts';
+import { DEFAULT_HORIZON_MONTHS } from './evaluate.ts';
+
+export interface CampaignDesignInput {
+  readonly campaignId: string;
+  readonly name?: string;
+  readonly purpose?: 'retention' | 'winback' | 'care' | 'cross_sell' | 'up_sell';
+  /** YYYY-MM-DD: outcomes are measured from this day. */
+  readonly startDate: string;
+  readonly horizonMonths?: number;
+  /** YYYY-MM-DD, at most the start date (default: the start date). */
+  readonly assignedDate?: string;
+  readonly targets: readonly string[];
+  readonly arms: readonly ArmShare[];
+  readonly seed: number;
+}
+
+export interface BalanceRow {
+  readonly arm: string;
+  readonly covariate: 'churn_probability' | 'customer_value' | 'tenure_months';
+  readonly smd: number | null;
+  readonly imbalanced: boolean;
+}
+
+export interface CampaignDesign {
+  readonly campaignId: string;
+  readonly startDate: string;
+  readonly assignedDate: string;
+  readonly seed: number;
+  readonly targets: number;
+  readonly excluded: { readonly churnedBeforeStart: number; readonly noConsent: number };
+  readonly riskScoresAsOf: MonthText | null;
+  readonly valueAsOf: MonthText | null;
+  readonly arms: readonly { arm: string; share: number; members: number }[];
+  readonly balance: readonly BalanceRow[];
+  readonly members: readonly { customer_id: string; arm: string }[];
+}
+
+const DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
+const TARGETS = 'design_targets';
+
+function checkDate(flag: string, text: string): string {
+  const d = new Date(`${text}T00:00:00Z`);
+  if (!DATE_RE.test(text) || Number.isNaN(d.getTime()) || d.toISOString().slice(0, 10) !== text) {
+    throw new TenureError('USAGE', `${flag} must be a date YYYY-MM-DD, got "${text}"`);
+  }
+  return text;
+}
+
+interface MemberRow {
+  customer_id: string;
+  churned_before: boolean;
+  consent: boolean;
+  churn_probability: number | null;
+  current_value: number | null;
+  quadrant: string | null;
+  tenure_months: number;
+  [k: string]: string | number | boolean | null;
+}
+
+export async function designCampaign(store: AnalyticsStore, input: CampaignDesignInput): Promise<CampaignDesign> {
+  const start = checkDate('--start', input.startDate);
+  const assigned = checkDate('--assigned', input.assignedDate ?? start);
+  if (assigned > start) throw new TenureError('USAGE', `the assignment date ${assigned} is after the start ${start}; members are assigned before a campaign starts`);
+  const horizon = input.horizonMonths ?? DEFAULT_HORIZON_MONTHS;
+  if (!Number.isSafeInteger(horizon) || horizon < 1) throw new TenureError('USAGE', `--horizon must be a whole number of months >= 1, got ${horizon}`);
+  if (!/^[A-Za-z0-9_.-]{1,64}$/.test(input.campaignId)) throw new TenureError('USAGE', `--id must be 1–64 letters, digits, _ . or -, got "${input.campaignId}"`);
+  const [existing] = await store.query<{ n: number }>(
+    `SELECT (SELECT count(*) FROM campaigns WHERE campaign_id = $1) + (SELECT count(*) FROM campaign_members WHERE campaign_id = $1) AS n`,
+    [input.campaignId],
+  );
+  if (Number(existing?.n ?? 0) > 0) {
+    throw new TenureError('USAGE', `campaign ${input.campaignId} already exists; an assignment is kept once and never changed (choose another --id)`);
+  }
+  const offers = input.arms.filter((a) => a.arm !== CONTROL_ARM).map((a) => a.arm);
+  const known = new Set((await store.query<{ offer_id: string }>('SELECT offer_id FROM offers')).map((r) => r.offer_id));
+  const unknown = offers.filter((o) => !known.has(o));
+  if (unknown.length > 0) throw new TenureError('USAGE', `unknown offer ${unknown.join(', ')}: arms other than ${CONTROL_ARM} must be offer_id values of the imported offers`);
+
+  const ids = [...new Set(input.targets)];
+  if (ids.length === 0) throw new TenureError('USAGE', 'the target list is empty');
+  await store.stageColumns(TARGETS, { rowCount: ids.length, names: ['customer_id'], columns: { customer_id: ids } });
+  try {
+    const missing = await store.query<{ customer_id: string }>(
+      `SELECT t.customer_id FROM ${TARGETS} t WHERE NOT EXISTS (SELECT 1 FROM customers c WHERE c.customer_id = t.customer_id) ORDER BY 1 LIMIT 5`,
+    );
+    if (missing.length > 0) {
+      throw new TenureError('BAD_INPUT', `the target list names customers not in the store: ${missing.map((m) => m.customer_id).join(', ')}${missing.length === 5 ? ', …' : ''}`);
+    }
+    const startMonth = start.slice(0, 7);
+    const span = await dataSpan(store);
+    const [run] = await store.query<{ as_of: string | null }>(
+      `SELECT strftime(max(as_of), '%Y-%m') AS as_of FROM churn_scores WHERE as_of < CAST($1 AS DATE)`,
+      [`${startMonth}-01`],
+    );
+    const riskAsOf = run?.as_of ?? null;
+    const before = addMonths(startMonth, -1);
+    const valueAsOf = riskAsOf ?? (before < span.first ? null : before > span.last ? span.last : before);
+    let valueKey: string | null = null;
+    if (valueAsOf !== null) valueKey = (await ensureValueSnapshot(store, valueAsOf, DEFAULT_VALUE_PARAMETERS, await baseSbg(store))).key;
+
+    const rows = await store.query<MemberRow>(
+      `WITH t AS (
+         SELECT t.customer_id, c.join_date, e.churn_date, coalesce(c.marketing_consent, false) AS consent
+         FROM ${TARGETS} t JOIN customers c ON c.customer_id = t.customer_id
+         LEFT JOIN churn_events e ON e.customer_id = t.customer_id
+       ),
+       v AS (
+         SELECT v.customer_id, v.current_value, v.potential, m.cm, m.pm
+         FROM ${SNAPSHOT_TABLE} v,
+              (SELECT quantile_cont(current_value, 0.5) AS cm, quantile_cont(potential, 0.5) AS pm
+               FROM ${SNAPSHOT_TABLE} WHERE snapshot_key = $2 AND as_of = CAST($3 AS DATE)) AS m
+         WHERE v.snapshot_key = $2 AND v.as_of = CAST($3 AS DATE)
+       ),
+       eligible AS (
+         SELECT t.*, s.churn_probability FROM t
+         LEFT JOIN churn_scores s ON s.customer_id = t.customer_id AND s.as_of = CAST($4 AS DATE)
+       )
+       SELECT e.customer_id, coalesce(e.churn_date < CAST($1 AS DATE), false) AS churned_before, e.consent,
+              e.churn_probability,
+              v.current_value,
+              CASE WHEN v.customer_id IS NULL THEN NULL
+                   WHEN v.current_value > v.cm THEN (CASE WHEN v.potential > v.pm THEN 'IV' ELSE 'III' END)
+                   ELSE (CASE WHEN v.potential > v.pm THEN 'II' ELSE 'I' END) END AS quadrant,
+              date_diff('month', e.join_date, CAST($1 AS DATE)) AS tenure_months
+       FROM eligible e LEFT JOIN v ON v.customer_id = e.customer_id
+       ORDER BY e.customer_id`,
+      [start, valueKey, valueAsOf === null ? null : `${valueAsOf}-01`, riskAsOf === null ? null : `${riskAsOf}-01`],
+    );
+    const churnedBeforeStart = rows.filter((r) => r.churned_before).length;
+    const eligible = rows.filter((r) => !r.churned_before && r.consent);
+    const noConsent = rows.filter((r) => !r.churned_before && !r.consent).length;
+    if (eligible.length === 0) throw new TenureError('NO_DATA', `no customer of the target list can be assigned (${churnedBeforeStart} left before ${start}, ${noConsent} without marketing consent)`);
+
+    const decile = riskDeciles(eligible);
+    const assignment = assignArms(
+      eligible.map((r) => ({ customerId: r.customer_id, stratum: `${decile.get(r.customer_id) ?? 'unscored'}|${r.quadrant ?? 'unvalued'}` })),
+      input.arms,
+      input.seed,
+    );
+    const members = eligible.map((r) => ({ customer_id: r.customer_id, arm: assignment.get(r.customer_id) as string }));
+    const byArm = (arm: string) => eligible.filter((r) => assignment.get(r.customer_id) === arm);
+    const balance: BalanceRow[] = [];
+    const control = byArm(CONTROL_ARM);
+    for (const arm of offers) {
+      const group = byArm(arm);
+      for (const covariate of ['churn_probability', 'current_value', 'tenure_months'] as const) {
+        const values = (list: MemberRow[]) => list.map((r) => r[covariate]).filter((x): x is number => x !== null && x !== undefined).map(Number);
+        const smd = standardizedMeanDifference(values(group), values(control));
+        balance.push({ arm, covariate: covariate === 'current_value' ? 'customer_value' : covariate, smd, imbalanced: smd !== null && Math.abs(smd) > SMD_WARNING });
+      }
+    }
+
+    await store.transaction(async (tx) => {
+      await tx.run(
+        'INSERT INTO campaigns (campaign_id, name, purpose, start_date, horizon_months) VALUES ($1, $2, $3, CAST($4 AS DATE), $5)',
+        [input.campaignId, input.name ?? input.campaignId, input.purpose ?? 'retention', start, horizon],
+      );
+      await tx.run('CREATE OR REPLACE TEMP TABLE design_assignment (customer_id VARCHAR, arm VARCHAR)');
+      for (let i = 0; i < members.length; i += 1000) {
+        const batch = members.slice(i, i + 1000);
+        await tx.run(
+          `INSERT INTO design_assignment VALUES ${batch.map((_, k) => `($${2 * k + 1}, $${2 * k + 2})`).join(', ')}`,
+          batch.flatMap((m) => [m.customer_id, m.arm]),
+        );
+      }
+      await tx.run(
+        `INSERT INTO campaign_members (campaign_id, customer_id, arm, assigned_date) SELECT $1, customer_id, arm, CAST($2 AS DATE) FROM design_assignment`,
+        [input.campaignId, assigned],
+      );
+      await tx.run('DROP TABLE design_assignment');
+    });
+
+    return {
+      campaignId: input.campaignId,
+      startDate: start,
+      assignedDate: assigned,
+      seed: input.seed,
+      targets: ids.length,
+      excluded: { churnedBeforeStart, noConsent },
+      riskScoresAsOf: riskAsOf,
+      valueAsOf,
+      arms: input.arms.map((a) => ({ arm: a.arm, share: a.share, members: byArm(a.arm).length })),
+      balance,
+      members,
+    };
+  } finally {
+    await store.run(`DROP TABLE IF EXISTS ${TARGETS}`);
+  }
+}
+
+/** Risk decile 1 (safest) … 10 among the scored eligible members, ties broken by id. */
+function riskDeciles(rows: readonly MemberRow[]): Map<string, number> {
+  const scored = rows.filter((r) => r.churn_probability !== null);
+  scored.sort((a, b) => (a.churn_probability as number) - (b.churn_probability as number) || (a.customer_id < b.customer_id ? -1 : 1));
+  return new Map(scored.map((r, i) => [r.customer_id, Math.floor((10 * i) / scored.length) + 1]));
+}
+
