@@ -13,6 +13,7 @@ import { register as value } from './value.ts';
 import { register as segments } from './segments.ts';
 import { register as score } from './score.ts';
 import { register as start } from './start.ts';
+import { register as winback } from './winback.ts';
 
 /**
  * Every command module exports `register(program)`. Add one import and one entry per module;
@@ -20,4 +21,4 @@ import { register as start } from './start.ts';
  */
 type Register = (program: Command) => void;
 
-export const COMMANDS: readonly Register[] = [campaign, churnIndex, customer, demo, forecast, importData, lifecycle, model, report, retention, score, segments, start, value];
+export const COMMANDS: readonly Register[] = [campaign, churnIndex, customer, demo, forecast, importData, lifecycle, model, report, retention, score, segments, start, value, winback];

@@ -21,9 +21,12 @@ export const HEADERS = {
   surveys: specColumns('surveys'),
 } as const;
 
-export function customerLine(id: string, p: Persona, joinDate: string, channel: AcquisitionChannel, winbackOf: string): string {
+/** marketing_consent as written: 'true', 'false' or '' (unknown). */
+export type ConsentText = 'true' | 'false' | '';
+
+export function customerLine(id: string, p: Persona, joinDate: string, channel: AcquisitionChannel, winbackOf: string, consent: ConsentText): string {
   const employees = p.employees >= 0 ? String(p.employees) : '';
-  return `${id},${p.type},${joinDate},${p.district.region},${p.gender},${p.birthDate},${csvText(p.name)},${p.phone},${p.email},${p.industry},${employees},${channel},${winbackOf},${p.segment}\n`;
+  return `${id},${p.type},${joinDate},${p.district.region},${p.gender},${p.birthDate},${csvText(p.name)},${p.phone},${p.email},${p.industry},${employees},${channel},${winbackOf},${consent},${p.segment}\n`;
 }
 
 export function subscriptionLine(id: string, seq: number, customerId: string, h: Holding, start: string, end: string, contractEnd: string): string {

@@ -14,7 +14,7 @@ import { type LineSink, monthInteractions, orderInteraction } from './interactio
 import { type AcquisitionChannel, drawChannel, drawPersona, type Persona } from './persona.ts';
 import { COMPETITORS, type Segment, SEGMENTS } from './products.ts';
 import { Categorical, Rng, weightedIndex } from './random.ts';
-import { customerLine, subscriptionLine } from './rows.ts';
+import { type ConsentText, customerLine, subscriptionLine } from './rows.ts';
 import { newMonthState } from './state.ts';
 import { cableUsageLine, finalBillLine, mobileUsageLine } from './usage.ts';
 
@@ -55,6 +55,16 @@ const hazards = new Float64Array(VOLUNTARY_CODES.length);
 const BURN_IN_MONTHS = 6;
 const DISCARD: LineSink = { push: () => undefined };
 
+/**
+ * Marketing consent (contract v2): about 72 % agreed, 13 % refused, 15 % never asked (blank).
+ * Drawn from a stream of its own, so adding it left every other generated value as it was.
+ */
+const CONSENT_STREAM = 0x40000000;
+function consentOf(seed: number, slot: number): ConsentText {
+  const u = new Rng(seed, CONSENT_STREAM + slot).uniform();
+  return u < 0.72 ? 'true' : u < 0.85 ? 'false' : '';
+}
+
 function revenueNorm(p: Persona): number {
   if (p.segment !== 'business') return REVENUE_NORM[p.segment];
   return p.line === 'mobile' ? 45 * p.lines + 20 : 230;
@@ -86,7 +96,7 @@ export function simulateCustomer(ctx: DemoContext, slot: number, sinks: RowSinks
     // Old accounts often predate channel tracking.
     channel = ctx.windowStart - joinMonth > 36 && rng.chance(0.35) ? '' : drawChannel(rng, p.line);
   }
-  sinks.customers.push(customerLine(id, p, texts.date(joinMonth, joinDay), channel, winback?.oldId ?? ''));
+  sinks.customers.push(customerLine(id, p, texts.date(joinMonth, joinDay), channel, winback?.oldId ?? '', consentOf(ctx.options.seed, slot)));
 
   const holdings = initialHoldings(rng, p, joinMonth, joinDay);
   const term = CONTRACT_TERMS[p.segment].sample(rng);
