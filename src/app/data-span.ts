@@ -20,7 +20,7 @@
  * lifecycle stage reads a year of bills, the model's features 6 months) is partial: see
  * partialHistory.
  */
-import { addMonths, formatMonth, monthRange, parseMonth, type MonthText } from '../domain/month.ts';
+import { formatMonth, parseMonth, type MonthText } from '../domain/month.ts';
 import type { AnalyticsStore } from '../store/port.ts';
 import { TenureError } from './errors.ts';
 
@@ -150,12 +150,7 @@ export function partialHistory(
   ];
 }
 
-/** One stderr line per partial figure: `tenure: partial: …`. */
+/** One line per partial figure, for stderr: `partial coverage: revenue_lost for 2024-01..2024-03: …`. */
 export function describePartial(notes: readonly PartialCoverage[]): string[] {
   return notes.map((n) => `partial coverage: ${n.figure} for ${n.months.length === 1 ? n.months[0] : `${n.months[0]}..${n.months[n.months.length - 1]}`}: ${n.reason}`);
-}
-
-/** Months `count` long ending with `to`, as a list (for inputs that give a length, not a start). */
-export function monthsEndingWith(to: MonthText, count: number): MonthText[] {
-  return monthRange(addMonths(to, -(count - 1)), to);
 }
