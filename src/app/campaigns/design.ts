@@ -17,7 +17,7 @@ import { assignArms, SMD_WARNING, standardizedMeanDifference, type ArmShare } fr
 import { addMonths, type MonthText } from '../../domain/month.ts';
 import type { AnalyticsStore } from '../../store/port.ts';
 import { TenureError } from '../errors.ts';
-import { dataSpan } from '../lifecycle/context.ts';
+import { dataSpan } from '../data-span.ts';
 import { baseSbg, DEFAULT_VALUE_PARAMETERS } from '../value/customer-value.ts';
 import { ensureValueSnapshot, SNAPSHOT_TABLE } from '../value/value-snapshot.ts';
 import { DEFAULT_HORIZON_MONTHS } from './evaluate.ts';

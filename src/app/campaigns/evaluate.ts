@@ -14,7 +14,7 @@ import { evaluateArms, type ArmEvaluation, type ArmSums } from '../../domain/cam
 import { addMonths, monthsBetween, type MonthText } from '../../domain/month.ts';
 import type { AnalyticsStore } from '../../store/port.ts';
 import { TenureError } from '../errors.ts';
-import { dataSpan } from '../lifecycle/context.ts';
+import { dataSpan } from '../data-span.ts';
 import { baseSbg, DEFAULT_VALUE_PARAMETERS } from '../value/customer-value.ts';
 import { ensureValueSnapshot, SNAPSHOT_TABLE } from '../value/value-snapshot.ts';
 

@@ -6,7 +6,8 @@ import { describeFeature, topPositive, type FeatureMeta, type Lang } from '../..
 import type { AnalyticsStore } from '../../store/port.ts';
 import { TenureError } from '../errors.ts';
 import { CUSTOMER_FEATURES, buildCustomerFeatures, type FeatureSpec } from './features.ts';
-import { dataMonths, toModelColumns } from './train.ts';
+import { MIN_HISTORY_MONTHS, toModelColumns } from './train.ts';
+import { dataSpan, partialHistory, resolveMonth, type DataSpan, type PartialCoverage } from '../data-span.ts';
 
 /**
  * Scores the closing base of a month with the latest churn model: probability, the money at
@@ -37,6 +38,13 @@ export interface ScoreRun {
   readonly modelVersion: string;
   readonly asOf: string;
   readonly scores: readonly CustomerScore[];
+  /** The features read less history than they need (empty: complete); see app/data-span.ts. */
+  readonly partial_coverage: PartialCoverage[];
+}
+
+/** The model's features compare the last 3 months with the 3 before: 6 months of bills up to the as-of month. */
+export function featurePartial(span: DataSpan, asOf: string): PartialCoverage[] {
+  return partialHistory(span, [asOf], 'features', MIN_HISTORY_MONTHS, 'month', `the churn model's features read ${MIN_HISTORY_MONTHS} months of bills up to the as-of month (the last 3 months against the 3 before)`);
 }
 
 type StoredModel = {
@@ -106,9 +114,11 @@ export function reasonFeature(spec: FeatureSpec, values: Float64Array | null): R
 }
 
 export async function scoreCustomers(store: AnalyticsStore, options: ScoreOptions = {}): Promise<ScoreRun> {
+  // The month first: a month outside the data scores and stores nothing.
+  const span = await dataSpan(store);
+  const asOf = resolveMonth('--as-of', options.asOf, span);
+  const partial = featurePartial(span, asOf);
   const { version, model } = await latestChurnModel(store);
-  const asOf = options.asOf ?? (await dataMonths(store)).last;
-  if (!/^\d{4}-(0[1-9]|1[0-2])$/.test(asOf)) throw new TenureError('USAGE', `--as-of must be a month like 2025-06, got "${asOf}"`);
   const lang = options.lang ?? 'zh';
   let t = performance.now();
   const phase = (name: ScorePhase) => {
@@ -168,7 +178,7 @@ export async function scoreCustomers(store: AnalyticsStore, options: ScoreOption
   phase('reasons');
   await saveScores(store, version, asOf, scores);
   phase('write');
-  return { modelVersion: version, asOf, scores };
+  return { modelVersion: version, asOf, scores, partial_coverage: partial };
 }
 
 /**

@@ -7,6 +7,7 @@ import type { GbdtModel } from '../../model/model.ts';
 import type { GbdtParams } from '../../model/params.ts';
 import type { AnalyticsStore, ColumnSet as StoreColumns } from '../../store/port.ts';
 import { TenureError } from '../errors.ts';
+import { checkMonth, dataSpan, requireInSpan, spanText, type DataSpan } from '../data-span.ts';
 import { CLOSING_BASE_WHERE, CUSTOMER_FEATURES, buildCustomerFeatures, type FeatureSpec } from './features.ts';
 
 /**
@@ -87,26 +88,24 @@ export interface TrainedChurnModel {
   readonly metrics: ChurnModelMetrics;
 }
 
-export async function dataMonths(store: AnalyticsStore): Promise<{ first: string; last: string }> {
-  const [row] = await store.query<{ first: string | null; last: string | null }>(
-    "SELECT strftime(min(month), '%Y-%m') AS first, strftime(max(month), '%Y-%m') AS last FROM monthly_usage",
-  );
-  if (!row?.first || !row.last) throw new TenureError('NO_DATA', 'the store has no monthly usage; import a data set first');
-  return { first: row.first, last: row.last };
+/** The data's span (app/data-span.ts); training and scoring read bills, so a store without any is NO_DATA. */
+export async function dataMonths(store: AnalyticsStore): Promise<DataSpan> {
+  const [row] = await store.query<{ n: number | bigint }>('SELECT count(*) AS n FROM (SELECT 1 FROM monthly_usage LIMIT 1) AS u');
+  if (Number(row?.n ?? 0) === 0) throw new TenureError('NO_DATA', 'the store has no monthly usage; import a data set first');
+  return dataSpan(store);
 }
 
 /** Chooses the holdout, validation and training months; pure so the rules are testable. */
 export function planSnapshots(first: string, last: string, horizon: number, asOf?: string): SnapshotPlan {
   if (!Number.isInteger(horizon) || horizon < 1 || horizon > 24) throw new TenureError('USAGE', `--horizon must be a whole number of months from 1 to 24, got ${horizon}`);
   const latestObservable = addMonths(last, -horizon);
-  const holdout = asOf ?? latestObservable;
-  try {
-    parseMonth(holdout);
-  } catch {
-    throw new TenureError('USAGE', `--as-of must be a month like 2025-06, got "${holdout}"`);
-  }
+  const span = { first, last, hasScores: false };
+  const holdout = asOf === undefined ? latestObservable : requireInSpan('--as-of', checkMonth('--as-of', asOf) as string, span);
   if (monthsBetween(holdout, latestObservable) < 0) {
-    throw new TenureError('USAGE', `--as-of ${holdout}: its ${horizon}-month horizon runs past the data, which ends ${last}; the latest usable month is ${latestObservable}`);
+    throw new TenureError(
+      'USAGE',
+      `--as-of ${holdout}: its ${horizon}-month horizon (to ${addMonths(holdout, horizon)}) runs past the data's last month ${last}, so its outcomes are not observed yet; the data covers ${spanText(span)} and the latest month a ${horizon}-month model can be trained as of is ${latestObservable}`,
+    );
   }
   const validation = addMonths(holdout, -horizon);
   const earliest = addMonths(first, MIN_HISTORY_MONTHS - 1);

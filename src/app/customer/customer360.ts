@@ -15,7 +15,8 @@ import { addMonths, type MonthText } from '../../domain/month.ts';
 import type { AnalyticsStore, Row, SqlValue } from '../../store/port.ts';
 import { TenureError } from '../errors.ts';
 import { loadRules } from '../lifecycle/context.ts';
-import { resolveAsOf } from '../lifecycle/lifecycle.ts';
+import { resolveAsOf, stagePartial } from '../lifecycle/lifecycle.ts';
+import type { PartialCoverage } from '../data-span.ts';
 import { ensureStageHistory, HISTORY_TABLE } from '../lifecycle/history-store.ts';
 import { baseSbg, DEFAULT_VALUE_PARAMETERS } from '../value/customer-value.ts';
 import { ensureValueSnapshot, SNAPSHOT_TABLE } from '../value/value-snapshot.ts';
@@ -70,6 +71,8 @@ export interface Customer360 {
   } | null;
   readonly churn_score: Row | null;
   readonly churn_event: Row | null;
+  /** The stage placed on less than a year of bills (empty: complete); see app/data-span.ts. */
+  readonly partial_coverage: PartialCoverage[];
 }
 
 const r2 = (x: number) => Number(x.toFixed(2));
@@ -81,7 +84,7 @@ export async function customer360(
   const id = input.customerId;
   const [profile] = await store.query('SELECT * FROM customers WHERE customer_id = $1', [id]);
   if (!profile) throw new TenureError('NO_DATA', `no customer ${id} in the store ${store.location}`);
-  const { asOf, first, hasScores } = await resolveAsOf(store, input.asOf);
+  const { asOf, first, hasScores, span } = await resolveAsOf(store, input.asOf);
   const end = `${addMonths(asOf, 1)}-01`;
   if (!input.showPii) for (const c of PII_COLUMNS) if (c in profile) profile[c] = maskPii(c, profile[c] ?? null);
 
@@ -170,5 +173,6 @@ export async function customer360(
     value,
     churn_score: score ?? null,
     churn_event: churnEvent ?? null,
+    partial_coverage: stagePartial(span, [asOf]),
   };
 }

@@ -46,4 +46,31 @@ describe('churn forecast from the store', () => {
     expect(plain.forecast[1]?.total).toBeCloseTo(0.5 * 0.09 * live + 0.5 * (topDown.forecast[1]?.total ?? 0), 1);
     expect(plain.by_province?.map((p) => p.province)).toEqual(['四川', '甘肃']);
   });
+
+  it('the forecast after a mistyped scoring run uses only the scores as of its origin (a run as of a later month moved it by −16 %)', async () => {
+    await store.run(`INSERT INTO churn_models VALUES ('m2', current_timestamp, DATE '2024-06-01', 3, '{}', '{}')`);
+    const live = `FROM customers c LEFT JOIN churn_events e ON e.customer_id = c.customer_id WHERE e.customer_id IS NULL`;
+    await store.run(`INSERT INTO churn_scores SELECT 'm2', DATE '2024-06-01', c.customer_id, 0.2, 0, '[]', TIMESTAMP '2024-07-01 00:00:00' ${live}`);
+    try {
+      const right = await forecastChurnFromStore(store, { horizon: 2 });
+      expect(right.bottom_up).toMatchObject({ used: true, as_of: '2024-06', model_version: 'm2', not_used_reason: null });
+      expect(right.bottom_up.scored_at).toMatch(/^2024-07-01/);
+      // The mistyped run: a later month, scored later, with other probabilities. The old code took it.
+      await store.run(`INSERT INTO churn_scores SELECT 'm2', DATE '2024-09-01', c.customer_id, 0.9, 0, '[]', TIMESTAMP '2024-07-02 00:00:00' ${live}`);
+      const after = await forecastChurnFromStore(store, { horizon: 2 });
+      expect(after.forecast).toEqual(right.forecast);
+      expect(after.bottom_up).toEqual(right.bottom_up);
+      // Only runs of other months: no blending, and the report says why and which months were scored.
+      await store.run(`DELETE FROM churn_scores WHERE as_of = DATE '2024-06-01'`);
+      const none = await forecastChurnFromStore(store, { horizon: 2 });
+      expect(none.bottom_up).toMatchObject({ used: false, as_of: null, model_version: null, scored_at: null, weight: 0 });
+      expect(none.bottom_up.not_used_reason).toBe('no scoring run as of 2024-06, the forecast origin (scores exist as of 2024-09, other months, not used); run tenure score --as-of 2024-06 to blend in the churn model');
+      await store.run('DELETE FROM churn_scores');
+      const plain = await forecastChurnFromStore(store, { horizon: 2 });
+      expect(none.forecast).toEqual(plain.forecast);
+      expect(plain.bottom_up.not_used_reason).toBe('no scoring run as of 2024-06, the forecast origin; run tenure score --as-of 2024-06 to blend in the churn model');
+    } finally {
+      await store.run('DELETE FROM churn_scores');
+    }
+  });
 });

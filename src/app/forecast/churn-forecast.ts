@@ -7,7 +7,8 @@
  *   months are exactly the counts `tenure report churn-totals` prints.
  * - Model: per churn type, the seasonal exponential smoothing of domain/forecast combined with
  *   seasonal naive, weighted by their recent one-step errors (combinedForecast).
- * - Bottom-up: when the churn model has scored the base (churn_scores), the sum of customer
+ * - Bottom-up: when the churn model has scored the base as of the forecast origin (the last
+ *   month of history; scores of other months are never used), the sum of customer
  *   monthly hazards is blended with the time-series forecast (blendForecasts, equal weight):
  *   a customer's probability p of churning within the model horizon h becomes a monthly
  *   hazard q = 1 − (1 − p)^(1/h); month j of the forecast expects Σ q (1 − q)^(j−1) exits,
@@ -54,7 +55,20 @@ export interface ChurnForecastReport {
   readonly models: ChurnForecast['models'];
   /** Mean revenue lost per churner over the last 3 history months (money per exit). */
   readonly revenue_lost_per_churner: number;
-  readonly bottom_up: { used: boolean; model_version: string | null; as_of: MonthText | null; horizon: number | null; weight: number; customers: number };
+  /**
+   * The churn model's part: only a scoring run as of the forecast origin (the last history
+   * month) is used; as_of, model_version and scored_at name it, not_used_reason says why none was.
+   */
+  readonly bottom_up: {
+    used: boolean;
+    model_version: string | null;
+    as_of: MonthText | null;
+    scored_at: string | null;
+    not_used_reason: string | null;
+    horizon: number | null;
+    weight: number;
+    customers: number;
+  };
   readonly by_province?: ProvinceForecast[];
 }
 
@@ -69,6 +83,7 @@ function historyOf(rows: readonly { month: string; voluntary: number; involuntar
 
 interface BottomUp {
   readonly modelVersion: string;
+  readonly scoredAt: string;
   readonly asOf: MonthText;
   readonly horizon: number;
   readonly customers: number;
@@ -76,14 +91,30 @@ interface BottomUp {
   readonly months: Forecast[];
 }
 
-/** Sum of customer hazards from the latest scoring run, over customers still live at the end of `last`. */
-async function bottomUp(store: AnalyticsStore, last: MonthText, horizon: number): Promise<BottomUp | null> {
+/**
+ * Sum of customer hazards from the latest scoring run as of the forecast origin `last` (the last
+ * month of history), over customers still live at the end of `last`. Scores of any other month
+ * describe another base at another time: blending them made one mistyped `score --as-of` move
+ * the forecast by 16 %. Without a run of that month there is no bottom-up part, and `skipped`
+ * says why (and which months were scored instead).
+ */
+async function bottomUp(store: AnalyticsStore, last: MonthText, horizon: number): Promise<BottomUp | { skipped: string }> {
   const [run] = await store.query<{ model_version: string; as_of: string; scored_at: string; h: number | null }>(
     `SELECT s.model_version, s.as_of, s.scored_at, (SELECT max(m.horizon) FROM churn_models m WHERE m.model_version = s.model_version) AS h
-     FROM (SELECT model_version, as_of, max(scored_at) AS scored_at FROM churn_scores GROUP BY model_version, as_of) AS s
-     ORDER BY s.as_of DESC, s.scored_at DESC LIMIT 1`,
+     FROM (SELECT model_version, as_of, max(scored_at) AS scored_at FROM churn_scores WHERE as_of = CAST($1 AS DATE) GROUP BY model_version, as_of) AS s
+     ORDER BY s.scored_at DESC, s.model_version DESC LIMIT 1`,
+    [`${last}-01`],
   );
-  if (!run) return null;
+  if (!run) {
+    const others = await store.query<{ m: string }>(`SELECT DISTINCT strftime(as_of, '%Y-%m') AS m FROM churn_scores ORDER BY m`);
+    const scored = others.map((o) => o.m);
+    return {
+      skipped:
+        `no scoring run as of ${last}, the forecast origin` +
+        (scored.length > 0 ? ` (scores exist as of ${scored.join(', ')}, other months, not used)` : '') +
+        `; run tenure score --as-of ${last} to blend in the churn model`,
+    };
+  }
   const h = Math.max(1, Number(run.h ?? 3));
   const cols = Array.from({ length: horizon }, (_, j) => {
     // π_j = q (1 − q)^j, q = 1 − (1 − p)^(1/h)
@@ -100,9 +131,10 @@ async function bottomUp(store: AnalyticsStore, last: MonthText, horizon: number)
              AND (e.churn_date IS NULL OR e.churn_date >= CAST($4 AS DATE))) AS hazards`,
     [run.model_version, run.as_of, run.scored_at, `${addMonths(last, 1)}-01`],
   );
-  if (!row || Number(row.n ?? 0) === 0) return null;
+  if (!row || Number(row.n ?? 0) === 0) return { skipped: `the scoring run as of ${last} (${run.model_version}) has no customer live at the end of ${last}` };
   return {
     modelVersion: run.model_version,
+    scoredAt: String(run.scored_at),
     asOf: run.as_of.slice(0, 7),
     horizon: h,
     customers: Number(row.n),
@@ -144,7 +176,8 @@ export async function forecastChurnFromStore(store: AnalyticsStore, input: Forec
   const last = hist[hist.length - 1]?.month as MonthText;
 
   let forecast = rows(fc, perChurner);
-  const bu = await bottomUp(store, last, horizon);
+  const scoresFound = await bottomUp(store, last, horizon);
+  const bu = 'skipped' in scoresFound ? null : scoresFound;
   const weight = bu ? 0.5 : 0;
   if (bu) {
     const z = zForLevel(level);
@@ -216,6 +249,8 @@ export async function forecastChurnFromStore(store: AnalyticsStore, input: Forec
       used: bu !== null,
       model_version: bu?.modelVersion ?? null,
       as_of: bu?.asOf ?? null,
+      scored_at: bu?.scoredAt ?? null,
+      not_used_reason: 'skipped' in scoresFound ? scoresFound.skipped : null,
       horizon: bu?.horizon ?? null,
       weight,
       customers: bu?.customers ?? 0,

@@ -5,12 +5,12 @@
  */
 import { STAGE_INFO, STAGES, type RelationshipStage, type Stage } from '../../domain/lifecycle/stages.ts';
 import type { LifecycleRules } from '../../domain/lifecycle/rules.ts';
-import { parseMonth, type MonthText } from '../../domain/month.ts';
+import { type MonthText } from '../../domain/month.ts';
 import type { AnalyticsStore } from '../../store/port.ts';
-import { TenureError } from '../errors.ts';
-import { checkMonth, dataSpan, loadRules } from './context.ts';
+import { dataSpan, partialHistory, resolveMonth, type DataSpan, type PartialCoverage } from '../data-span.ts';
+import { loadRules } from './context.ts';
 import { ensureStageHistory, HISTORY_TABLE } from './history-store.ts';
-import { exactSumSql } from './stages-sql.ts';
+import { exactSumSql, LOOKBACK_MONTHS } from './stages-sql.ts';
 
 export interface StageSummary {
   readonly stage: Stage;
@@ -43,6 +43,8 @@ export interface LifecycleSnapshot {
   readonly rules: { id: string; stage: Stage; customers: number }[];
   readonly relationship_stages: { relationship: RelationshipStage; zh: string; stage: Stage }[];
   readonly churn_scores_used: boolean;
+  /** Figures placed on less history than they need (empty: complete); see app/data-span.ts. */
+  readonly partial_coverage: PartialCoverage[];
 }
 
 export interface LifecycleInput {
@@ -53,17 +55,27 @@ export interface LifecycleInput {
 
 const round = (x: number | null, digits = 4): number | null => (x === null || !Number.isFinite(x) ? null : Number(x.toFixed(digits)));
 
-export async function resolveAsOf(store: AnalyticsStore, asOf: string | undefined): Promise<{ asOf: MonthText; first: MonthText; last: MonthText; hasScores: boolean }> {
-  const given = checkMonth('--as-of', asOf);
+export async function resolveAsOf(store: AnalyticsStore, asOf: string | undefined): Promise<{ asOf: MonthText; first: MonthText; last: MonthText; hasScores: boolean; span: DataSpan }> {
   const span = await dataSpan(store);
-  const month = given ?? span.last;
-  if (parseMonth(month) < parseMonth(span.first) - 1200) throw new TenureError('USAGE', `--as-of ${month} is long before the data`);
-  return { asOf: month, first: span.first, last: span.last, hasScores: span.hasScores };
+  const month = resolveMonth('--as-of', asOf, span);
+  return { asOf: month, first: span.first, last: span.last, hasScores: span.hasScores, span };
+}
+
+/** Months whose stage is placed on less than the year of bills the stage features read. */
+export function stagePartial(span: DataSpan, months: readonly MonthText[]): PartialCoverage[] {
+  return partialHistory(
+    span,
+    months,
+    'stage',
+    LOOKBACK_MONTHS,
+    'month',
+    `the stage features read ${LOOKBACK_MONTHS} months of bills up to the month (ARPU and usage of the last 3 months against the 3 before, dormancy, the peak quarter)`,
+  );
 }
 
 export async function lifecycleSnapshot(store: AnalyticsStore, input: LifecycleInput = {}): Promise<LifecycleSnapshot> {
   const rules = input.rules ?? loadRules(input.rulesFile);
-  const { asOf, first, hasScores } = await resolveAsOf(store, input.asOf);
+  const { asOf, first, hasScores, span } = await resolveAsOf(store, input.asOf);
   const { key } = await ensureStageHistory(store, [asOf], { rules, dataFirst: first, hasScores });
   const rows = await store.query<{ stage: string; rule: string; customers: number; revenue: number | null; margin: number | null; arpu3: number | null }>(
     // Exact sums (whole millionths): the same totals on every run, whatever order threads add in.
@@ -122,5 +134,6 @@ export async function lifecycleSnapshot(store: AnalyticsStore, input: LifecycleI
     rules: ruleList.map((r) => ({ ...r, customers: ruleCounts.get(r.id) ?? 0 })),
     relationship_stages: STAGES.map((s) => ({ relationship: STAGE_INFO[s].relationship, zh: STAGE_INFO[s].relationshipZh, stage: s })),
     churn_scores_used: hasScores,
+    partial_coverage: stagePartial(span, [asOf]),
   };
 }

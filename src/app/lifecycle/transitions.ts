@@ -8,10 +8,12 @@
 import { PATTERN_INFO, type RelationshipPattern } from '../../domain/lifecycle/history.ts';
 import type { LifecycleRules } from '../../domain/lifecycle/rules.ts';
 import { STAGES, type Stage } from '../../domain/lifecycle/stages.ts';
-import { addMonths, monthRange, parseMonth, type MonthText } from '../../domain/month.ts';
+import { addMonths, monthRange, type MonthText } from '../../domain/month.ts';
 import type { AnalyticsStore } from '../../store/port.ts';
 import { TenureError } from '../errors.ts';
-import { checkMonth, dataSpan, loadRules } from './context.ts';
+import { dataSpan, resolveMonthRange, type PartialCoverage } from '../data-span.ts';
+import { loadRules } from './context.ts';
+import { stagePartial } from './lifecycle.ts';
 import { ensureStageHistory, HISTORY_TABLE } from './history-store.ts';
 
 /**
@@ -56,16 +58,16 @@ export interface LifecycleTransitions {
   readonly time_in_stage: StageTimeRow[];
   readonly patterns: PatternRow[];
   readonly long_stability_months: number;
+  /** Months staged on less than a year of bills (empty: complete); see app/data-span.ts. */
+  readonly partial_coverage: PartialCoverage[];
 }
 
-export async function resolveRange(store: AnalyticsStore, input: { from?: string; to?: string }, defaultMonths: number): Promise<{ months: MonthText[]; first: MonthText; hasScores: boolean }> {
+export async function resolveRange(store: AnalyticsStore, input: { from?: string; to?: string }, defaultMonths: number): Promise<{ months: MonthText[]; first: MonthText; hasScores: boolean; partial: PartialCoverage[] }> {
   const span = await dataSpan(store);
-  const to = checkMonth('--to', input.to) ?? span.last;
-  const from = checkMonth('--from', input.from) ?? addMonths(to, -(defaultMonths - 1));
-  if (parseMonth(from) > parseMonth(to)) throw new TenureError('USAGE', `--from ${from} is after --to ${to}`);
+  const { from, to } = resolveMonthRange(input, span, (end) => addMonths(end, -(defaultMonths - 1)));
   const months = monthRange(from, to);
   if (months.length > MAX_RANGE_MONTHS) throw new TenureError('USAGE', `the range ${from}..${to} has ${months.length} months; give at most ${MAX_RANGE_MONTHS}`);
-  return { months, first: span.first, hasScores: span.hasScores };
+  return { months, first: span.first, hasScores: span.hasScores, partial: stagePartial(span, months) };
 }
 
 /** SQL of the per-customer stage sequence (`seq`) from the kept history ($1 rules key, $2..$3 months): each month with the previous month's stage. */
@@ -83,7 +85,7 @@ export function stageSequenceSql(): string {
 
 export async function lifecycleTransitions(store: AnalyticsStore, input: TransitionsInput = {}): Promise<LifecycleTransitions> {
   const rules = input.rules ?? loadRules(input.rulesFile);
-  const { months, first, hasScores } = await resolveRange(store, input, DEFAULT_TRANSITION_MONTHS);
+  const { months, first, hasScores, partial } = await resolveRange(store, input, DEFAULT_TRANSITION_MONTHS);
   const from = months[0] as MonthText;
   const to = months[months.length - 1] as MonthText;
   const long = rules.patterns.longStabilityMonths;
@@ -137,13 +139,14 @@ export async function lifecycleTransitions(store: AnalyticsStore, input: Transit
       observed_from_join: patterns.get(p)?.fromJoin ?? 0,
     })),
     long_stability_months: long,
+    partial_coverage: partial,
   };
 }
 
 /** `tenure lifecycle refresh`: stages and keeps the months of a range (default: the latest 12). */
-export async function refreshStageHistory(store: AnalyticsStore, input: TransitionsInput & { force?: boolean } = {}): Promise<{ from: MonthText; to: MonthText; staged: MonthText[] }> {
+export async function refreshStageHistory(store: AnalyticsStore, input: TransitionsInput & { force?: boolean } = {}): Promise<{ from: MonthText; to: MonthText; staged: MonthText[]; partial_coverage: PartialCoverage[] }> {
   const rules = input.rules ?? loadRules(input.rulesFile);
-  const { months, first, hasScores } = await resolveRange(store, input, 12);
+  const { months, first, hasScores, partial } = await resolveRange(store, input, 12);
   const { staged } = await ensureStageHistory(store, months, { rules, dataFirst: first, hasScores, force: input.force === true });
-  return { from: months[0] as MonthText, to: months[months.length - 1] as MonthText, staged };
+  return { from: months[0] as MonthText, to: months[months.length - 1] as MonthText, staged, partial_coverage: partial };
 }

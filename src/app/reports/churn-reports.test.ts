@@ -9,6 +9,7 @@ import { churnReasons } from './churn-reasons.ts';
 import { churnRegions } from './churn-regions.ts';
 import { churnTotals } from './churn-totals.ts';
 import { loadHandChecked } from './test-fixture.ts';
+import { addBills, addCustomers, addExits, memoryStore, monthlyBills } from '../lifecycle/test-store.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'tenure-reports-'));
 let store: DuckDBStore;
@@ -55,10 +56,18 @@ const EXPECTED_TOTALS = [
 ];
 
 describe('churn totals (hand-checked operator)', () => {
-  it('matches the hand-computed totals over the default range (first bill to last event)', async () => {
+  it('matches the hand-computed totals over the default range (the data: first bill to last bill)', async () => {
     const report = await churnTotals(store, {});
-    expect(report.range).toEqual({ from: '2024-01', to: '2024-05' });
+    expect(report.range).toMatchObject({ from: '2024-01', to: '2024-05' });
     expect(report.rows).toEqual(EXPECTED_TOTALS);
+  });
+
+  it('says which months have revenue lost from fewer than 3 prior bills (Jan–Mar: the data starts in Jan)', async () => {
+    const full = await churnTotals(store, {});
+    expect(full.range.partial_coverage).toEqual([
+      expect.objectContaining({ figure: 'revenue_lost', months: ['2024-01', '2024-02', '2024-03'], needs_months: 3 }),
+    ]);
+    expect((await churnTotals(store, { from: '2024-04' })).range.partial_coverage).toEqual([]);
   });
 
   it('a sub-range carries the earlier history into its opening balance', async () => {
@@ -66,18 +75,36 @@ describe('churn totals (hand-checked operator)', () => {
     expect(report.rows).toEqual(EXPECTED_TOTALS.slice(2, 4));
   });
 
-  it('months after the data show the closing base, no churn, no revenue (ARPU 0.00)', async () => {
-    const report = await churnTotals(store, { from: '2024-06', to: '2024-06' });
-    expect(report.rows).toEqual([
-      { month: '2024-06', opening: 5, gross_adds: 0, pre_churn: 5, voluntary: 0, involuntary: 0, closing: 5, churn_rate: '0.000000', arpu: '0.00', revenue_lost: '0.00' },
-    ]);
+  it('report churn-totals after the data is a usage error naming the span (it printed an invented month)', async () => {
+    await expect(churnTotals(store, { from: '2024-06', to: '2024-06' })).rejects.toMatchObject({
+      code: 'USAGE',
+      message: "--from 2024-06 is after the data's last month 2024-05; the data covers 2024-01..2024-05",
+    });
+  });
+
+  it('report churn-totals before the data is a usage error naming the span (it showed zero churn)', async () => {
+    await expect(churnTotals(store, { from: '2020-01', to: '2020-01' })).rejects.toMatchObject({
+      code: 'USAGE',
+      message: "--from 2020-01 is before the data's first month 2024-01; the data covers 2024-01..2024-05",
+    });
+    await expect(churnTotals(store, { to: '2023-12' })).rejects.toThrow(/--to 2023-12 is before the data's first month 2024-01/);
+    await expect(churnTotals(store, { from: '0001-01', to: '9999-12' })).rejects.toThrow(/the data covers 2024-01\.\.2024-05/);
   });
 
   it('shows an empty churn rate and ARPU when the month opens and closes with no accounts', async () => {
-    const report = await churnTotals(store, { from: '2020-01', to: '2020-01' });
-    expect(report.rows).toEqual([
-      { month: '2020-01', opening: 0, gross_adds: 0, pre_churn: 0, voluntary: 0, involuntary: 0, closing: 0, churn_rate: null, arpu: null, revenue_lost: '0.00' },
-    ]);
+    // One account that joins and leaves in the only billed month: opening 0, closing 0.
+    const tiny = await memoryStore();
+    try {
+      await addCustomers(tiny, [{ id: 'x', joined: '2024-01-05' }]);
+      await addBills(tiny, monthlyBills('x', '2024-01', '2024-01', 10));
+      await addExits(tiny, [['x', '2024-01-20', 'voluntary', '101']]);
+      const report = await churnTotals(tiny, {});
+      expect(report.rows).toEqual([
+        { month: '2024-01', opening: 0, gross_adds: 1, pre_churn: 1, voluntary: 1, involuntary: 0, closing: 0, churn_rate: null, arpu: null, revenue_lost: '0.00' },
+      ]);
+    } finally {
+      await tiny.close();
+    }
   });
 
   it('rejects malformed and reversed months as usage errors', async () => {

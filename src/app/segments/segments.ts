@@ -21,7 +21,7 @@ import { DEFAULT_TIER_CUTOFFS, TIERS } from '../../domain/value/tiers.ts';
 import { addMonths, formatMonth, monthRange, parseMonth, type MonthText } from '../../domain/month.ts';
 import type { AnalyticsStore } from '../../store/port.ts';
 import { TenureError } from '../errors.ts';
-import { checkMonth, dataSpan } from '../lifecycle/context.ts';
+import { dataSpan, resolveMonth, spanText } from '../data-span.ts';
 import { dateLiteral, MONEY_UNITS, moneyUnitsSql, monthIndexSql, stagedSql } from '../lifecycle/stages-sql.ts';
 
 export const DEFAULT_SEGMENT_MONTHS = 3;
@@ -175,10 +175,15 @@ const r2 = (x: number) => Number(x.toFixed(2));
 export async function segmentReport(store: AnalyticsStore, input: SegmentsInput = {}): Promise<SegmentsReport> {
   const definitions = input.definitions ?? PRESETS;
   const span = await dataSpan(store);
-  const to = checkMonth('--as-of', input.asOf) ?? span.last;
+  const to = resolveMonth('--as-of', input.asOf, span);
   const count = input.months ?? DEFAULT_SEGMENT_MONTHS;
   if (!(Number.isInteger(count) && count >= 1 && count <= 36)) throw new TenureError('USAGE', `--months must be a whole number from 1 to 36, got ${count}`);
-  const months = monthRange(formatMonth(parseMonth(to) - count + 1), to);
+  // Months before the data would be invented: a --months given is checked, the default shortened.
+  const start = formatMonth(Math.max(parseMonth(to) - count + 1, input.months === undefined ? parseMonth(span.first) : -Infinity));
+  if (parseMonth(start) < parseMonth(span.first)) {
+    throw new TenureError('USAGE', `--months ${count} up to ${to} starts ${start}, before the data's first month ${span.first}; the data covers ${spanText(span)}`);
+  }
+  const months = monthRange(start, to);
   const { sql, params } = segmentsSql(months, definitions, span.first, span.hasScores);
   const rows = await store.query(sql, params);
   const totals = segmentTotals(rows, months.length, definitions.length);

@@ -21,8 +21,7 @@ import { sbgDerl } from '../../domain/retention/sbg.ts';
 import { derlConstantChurn, monthlyDiscountRate } from '../../domain/value/current-value.ts';
 import type { AnalyticsStore } from '../../store/port.ts';
 import { TenureError } from '../errors.ts';
-import { dataSpan } from '../lifecycle/context.ts';
-import { validateRange } from '../reports/range.ts';
+import { dataSpan, resolveMonthRange } from '../data-span.ts';
 import { baseSbg, DEFAULT_VALUE_PARAMETERS } from '../value/customer-value.ts';
 
 export const RETURN_HORIZONS = [1, 3, 6, 12] as const;
@@ -107,10 +106,8 @@ function quantile(sorted: readonly number[], q: number): number {
 }
 
 export async function winback(store: AnalyticsStore, input: { from?: string; to?: string; top?: number } = {}): Promise<WinbackReport> {
-  const range = validateRange(input);
   const span = await dataSpan(store);
-  const to = range.to ?? span.last;
-  const from = range.from ?? addMonths(to, -11);
+  const { from, to } = resolveMonthRange(input, span, (last) => addMonths(last, -11));
   const exits = await store.query<ExitRow>(
     `WITH back AS (
        SELECT winback_of, min(join_date) AS returned_on FROM customers WHERE winback_of IS NOT NULL GROUP BY winback_of

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { customer360 } from '../../app/customer/customer360.ts';
 import { withStore } from '../../app/lifecycle/context.ts';
 import type { Row } from '../../store/port.ts';
+import { warnPartial } from '../partial.ts';
 import { printJson, printRows, resolveFormat, withFormat, type FormatOptions } from '../output.ts';
 
 interface CustomerOptions extends FormatOptions {
@@ -23,6 +24,7 @@ function section(title: string, rows: readonly Row[]): void {
 async function customer(id: string, opts: CustomerOptions): Promise<void> {
   const format = resolveFormat(opts);
   const view = await withStore(opts.db, (store) => customer360(store, { customerId: id, asOf: opts.asOf, showPii: opts.showPii === true }));
+  warnPartial(view.partial_coverage);
   if (format === 'json') {
     printJson(view);
     return;
@@ -67,7 +69,7 @@ export function register(program: Command): void {
       .command('customer')
       .description('360° view of one customer: profile, subscriptions, usage, interactions, lifecycle stage and history, value and quadrant, churn score, churn event')
       .argument('<id>', 'customer_id')
-      .option('--as-of <month>', 'month (YYYY-MM; default: the latest month with data)')
+      .option('--as-of <month>', "month (YYYY-MM inside the data; default: the data's last billed month)")
       .option('--show-pii', 'show name, phone, email and birth date unmasked')
       .option('--db <path>', 'store (default ./tenure.duckdb or $TENURE_DB)'),
   ).action(customer);

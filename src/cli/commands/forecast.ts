@@ -36,9 +36,12 @@ async function churn(opts: ForecastOptions): Promise<void> {
     return;
   }
   const columns = ['month', 'voluntary', 'involuntary', 'total', 'lower', 'upper', 'expected_revenue_lost'];
-  if (format === 'table') {
-    process.stdout.write(`churn forecast (${Math.round(report.level * 100)} % interval on the total)${report.bottom_up.used ? `, blended with the churn model's scores (${report.bottom_up.model_version})` : ''}\n\n`);
-  }
+  const bu = report.bottom_up;
+  const scores = bu.used
+    ? `blended with the churn model's scores as of ${bu.as_of} (${bu.model_version}, scored ${bu.scored_at})`
+    : `not blended with the churn model: ${bu.not_used_reason}`;
+  if (format === 'table') process.stdout.write(`churn forecast (${Math.round(report.level * 100)} % interval on the total), ${scores}\n\n`);
+  else process.stderr.write(`tenure: churn forecast ${scores}\n`);
   if (report.by_province) {
     const rows = [
       ...report.forecast.map((r) => ({ region: 'all', ...r })),
@@ -64,7 +67,8 @@ export function register(program: Command): void {
       .command('churn')
       .description(
         'monthly voluntary and involuntary churn counts for the next months (seasonal exponential smoothing, ' +
-          'blended with the churn model\'s customer probabilities when scores exist), prediction intervals, expected revenue lost',
+          'blended with the churn model\'s customer probabilities when the base was scored as of the last month of history; ' +
+          'scores of other months are not used), prediction intervals, expected revenue lost',
       )
       .option('--horizon <n>', 'months to forecast (default 6)')
       .option('--backtest <k>', 're-forecast the last K months from the data before each; prints MAPE next to seasonal naive (default 6 with ≥ 18 months of history)')

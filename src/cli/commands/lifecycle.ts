@@ -8,6 +8,7 @@ import { STAGES } from '../../domain/lifecycle/stages.ts';
 import { monthRange } from '../../domain/month.ts';
 import { printJson, printRows, resolveFormat, withFormat, type Cell, type FormatOptions } from '../output.ts';
 import { withStore } from '../../app/lifecycle/context.ts';
+import { warnPartial } from '../partial.ts';
 
 interface LifecycleOptions extends FormatOptions {
   asOf?: string;
@@ -27,6 +28,7 @@ const pct = (x: number | null) => (x === null ? null : `${(x * 100).toFixed(1)}%
 async function snapshot(opts: LifecycleOptions): Promise<void> {
   const format = resolveFormat(opts);
   const report = await withStore(opts.db, (store) => lifecycleSnapshot(store, { asOf: opts.asOf, rulesFile: opts.rules }));
+  warnPartial(report.partial_coverage);
   if (format === 'json') {
     printJson(report);
     return;
@@ -46,6 +48,7 @@ async function snapshot(opts: LifecycleOptions): Promise<void> {
 async function transitions(opts: TransitionOptions): Promise<void> {
   const format = resolveFormat(opts);
   const t = await withStore(opts.db, (store) => lifecycleTransitions(store, { from: opts.from, to: opts.to, rulesFile: opts.rules }));
+  warnPartial(t.partial_coverage);
   if (format === 'json') {
     printJson(t);
     return;
@@ -69,8 +72,9 @@ async function transitions(opts: TransitionOptions): Promise<void> {
 async function patterns(opts: TransitionOptions): Promise<void> {
   const format = resolveFormat(opts);
   const t = await withStore(opts.db, (store) => lifecycleTransitions(store, { from: opts.from, to: opts.to, rulesFile: opts.rules }));
+  warnPartial(t.partial_coverage);
   if (format === 'json') {
-    printJson({ from: t.from, to: t.to, long_stability_months: t.long_stability_months, patterns: t.patterns });
+    printJson({ from: t.from, to: t.to, long_stability_months: t.long_stability_months, patterns: t.patterns, partial_coverage: t.partial_coverage });
     return;
   }
   if (format === 'table') {
@@ -87,6 +91,7 @@ async function patterns(opts: TransitionOptions): Promise<void> {
 async function refresh(opts: TransitionOptions & { force?: boolean }): Promise<void> {
   const format = resolveFormat(opts);
   const r = await withStore(opts.db, (store) => refreshStageHistory(store, { from: opts.from, to: opts.to, rulesFile: opts.rules, force: opts.force === true }));
+  warnPartial(r.partial_coverage);
   if (format === 'json') {
     printJson(r);
     return;
@@ -99,7 +104,7 @@ export function register(program: Command): void {
     program
       .command('lifecycle')
       .description('lifecycle stages A–E per customer (rules as data), counts, shares, ARPU and margin per stage')
-      .option('--as-of <month>', 'month to stage (YYYY-MM; default: the latest month with data)')
+      .option('--as-of <month>', "month to stage (YYYY-MM inside the data; default: the data's last billed month)")
       .option('--rules <file>', 'lifecycle rule file (JSON; default: the built-in rules, src/domain/lifecycle/default-rules.json)')
       .option('--db <path>', 'store (default ./tenure.duckdb or $TENURE_DB)'),
   ).action(snapshot);

@@ -140,7 +140,7 @@ export function register(program: Command): void {
       .addOption(new Option('--calibration <kind>', 'probability calibration on the held-out split').choices(['platt', 'isotonic', 'none']).default('platt'))
       .option('--seed <n>', 'random seed (same seed, same model)')
       .option('--db <path>', 'customer-level mode: store with imported data (default $TENURE_DB or ./tenure.duckdb)')
-      .option('--as-of <month>', 'customer-level mode: holdout month, YYYY-MM (default: latest month whose horizon is observed)')
+      .option('--as-of <month>', "customer-level mode: holdout month, YYYY-MM inside the data with its horizon observed (default: the data's last billed month minus the horizon)")
       .option('--horizon <months>', 'customer-level mode: churn within this many months (default 3)')
       .option('--max-train-rows <n>', 'customer-level mode: train on a fixed sample of customers when the snapshots exceed this many rows (default 2000000)'),
   ).action(async (opts: TrainCommandOptions & CustomerTrainFlags & FormatOptions) => {

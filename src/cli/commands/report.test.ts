@@ -6,6 +6,7 @@ import { DuckDBStore } from '../../store/duckdb/duckdb-store.ts';
 import { derivedTablesCurrent } from '../../app/reports/basis.ts';
 import { loadHandChecked } from '../../app/reports/test-fixture.ts';
 import { runCaptured } from '../test-support.ts';
+import { addBills, addCustomers, addExits, monthlyBills } from '../../app/lifecycle/test-store.ts';
 
 const run = runCaptured;
 
@@ -39,16 +40,44 @@ describe('tenure report churn-totals', () => {
     expect(out).toContain('"arpu": 19.00');
     const rows = JSON.parse(out) as Record<string, unknown>[];
     expect(rows).toEqual([
-      { month: '2024-04', opening: 7, gross_adds: 1, pre_churn: 8, voluntary: 0, involuntary: 0, closing: 8, churn_rate: 0, arpu: 19, revenue_lost: 0 },
-      { month: '2024-05', opening: 8, gross_adds: 0, pre_churn: 8, voluntary: 2, involuntary: 1, closing: 5, churn_rate: 0.375, arpu: 29.39, revenue_lost: 34.68 },
+      { month: '2024-04', opening: 7, gross_adds: 1, pre_churn: 8, voluntary: 0, involuntary: 0, closing: 8, churn_rate: 0, arpu: 19, revenue_lost: 0, partial: [] },
+      { month: '2024-05', opening: 8, gross_adds: 0, pre_churn: 8, voluntary: 2, involuntary: 1, closing: 5, churn_rate: 0.375, arpu: 29.39, revenue_lost: 34.68, partial: [] },
     ]);
   });
 
   it('shows an undefined churn rate as empty (CSV) and null (JSON)', async () => {
-    const csv = await run(['report', 'churn-totals', '--db', db, '--from', '2020-01', '--to', '2020-01', '--format', 'csv']);
-    expect(csv.out.trimEnd().split('\n')[1]).toBe('2020-01,0,0,0,0,0,0,,,0.00');
-    const json = await run(['report', 'churn-totals', '--db', db, '--from', '2020-01', '--to', '2020-01', '--json']);
+    // One account that joins and leaves in the only billed month: opening 0, closing 0.
+    const path = join(dir, 'tiny.duckdb');
+    const tiny = await DuckDBStore.open(path);
+    await addCustomers(tiny, [{ id: 'x', joined: '2024-01-05' }]);
+    await addBills(tiny, monthlyBills('x', '2024-01', '2024-01', 10));
+    await addExits(tiny, [['x', '2024-01-20', 'voluntary', '101']]);
+    await tiny.close();
+    const csv = await run(['report', 'churn-totals', '--db', path, '--format', 'csv']);
+    expect(csv.out.trimEnd().split('\n')[1]).toBe('2024-01,0,1,1,1,0,0,,,0.00');
+    const json = await run(['report', 'churn-totals', '--db', path, '--json']);
     expect((JSON.parse(json.out) as { churn_rate: unknown }[])[0]?.churn_rate).toBeNull();
+  });
+
+  it('says on stderr and per JSON row which months have revenue lost from fewer than 3 prior bills', async () => {
+    const { code, out, err } = await run(['report', 'churn-totals', '--db', db, '--json']);
+    expect(code).toBe(0);
+    expect(err).toContain('partial coverage: revenue_lost for 2024-01..2024-03: revenue lost averages the 3 bills before the churn month');
+    const rows = JSON.parse(out) as { month: string; partial: string[] }[];
+    expect(rows.map((r) => [r.month, r.partial])).toEqual([
+      ['2024-01', ['revenue_lost']],
+      ['2024-02', ['revenue_lost']],
+      ['2024-03', ['revenue_lost']],
+      ['2024-04', []],
+      ['2024-05', []],
+    ]);
+  });
+
+  it('report churn-totals before the data exits 2 naming the span (it printed zero churn)', async () => {
+    const { code, out, err } = await run(['report', 'churn-totals', '--db', db, '--from', '2023-01', '--to', '2023-02']);
+    expect(code).toBe(2);
+    expect(out).toBe('');
+    expect(err).toContain("--from 2023-01 is before the data's first month 2024-01; the data covers 2024-01..2024-05");
   });
 
   it('prints an aligned table on request', async () => {

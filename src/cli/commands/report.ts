@@ -6,6 +6,9 @@ import { churnRegions, CHURN_REGIONS_COLUMNS, REGION_LEVELS } from '../../app/re
 import { churnTotals, CHURN_TOTALS_COLUMNS } from '../../app/reports/churn-totals.ts';
 import { validateRange } from '../../app/reports/range.ts';
 import type { ReportOptions } from '../../app/reports/sql.ts';
+import type { ReportRange } from '../../app/reports/range.ts';
+import type { PartialCoverage } from '../../app/data-span.ts';
+import { warnPartial } from '../partial.ts';
 import { DEFAULT_DB, openStore } from '../../store/open.ts';
 import type { AnalyticsStore } from '../../store/port.ts';
 import { printRows, resolveFormat, withFormat, type Cell, type FormatOptions, type OutputFormat } from '../output.ts';
@@ -33,7 +36,7 @@ type ReportRow = { readonly [column: string]: string | number | null };
  * JSON is written by hand so money keeps its two decimals (`12.50`, a valid JSON number)
  * instead of going through a float and back.
  */
-function toJson(columns: readonly string[], rows: readonly ReportRow[]): string {
+function toJson(columns: readonly string[], rows: readonly ReportRow[], partial: readonly PartialCoverage[]): string {
   if (rows.length === 0) return '[]\n';
   const objects = rows.map((row) => {
     const fields = columns.map((c) => {
@@ -41,14 +44,17 @@ function toJson(columns: readonly string[], rows: readonly ReportRow[]): string 
       const value = DECIMAL_COLUMNS.has(c) && typeof v === 'string' ? v : JSON.stringify(v);
       return `    ${JSON.stringify(c)}: ${value}`;
     });
+    // Figures of this row computed on less history than they need (app/data-span.ts); [] when complete.
+    const partialFigures = partial.filter((p) => p.months.includes(String(row.month))).map((p) => p.figure);
+    fields.push(`    "partial": ${JSON.stringify(partialFigures)}`);
     return `  {\n${fields.join(',\n')}\n  }`;
   });
   return `[\n${objects.join(',\n')}\n]\n`;
 }
 
-function print(columns: readonly string[], rows: readonly ReportRow[], format: OutputFormat): void {
+function print(columns: readonly string[], rows: readonly ReportRow[], partial: readonly PartialCoverage[], format: OutputFormat): void {
   if (format === 'json') {
-    process.stdout.write(toJson(columns, rows));
+    process.stdout.write(toJson(columns, rows, partial));
     return;
   }
   const cells: Record<string, Cell>[] = rows.map((r) => ({ ...r }));
@@ -67,14 +73,16 @@ async function openExistingStore(db: string | undefined): Promise<AnalyticsStore
 async function runReport(
   opts: ReportFlags,
   columns: readonly string[],
-  produce: (store: AnalyticsStore) => Promise<{ rows: readonly ReportRow[] }>,
+  produce: (store: AnalyticsStore) => Promise<{ rows: readonly ReportRow[]; range: ReportRange }>,
 ): Promise<void> {
   const format = resolveFormat(opts);
   validateRange(opts); // bad flags fail before the store is touched
   const store = await openExistingStore(opts.db);
   try {
-    const { rows } = await produce(store);
-    print(columns, rows, format);
+    const { rows, range } = await produce(store);
+    const partial = range.partial_coverage ?? [];
+    warnPartial(partial);
+    print(columns, rows, partial, format);
   } finally {
     await store.close();
   }
@@ -85,8 +93,8 @@ function reportCommand(parent: Command, name: string, description: string): Comm
     parent
       .command(name)
       .description(description)
-      .option('--from <month>', 'first month, YYYY-MM (default: first billed month)')
-      .option('--to <month>', 'last month, YYYY-MM (default: latest month with a bill, join or churn)')
+      .option('--from <month>', "first month, YYYY-MM, inside the data (default: the data's first billed month)")
+      .option('--to <month>', "last month, YYYY-MM, inside the data (default: the data's last billed month)")
       .option('--db <path>', `store to read (default $TENURE_DB or ${DEFAULT_DB})`),
   );
 }

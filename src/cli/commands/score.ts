@@ -3,6 +3,7 @@ import { scoreCustomers } from '../../app/churn-model/score.ts';
 import { scoreContext } from '../../app/churn-model/score-context.ts';
 import { TenureError } from '../../app/errors.ts';
 import { DEFAULT_DB, openStore } from '../../store/open.ts';
+import { warnPartial } from '../partial.ts';
 import { printRows, resolveFormat, withFormat, type FormatOptions } from '../output.ts';
 
 interface ScoreFlags extends FormatOptions {
@@ -26,7 +27,7 @@ export function register(program: Command): void {
       .command('score')
       .description('score the active base with the latest churn model: probability, expected loss, lifecycle stage, value quadrant, top reasons (highest risk first)')
       .option('--db <path>', `store (default $TENURE_DB or ${DEFAULT_DB})`)
-      .option('--as-of <month>', 'month whose closing base is scored, YYYY-MM (default: latest month with data)')
+      .option('--as-of <month>', "month whose closing base is scored, YYYY-MM inside the data (default: the data's last billed month)")
       .option('--top <n>', 'print only the n highest-risk customers (all are stored)')
       .addOption(new Option('--lang <lang>', 'language of the reasons').choices(['zh', 'en']).default('zh')),
   ).action(async (flags: ScoreFlags) => {
@@ -39,6 +40,7 @@ export function register(program: Command): void {
       const shown = top === undefined ? ranked : ranked.slice(0, top);
       const context = await scoreContext(store, run.asOf);
       process.stderr.write(`tenure: scored ${run.scores.length} customers as of ${run.asOf} with ${run.modelVersion}\n`);
+      warnPartial(run.partial_coverage);
       printRows(
         SCORE_COLUMNS,
         shown.map((s) => ({

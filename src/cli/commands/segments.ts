@@ -52,8 +52,8 @@ export function register(program: Command): void {
     program
       .command('segments')
       .description('segment sizes, ARPU, churn rate and trend per month (presets: cable-TV basic / new-video / netizen / full-service and the value tiers, or --segments FILE)')
-      .option('--as-of <month>', 'latest month (YYYY-MM; default: the latest month with data)')
-      .option('--months <n>', 'months of history up to --as-of (default 3)')
+      .option('--as-of <month>', "latest month (YYYY-MM inside the data; default: the data's last billed month)")
+      .option('--months <n>', "months of history up to --as-of, all inside the data (default 3, fewer when the data starts later)")
       .option('--segments <file>', 'segment definitions (JSON array of {name, description, when}; see src/domain/segments/definitions.ts)')
       .option('--monthly', 'print every month instead of the latest month with its change')
       .option('--db <path>', 'store (default ./tenure.duckdb or $TENURE_DB)'),

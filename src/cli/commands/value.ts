@@ -95,7 +95,7 @@ export function register(program: Command): void {
     program
       .command('value')
       .description('customer value (current value × growth potential): value matrix quadrants with strategy and budget share, tiers, 80/20 report')
-      .option('--as-of <month>', 'month (YYYY-MM; default: the latest month with data)')
+      .option('--as-of <month>', "month (YYYY-MM inside the data; default: the data's last billed month)")
       .option('--annual-discount-rate <rate>', 'annual discount rate of future margins (default 0.1)')
       .option('--db <path>', 'store (default ./tenure.duckdb or $TENURE_DB)'),
   ).action(value);
