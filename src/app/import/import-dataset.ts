@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileSpec, MONEY_SCALE, type FileName } from '../../contract/spec.ts';
 import type { AnalyticsStore, StoreTx } from '../../store/port.ts';
@@ -78,7 +77,8 @@ export async function importDataset(store: AnalyticsStore, dir: string, options:
   const timezone = operatorTimezone(options.timezone);
   const runId = randomUUID();
   const outcomes: FileOutcome[] = [];
-  const work = mkdtempSync(join(tmpdir(), 'tenure-import-'));
+  // Inside the store's scratch folder: the engine may read nothing else (store/duckdb/engine.ts).
+  const work = mkdtempSync(join(store.scratchDirectory(), 'import-'));
   try {
     for (const file of files) outcomes.push(await importFile(store, file, runId, timezone, work, options));
   } finally {
