@@ -43,7 +43,7 @@ export function loadSurveysFile(path: string): LoadedSurveys {
 async function loadSurveysFromStore(db: string | undefined): Promise<LoadedSurveys> {
   const target = storeTarget(db);
   if (!/^postgres(ql)?:\/\//.test(target) && target !== ':memory:' && !existsSync(target)) {
-    throw new TenureError('NO_DATA', `no store at ${target}; check --db, import a data set with surveys first, or give --surveys FILE`);
+    throw new TenureError('NO_DATA', `no store at ${target}; check --db, import a data set with surveys first (tenure import DIR --db ${target}), or give --surveys FILE`);
   }
   const store = await openStore(target, { access: 'read-only' });
   try {
