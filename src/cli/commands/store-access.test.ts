@@ -97,6 +97,14 @@ describe('a mistyped --db', () => {
     },
   );
 
+  it('engine limits are global flags: a bad --memory-limit is a usage error before the store is touched', async () => {
+    const bad = await runCaptured(['report', 'churn-totals', '--db', db, '--memory-limit', 'lots']);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/--memory-limit \/ TENURE_MEMORY_LIMIT must be a size such as 4GB/);
+    const ok = await runCaptured(['--threads', '1', 'report', 'churn-totals', '--db', db, '--memory-limit', '512MB', '--format', 'csv']);
+    expect(ok.code, ok.err).toBe(0);
+  });
+
   it('import still creates the store it is pointed at', async () => {
     const created = join(dir, 'new.duckdb');
     const r = await runCaptured(['import', data, '--db', created, '--no-prepare', '--json']);

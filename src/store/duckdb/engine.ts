@@ -96,13 +96,15 @@ export async function openEngine(path: string, o: EngineOptions): Promise<Engine
   const writer = o.access === 'read-write' && !memory;
   // Per-session folder: readers spill here (DuckDB's temp file names are fixed, so two processes
   // sharing one temp folder would overwrite each other's) and the import stages copies here.
-  const session = mkdtempSync(join(tmpdir(), 'tenure-'));
+  const base = o.settings.tempDirectory ?? tmpdir();
+  mkdirSync(base, { recursive: true, mode: 0o700 });
+  const session = mkdtempSync(join(base, 'tenure-'));
   const release = writer ? holdPrivateUmask() : () => {};
   let instance: DuckDBInstance | undefined;
   try {
     // The writer is alone on the store, so it spills next to it as DuckDB does by default (the
     // store's disk has room for the store); readers keep to their own session folder.
-    const temp = o.settings.tempDirectory ?? (writer ? `${path}.tmp` : join(session, 'spill'));
+    const temp = writer ? (o.settings.tempDirectory ?? `${path}.tmp`) : join(session, 'spill');
     const scratch = join(session, 'work');
     mkdirSync(scratch, { mode: 0o700 });
     const config: Record<string, string> = {

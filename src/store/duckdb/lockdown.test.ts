@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SCHEMA_VERSION } from '../schema.ts';
 import { DuckDBStore } from './duckdb-store.ts';
-import { defaultMemoryLimit, engineSettings } from './settings.ts';
+import { defaultMemoryLimit, engineSettings, setEngineFlags } from './settings.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'tenure-lockdown-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -101,10 +101,20 @@ describe('DuckDB locked down (issue 18, item 9)', () => {
     } finally {
       await store.close();
     }
+    // The CLI's global flags win over the environment.
+    setEngineFlags({ memoryLimit: '200MB', threads: '1' });
+    try {
+      const flagged = await DuckDBStore.open(fresh(), { access: 'read-write' });
+      const [f] = await flagged.query<{ m: string }>("SELECT current_setting('memory_limit') AS m");
+      await flagged.close();
+      expect(f?.m).toMatch(/^190(\.[0-9])? MiB$/); // 200 MB = 190.7 MiB
+    } finally {
+      setEngineFlags({});
+    }
     expect(defaultMemoryLimit(24 * 2 ** 30)).toBe('4096MiB');
     expect(defaultMemoryLimit(2 ** 30)).toBe('256MiB');
-    expect(() => engineSettings({ TENURE_MEMORY_LIMIT: 'lots' })).toThrow(/TENURE_MEMORY_LIMIT must be a size/);
-    expect(() => engineSettings({ TENURE_THREADS: '0' })).toThrow(/TENURE_THREADS must be a whole number/);
+    expect(() => engineSettings({ TENURE_MEMORY_LIMIT: 'lots' })).toThrow(/--memory-limit \/ TENURE_MEMORY_LIMIT must be a size/);
+    expect(() => engineSettings({ TENURE_THREADS: '0' })).toThrow(/--threads \/ TENURE_THREADS must be a whole number/);
   });
 });
 

@@ -8,6 +8,8 @@ import { StoreError } from '../errors.ts';
  * for the Node side (which holds model inputs and results) and for everything else the
  * machine runs; DuckDB spills to the temp directory beyond it.
  *
+ * Each can also be given as a global flag of the CLI (--memory-limit, --threads, --temp-dir).
+ *
  *   TENURE_MEMORY_LIMIT   DuckDB memory_limit, e.g. 8GB (default: a sixth of RAM, at least 256 MiB)
  *   TENURE_THREADS        DuckDB threads (default: the cores this process may use)
  *   TENURE_TEMP_DIR       where DuckDB spills (default: next to the store, see duckdb-store.ts)
@@ -43,10 +45,21 @@ function positiveNumber(name: string, text: string, integer: boolean): number {
   return n;
 }
 
-/** Settings from the environment (empty values count as unset), else the machine's defaults. */
+/** The CLI's global flags (--memory-limit, --threads, --temp-dir), which win over the environment. */
+let flagOverrides: NodeJS.ProcessEnv = {};
+
+export function setEngineFlags(flags: { memoryLimit?: string; threads?: string; tempDir?: string }): void {
+  flagOverrides = {
+    ...(flags.memoryLimit === undefined ? {} : { TENURE_MEMORY_LIMIT: flags.memoryLimit }),
+    ...(flags.threads === undefined ? {} : { TENURE_THREADS: flags.threads }),
+    ...(flags.tempDir === undefined ? {} : { TENURE_TEMP_DIR: flags.tempDir }),
+  };
+}
+
+/** Settings from the flags, else the environment (empty values count as unset), else the machine's defaults. */
 export function engineSettings(env: NodeJS.ProcessEnv = process.env): EngineSettings {
   const get = (name: string) => {
-    const v = env[name];
+    const v = flagOverrides[name] ?? env[name];
     return v !== undefined && v.trim() !== '' ? v : undefined;
   };
   const memory = get('TENURE_MEMORY_LIMIT');
@@ -55,8 +68,8 @@ export function engineSettings(env: NodeJS.ProcessEnv = process.env): EngineSett
   const maxTemp = get('TENURE_MAX_TEMP_SIZE');
   const lock = get('TENURE_LOCK_TIMEOUT');
   return {
-    memoryLimit: memory === undefined ? defaultMemoryLimit() : size('TENURE_MEMORY_LIMIT', memory),
-    threads: threads === undefined ? Math.max(1, availableParallelism()) : positiveNumber('TENURE_THREADS', threads, true),
+    memoryLimit: memory === undefined ? defaultMemoryLimit() : size('--memory-limit / TENURE_MEMORY_LIMIT', memory),
+    threads: threads === undefined ? Math.max(1, availableParallelism()) : positiveNumber('--threads / TENURE_THREADS', threads, true),
     ...(temp === undefined ? {} : { tempDirectory: temp }),
     ...(maxTemp === undefined ? {} : { maxTempSize: size('TENURE_MAX_TEMP_SIZE', maxTemp) }),
     lockTimeoutMs: lock === undefined ? 30_000 : Math.round(positiveNumber('TENURE_LOCK_TIMEOUT', lock, false) * 1000),
