@@ -7,6 +7,7 @@ import type { AnalyticsStore } from '../../store/port.ts';
 import { TenureError } from '../errors.ts';
 import { CUSTOMER_FEATURES, buildCustomerFeatures, type FeatureSpec } from './features.ts';
 import { dataMonths, toModelColumns } from './train.ts';
+import { requireWritable } from '../../store/access.ts';
 
 /**
  * Scores the closing base of a month with the latest churn model: probability, the money at
@@ -106,6 +107,7 @@ export function reasonFeature(spec: FeatureSpec, values: Float64Array | null): R
 }
 
 export async function scoreCustomers(store: AnalyticsStore, options: ScoreOptions = {}): Promise<ScoreRun> {
+  requireWritable(store, 'scoring');
   const { version, model } = await latestChurnModel(store);
   const asOf = options.asOf ?? (await dataMonths(store)).last;
   if (!/^\d{4}-(0[1-9]|1[0-2])$/.test(asOf)) throw new TenureError('USAGE', `--as-of must be a month like 2025-06, got "${asOf}"`);

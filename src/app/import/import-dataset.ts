@@ -11,6 +11,7 @@ import type { ScanResult } from './scanner.ts';
 import * as S from './sql.ts';
 import { refreshChurnBasis } from '../reports/basis.ts';
 import { prepareLatestAnalytics, type PreparedAnalytics } from '../lifecycle/prepare.ts';
+import { requireWritable } from '../../store/access.ts';
 
 export interface FileOutcome {
   readonly file: FileName;
@@ -73,6 +74,7 @@ export function operatorTimezone(explicit?: string): string {
 
 /** Validates and loads a data-set folder, one transaction per file, in contract import order. */
 export async function importDataset(store: AnalyticsStore, dir: string, options: ImportOptions = {}): Promise<ImportReport> {
+  requireWritable(store, 'import');
   const { files, ignored } = discoverDataset(dir);
   const timezone = operatorTimezone(options.timezone);
   const runId = randomUUID();

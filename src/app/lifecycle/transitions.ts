@@ -13,6 +13,7 @@ import type { AnalyticsStore } from '../../store/port.ts';
 import { TenureError } from '../errors.ts';
 import { checkMonth, dataSpan, loadRules } from './context.ts';
 import { ensureStageHistory, HISTORY_TABLE } from './history-store.ts';
+import { requireWritable } from '../../store/access.ts';
 
 /**
  * Default range: the latest two months, the month-to-month migration matrix of the latest month
@@ -142,6 +143,7 @@ export async function lifecycleTransitions(store: AnalyticsStore, input: Transit
 
 /** `tenure lifecycle refresh`: stages and keeps the months of a range (default: the latest 12). */
 export async function refreshStageHistory(store: AnalyticsStore, input: TransitionsInput & { force?: boolean } = {}): Promise<{ from: MonthText; to: MonthText; staged: MonthText[] }> {
+  requireWritable(store, 'lifecycle refresh');
   const rules = input.rules ?? loadRules(input.rulesFile);
   const { months, first, hasScores } = await resolveRange(store, input, 12);
   const { staged } = await ensureStageHistory(store, months, { rules, dataFirst: first, hasScores, force: input.force === true });

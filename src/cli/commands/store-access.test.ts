@@ -4,6 +4,8 @@ import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync }
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { importDataset } from '../../app/import/import-dataset.ts';
+import { refreshStageHistory } from '../../app/lifecycle/transitions.ts';
 import { DuckDBStore } from '../../store/duckdb/duckdb-store.ts';
 import { runCaptured } from '../test-support.ts';
 
@@ -71,6 +73,16 @@ describe('read commands open the store read-only', () => {
     expect(hash(db)).toBe(before.hash);
     expect(existsSync(`${db}.wal`)).toBe(false);
   }, 300_000);
+
+  it('a use case that writes refuses a read-only store at once, naming why', async () => {
+    const store = await DuckDBStore.open(db, { access: 'read-only' });
+    try {
+      await expect(refreshStageHistory(store)).rejects.toThrow(/lifecycle refresh writes to the store, but .*plain\.duckdb was opened read-only/);
+      await expect(importDataset(store, data)).rejects.toMatchObject({ code: 'READ_ONLY' });
+    } finally {
+      await store.close();
+    }
+  });
 
   it('a read command computes the months nobody kept and answers the same as after a writer kept them', async () => {
     const copy = join(dir, 'kept.duckdb');
