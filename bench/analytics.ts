@@ -76,7 +76,7 @@ async function prepare(): Promise<{ generated_s: number | null; import_s: number
     generated = seconds(t);
     process.stderr.write(`generated ${dataDir} in ${generated.toFixed(1)} s\n`);
   }
-  const store = await DuckDBStore.open(dbPath);
+  const store = await DuckDBStore.open(dbPath, { readableDirectories: [dataDir] });
   try {
     const [row] = await store.query<{ n: number }>('SELECT count(*) AS n FROM customers');
     if (Number(row?.n ?? 0) === 0) {
@@ -154,7 +154,7 @@ async function demoBacktest(): Promise<Record<string, unknown>[]> {
     const dir = join(OUT, `demo-backtest-${n}-s${s}-${p}`);
     rmSync(dir, { recursive: true, force: true });
     await writeDemoDataset({ outDir: dir, customers: n, months: 24, seed: s, profile: p });
-    const store = await DuckDBStore.open(':memory:');
+    const store = await DuckDBStore.open(':memory:', { readableDirectories: [dir] });
     try {
       await importDataset(store, dir);
       const r = await forecastChurnFromStore(store, { backtest: 6 });

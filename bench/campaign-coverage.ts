@@ -68,7 +68,7 @@ try {
     const dir = join(work, `seed-${seed}`);
     mkdirSync(dir);
     for (const [name, text] of Object.entries(sim.files)) writeFileSync(join(dir, `${name}.csv`), text);
-    const store = await DuckDBStore.open(':memory:');
+    const store = await DuckDBStore.open(':memory:', { readableDirectories: [dir] });
     try {
       const imported = await importDataset(store, dir, { prepareAnalytics: false });
       if (imported.rejected > 0) throw new Error(`seed ${seed}: ${imported.rejected} rows rejected`);

@@ -50,7 +50,7 @@ try {
       for (const customers of list(args.customers).map(Number)) {
         const dir = join(work, `${profile}-${seed}-${customers}`);
         await writeDemoDataset({ outDir: dir, customers, months, seed, profile: profile as Profile });
-        const store = await DuckDBStore.open(':memory:');
+        const store = await DuckDBStore.open(':memory:', { readableDirectories: [dir] });
         let history: { voluntary: number; involuntary: number }[];
         try {
           await importDataset(store, dir, { prepareAnalytics: false });

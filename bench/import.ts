@@ -85,7 +85,7 @@ async function baseline(dir: string, db: string): Promise<ChildResult> {
 }
 
 async function tenureImport(dir: string, db: string): Promise<ChildResult> {
-  const store = await DuckDBStore.open(db);
+  const store = await DuckDBStore.open(db, { readableDirectories: [dir] });
   await setMemoryLimit((sql) => store.run(sql));
   const files: ChildResult['files'] = {};
   const starts = new Map<string, number>();

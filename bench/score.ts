@@ -149,7 +149,7 @@ async function prepare(): Promise<{ generated_s: number | null; import_s: number
   if (!existsSync(marker)) {
     rmSync(dbPath, { force: true });
     rmSync(`${dbPath}.wal`, { force: true });
-    const store = await DuckDBStore.open(dbPath);
+    const store = await DuckDBStore.open(dbPath, { readableDirectories: [dataDir] });
     process.stderr.write(`importing into ${dbPath} …\n`);
     const t = performance.now();
     await importDataset(store, dataDir);

@@ -1,14 +1,38 @@
-import type { AnalyticsStore } from './port.ts';
+import { resolve } from 'node:path';
+import type { AnalyticsStore, StoreAccess } from './port.ts';
 import { DuckDBStore } from './duckdb/duckdb-store.ts';
 import { StoreError } from './errors.ts';
 
 export const DEFAULT_DB = './tenure.duckdb';
 
+export interface OpenStoreOptions {
+  /** What the command does with the store: read commands 'read-only', the writers 'read-write'. */
+  readonly access: StoreAccess;
+  /**
+   * Create the store when the file does not exist: only import and the main job. Everything else
+   * fails on a missing file, so a mistyped --db is an error instead of a new empty store.
+   */
+  readonly create?: boolean;
+  /** Folders the engine must read (import's data folder); it reaches no other file. */
+  readonly readableDirectories?: readonly string[];
+}
+
+/** `--db`, else $TENURE_DB, else ./tenure.duckdb. */
+export function storeTarget(db: string | undefined): string {
+  if (db !== undefined && db.length > 0) return db;
+  const env = process.env.TENURE_DB;
+  return env !== undefined && env.length > 0 ? env : DEFAULT_DB;
+}
+
 /** Resolves `--db` / $TENURE_DB to a store: a file path is DuckDB, postgres:// a server store. */
-export async function openStore(db: string | undefined = process.env.TENURE_DB): Promise<AnalyticsStore> {
-  const target = db && db.length > 0 ? db : DEFAULT_DB;
+export async function openStore(db: string | undefined, options: OpenStoreOptions): Promise<AnalyticsStore> {
+  const target = storeTarget(db);
   if (/^postgres(ql)?:\/\//.test(target)) {
     throw new StoreError('UNSUPPORTED_ENGINE', 'the PostgreSQL store is not available yet; use a DuckDB file path');
   }
-  return DuckDBStore.open(target);
+  return DuckDBStore.open(target, {
+    access: options.access,
+    create: options.create === true,
+    readableDirectories: (options.readableDirectories ?? []).map((d) => resolve(d)),
+  });
 }

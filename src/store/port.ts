@@ -18,6 +18,15 @@ export interface StoreTx {
 export type FileFormat = 'csv' | 'parquet';
 
 /**
+ * What a use case needs from the store. Read commands open it 'read-only', so several processes
+ * can read one store at once (DuckDB allows many read-only processes or one writer); only the
+ * writer commands (import, model train, score, lifecycle refresh, the future server) open it
+ * 'read-write'. Derived data a reader computes lives in the session's temporary tables and
+ * goes away with it.
+ */
+export type StoreAccess = 'read-only' | 'read-write';
+
+/**
  * A raw CSV/Parquet file read by the engine's own reader. The reader exposes every column as
  * text under the given (lower-cased) names; `query` turns that relation into the staged table
  * (by default all columns as they are). Rows keep file order: the table's row number is the
@@ -37,6 +46,8 @@ export interface AnalyticsStore extends StoreTx {
   readonly engine: 'duckdb' | 'postgres';
   /** Where the data lives, for messages (file path or connection string without password). */
   readonly location: string;
+  /** How it was opened; on 'read-only' only temporary tables can be written. */
+  readonly access: StoreAccess;
   /** Applies pending migrations; safe to call on every open. */
   migrate(): Promise<number>;
   schemaVersion(): Promise<number>;
@@ -62,6 +73,11 @@ export interface AnalyticsStore extends StoreTx {
    * Runs outside a transaction, like stageFile.
    */
   stageColumns(table: string, set: ColumnSet): Promise<number>;
+  /**
+   * A private folder (0700) of this session that the engine may read: the import writes its
+   * staged copies here, since the engine reaches no other file. Removed on close.
+   */
+  scratchDirectory(): string;
   close(): Promise<void>;
 }
 

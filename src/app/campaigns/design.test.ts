@@ -37,7 +37,7 @@ beforeAll(async () => {
   offers.add('O20,bonus data,bonus_data,,');
   for (const f of [customers, usage, churn, offers]) f.write(data);
   writeFileSync(join(data, 'campaigns.csv'), 'campaign_id,name,purpose,start_date\n');
-  const store = await DuckDBStore.open(join(root, 'a.duckdb'));
+  const store = await DuckDBStore.open(join(root, 'a.duckdb'), { readableDirectories: [data] });
   try {
     expect((await importDataset(store, data, { prepareAnalytics: false })).rejected).toBe(0);
     const rows = Array.from({ length: N }, (_, k) => `('m1', DATE '2024-04-01', '${cid(k + 1)}', ${((k * 37) % 101) / 101}, 0, '[]', current_timestamp)`);

@@ -15,6 +15,7 @@
 import { CONTROL_ARM } from '../../contract/spec.ts';
 import { assignArms, SMD_WARNING, standardizedMeanDifference, type ArmShare } from '../../domain/campaigns/design.ts';
 import { addMonths, type MonthText } from '../../domain/month.ts';
+import { requireWritable } from '../../store/access.ts';
 import type { AnalyticsStore } from '../../store/port.ts';
 import { TenureError } from '../errors.ts';
 import { dataSpan } from '../data-span.ts';
@@ -80,6 +81,7 @@ interface MemberRow {
 }
 
 export async function designCampaign(store: AnalyticsStore, input: CampaignDesignInput): Promise<CampaignDesign> {
+  requireWritable(store, 'campaign design');
   const start = checkDate('--start', input.startDate);
   const assigned = checkDate('--assigned', input.assignedDate ?? start);
   if (assigned > start) throw new TenureError('USAGE', `the assignment date ${assigned} is after the start ${start}; members are assigned before a campaign starts`);

@@ -70,7 +70,7 @@ function writeDataset(dir: string): void {
 
 beforeAll(async () => {
   writeDataset(root);
-  const store = await DuckDBStore.open(db);
+  const store = await DuckDBStore.open(db, { readableDirectories: [root] });
   try {
     const imported = await importDataset(store, root, { prepareAnalytics: false });
     expect(imported.rejected).toBe(0);

@@ -8,6 +8,7 @@ import { TenureError } from '../errors.ts';
 import { CUSTOMER_FEATURES, buildCustomerFeatures, type FeatureSpec } from './features.ts';
 import { MIN_HISTORY_MONTHS, toModelColumns } from './train.ts';
 import { dataSpan, partialHistory, resolveMonth, type DataSpan, type PartialCoverage } from '../data-span.ts';
+import { requireWritable } from '../../store/access.ts';
 
 /**
  * Scores the closing base of a month with the latest churn model: probability, the money at
@@ -114,6 +115,7 @@ export function reasonFeature(spec: FeatureSpec, values: Float64Array | null): R
 }
 
 export async function scoreCustomers(store: AnalyticsStore, options: ScoreOptions = {}): Promise<ScoreRun> {
+  requireWritable(store, 'scoring');
   // The month first: a month outside the data scores and stores nothing.
   const span = await dataSpan(store);
   const asOf = resolveMonth('--as-of', options.asOf, span);

@@ -45,7 +45,7 @@ describe('customer-level churn model on the demo operator', () => {
 
   beforeAll(async () => {
     await writeDemoDataset({ outDir: join(dir, 'data'), customers: 4000, months: 24, seed: 11, profile: 'mixed' });
-    store = await DuckDBStore.open(join(dir, 'store.duckdb'));
+    store = await DuckDBStore.open(join(dir, 'store.duckdb'), { readableDirectories: [dir] });
     await importDataset(store, join(dir, 'data'));
     trained = await trainChurnModel(store, { horizon: 3 });
   }, 240_000);
@@ -140,7 +140,7 @@ describe('customer-level churn model on the demo operator', () => {
 describe('scores from explanations', () => {
   it('equal the model probability: SHAP values sum to the margin', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'tenure-score-sum-'));
-    const store = await DuckDBStore.open(join(dir, 's.duckdb'));
+    const store = await DuckDBStore.open(join(dir, 's.duckdb'), { readableDirectories: [dir] });
     try {
       await writeDemoDataset({ outDir: join(dir, 'data'), customers: 1500, months: 24, seed: 5, profile: 'mobile' });
       await importDataset(store, join(dir, 'data'));

@@ -9,6 +9,7 @@ import type { AnalyticsStore, ColumnSet as StoreColumns } from '../../store/port
 import { TenureError } from '../errors.ts';
 import { checkMonth, dataSpan, requireInSpan, spanText, type DataSpan } from '../data-span.ts';
 import { CLOSING_BASE_WHERE, CUSTOMER_FEATURES, buildCustomerFeatures, type FeatureSpec } from './features.ts';
+import { requireWritable } from '../../store/access.ts';
 
 /**
  * The customer-level churn model, trained time-honestly on the store's monthly history.
@@ -234,6 +235,7 @@ async function samplePermille(store: AnalyticsStore, plan: SnapshotPlan, maxRows
 }
 
 export async function trainChurnModel(store: AnalyticsStore, options: TrainOptions = {}): Promise<TrainedChurnModel> {
+  requireWritable(store, 'training a churn model');
   const log = options.log ?? (() => {});
   const horizon = options.horizon ?? 3;
   const { first, last } = await dataMonths(store);

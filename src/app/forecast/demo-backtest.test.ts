@@ -18,7 +18,7 @@ import { forecastChurnFromStore } from './churn-forecast.ts';
 describe('forecast backtest on the demo operator', () => {
   it('beats seasonal naive over the last 6 months', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'tenure-demo-backtest-'));
-    const store = await DuckDBStore.open(':memory:');
+    const store = await DuckDBStore.open(':memory:', { readableDirectories: [dir] });
     try {
       await writeDemoDataset({ outDir: dir, customers: DEMO_DEFAULTS.customers, months: DEMO_DEFAULTS.months, seed: DEMO_DEFAULTS.seed, profile: DEMO_DEFAULTS.profile });
       await importDataset(store, dir);

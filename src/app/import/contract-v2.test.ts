@@ -78,7 +78,7 @@ describe('data contract v2 files', () => {
   it('imports consent, offers, campaigns and members, rejecting each bad v2 row with line, column and reason', async () => {
     const dir = fresh('v2');
     const expected = writeV2Dataset(dir);
-    const store = await DuckDBStore.open(join(dir, 'store.duckdb'));
+    const store = await DuckDBStore.open(join(dir, 'store.duckdb'), { readableDirectories: [dir] });
     try {
       const report = await importDataset(store, dir, { prepareAnalytics: false });
       expect(await rejectsOf(store, report.runId)).toEqual(expected.map((r) => r.join('|')).sort());
@@ -122,7 +122,7 @@ describe('data contract v2 files', () => {
   it('a v1 data set stays valid: no v2 file is required and consent is left unknown', async () => {
     const dir = fresh('v1');
     writeCleanDataset(dir, 5);
-    const store = await DuckDBStore.open(join(dir, 'store.duckdb'));
+    const store = await DuckDBStore.open(join(dir, 'store.duckdb'), { readableDirectories: [dir] });
     try {
       const report = await importDataset(store, dir, { prepareAnalytics: false });
       expect(report.rejected).toBe(0);
@@ -147,7 +147,7 @@ describe('data contract v2 files', () => {
     await old.close();
 
     writeV2Dataset(dir);
-    const store = await DuckDBStore.open(path);
+    const store = await DuckDBStore.open(path, { readableDirectories: [dir] });
     try {
       expect(await store.schemaVersion()).toBe(SCHEMA_VERSION);
       const report = await importDataset(store, dir, { prepareAnalytics: false });

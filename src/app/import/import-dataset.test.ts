@@ -117,7 +117,7 @@ describe('importDataset', () => {
   it('reports every kind of bad row with file, physical line, column and reason; counts add up', async () => {
     const dir = fresh('dirty');
     const expected = writeDirtyDataset(dir);
-    const store = await DuckDBStore.open(join(dir, 'store.duckdb'));
+    const store = await DuckDBStore.open(join(dir, 'store.duckdb'), { readableDirectories: [root] });
     try {
       const report = await importDataset(store, dir);
       expect(sortRejects(await rejectsOf(store, report.runId))).toEqual(sortRejects(expected));
@@ -158,7 +158,7 @@ describe('importDataset', () => {
   it('gives the same rejects when too many suspects force the lexical checks into SQL', async () => {
     const dir = fresh('overflow');
     const expected = writeDirtyDataset(dir);
-    const store = await DuckDBStore.open(join(dir, 'store.duckdb'));
+    const store = await DuckDBStore.open(join(dir, 'store.duckdb'), { readableDirectories: [root] });
     try {
       const report = await importDataset(store, dir, { maxSuspects: 0 });
       expect(sortRejects(await rejectsOf(store, report.runId))).toEqual(sortRejects(expected));
@@ -170,7 +170,7 @@ describe('importDataset', () => {
   it('re-importing is a no-op, and a changed row replaces the stored one', async () => {
     const dir = fresh('idem');
     const rows = writeCleanDataset(dir, 40);
-    const store = await DuckDBStore.open(join(dir, 'store.duckdb'));
+    const store = await DuckDBStore.open(join(dir, 'store.duckdb'), { readableDirectories: [root] });
     try {
       const first = await importDataset(store, dir);
       expect(first.files.map((f) => [f.file, f.inserted, f.rejected])).toEqual([
@@ -216,7 +216,7 @@ describe('importDataset', () => {
     writeFileSync(`${csvPath}.gz`, gzipSync(readFileSync(csvPath)));
     rmSync(csvPath);
     const custPath = join(dir, 'customers.csv');
-    const store = await DuckDBStore.open(join(dir, 'store.duckdb'));
+    const store = await DuckDBStore.open(join(dir, 'store.duckdb'), { readableDirectories: [root] });
     try {
       const gz = await importDataset(store, dir);
       expect(sortRejects(await rejectsOf(store, gz.runId))).toEqual(sortRejects(exp));
@@ -240,7 +240,7 @@ describe('importDataset', () => {
     writeFileSync(join(dir, 'customers.csv'), 'customer_id,customer_type,join_date,region\rC1,individual,2023-01-05,甘肃\rC2,business,2023-02-01,甘肃\r');
     writeFileSync(join(dir, 'monthly_usage.csv'), 'customer_id,month,revenue\n\nC1,2023-01,10\n\n\nC2,2023-01,x\nC1,2023-02,3');
     writeFileSync(join(dir, 'churn_events.csv'), 'customer_id,churn_date,churn_type,reason_code\r\n');
-    const store = await DuckDBStore.open(join(dir, 'store.duckdb'));
+    const store = await DuckDBStore.open(join(dir, 'store.duckdb'), { readableDirectories: [root] });
     try {
       const report = await importDataset(store, dir);
       expect(counts(report)).toEqual({ customers: [2, 2, 0], monthly_usage: [3, 2, 1], churn_events: [0, 0, 0] });
@@ -255,7 +255,7 @@ describe('importDataset', () => {
     writeCleanDataset(dir, 5);
     const text = readFileSync(join(dir, 'customers.csv'), 'utf8').replace('customer_id,', 'Customer_ID,colour,').replace(/\n(C\d+),/g, '\n$1,red,');
     writeFileSync(join(dir, 'customers.csv'), text);
-    const store = await DuckDBStore.open(join(dir, 'store.duckdb'));
+    const store = await DuckDBStore.open(join(dir, 'store.duckdb'), { readableDirectories: [root] });
     try {
       const report = await importDataset(store, dir);
       const customers = report.files.find((f) => f.file === 'customers');

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileSpec, MONEY_SCALE, type FileName } from '../../contract/spec.ts';
 import type { AnalyticsStore, StoreTx } from '../../store/port.ts';
@@ -12,6 +11,7 @@ import type { ScanResult } from './scanner.ts';
 import * as S from './sql.ts';
 import { refreshChurnBasis } from '../reports/basis.ts';
 import { prepareLatestAnalytics, type PreparedAnalytics } from '../lifecycle/prepare.ts';
+import { requireWritable } from '../../store/access.ts';
 
 export interface FileOutcome {
   readonly file: FileName;
@@ -74,11 +74,13 @@ export function operatorTimezone(explicit?: string): string {
 
 /** Validates and loads a data-set folder, one transaction per file, in contract import order. */
 export async function importDataset(store: AnalyticsStore, dir: string, options: ImportOptions = {}): Promise<ImportReport> {
+  requireWritable(store, 'import');
   const { files, ignored } = discoverDataset(dir);
   const timezone = operatorTimezone(options.timezone);
   const runId = randomUUID();
   const outcomes: FileOutcome[] = [];
-  const work = mkdtempSync(join(tmpdir(), 'tenure-import-'));
+  // Inside the store's scratch folder: the engine may read nothing else (store/duckdb/engine.ts).
+  const work = mkdtempSync(join(store.scratchDirectory(), 'import-'));
   try {
     for (const file of files) outcomes.push(await importFile(store, file, runId, timezone, work, options));
   } finally {

@@ -69,7 +69,7 @@ describe('interrupted import', () => {
     const big = join(root, 'big');
     await writeBigDataset(big);
     const db = join(root, 'store.duckdb');
-    const store = await DuckDBStore.open(db);
+    const store = await DuckDBStore.open(db, { readableDirectories: [root] });
     await importDataset(store, small);
     await store.close();
     const before = await tableCounts(db);

@@ -80,7 +80,7 @@ function csvCell(v: string): string {
 const dir = mkdtempSync(join(tmpdir(), 'tenure-agree-'));
 let store: DuckDBStore;
 beforeAll(async () => {
-  store = await DuckDBStore.open(':memory:');
+  store = await DuckDBStore.open(':memory:', { readableDirectories: [dir] });
 });
 afterAll(async () => {
   await store.close();

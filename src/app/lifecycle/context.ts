@@ -1,8 +1,8 @@
 import { readFileSync, existsSync } from 'node:fs';
 import { defaultLifecycleRules, parseLifecycleRules, type LifecycleRules } from '../../domain/lifecycle/rules.ts';
-import type { AnalyticsStore } from '../../store/port.ts';
+import type { AnalyticsStore, StoreAccess } from '../../store/port.ts';
 import { TenureError } from '../errors.ts';
-import { DEFAULT_DB, openStore } from '../../store/open.ts';
+import { openStore } from '../../store/open.ts';
 
 // The data's span and month checks live in app/data-span.ts; re-exported for the lifecycle modules.
 export { checkMonth, dataSpan, type DataSpan } from '../data-span.ts';
@@ -17,15 +17,21 @@ export function loadRules(path?: string): LifecycleRules {
 }
 
 /**
- * Opens the `--db` store for a read-only analytics command, runs fn and closes it. A missing
- * file is NO_DATA (opening it would silently create an empty store).
+ * Opens the `--db` store read-only for an analytics command, runs fn and closes it. Several
+ * such commands can read one store at once; what they derive lives in temporary tables. A
+ * missing file is an error (opening it would silently create an empty store).
  */
 export async function withStore<T>(db: string | undefined, fn: (store: AnalyticsStore) => Promise<T>): Promise<T> {
-  const target = db && db.length > 0 ? db : process.env.TENURE_DB || DEFAULT_DB;
-  if (!/^postgres(ql)?:\/\//.test(target) && target !== ':memory:' && !existsSync(target)) {
-    throw new TenureError('NO_DATA', `no store at ${target}; import a data set first (tenure import DIR --db ${target})`);
-  }
-  const store = await openStore(target);
+  return withOpenStore(db, 'read-only', fn);
+}
+
+/** The same for a command that writes derived data (`tenure lifecycle refresh`): it needs the store alone. */
+export async function withWritableStore<T>(db: string | undefined, fn: (store: AnalyticsStore) => Promise<T>): Promise<T> {
+  return withOpenStore(db, 'read-write', fn);
+}
+
+async function withOpenStore<T>(db: string | undefined, access: StoreAccess, fn: (store: AnalyticsStore) => Promise<T>): Promise<T> {
+  const store = await openStore(db, { access });
   try {
     return await fn(store);
   } finally {

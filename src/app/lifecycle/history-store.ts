@@ -16,6 +16,7 @@ import { createHash } from 'node:crypto';
 import type { LifecycleRules } from '../../domain/lifecycle/rules.ts';
 import type { MonthText } from '../../domain/month.ts';
 import type { AnalyticsStore, StoreTx } from '../../store/port.ts';
+import { keptTable, temporaryTable, temporaryTableExists } from '../kept-tables.ts';
 import { dateLiteral, stagedSql } from './stages-sql.ts';
 
 export const HISTORY_TABLE = 'lifecycle_stage_history';
@@ -102,7 +103,8 @@ export function rulesKey(rules: LifecycleRules): string {
  * staged rows). The value snapshot keeps its order: `tenure value` sums it in row order.
  */
 async function withoutInsertionOrder<T>(store: AnalyticsStore, tx: StoreTx, fn: () => Promise<T>): Promise<T> {
-  if (store.engine !== 'duckdb') return fn();
+  // A read-only session has its configuration locked (store/duckdb/engine.ts): stage in order.
+  if (store.engine !== 'duckdb' || store.access === 'read-only') return fn();
   await tx.run('SET preserve_insertion_order = false');
   try {
     return await fn();
@@ -111,9 +113,17 @@ async function withoutInsertionOrder<T>(store: AnalyticsStore, tx: StoreTx, fn: 
   }
 }
 
-async function ensureTables(store: AnalyticsStore): Promise<void> {
-  await store.run(`CREATE TABLE IF NOT EXISTS ${HISTORY_TABLE} (${HISTORY_COLUMNS.map(([n, t]) => `${n} ${t}`).join(', ')})`);
-  await store.run(`CREATE TABLE IF NOT EXISTS ${RUNS_TABLE} (rules_key VARCHAR, as_of DATE, fingerprint VARCHAR, staged_at TIMESTAMP, customers BIGINT)`);
+/** The kept tables, or on a read-only store their temporary shadows (kept-tables.ts). */
+async function ensureTables(store: AnalyticsStore, temporary: boolean): Promise<void> {
+  const create = temporary ? 'CREATE TEMP TABLE IF NOT EXISTS' : 'CREATE TABLE IF NOT EXISTS';
+  await store.run(`${create} ${HISTORY_TABLE} (${HISTORY_COLUMNS.map(([n, t]) => `${n} ${t}`).join(', ')})`);
+  await store.run(`${create} ${RUNS_TABLE} (rules_key VARCHAR, as_of DATE, fingerprint VARCHAR, staged_at TIMESTAMP, customers BIGINT)`);
+}
+
+async function currentMonths(store: AnalyticsStore, runs: string | null, key: string, fingerprints: Map<string, string>): Promise<Set<string>> {
+  if (runs === null) return new Set();
+  const kept = await store.query<{ as_of: string; fingerprint: string }>(`SELECT strftime(as_of, '%Y-%m') AS as_of, fingerprint FROM ${runs} WHERE rules_key = $1`, [key]);
+  return new Set(kept.filter((r) => r.fingerprint === fingerprints.get(r.as_of)).map((r) => r.as_of));
 }
 
 export interface EnsureOptions {
@@ -130,24 +140,65 @@ export interface EnsureOptions {
  * the months it staged.
  */
 export async function ensureStageHistory(store: AnalyticsStore, months: readonly MonthText[], o: EnsureOptions): Promise<{ key: string; staged: MonthText[] }> {
-  await ensureTables(store);
   const key = rulesKey(o.rules);
   const fingerprints = await stageFingerprints(store, months);
-  const kept = o.force
-    ? []
-    : await store.query<{ as_of: string; fingerprint: string }>(`SELECT strftime(as_of, '%Y-%m') AS as_of, fingerprint FROM ${RUNS_TABLE} WHERE rules_key = $1`, [key]);
-  const fresh = new Set(kept.filter((r) => r.fingerprint === fingerprints.get(r.as_of)).map((r) => r.as_of));
+  if (store.access === 'read-only') return ensureReadOnly(store, months, o, key, fingerprints);
+  await ensureTables(store, false);
+  const fresh = o.force ? new Set<string>() : await currentMonths(store, RUNS_TABLE, key, fingerprints);
   const missing = months.filter((m) => !fresh.has(m));
-  if (missing.length === 0) return { key, staged: [] };
-  const list = missing.map(dateLiteral).join(', ');
+  await stageMonths(store, missing, [], o, key, fingerprints);
+  return { key, staged: missing };
+}
+
+/**
+ * A read-only store: reads the kept months as they are; any month missing or stale is staged
+ * into the session's temporary shadow, with copies of the kept months read alongside it.
+ */
+async function ensureReadOnly(
+  store: AnalyticsStore,
+  months: readonly MonthText[],
+  o: EnsureOptions,
+  key: string,
+  fingerprints: Map<string, string>,
+): Promise<{ key: string; staged: MonthText[] }> {
+  const shadowed = await temporaryTableExists(store, RUNS_TABLE);
+  const inShadow = shadowed && !o.force ? await currentMonths(store, temporaryTable(RUNS_TABLE), key, fingerprints) : new Set<string>();
+  const keptHistory = await keptTable(store, HISTORY_TABLE);
+  const keptRuns = keptHistory === null ? null : await keptTable(store, RUNS_TABLE);
+  const inKept = o.force ? new Set<string>() : await currentMonths(store, keptRuns, key, fingerprints);
+  if (!shadowed && months.every((m) => inKept.has(m))) return { key, staged: [] };
+  const needed = months.filter((m) => !inShadow.has(m));
+  const copies = keptHistory === null || keptRuns === null ? [] : needed.filter((m) => inKept.has(m)).map((m) => ({ month: m, history: keptHistory, runs: keptRuns }));
+  const missing = needed.filter((m) => !inKept.has(m));
+  await ensureTables(store, true);
+  await stageMonths(store, missing, copies, o, key, fingerprints);
+  return { key, staged: missing };
+}
+
+/** Replaces the rows of `missing` (staged now) and of `copies` (copied from the kept tables) in the tables the session reads. */
+async function stageMonths(
+  store: AnalyticsStore,
+  missing: readonly MonthText[],
+  copies: readonly { month: MonthText; history: string; runs: string }[],
+  o: EnsureOptions,
+  key: string,
+  fingerprints: Map<string, string>,
+): Promise<void> {
+  if (missing.length === 0 && copies.length === 0) return;
+  const list = [...missing, ...copies.map((c) => c.month)].map(dateLiteral).join(', ');
   const cols = HISTORY_COLUMNS.map(([n]) => n).filter((n) => n !== 'rules_key');
   await store.transaction(async (tx) => {
     await tx.run(`DELETE FROM ${HISTORY_TABLE} WHERE rules_key = $1 AND as_of IN (${list})`, [key]);
     await tx.run(`DELETE FROM ${RUNS_TABLE} WHERE rules_key = $1 AND as_of IN (${list})`, [key]);
+    for (const c of copies) {
+      await tx.run(`INSERT INTO ${HISTORY_TABLE} SELECT * FROM ${c.history} WHERE rules_key = $1 AND as_of = ${dateLiteral(c.month)}`, [key]);
+      await tx.run(`INSERT INTO ${RUNS_TABLE} SELECT * FROM ${c.runs} WHERE rules_key = $1 AND as_of = ${dateLiteral(c.month)}`, [key]);
+    }
+    if (missing.length === 0) return;
     await withoutInsertionOrder(store, tx, () =>
       tx.run(
         `INSERT INTO ${HISTORY_TABLE} (rules_key, ${cols.join(', ')})
-         SELECT $1, ${cols.join(', ')} FROM (${stagedSql({ rules: o.rules, months: missing, dataFirst: o.dataFirst, withScores: o.hasScores })}) AS staged`,
+         SELECT $1, ${cols.join(', ')} FROM (${stagedSql({ rules: o.rules, months: [...missing], dataFirst: o.dataFirst, withScores: o.hasScores })}) AS staged`,
         [key],
       ),
     );
@@ -158,5 +209,4 @@ export async function ensureStageHistory(store: AnalyticsStore, months: readonly
       );
     }
   });
-  return { key, staged: missing };
 }

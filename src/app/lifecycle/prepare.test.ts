@@ -22,7 +22,7 @@ describe('import keeps the latest months ready for the read commands (unless tol
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('stages the months transitions shows and values the latest, so the first lifecycle calls stage nothing', async () => {
-    const store = await DuckDBStore.open(join(dir, 'prepared.duckdb'));
+    const store = await DuckDBStore.open(join(dir, 'prepared.duckdb'), { readableDirectories: [dir] });
     try {
       const report = await importDataset(store, join(dir, 'data'));
       const span = await dataSpan(store);
@@ -60,7 +60,7 @@ describe('import keeps the latest months ready for the read commands (unless tol
   }, 60_000);
 
   it('prepares nothing when told not to, and the read commands still build on first use', async () => {
-    const store = await DuckDBStore.open(join(dir, 'plain.duckdb'));
+    const store = await DuckDBStore.open(join(dir, 'plain.duckdb'), { readableDirectories: [dir] });
     try {
       const report = await importDataset(store, join(dir, 'data'), { prepareAnalytics: false });
       expect(report.analytics).toBeNull();
@@ -76,7 +76,7 @@ describe('import keeps the latest months ready for the read commands (unless tol
   }, 60_000);
 
   it('reports a failure to prepare without failing the import: the data stays loaded', async () => {
-    const store = await DuckDBStore.open(join(dir, 'failing.duckdb'));
+    const store = await DuckDBStore.open(join(dir, 'failing.duckdb'), { readableDirectories: [dir] });
     try {
       const run = store.run.bind(store);
       store.run = async (sql, params) => {
@@ -95,7 +95,7 @@ describe('import keeps the latest months ready for the read commands (unless tol
   }, 60_000);
 
   it('a scoring run makes stale only the months at or after its as-of month (their churn risk reads it)', async () => {
-    const store = await DuckDBStore.open(join(dir, 'scored.duckdb'));
+    const store = await DuckDBStore.open(join(dir, 'scored.duckdb'), { readableDirectories: [dir] });
     try {
       await importDataset(store, join(dir, 'data'));
       const span = await dataSpan(store);

@@ -23,6 +23,7 @@ import { ensureValueSnapshot } from '../value/value-snapshot.ts';
 import { dataSpan } from './context.ts';
 import { ensureStageHistory } from './history-store.ts';
 import { DEFAULT_TRANSITION_MONTHS } from './transitions.ts';
+import { requireWritable } from '../../store/access.ts';
 
 export interface PreparedAnalytics {
   readonly months: readonly MonthText[];
@@ -33,6 +34,7 @@ export interface PreparedAnalytics {
 export const PREPARED_STAGE_MONTHS = DEFAULT_TRANSITION_MONTHS;
 
 export async function prepareLatestAnalytics(store: AnalyticsStore, months = PREPARED_STAGE_MONTHS): Promise<PreparedAnalytics> {
+  requireWritable(store, 'keeping the latest stages and values');
   const t = performance.now();
   const span = await dataSpan(store);
   const range = monthRange(addMonths(span.last, -(Math.max(1, months) - 1)), span.last);

@@ -15,6 +15,7 @@ import { dataSpan, resolveMonthRange, type PartialCoverage } from '../data-span.
 import { loadRules } from './context.ts';
 import { stagePartial } from './lifecycle.ts';
 import { ensureStageHistory, HISTORY_TABLE } from './history-store.ts';
+import { requireWritable } from '../../store/access.ts';
 
 /**
  * Default range: the latest two months, the month-to-month migration matrix of the latest month
@@ -145,6 +146,7 @@ export async function lifecycleTransitions(store: AnalyticsStore, input: Transit
 
 /** `tenure lifecycle refresh`: stages and keeps the months of a range (default: the latest 12). */
 export async function refreshStageHistory(store: AnalyticsStore, input: TransitionsInput & { force?: boolean } = {}): Promise<{ from: MonthText; to: MonthText; staged: MonthText[]; partial_coverage: PartialCoverage[] }> {
+  requireWritable(store, 'lifecycle refresh');
   const rules = input.rules ?? loadRules(input.rulesFile);
   const { months, first, hasScores, partial } = await resolveRange(store, input, 12);
   const { staged } = await ensureStageHistory(store, months, { rules, dataFirst: first, hasScores, force: input.force === true });

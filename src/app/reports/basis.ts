@@ -37,8 +37,13 @@ const FINGERPRINT_SQL = `
          CAST((SELECT count(*) FROM import_runs) AS VARCHAR) || ':' ||
          coalesce(CAST((SELECT max(finished_at) FROM import_runs) AS VARCHAR), '-') AS fingerprint`;
 
-/** Rebuilds the derived tables from the current data (DDL + CREATE TABLE AS). */
+/**
+ * Rebuilds the derived tables from the current data (DDL + CREATE TABLE AS). On a read-only
+ * store they are built as temporary tables of the same names, which shadow the kept ones for
+ * this session only (app/kept-tables.ts).
+ */
 export async function refreshChurnBasis(store: AnalyticsStore, tx: StoreTx = store): Promise<void> {
+  if (store.access === 'read-only') return buildTemporaryBasis(store, tx);
   const d = reportDialect(store);
   const tables: [string, string][] = [
     [DERIVED_TABLES.churnBasis, churnBasisSelect(d)],
@@ -52,6 +57,14 @@ export async function refreshChurnBasis(store: AnalyticsStore, tx: StoreTx = sto
   await tx.run(`CREATE TABLE IF NOT EXISTS ${STATE_TABLE} (fingerprint VARCHAR)`);
   await tx.run(`DELETE FROM ${STATE_TABLE}`);
   await tx.run(`INSERT INTO ${STATE_TABLE} ${FINGERPRINT_SQL}`);
+}
+
+async function buildTemporaryBasis(store: AnalyticsStore, tx: StoreTx): Promise<void> {
+  const d = reportDialect(store);
+  await tx.run(`CREATE OR REPLACE TEMP TABLE ${DERIVED_TABLES.churnBasis} AS ${churnBasisSelect(d)}`);
+  await tx.run(`CREATE OR REPLACE TEMP TABLE ${DERIVED_TABLES.monthlyRevenue} AS ${MONTHLY_REVENUE_SELECT}`);
+  await tx.run(`CREATE OR REPLACE TEMP TABLE ${DERIVED_TABLES.joinCounts} AS ${joinCountsSelect(d)}`);
+  await tx.run(`CREATE OR REPLACE TEMP TABLE ${STATE_TABLE} AS ${FINGERPRINT_SQL}`);
 }
 
 /** Whether the derived tables exist and match the current data. */

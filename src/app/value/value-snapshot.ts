@@ -14,6 +14,7 @@ import { derlConstantChurn, monthlyDiscountRate } from '../../domain/value/curre
 import { sbgDerl, type SbgParameters } from '../../domain/retention/sbg.ts';
 import type { MonthText } from '../../domain/month.ts';
 import type { AnalyticsStore } from '../../store/port.ts';
+import { keptTable, temporaryTable, temporaryTableExists } from '../kept-tables.ts';
 import { dataFingerprint } from '../lifecycle/history-store.ts';
 import { dateLiteral, exactSumSql } from '../lifecycle/stages-sql.ts';
 import { valueInputsSql, type ValueParameters } from './customer-value.ts';
@@ -68,25 +69,55 @@ export function valueSnapshotSql(asOf: MonthText, p: ValueParameters, sbg: SbgPa
   FROM valued v CROSS JOIN newcomers n`;
 }
 
-async function ensureTables(store: AnalyticsStore): Promise<void> {
+/** The kept tables, or on a read-only store their temporary shadows (kept-tables.ts). */
+async function ensureTables(store: AnalyticsStore, temporary: boolean): Promise<void> {
+  const create = temporary ? 'CREATE TEMP TABLE IF NOT EXISTS' : 'CREATE TABLE IF NOT EXISTS';
   await store.run(
-    `CREATE TABLE IF NOT EXISTS ${SNAPSHOT_TABLE} (snapshot_key VARCHAR, as_of DATE, customer_id VARCHAR, current_value DOUBLE, up_buy DOUBLE,
+    `${create} ${SNAPSHOT_TABLE} (snapshot_key VARCHAR, as_of DATE, customer_id VARCHAR, current_value DOUBLE, up_buy DOUBLE,
        cross_buy DOUBLE, referral DOUBLE, potential DOUBLE, lifetime DOUBLE, scored BOOLEAN, new_customer_value DOUBLE)`,
   );
-  await store.run(`CREATE TABLE IF NOT EXISTS ${RUNS_TABLE} (snapshot_key VARCHAR, as_of DATE, fingerprint VARCHAR, new_customer_value DOUBLE, computed_at TIMESTAMP)`);
+  await store.run(`${create} ${RUNS_TABLE} (snapshot_key VARCHAR, as_of DATE, fingerprint VARCHAR, new_customer_value DOUBLE, computed_at TIMESTAMP)`);
 }
 
-/** Makes sure the snapshot of `asOf` is kept for the current data; returns its key and the value of a new customer. */
+async function currentRun(store: AnalyticsStore, runs: string, key: string, month: string, fingerprint: string): Promise<{ v: number | null } | undefined> {
+  const [run] = await store.query<{ v: number | null }>(`SELECT new_customer_value AS v FROM ${runs} WHERE snapshot_key = $1 AND as_of = ${month} AND fingerprint = $2`, [key, fingerprint]);
+  return run;
+}
+
+/**
+ * Makes sure the snapshot of `asOf` is kept for the current data; returns its key and the value
+ * of a new customer. On a read-only store a missing or stale snapshot is computed into the
+ * session's temporary shadow (and a kept one is copied there once a shadow exists).
+ */
 export async function ensureValueSnapshot(store: AnalyticsStore, asOf: MonthText, p: ValueParameters, sbg: SbgParameters | null): Promise<{ key: string; newCustomerValue: number }> {
-  await ensureTables(store);
   const key = snapshotKey(p, sbg);
   const fingerprint = await dataFingerprint(store);
   const month = dateLiteral(asOf);
-  const [run] = await store.query<{ v: number | null }>(`SELECT new_customer_value AS v FROM ${RUNS_TABLE} WHERE snapshot_key = $1 AND as_of = ${month} AND fingerprint = $2`, [key, fingerprint]);
-  if (run) return { key, newCustomerValue: Number(run.v ?? 0) };
+  let copyFrom: { snapshot: string; runs: string } | null = null;
+  if (store.access === 'read-only') {
+    const shadowed = await temporaryTableExists(store, RUNS_TABLE);
+    const inShadow = shadowed ? await currentRun(store, temporaryTable(RUNS_TABLE), key, month, fingerprint) : undefined;
+    if (inShadow) return { key, newCustomerValue: Number(inShadow.v ?? 0) };
+    const snapshot = await keptTable(store, SNAPSHOT_TABLE);
+    const runs = snapshot === null ? null : await keptTable(store, RUNS_TABLE);
+    const kept = snapshot !== null && runs !== null ? await currentRun(store, runs, key, month, fingerprint) : undefined;
+    if (kept && !shadowed) return { key, newCustomerValue: Number(kept.v ?? 0) };
+    if (kept && snapshot !== null && runs !== null) copyFrom = { snapshot, runs };
+    await ensureTables(store, true);
+  } else {
+    await ensureTables(store, false);
+    const run = await currentRun(store, RUNS_TABLE, key, month, fingerprint);
+    if (run) return { key, newCustomerValue: Number(run.v ?? 0) };
+  }
   await store.transaction(async (tx) => {
     await tx.run(`DELETE FROM ${SNAPSHOT_TABLE} WHERE snapshot_key = $1 AND as_of = ${month}`, [key]);
     await tx.run(`DELETE FROM ${RUNS_TABLE} WHERE snapshot_key = $1 AND as_of = ${month}`, [key]);
+    if (copyFrom) {
+      // In the kept order: `tenure value` sums the snapshot in row order.
+      await tx.run(`INSERT INTO ${SNAPSHOT_TABLE} SELECT * FROM ${copyFrom.snapshot} WHERE snapshot_key = $1 AND as_of = ${month}`, [key]);
+      await tx.run(`INSERT INTO ${RUNS_TABLE} SELECT * FROM ${copyFrom.runs} WHERE snapshot_key = $1 AND as_of = ${month}`, [key]);
+      return;
+    }
     await tx.run(
       `INSERT INTO ${SNAPSHOT_TABLE} (snapshot_key, as_of, customer_id, current_value, up_buy, cross_buy, referral, potential, lifetime, scored, new_customer_value)
        SELECT $1, ${month}, customer_id, current_value, up_buy, cross_buy, referral, potential, lifetime, scored, new_customer_value

@@ -55,7 +55,7 @@ beforeAll(async () => {
   }
   for (const f of [customers, usage, churn]) f.write(root);
   expect(exp).toEqual([]);
-  const store = await DuckDBStore.open(db);
+  const store = await DuckDBStore.open(db, { readableDirectories: [root] });
   try {
     expect((await importDataset(store, root, { prepareAnalytics: false })).rejected).toBe(0);
     report = await winback(store, { from: '2024-01', to: '2024-12' });

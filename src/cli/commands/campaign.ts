@@ -178,7 +178,7 @@ async function design(opts: DesignOptions): Promise<void> {
   // A saved warning list is named by its id; anything else is a file of customer ids.
   const targets = readTargetFile(opts.target);
   if (opts.out) checkWritable(opts.out); // before anything is kept in the store
-  const store = await openStore(opts.db);
+  const store = await openStore(opts.db, { access: 'read-write' });
   let d: CampaignDesign;
   try {
     d = await designCampaign(store, {

@@ -79,7 +79,7 @@ describe('tenure churn-index', () => {
 
   it('reads the store\'s surveys table without --surveys', async () => {
     const db = join(dir, 'store.duckdb');
-    const store = await openStore(db);
+    const store = await openStore(db, { access: 'read-write', create: true });
     await store.run(
       "INSERT INTO surveys (scope, reason, rating, importance, availability) VALUES ('all', 'coverage', 1, 8, 7), ('all', 'price', 10, 10, 1), ('all', 'quality', 10, 10, 5), ('all', 'image', 10, 1, 5)",
     );

@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { TenureError } from '../../app/errors.ts';
 import { compareChurnIndex, computeChurnIndex, type ScopeChurnIndex, type SurveyRow } from '../../domain/churn-index.ts';
 import { parseSurveysCsv, type RowProblem } from '../../domain/surveys-csv.ts';
-import { DEFAULT_DB, openStore } from '../../store/open.ts';
+import { openStore, storeTarget } from '../../store/open.ts';
 import { EXIT_DATA_PROBLEMS } from '../errors.ts';
 import { observedChurnByScope, type ObservedChurn } from '../../app/segments/observed-churn.ts';
 import { printJson, printRows, resolveFormat, withFormat, type Cell, type FormatOptions } from '../output.ts';
@@ -41,11 +41,11 @@ export function loadSurveysFile(path: string): LoadedSurveys {
 }
 
 async function loadSurveysFromStore(db: string | undefined): Promise<LoadedSurveys> {
-  const target = db && db.length > 0 ? db : process.env.TENURE_DB || DEFAULT_DB;
+  const target = storeTarget(db);
   if (!/^postgres(ql)?:\/\//.test(target) && target !== ':memory:' && !existsSync(target)) {
-    throw new TenureError('NO_DATA', `no store at ${target}; import a data set with surveys first, or give --surveys FILE`);
+    throw new TenureError('NO_DATA', `no store at ${target}; check --db, import a data set with surveys first (tenure import DIR --db ${target}), or give --surveys FILE`);
   }
-  const store = await openStore(target);
+  const store = await openStore(target, { access: 'read-only' });
   try {
     const rows = await store.query<{ scope: string; reason: string; rating: number; importance: number; availability: number }>(
       'SELECT scope, reason, rating, importance, availability FROM surveys ORDER BY scope, reason',
@@ -177,9 +177,10 @@ async function churnIndex(opts: ChurnIndexOptions): Promise<void> {
 /** Observed churn from the store next to the index: when the surveys come from the store, or --db is given. */
 async function observedFor(opts: ChurnIndexOptions, scopes: readonly ScopeChurnIndex[]): Promise<ObservedChurn | null> {
   if (opts.surveys !== undefined && opts.db === undefined) return null;
-  const target = opts.db && opts.db.length > 0 ? opts.db : process.env.TENURE_DB || DEFAULT_DB;
-  if (!/^postgres(ql)?:\/\//.test(target) && target !== ':memory:' && !existsSync(target)) return null;
-  const store = await openStore(target);
+  const target = storeTarget(opts.db);
+  // Only the default store may be absent here; a --db naming no file is a mistake to report.
+  if (opts.db === undefined && !/^postgres(ql)?:\/\//.test(target) && !existsSync(target)) return null;
+  const store = await openStore(target, { access: 'read-only' });
   try {
     return await observedChurnByScope(store, scopes);
   } finally {

@@ -117,7 +117,8 @@ export function register(program: Command): void {
       .option('--rejects <file>', 'write every rejected row as CSV: file,line,column,value,reason')
       .option('--no-prepare', "load only: do not keep the latest months' lifecycle stages and customer values (the first lifecycle, transitions, value and customer calls then compute them)"),
   ).action(async (dir: string, opts: ImportCliOptions) => {
-    const store = await openStore(opts.db);
+    // The one command that creates a store; the engine may read the data folder and nothing else.
+    const store = await openStore(opts.db, { access: 'read-write', create: true, readableDirectories: [dir] });
     try {
       const onProgress = progressPrinter();
       const report = await importDataset(store, dir, { ...(onProgress ? { onProgress } : {}), prepareAnalytics: opts.prepare !== false });

@@ -7,7 +7,7 @@ import { lifecycleTransitions, refreshStageHistory } from '../../app/lifecycle/t
 import { STAGES } from '../../domain/lifecycle/stages.ts';
 import { monthRange } from '../../domain/month.ts';
 import { printJson, printRows, resolveFormat, withFormat, type Cell, type FormatOptions } from '../output.ts';
-import { withStore } from '../../app/lifecycle/context.ts';
+import { withStore, withWritableStore } from '../../app/lifecycle/context.ts';
 import { warnPartial } from '../partial.ts';
 
 interface LifecycleOptions extends FormatOptions {
@@ -90,7 +90,7 @@ async function patterns(opts: TransitionOptions): Promise<void> {
 
 async function refresh(opts: TransitionOptions & { force?: boolean }): Promise<void> {
   const format = resolveFormat(opts);
-  const r = await withStore(opts.db, (store) => refreshStageHistory(store, { from: opts.from, to: opts.to, rulesFile: opts.rules, force: opts.force === true }));
+  const r = await withWritableStore(opts.db, (store) => refreshStageHistory(store, { from: opts.from, to: opts.to, rulesFile: opts.rules, force: opts.force === true }));
   warnPartial(r.partial_coverage);
   if (format === 'json') {
     printJson(r);

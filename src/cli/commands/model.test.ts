@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { runEvaluate, runPredict, runTrain } from './model.ts';
 import { runCaptured } from '../test-support.ts';
+import { DuckDBStore } from '../../store/duckdb/duckdb-store.ts';
 
 const run = runCaptured;
 
@@ -37,6 +38,7 @@ afterAll(() => {
 
 describe('tenure model (flat-table mode): errors', () => {
   it('train without --table is the customer-level mode: an empty store says what is missing', async () => {
+    await (await DuckDBStore.open(join(dir, 'empty.duckdb'))).close();
     const r = await run(['model', 'train', '--db', join(dir, 'empty.duckdb')]);
     expect(r.code).toBe(2);
     expect(r.err).toMatch(/no monthly usage; import a data set first/);

@@ -50,7 +50,7 @@ async function runCustomerTrain(opts: CustomerTrainFlags & FormatOptions): Promi
   if (maxTrainRows !== undefined && !(Number.isInteger(maxTrainRows) && maxTrainRows > 0)) {
     throw new TenureError('USAGE', `--max-train-rows must be a positive whole number, got ${opts.maxTrainRows}`);
   }
-  const store = await openStore(opts.db);
+  const store = await openStore(opts.db, { access: 'read-write' });
   try {
     const trained = await trainChurnModel(store, {
       horizon,

@@ -1,4 +1,5 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -114,18 +115,21 @@ describe('tenure report churn-totals', () => {
     expect(err).toMatch(message);
   });
 
-  it('rebuilds stale derived report tables once, so later reports read them', async () => {
+  it('read commands also write: a report on a stale store builds its derived tables for itself and leaves the file as it was', async () => {
     const path = join(dir, 'stale.duckdb');
     const setup = await DuckDBStore.open(path);
     await loadHandChecked(setup);
     expect(await derivedTablesCurrent(setup)).toBe(false);
     await setup.close();
+    const before = createHash('sha256').update(readFileSync(path)).digest('hex');
     const { code, out } = await run(['report', 'churn-totals', '--db', path, '--format', 'csv', '--from', '2024-05']);
     expect(code).toBe(0);
     expect(out.trimEnd().split('\n')[1]).toBe('2024-05,8,0,8,2,1,5,0.375000,29.39,34.68');
-    const after = await DuckDBStore.open(path);
+    expect(createHash('sha256').update(readFileSync(path)).digest('hex')).toBe(before);
+    expect(existsSync(`${path}.wal`)).toBe(false);
+    const after = await DuckDBStore.open(path, { access: 'read-only' });
     try {
-      expect(await derivedTablesCurrent(after)).toBe(true);
+      expect(await derivedTablesCurrent(after)).toBe(false);
     } finally {
       await after.close();
     }

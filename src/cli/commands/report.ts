@@ -1,6 +1,4 @@
-import { existsSync } from 'node:fs';
 import { Option, type Command } from 'commander';
-import { TenureError } from '../../app/errors.ts';
 import { churnReasons, CHURN_REASONS_COLUMNS, REASON_LANGUAGES } from '../../app/reports/churn-reasons.ts';
 import { churnRegions, CHURN_REGIONS_COLUMNS, REGION_LEVELS } from '../../app/reports/churn-regions.ts';
 import { churnTotals, CHURN_TOTALS_COLUMNS } from '../../app/reports/churn-totals.ts';
@@ -22,8 +20,8 @@ interface ReportFlags extends FormatOptions {
 }
 
 /**
- * The CLI owns its store file: when import left the derived report tables stale, the first
- * report rebuilds them (seconds on 1M customers) and later reports read them (well under 1 s).
+ * When the derived report tables are stale (import keeps them current), a report builds them for
+ * its own session: reports open the store read-only, so the tables are temporary (basis.ts).
  */
 const CLI_REPORT_OPTIONS: ReportOptions = { refreshStale: true };
 
@@ -61,15 +59,6 @@ function print(columns: readonly string[], rows: readonly ReportRow[], partial: 
   printRows(columns, cells, format);
 }
 
-/** Reports read a store; opening a path that does not exist would create an empty one. */
-async function openExistingStore(db: string | undefined): Promise<AnalyticsStore> {
-  const target = db && db.length > 0 ? db : process.env.TENURE_DB || DEFAULT_DB;
-  if (!/^postgres(ql)?:\/\//.test(target) && target !== ':memory:' && !existsSync(target)) {
-    throw new TenureError('NO_DATA', `no store at ${target}; import a data set first (tenure import DIR --db ${target})`);
-  }
-  return openStore(target);
-}
-
 async function runReport(
   opts: ReportFlags,
   columns: readonly string[],
@@ -77,7 +66,7 @@ async function runReport(
 ): Promise<void> {
   const format = resolveFormat(opts);
   validateRange(opts); // bad flags fail before the store is touched
-  const store = await openExistingStore(opts.db);
+  const store = await openStore(opts.db, { access: 'read-only' });
   try {
     const { rows, range } = await produce(store);
     const partial = range.partial_coverage ?? [];

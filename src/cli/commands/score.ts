@@ -33,7 +33,7 @@ export function register(program: Command): void {
   ).action(async (flags: ScoreFlags) => {
     const format = resolveFormat(flags);
     const top = topCount(flags.top);
-    const store = await openStore(flags.db);
+    const store = await openStore(flags.db, { access: 'read-write' });
     try {
       const run = await scoreCustomers(store, { ...(flags.asOf ? { asOf: flags.asOf } : {}), lang: flags.lang ?? 'zh' });
       const ranked = [...run.scores].sort((a, b) => b.churn_probability - a.churn_probability || a.customer_id.localeCompare(b.customer_id));

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { runMainJob } from '../../app/main-job.ts';
+import { DEMO_DEFAULTS } from '../../domain/demo/index.ts';
 import { CHURN_REASONS_COLUMNS } from '../../app/reports/churn-reasons.ts';
 import { CHURN_REGIONS_COLUMNS } from '../../app/reports/churn-regions.ts';
 import { CHURN_TOTALS_COLUMNS } from '../../app/reports/churn-totals.ts';
@@ -27,7 +28,7 @@ export function register(program: Command): void {
     .option('--data <dir>', 'operator export in the data contract (default: generate the demo operator)')
     .option('--db <path>', `store (default $TENURE_DB or ${DEFAULT_DB})`)
     .action(async (flags: StartFlags) => {
-      const store = await openStore(flags.db);
+      const store = await openStore(flags.db, { access: 'read-write', create: true, readableDirectories: [flags.data ?? DEMO_DEFAULTS.outDir] });
       try {
         const result = await runMainJob(store, {
           ...(flags.data === undefined ? {} : { dataDir: flags.data }),

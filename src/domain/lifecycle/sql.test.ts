@@ -24,7 +24,7 @@ function randomFeatures(n: number, seed: number): LifecycleFeatures[] {
 }
 
 async function compareWithSql(rules: LifecycleRules, features: readonly LifecycleFeatures[]): Promise<void> {
-  const store = await openStore(':memory:');
+  const store = await openStore(':memory:', { access: 'read-write' });
   try {
     const cols = NUMERIC_FEATURES.map((f) => `${f} DOUBLE`).join(', ');
     await store.run(`CREATE TABLE f (id INTEGER, churned BOOLEAN, ${cols})`);

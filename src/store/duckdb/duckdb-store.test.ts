@@ -9,7 +9,8 @@ const dir = mkdtempSync(join(tmpdir(), 'tenure-duckdb-'));
 let n = 0;
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-storeSuite('duckdb', () => DuckDBStore.open(join(dir, `store-${n++}.duckdb`)));
+// The suite stages files it writes under the OS temp folder: the engine may read only that.
+storeSuite('duckdb', () => DuckDBStore.open(join(dir, `store-${n++}.duckdb`), { readableDirectories: [tmpdir()] }));
 
 describe('DuckDBStore', () => {
   it('reports an unreadable store file clearly', async () => {
@@ -21,7 +22,7 @@ describe('DuckDBStore', () => {
 
 describe('DuckDBStore.stageFile', () => {
   it('refuses to run inside a transaction, where rowids are provisional and not file positions', async () => {
-    const store = await DuckDBStore.open(join(dir, `store-${n++}.duckdb`));
+    const store = await DuckDBStore.open(join(dir, `store-${n++}.duckdb`), { readableDirectories: [dir] });
     try {
       const path = join(dir, 'stage.csv');
       (await import('node:fs')).writeFileSync(path, 'a\n1\n2\n');

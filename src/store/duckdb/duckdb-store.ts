@@ -1,7 +1,9 @@
-import { DOUBLE, DuckDBConnection, DuckDBDataChunk, DuckDBInstance, DuckDBTypeId, VARCHAR, type DuckDBResultReader } from '@duckdb/node-api';
-import { MIGRATIONS, DUCKDB_DIALECT, quoteIdent } from '../schema.ts';
-import type { AnalyticsStore, ColumnSet, FileFormat, Row, SqlValue, StageFileRequest, StoreTx } from '../port.ts';
+import { DOUBLE, DuckDBConnection, DuckDBDataChunk, DuckDBTypeId, VARCHAR, type DuckDBResultReader } from '@duckdb/node-api';
+import { MIGRATIONS, DUCKDB_DIALECT, SCHEMA_VERSION, quoteIdent } from '../schema.ts';
+import type { AnalyticsStore, ColumnSet, FileFormat, Row, SqlValue, StageFileRequest, StoreAccess, StoreTx } from '../port.ts';
 import { StoreError } from '../errors.ts';
+import { engineSettings, type EngineSettings } from './settings.ts';
+import { openEngine, type EngineSession } from './engine.ts';
 
 const INTEGER_TYPES = new Set<DuckDBTypeId>([
   DuckDBTypeId.BIGINT,
@@ -63,38 +65,95 @@ class DuckDBTx implements StoreTx {
   }
 }
 
+export interface DuckDBOpenOptions {
+  /** Default 'read-write' (tests and benches); the CLI states it per command (store/open.ts). */
+  readonly access?: StoreAccess;
+  /** Create the file when it does not exist; default: only when opened read-write. */
+  readonly create?: boolean;
+  /** Apply pending migrations on a read-write open (default true); a read-only open only checks. */
+  readonly migrate?: boolean;
+  /** Folders the engine may read besides the store (import's data folder); nothing else is reachable. */
+  readonly readableDirectories?: readonly string[];
+  readonly settings?: EngineSettings;
+}
+
 export class DuckDBStore extends DuckDBTx implements AnalyticsStore {
   readonly engine = 'duckdb' as const;
   private inTransaction = false;
 
   private constructor(
-    private readonly instance: DuckDBInstance,
-    connection: DuckDBConnection,
+    private readonly session: EngineSession,
     readonly location: string,
+    readonly access: StoreAccess,
   ) {
-    super(connection);
+    super(session.connection);
   }
 
-  /** Opens (creating if needed) a DuckDB file, or ':memory:'. Migrates unless told not to. */
-  static async open(path: string, options: { migrate?: boolean } = {}): Promise<DuckDBStore> {
-    let instance: DuckDBInstance;
+  /**
+   * Opens a DuckDB file (or ':memory:') locked down (engine.ts): no extensions, no file access
+   * beyond the store, its temp space and `readableDirectories`, memory and threads bounded.
+   * Waits for another process's lock up to the lock timeout. A read-write open migrates; a
+   * read-only one refuses a store whose schema is not this build's.
+   */
+  static async open(path: string, options: DuckDBOpenOptions = {}): Promise<DuckDBStore> {
+    const access = path === ':memory:' ? 'read-write' : (options.access ?? 'read-write');
+    const session = await openEngine(path, {
+      access,
+      create: options.create ?? access === 'read-write',
+      readableDirectories: options.readableDirectories ?? [],
+      settings: options.settings ?? engineSettings(),
+    });
+    const store = new DuckDBStore(session, path, access);
     try {
-      instance = await DuckDBInstance.create(path);
+      if (access === 'read-only') await store.checkSchema();
+      else if (options.migrate !== false) await store.migrate();
     } catch (err) {
-      throw new StoreError('STORE_UNREADABLE', `cannot open DuckDB store ${path}: ${(err as Error).message}`);
+      await store.close();
+      throw err;
     }
-    const store = new DuckDBStore(instance, await instance.connect(), path);
-    if (options.migrate !== false) await store.migrate();
     return store;
   }
 
+  /** A folder of this session the engine may read and write (import's staged copies); removed on close. */
+  scratchDirectory(): string {
+    return this.session.scratchDirectory();
+  }
+
+  private async storedVersion(): Promise<number> {
+    const [t] = await this.query<{ n: number }>(
+      "SELECT count(*) AS n FROM information_schema.tables WHERE table_name = 'schema_migrations' AND table_catalog = current_database()",
+    );
+    if (Number(t?.n ?? 0) === 0) return 0;
+    const rows = await this.query<{ v: number | null }>('SELECT max(version) AS v FROM schema_migrations');
+    return Number(rows[0]?.v ?? 0);
+  }
+
+  private async checkSchema(): Promise<void> {
+    const version = await this.storedVersion();
+    if (version === SCHEMA_VERSION) return;
+    const which = version < SCHEMA_VERSION ? 'an older' : 'a newer';
+    const fix =
+      version < SCHEMA_VERSION
+        ? 'run a command that writes to it first (tenure import DIR, which upgrades the store in place)'
+        : 'use that newer Tenure to read it';
+    throw new StoreError(
+      'STORE_NEEDS_MIGRATION',
+      `the store ${this.location} was written by ${which} Tenure (schema version ${version}, this one reads ${SCHEMA_VERSION}); ${fix}`,
+    );
+  }
+
   async schemaVersion(): Promise<number> {
+    if (this.access === 'read-only') return this.storedVersion();
     await this.run('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER, description VARCHAR, applied_at TIMESTAMP)');
     const rows = await this.query<{ v: number | null }>('SELECT max(version) AS v FROM schema_migrations');
     return Number(rows[0]?.v ?? 0);
   }
 
   async migrate(): Promise<number> {
+    if (this.access === 'read-only') {
+      await this.checkSchema();
+      return 0;
+    }
     const current = await this.schemaVersion();
     let applied = 0;
     for (const m of MIGRATIONS) {
@@ -225,7 +284,6 @@ export class DuckDBStore extends DuckDBTx implements AnalyticsStore {
   }
 
   async close(): Promise<void> {
-    this.connection.closeSync();
-    this.instance.closeSync();
+    this.session.close();
   }
 }
