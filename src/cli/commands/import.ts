@@ -1,6 +1,5 @@
-import { createWriteStream } from 'node:fs';
-import { once } from 'node:events';
 import type { Command } from 'commander';
+import { OutputFile } from '../../app/files/safe-write.ts';
 import { importDataset, type ImportProgress, type ImportReport } from '../../app/import/import-dataset.ts';
 import { openStore } from '../../store/open.ts';
 import type { AnalyticsStore } from '../../store/port.ts';
@@ -36,19 +35,17 @@ const rejectsQuery = `SELECT r.file, r.line, r."column", r.value, r.reason FROM 
   JOIN (SELECT file, min(rowid) AS o FROM import_rejects WHERE run_id = $1 GROUP BY file) f USING (file)
   WHERE r.run_id = $1 ORDER BY f.o, r.line, r."column" LIMIT $2 OFFSET $3`;
 
-/** Writes every reject of the run as `file,line,column,value,reason`, page by page. */
-async function writeRejects(store: AnalyticsStore, runId: string, path: string): Promise<void> {
-  const out = createWriteStream(path);
+/** Writes every reject of the run as `file,line,column,value,reason`, page by page, into an output opened before the import. */
+async function writeRejects(store: AnalyticsStore, runId: string, out: OutputFile): Promise<void> {
   const columns = ['file', 'line', 'column', 'value', 'reason'];
   out.write(toCsv(columns, []));
   for (let offset = 0; ; offset += PAGE) {
     const rows = await store.query<RejectRow>(rejectsQuery, [runId, PAGE, offset]);
     if (rows.length === 0) break;
-    if (!out.write(toCsv(columns, rows).split('\n').slice(1).join('\n'))) await once(out, 'drain');
+    out.write(toCsv(columns, rows).split('\n').slice(1).join('\n'));
     if (rows.length < PAGE) break;
   }
-  out.end();
-  await once(out, 'finish');
+  out.commit();
 }
 
 function progressPrinter(): ((p: ImportProgress) => void) | undefined {
@@ -116,11 +113,20 @@ export function register(program: Command): void {
       .option('--rejects <file>', 'write every rejected row as CSV: file,line,column,value,reason')
       .option('--no-prepare', "load only: do not keep the latest months' lifecycle stages and customer values (the first lifecycle, transitions, value and customer calls then compute them)"),
   ).action(async (dir: string, opts: ImportCliOptions) => {
-    const store = await openStore(opts.db);
+    // The rejects file is checked and created (as a private temporary file) before anything is
+    // loaded: a bad path is a usage error (exit 2) with the store untouched, not a failure after commit.
+    const rejectsOut = opts.rejects !== undefined ? OutputFile.open(opts.rejects, { what: '--rejects' }) : null;
+    let store: AnalyticsStore;
+    try {
+      store = await openStore(opts.db);
+    } catch (err) {
+      rejectsOut?.abort();
+      throw err;
+    }
     try {
       const onProgress = progressPrinter();
       const report = await importDataset(store, dir, { ...(onProgress ? { onProgress } : {}), prepareAnalytics: opts.prepare !== false });
-      if (opts.rejects) await writeRejects(store, report.runId, opts.rejects);
+      if (rejectsOut) await writeRejects(store, report.runId, rejectsOut);
       await printSummary(store, report, opts);
       if (report.analytics) {
         const a = report.analytics;
@@ -138,6 +144,7 @@ export function register(program: Command): void {
       const schemaErrors = report.files.some((f) => f.status === 'schema_error');
       process.exitCode = schemaErrors ? EXIT_FATAL : report.rejected > 0 ? EXIT_DATA_PROBLEMS : EXIT_OK;
     } finally {
+      rejectsOut?.abort();
       await store.close();
     }
   });
