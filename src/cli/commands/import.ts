@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { OutputFile } from '../../app/files/safe-write.ts';
+import { rejectsRetentionDays } from '../../app/import/limits.ts';
 import { importDataset, type ImportProgress, type ImportReport } from '../../app/import/import-dataset.ts';
 import { openStore } from '../../store/open.ts';
 import type { AnalyticsStore } from '../../store/port.ts';
@@ -10,6 +11,8 @@ interface ImportCliOptions extends FormatOptions {
   db?: string;
   rejects?: string;
   prepare?: boolean;
+  followSymlinks?: boolean;
+  rejectsRetentionDays?: string;
 }
 
 const SHOWN_REJECTS = 20;
@@ -29,15 +32,19 @@ export function prepareHint(customers: number): string | null {
   return `tenure: ${customers.toLocaleString('en-US')} customers: the first lifecycle, transitions, value and customer calls will stage and value them on the spot (seconds each); import without --no-prepare to keep them ready\n`;
 }
 
-type RejectRow = { file: string; line: number; column: string; value: string | null; reason: string };
+type RejectRow = { file: string; line: number; column: string; value: string | null; reason: string; row_bytes: number | null; row_sha256: string | null };
 
-const rejectsQuery = `SELECT r.file, r.line, r."column", r.value, r.reason FROM import_rejects r
+const rejectsQuery = `SELECT r.file, r.line, r."column", r.value, r.reason, r.row_bytes, r.row_sha256 FROM import_rejects r
   JOIN (SELECT file, min(rowid) AS o FROM import_rejects WHERE run_id = $1 GROUP BY file) f USING (file)
   WHERE r.run_id = $1 ORDER BY f.o, r.line, r."column" LIMIT $2 OFFSET $3`;
 
-/** Writes every reject of the run as `file,line,column,value,reason`, page by page, into an output opened before the import. */
+/**
+ * Writes every reject of the run as `file,line,column,value,reason,row_bytes,row_sha256`, page by
+ * page, into an output opened before the import. A personal column's value and a broken row's
+ * text are never there (blank value); a broken row has its length and SHA-256 instead.
+ */
 async function writeRejects(store: AnalyticsStore, runId: string, out: OutputFile): Promise<void> {
-  const columns = ['file', 'line', 'column', 'value', 'reason'];
+  const columns = ['file', 'line', 'column', 'value', 'reason', 'row_bytes', 'row_sha256'];
   out.write(toCsv(columns, []));
   for (let offset = 0; ; offset += PAGE) {
     const rows = await store.query<RejectRow>(rejectsQuery, [runId, PAGE, offset]);
@@ -95,7 +102,13 @@ async function printSummary(store: AnalyticsStore, report: ImportReport, opts: I
   if (report.rejected > 0) {
     const shown = await store.query<RejectRow>(rejectsQuery, [report.runId, SHOWN_REJECTS, 0]);
     for (const r of shown) {
-      process.stderr.write(`${r.file}:${r.line}:${r.column || '(row)'}: ${r.reason} (value ${JSON.stringify(r.value ?? '')})\n`);
+      const what =
+        r.value !== null
+          ? ` (value ${JSON.stringify(r.value)})`
+          : r.row_bytes !== null
+            ? ` (row of ${r.row_bytes} bytes, sha256 ${String(r.row_sha256).slice(0, 12)}…)`
+            : '';
+      process.stderr.write(`${r.file}:${r.line}:${r.column || '(row)'}: ${r.reason}${what}\n`);
     }
     const more = report.rejected > shown.length ? `; showing the first ${shown.length} problems` : '';
     const hint = opts.rejects ? `; all written to ${opts.rejects}` : '; use --rejects FILE for the full list';
@@ -110,11 +123,14 @@ export function register(program: Command): void {
       .description('validate and load an operator data set (CSV, CSV.gz or Parquet files of the data contract)')
       .argument('<dir>', 'folder holding customers, monthly_usage, churn_events and optional files')
       .option('--db <path>', 'store to load into (default ./tenure.duckdb or $TENURE_DB)')
-      .option('--rejects <file>', 'write every rejected row as CSV: file,line,column,value,reason')
+      .option('--rejects <file>', 'write every rejected row as CSV (0600): file,line,column,value,reason,row_bytes,row_sha256; no personal values, no raw rows')
+      .option('--rejects-retention-days <n>', 'purge stored rejects of imports older than n days first (default $TENURE_REJECTS_RETENTION_DAYS or 30; 0 keeps only this run\'s)')
+      .option('--follow-symlinks', 'read data files that are symbolic links (the target is read and recorded); by default they are refused')
       .option('--no-prepare', "load only: do not keep the latest months' lifecycle stages and customer values (the first lifecycle, transitions, value and customer calls then compute them)"),
   ).action(async (dir: string, opts: ImportCliOptions) => {
     // The rejects file is checked and created (as a private temporary file) before anything is
     // loaded: a bad path is a usage error (exit 2) with the store untouched, not a failure after commit.
+    const retention = rejectsRetentionDays(opts.rejectsRetentionDays);
     const rejectsOut = opts.rejects !== undefined ? OutputFile.open(opts.rejects, { what: '--rejects' }) : null;
     let store: AnalyticsStore;
     try {
@@ -125,7 +141,13 @@ export function register(program: Command): void {
     }
     try {
       const onProgress = progressPrinter();
-      const report = await importDataset(store, dir, { ...(onProgress ? { onProgress } : {}), prepareAnalytics: opts.prepare !== false });
+      const report = await importDataset(store, dir, {
+        ...(onProgress ? { onProgress } : {}),
+        prepareAnalytics: opts.prepare !== false,
+        followSymlinks: opts.followSymlinks === true,
+        rejectsRetentionDays: retention,
+      });
+      for (const f of report.files) if (f.via) process.stderr.write(`tenure: ${f.via} is a symbolic link; read ${f.path}\n`);
       if (rejectsOut) await writeRejects(store, report.runId, rejectsOut);
       await printSummary(store, report, opts);
       if (report.analytics) {

@@ -62,7 +62,7 @@ describe('files the CLI writes', () => {
     expect(run.code).toBe(1);
     expect(statSync(join(out, 'rejects.csv')).mode & 0o777).toBe(0o600);
     expect(readdirSync(out)).toEqual(['rejects.csv']);
-    expect(readFileSync(join(out, 'rejects.csv'), 'utf8')).toMatch(/^file,line,column,value,reason\ncustomers,8,join_date,/);
+    expect(readFileSync(join(out, 'rejects.csv'), 'utf8')).toMatch(/^file,line,column,value,reason,row_bytes,row_sha256\ncustomers,8,join_date,/);
   });
 
   it('model --out through a symlink: refused with exit 2, the target untouched', async () => {
