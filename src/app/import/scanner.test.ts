@@ -123,7 +123,6 @@ const QUOTE = 0x22;
 const COMMA = 0x2c;
 const LF = 0x0a;
 const CR = 0x0d;
-const decoder = new TextDecoder('utf-8');
 
 type Outcome = 'ok' | 'quote_in_unquoted_field' | 'text_after_closing_quote' | 'unterminated_quote';
 
