@@ -123,7 +123,8 @@ export class InputFile {
     return this.identity.size;
   }
 
-  private descriptor(): number {
+  /** The open descriptor, for a caller that reads the whole (small) file itself. */
+  descriptor(): number {
     if (this.fd === null) throw new Error(`input ${this.given} is closed`);
     return this.fd;
   }
