@@ -1,4 +1,4 @@
-import { readdirSync, statSync } from 'node:fs';
+import { lstatSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { FILES, IMPORT_ORDER, type FileName } from '../../contract/spec.ts';
 import type { FileFormat } from '../../store/port.ts';
@@ -39,7 +39,8 @@ export function discoverDataset(dir: string): { files: DataFile[]; ignored: stri
     }
     const path = join(dir, entry);
     const list = found.get(match.name) ?? [];
-    list.push({ name: match.name, path, format: match.format, bytes: statSync(path).size });
+    // lstat: a dangling symlink or a FIFO is refused when the file is opened (input-file.ts), not here.
+    list.push({ name: match.name, path, format: match.format, bytes: lstatSync(path).size });
     found.set(match.name, list);
   }
   const files: DataFile[] = [];

@@ -132,6 +132,18 @@ describe('input files are read as the files named', () => {
     });
   }, 10_000);
 
+  it('a dangling symlink is refused by name, not an internal error', async () => {
+    const dir = join(root, 'dangling');
+    dataset(dir, 'F');
+    rmSync(join(dir, 'churn_events.csv'));
+    symlinkSync(join(dir, 'nowhere.csv'), join(dir, 'churn_events.csv'));
+    await withStore(async (store) => {
+      const err = await failure(importDataset(store, dir, { prepareAnalytics: false, followSymlinks: true }));
+      expect(err.message).toMatch(/symbolic link to nothing/);
+      expect(err.location.file).toBe(join(dir, 'churn_events.csv'));
+    });
+  });
+
   it('a folder named customers.csv is refused as not a regular file', async () => {
     const dir = join(root, 'dir-input');
     dataset(dir, 'F');
