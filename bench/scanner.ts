@@ -5,7 +5,7 @@
  * as scanCsvFile; medians are reported, and both scanners' results must be identical. Prints a
  * table and writes bench/out/scanner.json.
  *
- *   nice -n 19 npx tsx bench/scanner.ts
+ *   nice -n 19 npx tsx bench/scanner.ts [--baseline COMMIT]
  *
  * Files: monthly_usage.csv and interactions.csv of the 200,000-customer demo data set, plus a copy
  * of interactions.csv with every field quoted and CRLF line ends (written next to them for the run,
@@ -23,7 +23,9 @@ import { fieldChecks, layoutFor } from '../src/app/import/layout.ts';
 import { CsvScanner, type ScanOptions, type ScanResult } from '../src/app/import/scanner.ts';
 import { fileSpec, MONEY_SCALE, type FileName } from '../src/contract/spec.ts';
 
-const BASELINE = 'c8d127d';
+// `--baseline COMMIT` compares against another commit's scanner (default: the one before the record automaton).
+const baselineArg = process.argv.indexOf('--baseline');
+const BASELINE = baselineArg >= 0 ? (process.argv[baselineArg + 1] ?? 'c8d127d') : 'c8d127d';
 const RUNS = 3;
 const OUT = resolve('bench/out');
 const DATA = join(OUT, 'data-200000x24-s7-mixed');

@@ -88,6 +88,26 @@ export const MIGRATIONS: readonly Migration[] = [
       ...CONTRACT_V2_FILES.map((name) => contractTableDdl(fileSpec(name), d)),
     ],
   },
+  {
+    // Import hardening (issue 18), self-contained so it can be renumbered on merge: each
+    // imported file's source is recorded with its SHA-256; rejects keep a broken row's length
+    // and hash instead of its text, and the values stored before this version for personal
+    // columns and broken rows (up to 200 characters of the raw row) are scrubbed.
+    version: 4,
+    description: 'import sources with SHA-256; rejects without personal data',
+    statements: () => [
+      'ALTER TABLE import_runs ADD COLUMN IF NOT EXISTS sha256 VARCHAR',
+      'ALTER TABLE import_runs ADD COLUMN IF NOT EXISTS bytes BIGINT',
+      'ALTER TABLE import_rejects ADD COLUMN IF NOT EXISTS row_bytes BIGINT',
+      'ALTER TABLE import_rejects ADD COLUMN IF NOT EXISTS row_sha256 VARCHAR',
+      `UPDATE import_rejects SET value = NULL
+         WHERE (file = 'customers' AND ("column" IN ('name', 'phone', 'email', 'birth_date') OR starts_with("column", 'x_')))
+            OR (file = 'interactions' AND "column" = 'topic')
+            OR "column" = ''
+            OR starts_with(reason, 'wrong_field_count') OR starts_with(reason, 'quote_in_unquoted_field')
+            OR starts_with(reason, 'text_after_closing_quote') OR starts_with(reason, 'unterminated_quote')`,
+    ],
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;

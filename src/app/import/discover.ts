@@ -1,5 +1,5 @@
-import { readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { lstatSync, readdirSync, realpathSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { FILES, IMPORT_ORDER, type FileName } from '../../contract/spec.ts';
 import type { FileFormat } from '../../store/port.ts';
 import { TenureError } from '../errors.ts';
@@ -39,7 +39,8 @@ export function discoverDataset(dir: string): { files: DataFile[]; ignored: stri
     }
     const path = join(dir, entry);
     const list = found.get(match.name) ?? [];
-    list.push({ name: match.name, path, format: match.format, bytes: statSync(path).size });
+    // lstat: a dangling symlink or a FIFO is refused when the file is opened (input-file.ts), not here.
+    list.push({ name: match.name, path, format: match.format, bytes: lstatSync(path).size });
     found.set(match.name, list);
   }
   const files: DataFile[] = [];
@@ -75,5 +76,28 @@ export function ignoredNotes(ignored: readonly string[]): string[] {
   }
   if (other.length > 0) notes.push(`not a data contract file, not loaded: ${other.join(', ')}`);
   return notes;
+}
+
+/**
+ * Folders that the symbolic links of a data-set folder point into: with --follow-symlinks the
+ * engine must be allowed to read them too (it reaches only the folders it is given).
+ */
+export function symlinkTargetFolders(dir: string): string[] {
+  const out = new Set<string>();
+  let entries: string[] = [];
+  try {
+    entries = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  for (const entry of entries) {
+    const path = join(dir, entry);
+    try {
+      if (lstatSync(path).isSymbolicLink()) out.add(dirname(realpathSync(path)));
+    } catch {
+      // A dangling link is refused by name when the import opens it.
+    }
+  }
+  return [...out];
 }
 

@@ -4,9 +4,11 @@ import { join } from 'node:path';
 import { fileSpec, MONEY_SCALE, type FileName } from '../../contract/spec.ts';
 import type { AnalyticsStore, StoreTx } from '../../store/port.ts';
 import { TenureError } from '../errors.ts';
-import { readCsvHeader, scanCsvFile, writeWithoutRecords } from './csv-file.ts';
+import { readCsvHeader, scanCsvFile, writeWithoutRecords, type CsvSource } from './csv-file.ts';
 import { discoverDataset, type DataFile } from './discover.ts';
+import { escapeGlob, InputFile } from './input-file.ts';
 import { fieldChecks, layoutFor } from './layout.ts';
+import { importLimits, rejectsRetentionDays, type ImportLimits } from './limits.ts';
 import type { ScanResult } from './scanner.ts';
 import * as S from './sql.ts';
 import { refreshChurnBasis } from '../reports/basis.ts';
@@ -15,7 +17,12 @@ import { requireWritable } from '../../store/access.ts';
 
 export interface FileOutcome {
   readonly file: FileName;
+  /** The file actually read (a followed symlink's target). */
   readonly path: string;
+  /** The symlink it was reached through, when one was followed. */
+  readonly via: string | null;
+  /** SHA-256 of the file's bytes as read (null: schema error, not read through). */
+  readonly sha256: string | null;
   readonly status: 'loaded' | 'schema_error';
   readonly read: number;
   readonly accepted: number;
@@ -57,6 +64,20 @@ export interface ImportOptions {
    * staging the whole base on the spot (default true; false loads only).
    */
   readonly prepareAnalytics?: boolean;
+  /** Read a data file that is a symbolic link (resolved; its target is recorded). Default: refuse it. */
+  readonly followSymlinks?: boolean;
+  /** Bounds on each file's work (limits.ts; default from the environment). */
+  readonly limits?: Partial<ImportLimits>;
+  /** Stored rejects older than this many days are purged first (default $TENURE_REJECTS_RETENTION_DAYS or 30). */
+  readonly rejectsRetentionDays?: number;
+}
+
+interface RunContext {
+  readonly runId: string;
+  readonly timezone: string;
+  readonly work: string;
+  readonly limits: ImportLimits;
+  readonly options: ImportOptions;
 }
 
 const BATCH = 1000;
@@ -77,13 +98,21 @@ export async function importDataset(store: AnalyticsStore, dir: string, options:
   requireWritable(store, 'import');
   const { files, ignored } = discoverDataset(dir);
   const timezone = operatorTimezone(options.timezone);
+  const limits = importLimits(options.limits);
+  const retention = rejectsRetentionDays(options.rejectsRetentionDays);
   const runId = randomUUID();
   const outcomes: FileOutcome[] = [];
+  // Every file is opened (and a symlink, FIFO or folder refused) before the first one loads.
+  const inputs: InputFile[] = [];
   // Inside the store's scratch folder: the engine may read nothing else (store/duckdb/engine.ts).
   const work = mkdtempSync(join(store.scratchDirectory(), 'import-'));
   try {
-    for (const file of files) outcomes.push(await importFile(store, file, runId, timezone, work, options));
+    for (const file of files) inputs.push(InputFile.open(file.path, { followSymlinks: options.followSymlinks === true }));
+    await purgeRejects(store, retention);
+    const ctx: RunContext = { runId, timezone, work, limits, options };
+    for (const [i, file] of files.entries()) outcomes.push(await importFile(store, file, inputs[i] as InputFile, ctx));
   } finally {
+    for (const input of inputs) input.close();
     rmSync(work, { recursive: true, force: true });
   }
   // The reports' derived tables follow the data at once, so the first report after an import
@@ -111,6 +140,15 @@ export async function importDataset(store: AnalyticsStore, dir: string, options:
   };
 }
 
+/** Stored rejects of runs finished more than `days` days ago go (0 keeps none of the earlier runs). */
+async function purgeRejects(store: AnalyticsStore, days: number): Promise<void> {
+  await store.run(
+    `DELETE FROM import_rejects WHERE run_id IN (
+       SELECT run_id FROM import_runs GROUP BY run_id HAVING max(finished_at) < current_timestamp - to_days(CAST($1 AS INTEGER)))`,
+    [days],
+  );
+}
+
 async function hasCustomers(store: AnalyticsStore): Promise<boolean> {
   const [row] = await store.query<{ n: number | bigint }>('SELECT count(*) AS n FROM (SELECT 1 FROM customers LIMIT 1) AS c');
   return Number(row?.n ?? 0) > 0;
@@ -130,50 +168,67 @@ interface Staged {
   readonly copy: string | null;
   /** The engine's reader over the file it staged, to read failing rows again as text. */
   readonly source: string;
+  readonly sha256: string;
 }
 
-async function stage(
-  store: AnalyticsStore,
-  file: DataFile,
-  layout: S.Layout,
-  timezone: string,
-  work: string,
-  options: ImportOptions,
-): Promise<Staged> {
+/** The engine's file name for an input: our own glob-free name in the work folder, the suffix kept. */
+function engineName(file: DataFile): string {
+  return `${file.name}.${file.format === 'parquet' ? 'parquet' : /\.gz$/i.test(file.path) ? 'csv.gz' : 'csv'}`;
+}
+
+function csvOf(file: DataFile, input: InputFile): CsvSource {
+  return { name: file.path, rawStream: () => input.rawStream() };
+}
+
+async function stage(store: AnalyticsStore, file: DataFile, input: InputFile, layout: S.Layout, ctx: RunContext): Promise<Staged> {
+  const { options, work, timezone, limits } = ctx;
   const columns = layout.fileColumns;
   const queryFor = (lexicalInSql: boolean) => S.stageQuery(layout, { timezone, lexicalInSql });
+  const enginePath = input.enginePath(work, engineName(file));
   if (file.format === 'parquet') {
-    const records = await store.stageFile(store, { path: file.path, format: 'parquet', columns, table: S.T, query: queryFor(true) });
-    const source = store.fileSource({ path: file.path, format: 'parquet', columns });
-    return { layout, scan: null, records, lexicalInSql: true, copy: null, source };
+    const records = await store.stageFile(store, { path: enginePath, format: 'parquet', columns, table: S.T, query: queryFor(true) });
+    const source = store.fileSource({ path: enginePath, format: 'parquet', columns });
+    return { layout, scan: null, records, lexicalInSql: true, copy: null, source, sha256: await input.sha256() };
   }
   let bytesRead = 0;
   const progress = (n: number) => {
     bytesRead += n;
-    options.onProgress?.({ file: file.name, phase: 'reading', bytesRead, totalBytes: file.bytes });
+    options.onProgress?.({ file: file.name, phase: 'reading', bytesRead, totalBytes: input.size });
   };
-  const request = { path: file.path, format: 'csv' as const, columns, table: S.T, query: queryFor(false) };
+  const request = { path: enginePath, format: 'csv' as const, columns, table: S.T, query: queryFor(false) };
   const attempt = (path: string, query: (source: string) => string) =>
     store.stageFile(store, { ...request, path, query }).then(
       (n) => ({ n, error: null as unknown }),
       (error: unknown) => ({ n: -1, error }),
     );
-  // The engine reads the file while the scanner walks its bytes; both run at once.
-  const staging = attempt(file.path, request.query);
-  const scan = await scanCsvFile(file.path, { checks: fieldChecks(layout), moneyScale: MONEY_SCALE, maxSuspects: options.maxSuspects }, progress);
+  const scanOptions = { checks: fieldChecks(layout), moneyScale: MONEY_SCALE, maxSuspects: options.maxSuspects, limits };
+  // The engine reads the file while the scanner walks its bytes; both run at once. Not for a
+  // .csv.gz: its size is only known once decompressed, so the scanner checks it against the
+  // limits first and the engine never expands a decompression bomb.
+  const compressed = /\.gz$/i.test(file.path);
+  let staging = compressed ? null : attempt(enginePath, request.query);
+  let scan: ScanResult & { sha256: string };
+  try {
+    scan = await scanCsvFile(csvOf(file, input), scanOptions, progress);
+  } catch (err) {
+    await staging; // never leave the engine reading behind a thrown error
+    throw err;
+  }
+  staging ??= attempt(enginePath, request.query);
   let { n, error } = await staging;
   // Too many suspects to keep from the scan: check the lexical rules in SQL for every row instead.
   const lexicalInSql = scan.suspects === null;
-  let path = file.path;
+  let path = enginePath;
+  let copy: string | null = null;
   if (scan.structural.length > 0 || lexicalInSql) {
     if (scan.structural.length > 0) {
       // Hand the engine a copy without the broken records, so it reads exactly the good ones.
-      path = join(work, `${file.name}.csv`);
-      await writeWithoutRecords(file.path, scan.structural, path);
+      copy = join(work, `${file.name}.clean.csv`);
+      await writeWithoutRecords(csvOf(file, input), scan.structural, copy, limits);
+      path = escapeGlob(copy);
     }
     ({ n, error } = await attempt(path, queryFor(lexicalInSql)));
   }
-  const copy = path === file.path ? null : path;
   if (error !== null) {
     throw new TenureError(
       'BAD_INPUT',
@@ -193,29 +248,27 @@ async function stage(
     });
   }
   const source = store.fileSource({ path, format: 'csv', columns });
-  return { layout, scan, records: n, lexicalInSql, copy, source };
+  return { layout, scan, records: n, lexicalInSql, copy, source, sha256: scan.sha256 };
 }
 
-async function importFile(
-  store: AnalyticsStore,
-  file: DataFile,
-  runId: string,
-  timezone: string,
-  work: string,
-  options: ImportOptions,
-): Promise<FileOutcome> {
+async function importFile(store: AnalyticsStore, file: DataFile, input: InputFile, ctx: RunContext): Promise<FileOutcome> {
+  const { options } = ctx;
   const spec = fileSpec(file.name);
-  const header = file.format === 'parquet' ? await store.describeFile(file.path, 'parquet') : await readCsvHeader(file.path);
+  const header =
+    file.format === 'parquet'
+      ? await store.describeFile(input.enginePath(ctx.work, engineName(file)), 'parquet')
+      : await readCsvHeader(csvOf(file, input), ctx.limits);
   const checked = layoutFor(spec, header);
-  const empty = { file: file.name, path: file.path, read: 0, accepted: 0, rejected: 0, inserted: 0, updated: 0, unchanged: 0 };
+  const via = input.viaSymlink ? input.given : null;
+  const empty = { file: file.name, path: input.path, via, sha256: null, read: 0, accepted: 0, rejected: 0, inserted: 0, updated: 0, unchanged: 0 };
   if ('errors' in checked) return { ...empty, status: 'schema_error', errors: checked.errors };
   const startedAt = new Date().toISOString();
   let staged: Staged | null = null;
   try {
-    staged = await stage(store, file, checked.layout, timezone, work, options);
+    staged = await stage(store, file, input, checked.layout, ctx);
     options.onProgress?.({ file: file.name, phase: 'validating' });
     const ready = staged;
-    const outcome = await store.transaction((tx) => validateAndMerge(tx, ready, file, runId, startedAt, timezone, options));
+    const outcome = await store.transaction((tx) => validateAndMerge(tx, ready, file, input, startedAt, ctx));
     options.onProgress?.({ file: file.name, phase: 'done' });
     return outcome;
   } finally {
@@ -233,11 +286,11 @@ async function validateAndMerge(
   tx: StoreTx,
   staged: Staged,
   file: DataFile,
-  runId: string,
+  input: InputFile,
   startedAt: string,
-  timezone: string,
-  options: ImportOptions,
+  ctx: RunContext,
 ): Promise<FileOutcome> {
+  const { runId, timezone, options } = ctx;
   const { layout, scan } = staged;
   const sqlOpts = { timezone, lexicalInSql: staged.lexicalInSql };
   await tx.run(S.createRejectsSql());
@@ -245,7 +298,7 @@ async function validateAndMerge(
   await tx.run(`CREATE OR REPLACE TEMP TABLE ${S.BREAKPOINTS} (rec BIGINT, delta BIGINT)`);
   await tx.run(`CREATE OR REPLACE TEMP TABLE ${S.REPEATS} (rec BIGINT)`);
   if (scan) {
-    await insertBatches(tx, S.REJ, scan.structural.map((r) => [null, r.line, r.column, r.value, r.reason, null]));
+    await insertBatches(tx, S.REJ, scan.structural.map((r) => [null, r.line, r.column, null, r.reason, null, r.bytes, r.sha256]));
     const { rec, delta } = scan.breakpoints;
     await insertBatches(tx, S.BREAKPOINTS, rec.map((r, i) => [r, delta[i] ?? 0]));
     const suspects = scan.suspects ?? [];
@@ -298,13 +351,18 @@ async function validateAndMerge(
   }
   const unchanged = accepted - inserted - updated;
   await tx.run(S.storeRejectsSql(), [runId, file.name]);
+  // Last, before the commit: what was loaded is what was validated, from the file recorded.
+  input.verifyUnchanged();
   await tx.run(
-    `INSERT INTO import_runs VALUES ($1, $2, $3, CAST($4 AS TIMESTAMP), current_timestamp, $5, $6, $7, $8, $9, $10)`,
-    [runId, file.name, file.path, startedAt.replace('Z', ''), read, accepted, rejected, inserted, updated, unchanged],
+    `INSERT INTO import_runs (run_id, file, path, started_at, finished_at, rows_read, accepted, rejected, inserted, updated, unchanged, sha256, bytes)
+     VALUES ($1, $2, $3, CAST($4 AS TIMESTAMP), current_timestamp, $5, $6, $7, $8, $9, $10, $11, $12)`,
+    [runId, file.name, input.path, startedAt.replace('Z', ''), read, accepted, rejected, inserted, updated, unchanged, staged.sha256, input.size],
   );
   return {
     file: file.name,
-    path: file.path,
+    path: input.path,
+    via: input.viaSymlink ? input.given : null,
+    sha256: staged.sha256,
     status: 'loaded',
     read,
     accepted,

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { checkAutomaton, fieldOk, lexicalClass, LEXICAL_CLASSES, type FieldCheck } from './lexical.ts';
 import { CsvScanner, lineOf, splitRecord, type ScanOptions, type ScanResult, type StructuralReject, type SuspectRecord } from './scanner.ts';
@@ -54,7 +55,8 @@ describe('CsvScanner', () => {
       [2, 'b', 'quote_in_unquoted_field'],
       [3, 'a', 'text_after_closing_quote'],
     ]);
-    expect(r.structural[0]?.value).toBe('1,ab"c');
+    // The broken row's text is never kept (it may be personal data): its length and hash identify it.
+    expect(r.structural[0]).toMatchObject({ bytes: 6, sha256: createHash('sha256').update('1,ab"c').digest('hex') });
     expect(r.records).toBe(1);
     expect(lines(r)).toEqual([4]);
   });
@@ -121,8 +123,6 @@ const QUOTE = 0x22;
 const COMMA = 0x2c;
 const LF = 0x0a;
 const CR = 0x0d;
-const VALUE_PREVIEW = 200;
-const decoder = new TextDecoder('utf-8');
 
 type Outcome = 'ok' | 'quote_in_unquoted_field' | 'text_after_closing_quote' | 'unterminated_quote';
 
@@ -132,11 +132,10 @@ const EXPLAIN: Record<Exclude<Outcome, 'ok'>, string> = {
   unterminated_quote: 'a quoted field is never closed before the end of the file',
 };
 
-function preview(buf: Uint8Array, a: number, b: number): string {
+function fingerprint(buf: Uint8Array, a: number, b: number): { bytes: number; sha256: string } {
   let end = b;
   while (end > a && (buf[end - 1] === LF || buf[end - 1] === CR)) end--;
-  const text = decoder.decode(buf.subarray(a, Math.min(end, a + VALUE_PREVIEW * 4)));
-  return text.length > VALUE_PREVIEW ? `${text.slice(0, VALUE_PREVIEW)}…` : text;
+  return { bytes: end - a, sha256: createHash('sha256').update(buf.subarray(a, end)).digest('hex') };
 }
 
 class ReferenceScanner {
@@ -318,7 +317,7 @@ class ReferenceScanner {
       this.structural.push({
         line: startLine,
         column: '',
-        value: preview(buf, p, end),
+        ...fingerprint(buf, p, end),
         reason: `wrong_field_count: expected ${expected} fields, found ${fields}`,
         start: this.base + p,
         end: this.base + end,
@@ -329,7 +328,7 @@ class ReferenceScanner {
       this.structural.push({
         line: startLine,
         column: this.header[badField] ?? '',
-        value: preview(buf, p, end),
+        ...fingerprint(buf, p, end),
         reason: `${outcome}: ${EXPLAIN[outcome]}`,
         start: this.base + p,
         end: this.base + end,

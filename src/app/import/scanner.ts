@@ -1,4 +1,5 @@
 import { Buffer } from 'node:buffer';
+import { createHash } from 'node:crypto';
 import { CLASS_OTHER, checkAutomaton, fieldOk, lexicalClass, LEXICAL_CLASSES, type FieldCheck } from './lexical.ts';
 
 /**
@@ -13,7 +14,12 @@ import { CLASS_OTHER, checkAutomaton, fieldOk, lexicalClass, LEXICAL_CLASSES, ty
 export interface StructuralReject {
   readonly line: number;
   readonly column: string;
-  readonly value: string;
+  /**
+   * Never the record's text: a broken record is whatever personal data the row held, split
+   * wrong. Its length and SHA-256 identify it against the source file instead.
+   */
+  readonly bytes: number;
+  readonly sha256: string;
   readonly reason: string;
   /** Byte range of the whole record (with its terminator) in the decompressed stream. */
   readonly start: number;
@@ -39,7 +45,32 @@ export interface ScanResult {
   readonly fieldBytes: number;
 }
 
+export interface ScanLimits {
+  /** Longest record in bytes, its line terminator included (an unclosed quote makes one record of the rest of the file). */
+  readonly maxRecordBytes: number;
+  /** Most fields of the header. */
+  readonly maxFields: number;
+  /** Most records (good and rejected). */
+  readonly maxRecords: number;
+}
+
+/** A file past one of the scan limits: no guess is made about the rest of it. */
+export class ScanLimitError extends Error {
+  constructor(
+    message: string,
+    /** Physical line where the offending record starts. */
+    readonly line: number,
+    /** Which limit (its environment variable). */
+    readonly limit: string,
+  ) {
+    super(message);
+    this.name = 'ScanLimitError';
+  }
+}
+
 export interface ScanOptions {
+  /** Bounds on the work one file may cause (limits.ts has the defaults). */
+  readonly limits?: Partial<ScanLimits>;
   /** Per column position, the lexical pre-check to apply (null = none). */
   readonly checks?: readonly (FieldCheck | null)[];
   readonly moneyScale?: number;
@@ -52,7 +83,6 @@ const QUOTE = 0x22;
 const COMMA = 0x2c;
 const LF = 0x0a;
 const CR = 0x0d;
-const VALUE_PREVIEW = 200;
 const decoder = new TextDecoder('utf-8');
 
 type Outcome = 'ok' | 'quote_in_unquoted_field' | 'text_after_closing_quote' | 'unterminated_quote';
@@ -101,12 +131,38 @@ export function splitRecord(buf: Uint8Array, a: number, b: number): string[] {
   }
 }
 
-function preview(buf: Uint8Array, a: number, b: number): string {
+/** Length and SHA-256 of a record without its line terminator. */
+function fingerprint(buf: Uint8Array, a: number, b: number): { bytes: number; sha256: string } {
   let end = b;
   while (end > a && (buf[end - 1] === LF || buf[end - 1] === CR)) end--;
-  const text = decoder.decode(buf.subarray(a, Math.min(end, a + VALUE_PREVIEW * 4)));
-  return text.length > VALUE_PREVIEW ? `${text.slice(0, VALUE_PREVIEW)}…` : text;
+  return { bytes: end - a, sha256: createHash('sha256').update(buf.subarray(a, end)).digest('hex') };
 }
+
+/*
+ * Where an incomplete record ends, found incrementally. A record split across chunks used to be
+ * re-parsed from its start on every chunk, so an unclosed quote or a file without line breaks
+ * cost the square of its length. The scanner now keeps such a record's chunks aside and walks
+ * only each new chunk with this small machine, which follows the exact path's rules for where a
+ * record ends (quotes, escaped quotes, the resynchronisation after a quoting error, CR LF), and
+ * parses the record once its end is there: every byte is looked at a bounded number of times.
+ */
+const TAIL_FIELD_START = 0;
+const TAIL_UNQUOTED = 1;
+const TAIL_QUOTED = 2;
+/** Inside quotes, just after a quote: closing, or the first of an escaped pair. */
+const TAIL_QUOTE_SEEN = 3;
+/** After a quoting error: the record runs to the next line terminator. */
+const TAIL_RESYNC = 4;
+/** Just after a CR outside quotes: the record ends here, with the next byte if it is LF. */
+const TAIL_CR = 5;
+/** The record ended at the end of what was walked: it ends at the start of the next chunk. */
+const TAIL_DONE = 6;
+
+export const DEFAULT_SCAN_LIMITS: ScanLimits = {
+  maxRecordBytes: 1 << 20,
+  maxFields: 1024,
+  maxRecords: 1_000_000_000,
+};
 
 /*
  * The fast path. Almost every record of a real file is one clean line: the right number of
@@ -275,7 +331,75 @@ function plain(buf: Buffer): Uint8Array {
   return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
 }
 
+/**
+ * Walks `buf` from `from` in tail state `state` (TAIL_*) to where the record ends; returns the
+ * offset after its terminator, or -1 with the state reached at the end of buf.
+ */
+function tailEnd(buf: Buffer, from: number, state: { s: number }): number {
+  const n = buf.length;
+  let s = state.s;
+  if (s === TAIL_DONE) {
+    state.s = TAIL_FIELD_START;
+    return from;
+  }
+  let i = from;
+  while (i < n) {
+    if (s === TAIL_QUOTED) {
+      // Native searches over the long stretches: quoted content and the rest of a broken line.
+      const q = buf.indexOf(QUOTE, i);
+      if (q < 0) {
+        i = n;
+        break;
+      }
+      s = TAIL_QUOTE_SEEN;
+      i = q + 1;
+      continue;
+    }
+    if (s === TAIL_RESYNC) {
+      const lf = buf.indexOf(LF, i);
+      const cr = buf.indexOf(CR, i);
+      const t = cr >= 0 && (lf < 0 || cr < lf) ? cr : lf;
+      if (t < 0) {
+        i = n;
+        break;
+      }
+      if (buf[t] === LF) {
+        state.s = TAIL_FIELD_START;
+        return t + 1;
+      }
+      s = TAIL_CR;
+      i = t + 1;
+      continue;
+    }
+    const c = buf[i] as number;
+    if (s === TAIL_CR) {
+      state.s = TAIL_FIELD_START;
+      return c === LF ? i + 1 : i;
+    }
+    if (s === TAIL_QUOTE_SEEN) {
+      if (c === QUOTE) s = TAIL_QUOTED;
+      else if (c === COMMA) s = TAIL_FIELD_START;
+      else if (c !== LF && c !== CR) s = TAIL_RESYNC;
+    } else if (c === QUOTE) s = s === TAIL_FIELD_START ? TAIL_QUOTED : TAIL_RESYNC;
+    else if (c === COMMA) s = TAIL_FIELD_START;
+    else if (c !== LF && c !== CR) s = TAIL_UNQUOTED;
+    if (c === LF) {
+      state.s = TAIL_FIELD_START;
+      return i + 1;
+    }
+    if (c === CR) s = TAIL_CR;
+    i++;
+  }
+  state.s = s;
+  return -1;
+}
+
 export class CsvScanner {
+  /** A record not yet complete, kept in the chunks it came in (see tailEnd). */
+  private tail: Buffer[] = [];
+  private tailBytes = 0;
+  private readonly tailState = { s: TAIL_FIELD_START };
+  /** The bytes before the first complete record while the BOM check waits for 3 bytes. */
   private carry: Buffer = EMPTY;
   /** Absolute offset (decompressed) of carry[0]. */
   private base = 0;
@@ -301,36 +425,84 @@ export class CsvScanner {
   private countQuotes = false;
   done = false;
 
+  private readonly limits: ScanLimits;
+
   constructor(private readonly options: ScanOptions = {}) {
     this.checks = options.checks ?? [];
     this.moneyScale = options.moneyScale ?? 6;
     this.maxSuspects = options.maxSuspects ?? 100_000;
+    this.limits = { ...DEFAULT_SCAN_LIMITS, ...options.limits };
   }
+
+  /** Bytes the tail machine has walked: a bound on the work spent on incomplete records (tests read it). */
+  tailScanned = 0;
+  /** Bytes handed to the record parser, re-parsed ones counted again (tests read it: it was quadratic). */
+  parsedBytes = 0;
 
   push(chunk: Uint8Array): void {
     if (this.done) return;
     let buf = asBuffer(chunk);
-    if (this.carry.length > 0) {
-      // The carried partial record nearly always ends on the chunk's first line: joining only that
-      // line lets the rest of the chunk be parsed where it is instead of copied behind the carry.
-      const lf = buf.indexOf(LF);
-      if (lf < 0) buf = Buffer.concat([this.carry, buf]);
-      else {
-        const head = Buffer.concat([this.carry, buf.subarray(0, lf + 1)]);
-        const used = this.parse(head, false);
-        this.base += used;
-        buf = used === head.length ? buf.subarray(lf + 1) : Buffer.concat([head.subarray(used), buf.subarray(lf + 1)]);
+    if (!this.sawStart) {
+      // Until 3 bytes have come, the BOM check cannot run: the few bytes are carried as they are.
+      buf = this.carry.length > 0 ? Buffer.concat([this.carry, buf]) : buf;
+      this.carry = EMPTY;
+    } else if (this.tailBytes > 0) {
+      // The kept record nearly always ends on the chunk's first line: joining only up to its end
+      // lets the rest of the chunk be parsed where it is instead of copied behind it.
+      const end = tailEnd(buf, 0, this.tailState);
+      this.tailScanned += end < 0 ? buf.length : end;
+      if (end < 0) {
+        this.keepTail(Buffer.from(buf));
+        return;
       }
+      const head = Buffer.concat([...this.tail, buf.subarray(0, end)]);
+      this.tail = [];
+      this.tailBytes = 0;
+      const used = this.parse(head, false);
+      this.base += used;
+      buf = used === head.length ? buf.subarray(end) : Buffer.concat([head.subarray(used), buf.subarray(end)]);
     }
     const used = this.parse(buf, false);
     this.base += used;
+    if (used === buf.length) return;
     // A copy, so the chunk is neither kept alive nor read after the caller may reuse it.
-    this.carry = used === buf.length ? EMPTY : Buffer.from(buf.subarray(used));
+    const rest = Buffer.from(buf.subarray(used));
+    if (!this.sawStart) {
+      this.carry = rest;
+      return;
+    }
+    // The rest starts a record the exact path could not finish: walk it once to know the state at its end.
+    this.tailState.s = TAIL_FIELD_START;
+    const end = tailEnd(rest, 0, this.tailState);
+    this.tailScanned += rest.length;
+    // A record the exact path left although it ends here (it needed a byte of lookahead): parse it
+    // with the next chunk, its end then at offset 0.
+    if (end >= 0) this.tailState.s = TAIL_DONE;
+    this.keepTail(rest);
+  }
+
+  private keepTail(part: Buffer): void {
+    this.tail.push(part);
+    this.tailBytes += part.length;
+    if (this.tailBytes > this.limits.maxRecordBytes) this.recordTooLong(this.line);
+  }
+
+  private recordTooLong(line: number): never {
+    throw new ScanLimitError(
+      `a record longer than ${this.limits.maxRecordBytes} bytes starts at line ${line} (an unclosed quote or missing line breaks?); raise TENURE_IMPORT_MAX_RECORD_BYTES if it is real`,
+      line,
+      'TENURE_IMPORT_MAX_RECORD_BYTES',
+    );
   }
 
   finish(): ScanResult {
-    if (!this.done) this.parse(this.carry, true);
+    if (!this.done) {
+      const rest = this.tail.length > 0 ? Buffer.concat([...this.tail, this.carry]) : this.carry;
+      this.parse(rest, true);
+    }
     this.carry = EMPTY;
+    this.tail = [];
+    this.tailBytes = 0;
     return {
       header: this.header ?? [],
       records: this.good,
@@ -345,6 +517,7 @@ export class CsvScanner {
   private parse(buf: Buffer, final: boolean): number {
     let p = 0;
     const n = buf.length;
+    this.parsedBytes += n;
     if (!this.sawStart) {
       if (n < 3 && !final) return 0;
       this.sawStart = true;
@@ -382,6 +555,7 @@ export class CsvScanner {
   private cleanRecords(machine: Machine, buf: Buffer, p: number): number {
     const { pairs, pairQuotes, first, start, ends } = machine;
     const separators = machine.fields - 1;
+    const maxRecordBytes = this.limits.maxRecordBytes;
     const n = buf.length;
     let good = this.good;
     let line = this.line;
@@ -439,7 +613,7 @@ export class CsvScanner {
         }
         counting = ends[s] === END_QUOTED;
       }
-      if (ends[s] === END_REJECT) break;
+      if (ends[s] === END_REJECT || e - p > maxRecordBytes) break;
       let bytes = e - p - separators - quotes;
       if (buf[e - 1] === CR) bytes--;
       const delta = line - (good + 2);
@@ -458,7 +632,16 @@ export class CsvScanner {
     this.good = good;
     this.line = line;
     this.fieldBytes = fieldBytes;
+    if (good + this.structural.length > this.limits.maxRecords) this.tooManyRecords();
     return p;
+  }
+
+  private tooManyRecords(): never {
+    throw new ScanLimitError(
+      `more than ${this.limits.maxRecords} records (line ${this.line}); raise TENURE_IMPORT_MAX_ROWS if the file is real`,
+      this.line,
+      'TENURE_IMPORT_MAX_ROWS',
+    );
   }
 
   /** Scans one record starting at p; returns the offset after its terminator, or -1 if incomplete. */
@@ -558,8 +741,16 @@ export class CsvScanner {
       lines++;
     }
     const startLine = this.line;
+    if (end - p > this.limits.maxRecordBytes) this.recordTooLong(startLine);
     this.line += lines;
     if (this.header === null) {
+      if (fields > this.limits.maxFields && outcome === 'ok') {
+        throw new ScanLimitError(
+          `the header has ${fields} fields, more than ${this.limits.maxFields}; raise TENURE_IMPORT_MAX_FIELDS if the file is real`,
+          startLine,
+          'TENURE_IMPORT_MAX_FIELDS',
+        );
+      }
       this.header = splitRecord(plain(buf), p, i).map((h, k) => (k === 0 ? h.replace(/^\uFEFF/, '') : h));
       if (this.options.headerOnly) this.done = true;
       else this.machine = buildMachine(this.checks, this.header.length, this.moneyScale);
@@ -570,7 +761,7 @@ export class CsvScanner {
       this.structural.push({
         line: startLine,
         column: '',
-        value: preview(plain(buf), p, end),
+        ...fingerprint(plain(buf), p, end),
         reason: `wrong_field_count: expected ${expected} fields, found ${fields}`,
         start: this.base + p,
         end: this.base + end,
@@ -581,13 +772,14 @@ export class CsvScanner {
       this.structural.push({
         line: startLine,
         column: this.header[badField] ?? '',
-        value: preview(plain(buf), p, end),
+        ...fingerprint(plain(buf), p, end),
         reason: `${outcome}: ${EXPLAIN[outcome]}`,
         start: this.base + p,
         end: this.base + end,
       });
       return end;
     }
+    if (this.good + this.structural.length >= this.limits.maxRecords) this.tooManyRecords();
     const delta = startLine - (this.good + 2);
     if (delta !== this.lastDelta) {
       this.bpRec.push(this.good);

@@ -2,6 +2,7 @@ import type { ColumnSpec, FileSpec } from '../../contract/spec.ts';
 import { CONTROL_ARM, LEXICAL } from '../../contract/spec.ts';
 import { LEXICAL_REASON, MONEY_PATTERN, REASONS, lexicalOf, reason } from '../../contract/rules.ts';
 import { DUCKDB_DIALECT, quoteIdent as q } from '../../store/schema.ts';
+import { isPersonalColumn } from './personal.ts';
 
 /**
  * Every SQL statement of the bulk importer, generated from the contract spec. This module is
@@ -162,8 +163,10 @@ export function columnReasonExpr(col: ColumnSpec, r: string, opts: SqlOptions): 
 export function validateRowsSql(layout: Layout, opts: SqlOptions, suspects: string, rejects: string): string {
   const r = (c: string) => `NULLIF(${q(c)}, '')`;
   const reasonOf = new Map(layout.present.map((c) => [c.name, columnReasonExpr(c, r(c.name), opts)]));
+  // A personal column's reject names the column and the reason only (personal.ts).
+  const value = (c: string) => (isPersonalColumn(layout.spec.name, c) ? 'CAST(NULL AS VARCHAR)' : q(c));
   const parts = layout.present.map(
-    (c) => `SELECT _rec, ${lit(c.name)} AS col, ${q(c.name)} AS value, ${reasonOf.get(c.name)} AS reason FROM ${suspects}`,
+    (c) => `SELECT _rec, ${lit(c.name)} AS col, ${value(c.name)} AS value, ${reasonOf.get(c.name)} AS reason FROM ${suspects}`,
   );
   for (const rule of notGreaterRules(layout)) {
     const cols = layout.present;
@@ -171,7 +174,7 @@ export function validateRowsSql(layout: Layout, opts: SqlOptions, suspects: stri
     const greater = cols.find((c) => c.name === rule.greater);
     if (!lesser || !greater) continue;
     parts.push(
-      `SELECT _rec, ${lit(rule.lesser)}, ${q(rule.lesser)}, CASE WHEN ${reasonOf.get(rule.lesser)} IS NULL AND ${reasonOf.get(rule.greater)} IS NULL AND ${typedExpr(lesser, r(rule.lesser), opts)} > ${typedExpr(greater, r(rule.greater), opts)} THEN ${lit(REASONS.notGreater(rule))} END FROM ${suspects}`,
+      `SELECT _rec, ${lit(rule.lesser)}, ${value(rule.lesser)}, CASE WHEN ${reasonOf.get(rule.lesser)} IS NULL AND ${reasonOf.get(rule.greater)} IS NULL AND ${typedExpr(lesser, r(rule.lesser), opts)} > ${typedExpr(greater, r(rule.greater), opts)} THEN ${lit(REASONS.notGreater(rule))} END FROM ${suspects}`,
     );
   }
   return `INSERT INTO ${rejects} (rec, line, "column", value, reason)
@@ -179,7 +182,7 @@ export function validateRowsSql(layout: Layout, opts: SqlOptions, suspects: stri
 }
 
 export function createRejectsSql(): string {
-  return `CREATE OR REPLACE TEMP TABLE ${REJ} (rec BIGINT, line BIGINT, "column" VARCHAR, value VARCHAR, reason VARCHAR, ref_rec BIGINT)`;
+  return `CREATE OR REPLACE TEMP TABLE ${REJ} (rec BIGINT, line BIGINT, "column" VARCHAR, value VARCHAR, reason VARCHAR, ref_rec BIGINT, row_bytes BIGINT, row_sha256 VARCHAR)`;
 }
 
 export function createTextTableSql(table: string, columns: readonly string[]): string {
@@ -419,10 +422,10 @@ export function mergeSql(
 
 /** Rejects with physical lines, into the store's import log. */
 export function storeRejectsSql(): string {
-  return `INSERT INTO import_rejects (run_id, file, line, "column", value, reason)
-    SELECT $1, $2, pline, "column", value, reason || coalesce(' (first seen at line ' || CAST(ref_line AS VARCHAR) || ')', '')
+  return `INSERT INTO import_rejects (run_id, file, line, "column", value, reason, row_bytes, row_sha256)
+    SELECT $1, $2, pline, "column", value, reason || coalesce(' (first seen at line ' || CAST(ref_line AS VARCHAR) || ')', ''), row_bytes, row_sha256
     FROM (
-      SELECT r."column", r.value, r.reason, coalesce(r.line, r.rec + 2 + coalesce(b.delta, 0)) AS pline,
+      SELECT r."column", r.value, r.reason, r.row_bytes, r.row_sha256, coalesce(r.line, r.rec + 2 + coalesce(b.delta, 0)) AS pline,
              CASE WHEN r.ref_rec IS NOT NULL THEN r.ref_rec + 2 + coalesce(b2.delta, 0) END AS ref_line
       FROM ${REJ} r ASOF LEFT JOIN ${BREAKPOINTS} b ON r.rec >= b.rec ASOF LEFT JOIN ${BREAKPOINTS} b2 ON r.ref_rec >= b2.rec)
     ORDER BY pline, "column"`;

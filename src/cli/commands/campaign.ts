@@ -1,7 +1,6 @@
-import { accessSync, constants, lstatSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import { designCampaign, type CampaignDesign } from '../../app/campaigns/design.ts';
+import { OutputFile } from '../../app/files/safe-write.ts';
 import { readTargetFile } from '../../app/campaigns/targets.ts';
 import { TenureError } from '../../app/errors.ts';
 import { parseArms } from '../../domain/campaigns/design.ts';
@@ -129,33 +128,9 @@ interface DesignOptions extends FormatOptions {
   out?: string;
 }
 
-function checkWritable(path: string): void {
-  try {
-    const st = lstatSync(path);
-    if (st.isSymbolicLink()) throw new TenureError('USAGE', `--out ${path} is a symbolic link; refusing to write through it`);
-    if (!st.isFile()) throw new TenureError('USAGE', `--out ${path} exists and is not a regular file`);
-  } catch (err) {
-    if (err instanceof TenureError) throw err;
-  }
-  try {
-    accessSync(dirname(resolve(path)), constants.W_OK);
-  } catch {
-    throw new TenureError('USAGE', `--out ${path}: its folder does not exist or cannot be written`);
-  }
-}
-
-/** Writes the members file next to its destination and renames it into place; never follows a symlink. */
-function writeMembersFile(path: string, d: CampaignDesign): void {
-  checkWritable(path);
-  const temp = `${path}.${process.pid}.partial`;
+function membersFileText(d: CampaignDesign): string {
   const lines = ['campaign_id,customer_id,arm,assigned_date', ...d.members.map((m) => `${d.campaignId},${csvText(m.customer_id)},${csvText(m.arm)},${d.assignedDate}`)];
-  try {
-    writeFileSync(temp, lines.join('\n') + '\n', { flag: 'wx', mode: 0o600 });
-    renameSync(temp, path);
-  } catch (err) {
-    rmSync(temp, { force: true });
-    throw new TenureError('USAGE', `cannot write --out ${path}: ${(err as Error).message}`);
-  }
+  return lines.join('\n') + '\n';
 }
 
 const csvText = (v: string) => (/[",\r\n]/.test(v) ? `"${v.replaceAll('"', '""')}"` : v);
@@ -177,25 +152,34 @@ async function design(opts: DesignOptions): Promise<void> {
   const horizonMonths = integerFlag('--horizon', opts.horizon, 1);
   // A saved warning list is named by its id; anything else is a file of customer ids.
   const targets = readTargetFile(opts.target);
-  if (opts.out) checkWritable(opts.out); // before anything is kept in the store
-  const store = await openStore(opts.db, { access: 'read-write' });
+  // The members file is checked and created (a private temporary file) before anything is kept.
+  const out = opts.out !== undefined ? OutputFile.open(opts.out, { what: '--out' }) : null;
   let d: CampaignDesign;
   try {
-    d = await designCampaign(store, {
-      campaignId: opts.id,
-      startDate: opts.start,
-      targets,
-      arms,
-      seed,
-      horizonMonths,
-      purpose: opts.purpose,
-      ...(opts.name === undefined ? {} : { name: opts.name }),
-      ...(opts.assigned === undefined ? {} : { assignedDate: opts.assigned }),
-    });
-  } finally {
-    await store.close();
+    const store = await openStore(opts.db, { access: 'read-write' });
+    try {
+      d = await designCampaign(store, {
+        campaignId: opts.id,
+        startDate: opts.start,
+        targets,
+        arms,
+        seed,
+        horizonMonths,
+        purpose: opts.purpose,
+        ...(opts.name === undefined ? {} : { name: opts.name }),
+        ...(opts.assigned === undefined ? {} : { assignedDate: opts.assigned }),
+      });
+    } finally {
+      await store.close();
+    }
+  } catch (err) {
+    out?.abort();
+    throw err;
   }
-  if (opts.out) writeMembersFile(opts.out, d);
+  if (out) {
+    out.write(membersFileText(d));
+    out.commit();
+  }
   const json = {
     campaign_id: d.campaignId,
     start_date: d.startDate,

@@ -2,6 +2,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import type { Command } from 'commander';
 import { TenureError } from '../../app/errors.ts';
+import { InputFile } from '../../app/import/input-file.ts';
+import { importLimits, LIMIT_ENV } from '../../app/import/limits.ts';
 import { compareChurnIndex, computeChurnIndex, type ScopeChurnIndex, type SurveyRow } from '../../domain/churn-index.ts';
 import { parseSurveysCsv, type RowProblem } from '../../domain/surveys-csv.ts';
 import { openStore, storeTarget } from '../../store/open.ts';
@@ -15,6 +17,10 @@ interface ChurnIndexOptions extends FormatOptions {
   db?: string;
 }
 
+/** Surveys are one row per scope and reason: 64 MiB is far beyond any real file (lower with TENURE_IMPORT_MAX_GZIP_BYTES). */
+const SURVEYS_MAX_BYTES = 64 << 20;
+const surveysMaxBytes = () => Math.min(SURVEYS_MAX_BYTES, importLimits().maxGzipBytes);
+
 interface LoadedSurveys {
   readonly source: string;
   readonly rows: SurveyRow[];
@@ -26,12 +32,23 @@ interface LoadedSurveys {
 export function loadSurveysFile(path: string): LoadedSurveys {
   if (!existsSync(path)) throw new TenureError('FILE_NOT_FOUND', `no such file: ${path}`, { file: path });
   if (/\.parquet$/i.test(path)) throw new TenureError('USAGE', 'give --surveys as CSV (Parquet surveys are read by tenure import)', { file: path });
-  const bytes = readFileSync(path);
+  // A regular file only (a FIFO would block here), read through the descriptor opened; a named
+  // symlink is the user's explicit choice on the command line, so it is followed.
+  const input = InputFile.open(path, { followSymlinks: true });
   let text: string;
   try {
-    text = (/\.gz$/i.test(path) ? gunzipSync(bytes) : bytes).toString('utf8');
+    const cap = surveysMaxBytes();
+    if (input.size > cap) throw new TenureError('BAD_INPUT', `is ${input.size} bytes, more than a surveys file's limit of ${cap} (${LIMIT_ENV.maxGzipBytes})`, { file: path });
+    const bytes = readFileSync(input.descriptor());
+    // The decompressed size is capped too: a small .gz can expand to gigabytes.
+    text = (/\.gz$/i.test(path) ? gunzipSync(bytes, { maxOutputLength: cap }) : bytes).toString('utf8');
   } catch (err) {
-    throw new TenureError('BAD_INPUT', `cannot read: ${err instanceof Error ? err.message : String(err)}`, { file: path });
+    if (err instanceof TenureError) throw err;
+    const tooLarge = err instanceof RangeError || (err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE';
+    const reason = tooLarge ? `decompresses to more than ${surveysMaxBytes()} bytes, the surveys limit (${LIMIT_ENV.maxGzipBytes})` : `cannot read: ${err instanceof Error ? err.message : String(err)}`;
+    throw new TenureError('BAD_INPUT', reason, { file: path });
+  } finally {
+    input.close();
   }
   const parsed = parseSurveysCsv(text);
   if (parsed.headerErrors.length > 0) {

@@ -69,9 +69,9 @@ describe('tenure import', () => {
     expect(JSON.parse(out).files.monthly_usage).toMatchObject({ read: 14, accepted: 12, rejected: 2 });
     expect(err).toContain('monthly_usage:14:customer_id: unknown_customer');
     expect(readFileSync(rejects, 'utf8').trim().split('\n')).toEqual([
-      'file,line,column,value,reason',
-      'monthly_usage,14,customer_id,C0404,unknown_customer: customer_id C0404 is not in customers',
-      'monthly_usage,15,revenue,"1,5","not_decimal: expected a plain decimal -?digits[.digits] (no exponent, separators or NaN)"',
+      'file,line,column,value,reason,row_bytes,row_sha256',
+      'monthly_usage,14,customer_id,C0404,unknown_customer: customer_id C0404 is not in customers,,',
+      'monthly_usage,15,revenue,"1,5","not_decimal: expected a plain decimal -?digits[.digits] (no exponent, separators or NaN)",,',
     ]);
   });
 

@@ -1,8 +1,8 @@
-import { createWriteStream } from 'node:fs';
-import { once } from 'node:events';
 import type { Command } from 'commander';
+import { OutputFile } from '../../app/files/safe-write.ts';
+import { rejectsRetentionDays } from '../../app/import/limits.ts';
 import { importDataset, type ImportProgress, type ImportReport } from '../../app/import/import-dataset.ts';
-import { ignoredNotes } from '../../app/import/discover.ts';
+import { ignoredNotes, symlinkTargetFolders } from '../../app/import/discover.ts';
 import { openStore } from '../../store/open.ts';
 import type { AnalyticsStore } from '../../store/port.ts';
 import { EXIT_DATA_PROBLEMS, EXIT_FATAL, EXIT_OK } from '../errors.ts';
@@ -12,6 +12,8 @@ interface ImportCliOptions extends FormatOptions {
   db?: string;
   rejects?: string;
   prepare?: boolean;
+  followSymlinks?: boolean;
+  rejectsRetentionDays?: string;
 }
 
 const SHOWN_REJECTS = 20;
@@ -31,25 +33,27 @@ export function prepareHint(customers: number): string | null {
   return `tenure: ${customers.toLocaleString('en-US')} customers: the first lifecycle, transitions, value and customer calls will stage and value them on the spot (seconds each); import without --no-prepare to keep them ready\n`;
 }
 
-type RejectRow = { file: string; line: number; column: string; value: string | null; reason: string };
+type RejectRow = { file: string; line: number; column: string; value: string | null; reason: string; row_bytes: number | null; row_sha256: string | null };
 
-const rejectsQuery = `SELECT r.file, r.line, r."column", r.value, r.reason FROM import_rejects r
+const rejectsQuery = `SELECT r.file, r.line, r."column", r.value, r.reason, r.row_bytes, r.row_sha256 FROM import_rejects r
   JOIN (SELECT file, min(rowid) AS o FROM import_rejects WHERE run_id = $1 GROUP BY file) f USING (file)
   WHERE r.run_id = $1 ORDER BY f.o, r.line, r."column" LIMIT $2 OFFSET $3`;
 
-/** Writes every reject of the run as `file,line,column,value,reason`, page by page. */
-async function writeRejects(store: AnalyticsStore, runId: string, path: string): Promise<void> {
-  const out = createWriteStream(path);
-  const columns = ['file', 'line', 'column', 'value', 'reason'];
+/**
+ * Writes every reject of the run as `file,line,column,value,reason,row_bytes,row_sha256`, page by
+ * page, into an output opened before the import. A personal column's value and a broken row's
+ * text are never there (blank value); a broken row has its length and SHA-256 instead.
+ */
+async function writeRejects(store: AnalyticsStore, runId: string, out: OutputFile): Promise<void> {
+  const columns = ['file', 'line', 'column', 'value', 'reason', 'row_bytes', 'row_sha256'];
   out.write(toCsv(columns, []));
   for (let offset = 0; ; offset += PAGE) {
     const rows = await store.query<RejectRow>(rejectsQuery, [runId, PAGE, offset]);
     if (rows.length === 0) break;
-    if (!out.write(toCsv(columns, rows).split('\n').slice(1).join('\n'))) await once(out, 'drain');
+    out.write(toCsv(columns, rows).split('\n').slice(1).join('\n'));
     if (rows.length < PAGE) break;
   }
-  out.end();
-  await once(out, 'finish');
+  out.commit();
 }
 
 function progressPrinter(): ((p: ImportProgress) => void) | undefined {
@@ -99,7 +103,13 @@ async function printSummary(store: AnalyticsStore, report: ImportReport, opts: I
   if (report.rejected > 0) {
     const shown = await store.query<RejectRow>(rejectsQuery, [report.runId, SHOWN_REJECTS, 0]);
     for (const r of shown) {
-      process.stderr.write(`${r.file}:${r.line}:${r.column || '(row)'}: ${r.reason} (value ${JSON.stringify(r.value ?? '')})\n`);
+      const what =
+        r.value !== null
+          ? ` (value ${JSON.stringify(r.value)})`
+          : r.row_bytes !== null
+            ? ` (row of ${r.row_bytes} bytes, sha256 ${String(r.row_sha256).slice(0, 12)}…)`
+            : '';
+      process.stderr.write(`${r.file}:${r.line}:${r.column || '(row)'}: ${r.reason}${what}\n`);
     }
     const more = report.rejected > shown.length ? `; showing the first ${shown.length} problems` : '';
     const hint = opts.rejects ? `; all written to ${opts.rejects}` : '; use --rejects FILE for the full list';
@@ -114,15 +124,33 @@ export function register(program: Command): void {
       .description('validate and load an operator data set (CSV, CSV.gz or Parquet files of the data contract)')
       .argument('<dir>', 'folder holding customers, monthly_usage, churn_events and optional files')
       .option('--db <path>', 'store to load into (default ./tenure.duckdb or $TENURE_DB)')
-      .option('--rejects <file>', 'write every rejected row as CSV: file,line,column,value,reason')
+      .option('--rejects <file>', 'write every rejected row as CSV (0600): file,line,column,value,reason,row_bytes,row_sha256; no personal values, no raw rows')
+      .option('--rejects-retention-days <n>', 'purge stored rejects of imports older than n days first (default $TENURE_REJECTS_RETENTION_DAYS or 30; 0 keeps only this run\'s)')
+      .option('--follow-symlinks', 'read data files that are symbolic links (the target is read and recorded); by default they are refused')
       .option('--no-prepare', "load only: do not keep the latest months' lifecycle stages and customer values (the first lifecycle, transitions, value and customer calls then compute them)"),
   ).action(async (dir: string, opts: ImportCliOptions) => {
-    // The one command that creates a store; the engine may read the data folder and nothing else.
-    const store = await openStore(opts.db, { access: 'read-write', create: true, readableDirectories: [dir] });
+    // The rejects file is checked and created (as a private temporary file) before anything is
+    // loaded: a bad path is a usage error (exit 2) with the store untouched, not a failure after commit.
+    const retention = rejectsRetentionDays(opts.rejectsRetentionDays);
+    const rejectsOut = opts.rejects !== undefined ? OutputFile.open(opts.rejects, { what: '--rejects' }) : null;
+    let store: AnalyticsStore;
+    try {
+      // The one command that creates a store; the engine may read the data folder and nothing else.
+      store = await openStore(opts.db, { access: 'read-write', create: true, readableDirectories: [dir, ...(opts.followSymlinks === true ? symlinkTargetFolders(dir) : [])] });
+    } catch (err) {
+      rejectsOut?.abort();
+      throw err;
+    }
     try {
       const onProgress = progressPrinter();
-      const report = await importDataset(store, dir, { ...(onProgress ? { onProgress } : {}), prepareAnalytics: opts.prepare !== false });
-      if (opts.rejects) await writeRejects(store, report.runId, opts.rejects);
+      const report = await importDataset(store, dir, {
+        ...(onProgress ? { onProgress } : {}),
+        prepareAnalytics: opts.prepare !== false,
+        followSymlinks: opts.followSymlinks === true,
+        rejectsRetentionDays: retention,
+      });
+      for (const f of report.files) if (f.via) process.stderr.write(`tenure: ${f.via} is a symbolic link; read ${f.path}\n`);
+      if (rejectsOut) await writeRejects(store, report.runId, rejectsOut);
       await printSummary(store, report, opts);
       for (const note of ignoredNotes(report.ignored)) process.stderr.write(`tenure: note: ${note}\n`);
       if (report.analytics) {
@@ -141,6 +169,7 @@ export function register(program: Command): void {
       const schemaErrors = report.files.some((f) => f.status === 'schema_error');
       process.exitCode = schemaErrors ? EXIT_FATAL : report.rejected > 0 ? EXIT_DATA_PROBLEMS : EXIT_OK;
     } finally {
+      rejectsOut?.abort();
       await store.close();
     }
   });

@@ -1,6 +1,7 @@
 import { trainChurnModel } from '../../app/churn-model/train.ts';
 import { openStore } from '../../store/open.ts';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { OutputFile } from '../../app/files/safe-write.ts';
 import { Option, type Command } from 'commander';
 import { TenureError } from '../../app/errors.ts';
 import type { CalibrationKind } from '../../model/calibration.ts';
@@ -92,21 +93,24 @@ export function runTrain(opts: TrainCommandOptions): TrainTableSummary & { model
   if (!['platt', 'isotonic', 'none'].includes(calibration)) throw new TenureError('USAGE', `--calibration must be platt, isotonic or none, got ${calibration}`);
   const seed = opts.seed === undefined ? undefined : Number(opts.seed);
   if (seed !== undefined && !Number.isInteger(seed)) throw new TenureError('USAGE', `--seed must be an integer, got ${opts.seed}`);
-  const table = readTable(opts.table);
-  const { model, summary } = trainTable(table, {
-    label: opts.label,
-    positive: opts.positive,
-    id: opts.id,
-    file: opts.table,
-    calibration,
-    params: seed === undefined ? {} : { seed },
-  });
+  // Checked and created before training: a bad --out fails in a moment, not after the fit.
+  const out = OutputFile.open(opts.out, { what: '--out' });
   try {
-    writeFileSync(opts.out, JSON.stringify(model) + '\n');
-  } catch (err) {
-    throw new TenureError('BAD_INPUT', `cannot write the model: ${(err as Error).message}`, { file: opts.out });
+    const table = readTable(opts.table);
+    const { model, summary } = trainTable(table, {
+      label: opts.label,
+      positive: opts.positive,
+      id: opts.id,
+      file: opts.table,
+      calibration,
+      params: seed === undefined ? {} : { seed },
+    });
+    out.write(JSON.stringify(model) + '\n');
+    out.commit();
+    return { ...summary, model: opts.out };
+  } finally {
+    out.abort();
   }
-  return { ...summary, model: opts.out };
 }
 
 export function runEvaluate(opts: { table?: string; model?: string }): Evaluation & { gains: GainsRow[] } {

@@ -2,13 +2,15 @@
  * Buffered CSV file writer with backpressure. Lines are batched into ~64 KiB strings
  * (one write call per batch, not per row) and the generator awaits `drain` whenever the
  * stream's buffer is full, so memory stays bounded however many rows are written.
- * Files are written under a temporary name and renamed when complete, so a killed run
- * never leaves a truncated file that looks finished.
+ * Files are written through the product's one safe writer (app/files/safe-write.ts): an
+ * exclusive temporary file renamed when complete, so a killed run never leaves a truncated
+ * file that looks finished, and a symlink at the destination is refused, never followed.
+ * The data is synthetic and meant to be shared, so the files are 0644.
  */
 import { once } from 'node:events';
-import { createWriteStream, type WriteStream } from 'node:fs';
-import { rename } from 'node:fs/promises';
+import type { WriteStream } from 'node:fs';
 import { finished } from 'node:stream/promises';
+import { OutputFile, SHARED_FILE } from '../../app/files/safe-write.ts';
 import type { LineSink } from './interactions.ts';
 
 const BATCH_CHARS = 1 << 16;
@@ -19,14 +21,14 @@ export class CsvFileWriter implements LineSink {
   private batchChars = 0;
   private blocked = false;
   private readonly stream: WriteStream;
-  private readonly tempPath: string;
+  private readonly out: OutputFile;
 
   constructor(
     readonly path: string,
     header: readonly string[],
   ) {
-    this.tempPath = `${path}.partial`;
-    this.stream = createWriteStream(this.tempPath, { highWaterMark: 1 << 20 });
+    this.out = OutputFile.open(path, { mode: SHARED_FILE });
+    this.stream = this.out.stream(1 << 20);
     this.stream.on('error', () => undefined); // surfaced by drain()/close() through once()/finished()
     this.batch.push(header.join(',') + '\n');
   }
@@ -52,8 +54,13 @@ export class CsvFileWriter implements LineSink {
   async close(): Promise<void> {
     this.flush();
     this.stream.end();
-    await finished(this.stream);
-    await rename(this.tempPath, this.path);
+    try {
+      await finished(this.stream);
+    } catch (err) {
+      this.out.abort();
+      throw err;
+    }
+    this.out.commit();
   }
 
   private flush(): void {
