@@ -39,7 +39,7 @@ export interface ScoreRun {
   readonly scores: readonly CustomerScore[];
 }
 
-type StoredModel = {
+export type StoredModel = {
   readonly model_version: string;
   readonly model_json: string;
 };
@@ -49,7 +49,27 @@ export async function latestChurnModel(store: AnalyticsStore): Promise<{ version
     'SELECT model_version, model_json FROM churn_models ORDER BY created_at DESC LIMIT 1',
   );
   if (!row) throw new TenureError('NO_DATA', 'no churn model in the store; run `tenure model train` first');
-  return { version: row.model_version, model: GbdtModel.fromJSON(JSON.parse(row.model_json)) };
+  return { version: row.model_version, model: storedChurnModel(row, store.location) };
+}
+
+/**
+ * A stored model checked like a model file: the store is a file too, and a model row that was
+ * edited or damaged must be an error naming it, not a hang or an internal error. It must also
+ * read the features this build computes, in the same order.
+ */
+export function storedChurnModel(row: StoredModel, location: string): GbdtModel {
+  const where = { file: `${location} (churn_models, model ${row.model_version})` };
+  let model: GbdtModel;
+  try {
+    model = GbdtModel.fromJSON(JSON.parse(row.model_json));
+  } catch (err) {
+    throw new TenureError('BAD_INPUT', `the stored churn model is not usable: ${err instanceof Error ? err.message : String(err)}; train a new one with \`tenure model train\``, where);
+  }
+  const expected = CUSTOMER_FEATURES.map((f) => f.name);
+  if (model.featureNames.join('\u0000') !== expected.join('\u0000')) {
+    throw new TenureError('BAD_INPUT', `the stored churn model reads other features than this version of Tenure computes; train a new one with \`tenure model train\``, where);
+  }
+  return model;
 }
 
 const UNIT_TEXT: Record<NonNullable<FeatureSpec['unit']>, { en: string; zh: string } | undefined> = {
