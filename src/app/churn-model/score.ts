@@ -4,6 +4,7 @@ import { contributionsParallel } from '../../model/explain-parallel.ts';
 import { GbdtModel } from '../../model/model.ts';
 import { describeFeature, topPositive, type FeatureMeta, type Lang } from '../../model/reasons.ts';
 import type { AnalyticsStore } from '../../store/port.ts';
+import { ageBand } from '../../domain/privacy/masking.ts';
 import { TenureError } from '../errors.ts';
 import { CUSTOMER_FEATURES, buildCustomerFeatures, type FeatureSpec } from './features.ts';
 import { dataMonths, toModelColumns } from './train.ts';
@@ -164,6 +165,7 @@ export async function scoreCustomers(store: AnalyticsStore, options: ScoreOption
   const arpu = raw.columns.arpu_3m as Float64Array;
   const scores: CustomerScore[] = new Array(n);
   const featureColumns = CUSTOMER_FEATURES.map((f) => raw.columns[f.name]);
+  const ageIndex = CUSTOMER_FEATURES.findIndex((f) => f.name === 'age');
   for (let row = 0; row < n; row++) {
     // Reasons explain risk: only contributions that raise it are worth an agent's time.
     // (Plain loops, no per-row closures: this runs a million times.)
@@ -173,7 +175,9 @@ export async function scoreCustomers(store: AnalyticsStore, options: ScoreOption
       const j = top[k] as number;
       const col = featureColumns[j];
       const how = shown[j] as ReasonFeature;
-      const value = col instanceof Float64Array ? (col[row] as number) * how.scale : ((col?.[row] as string | null | undefined) ?? null);
+      let value: number | string | null = col instanceof Float64Array ? (col[row] as number) * how.scale : ((col?.[row] as string | null | undefined) ?? null);
+      // The masking policy: an age from birth_date shows as its decade, stored and shown alike.
+      if (j === ageIndex && typeof value === 'number' && !Number.isNaN(value)) value = `${ageBand(value)}${lang === 'zh' ? '岁' : ''}`;
       reasons[k] = describeFeature(how.meta, value, lang);
     }
     const p = probability[row] as number;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { FILES } from '../../contract/spec.ts';
-import { ALL_PERSONAL_DATA, mask, maskRow, MASKED, NO_PERSONAL_DATA, treatmentOf } from './masking.ts';
+import { ageBand, ALL_PERSONAL_DATA, mask, maskRow, MASKED, NO_PERSONAL_DATA, treatmentOf } from './masking.ts';
 
 const none = NO_PERSONAL_DATA;
 
@@ -56,5 +56,9 @@ describe('masking policy', () => {
       employees: 12,
       unknown_store_column: MASKED,
     });
+  });
+
+  it('an age shows as its decade', () => {
+    expect([ageBand(17), ageBand(20), ageBand(64), ageBand(69.9), ageBand(95), ageBand(Number.NaN)]).toEqual(['<20', '20–29', '60–69', '60–69', '90+', MASKED]);
   });
 });

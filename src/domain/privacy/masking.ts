@@ -133,3 +133,16 @@ function maskAttributes(json: string): string {
   for (const [k, v] of Object.entries(parsed)) out[k] = v === null || v === '' ? null : MASKED;
   return JSON.stringify(out);
 }
+
+/**
+ * An age as a reason may show it: the decade ("60–69"), never the years that would give the
+ * birth year away. Used where an age derived from birth_date reaches an output (the churn
+ * score's reasons, which are stored and shown to every role).
+ */
+export function ageBand(age: number): string {
+  if (!Number.isFinite(age)) return MASKED;
+  if (age < 20) return '<20';
+  if (age >= 90) return '90+';
+  const low = Math.floor(age / 10) * 10;
+  return `${low}–${low + 9}`;
+}
