@@ -40,6 +40,10 @@ export interface TrainTableSummary {
 
 export function trainTable(table: CsvTable, opts: TrainTableOptions): { model: GbdtModelJson; summary: TrainTableSummary } {
   const schema = inferSchema(table, opts);
+  // A model must load again: the loader refuses more features than this (model-schema.ts).
+  if (schema.columns.length > MODEL_LIMITS.features) {
+    throw new TenureError('BAD_INPUT', `${schema.columns.length} feature columns; a model may use at most ${MODEL_LIMITS.features}`, { file: opts.file });
+  }
   const all = buildColumns(table, schema, opts.file);
   const { label: allLabel, missingRows } = buildLabel(table, schema, opts.file);
   const skip = new Set(missingRows);
