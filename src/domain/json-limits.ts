@@ -21,7 +21,14 @@ export interface JsonLimitProblem {
   readonly message: string;
 }
 
-type Frame = { readonly value: unknown; readonly path: readonly (string | number)[] };
+/** A container still to visit; its path is rebuilt from the parent links only for a problem. */
+type Frame = { readonly value: object; readonly parent: Frame | null; readonly key: string | number; readonly depth: number };
+
+function pathOf(frame: Frame | null, last?: string | number): (string | number)[] {
+  const path: (string | number)[] = last === undefined ? [] : [last];
+  for (let f = frame; f !== null && f.parent !== null; f = f.parent) path.push(f.key);
+  return path.reverse();
+}
 
 /** A dotted path; a very deep one keeps its start and says how deep it is. */
 function where(path: readonly (string | number)[]): string {
@@ -30,31 +37,39 @@ function where(path: readonly (string | number)[]): string {
   return `${path.slice(0, 6).map(String).join('.')}.… (${path.length} levels)`;
 }
 
-/** The first limit the value breaks, or null. Linear in the size of the value, no recursion. */
+/**
+ * The first limit the value breaks, or null. Linear in the size of the value, no recursion;
+ * scalars are checked in place (a model file is millions of numbers), containers are stacked.
+ */
 export function checkJsonLimits(value: unknown, limits: JsonLimits): JsonLimitProblem | null {
-  const stack: Frame[] = [{ value, path: [] }];
   let values = 0;
+  const scalar = (v: unknown, frame: Frame | null, key?: string | number): JsonLimitProblem | null => {
+    if (++values > limits.maxValues) return { path: where(pathOf(frame, key)), message: `more than ${limits.maxValues} values in all` };
+    if (typeof v === 'string' && v.length > limits.maxStringLength) return { path: where(pathOf(frame, key)), message: `text longer than ${limits.maxStringLength} characters (${v.length})` };
+    return null;
+  };
+  if (value === null || typeof value !== 'object') return scalar(value, null);
+  const stack: Frame[] = [{ value, parent: null, key: '', depth: 1 }];
+  values = 1;
   while (stack.length > 0) {
-    const { value: v, path } = stack.pop() as Frame;
-    if (++values > limits.maxValues) return { path: where(path), message: `more than ${limits.maxValues} values in all` };
-    if (typeof v === 'string') {
-      if (v.length > limits.maxStringLength) return { path: where(path), message: `text longer than ${limits.maxStringLength} characters (${v.length})` };
-      continue;
+    const frame = stack.pop() as Frame;
+    const v = frame.value;
+    if (frame.depth > limits.maxDepth) return { path: where(pathOf(frame)), message: `nested deeper than ${limits.maxDepth} JSON levels` };
+    const entries: [string | number, unknown][] | null = Array.isArray(v) ? null : Object.entries(v);
+    const width = entries ? entries.length : (v as unknown[]).length;
+    if (width > limits.maxWidth) {
+      return { path: where(pathOf(frame)), message: entries ? `an object with ${width} members; at most ${limits.maxWidth} are allowed` : `a list of ${width} items; at most ${limits.maxWidth} are allowed` };
     }
-    if (v === null || typeof v !== 'object') continue;
-    // Paths hold one entry per level, so this bound also bounds the cost of copying them.
-    if (path.length + 1 > limits.maxDepth) return { path: where(path), message: `nested deeper than ${limits.maxDepth} JSON levels` };
-    if (Array.isArray(v)) {
-      if (v.length > limits.maxWidth) return { path: where(path), message: `a list of ${v.length} items; at most ${limits.maxWidth} are allowed` };
-      for (let i = v.length - 1; i >= 0; i--) stack.push({ value: v[i], path: [...path, i] });
-      continue;
-    }
-    const entries = Object.entries(v);
-    if (entries.length > limits.maxWidth) return { path: where(path), message: `an object with ${entries.length} members; at most ${limits.maxWidth} are allowed` };
-    for (let i = entries.length - 1; i >= 0; i--) {
-      const [key, member] = entries[i] as [string, unknown];
-      if (key.length > limits.maxStringLength) return { path: where(path), message: `a member name longer than ${limits.maxStringLength} characters` };
-      stack.push({ value: member, path: [...path, key] });
+    for (let i = width - 1; i >= 0; i--) {
+      const [key, member] = entries ? (entries[i] as [string, unknown]) : [i, (v as unknown[])[i]];
+      if (typeof key === 'string' && key.length > limits.maxStringLength) return { path: where(pathOf(frame)), message: `a member name longer than ${limits.maxStringLength} characters` };
+      if (member !== null && typeof member === 'object') {
+        if (++values > limits.maxValues) return { path: where(pathOf(frame, key)), message: `more than ${limits.maxValues} values in all` };
+        stack.push({ value: member, parent: frame, key, depth: frame.depth + 1 });
+      } else {
+        const problem = scalar(member, frame, key);
+        if (problem) return problem;
+      }
     }
   }
   return null;

@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { checkJsonLimits, describeJsonLimitProblem } from '../domain/json-limits.ts';
 import type { TreeJson } from './tree.ts';
 
 /**
@@ -45,18 +44,40 @@ const calibrationSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('isotonic'), x: z.array(finite).max(1_000_000), y: z.array(z.number().min(0).max(1)).max(1_000_000) }),
 ]);
 
-const nodeArray = <T extends z.ZodType>(item: T) => z.array(item).min(1).max(MODEL_LIMITS.nodes);
+/**
+ * A node array: one loop over plain numbers instead of a schema call per element (a model is
+ * millions of them; per-element validation made loading several times slower). The first bad
+ * element is reported with its index.
+ */
+function nodeArray<T extends number>(what: string, ok: (x: number) => boolean) {
+  return z
+    .custom<T[]>((v) => Array.isArray(v), { message: 'expected a list of numbers' })
+    .superRefine((a, ctx) => {
+      if (a.length < 1 || a.length > MODEL_LIMITS.nodes) {
+        ctx.addIssue({ code: 'custom', message: `a tree has 1–${MODEL_LIMITS.nodes} nodes, not ${a.length}` });
+        return;
+      }
+      for (let i = 0; i < a.length; i++) {
+        const x = a[i] as unknown;
+        if (typeof x !== 'number' || !ok(x)) {
+          ctx.addIssue({ code: 'custom', path: [i], message: `expected ${what}, got ${JSON.stringify(x)}` });
+          return;
+        }
+      }
+    });
+}
+const index = (x: number) => Number.isInteger(x) && x >= -1;
 
 const treeSchema = z.object({
-  left: nodeArray(int.min(-1)),
-  right: nodeArray(int.min(-1)),
-  feature: nodeArray(int.min(-1)),
-  threshold: nodeArray(int.min(-1).max(255)),
-  default_left: nodeArray(z.union([z.literal(0), z.literal(1)])),
+  left: nodeArray('a node index or -1', index),
+  right: nodeArray('a node index or -1', index),
+  feature: nodeArray('a feature index or -1', index),
+  threshold: nodeArray('a bin from -1 to 255', (x) => index(x) && x <= 255),
+  default_left: nodeArray<0 | 1>('0 or 1', (x) => x === 0 || x === 1),
   categories: z.record(z.string().regex(/^(0|[1-9][0-9]{0,8})$/, 'category keys are node indices'), z.array(int.min(0).max(255)).max(256)),
-  value: nodeArray(finite),
-  cover: nodeArray(finite),
-  gain: nodeArray(finite),
+  value: nodeArray('a finite number', Number.isFinite),
+  cover: nodeArray('a finite number', Number.isFinite),
+  gain: nodeArray('a finite number', Number.isFinite),
 });
 
 const modelSchema = z.object({
@@ -72,8 +93,6 @@ const modelSchema = z.object({
 
 export type CheckedModelJson = z.infer<typeof modelSchema>;
 
-// Raw shape bounds first: the schema validator recurses per level of nesting.
-const JSON_LIMITS = { maxDepth: 12, maxValues: 100_000_000, maxStringLength: MODEL_LIMITS.text, maxWidth: 1_000_000 };
 
 /** The first structural problem of one tree, in words, or null. Linear in its node count. */
 export function treeProblem(t: TreeJson, featureCount: number): string | null {
@@ -115,8 +134,8 @@ export function treeProblem(t: TreeJson, featureCount: number): string | null {
  * is wrong and where ("trees.12: node 3 points back to node 0 …"). Callers add the file name.
  */
 export function validateModelJson(value: unknown): CheckedModelJson {
-  const shape = checkJsonLimits(value, JSON_LIMITS);
-  if (shape) throw new Error(describeJsonLimitProblem(shape));
+  // The schema is not recursive (its nesting is fixed), so unlike definition files a model needs
+  // no depth walk first; every list has a bound.
   const parsed = modelSchema.safeParse(value);
   if (!parsed.success) {
     const issue = parsed.error.issues[0] as z.core.$ZodIssue;
