@@ -10,6 +10,8 @@ import { trainGbdt } from './gbdt.ts';
 import { GbdtModel } from './model.ts';
 import { MODEL_LIMITS, treeProblem, validateModelJson } from './model-schema.ts';
 import { syntheticSet } from './synthetic.ts';
+import { trainTable } from './flat.ts';
+import { parseCsv } from './table.ts';
 import { leafOf, type TreeJson } from './tree.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'tenure-model-schema-'));
@@ -156,6 +158,13 @@ describe('model files are validated on load', () => {
       }),
       { numRuns: 2000 },
     );
+  });
+
+  it('flat-table training refuses more feature columns than a model file may hold (its model would not load)', () => {
+    const k = MODEL_LIMITS.features + 1;
+    const header = [...Array.from({ length: k }, (_, c) => `f${c}`), 'y'].join(',');
+    const rows = Array.from({ length: 6 }, (_, r) => [...Array.from({ length: k }, (_, c) => String((r * 7 + c) % 5)), r % 2 ? 'yes' : 'no'].join(','));
+    expect(() => trainTable(parseCsv([header, ...rows].join('\n'), 'wide.csv'), { label: 'y', file: 'wide.csv' })).toThrow(`${k} feature columns; a model may use at most ${MODEL_LIMITS.features}`);
   });
 
   it('models the learner writes pass the check (depth-wise and leaf-wise)', () => {
