@@ -54,6 +54,8 @@ describe('definition limits', () => {
     const over = parseLifecycleRules(rulesWith(nestedNotText(RULE_LIMITS.depth, ruleLeaf)));
     expect(over.errors.join('\n')).toContain(`conditions nested deeper than ${RULE_LIMITS.depth} levels`);
     expect(parseLifecycleRules(rulesWith(nestedNotText(RULE_LIMITS.depth - 1, ruleLeaf))).errors).toEqual([]);
+    const wide = parseLifecycleRules(rulesWith(`{"any":[${Array.from({ length: RULE_LIMITS.width + 1 }, () => ruleLeaf).join(',')}]}`));
+    expect(wide.errors).toEqual([`rules[${defaultLifecycleRules().rules.length}].when: ${RULE_LIMITS.width + 1} conditions in one list; at most ${RULE_LIMITS.width} are allowed`]);
   });
 
   it('the JSON shape walk is iterative: 100,000 levels come back as a problem, not a RangeError', () => {
