@@ -8,6 +8,7 @@ export function buildProgram(): Command {
     .name('tenure')
     .description('Tenure: customer lifecycle and churn management for telecom, broadband and cable-TV operators')
     .version('0.1.0')
+    .option('--debug', 'on an internal error, print the stack trace (for bug reports)')
     .showHelpAfterError()
     .exitOverride()
     // Engine limits for every store-backed command; the TENURE_* variables set the same (store/duckdb/settings.ts).
@@ -17,6 +18,16 @@ export function buildProgram(): Command {
   program.hook('preAction', () => setEngineFlags(program.opts<{ memoryLimit?: string; threads?: string; tempDir?: string }>()));
   for (const register of COMMANDS) register(program);
   return program;
+}
+
+/**
+ * Whether --debug was given. Commander knows once parsing got that far; an error raised before
+ * (or by a subcommand that shadows the name) falls back to the raw arguments, up to a `--`.
+ */
+function debugRequested(program: Command, argv: readonly string[]): boolean {
+  if (program.opts<{ debug?: boolean }>().debug === true) return true;
+  const end = argv.indexOf('--');
+  return (end < 0 ? argv : argv.slice(0, end)).includes('--debug');
 }
 
 /** Runs the CLI; returns the exit code instead of exiting so tests can drive it in-process. */
@@ -32,7 +43,7 @@ export async function runCli(argv: readonly string[]): Promise<number> {
       // --help and --version end through exitOverride with exit code 0.
       return err.exitCode === 0 ? 0 : 2;
     }
-    const { exitCode, message } = describeError(err);
+    const { exitCode, message } = describeError(err, { debug: debugRequested(program, argv) });
     process.stderr.write(`tenure: ${message}\n`);
     return exitCode;
   }

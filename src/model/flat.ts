@@ -5,7 +5,9 @@ import { Explainer, EXPLAIN_BLOCK } from './explain.ts';
 import { buildColumns, buildLabel, inferSchema, type FlatColumn, type FlatSchema } from './flat-schema.ts';
 import { trainGbdt } from './gbdt.ts';
 import { evaluateScores, gainsTable, rocAuc, type Evaluation, type GainsRow } from './metrics.ts';
+import { z } from 'zod';
 import { GbdtModel, type GbdtModelJson } from './model.ts';
+import { MODEL_LIMITS } from './model-schema.ts';
 import type { GbdtParams } from './params.ts';
 import { Rng } from './random.ts';
 import { describeFeature, formatReason, topContributions, type FeatureMeta } from './reasons.ts';
@@ -38,6 +40,10 @@ export interface TrainTableSummary {
 
 export function trainTable(table: CsvTable, opts: TrainTableOptions): { model: GbdtModelJson; summary: TrainTableSummary } {
   const schema = inferSchema(table, opts);
+  // A model must load again: the loader refuses more features than this (model-schema.ts).
+  if (schema.columns.length > MODEL_LIMITS.features) {
+    throw new TenureError('BAD_INPUT', `${schema.columns.length} feature columns; a model may use at most ${MODEL_LIMITS.features}`, { file: opts.file });
+  }
   const all = buildColumns(table, schema, opts.file);
   const { label: allLabel, missingRows } = buildLabel(table, schema, opts.file);
   const skip = new Set(missingRows);
@@ -103,14 +109,38 @@ export function loadFlatModel(json: unknown, file?: string): FlatModel {
   } catch (err) {
     throw new TenureError('BAD_INPUT', `not a usable model: ${err instanceof Error ? err.message : String(err)}`, { file });
   }
-  const source = (json as { source?: FlatSchema }).source;
-  if (!source || !Array.isArray(source.columns) || typeof source.label !== 'string') {
-    throw new TenureError('BAD_INPUT', 'the model was not trained on a flat table (no table schema inside)', { file });
+  const source = flatSchemaSchema.safeParse((json as { source?: unknown }).source);
+  if (!source.success) {
+    const issue = source.error.issues[0];
+    const path = issue ? ['source', ...issue.path.map(String)].join('.') : 'source';
+    throw new TenureError('BAD_INPUT', `the model was not trained on a flat table or its table schema is damaged (${path}: ${issue?.message ?? 'invalid'})`, { file });
   }
-  const names = source.columns.map((c) => c.name);
+  const schema = source.data;
+  const names = schema.columns.map((c) => c.name);
   if (names.join('\u0000') !== model.featureNames.join('\u0000')) throw new TenureError('BAD_INPUT', 'model schema and trees disagree on the features', { file });
-  return { model, schema: source };
+  // Categorical columns are binned by category, the others by cut points: a mismatch would fail mid-prediction.
+  const mismatch = schema.columns.findIndex((c, i) => (c.type === 'categorical') !== (model.binnings[i]?.kind === 'categorical'));
+  if (mismatch >= 0) throw new TenureError('BAD_INPUT', `model schema and trees disagree on the kind of feature ${names[mismatch]}`, { file });
+  return { model, schema };
 }
+
+const flatText = z.string().max(MODEL_LIMITS.text);
+/** The table schema stored with a flat-table model (flat-schema.ts's FlatSchema). */
+const flatSchemaSchema: z.ZodType<FlatSchema> = z.object({
+  label: flatText,
+  positive: flatText,
+  id: flatText.nullable(),
+  columns: z
+    .array(
+      z.discriminatedUnion('type', [
+        z.object({ name: flatText, type: z.literal('numeric'), median: z.number().finite(), missingTokens: z.array(flatText).max(100) }),
+        z.object({ name: flatText, type: z.literal('binary'), positive: flatText, negative: flatText }),
+        z.object({ name: flatText, type: z.literal('categorical') }),
+      ]),
+    )
+    .max(MODEL_LIMITS.features),
+  excluded: z.array(z.object({ name: flatText, reason: flatText })).max(1_000_000),
+});
 
 export function evaluateTable(table: CsvTable, flat: FlatModel, file?: string): Evaluation & { gains: GainsRow[] } {
   const { label, missingRows } = buildLabel(table, flat.schema, file);

@@ -2,6 +2,7 @@ import { applyBinning, type FeatureBinning } from './binning.ts';
 import { calibrateAll, type Calibration } from './calibration.ts';
 import type { ColumnSet } from './columns.ts';
 import { resolveParams, type GbdtParams } from './params.ts';
+import { validateModelJson } from './model-schema.ts';
 import { addTreeOutput, treeFromJson, treeToJson, type Tree, type TreeJson } from './tree.ts';
 
 export const MODEL_FORMAT = 'tenure-gbdt';
@@ -94,16 +95,16 @@ export class GbdtModel {
     return json;
   }
 
+  /** A model from its JSON form, checked in full first (model-schema.ts): a bad file throws, never hangs. */
   static fromJSON(value: unknown): GbdtModel {
-    const j = value as Partial<GbdtModelJson> | null;
-    if (!j || typeof j !== 'object' || j.format !== MODEL_FORMAT) throw new Error(`not a ${MODEL_FORMAT} model`);
-    if (j.version !== MODEL_VERSION) throw new Error(`unsupported ${MODEL_FORMAT} version ${String(j.version)} (this build reads ${MODEL_VERSION})`);
-    if (!Array.isArray(j.features) || !Array.isArray(j.trees) || typeof j.base_score !== 'number') throw new Error('model file is incomplete');
+    const j = validateModelJson(value);
+    // The thread count is the running machine's choice, never the file's.
+    const { threads: _threads, ...params } = (j.params ?? {}) as Partial<GbdtParams>;
     return new GbdtModel({
       binnings: j.features,
       baseScore: j.base_score,
       trees: j.trees.map(treeFromJson),
-      params: resolveParams(j.params ?? {}),
+      params: resolveParams(params),
       calibration: j.calibration ?? { kind: 'none' },
     });
   }

@@ -4,6 +4,7 @@ import { contributionsParallel } from '../../model/explain-parallel.ts';
 import { GbdtModel } from '../../model/model.ts';
 import { describeFeature, topPositive, type FeatureMeta, type Lang } from '../../model/reasons.ts';
 import type { AnalyticsStore } from '../../store/port.ts';
+import { ageBand } from '../../domain/privacy/masking.ts';
 import { TenureError } from '../errors.ts';
 import { CUSTOMER_FEATURES, buildCustomerFeatures, type FeatureSpec } from './features.ts';
 import { MIN_HISTORY_MONTHS, toModelColumns } from './train.ts';
@@ -48,7 +49,7 @@ export function featurePartial(span: DataSpan, asOf: string): PartialCoverage[] 
   return partialHistory(span, [asOf], 'features', MIN_HISTORY_MONTHS, 'month', `the churn model's features read ${MIN_HISTORY_MONTHS} months of bills up to the as-of month (the last 3 months against the 3 before)`);
 }
 
-type StoredModel = {
+export type StoredModel = {
   readonly model_version: string;
   readonly model_json: string;
 };
@@ -58,7 +59,27 @@ export async function latestChurnModel(store: AnalyticsStore): Promise<{ version
     'SELECT model_version, model_json FROM churn_models ORDER BY created_at DESC LIMIT 1',
   );
   if (!row) throw new TenureError('NO_DATA', 'no churn model in the store; run `tenure model train` first');
-  return { version: row.model_version, model: GbdtModel.fromJSON(JSON.parse(row.model_json)) };
+  return { version: row.model_version, model: storedChurnModel(row, store.location) };
+}
+
+/**
+ * A stored model checked like a model file: the store is a file too, and a model row that was
+ * edited or damaged must be an error naming it, not a hang or an internal error. It must also
+ * read the features this build computes, in the same order.
+ */
+export function storedChurnModel(row: StoredModel, location: string): GbdtModel {
+  const where = { file: `${location} (churn_models, model ${row.model_version})` };
+  let model: GbdtModel;
+  try {
+    model = GbdtModel.fromJSON(JSON.parse(row.model_json));
+  } catch (err) {
+    throw new TenureError('BAD_INPUT', `the stored churn model is not usable: ${err instanceof Error ? err.message : String(err)}; train a new one with \`tenure model train\``, where);
+  }
+  const expected = CUSTOMER_FEATURES.map((f) => f.name);
+  if (model.featureNames.join('\u0000') !== expected.join('\u0000')) {
+    throw new TenureError('BAD_INPUT', `the stored churn model reads other features than this version of Tenure computes; train a new one with \`tenure model train\``, where);
+  }
+  return model;
 }
 
 const UNIT_TEXT: Record<NonNullable<FeatureSpec['unit']>, { en: string; zh: string } | undefined> = {
@@ -156,6 +177,7 @@ export async function scoreCustomers(store: AnalyticsStore, options: ScoreOption
   const arpu = raw.columns.arpu_3m as Float64Array;
   const scores: CustomerScore[] = new Array(n);
   const featureColumns = CUSTOMER_FEATURES.map((f) => raw.columns[f.name]);
+  const ageIndex = CUSTOMER_FEATURES.findIndex((f) => f.name === 'age');
   for (let row = 0; row < n; row++) {
     // Reasons explain risk: only contributions that raise it are worth an agent's time.
     // (Plain loops, no per-row closures: this runs a million times.)
@@ -165,7 +187,9 @@ export async function scoreCustomers(store: AnalyticsStore, options: ScoreOption
       const j = top[k] as number;
       const col = featureColumns[j];
       const how = shown[j] as ReasonFeature;
-      const value = col instanceof Float64Array ? (col[row] as number) * how.scale : ((col?.[row] as string | null | undefined) ?? null);
+      let value: number | string | null = col instanceof Float64Array ? (col[row] as number) * how.scale : ((col?.[row] as string | null | undefined) ?? null);
+      // The masking policy: an age from birth_date shows as its decade, stored and shown alike.
+      if (j === ageIndex && typeof value === 'number' && !Number.isNaN(value)) value = `${ageBand(value)}${lang === 'zh' ? '岁' : ''}`;
       reasons[k] = describeFeature(how.meta, value, lang);
     }
     const p = probability[row] as number;

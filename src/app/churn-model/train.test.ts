@@ -87,6 +87,10 @@ describe('customer-level churn model on the demo operator', () => {
     }
     const risky = [...run.scores].sort((a, b) => b.churn_probability - a.churn_probability).slice(0, 20);
     expect(risky.every((s) => s.top_reasons.length > 0)).toBe(true);
+    // Regression: reasons showed the exact age ("age 64 years", the birth year ±1) → its decade.
+    const ageReasons = run.scores.flatMap((s) => s.top_reasons.filter((r) => r.startsWith('age ')));
+    expect(ageReasons.filter((r) => r !== 'age missing').length).toBeGreaterThan(0);
+    for (const r of ageReasons) expect(r).toMatch(/^age (missing|= (<20|90\+|\d0–\d9))$/);
     const [stored] = await store.query<{ n: number }>('SELECT count(*) AS n FROM churn_scores WHERE model_version = $1', [run.modelVersion]);
     expect(stored?.n).toBe(run.scores.length);
     // Scoring the same month again replaces, not duplicates.

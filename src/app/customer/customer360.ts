@@ -1,6 +1,6 @@
 /**
  * `tenure customer ID`: the 360° view of one account as of a month — profile (personal data
- * masked unless asked for), subscriptions, the last 6 bills, recent interactions, lifecycle
+ * masked by the one policy, domain/privacy/masking.ts, unless the caller has the rights), subscriptions, the last 6 bills, recent interactions, lifecycle
  * stage with its history and the rule that placed it, value with its quadrant and where the
  * growth potential comes from, the latest churn score with its reasons, the churn event.
  *
@@ -12,7 +12,7 @@ import { quadrantOf, QUADRANT_STRATEGIES } from '../../domain/value/matrix.ts';
 import { STAGE_INFO, type Stage } from '../../domain/lifecycle/stages.ts';
 import type { LifecycleRules } from '../../domain/lifecycle/rules.ts';
 import { addMonths, type MonthText } from '../../domain/month.ts';
-import type { AnalyticsStore, Row, SqlValue } from '../../store/port.ts';
+import type { AnalyticsStore, Row } from '../../store/port.ts';
 import { TenureError } from '../errors.ts';
 import { loadRules } from '../lifecycle/context.ts';
 import { resolveAsOf, stagePartial } from '../lifecycle/lifecycle.ts';
@@ -20,28 +20,9 @@ import type { PartialCoverage } from '../data-span.ts';
 import { ensureStageHistory, HISTORY_TABLE } from '../lifecycle/history-store.ts';
 import { baseSbg, DEFAULT_VALUE_PARAMETERS } from '../value/customer-value.ts';
 import { ensureValueSnapshot, SNAPSHOT_TABLE } from '../value/value-snapshot.ts';
+import { maskRow, NO_PERSONAL_DATA, type AccessRights } from '../../domain/privacy/masking.ts';
 
 export const HISTORY_MONTHS = 6;
-const PII_COLUMNS = ['name', 'phone', 'email', 'birth_date'] as const;
-
-/** Masks personal data so a role without PII rights can still recognise the record. */
-export function maskPii(column: string, value: SqlValue): SqlValue {
-  if (value === null || typeof value !== 'string' || value.length === 0) return value;
-  switch (column) {
-    case 'name':
-      return `${[...value][0] ?? ''}${'*'.repeat(Math.max(1, [...value].length - 1))}`;
-    case 'phone':
-      return value.length > 7 ? `${value.slice(0, 3)}****${value.slice(-4)}` : '****';
-    case 'email': {
-      const at = value.indexOf('@');
-      return at > 0 ? `${value[0]}***${value.slice(at)}` : '***';
-    }
-    case 'birth_date':
-      return `${value.slice(0, 4)}-**-**`;
-    default:
-      return value;
-  }
-}
 
 export interface Customer360 {
   readonly customer_id: string;
@@ -79,14 +60,14 @@ const r2 = (x: number) => Number(x.toFixed(2));
 
 export async function customer360(
   store: AnalyticsStore,
-  input: { customerId: string; asOf?: string; showPii?: boolean; rules?: LifecycleRules; historyMonths?: number },
+  input: { customerId: string; asOf?: string; rights?: AccessRights; rules?: LifecycleRules; historyMonths?: number },
 ): Promise<Customer360> {
   const id = input.customerId;
+  const rights = input.rights ?? NO_PERSONAL_DATA;
   const [profile] = await store.query('SELECT * FROM customers WHERE customer_id = $1', [id]);
   if (!profile) throw new TenureError('NO_DATA', `no customer ${id} in the store ${store.location}`);
   const { asOf, first, hasScores, span } = await resolveAsOf(store, input.asOf);
   const end = `${addMonths(asOf, 1)}-01`;
-  if (!input.showPii) for (const c of PII_COLUMNS) if (c in profile) profile[c] = maskPii(c, profile[c] ?? null);
 
   const subscriptions = await store.query('SELECT * FROM subscriptions WHERE customer_id = $1 ORDER BY start_date, subscription_id', [id]);
   const usage = await store.query(
@@ -157,11 +138,12 @@ export async function customer360(
   return {
     customer_id: id,
     as_of: asOf,
-    pii_masked: !input.showPii,
-    profile,
-    subscriptions,
-    usage,
-    interactions,
+    pii_masked: !rights.personalData,
+    // Every row of a contract table goes out through the policy, whatever the format.
+    profile: maskRow('customers', profile, rights),
+    subscriptions: subscriptions.map((r) => maskRow('subscriptions', r, rights)),
+    usage: usage.map((r) => maskRow('monthly_usage', r, rights)),
+    interactions: interactions.map((r) => maskRow('interactions', r, rights)),
     lifecycle: {
       stage,
       name: stage ? STAGE_INFO[stage].en : null,
@@ -172,7 +154,7 @@ export async function customer360(
     },
     value,
     churn_score: score ?? null,
-    churn_event: churnEvent ?? null,
+    churn_event: churnEvent ? maskRow('churn_events', churnEvent, rights) : null,
     partial_coverage: stagePartial(span, [asOf]),
   };
 }

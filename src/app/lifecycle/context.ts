@@ -11,7 +11,13 @@ export { checkMonth, dataSpan, type DataSpan } from '../data-span.ts';
 export function loadRules(path?: string): LifecycleRules {
   if (path === undefined) return defaultLifecycleRules();
   if (!existsSync(path)) throw new TenureError('FILE_NOT_FOUND', `no such rules file: ${path}`, { file: path });
-  const { rules, errors } = parseLifecycleRules(readFileSync(path, 'utf8'));
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new TenureError('BAD_INPUT', `cannot read the rules file: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { file: path });
+  }
+  const { rules, errors } = parseLifecycleRules(text);
   if (!rules) throw new TenureError('SCHEMA', `invalid lifecycle rules: ${errors.join('; ')}`, { file: path });
   return rules;
 }

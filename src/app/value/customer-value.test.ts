@@ -1,3 +1,4 @@
+import { ALL_PERSONAL_DATA } from '../../domain/privacy/masking.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AnalyticsStore } from '../../store/port.ts';
 import { customer360 } from '../customer/customer360.ts';
@@ -104,9 +105,9 @@ describe('customer value from the store', () => {
     const later = await customer360(store, { customerId: 'v1', asOf: '2024-06' });
     expect(later.lifecycle.history.map((h) => `${h.month} ${h.stage}`)).toEqual(['2024-03 C', '2024-04 C', '2024-05 C', '2024-06 C']);
     expect(v.profile.name).toBe('王**');
-    expect(v.profile.phone).toBe('138****5678');
+    expect(v.profile.phone).toBe('****5678');
     expect(v.usage).toHaveLength(6);
-    const shown = await customer360(store, { customerId: 'v1', asOf: '2024-06', showPii: true });
+    const shown = await customer360(store, { customerId: 'v1', asOf: '2024-06', rights: ALL_PERSONAL_DATA });
     expect(shown.profile.name).toBe('王小明');
     expect((await customer360(store, { customerId: 'v3', asOf: '2024-06' })).value?.quadrant).toBe('II');
     await expect(customer360(store, { customerId: 'nobody' })).rejects.toThrow(/no customer nobody/);

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { customer360 } from '../../app/customer/customer360.ts';
 import { withStore } from '../../app/lifecycle/context.ts';
+import { ALL_PERSONAL_DATA, NO_PERSONAL_DATA } from '../../domain/privacy/masking.ts';
 import type { Row } from '../../store/port.ts';
 import { warnPartial } from '../partial.ts';
 import { printJson, printRows, resolveFormat, withFormat, type FormatOptions } from '../output.ts';
@@ -23,7 +24,11 @@ function section(title: string, rows: readonly Row[]): void {
 
 async function customer(id: string, opts: CustomerOptions): Promise<void> {
   const format = resolveFormat(opts);
-  const view = await withStore(opts.db, (store) => customer360(store, { customerId: id, asOf: opts.asOf, showPii: opts.showPii === true }));
+  // The person at the shell holds the store file, so --show-pii grants nothing they cannot
+  // already read; it still says so on stderr. The API will take rights from the user's role.
+  const rights = opts.showPii === true ? ALL_PERSONAL_DATA : NO_PERSONAL_DATA;
+  if (rights.personalData) process.stderr.write(`tenure: showing personal data of ${id} unmasked (--show-pii)\n`);
+  const view = await withStore(opts.db, (store) => customer360(store, { customerId: id, asOf: opts.asOf, rights }));
   warnPartial(view.partial_coverage);
   if (format === 'json') {
     printJson(view);
@@ -70,7 +75,7 @@ export function register(program: Command): void {
       .description('360° view of one customer: profile, subscriptions, usage, interactions, lifecycle stage and history, value and quadrant, churn score, churn event')
       .argument('<id>', 'customer_id')
       .option('--as-of <month>', "month (YYYY-MM inside the data; default: the data's last billed month)")
-      .option('--show-pii', 'show name, phone, email and birth date unmasked')
+      .option('--show-pii', 'show personal data unmasked (name, phone, email, birth date, full region, x_ attributes, interaction topics)')
       .option('--db <path>', 'store (default ./tenure.duckdb or $TENURE_DB)'),
   ).action(customer);
 }

@@ -17,9 +17,15 @@ interface SegmentsOptions extends FormatOptions {
 function loadDefinitions(path: string | undefined): readonly SegmentDefinition[] {
   if (path === undefined) return PRESETS;
   if (!existsSync(path)) throw new TenureError('FILE_NOT_FOUND', `no such segments file: ${path}`, { file: path });
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new TenureError('BAD_INPUT', `cannot read the segments file: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { file: path });
+  }
   let json: unknown;
   try {
-    json = JSON.parse(readFileSync(path, 'utf8'));
+    json = JSON.parse(text);
   } catch (err) {
     throw new TenureError('SCHEMA', `not valid JSON: ${err instanceof Error ? err.message : String(err)}`, { file: path });
   }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { checkJsonLimits, describeJsonLimitProblem } from '../json-limits.ts';
 import defaultRulesJson from './default-rules.json' with { type: 'json' };
 import { BOOLEAN_FEATURES, NUMERIC_FEATURES, type BooleanFeature, type LifecycleFeatures, type NumericFeature } from './features.ts';
 import { STAGES, type Stage } from './stages.ts';
@@ -28,6 +29,26 @@ export interface LifecycleRules {
   readonly patterns: { readonly longStabilityMonths: number; readonly description?: string };
 }
 
+/**
+ * Bounds on a rule file: far above the defaults (a handful of rules nested 3 deep), low enough
+ * that validating a file, evaluating it per customer and compiling it to SQL stay cheap and
+ * never overflow the stack. A file beyond them is refused with the limit in words.
+ */
+export const RULE_LIMITS = {
+  rules: 200,
+  /** all / any / not nesting of one condition (the condition itself is level 1). */
+  depth: 16,
+  /** Conditions in one all / any list. */
+  width: 100,
+  /** Conditions (leaves and combinators) over the whole file. */
+  conditions: 5000,
+  id: 60,
+  description: 2000,
+} as const;
+
+// Raw JSON bounds checked before the schema: a condition level is two JSON levels ({"all": [...]}).
+const JSON_LIMITS = { maxDepth: 2 * RULE_LIMITS.depth + 4, maxValues: 200_000, maxStringLength: RULE_LIMITS.description, maxWidth: 1000 };
+
 const comparison = z.enum(['<', '<=', '>', '>=', '==', '!=']);
 const numericFeature = z.enum(NUMERIC_FEATURES);
 const conditionSchema: z.ZodType<Condition> = z.lazy(() =>
@@ -35,6 +56,7 @@ const conditionSchema: z.ZodType<Condition> = z.lazy(() =>
     z.strictObject({ feature: numericFeature, op: comparison, value: z.number() }),
     z.strictObject({ feature: z.enum(BOOLEAN_FEATURES), is: z.boolean() }),
     z.strictObject({ ratio: z.tuple([numericFeature, numericFeature]), op: comparison, value: z.number() }),
+    // Width and depth are checked after the union (below): its error would only say "Invalid input".
     z.strictObject({ all: z.array(conditionSchema).min(1) }),
     z.strictObject({ any: z.array(conditionSchema).min(1) }),
     z.strictObject({ not: conditionSchema }),
@@ -45,14 +67,14 @@ const stage = z.enum(STAGES);
 export const lifecycleRulesSchema = z
   .strictObject({
     version: z.literal(1, { error: 'only rule-file version 1 is supported' }),
-    description: z.string().optional(),
-    rules: z.array(
-      z.strictObject({ id: z.string().min(1), stage, description: z.string(), when: conditionSchema }),
-    ),
-    default: z.strictObject({ id: z.string().min(1), stage, description: z.string() }),
+    description: z.string().max(RULE_LIMITS.description).optional(),
+    rules: z
+      .array(z.strictObject({ id: z.string().min(1).max(RULE_LIMITS.id), stage, description: z.string().max(RULE_LIMITS.description), when: conditionSchema }))
+      .max(RULE_LIMITS.rules, `at most ${RULE_LIMITS.rules} rules in one file`),
+    default: z.strictObject({ id: z.string().min(1).max(RULE_LIMITS.id), stage, description: z.string().max(RULE_LIMITS.description) }),
     patterns: z.strictObject({
       longStabilityMonths: z.number().int().positive(),
-      description: z.string().optional(),
+      description: z.string().max(RULE_LIMITS.description).optional(),
     }),
   })
   .superRefine((r, ctx) => {
@@ -60,6 +82,25 @@ export const lifecycleRulesSchema = z
     for (const [i, rule] of r.rules.entries()) {
       if (ids.has(rule.id)) ctx.addIssue({ code: 'custom', path: ['rules', i, 'id'], message: `rule id "${rule.id}" is used twice` });
       ids.add(rule.id);
+    }
+    let conditions = 0;
+    const walk = (c: Condition, path: (string | number)[], depth: number) => {
+      conditions++;
+      if (depth > RULE_LIMITS.depth) {
+        ctx.addIssue({ code: 'custom', path, message: `conditions nested deeper than ${RULE_LIMITS.depth} levels` });
+        return;
+      }
+      const list = 'all' in c ? c.all : 'any' in c ? c.any : null;
+      if (list && list.length > RULE_LIMITS.width) {
+        ctx.addIssue({ code: 'custom', path, message: `${list.length} conditions in one list; at most ${RULE_LIMITS.width} are allowed` });
+      }
+      if ('all' in c) c.all.forEach((x, j) => walk(x, [...path, 'all', j], depth + 1));
+      else if ('any' in c) c.any.forEach((x, j) => walk(x, [...path, 'any', j], depth + 1));
+      else if ('not' in c) walk(c.not, [...path, 'not'], depth + 1);
+    };
+    r.rules.forEach((rule, i) => walk(rule.when, ['rules', i, 'when'], 1));
+    if (conditions > RULE_LIMITS.conditions) {
+      ctx.addIssue({ code: 'custom', path: [], message: `${conditions} conditions in all; at most ${RULE_LIMITS.conditions} are allowed` });
     }
     const first = r.rules[0];
     const firstIsChurned = first !== undefined && first.stage === 'E' && 'is' in first.when && first.when.feature === 'churned' && first.when.is;
@@ -74,6 +115,8 @@ export const lifecycleRulesSchema = z
 
 /** A rule file's problems as "path: message" lines; empty when valid. */
 export function validateLifecycleRules(input: unknown): { rules: LifecycleRules | null; errors: string[] } {
+  const shape = checkJsonLimits(input, JSON_LIMITS);
+  if (shape) return { rules: null, errors: [describeJsonLimitProblem(shape)] };
   const parsed = lifecycleRulesSchema.safeParse(input);
   if (parsed.success) return { rules: parsed.data as LifecycleRules, errors: [] };
   const errors = parsed.error.issues.map((issue) => {

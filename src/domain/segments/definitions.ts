@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { checkJsonLimits, describeJsonLimitProblem } from '../json-limits.ts';
 
 /**
  * Declarative customer segments: a name and a condition over one customer in one month. The
@@ -57,17 +58,41 @@ export interface SegmentDefinition {
   readonly when: SegmentCondition;
 }
 
+/**
+ * Bounds on a definitions file. Far above what an analyst writes by hand (the presets nest 3
+ * deep), low enough that validating, compiling and running the definitions stays cheap: every
+ * condition becomes SQL with bound parameters, and DuckDB refuses expressions nested more than
+ * 1,000 deep. A file beyond them is refused with the limit in words.
+ */
+export const SEGMENT_LIMITS = {
+  segments: 200,
+  /** all / any / not nesting of one condition (the condition itself is level 1). */
+  depth: 16,
+  /** Conditions in one all / any list, categories in holds_any. */
+  width: 100,
+  /** Conditions (leaves and combinators) over the whole file. */
+  conditions: 5000,
+  /** Values in one `in` list. */
+  inValues: 1000,
+  text: 200,
+  description: 1000,
+} as const;
+
+// Raw JSON bounds checked before the schema: a condition level is two JSON levels ({"all": [...]}).
+const JSON_LIMITS = { maxDepth: 2 * SEGMENT_LIMITS.depth + 4, maxValues: 200_000, maxStringLength: SEGMENT_LIMITS.description, maxWidth: SEGMENT_LIMITS.inValues };
+
 const field = z.enum(Object.keys(SEGMENT_FIELDS) as [SegmentField, ...SegmentField[]]);
-const scalar = z.union([z.number().finite(), z.string().max(200)]);
+const scalar = z.union([z.number().finite(), z.string().max(SEGMENT_LIMITS.text)]);
 const category = z.enum(CATEGORIES);
 
 const conditionSchema: z.ZodType<SegmentCondition> = z.lazy(() =>
   z.union([
     z.strictObject({ field, op: z.enum(['<', '<=', '>', '>=', '=', '!=']), value: scalar }),
-    z.strictObject({ field, in: z.array(scalar).min(1).max(1000) }),
-    z.strictObject({ field: z.literal('region'), prefix: z.string().min(1).max(200) }),
+    z.strictObject({ field, in: z.array(scalar).min(1).max(SEGMENT_LIMITS.inValues) }),
+    z.strictObject({ field: z.literal('region'), prefix: z.string().min(1).max(SEGMENT_LIMITS.text) }),
     z.strictObject({ holds: category }),
     z.strictObject({ holds_any: z.array(category).min(1) }),
+    // Width and depth are checked after the union (below): its error would only say "Invalid input".
     z.strictObject({ all: z.array(conditionSchema).min(1) }),
     z.strictObject({ any: z.array(conditionSchema).min(1) }),
     z.strictObject({ not: conditionSchema }),
@@ -78,21 +103,32 @@ export const segmentDefinitionsSchema = z
   .array(
     z.strictObject({
       name: z.string().regex(/^[\p{L}\p{N}_.:+-]{1,60}$/u, 'segment names are 1–60 letters, digits, _ . : + -'),
-      description: z.string().default(''),
+      description: z.string().max(SEGMENT_LIMITS.description).default(''),
       when: conditionSchema,
     }),
   )
   .min(1)
+  .max(SEGMENT_LIMITS.segments, `at most ${SEGMENT_LIMITS.segments} segments in one file`)
   .superRefine((defs, ctx) => {
     const seen = new Set<string>();
     defs.forEach((d, i) => {
       if (seen.has(d.name)) ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `segment "${d.name}" is defined twice` });
       seen.add(d.name);
     });
-    const check = (c: SegmentCondition, path: (string | number)[]) => {
-      if ('all' in c) c.all.forEach((x, j) => check(x, [...path, 'all', j]));
-      else if ('any' in c) c.any.forEach((x, j) => check(x, [...path, 'any', j]));
-      else if ('not' in c) check(c.not, [...path, 'not']);
+    let conditions = 0;
+    const check = (c: SegmentCondition, path: (string | number)[], depth: number) => {
+      conditions++;
+      if (depth > SEGMENT_LIMITS.depth) {
+        ctx.addIssue({ code: 'custom', path, message: `conditions nested deeper than ${SEGMENT_LIMITS.depth} levels` });
+        return;
+      }
+      const list = 'all' in c ? c.all : 'any' in c ? c.any : 'holds_any' in c ? c.holds_any : null;
+      if (list && list.length > SEGMENT_LIMITS.width) {
+        ctx.addIssue({ code: 'custom', path, message: `${list.length} items in one list; at most ${SEGMENT_LIMITS.width} are allowed` });
+      }
+      if ('all' in c) c.all.forEach((x, j) => check(x, [...path, 'all', j], depth + 1));
+      else if ('any' in c) c.any.forEach((x, j) => check(x, [...path, 'any', j], depth + 1));
+      else if ('not' in c) check(c.not, [...path, 'not'], depth + 1);
       else if ('op' in c) {
         const kind = SEGMENT_FIELDS[c.field];
         if ((kind === 'number') !== (typeof c.value === 'number')) {
@@ -105,11 +141,16 @@ export const segmentDefinitionsSchema = z
         }
       }
     };
-    defs.forEach((d, i) => check(d.when, [i, 'when']));
+    defs.forEach((d, i) => check(d.when, [i, 'when'], 1));
+    if (conditions > SEGMENT_LIMITS.conditions) {
+      ctx.addIssue({ code: 'custom', path: [], message: `${conditions} conditions in all; at most ${SEGMENT_LIMITS.conditions} are allowed` });
+    }
   });
 
 /** Definitions from JSON (e.g. a `--segments FILE`); problems as "path: message" lines. */
 export function parseSegmentDefinitions(input: unknown): { definitions: SegmentDefinition[] | null; errors: string[] } {
+  const shape = checkJsonLimits(input, JSON_LIMITS);
+  if (shape) return { definitions: null, errors: [describeJsonLimitProblem(shape)] };
   const parsed = segmentDefinitionsSchema.safeParse(input);
   if (parsed.success) return { definitions: parsed.data as SegmentDefinition[], errors: [] };
   return {
