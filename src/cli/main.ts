@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { COMMANDS } from './commands/index.ts';
 import { describeError } from './errors.ts';
+import { safeMessage } from './terminal.ts';
 
 export function buildProgram(): Command {
   const program = new Command()
@@ -26,7 +27,8 @@ export async function runCli(argv: readonly string[]): Promise<number> {
       return err.exitCode === 0 ? 0 : 2;
     }
     const { exitCode, message } = describeError(err);
-    process.stderr.write(`tenure: ${message}\n`);
+    // Messages echo user data (paths, values): no control character reaches the terminal.
+    process.stderr.write(`tenure: ${safeMessage(message)}\n`);
     return exitCode;
   }
 }

@@ -31,6 +31,8 @@ export interface CustomerScore {
   readonly churn_probability: number;
   readonly expected_loss: number;
   readonly top_reasons: readonly string[];
+  /** The model feature behind each of top_reasons, same order (machine output names it). */
+  readonly top_features: readonly string[];
 }
 
 export interface ScoreRun {
@@ -149,12 +151,14 @@ export async function scoreCustomers(store: AnalyticsStore, options: ScoreOption
     // (Plain loops, no per-row closures: this runs a million times.)
     const top = topPositive(phi, row * nf, nf, TOP_REASONS);
     const reasons: string[] = new Array<string>(top.length);
+    const features: string[] = new Array<string>(top.length);
     for (let k = 0; k < top.length; k++) {
       const j = top[k] as number;
       const col = featureColumns[j];
       const how = shown[j] as ReasonFeature;
       const value = col instanceof Float64Array ? (col[row] as number) * how.scale : ((col?.[row] as string | null | undefined) ?? null);
       reasons[k] = describeFeature(how.meta, value, lang);
+      features[k] = how.meta.name;
     }
     const p = probability[row] as number;
     const monthly = arpu[row] as number;
@@ -163,6 +167,7 @@ export async function scoreCustomers(store: AnalyticsStore, options: ScoreOption
       churn_probability: p,
       expected_loss: Number.isNaN(monthly) ? 0 : Math.round(p * monthly * EXPECTED_LOSS_MONTHS * 100) / 100,
       top_reasons: reasons,
+      top_features: features,
     };
   }
   phase('reasons');

@@ -7,6 +7,7 @@ import { parseSurveysCsv, type RowProblem } from '../../domain/surveys-csv.ts';
 import { DEFAULT_DB, openStore } from '../../store/open.ts';
 import { EXIT_DATA_PROBLEMS } from '../errors.ts';
 import { observedChurnByScope, type ObservedChurn } from '../../app/segments/observed-churn.ts';
+import { safeMessage } from '../terminal.ts';
 import { printJson, printRows, resolveFormat, withFormat, type Cell, type FormatOptions } from '../output.ts';
 
 interface ChurnIndexOptions extends FormatOptions {
@@ -87,7 +88,7 @@ function scopeJson(s: ScopeChurnIndex) {
 function reportProblems(file: string, problems: readonly RowProblem[]): void {
   for (const p of problems) {
     const where = [file, p.line, p.column].filter((x) => x !== '').join(':');
-    process.stderr.write(`tenure: ${where}: ${p.reason}${p.value !== '' ? ` (value "${p.value}")` : ''}\n`);
+    process.stderr.write(safeMessage(`tenure: ${where}: ${p.reason}${p.value !== '' ? ` (value "${p.value}")` : ''}\n`));
   }
 }
 

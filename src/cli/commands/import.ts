@@ -6,6 +6,7 @@ import { openStore } from '../../store/open.ts';
 import type { AnalyticsStore } from '../../store/port.ts';
 import { EXIT_DATA_PROBLEMS, EXIT_FATAL, EXIT_OK } from '../errors.ts';
 import { printJson, printRows, resolveFormat, toCsv, withFormat, type FormatOptions } from '../output.ts';
+import { safeMessage } from '../terminal.ts';
 
 interface ImportCliOptions extends FormatOptions {
   db?: string;
@@ -98,7 +99,7 @@ async function printSummary(store: AnalyticsStore, report: ImportReport, opts: I
   if (report.rejected > 0) {
     const shown = await store.query<RejectRow>(rejectsQuery, [report.runId, SHOWN_REJECTS, 0]);
     for (const r of shown) {
-      process.stderr.write(`${r.file}:${r.line}:${r.column || '(row)'}: ${r.reason} (value ${JSON.stringify(r.value ?? '')})\n`);
+      process.stderr.write(safeMessage(`${r.file}:${r.line}:${r.column || '(row)'}: ${r.reason} (value ${JSON.stringify(r.value ?? '')})\n`));
     }
     const more = report.rejected > shown.length ? `; showing the first ${shown.length} problems` : '';
     const hint = opts.rejects ? `; all written to ${opts.rejects}` : '; use --rejects FILE for the full list';
