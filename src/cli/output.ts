@@ -205,7 +205,8 @@ const percentText = (v: Cell): Cell => (typeof v === 'number' && Number.isFinite
 export function toTable(columns: readonly string[], rows: readonly Record<string, Cell>[], view: TableView = {}): string {
   const percent = new Set(view.percent ?? []);
   const money = new Set(view.money ?? []);
-  const shown = rows.map((r) => Object.fromEntries(columns.map((c) => [c, percent.has(c) ? percentText(r[c]) : r[c]])) as Record<string, Cell>);
+  const cell = (c: string, v: Cell): Cell => (percent.has(c) ? percentText(v) : money.has(c) && typeof v === 'number' && Number.isFinite(v) ? v.toFixed(2) : v);
+  const shown = rows.map((r) => Object.fromEntries(columns.map((c) => [c, cell(c, r[c])])) as Record<string, Cell>);
   const text = shown.map((r) => columns.map((c) => (r[c] === null || r[c] === undefined ? '' : escapeControls(String(r[c])))));
   const headers = columns.map((c) => escapeControls(money.has(c) && view.currency ? `${c} (${view.currency})` : c));
   const widths = headers.map((h, i) => Math.max(displayWidth(h), ...text.map((t) => displayWidth(t[i] ?? ''))));

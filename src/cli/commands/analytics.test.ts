@@ -50,7 +50,7 @@ describe('analytics commands', () => {
     })();
     expect(j.stages.E).toBe(churned);
     const csv = await run(['lifecycle', '--db', db, '--as-of', '2024-03', '--format', 'csv']);
-    expect(csv.out.split('\n')[0]).toBe('stage,name,zh,relationship,customers,share,active_share,arpu,margin,arpu_last3');
+    expect(csv.out.split('\n')[0]).toBe('stage,name,relationship,customers,share,active_share,arpu,margin,arpu_last3');
   });
 
   it('lifecycle transitions and patterns print the matrix and the patterns', async () => {

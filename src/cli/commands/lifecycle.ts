@@ -2,11 +2,11 @@ import type { Command } from 'commander';
 
 /** Options given before the subcommand name (`lifecycle --db X transitions`) reach it too. */
 const merged = <T>(cmd: Command): T => cmd.optsWithGlobals<T & Record<string, unknown>>();
-import { lifecycleSnapshot } from '../../app/lifecycle/lifecycle.ts';
+import { lifecycleSnapshot, type LifecycleSnapshot } from '../../app/lifecycle/lifecycle.ts';
 import { lifecycleTransitions, refreshStageHistory } from '../../app/lifecycle/transitions.ts';
-import { STAGES } from '../../domain/lifecycle/stages.ts';
+import { STAGES, type Stage } from '../../domain/lifecycle/stages.ts';
 import { monthRange } from '../../domain/month.ts';
-import { printJson, printRows, resolveFormat, withFormat, type Cell, type FormatOptions } from '../output.ts';
+import { printJson, printRows, printText, resolveFormat, resolveOutput, withCurrency, withFormat, type Cell, type FormatOptions, type OutputContext } from '../output.ts';
 import { withStore } from '../../app/lifecycle/context.ts';
 
 interface LifecycleOptions extends FormatOptions {
@@ -22,24 +22,55 @@ interface TransitionOptions extends FormatOptions {
   rules?: string;
 }
 
-const pct = (x: number | null) => (x === null ? null : `${(x * 100).toFixed(1)}%`);
+/** The deck's question for each stage (STAGE_INFO.focus) in Chinese, so every label has both languages. */
+const FOCUS_ZH: Record<Stage, string> = {
+  A: '如何发现并赢得客户',
+  B: '如何把客户培养成高价值客户',
+  C: '如何销售新产品、培养客户忠诚',
+  D: '如何延长客户生命周期',
+  E: '如何赢回客户',
+};
+const STAGE_MONEY = ['arpu', 'margin', 'arpu_last3'];
+
+/** Stage labels in the output's language only: name, relationship and focus; the stage letter is the key. */
+export function localizedSnapshot(report: LifecycleSnapshot, out: OutputContext) {
+  const en = out.lang === 'en';
+  return {
+    ...report,
+    currency: out.currency,
+    by_stage: report.by_stage.map(({ zh, relationship_zh, ...s }) => ({
+      ...s,
+      name: en ? s.name : zh,
+      relationship: en ? s.relationship : relationship_zh,
+      focus: en ? s.focus : FOCUS_ZH[s.stage],
+    })),
+    relationship_stages: report.relationship_stages.map(({ zh, ...r }) => ({ ...r, relationship: en ? r.relationship : zh })),
+  };
+}
 
 async function snapshot(opts: LifecycleOptions): Promise<void> {
-  const format = resolveFormat(opts);
+  const out = resolveOutput(opts);
   const report = await withStore(opts.db, (store) => lifecycleSnapshot(store, { asOf: opts.asOf, rulesFile: opts.rules }));
-  if (format === 'json') {
-    printJson(report);
+  const j = localizedSnapshot(report, out);
+  if (out.format === 'json') {
+    printJson(j);
     return;
   }
-  if (format === 'table') process.stdout.write(`lifecycle as of ${report.as_of}: ${report.active_customers} live accounts, ${report.stages.E} exited\n\n`);
-  printRows(
-    ['stage', 'name', 'zh', 'relationship', 'customers', 'share', 'active_share', 'arpu', 'margin', 'arpu_last3'],
-    report.by_stage.map((s) => ({ ...s, relationship: `${s.relationship} ${s.relationship_zh}`, share: pct(s.share), active_share: pct(s.active_share) })),
-    format,
-  );
-  if (format === 'table') {
-    process.stdout.write('\nrules that placed the customers:\n');
-    printRows(['id', 'stage', 'customers'], report.rules, format);
+  if (out.format === 'table') {
+    printText(
+      out.lang === 'en'
+        ? `lifecycle as of ${report.as_of}: ${report.active_customers} live accounts, ${report.stages.E} exited\n\n`
+        : `截至 ${report.as_of} 的生命周期：在网 ${report.active_customers} 户，已离网 ${report.stages.E} 户\n\n`,
+    );
+  }
+  printRows(['stage', 'name', 'relationship', 'customers', 'share', 'active_share', 'arpu', 'margin', 'arpu_last3'], j.by_stage, out.format, process.stdout, {
+    money: STAGE_MONEY,
+    currency: out.currency,
+    percent: ['share', 'active_share'],
+  });
+  if (out.format === 'table') {
+    printText(out.lang === 'en' ? '\nrules that placed the customers:\n' : '\n划分客户的规则：\n');
+    printRows(['id', 'stage', 'customers'], report.rules, out.format);
   }
 }
 
@@ -67,10 +98,13 @@ async function transitions(opts: TransitionOptions): Promise<void> {
 }
 
 async function patterns(opts: TransitionOptions): Promise<void> {
-  const format = resolveFormat(opts);
+  const out = resolveOutput(opts);
+  const format = out.format;
   const t = await withStore(opts.db, (store) => lifecycleTransitions(store, { from: opts.from, to: opts.to, rulesFile: opts.rules }));
+  // One language: the pattern's name in the output's language, the numeral is the key.
+  const shown = t.patterns.map(({ zh, en, ...p }) => ({ ...p, name: out.lang === 'en' ? en : zh }));
   if (format === 'json') {
-    printJson({ from: t.from, to: t.to, long_stability_months: t.long_stability_months, patterns: t.patterns });
+    printJson({ from: t.from, to: t.to, long_stability_months: t.long_stability_months, patterns: shown });
     return;
   }
   if (format === 'table') {
@@ -81,7 +115,7 @@ async function patterns(opts: TransitionOptions): Promise<void> {
         : '';
     process.stdout.write(`relationships that ended ${t.from}..${t.to}, by pattern (III/IV: months in C before exit < or ≥ ${t.long_stability_months}${short})\n\n`);
   }
-  printRows(['pattern', 'zh', 'en', 'customers', 'observed_from_join'], t.patterns, format);
+  printRows(['pattern', 'name', 'customers', 'observed_from_join'], shown, format);
 }
 
 async function refresh(opts: TransitionOptions & { force?: boolean }): Promise<void> {
@@ -95,14 +129,14 @@ async function refresh(opts: TransitionOptions & { force?: boolean }): Promise<v
 }
 
 export function register(program: Command): void {
-  const lifecycle = withFormat(
+  const lifecycle = withCurrency(withFormat(
     program
       .command('lifecycle')
       .description('lifecycle stages A–E per customer (rules as data), counts, shares, ARPU and margin per stage')
       .option('--as-of <month>', 'month to stage (YYYY-MM; default: the latest month with data)')
       .option('--rules <file>', 'lifecycle rule file (JSON; default: the built-in rules, src/domain/lifecycle/default-rules.json)')
       .option('--db <path>', 'store (default ./tenure.duckdb or $TENURE_DB)'),
-  ).action(snapshot);
+  )).action(snapshot);
   withFormat(
     lifecycle
       .command('transitions')
