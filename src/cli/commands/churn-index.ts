@@ -152,7 +152,7 @@ async function churnIndex(opts: ChurnIndexOptions): Promise<void> {
         reason: r.reason,
         pressure: round(r.pressure, 4),
         contribution: round(r.contribution, 2),
-        share: `${round(r.share * 100, 1)}%`,
+        share: round(r.share, 4),
         rating: r.rating,
         importance: r.importance,
         availability: r.availability,
@@ -162,7 +162,7 @@ async function churnIndex(opts: ChurnIndexOptions): Promise<void> {
   }
   const columns = ['scope', 'index', 'reason', 'pressure', 'contribution', 'share', 'rating', 'importance', 'availability'];
   if (changes) columns.push('index_change', 'pressure_change');
-  printRows(columns, rows, format);
+  printRows(columns, rows, format, process.stdout, { percent: ['share'] });
   if (format === 'table' && observed) {
     process.stdout.write(`\nindex vs observed churn ${observed.from}..${observed.to} (exits by reason group; share = of the scope's voluntary exits)\n\n`);
     printRows(
