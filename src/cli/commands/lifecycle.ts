@@ -3,10 +3,10 @@ import type { Command } from 'commander';
 /** Options given before the subcommand name (`lifecycle --db X transitions`) reach it too. */
 const merged = <T>(cmd: Command): T => cmd.optsWithGlobals<T & Record<string, unknown>>();
 import { lifecycleSnapshot, type LifecycleSnapshot } from '../../app/lifecycle/lifecycle.ts';
-import { lifecycleTransitions, refreshStageHistory } from '../../app/lifecycle/transitions.ts';
+import { lifecycleTransitions, refreshStageHistory, type PatternRow } from '../../app/lifecycle/transitions.ts';
 import { STAGES, type Stage } from '../../domain/lifecycle/stages.ts';
 import { monthRange } from '../../domain/month.ts';
-import { printJson, printRows, printText, resolveFormat, resolveOutput, withCurrency, withFormat, type Cell, type FormatOptions, type OutputContext } from '../output.ts';
+import { printJson, printRows, printText, resolveFormat, resolveOutput, withCurrency, withFormat, type Cell, type FormatOptions, type OutputContext, type OutputLang } from '../output.ts';
 import { withStore } from '../../app/lifecycle/context.ts';
 
 interface LifecycleOptions extends FormatOptions {
@@ -74,11 +74,15 @@ async function snapshot(opts: LifecycleOptions): Promise<void> {
   }
 }
 
+/** The relationship patterns named in one language; the numeral (I–IV) is the key. */
+const localizedPatterns = (patterns: readonly PatternRow[], lang: OutputLang) => patterns.map(({ zh, en, ...p }) => ({ ...p, name: lang === 'en' ? en : zh }));
+
 async function transitions(opts: TransitionOptions): Promise<void> {
-  const format = resolveFormat(opts);
+  const out = resolveOutput(opts);
+  const format = out.format;
   const t = await withStore(opts.db, (store) => lifecycleTransitions(store, { from: opts.from, to: opts.to, rulesFile: opts.rules }));
   if (format === 'json') {
-    printJson(t);
+    printJson({ ...t, patterns: localizedPatterns(t.patterns, out.lang) });
     return;
   }
   const rows: Record<string, Cell>[] = STAGES.map((from, i) => {
@@ -102,7 +106,7 @@ async function patterns(opts: TransitionOptions): Promise<void> {
   const format = out.format;
   const t = await withStore(opts.db, (store) => lifecycleTransitions(store, { from: opts.from, to: opts.to, rulesFile: opts.rules }));
   // One language: the pattern's name in the output's language, the numeral is the key.
-  const shown = t.patterns.map(({ zh, en, ...p }) => ({ ...p, name: out.lang === 'en' ? en : zh }));
+  const shown = localizedPatterns(t.patterns, out.lang);
   if (format === 'json') {
     printJson({ from: t.from, to: t.to, long_stability_months: t.long_stability_months, patterns: shown });
     return;
