@@ -8,6 +8,7 @@ import { register as lifecycle } from './lifecycle.ts';
 import { register as model } from './model.ts';
 import { register as report } from './report.ts';
 import { register as retention } from './retention.ts';
+import { register as schema } from './schema.ts';
 import { register as value } from './value.ts';
 import { register as segments } from './segments.ts';
 import { register as score } from './score.ts';
@@ -19,4 +20,4 @@ import { register as start } from './start.ts';
  */
 type Register = (program: Command) => void;
 
-export const COMMANDS: readonly Register[] = [churnIndex, customer, demo, forecast, importData, lifecycle, model, report, retention, score, segments, start, value];
+export const COMMANDS: readonly Register[] = [churnIndex, customer, demo, forecast, importData, lifecycle, model, report, retention, schema, score, segments, start, value];
