@@ -38,6 +38,9 @@ export function resolveFormat(opts: FormatOptions, stream: NodeJS.WriteStream = 
     // Silently preferring one of the two would hand a script a format it did not ask for.
     throw new TenureError('USAGE', `--json is short for --format json; it cannot be combined with --format ${opts.format}`);
   }
+  // Every printing command checks its --lang and --currency up front, whether or not this output uses them.
+  resolveLang(opts);
+  resolveCurrency(opts);
   if (opts.json) return 'json';
   if (opts.format === 'table' || opts.format === 'csv' || opts.format === 'json') return opts.format;
   if (opts.format !== undefined) throw new TenureError('USAGE', `unknown format ${opts.format}`);

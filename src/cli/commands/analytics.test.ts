@@ -63,7 +63,7 @@ describe('analytics commands', () => {
     expect(p.code).toBe(0);
     expect((JSON.parse(p.out) as { patterns: unknown[] }).patterns).toHaveLength(4);
     // The table says when the range is too short to show pattern IV.
-    const short = await run(['lifecycle', '--db', db, 'patterns', '--format', 'table']);
+    const short = await run(['lifecycle', '--db', db, 'patterns', '--format', 'table', '--lang', 'en']);
     expect(short.code).toBe(0);
     expect(short.out).toMatch(/from the 2 month\(s\) observed, so IV needs a range of more than 12 months: give --from/);
   });

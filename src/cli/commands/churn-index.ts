@@ -8,7 +8,7 @@ import { DEFAULT_DB, openStore } from '../../store/open.ts';
 import { EXIT_DATA_PROBLEMS } from '../errors.ts';
 import { observedChurnByScope, type ObservedChurn } from '../../app/segments/observed-churn.ts';
 import { safeMessage } from '../terminal.ts';
-import { printJson, printRows, resolveFormat, withFormat, type Cell, type FormatOptions } from '../output.ts';
+import { printJson, printRows, printText, resolveFormat, resolveLang, withFormat, type Cell, type FormatOptions } from '../output.ts';
 
 interface ChurnIndexOptions extends FormatOptions {
   surveys?: string;
@@ -164,7 +164,11 @@ async function churnIndex(opts: ChurnIndexOptions): Promise<void> {
   if (changes) columns.push('index_change', 'pressure_change');
   printRows(columns, rows, format, process.stdout, { percent: ['share'] });
   if (format === 'table' && observed) {
-    process.stdout.write(`\nindex vs observed churn ${observed.from}..${observed.to} (exits by reason group; share = of the scope's voluntary exits)\n\n`);
+    printText(
+      resolveLang(opts) === 'en'
+        ? `\nindex vs observed churn ${observed.from}..${observed.to} (exits by reason group; share = of the scope's voluntary exits)\n\n`
+        : `\n流失指数与实际流失对照 ${observed.from}..${observed.to}（按原因组的离网数；占比 = 占该范围主动离网的比例）\n\n`,
+    );
     printRows(
       ['scope', 'index', 'churn_rate', 'reason', 'group', 'index_share', 'observed_exits', 'observed_share'],
       observed.scopes.flatMap((o) =>

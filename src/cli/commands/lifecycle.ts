@@ -97,7 +97,13 @@ async function transitions(opts: TransitionOptions): Promise<void> {
     row.mean_spell_months = time?.mean_spell_months ?? 0;
     return row;
   });
-  if (format === 'table') process.stdout.write(`stage transitions ${t.from}..${t.to} (rows: stage in a month, columns: stage the next month)\n\n`);
+  if (format === 'table') {
+    printText(
+      out.lang === 'en'
+        ? `stage transitions ${t.from}..${t.to} (rows: stage in a month, columns: stage the next month)\n\n`
+        : `阶段迁移 ${t.from}..${t.to}（行：当月阶段，列：次月阶段）\n\n`,
+    );
+  }
   printRows(['from', ...STAGES, ...STAGES.map((s) => `p_${s}`), 'months', 'spells', 'mean_spell_months'], rows, format);
 }
 
@@ -113,11 +119,15 @@ async function patterns(opts: TransitionOptions): Promise<void> {
   }
   if (format === 'table') {
     const observed = monthRange(t.from, t.to).length;
-    const short =
-      observed <= t.long_stability_months
-        ? `; patterns are classified from the ${observed} month(s) observed, so IV needs a range of more than ${t.long_stability_months} months: give --from (its months are staged once, then kept)`
-        : '';
-    process.stdout.write(`relationships that ended ${t.from}..${t.to}, by pattern (III/IV: months in C before exit < or ≥ ${t.long_stability_months}${short})\n\n`);
+    const tooShort = observed <= t.long_stability_months;
+    const long = t.long_stability_months;
+    printText(
+      out.lang === 'en'
+        ? `relationships that ended ${t.from}..${t.to}, by pattern (III/IV: months in C before exit < or ≥ ${long}` +
+            `${tooShort ? `; patterns are classified from the ${observed} month(s) observed, so IV needs a range of more than ${long} months: give --from (its months are staged once, then kept)` : ''})\n\n`
+        : `${t.from}..${t.to} 结束的客户关系，按模式（III/IV：离网前处于 C 的月数 < 或 ≥ ${long}` +
+            `${tooShort ? `；模式按观察到的 ${observed} 个月划分，IV 需要超过 ${long} 个月的区间：请给出 --from（其月份只划分一次，然后保留）` : ''}）\n\n`,
+    );
   }
   printRows(['pattern', 'name', 'customers', 'observed_from_join'], shown, format);
 }
