@@ -117,6 +117,7 @@ export function register(program: Command): void {
       .option('--rejects <file>', 'write every rejected row as CSV: file,line,column,value,reason')
       .option('--no-prepare', "load only: do not keep the latest months' lifecycle stages and customer values (the first lifecycle, transitions, value and customer calls then compute them)"),
   ).action(async (dir: string, opts: ImportCliOptions) => {
+    resolveFormat(opts); // flag errors (--json with --format csv, a bad --lang) before anything is loaded
     const store = await openStore(opts.db);
     try {
       const onProgress = progressPrinter();

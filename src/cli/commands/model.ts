@@ -148,10 +148,10 @@ export function register(program: Command): void {
       await runCustomerTrain(opts);
       return;
     }
+    const format = resolveFormat(opts); // flag errors before a model file is written
     const summary = runTrain(opts);
     for (const e of summary.excluded) process.stderr.write(`note: column ${e.name} left out (${e.reason})\n`);
     if (summary.dropped_missing_label > 0) process.stderr.write(`note: ${summary.dropped_missing_label} rows without a label were skipped\n`);
-    const format = resolveFormat(opts);
     if (format === 'json') {
       printJson({ ...summary, valid_auc: round(summary.valid_auc) });
       return;
@@ -171,8 +171,8 @@ export function register(program: Command): void {
       .option('--model <file>', 'model file from `tenure model train`')
       .option('--gains', 'also print the lift/gains table by decile (table and csv formats)'),
   ).action((opts: { table?: string; model?: string; gains?: boolean } & FormatOptions) => {
-    const result = runEvaluate(opts);
     const format = resolveFormat(opts);
+    const result = runEvaluate(opts);
     const metrics = { auc: round(result.auc), pr_auc: round(result.pr_auc), lift_top10: round(result.lift_top10), brier: round(result.brier), rows: result.rows };
     if (format === 'json') {
       printJson(metrics);
