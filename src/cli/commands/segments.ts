@@ -51,7 +51,8 @@ async function segments(opts: SegmentsOptions): Promise<void> {
   );
   const trends = report.trends.map((t) => ({ ...t, description: segmentDescription(t.description, out.lang) }));
   if (format === 'json') {
-    printJson({ ...report, currency: out.currency, trends });
+    const definitions = report.definitions.map((d) => ({ ...d, description: segmentDescription(d.description, out.lang) }));
+    printJson({ ...report, currency: out.currency, definitions, trends });
     return;
   }
   const view = { money: ['arpu'], currency: out.currency, percent: ['share'] };
