@@ -45,6 +45,16 @@ describe('money and numbers at the edge', () => {
     );
   });
 
+  it('rounding a float agrees with rounding its shortest decimal text (property, fast path included)', () => {
+    const near = fc.tuple(fc.integer({ min: -(2 ** 40), max: 2 ** 40 }), fc.integer({ min: -3, max: 3 })).map(([n, d]) => (n + 0.5) / 100 + d * Number.EPSILON);
+    fc.assert(
+      fc.property(fc.oneof(fc.double({ min: -1e12, max: 1e12, noNaN: true }), near, fc.integer().map((n) => n / 1000)), (x) => {
+        expect(roundNumber(x, 2)).toBe(Number(roundDecimalText(String(x).includes('e') ? x.toFixed(20) : String(x), 2)) + 0);
+      }),
+      { numRuns: 5000 },
+    );
+  });
+
   it('months as dates: a DATE becomes YYYY-MM', () => {
     expect(monthText('2025-07-01')).toBe('2025-07');
     expect(monthText('2025-07')).toBe('2025-07');

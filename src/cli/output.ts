@@ -116,6 +116,12 @@ export function roundNumber(v: string | number | bigint, digits: number): number
   if (typeof v === 'bigint') return Number(v);
   if (typeof v === 'number') {
     if (!Number.isFinite(v)) return v;
+    // Fast path (a million scores): below 2^31 the scaled float is within 2 ulp (< 5e-7) of the
+    // scaled decimal, so away from a tie (1e-6) rounding it gives the decimal's rounding; ties
+    // and large values go through the decimal text.
+    const scale = 10 ** digits;
+    const y = Math.abs(v) * scale;
+    if (y < 2 ** 31 && Math.abs(y - Math.floor(y) - 0.5) > 1e-6) return (Math.sign(v) * Math.round(y)) / scale + 0;
     const text = String(v);
     if (/e/i.test(text)) return Math.abs(v) < 1 ? 0 : v;
     return Number(roundDecimalText(text, digits)) + 0;
