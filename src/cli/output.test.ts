@@ -1,7 +1,8 @@
 import fc from 'fast-check';
+import { Command, Option } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { TenureError } from '../app/errors.ts';
-import { jsonText, money, monthText, neutraliseFormula, resolveCurrency, resolveFormat, resolveLang, roundDecimalText, roundNumber, toCsv, toTable } from './output.ts';
+import { jsonText, withFormat, money, monthText, neutraliseFormula, resolveCurrency, resolveFormat, resolveLang, roundDecimalText, roundNumber, toCsv, toTable } from './output.ts';
 import { escapeControls, safeMessage } from './terminal.ts';
 
 const notTty = { isTTY: false } as NodeJS.WriteStream;
@@ -69,6 +70,13 @@ describe('flags of the output', () => {
     expect(resolveFormat({ json: true, format: 'json' }, notTty)).toBe('json');
     expect(resolveFormat({ json: true }, notTty)).toBe('json');
     expect(resolveFormat({}, notTty)).toBe('csv');
+  });
+
+  it('a command that declares its own --lang keeps it instead of a conflicting second one', () => {
+    const own = new Command('x').addOption(new Option('--lang <lang>').choices(['zh', 'en']).default('zh'));
+    expect(() => withFormat(own)).not.toThrow();
+    expect(own.options.filter((o) => o.long === '--lang')).toHaveLength(1);
+    expect(withFormat(new Command('y')).options.map((o) => o.long)).toEqual(['--format', '--json', '--lang']);
   });
 
   it('--lang and $TENURE_LANG choose one language; zh-CN by default', () => {

@@ -22,10 +22,12 @@ export interface FormatOptions {
 
 /** Adds `--format table|csv|json`, `--json` and `--lang zh-CN|en` to a command that prints data. */
 export function withFormat(cmd: Command): Command {
-  return cmd
-    .addOption(new Option('--format <format>', 'output format').choices(['table', 'csv', 'json']))
-    .option('--json', 'short for --format json')
-    .option('--lang <lang>', 'language of labels, reasons and notes: zh-CN or en (default $TENURE_LANG or zh-CN)');
+  cmd.addOption(new Option('--format <format>', 'output format').choices(['table', 'csv', 'json'])).option('--json', 'short for --format json');
+  // A command that declared its own --lang (zh|en) keeps it; resolveLang reads both spellings.
+  if (!cmd.options.some((o) => o.long === '--lang')) {
+    cmd.option('--lang <lang>', 'language of labels, reasons and notes: zh-CN or en (default $TENURE_LANG or zh-CN)');
+  }
+  return cmd;
 }
 
 /** Adds `--currency CODE` to a command whose output carries money. */
