@@ -18,6 +18,8 @@ export interface MainJobOptions {
   readonly dataDir?: string;
   readonly demoDir?: string;
   readonly log?: (line: string) => void;
+  /** Language of the reason labels and the score reasons (default zh). */
+  readonly lang?: 'zh' | 'en';
 }
 
 export interface MainJobResult {
@@ -54,14 +56,14 @@ export async function runMainJob(store: AnalyticsStore, options: MainJobOptions 
   log(`importing ${dataDir} into ${store.location}`);
   const imported = await importDataset(store, dataDir);
   const totals = await churnTotals(store, {}, { refreshStale: true });
-  const reasons = await churnReasons(store, {}, { refreshStale: true });
+  const reasons = await churnReasons(store, { lang: options.lang ?? 'zh' }, { refreshStale: true });
   const regions = await churnRegions(store, {}, { refreshStale: true });
   let model: TrainedChurnModel | undefined;
   let scores: ScoreRun | undefined;
   try {
     log('training the churn model');
     model = await trainChurnModel(store, { log });
-    scores = await scoreCustomers(store);
+    scores = await scoreCustomers(store, { lang: options.lang ?? 'zh' });
   } catch (err) {
     if (!(err instanceof TenureError && (err.code === 'NO_DATA' || err.code === 'USAGE'))) throw err;
     log(`no churn model: ${err.message}`);

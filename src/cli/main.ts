@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { COMMANDS } from './commands/index.ts';
 import { describeError } from './errors.ts';
 import { setEngineFlags } from '../store/duckdb/settings.ts';
+import { safeMessage } from './terminal.ts';
 
 export function buildProgram(): Command {
   const program = new Command()
@@ -44,7 +45,8 @@ export async function runCli(argv: readonly string[]): Promise<number> {
       return err.exitCode === 0 ? 0 : 2;
     }
     const { exitCode, message } = describeError(err, { debug: debugRequested(program, argv) });
-    process.stderr.write(`tenure: ${message}\n`);
+    // Messages echo user data (paths, values): no control character reaches the terminal.
+    process.stderr.write(`tenure: ${safeMessage(message)}\n`);
     return exitCode;
   }
 }

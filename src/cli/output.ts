@@ -1,33 +1,199 @@
 import { Option, type Command } from 'commander';
 import { TenureError } from '../app/errors.ts';
+import { escapeControls } from './terminal.ts';
+
+export { escapeControls } from './terminal.ts';
 
 export type OutputFormat = 'table' | 'csv' | 'json';
+
+/** Languages of the words Tenure prints (labels, reasons, stage names, strategies). */
+export const LANGS = ['zh-CN', 'en'] as const;
+export type OutputLang = (typeof LANGS)[number];
+
+/** The contract's default currency of the operator's money (ISO 4217). */
+export const DEFAULT_CURRENCY = 'CNY';
 
 export interface FormatOptions {
   format?: string;
   json?: boolean;
+  lang?: string;
+  currency?: string;
 }
 
-/** Adds the contract's `--format table|csv|json` and `--json` to a command that prints data. */
+/** Adds `--format table|csv|json`, `--json` and `--lang zh-CN|en` to a command that prints data. */
 export function withFormat(cmd: Command): Command {
-  return cmd
-    .addOption(new Option('--format <format>', 'output format').choices(['table', 'csv', 'json']))
-    .option('--json', 'short for --format json');
+  cmd.addOption(new Option('--format <format>', 'output format').choices(['table', 'csv', 'json'])).option('--json', 'short for --format json');
+  // A command that declared its own --lang (zh|en) keeps it; resolveLang reads both spellings.
+  if (!cmd.options.some((o) => o.long === '--lang')) {
+    cmd.option('--lang <lang>', 'language of labels, reasons and notes: zh-CN or en (default $TENURE_LANG or zh-CN)');
+  }
+  return cmd;
+}
+
+/** Adds `--currency CODE` to a command whose output carries money. */
+export function withCurrency(cmd: Command): Command {
+  return cmd.option('--currency <code>', `ISO 4217 code of the operator's money, shown with every amount (default $TENURE_CURRENCY or ${DEFAULT_CURRENCY})`);
 }
 
 export function resolveFormat(opts: FormatOptions, stream: NodeJS.WriteStream = process.stdout): OutputFormat {
+  if (opts.json && opts.format !== undefined && opts.format !== 'json') {
+    // Silently preferring one of the two would hand a script a format it did not ask for.
+    throw new TenureError('USAGE', `--json is short for --format json; it cannot be combined with --format ${opts.format}`);
+  }
+  // Every printing command checks its --lang and --currency up front, whether or not this output uses them.
+  resolveLang(opts);
+  resolveCurrency(opts);
   if (opts.json) return 'json';
   if (opts.format === 'table' || opts.format === 'csv' || opts.format === 'json') return opts.format;
   if (opts.format !== undefined) throw new TenureError('USAGE', `unknown format ${opts.format}`);
   return stream.isTTY ? 'table' : 'csv';
 }
 
+/** `--lang`, else `$TENURE_LANG`, else zh-CN; `zh` and `zh_CN` name zh-CN too. */
+export function resolveLang(opts: { lang?: string }, env: NodeJS.ProcessEnv = process.env): OutputLang {
+  const given = opts.lang ?? (env.TENURE_LANG || undefined);
+  if (given === undefined) return 'zh-CN';
+  const norm = given.trim().replace('_', '-').toLowerCase();
+  if (norm === 'zh' || norm === 'zh-cn' || norm === 'zh-hans') return 'zh-CN';
+  if (norm === 'en' || norm.startsWith('en-')) return 'en';
+  const source = opts.lang !== undefined ? '--lang' : 'TENURE_LANG';
+  throw new TenureError('USAGE', `${source} must be zh-CN or en, got "${given}"`);
+}
+
+/** The short language code the domain's label sources use (zh/en pairs). */
+export const labelLang = (lang: OutputLang): 'zh' | 'en' => (lang === 'en' ? 'en' : 'zh');
+
+/** `--currency`, else `$TENURE_CURRENCY`, else CNY: three letters, upper-cased. */
+export function resolveCurrency(opts: { currency?: string }, env: NodeJS.ProcessEnv = process.env): string {
+  const given = opts.currency ?? (env.TENURE_CURRENCY || undefined);
+  if (given === undefined) return DEFAULT_CURRENCY;
+  if (!/^[A-Za-z]{3}$/.test(given.trim())) {
+    const source = opts.currency !== undefined ? '--currency' : 'TENURE_CURRENCY';
+    throw new TenureError('USAGE', `${source} must be a three-letter ISO 4217 code such as CNY or HKD, got "${given}"`);
+  }
+  return given.trim().toUpperCase();
+}
+
+/** Everything an output path needs to know besides the data. */
+export interface OutputContext {
+  readonly format: OutputFormat;
+  readonly lang: OutputLang;
+  readonly currency: string;
+}
+
+export function resolveOutput(opts: FormatOptions, stream: NodeJS.WriteStream = process.stdout): OutputContext {
+  return { format: resolveFormat(opts, stream), lang: resolveLang(opts), currency: resolveCurrency(opts) };
+}
+
+/** Picks the word of a zh/en label pair in the output's language. */
+export function pick(label: { readonly zh: string; readonly en: string }, lang: OutputLang): string {
+  return lang === 'en' ? label.en : label.zh;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Numbers at the edge. The store keeps money as exact DECIMAL text; outputs show it rounded
+// half-up (away from zero, like DuckDB's ROUND) to 2 decimals, as a JSON number.
+
+const DECIMAL_TEXT = /^([+-]?)(\d+)(?:\.(\d*))?$/;
+
+/** Rounds exact decimal text half-up to `digits` decimals without going through a float. */
+export function roundDecimalText(text: string, digits: number): string {
+  const m = DECIMAL_TEXT.exec(text.trim());
+  if (!m) throw new TenureError('INTERNAL', `not a decimal number: "${text}"`);
+  const [, sign = '', whole = '0', frac = ''] = m;
+  const padded = (frac + '0'.repeat(digits + 1)).slice(0, digits + 1);
+  let units = BigInt(whole + padded.slice(0, digits));
+  if (Number(padded[digits]) >= 5) units += 1n;
+  let out = units.toString().padStart(digits + 1, '0');
+  if (digits > 0) out = `${out.slice(0, -digits)}.${out.slice(-digits)}`;
+  return units === 0n || sign !== '-' ? out : `-${out}`;
+}
+
+/**
+ * A decimal value (exact text, bigint or float) rounded half-up to `digits` decimals, as a
+ * number. Floats are rounded from their shortest decimal text, so 1.005 gives 1.01 (toFixed
+ * would give 1.00 from the binary value just below).
+ */
+export function roundNumber(v: string | number | bigint, digits: number): number {
+  if (typeof v === 'bigint') return Number(v);
+  if (typeof v === 'number') {
+    if (!Number.isFinite(v)) return v;
+    // Fast path (a million scores): below 2^31 the scaled float is within 2 ulp (< 5e-7) of the
+    // scaled decimal, so away from a tie (1e-6) rounding it gives the decimal's rounding; ties
+    // and large values go through the decimal text.
+    const scale = 10 ** digits;
+    const y = Math.abs(v) * scale;
+    if (y < 2 ** 31 && Math.abs(y - Math.floor(y) - 0.5) > 1e-6) return (Math.sign(v) * Math.round(y)) / scale + 0;
+    const text = String(v);
+    if (/e/i.test(text)) return Math.abs(v) < 1 ? 0 : v;
+    return Number(roundDecimalText(text, digits)) + 0;
+  }
+  return Number(roundDecimalText(v, digits)) + 0;
+}
+
+/** Money as shown: rounded half-up to 2 decimals; null stays null. */
+export function money(v: string | number | bigint | null | undefined): number | null {
+  return v === null || v === undefined ? null : roundNumber(v, 2);
+}
+
+/** Probabilities, rates and shares (fractions 0–1): 6 decimals. */
+export function fraction(v: number | string | null | undefined): number | null {
+  return v === null || v === undefined ? null : roundNumber(v, 6);
+}
+
+/** `2025-07-01` (a DATE or a month's first day) → `2025-07`. */
+export function monthText(v: unknown): string | null {
+  if (v === null || v === undefined) return null;
+  const text = String(v);
+  const m = /^(\d{4}-\d{2})(?:-\d{2})?(?:[ T].*)?$/.exec(text);
+  return m ? (m[1] as string) : text;
+}
+
+/** A DATE or TIMESTAMP → `YYYY-MM-DD`. */
+export function dateText(v: unknown): string | null {
+  if (v === null || v === undefined) return null;
+  const text = String(v);
+  const m = /^(\d{4}-\d{2}-\d{2})/.exec(text);
+  return m ? (m[1] as string) : text;
+}
+
+// ---------------------------------------------------------------------------------------------
+// CSV and tables.
+
 export type Cell = string | number | bigint | boolean | null | undefined;
+
+/** What a table shows differently from CSV: money columns carry the currency, shares show as %. */
+export interface TableView {
+  /** Columns holding money: the table header names the currency. */
+  readonly money?: readonly string[];
+  readonly currency?: string;
+  /** Columns holding fractions 0–1: the table shows them as percentages (CSV and JSON keep the fraction). */
+  readonly percent?: readonly string[];
+}
+
+const NUMBER_TEXT = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?%?$/;
+
+/**
+ * OWASP CSV injection: a text cell starting with = + - @ (or tab / CR, which some spreadsheets
+ * skip before reading a formula) is prefixed with a single quote and quoted, so a spreadsheet
+ * shows it as text. Real numbers (typed numbers, or text that is a number such as "-3.5") are
+ * data, not formulas, and stay as they are.
+ */
+export function neutraliseFormula(text: string): string {
+  return startsLikeFormula(text) && !NUMBER_TEXT.test(text) ? `'${text}` : text;
+}
+
+/** = + - @ TAB CR, by char code: this runs for every text cell of a million-row CSV. */
+function startsLikeFormula(text: string): boolean {
+  const c = text.charCodeAt(0);
+  return c === 61 || c === 43 || c === 45 || c === 64 || c === 9 || c === 13;
+}
 
 function csvField(v: Cell): string {
   if (v === null || v === undefined) return '';
-  const text = String(v);
-  return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+  if (typeof v !== 'string') return String(v);
+  const text = startsLikeFormula(v) ? neutraliseFormula(v) : v;
+  return text !== v || /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 }
 
 export function toCsv(columns: readonly string[], rows: readonly Record<string, Cell>[]): string {
@@ -46,10 +212,21 @@ export function displayWidth(text: string): number {
   return w;
 }
 
-export function toTable(columns: readonly string[], rows: readonly Record<string, Cell>[]): string {
-  const text = rows.map((r) => columns.map((c) => (r[c] === null || r[c] === undefined ? '' : String(r[c]))));
-  const widths = columns.map((c, i) => Math.max(displayWidth(c), ...text.map((t) => displayWidth(t[i] ?? ''))));
-  const numeric = columns.map((_, i) => rows.length > 0 && rows.every((r) => {
+const percentText = (v: Cell): Cell => (typeof v === 'number' && Number.isFinite(v) ? `${(v * 100).toFixed(1)}%` : v);
+
+/**
+ * A table for people. Every cell has its control characters made visible (a cell holding ESC
+ * sequences must not repaint or retitle the analyst's terminal, nor a newline break the grid).
+ */
+export function toTable(columns: readonly string[], rows: readonly Record<string, Cell>[], view: TableView = {}): string {
+  const percent = new Set(view.percent ?? []);
+  const money = new Set(view.money ?? []);
+  const cell = (c: string, v: Cell): Cell => (percent.has(c) ? percentText(v) : money.has(c) && typeof v === 'number' && Number.isFinite(v) ? v.toFixed(2) : v);
+  const shown = rows.map((r) => Object.fromEntries(columns.map((c) => [c, cell(c, r[c])])) as Record<string, Cell>);
+  const text = shown.map((r) => columns.map((c) => (r[c] === null || r[c] === undefined ? '' : escapeControls(String(r[c])))));
+  const headers = columns.map((c) => escapeControls(money.has(c) && view.currency ? `${c} (${view.currency})` : c));
+  const widths = headers.map((h, i) => Math.max(displayWidth(h), ...text.map((t) => displayWidth(t[i] ?? ''))));
+  const numeric = columns.map((_, i) => shown.length > 0 && shown.every((r) => {
     const v = r[columns[i] ?? ''];
     return v === null || v === undefined || typeof v === 'number' || typeof v === 'bigint' || (typeof v === 'string' && /^-?\d+(\.\d+)?%?$/.test(v));
   }));
@@ -57,7 +234,7 @@ export function toTable(columns: readonly string[], rows: readonly Record<string
     const fill = ' '.repeat(Math.max(0, (widths[i] ?? 0) - displayWidth(s)));
     return numeric[i] ? fill + s : s + fill;
   };
-  const out = [columns.map(pad).join('  '), widths.map((w) => '-'.repeat(w)).join('  ')];
+  const out = [headers.map(pad).join('  '), widths.map((w) => '-'.repeat(w)).join('  ')];
   for (const t of text) out.push(t.map(pad).join('  '));
   return out.join('\n') + '\n';
 }
@@ -68,13 +245,14 @@ export function printRows(
   rows: readonly Record<string, Cell>[],
   format: OutputFormat,
   out: NodeJS.WritableStream = process.stdout,
+  view: TableView = {},
 ): void {
   if (format === 'json') {
-    out.write(JSON.stringify(rows.map((r) => Object.fromEntries(columns.map((c) => [c, jsonCell(r[c])]))), null, 2) + '\n');
+    out.write(jsonText(rows.map((r) => Object.fromEntries(columns.map((c) => [c, jsonCell(r[c])])))));
   } else if (format === 'csv') {
     out.write(toCsv(columns, rows));
   } else {
-    out.write(toTable(columns, rows));
+    out.write(toTable(columns, rows, view));
   }
 }
 
@@ -84,6 +262,21 @@ function jsonCell(v: Cell): string | number | boolean | null {
   return v;
 }
 
+/**
+ * JSON text. JSON.stringify escapes C0 controls but passes C1 (U+0080–U+009F, which some
+ * terminals read as CSI and friends) through raw; they are written as \u escapes, which
+ * leaves the parsed value exactly the same.
+ */
+export function jsonText(value: unknown): string {
+  const text = JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v), 2);
+  return text.replace(/[\u0080-\u009f\u2028\u2029]/g, (ch) => `\\u${(ch.codePointAt(0) ?? 0).toString(16).padStart(4, '0')}`) + '\n';
+}
+
 export function printJson(value: unknown, out: NodeJS.WritableStream = process.stdout): void {
-  out.write(JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v), 2) + '\n');
+  out.write(jsonText(value));
+}
+
+/** Prose for people (a table's preamble, a note): control characters from the data made visible. */
+export function printText(text: string, out: NodeJS.WritableStream = process.stdout): void {
+  out.write(escapeControls(text, { keepNewlines: true }));
 }

@@ -164,11 +164,14 @@ export function evaluateTable(table: CsvTable, flat: FlatModel, file?: string): 
 export interface PredictRow {
   id: string;
   probability: number;
+  /** The reasons joined for one text cell (CSV, table). */
   reasons: string;
+  /** The same reasons one by one, largest |SHAP| first (machine output). */
+  top: { feature: string; contribution: number; text: string }[];
 }
 
 /** Probability and the top reasons (largest |SHAP|, in words) per row. */
-export function predictTable(table: CsvTable, flat: FlatModel, opts: { top?: number; file?: string } = {}): PredictRow[] {
+export function predictTable(table: CsvTable, flat: FlatModel, opts: { top?: number; file?: string; lang?: 'zh' | 'en' } = {}): PredictRow[] {
   const { model, schema } = flat;
   const set = buildColumns(table, schema, opts.file);
   const n = set.rowCount;
@@ -191,12 +194,13 @@ export function predictTable(table: CsvTable, flat: FlatModel, opts: { top?: num
         const c = schema.columns[f] as FlatColumn;
         const raw = (rawCols[f] as string[])[r] as string;
         const value = c.type === 'numeric' ? (set.columns[f]?.kind === 'numeric' ? (set.columns[f].values[r] as number) : Number.NaN) : raw.trim() === '' ? null : raw.trim();
-        return formatReason({ feature: c.name, contribution: phi[f] as number, text: describeFeature(metas[f] as FeatureMeta, value) });
+        return { feature: c.name, contribution: phi[f] as number, text: describeFeature(metas[f] as FeatureMeta, value, opts.lang ?? 'en') };
       });
       out.push({
         id: idCol >= 0 ? ((table.columns[idCol] as string[])[r] as string) : String(r + 1),
         probability: probability[r] as number,
-        reasons: reasons.join('; '),
+        reasons: reasons.map(formatReason).join('; '),
+        top: reasons,
       });
     }
   }

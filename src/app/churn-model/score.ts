@@ -34,6 +34,8 @@ export interface CustomerScore {
   readonly churn_probability: number;
   readonly expected_loss: number;
   readonly top_reasons: readonly string[];
+  /** The model feature behind each of top_reasons, same order (machine output names it). */
+  readonly top_features: readonly string[];
 }
 
 export interface ScoreRun {
@@ -183,6 +185,7 @@ export async function scoreCustomers(store: AnalyticsStore, options: ScoreOption
     // (Plain loops, no per-row closures: this runs a million times.)
     const top = topPositive(phi, row * nf, nf, TOP_REASONS);
     const reasons: string[] = new Array<string>(top.length);
+    const features: string[] = new Array<string>(top.length);
     for (let k = 0; k < top.length; k++) {
       const j = top[k] as number;
       const col = featureColumns[j];
@@ -191,6 +194,7 @@ export async function scoreCustomers(store: AnalyticsStore, options: ScoreOption
       // The masking policy: an age from birth_date shows as its decade, stored and shown alike.
       if (j === ageIndex && typeof value === 'number' && !Number.isNaN(value)) value = `${ageBand(value)}${lang === 'zh' ? '岁' : ''}`;
       reasons[k] = describeFeature(how.meta, value, lang);
+      features[k] = how.meta.name;
     }
     const p = probability[row] as number;
     const monthly = arpu[row] as number;
@@ -199,6 +203,7 @@ export async function scoreCustomers(store: AnalyticsStore, options: ScoreOption
       churn_probability: p,
       expected_loss: Number.isNaN(monthly) ? 0 : Math.round(p * monthly * EXPECTED_LOSS_MONTHS * 100) / 100,
       top_reasons: reasons,
+      top_features: features,
     };
   }
   phase('reasons');

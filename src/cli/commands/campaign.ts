@@ -8,14 +8,13 @@ import { openStore } from '../../store/open.ts';
 import { evaluateCampaigns, LOW_RISK_DECILES, type CampaignArm, type CampaignEvaluation } from '../../app/campaigns/evaluate.ts';
 import { withStore } from '../../app/lifecycle/context.ts';
 import { VERDICT_TEXT } from '../../domain/campaigns/evaluation.ts';
-import { printJson, printRows, resolveFormat, withFormat, type FormatOptions } from '../output.ts';
+import { labelLang, money as moneyOf, printJson, printRows, resolveFormat, resolveOutput, withCurrency, withFormat, type FormatOptions } from '../output.ts';
 
 interface EvaluateOptions extends FormatOptions {
   db?: string;
-  lang: 'zh' | 'en';
 }
 
-const money = (x: number | null) => (x === null ? null : Number(x.toFixed(2)));
+const money = (x: number | null) => (x === null ? null : moneyOf(x));
 const rate = (x: number | null) => (x === null ? null : Number(x.toFixed(6)));
 const ci = (x: readonly [number, number] | null) => (x === null ? null : [rate(x[0]), rate(x[1])]);
 
@@ -73,16 +72,18 @@ const pct = (x: number | null) => (x === null ? '' : `${(x * 100).toFixed(2)}%`)
 const interval = (x: readonly [number, number] | null) => (x === null ? '' : `${pct(x[0])} … ${pct(x[1])}`);
 
 async function evaluate(id: string | undefined, opts: EvaluateOptions): Promise<void> {
-  const format = resolveFormat(opts);
+  const out = resolveOutput(opts);
+  const format = out.format;
+  const lang = labelLang(out.lang);
   const report = await withStore(opts.db, (store) => evaluateCampaigns(store, id === undefined ? {} : { campaignId: id }));
   if (format === 'json') {
-    printJson({ data_last_month: report.dataLastMonth, campaigns: report.campaigns.map((c) => campaignJson(c, opts.lang)) });
+    printJson({ currency: out.currency, data_last_month: report.dataLastMonth, campaigns: report.campaigns.map((c) => campaignJson(c, lang)) });
     return;
   }
   const rows = report.campaigns.flatMap((c) =>
     c.arms.map((a) => ({
       campaign_id: c.campaignId,
-      status: c.status === 'open' ? `open (${c.monthsOpen} months to go)` : 'complete',
+      status: c.status === 'open' ? (lang === 'en' ? `open (${c.monthsOpen} months to go)` : `进行中（还需 ${c.monthsOpen} 个月）`) : lang === 'en' ? 'complete' : '已完成',
       arm: a.arm,
       members: a.members,
       churned: c.status === 'open' ? null : a.churned,
@@ -95,19 +96,23 @@ async function evaluate(id: string | undefined, opts: EvaluateOptions): Promise<
       cost: c.status === 'open' ? null : money(a.cost),
       net_value: money(a.netValue),
       roi: a.roi === null ? null : Number(a.roi.toFixed(2)),
-      verdict: c.status === 'open' ? '' : VERDICT_TEXT[a.verdict][opts.lang],
+      verdict: c.status === 'open' ? '' : VERDICT_TEXT[a.verdict][lang],
     })),
   );
   const columns = ['campaign_id', 'status', 'arm', 'members', 'churned', 'churn_rate', 'churn_rate_ci', 'uplift', 'uplift_ci', 'saved', 'incremental_revenue', 'cost', 'net_value', 'roi', 'verdict'];
-  printRows(columns, rows, format);
+  printRows(columns, rows, format, process.stdout, { money: ['incremental_revenue', 'cost', 'net_value'], currency: out.currency });
   if (format !== 'table') return;
   for (const c of report.campaigns) {
-    if (c.contamination > 0) process.stdout.write(`${c.campaignId}: ${c.contamination} control members were contacted or answered (contamination)\n`);
+    if (c.contamination > 0) {
+      process.stdout.write(lang === 'en' ? `${c.campaignId}: ${c.contamination} control members were contacted or answered (contamination)\n` : `${c.campaignId}：对照组有 ${c.contamination} 人被接触或有回应（对照组污染）\n`);
+    }
     for (const a of c.arms) {
       const d = a.dilution;
       if (d && d.lowRiskAccepted > 0) {
         process.stdout.write(
-          `${c.campaignId}/${a.arm}: ${d.lowRiskDiscount.toFixed(2)} of ${d.totalDiscount.toFixed(2)} discount went to ${d.lowRiskAccepted} accepted members in the lowest ${LOW_RISK_DECILES} risk deciles (scores as of ${d.riskScoresAsOf}): likely ARPU dilution\n`,
+          lang === 'en'
+            ? `${c.campaignId}/${a.arm}: ${d.lowRiskDiscount.toFixed(2)} of ${d.totalDiscount.toFixed(2)} ${out.currency} discount went to ${d.lowRiskAccepted} accepted members in the lowest ${LOW_RISK_DECILES} risk deciles (scores as of ${d.riskScoresAsOf}): likely ARPU dilution\n`
+            : `${c.campaignId}/${a.arm}：${d.totalDiscount.toFixed(2)} ${out.currency} 优惠中有 ${d.lowRiskDiscount.toFixed(2)} 给了风险最低 ${LOW_RISK_DECILES} 个十分位的 ${d.lowRiskAccepted} 名接受者（${d.riskScoresAsOf} 评分）：可能只是稀释 ARPU\n`,
         );
       }
     }
@@ -229,14 +234,13 @@ export function register(program: Command): void {
       .option('--out <file>', 'also write the campaign_members rows for the contact center (campaign_id,customer_id,arm,assigned_date)')
       .option('--db <path>', 'store (default ./tenure.duckdb or $TENURE_DB)'),
   ).action(design);
-  withFormat(
+  withFormat(withCurrency(
     campaign
       .command('evaluate')
       .description(
         'evaluate campaigns by intention to treat: churn rate per arm with a 95 % Wilson interval, retention uplift vs control with a 95 % Newcombe interval, customers saved, incremental revenue, cost, net value, ROI, contamination and the ARPU dilution guard',
       )
       .argument('[id]', 'campaign_id (default: every campaign)')
-      .option('--db <path>', 'store (default ./tenure.duckdb or $TENURE_DB)')
-      .addOption(new Option('--lang <lang>', 'language of the verdicts').choices(['zh', 'en']).default('zh')),
-  ).action(evaluate);
+      .option('--db <path>', 'store (default ./tenure.duckdb or $TENURE_DB)'),
+  )).action(evaluate);
 }

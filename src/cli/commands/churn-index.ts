@@ -9,7 +9,8 @@ import { parseSurveysCsv, type RowProblem } from '../../domain/surveys-csv.ts';
 import { openStore, storeTarget } from '../../store/open.ts';
 import { EXIT_DATA_PROBLEMS } from '../errors.ts';
 import { observedChurnByScope, type ObservedChurn } from '../../app/segments/observed-churn.ts';
-import { printJson, printRows, resolveFormat, withFormat, type Cell, type FormatOptions } from '../output.ts';
+import { safeMessage } from '../terminal.ts';
+import { printJson, printRows, printText, resolveFormat, resolveLang, withFormat, type Cell, type FormatOptions } from '../output.ts';
 
 interface ChurnIndexOptions extends FormatOptions {
   surveys?: string;
@@ -104,7 +105,7 @@ function scopeJson(s: ScopeChurnIndex) {
 function reportProblems(file: string, problems: readonly RowProblem[]): void {
   for (const p of problems) {
     const where = [file, p.line, p.column].filter((x) => x !== '').join(':');
-    process.stderr.write(`tenure: ${where}: ${p.reason}${p.value !== '' ? ` (value "${p.value}")` : ''}\n`);
+    process.stderr.write(safeMessage(`tenure: ${where}: ${p.reason}${p.value !== '' ? ` (value "${p.value}")` : ''}\n`));
   }
 }
 
@@ -168,7 +169,7 @@ async function churnIndex(opts: ChurnIndexOptions): Promise<void> {
         reason: r.reason,
         pressure: round(r.pressure, 4),
         contribution: round(r.contribution, 2),
-        share: `${round(r.share * 100, 1)}%`,
+        share: round(r.share, 4),
         rating: r.rating,
         importance: r.importance,
         availability: r.availability,
@@ -178,9 +179,13 @@ async function churnIndex(opts: ChurnIndexOptions): Promise<void> {
   }
   const columns = ['scope', 'index', 'reason', 'pressure', 'contribution', 'share', 'rating', 'importance', 'availability'];
   if (changes) columns.push('index_change', 'pressure_change');
-  printRows(columns, rows, format);
+  printRows(columns, rows, format, process.stdout, { percent: ['share'] });
   if (format === 'table' && observed) {
-    process.stdout.write(`\nindex vs observed churn ${observed.from}..${observed.to} (exits by reason group; share = of the scope's voluntary exits)\n\n`);
+    printText(
+      resolveLang(opts) === 'en'
+        ? `\nindex vs observed churn ${observed.from}..${observed.to} (exits by reason group; share = of the scope's voluntary exits)\n\n`
+        : `\n流失指数与实际流失对照 ${observed.from}..${observed.to}（按原因组的离网数；占比 = 占该范围主动离网的比例）\n\n`,
+    );
     printRows(
       ['scope', 'index', 'churn_rate', 'reason', 'group', 'index_share', 'observed_exits', 'observed_share'],
       observed.scopes.flatMap((o) =>

@@ -1,10 +1,28 @@
 import type { Command } from 'commander';
-import { customer360 } from '../../app/customer/customer360.ts';
+import { customer360, type Customer360 } from '../../app/customer/customer360.ts';
 import { withStore } from '../../app/lifecycle/context.ts';
 import { ALL_PERSONAL_DATA, NO_PERSONAL_DATA } from '../../domain/privacy/masking.ts';
-import type { Row } from '../../store/port.ts';
 import { warnPartial } from '../partial.ts';
-import { printJson, printRows, resolveFormat, withFormat, type FormatOptions } from '../output.ts';
+import { STAGE_INFO, isStage } from '../../domain/lifecycle/stages.ts';
+import type { Row } from '../../store/port.ts';
+import {
+  dateText,
+  fraction,
+  money,
+  monthText,
+  pick,
+  printJson,
+  printRows,
+  printText,
+  resolveOutput,
+  roundNumber,
+  withCurrency,
+  withFormat,
+  type Cell,
+  type FormatOptions,
+  type OutputContext,
+  type OutputLang,
+} from '../output.ts';
 
 interface CustomerOptions extends FormatOptions {
   asOf?: string;
@@ -12,70 +30,237 @@ interface CustomerOptions extends FormatOptions {
   db?: string;
 }
 
-function section(title: string, rows: readonly Row[]): void {
-  process.stdout.write(`\n${title}\n`);
+/** Columns of the store's tables that hold money (exact DECIMAL text there). */
+const MONEY = new Set(['monthly_fee', 'revenue', 'cost', 'paid', 'expected_loss', 'arpu_last3', 'arpu_prev3', 'peak_arpu3', 'revenue_lost']);
+const DATES = new Set(['join_date', 'start_date', 'end_date', 'contract_end_date', 'churn_date', 'birth_date']);
+const MONTHS = new Set(['month', 'as_of']);
+const FRACTIONS = new Set(['churn_probability', 'churn_risk', 'segment_arpu_rank']);
+const MEASURES = new Set(['usage_last3', 'usage_prev3']);
+
+/** x_attributes are kept as JSON text: machine output gives the object itself. */
+function attributes(v: unknown): unknown {
+  if (typeof v !== 'string') return v ?? null;
+  try {
+    return JSON.parse(v) as unknown;
+  } catch {
+    return v;
+  }
+}
+
+/** One store row typed for output: money as numbers (2 decimals), dates YYYY-MM-DD, months YYYY-MM. */
+function typedRow(row: Row | null): Record<string, unknown> | null {
+  if (row === null) return null;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(row)) {
+    if (v === null || v === undefined) out[k] = null;
+    else if (MONEY.has(k) && (typeof v === 'string' || typeof v === 'number' || typeof v === 'bigint')) out[k] = money(v);
+    else if (FRACTIONS.has(k) && typeof v === 'number') out[k] = fraction(v);
+    else if (MEASURES.has(k) && typeof v === 'number') out[k] = roundNumber(v, 4);
+    // A masked birth date (1982-**-**) is not a date and stays as it is.
+    else if (DATES.has(k) && /^\d{4}-\d{2}-\d{2}/.test(String(v))) out[k] = dateText(v);
+    else if (MONTHS.has(k)) out[k] = monthText(v);
+    else if (k === 'x_attributes') out[k] = attributes(v);
+    else if (typeof v === 'bigint') out[k] = Number(v);
+    else out[k] = v;
+  }
+  return out;
+}
+
+/** Stored reasons are a JSON array of texts, worded in the language of the scoring run. */
+function storedReasons(v: unknown): { rank: number; text: string }[] {
+  let texts: unknown = v;
+  if (typeof v === 'string') {
+    try {
+      texts = JSON.parse(v);
+    } catch {
+      texts = [v];
+    }
+  }
+  return Array.isArray(texts) ? texts.map((t, i) => ({ rank: i + 1, text: String(t) })) : [];
+}
+
+/** The 360 view as machine output: typed values, labels in one language, the currency at the top. */
+export function customerJson(view: Customer360, out: OutputContext) {
+  const stage = view.lifecycle.stage !== null && isStage(view.lifecycle.stage) ? STAGE_INFO[view.lifecycle.stage] : null;
+  const score = view.churn_score;
+  const event = view.churn_event;
+  const strategy = view.value?.strategy;
+  return {
+    customer_id: view.customer_id,
+    as_of: view.as_of,
+    currency: out.currency,
+    lang: out.lang,
+    pii_masked: view.pii_masked,
+    profile: typedRow(view.profile),
+    subscriptions: view.subscriptions.map((r) => typedRow(r)),
+    usage: view.usage.map((r) => typedRow(r)),
+    interactions: view.interactions.map((r) => typedRow(r)),
+    lifecycle: {
+      stage: view.lifecycle.stage,
+      name: stage ? pick(stage, out.lang) : null,
+      relationship: stage ? (out.lang === 'en' ? stage.relationship : stage.relationshipZh) : null,
+      rule: view.lifecycle.rule,
+      features: typedRow(view.lifecycle.features),
+      history: view.lifecycle.history,
+    },
+    value: view.value && strategy
+      ? {
+          current_value: money(view.value.current_value),
+          potential: money(view.value.potential),
+          up_buy: money(view.value.up_buy),
+          cross_buy: money(view.value.cross_buy),
+          referral: money(view.value.referral),
+          remaining_lifetime_months: view.value.remaining_lifetime_months,
+          quadrant: view.value.quadrant,
+          strategy: { value: pick(strategy.value, out.lang), investment: pick(strategy.investment, out.lang), retention: pick(strategy.retention, out.lang) },
+        }
+      : null,
+    churn_score: score
+      ? ({ ...typedRow({ ...score, top_reasons: null }), top_reasons: storedReasons(score.top_reasons) } as Record<string, unknown> & { top_reasons: { rank: number; text: string }[] })
+      : null,
+    churn_event: event
+      ? (() => {
+          const { reason_zh: zh, reason: en, ...rest } = event;
+          return { ...typedRow(rest), reason: (out.lang === 'en' ? en : zh) ?? null } as Record<string, unknown>;
+        })()
+      : null,
+  };
+}
+
+type CustomerJson = ReturnType<typeof customerJson>;
+
+/**
+ * The whole view as one long CSV a spreadsheet can filter and pivot: `section,item,field,value`,
+ * one line per fact. `item` numbers the rows of list sections (subscriptions, usage,
+ * interactions, lifecycle history, reasons) and is empty for single records; nested objects
+ * give dotted field names (strategy.investment). Every section is there, empty ones as one
+ * line with an empty field, so nothing is silently left out.
+ */
+export function customerCsvRows(j: CustomerJson): Record<string, Cell>[] {
+  const rows: Record<string, Cell>[] = [];
+  const scalar = (v: unknown): Cell => (v === null || v === undefined ? null : typeof v === 'object' ? JSON.stringify(v) : (v as Cell));
+  const flat = (section: string, item: number | null, obj: Record<string, unknown>, prefix = '') => {
+    for (const [k, v] of Object.entries(obj)) {
+      if (v !== null && typeof v === 'object' && !Array.isArray(v) && k !== 'x_attributes') flat(section, item, v as Record<string, unknown>, `${prefix}${k}.`);
+      else rows.push({ section, item, field: `${prefix}${k}`, value: scalar(v) });
+    }
+  };
+  const list = (section: string, items: readonly (Record<string, unknown> | null)[]) => {
+    if (items.length === 0) rows.push({ section, item: null, field: null, value: null });
+    items.forEach((it, i) => flat(section, i + 1, it ?? {}));
+  };
+  const one = (section: string, obj: Record<string, unknown> | null) => {
+    if (obj === null) rows.push({ section, item: null, field: null, value: null });
+    else flat(section, null, obj);
+  };
+  one('customer', { customer_id: j.customer_id, as_of: j.as_of, currency: j.currency, lang: j.lang, pii_masked: j.pii_masked });
+  one('profile', j.profile);
+  list('subscriptions', j.subscriptions);
+  list('usage', j.usage);
+  list('interactions', j.interactions);
+  const { history, ...lifecycle } = j.lifecycle;
+  one('lifecycle', lifecycle);
+  list('lifecycle_history', history);
+  one('value', j.value);
+  if (j.churn_score) {
+    const { top_reasons, ...score } = j.churn_score;
+    one('churn_score', score);
+    list('churn_reasons', top_reasons);
+  } else one('churn_score', null);
+  one('churn_event', j.churn_event);
+  return rows;
+}
+
+const WORDS = {
+  asOf: { zh: '截至', en: 'as of' },
+  masked: { zh: '（个人信息已脱敏；--show-pii 显示）', en: ' (personal data masked; --show-pii to reveal)' },
+  customer: { zh: '客户', en: 'customer' },
+  profile: { zh: '客户资料', en: 'profile' },
+  lifecycle: { zh: '生命周期', en: 'lifecycle' },
+  rule: { zh: '规则', en: 'rule' },
+  history: { zh: '历史', en: 'history' },
+  value: { zh: '客户价值', en: 'value' },
+  churnScore: { zh: '流失评分', en: 'churn score' },
+  reasons: { zh: '原因', en: 'reasons' },
+  churned: { zh: '已流失', en: 'churned' },
+  subscriptions: { zh: '订购产品', en: 'subscriptions' },
+  usage: { zh: '近 6 个月账单与使用', en: 'usage (last 6 months)' },
+  interactions: { zh: '最近 20 次接触', en: 'interactions (latest 20)' },
+  none: { zh: '（无）', en: '(none)' },
+  quadrant: { zh: '象限', en: 'quadrant' },
+} as const;
+
+function tableSection(title: string, rows: readonly (Record<string, unknown> | null)[], lang: OutputLang, currency: string): void {
+  printText(`\n${title}\n`);
   if (rows.length === 0) {
-    process.stdout.write('(none)\n');
+    printText(`${pick(WORDS.none, lang)}\n`);
     return;
   }
-  const columns = Object.keys(rows[0] ?? {}).filter((c) => rows.some((r) => r[c] !== null && r[c] !== undefined));
-  printRows(columns, rows, 'table');
+  const cells = rows.map((r) => Object.fromEntries(Object.entries(r ?? {}).map(([k, v]) => [k, v !== null && typeof v === 'object' ? JSON.stringify(v) : (v as Cell)])));
+  const columns = Object.keys(cells[0] ?? {}).filter((c) => cells.some((r) => r[c] !== null && r[c] !== undefined));
+  printRows(columns, cells, 'table', process.stdout, { money: columns.filter((c) => MONEY.has(c)), currency });
+}
+
+function printTable(j: CustomerJson, lang: OutputLang): void {
+  const w = (k: keyof typeof WORDS) => pick(WORDS[k], lang);
+  const sep = lang === 'en' ? ': ' : '：';
+  printText(`${w('customer')} ${j.customer_id} ${w('asOf')} ${j.as_of}${j.pii_masked ? w('masked') : ''}\n`);
+  tableSection(w('profile'), [j.profile], lang, j.currency);
+  const l = j.lifecycle;
+  printText(
+    `\n${w('lifecycle')}${sep}${l.stage ?? '-'} ${l.name ?? ''} (${l.relationship ?? '-'}), ${w('rule')} ${l.rule ?? '-'}; ` +
+      `${w('history')} ${l.history.map((h) => `${h.month} ${h.stage}`).join(', ')}\n`,
+  );
+  if (j.value) {
+    const v = j.value;
+    const line =
+      lang === 'en'
+        ? `current ${v.current_value} ${j.currency}, growth potential ${v.potential} ${j.currency} (up-buy ${v.up_buy}, cross-buy ${v.cross_buy}, referral ${v.referral}); remaining lifetime ${v.remaining_lifetime_months} months`
+        : `当前价值 ${v.current_value} ${j.currency}，增值潜力 ${v.potential} ${j.currency}（追加销售 ${v.up_buy}，交叉销售 ${v.cross_buy}，推荐 ${v.referral}）；剩余生命期 ${v.remaining_lifetime_months} 个月`;
+    printText(`${w('value')}${sep}${line}; ${w('quadrant')} ${v.quadrant}: ${v.strategy.investment} / ${v.strategy.retention}\n`);
+  }
+  const s = j.churn_score;
+  if (s) {
+    printText(
+      `${w('churnScore')}${sep}${String(s.churn_probability)} (${String(s.model_version)}, ${w('asOf')} ${String(s.as_of)}); ` +
+        `${w('reasons')}: ${s.top_reasons.map((r) => r.text).join('; ')}\n`,
+    );
+    // Reasons are worded when scored; say so rather than mix languages without a word.
+    if (lang === 'en' && s.top_reasons.some((r) => /[\u3400-\u9fff]/.test(r.text))) printText('(the reasons were worded in Chinese when scored; `tenure score --lang en` words them in English)\n');
+    if (lang === 'zh-CN' && s.top_reasons.length > 0 && s.top_reasons.every((r) => !/[\u3400-\u9fff]/.test(r.text))) printText('（原因在评分时以英文生成；`tenure score` 默认以中文生成）\n');
+  }
+  const e = j.churn_event;
+  if (e) printText(`${w('churned')}${sep}${String(e.churn_date)} ${String(e.churn_type)} — ${String(e.reason ?? e.reason_code)}\n`);
+  tableSection(w('subscriptions'), j.subscriptions, lang, j.currency);
+  tableSection(w('usage'), j.usage, lang, j.currency);
+  tableSection(w('interactions'), j.interactions, lang, j.currency);
 }
 
 async function customer(id: string, opts: CustomerOptions): Promise<void> {
-  const format = resolveFormat(opts);
+  const out = resolveOutput(opts);
   // The person at the shell holds the store file, so --show-pii grants nothing they cannot
   // already read; it still says so on stderr. The API will take rights from the user's role.
   const rights = opts.showPii === true ? ALL_PERSONAL_DATA : NO_PERSONAL_DATA;
   if (rights.personalData) process.stderr.write(`tenure: showing personal data of ${id} unmasked (--show-pii)\n`);
   const view = await withStore(opts.db, (store) => customer360(store, { customerId: id, asOf: opts.asOf, rights }));
   warnPartial(view.partial_coverage);
-  if (format === 'json') {
-    printJson(view);
-    return;
-  }
-  if (format === 'csv') {
-    // One line per fact, for scripts that grep: section,key,value.
-    const rows: Record<string, string>[] = [];
-    const add = (sectionName: string, obj: Record<string, unknown> | null) => {
-      if (obj) for (const [k, v] of Object.entries(obj)) rows.push({ section: sectionName, key: k, value: typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v ?? '') });
-    };
-    add('profile', view.profile);
-    add('lifecycle', { stage: view.lifecycle.stage, rule: view.lifecycle.rule, history: view.lifecycle.history.map((h) => `${h.month}:${h.stage}`).join(' ') });
-    add('value', view.value);
-    add('churn_score', view.churn_score);
-    add('churn_event', view.churn_event);
-    printRows(['section', 'key', 'value'], rows, 'csv');
-    return;
-  }
-  const l = view.lifecycle;
-  process.stdout.write(`customer ${view.customer_id} as of ${view.as_of}${view.pii_masked ? ' (personal data masked; --show-pii to reveal)' : ''}\n`);
-  section('profile', [view.profile]);
-  process.stdout.write(
-    `\nlifecycle: ${l.stage ?? '-'} ${l.name ?? ''} (${l.relationship ?? '-'}), rule ${l.rule ?? '-'}; history ${l.history.map((h) => `${h.month} ${h.stage}`).join(', ')}\n`,
-  );
-  if (view.value) {
-    const v = view.value;
-    process.stdout.write(
-      `value: current ${v.current_value}, growth potential ${v.potential} (up-buy ${v.up_buy}, cross-buy ${v.cross_buy}, referral ${v.referral}); ` +
-        `remaining lifetime ${v.remaining_lifetime_months} months; quadrant ${v.quadrant}: ${v.strategy.investment.en} / ${v.strategy.retention.en}\n`,
-    );
-  }
-  if (view.churn_score) process.stdout.write(`churn score: ${String(view.churn_score.churn_probability)} (${String(view.churn_score.model_version)}, as of ${String(view.churn_score.as_of)}); reasons ${String(view.churn_score.top_reasons)}\n`);
-  if (view.churn_event) process.stdout.write(`churned: ${String(view.churn_event.churn_date)} ${String(view.churn_event.churn_type)} — ${String(view.churn_event.reason ?? view.churn_event.reason_code)}\n`);
-  section('subscriptions', view.subscriptions);
-  section('usage (last 6 months)', view.usage);
-  section('interactions (latest 20)', view.interactions);
+  const j = customerJson(view, out);
+  if (out.format === 'json') printJson(j);
+  else if (out.format === 'csv') printRows(['section', 'item', 'field', 'value'], customerCsvRows(j), 'csv');
+  else printTable(j, out.lang);
 }
 
 export function register(program: Command): void {
-  withFormat(
+  withCurrency(withFormat(
     program
       .command('customer')
-      .description('360° view of one customer: profile, subscriptions, usage, interactions, lifecycle stage and history, value and quadrant, churn score, churn event')
+      .description(
+        '360° view of one customer: profile, subscriptions, usage, interactions, lifecycle stage and history, value and quadrant, churn score, churn event ' +
+          '(CSV: one section,item,field,value line per fact, every section included)',
+      )
       .argument('<id>', 'customer_id')
       .option('--as-of <month>', "month (YYYY-MM inside the data; default: the data's last billed month)")
       .option('--show-pii', 'show personal data unmasked (name, phone, email, birth date, full region, x_ attributes, interaction topics)')
       .option('--db <path>', 'store (default ./tenure.duckdb or $TENURE_DB)'),
-  ).action(customer);
+  )).action(customer);
 }

@@ -7,6 +7,7 @@ import { openStore } from '../../store/open.ts';
 import type { AnalyticsStore } from '../../store/port.ts';
 import { EXIT_DATA_PROBLEMS, EXIT_FATAL, EXIT_OK } from '../errors.ts';
 import { printJson, printRows, resolveFormat, toCsv, withFormat, type FormatOptions } from '../output.ts';
+import { safeMessage } from '../terminal.ts';
 
 interface ImportCliOptions extends FormatOptions {
   db?: string;
@@ -109,7 +110,7 @@ async function printSummary(store: AnalyticsStore, report: ImportReport, opts: I
           : r.row_bytes !== null
             ? ` (row of ${r.row_bytes} bytes, sha256 ${String(r.row_sha256).slice(0, 12)}…)`
             : '';
-      process.stderr.write(`${r.file}:${r.line}:${r.column || '(row)'}: ${r.reason}${what}\n`);
+      process.stderr.write(safeMessage(`${r.file}:${r.line}:${r.column || '(row)'}: ${r.reason}${what}\n`));
     }
     const more = report.rejected > shown.length ? `; showing the first ${shown.length} problems` : '';
     const hint = opts.rejects ? `; all written to ${opts.rejects}` : '; use --rejects FILE for the full list';
@@ -129,6 +130,7 @@ export function register(program: Command): void {
       .option('--follow-symlinks', 'read data files that are symbolic links (the target is read and recorded); by default they are refused')
       .option('--no-prepare', "load only: do not keep the latest months' lifecycle stages and customer values (the first lifecycle, transitions, value and customer calls then compute them)"),
   ).action(async (dir: string, opts: ImportCliOptions) => {
+    resolveFormat(opts); // flag errors (--json with --format csv, a bad --lang) before anything is loaded
     // The rejects file is checked and created (as a private temporary file) before anything is
     // loaded: a bad path is a usage error (exit 2) with the store untouched, not a failure after commit.
     const retention = rejectsRetentionDays(opts.rejectsRetentionDays);

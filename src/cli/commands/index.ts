@@ -9,6 +9,7 @@ import { register as lifecycle } from './lifecycle.ts';
 import { register as model } from './model.ts';
 import { register as report } from './report.ts';
 import { register as retention } from './retention.ts';
+import { register as schema } from './schema.ts';
 import { register as value } from './value.ts';
 import { register as segments } from './segments.ts';
 import { register as score } from './score.ts';
@@ -21,4 +22,4 @@ import { register as winback } from './winback.ts';
  */
 type Register = (program: Command) => void;
 
-export const COMMANDS: readonly Register[] = [campaign, churnIndex, customer, demo, forecast, importData, lifecycle, model, report, retention, score, segments, start, value, winback];
+export const COMMANDS: readonly Register[] = [campaign, churnIndex, customer, demo, forecast, importData, lifecycle, model, report, retention, schema, score, segments, start, value, winback];

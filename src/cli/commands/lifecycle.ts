@@ -2,11 +2,11 @@ import type { Command } from 'commander';
 
 /** Options given before the subcommand name (`lifecycle --db X transitions`) reach it too. */
 const merged = <T>(cmd: Command): T => cmd.optsWithGlobals<T & Record<string, unknown>>();
-import { lifecycleSnapshot } from '../../app/lifecycle/lifecycle.ts';
-import { lifecycleTransitions, refreshStageHistory } from '../../app/lifecycle/transitions.ts';
-import { STAGES } from '../../domain/lifecycle/stages.ts';
+import { lifecycleSnapshot, type LifecycleSnapshot } from '../../app/lifecycle/lifecycle.ts';
+import { lifecycleTransitions, refreshStageHistory, type PatternRow } from '../../app/lifecycle/transitions.ts';
+import { STAGES, type Stage } from '../../domain/lifecycle/stages.ts';
 import { monthRange } from '../../domain/month.ts';
-import { printJson, printRows, resolveFormat, withFormat, type Cell, type FormatOptions } from '../output.ts';
+import { printJson, printRows, printText, resolveFormat, resolveOutput, withCurrency, withFormat, type Cell, type FormatOptions, type OutputContext, type OutputLang } from '../output.ts';
 import { withStore, withWritableStore } from '../../app/lifecycle/context.ts';
 import { warnPartial } from '../partial.ts';
 
@@ -23,34 +23,69 @@ interface TransitionOptions extends FormatOptions {
   rules?: string;
 }
 
-const pct = (x: number | null) => (x === null ? null : `${(x * 100).toFixed(1)}%`);
+/** The deck's question for each stage (STAGE_INFO.focus) in Chinese, so every label has both languages. */
+const FOCUS_ZH: Record<Stage, string> = {
+  A: '如何发现并赢得客户',
+  B: '如何把客户培养成高价值客户',
+  C: '如何销售新产品、培养客户忠诚',
+  D: '如何延长客户生命周期',
+  E: '如何赢回客户',
+};
+const STAGE_MONEY = ['arpu', 'margin', 'arpu_last3'];
+
+/** Stage labels in the output's language only: name, relationship and focus; the stage letter is the key. */
+export function localizedSnapshot(report: LifecycleSnapshot, out: OutputContext) {
+  const en = out.lang === 'en';
+  return {
+    ...report,
+    currency: out.currency,
+    by_stage: report.by_stage.map(({ zh, relationship_zh, ...s }) => ({
+      ...s,
+      name: en ? s.name : zh,
+      relationship: en ? s.relationship : relationship_zh,
+      focus: en ? s.focus : FOCUS_ZH[s.stage],
+    })),
+    relationship_stages: report.relationship_stages.map(({ zh, ...r }) => ({ ...r, relationship: en ? r.relationship : zh })),
+  };
+}
 
 async function snapshot(opts: LifecycleOptions): Promise<void> {
-  const format = resolveFormat(opts);
+  const out = resolveOutput(opts);
   const report = await withStore(opts.db, (store) => lifecycleSnapshot(store, { asOf: opts.asOf, rulesFile: opts.rules }));
   warnPartial(report.partial_coverage);
-  if (format === 'json') {
-    printJson(report);
+  const j = localizedSnapshot(report, out);
+  if (out.format === 'json') {
+    printJson(j);
     return;
   }
-  if (format === 'table') process.stdout.write(`lifecycle as of ${report.as_of}: ${report.active_customers} live accounts, ${report.stages.E} exited\n\n`);
-  printRows(
-    ['stage', 'name', 'zh', 'relationship', 'customers', 'share', 'active_share', 'arpu', 'margin', 'arpu_last3'],
-    report.by_stage.map((s) => ({ ...s, relationship: `${s.relationship} ${s.relationship_zh}`, share: pct(s.share), active_share: pct(s.active_share) })),
-    format,
-  );
-  if (format === 'table') {
-    process.stdout.write('\nrules that placed the customers:\n');
-    printRows(['id', 'stage', 'customers'], report.rules, format);
+  if (out.format === 'table') {
+    printText(
+      out.lang === 'en'
+        ? `lifecycle as of ${report.as_of}: ${report.active_customers} live accounts, ${report.stages.E} exited\n\n`
+        : `截至 ${report.as_of} 的生命周期：在网 ${report.active_customers} 户，已离网 ${report.stages.E} 户\n\n`,
+    );
+  }
+  printRows(['stage', 'name', 'relationship', 'customers', 'share', 'active_share', 'arpu', 'margin', 'arpu_last3'], j.by_stage, out.format, process.stdout, {
+    money: STAGE_MONEY,
+    currency: out.currency,
+    percent: ['share', 'active_share'],
+  });
+  if (out.format === 'table') {
+    printText(out.lang === 'en' ? '\nrules that placed the customers:\n' : '\n划分客户的规则：\n');
+    printRows(['id', 'stage', 'customers'], report.rules, out.format);
   }
 }
 
+/** The relationship patterns named in one language; the numeral (I–IV) is the key. */
+const localizedPatterns = (patterns: readonly PatternRow[], lang: OutputLang) => patterns.map(({ zh, en, ...p }) => ({ ...p, name: lang === 'en' ? en : zh }));
+
 async function transitions(opts: TransitionOptions): Promise<void> {
-  const format = resolveFormat(opts);
+  const out = resolveOutput(opts);
+  const format = out.format;
   const t = await withStore(opts.db, (store) => lifecycleTransitions(store, { from: opts.from, to: opts.to, rulesFile: opts.rules }));
   warnPartial(t.partial_coverage);
   if (format === 'json') {
-    printJson(t);
+    printJson({ ...t, patterns: localizedPatterns(t.patterns, out.lang) });
     return;
   }
   const rows: Record<string, Cell>[] = STAGES.map((from, i) => {
@@ -65,27 +100,40 @@ async function transitions(opts: TransitionOptions): Promise<void> {
     row.mean_spell_months = time?.mean_spell_months ?? 0;
     return row;
   });
-  if (format === 'table') process.stdout.write(`stage transitions ${t.from}..${t.to} (rows: stage in a month, columns: stage the next month)\n\n`);
+  if (format === 'table') {
+    printText(
+      out.lang === 'en'
+        ? `stage transitions ${t.from}..${t.to} (rows: stage in a month, columns: stage the next month)\n\n`
+        : `阶段迁移 ${t.from}..${t.to}（行：当月阶段，列：次月阶段）\n\n`,
+    );
+  }
   printRows(['from', ...STAGES, ...STAGES.map((s) => `p_${s}`), 'months', 'spells', 'mean_spell_months'], rows, format);
 }
 
 async function patterns(opts: TransitionOptions): Promise<void> {
-  const format = resolveFormat(opts);
+  const out = resolveOutput(opts);
+  const format = out.format;
   const t = await withStore(opts.db, (store) => lifecycleTransitions(store, { from: opts.from, to: opts.to, rulesFile: opts.rules }));
   warnPartial(t.partial_coverage);
+  // One language: the pattern's name in the output's language, the numeral is the key.
+  const shown = localizedPatterns(t.patterns, out.lang);
   if (format === 'json') {
-    printJson({ from: t.from, to: t.to, long_stability_months: t.long_stability_months, patterns: t.patterns, partial_coverage: t.partial_coverage });
+    printJson({ from: t.from, to: t.to, long_stability_months: t.long_stability_months, patterns: shown, partial_coverage: t.partial_coverage });
     return;
   }
   if (format === 'table') {
     const observed = monthRange(t.from, t.to).length;
-    const short =
-      observed <= t.long_stability_months
-        ? `; patterns are classified from the ${observed} month(s) observed, so IV needs a range of more than ${t.long_stability_months} months: give --from (its months are staged once, then kept)`
-        : '';
-    process.stdout.write(`relationships that ended ${t.from}..${t.to}, by pattern (III/IV: months in C before exit < or ≥ ${t.long_stability_months}${short})\n\n`);
+    const tooShort = observed <= t.long_stability_months;
+    const long = t.long_stability_months;
+    printText(
+      out.lang === 'en'
+        ? `relationships that ended ${t.from}..${t.to}, by pattern (III/IV: months in C before exit < or ≥ ${long}` +
+            `${tooShort ? `; patterns are classified from the ${observed} month(s) observed, so IV needs a range of more than ${long} months: give --from (its months are staged once, then kept)` : ''})\n\n`
+        : `${t.from}..${t.to} 结束的客户关系，按模式（III/IV：离网前处于 C 的月数 < 或 ≥ ${long}` +
+            `${tooShort ? `；模式按观察到的 ${observed} 个月划分，IV 需要超过 ${long} 个月的区间：请给出 --from（其月份只划分一次，然后保留）` : ''}）\n\n`,
+    );
   }
-  printRows(['pattern', 'zh', 'en', 'customers', 'observed_from_join'], t.patterns, format);
+  printRows(['pattern', 'name', 'customers', 'observed_from_join'], shown, format);
 }
 
 async function refresh(opts: TransitionOptions & { force?: boolean }): Promise<void> {
@@ -100,14 +148,14 @@ async function refresh(opts: TransitionOptions & { force?: boolean }): Promise<v
 }
 
 export function register(program: Command): void {
-  const lifecycle = withFormat(
+  const lifecycle = withCurrency(withFormat(
     program
       .command('lifecycle')
       .description('lifecycle stages A–E per customer (rules as data), counts, shares, ARPU and margin per stage')
       .option('--as-of <month>', "month to stage (YYYY-MM inside the data; default: the data's last billed month)")
       .option('--rules <file>', 'lifecycle rule file (JSON; default: the built-in rules, src/domain/lifecycle/default-rules.json)')
       .option('--db <path>', 'store (default ./tenure.duckdb or $TENURE_DB)'),
-  ).action(snapshot);
+  )).action(snapshot);
   withFormat(
     lifecycle
       .command('transitions')

@@ -8,7 +8,7 @@ import type { CalibrationKind } from '../../model/calibration.ts';
 import { evaluateTable, loadFlatModel, predictTable, trainTable, type FlatModel, type PredictRow, type TrainTableSummary } from '../../model/flat.ts';
 import type { Evaluation, GainsRow } from '../../model/metrics.ts';
 import { parseCsv, type CsvTable } from '../../model/table.ts';
-import { printJson, printRows, resolveFormat, withFormat, type FormatOptions } from '../output.ts';
+import { labelLang, printJson, printRows, resolveFormat, resolveOutput, roundNumber, withFormat, type FormatOptions } from '../output.ts';
 
 function readText(file: string, what: string): string {
   try {
@@ -119,12 +119,12 @@ export function runEvaluate(opts: { table?: string; model?: string }): Evaluatio
   return evaluateTable(readTable(opts.table), flat, opts.table);
 }
 
-export function runPredict(opts: { table?: string; model?: string; top?: string }): PredictRow[] {
+export function runPredict(opts: { table?: string; model?: string; top?: string; lang?: 'zh' | 'en' }): PredictRow[] {
   if (opts.table === undefined || opts.model === undefined) throw new TenureError('USAGE', 'model predict: --table FILE and --model FILE are required');
   const top = opts.top === undefined ? 3 : Number(opts.top);
   if (!Number.isInteger(top) || top < 0 || top > 50) throw new TenureError('USAGE', `--top must be a whole number from 0 to 50, got ${opts.top}`);
   const flat = readModel(opts.model);
-  return predictTable(readTable(opts.table), flat, { top, file: opts.table });
+  return predictTable(readTable(opts.table), flat, { top, file: opts.table, ...(opts.lang ? { lang: opts.lang } : {}) });
 }
 
 const round = (x: number) => (Number.isFinite(x) ? Number(x.toFixed(6)) : x);
@@ -152,10 +152,10 @@ export function register(program: Command): void {
       await runCustomerTrain(opts);
       return;
     }
+    const format = resolveFormat(opts); // flag errors before a model file is written
     const summary = runTrain(opts);
     for (const e of summary.excluded) process.stderr.write(`note: column ${e.name} left out (${e.reason})\n`);
     if (summary.dropped_missing_label > 0) process.stderr.write(`note: ${summary.dropped_missing_label} rows without a label were skipped\n`);
-    const format = resolveFormat(opts);
     if (format === 'json') {
       printJson({ ...summary, valid_auc: round(summary.valid_auc) });
       return;
@@ -175,8 +175,8 @@ export function register(program: Command): void {
       .option('--model <file>', 'model file from `tenure model train`')
       .option('--gains', 'also print the lift/gains table by decile (table and csv formats)'),
   ).action((opts: { table?: string; model?: string; gains?: boolean } & FormatOptions) => {
-    const result = runEvaluate(opts);
     const format = resolveFormat(opts);
+    const result = runEvaluate(opts);
     const metrics = { auc: round(result.auc), pr_auc: round(result.pr_auc), lift_top10: round(result.lift_top10), brier: round(result.brier), rows: result.rows };
     if (format === 'json') {
       printJson(metrics);
@@ -201,8 +201,17 @@ export function register(program: Command): void {
       .option('--model <file>', 'model file from `tenure model train`')
       .option('--top <n>', 'reasons per row', '3'),
   ).action((opts: { table?: string; model?: string; top?: string } & FormatOptions) => {
-    const rows = runPredict(opts);
-    const format = resolveFormat(opts);
-    printRows(['id', 'probability', 'reasons'], rows.map((r) => ({ ...r, probability: round(r.probability) })), format);
+    const out = resolveOutput(opts);
+    const rows = runPredict({ ...opts, lang: labelLang(out.lang) });
+    if (out.format === 'json') {
+      // Reasons as an array of objects: feature, signed SHAP contribution on the margin, words.
+      printJson(rows.map((r) => ({
+        id: r.id,
+        probability: round(r.probability),
+        reasons: r.top.map((t, i) => ({ rank: i + 1, feature: t.feature, contribution: roundNumber(t.contribution, 6), text: t.text })),
+      })));
+      return;
+    }
+    printRows(['id', 'probability', 'reasons'], rows.map((r) => ({ id: r.id, probability: round(r.probability), reasons: r.reasons })), out.format);
   });
 }

@@ -35,14 +35,13 @@ describe('tenure report churn-totals', () => {
     expect(lines[5]).toBe('2024-05,8,0,8,2,1,5,0.375000,29.39,34.68');
   });
 
-  it('prints JSON rows with numbers, money keeping two decimals', async () => {
+  it('prints JSON rows with numbers, money rounded to two decimals, each row naming its currency', async () => {
     const { code, out } = await run(['report', 'churn-totals', '--db', db, '--from', '2024-04', '--to', '2024-05', '--json']);
     expect(code).toBe(0);
-    expect(out).toContain('"arpu": 19.00');
     const rows = JSON.parse(out) as Record<string, unknown>[];
     expect(rows).toEqual([
-      { month: '2024-04', opening: 7, gross_adds: 1, pre_churn: 8, voluntary: 0, involuntary: 0, closing: 8, churn_rate: 0, arpu: 19, revenue_lost: 0, partial: [] },
-      { month: '2024-05', opening: 8, gross_adds: 0, pre_churn: 8, voluntary: 2, involuntary: 1, closing: 5, churn_rate: 0.375, arpu: 29.39, revenue_lost: 34.68, partial: [] },
+      { month: '2024-04', opening: 7, gross_adds: 1, pre_churn: 8, voluntary: 0, involuntary: 0, closing: 8, churn_rate: 0, arpu: 19, revenue_lost: 0, currency: 'CNY', partial: [] },
+      { month: '2024-05', opening: 8, gross_adds: 0, pre_churn: 8, voluntary: 2, involuntary: 1, closing: 5, churn_rate: 0.375, arpu: 29.39, revenue_lost: 34.68, currency: 'CNY', partial: [] },
     ]);
   });
 

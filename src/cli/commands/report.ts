@@ -1,5 +1,5 @@
 import { Option, type Command } from 'commander';
-import { churnReasons, CHURN_REASONS_COLUMNS, REASON_LANGUAGES } from '../../app/reports/churn-reasons.ts';
+import { churnReasons, CHURN_REASONS_COLUMNS } from '../../app/reports/churn-reasons.ts';
 import { churnRegions, CHURN_REGIONS_COLUMNS, REGION_LEVELS } from '../../app/reports/churn-regions.ts';
 import { churnTotals, CHURN_TOTALS_COLUMNS } from '../../app/reports/churn-totals.ts';
 import { validateRange } from '../../app/reports/range.ts';
@@ -9,7 +9,7 @@ import type { PartialCoverage } from '../../app/data-span.ts';
 import { warnPartial } from '../partial.ts';
 import { DEFAULT_DB, openStore } from '../../store/open.ts';
 import type { AnalyticsStore } from '../../store/port.ts';
-import { printRows, resolveFormat, withFormat, type Cell, type FormatOptions, type OutputFormat } from '../output.ts';
+import { fraction, labelLang, money, printJson, printRows, resolveLang, resolveOutput, withCurrency, withFormat, type Cell, type FormatOptions, type OutputContext } from '../output.ts';
 
 interface ReportFlags extends FormatOptions {
   db?: string;
@@ -25,38 +25,35 @@ interface ReportFlags extends FormatOptions {
  */
 const CLI_REPORT_OPTIONS: ReportOptions = { refreshStale: true };
 
-/** Columns holding exact decimal text (money, ratios): JSON gets them as numbers, digits kept. */
-const DECIMAL_COLUMNS = new Set(['churn_rate', 'arpu', 'revenue_lost']);
+/** Columns holding money as exact decimal text: numbers (2 decimals) in JSON, the currency in JSON and table headers. */
+const MONEY_COLUMNS = ['arpu', 'revenue_lost'];
+/** Columns holding a rate as exact decimal text (6 decimals): numbers in JSON. */
+const RATE_COLUMNS = new Set(['churn_rate']);
 
 type ReportRow = { readonly [column: string]: string | number | null };
 
-/**
- * JSON is written by hand so money keeps its two decimals (`12.50`, a valid JSON number)
- * instead of going through a float and back.
- */
-function toJson(columns: readonly string[], rows: readonly ReportRow[], partial: readonly PartialCoverage[]): string {
-  if (rows.length === 0) return '[]\n';
-  const objects = rows.map((row) => {
-    const fields = columns.map((c) => {
+/** Typed JSON rows: money rounded half-up to 2 decimals, rates as numbers, each row naming its currency. */
+export function reportJsonRows(columns: readonly string[], rows: readonly ReportRow[], currency: string, partial: readonly PartialCoverage[] = []): Record<string, unknown>[] {
+  return rows.map((row) => {
+    const out: Record<string, unknown> = {};
+    for (const c of columns) {
       const v = row[c] ?? null;
-      const value = DECIMAL_COLUMNS.has(c) && typeof v === 'string' ? v : JSON.stringify(v);
-      return `    ${JSON.stringify(c)}: ${value}`;
-    });
+      out[c] = MONEY_COLUMNS.includes(c) ? money(v) : RATE_COLUMNS.has(c) ? fraction(v) : v;
+    }
+    out.currency = currency;
     // Figures of this row computed on less history than they need (app/data-span.ts); [] when complete.
-    const partialFigures = partial.filter((p) => p.months.includes(String(row.month))).map((p) => p.figure);
-    fields.push(`    "partial": ${JSON.stringify(partialFigures)}`);
-    return `  {\n${fields.join(',\n')}\n  }`;
+    out.partial = partial.filter((p) => p.months.includes(String(row.month))).map((p) => p.figure);
+    return out;
   });
-  return `[\n${objects.join(',\n')}\n]\n`;
 }
 
-function print(columns: readonly string[], rows: readonly ReportRow[], partial: readonly PartialCoverage[], format: OutputFormat): void {
-  if (format === 'json') {
-    process.stdout.write(toJson(columns, rows, partial));
+function print(columns: readonly string[], rows: readonly ReportRow[], partial: readonly PartialCoverage[], out: OutputContext): void {
+  if (out.format === 'json') {
+    printJson(reportJsonRows(columns, rows, out.currency, partial));
     return;
   }
   const cells: Record<string, Cell>[] = rows.map((r) => ({ ...r }));
-  printRows(columns, cells, format);
+  printRows(columns, cells, out.format, process.stdout, { money: MONEY_COLUMNS, currency: out.currency });
 }
 
 async function runReport(
@@ -64,28 +61,28 @@ async function runReport(
   columns: readonly string[],
   produce: (store: AnalyticsStore) => Promise<{ rows: readonly ReportRow[]; range: ReportRange }>,
 ): Promise<void> {
-  const format = resolveFormat(opts);
+  const out = resolveOutput(opts);
   validateRange(opts); // bad flags fail before the store is touched
   const store = await openStore(opts.db, { access: 'read-only' });
   try {
     const { rows, range } = await produce(store);
     const partial = range.partial_coverage ?? [];
     warnPartial(partial);
-    print(columns, rows, partial, format);
+    print(columns, rows, partial, out);
   } finally {
     await store.close();
   }
 }
 
 function reportCommand(parent: Command, name: string, description: string): Command {
-  return withFormat(
+  return withCurrency(withFormat(
     parent
       .command(name)
       .description(description)
       .option('--from <month>', "first month, YYYY-MM, inside the data (default: the data's first billed month)")
       .option('--to <month>', "last month, YYYY-MM, inside the data (default: the data's last billed month)")
       .option('--db <path>', `store to read (default $TENURE_DB or ${DEFAULT_DB})`),
-  );
+  ));
 }
 
 export function register(program: Command): void {
@@ -99,9 +96,9 @@ export function register(program: Command): void {
     });
 
   reportCommand(report, 'churn-reasons', 'churned accounts and revenue lost per month and reason code')
-    .addOption(new Option('--lang <lang>', 'language of the reason labels').choices(REASON_LANGUAGES).default('zh'))
     .action(async (opts: ReportFlags) => {
-      await runReport(opts, CHURN_REASONS_COLUMNS, async (store) => churnReasons(store, opts, CLI_REPORT_OPTIONS));
+      const lang = labelLang(resolveLang(opts)); // the reason labels come from reason_codes (zh/en)
+      await runReport(opts, CHURN_REASONS_COLUMNS, async (store) => churnReasons(store, { ...opts, lang }, CLI_REPORT_OPTIONS));
     });
 
   reportCommand(report, 'churn-regions', 'opening base, churn and revenue lost per month and region')

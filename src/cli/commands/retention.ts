@@ -11,7 +11,7 @@ import {
   sbgSurvival,
   validateCohortCounts,
 } from '../../domain/retention/sbg.ts';
-import { printJson, printRows, resolveFormat, withFormat, type FormatOptions, type OutputFormat } from '../output.ts';
+import { printJson, printRows, printText, resolveFormat, resolveLang, withFormat, type FormatOptions, type OutputFormat } from '../output.ts';
 import { withStore } from '../../app/lifecycle/context.ts';
 import { CURVE_GROUPS, type CohortKind, type CurveGroup } from '../../app/retention/cohorts.ts';
 import { fitCohortsFromStore, retentionCurves } from '../../app/retention/retention.ts';
@@ -194,6 +194,7 @@ interface CurveOptions extends FormatOptions {
 
 async function curves(opts: CurveOptions): Promise<void> {
   const format = resolveFormat(opts);
+  const en = resolveLang(opts) === 'en';
   const by = (opts.by ?? 'segment') as CurveGroup;
   if (!(CURVE_GROUPS as readonly string[]).includes(by)) throw new TenureError('USAGE', `--by must be one of ${CURVE_GROUPS.join(', ')}, got "${opts.by}"`);
   const result = await withStore(opts.db, (store) => retentionCurves(store, by));
@@ -202,14 +203,20 @@ async function curves(opts: CurveOptions): Promise<void> {
     return;
   }
   const at = (g: (typeof result.groups)[number], t: number) => g.curve[t - 1]?.survival ?? null;
-  if (format === 'table') process.stdout.write(`when customers leave: Kaplan–Meier survival by ${by}, accounts joined ${result.first}..${result.last}\n\n`);
+  if (format === 'table') {
+    printText(
+      en
+        ? `when customers leave: Kaplan–Meier survival by ${by}, accounts joined ${result.first}..${result.last}\n\n`
+        : `客户何时离开：按 ${by} 的 Kaplan–Meier 生存率，${result.first}..${result.last} 入网的账户\n\n`,
+    );
+  }
   printRows(
     ['group', 'customers', 'churned', 's_3', 's_6', 's_12', 's_24', 'median_months'],
     result.groups.map((g) => ({ group: g.group, customers: g.customers, churned: g.churned, s_3: at(g, 3), s_6: at(g, 6), s_12: at(g, 12), s_24: at(g, 24), median_months: g.median_months })),
     format,
   );
   if (format === 'table') {
-    process.stdout.write('\nwhy they leave: cumulative incidence of exit by reason group (competing risks)\n\n');
+    printText(en ? '\nwhy they leave: cumulative incidence of exit by reason group (competing risks)\n\n' : '\n客户为何离开：按原因组的累计离网发生率（竞争风险）\n\n');
     printRows(['cause', 'exits', 'incidence_at_12', 'incidence_at_24'], result.exits_by_cause, format);
   }
 }

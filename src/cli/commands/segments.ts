@@ -4,7 +4,7 @@ import { TenureError } from '../../app/errors.ts';
 import { withStore } from '../../app/lifecycle/context.ts';
 import { segmentReport } from '../../app/segments/segments.ts';
 import { parseSegmentDefinitions, PRESETS, type SegmentDefinition } from '../../domain/segments/definitions.ts';
-import { printJson, printRows, resolveFormat, withFormat, type FormatOptions } from '../output.ts';
+import { printJson, printRows, printText, resolveOutput, withCurrency, withFormat, type FormatOptions, type OutputLang } from '../output.ts';
 
 interface SegmentsOptions extends FormatOptions {
   asOf?: string;
@@ -34,27 +34,50 @@ function loadDefinitions(path: string | undefined): readonly SegmentDefinition[]
   return definitions;
 }
 
+/**
+ * The built-in descriptions carry both languages ("基础业务: basic TV only"); the output shows
+ * the one asked for. A user's own descriptions are data and are shown as written.
+ */
+export function segmentDescription(text: string, lang: OutputLang): string {
+  if (text === 'every account on the books') return lang === 'en' ? text : '全部在册账户';
+  const tier = /^value tier (\S+) \(the month's revenue percentile\)$/.exec(text);
+  if (tier) return lang === 'en' ? text : `价值层 ${tier[1] ?? ''}（按当月收入百分位）`;
+  const pair = /^([^:]*[\u3400-\u9fff][^:]*): (.+)$/.exec(text);
+  if (pair && !/[\u3400-\u9fff]/.test(pair[2] ?? '')) return lang === 'en' ? (pair[2] as string) : (pair[1] as string);
+  return text;
+}
+
 async function segments(opts: SegmentsOptions): Promise<void> {
-  const format = resolveFormat(opts);
+  const out = resolveOutput(opts);
+  const format = out.format;
   if (opts.months !== undefined && !/^[0-9]+$/.test(opts.months)) throw new TenureError('USAGE', `--months must be a whole number, got "${opts.months}"`);
   const definitions = loadDefinitions(opts.segments);
   const report = await withStore(opts.db, (store) =>
     segmentReport(store, { asOf: opts.asOf, definitions, ...(opts.months !== undefined ? { months: Number(opts.months) } : {}) }),
   );
+  const trends = report.trends.map((t) => ({ ...t, description: segmentDescription(t.description, out.lang) }));
   if (format === 'json') {
-    printJson(report);
+    const definitions = report.definitions.map((d) => ({ ...d, description: segmentDescription(d.description, out.lang) }));
+    printJson({ ...report, currency: out.currency, definitions, trends });
     return;
   }
+  const view = { money: ['arpu'], currency: out.currency, percent: ['share'] };
   if (opts.monthly) {
-    printRows(['segment', 'month', 'size', 'share', 'arpu', 'churned', 'churn_rate'], report.months, format);
+    printRows(['segment', 'month', 'size', 'share', 'arpu', 'churned', 'churn_rate'], report.months, format, process.stdout, view);
     return;
   }
-  if (format === 'table') process.stdout.write(`segments in ${report.to} (changes since ${report.from}; --monthly for every month)\n\n`);
-  printRows(['segment', 'size', 'size_change', 'arpu', 'churn_rate', 'churn_rate_change', 'description'], report.trends, format);
+  if (format === 'table') {
+    printText(
+      out.lang === 'en'
+        ? `segments in ${report.to} (changes since ${report.from}; --monthly for every month)\n\n`
+        : `${report.to} 的细分客户群（与 ${report.from} 相比的变化；--monthly 列出每个月）\n\n`,
+    );
+  }
+  printRows(['segment', 'size', 'size_change', 'arpu', 'churn_rate', 'churn_rate_change', 'description'], trends, format, process.stdout, view);
 }
 
 export function register(program: Command): void {
-  withFormat(
+  withCurrency(withFormat(
     program
       .command('segments')
       .description('segment sizes, ARPU, churn rate and trend per month (presets: cable-TV basic / new-video / netizen / full-service and the value tiers, or --segments FILE)')
@@ -63,5 +86,5 @@ export function register(program: Command): void {
       .option('--segments <file>', 'segment definitions (JSON array of {name, description, when}; see src/domain/segments/definitions.ts)')
       .option('--monthly', 'print every month instead of the latest month with its change')
       .option('--db <path>', 'store (default ./tenure.duckdb or $TENURE_DB)'),
-  ).action(segments);
+  )).action(segments);
 }

@@ -6,16 +6,27 @@ import { CHURN_REGIONS_COLUMNS } from '../../app/reports/churn-regions.ts';
 import { CHURN_TOTALS_COLUMNS } from '../../app/reports/churn-totals.ts';
 import { DEFAULT_DB, openStore } from '../../store/open.ts';
 import { EXIT_DATA_PROBLEMS } from '../errors.ts';
-import { printRows, type Cell } from '../output.ts';
+import { DEFAULT_CURRENCY, labelLang, money, pick, printRows, printText, resolveCurrency, resolveLang, type Cell } from '../output.ts';
 
 interface StartFlags {
   data?: string;
   db?: string;
+  lang?: string;
+  currency?: string;
 }
 
 function section(title: string): void {
-  process.stdout.write(`\n== ${title} ==\n`);
+  printText(`\n== ${title} ==\n`);
 }
+
+const TITLES = {
+  import: { zh: '导入', en: 'import' },
+  totals: { zh: '客户流失总数报告', en: 'churn totals' },
+  reasons: { zh: '以原因代码分析损失', en: 'churn by reason code' },
+  regions: { zh: '以地理位置分析损失', en: 'churn by province' },
+  model: { zh: '流失预测模型', en: 'churn model' },
+  risk: { zh: '高危客户预警', en: 'highest churn risk' },
+} as const;
 
 /**
  * `npm start`: the main job for a person at a terminal, so it always prints tables. Scripts use
@@ -27,41 +38,49 @@ export function register(program: Command): void {
     .description('main job: import the data (the demo operator when none is given) and print the churn diagnosis')
     .option('--data <dir>', 'operator export in the data contract (default: generate the demo operator)')
     .option('--db <path>', `store (default $TENURE_DB or ${DEFAULT_DB})`)
+    .option('--lang <lang>', 'language of titles, labels and reasons: zh-CN or en (default $TENURE_LANG or zh-CN)')
+    .option('--currency <code>', `ISO 4217 code shown with every amount (default $TENURE_CURRENCY or ${DEFAULT_CURRENCY})`)
     .action(async (flags: StartFlags) => {
+      const lang = resolveLang(flags);
+      const view = { money: ['arpu', 'revenue_lost', 'expected_loss'], currency: resolveCurrency(flags) };
+      const t = (k: keyof typeof TITLES) => pick(TITLES[k], lang);
       const store = await openStore(flags.db, { access: 'read-write', create: true, readableDirectories: [flags.data ?? DEMO_DEFAULTS.outDir] });
       try {
         const result = await runMainJob(store, {
           ...(flags.data === undefined ? {} : { dataDir: flags.data }),
           log: (line) => process.stderr.write(`tenure: ${line}\n`),
+          lang: labelLang(lang),
         });
-        section('导入 import');
+        section(t('import'));
         printRows(
           ['file', 'read', 'accepted', 'rejected', 'inserted', 'updated', 'unchanged', 'status'],
           result.imported.files.map(({ errors: _errors, ...f }) => f),
           'table',
         );
         const rows = (r: readonly object[]) => r as readonly Record<string, Cell>[];
-        section('客户流失总数报告 churn totals');
-        printRows(CHURN_TOTALS_COLUMNS, rows(result.totals.rows), 'table');
+        section(t('totals'));
+        printRows(CHURN_TOTALS_COLUMNS, rows(result.totals.rows), 'table', process.stdout, view);
         const last = result.totals.range.to;
-        section(`以原因代码分析损失 churn by reason code, ${last}`);
-        printRows(CHURN_REASONS_COLUMNS, rows(result.reasons.rows.filter((r) => r.month === last)), 'table');
-        section(`以地理位置分析损失 churn by province, ${last}`);
-        printRows(CHURN_REGIONS_COLUMNS, rows(result.regions.rows.filter((r) => r.month === last)), 'table');
+        section(`${t('reasons')}, ${last}`);
+        printRows(CHURN_REASONS_COLUMNS, rows(result.reasons.rows.filter((r) => r.month === last)), 'table', process.stdout, view);
+        section(`${t('regions')}, ${last}`);
+        printRows(CHURN_REGIONS_COLUMNS, rows(result.regions.rows.filter((r) => r.month === last)), 'table', process.stdout, view);
         if (result.model && result.scores) {
           const m = result.model.metrics;
-          section('流失预测模型 churn model');
+          section(t('model'));
           printRows(
             ['holdout', 'horizon', 'auc', 'pr_auc', 'lift_top10', 'brier', 'tenure_only_auc'],
             [{ holdout: m.holdout, horizon: m.horizon, auc: m.model.auc.toFixed(3), pr_auc: m.model.pr_auc.toFixed(3), lift_top10: m.model.lift_top10.toFixed(2), brier: m.model.brier.toFixed(4), tenure_only_auc: m.tenure_only_auc.toFixed(3) }],
             'table',
           );
-          section(`高危客户预警 highest churn risk, ${result.scores.asOf}`);
+          section(`${t('risk')}, ${result.scores.asOf}`);
           const top = [...result.scores.scores].sort((a, b) => b.churn_probability - a.churn_probability).slice(0, 10);
           printRows(
             ['customer_id', 'churn_probability', 'expected_loss', 'top_reasons'],
-            top.map((s) => ({ customer_id: s.customer_id, churn_probability: s.churn_probability.toFixed(3), expected_loss: s.expected_loss.toFixed(2), top_reasons: s.top_reasons.join('; ') })),
+            top.map((s) => ({ customer_id: s.customer_id, churn_probability: s.churn_probability.toFixed(3), expected_loss: money(s.expected_loss), top_reasons: s.top_reasons.join('; ') })),
             'table',
+            process.stdout,
+            view,
           );
         }
         process.stdout.write(`\nstore: ${store.location}   data: ${result.dataDir}\n`);

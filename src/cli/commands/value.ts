@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { TenureError } from '../../app/errors.ts';
 import { withStore } from '../../app/lifecycle/context.ts';
 import { customerValue, type CustomerValueReport } from '../../app/value/customer-value.ts';
-import { printJson, printRows, resolveFormat, withFormat, type FormatOptions } from '../output.ts';
+import { money as roundMoney, pick, printJson, printRows, printText, resolveOutput, withCurrency, withFormat, type FormatOptions, type OutputContext } from '../output.ts';
 
 interface ValueOptions extends FormatOptions {
   asOf?: string;
@@ -10,12 +10,14 @@ interface ValueOptions extends FormatOptions {
   annualDiscountRate?: string;
 }
 
-const money = (x: number) => Number(x.toFixed(2));
+const money = (x: number) => roundMoney(x) as number;
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 
-function json(r: CustomerValueReport) {
+/** Typed, one-language JSON: money to 2 decimals in `currency`, shares as fractions 0–1, strategies in the output's language. */
+function json(r: CustomerValueReport, out: OutputContext) {
   return {
     as_of: r.as_of,
+    currency: out.currency,
     customers: r.customers,
     thresholds: { current_value: money(r.thresholds.currentValue), potential: money(r.thresholds.potential) },
     quadrants: r.quadrants.map((q) => ({
@@ -25,11 +27,11 @@ function json(r: CustomerValueReport) {
       current_value: money(q.currentValue),
       potential: money(q.potential),
       budget_share: Number(q.budgetShare.toFixed(6)),
-      value: q.strategy.value,
-      investment: q.strategy.investment,
-      retention: q.strategy.retention,
+      value: pick(q.strategy.value, out.lang),
+      investment: pick(q.strategy.investment, out.lang),
+      retention: pick(q.strategy.retention, out.lang),
     })),
-    tiers: r.tiers.map((t) => ({ tier: t.tier, zh: t.zh, above: t.above === null ? null : money(t.above), customers: t.customers, value: money(t.value), value_share: Number(t.valueShare.toFixed(6)) })),
+    tiers: r.tiers.map((t) => ({ tier: t.tier, name: out.lang === 'en' ? t.tier : t.zh, above: t.above === null ? null : money(t.above), customers: t.customers, value: money(t.value), value_share: Number(t.valueShare.toFixed(6)) })),
     pareto: {
       total_positive_value: money(r.pareto.totalPositiveValue),
       top_shares: r.pareto.topShares.map((s) => ({ top_fraction: s.topFraction, value_share: Number(s.valueShare.toFixed(6)) })),
@@ -44,7 +46,7 @@ function json(r: CustomerValueReport) {
 }
 
 async function value(opts: ValueOptions): Promise<void> {
-  const format = resolveFormat(opts);
+  const out = resolveOutput(opts);
   let annualDiscountRate: number | undefined;
   if (opts.annualDiscountRate !== undefined) {
     if (!/^[0-9]+(\.[0-9]+)?$/.test(opts.annualDiscountRate) || !(Number(opts.annualDiscountRate) > 0) || Number(opts.annualDiscountRate) >= 10) {
@@ -55,48 +57,48 @@ async function value(opts: ValueOptions): Promise<void> {
   const r = await withStore(opts.db, (store) =>
     customerValue(store, { asOf: opts.asOf, parameters: annualDiscountRate !== undefined ? { annualDiscountRate } : {} }),
   );
-  const j = json(r);
-  if (format === 'json') {
+  const j = json(r, out);
+  if (out.format === 'json') {
     printJson(j);
     return;
   }
-  if (format === 'table') {
-    process.stdout.write(
-      `customer value as of ${j.as_of}: ${j.customers} live customers; current value ${j.totals.current_value}, growth potential ${j.totals.potential}\n` +
-        `(high = above the median: current value > ${j.thresholds.current_value}, potential > ${j.thresholds.potential}; lifetime: ${j.lifetime.source})\n\n`,
+  const en = out.lang === 'en';
+  const c = out.currency;
+  if (out.format === 'table') {
+    printText(
+      en
+        ? `customer value as of ${j.as_of}: ${j.customers} live customers; current value ${j.totals.current_value} ${c}, growth potential ${j.totals.potential} ${c}\n` +
+            `(high = above the median: current value > ${j.thresholds.current_value}, potential > ${j.thresholds.potential}; lifetime: ${j.lifetime.source})\n\n`
+        : `截至 ${j.as_of} 的客户价值：在网客户 ${j.customers} 户；当前价值 ${j.totals.current_value} ${c}，增值潜力 ${j.totals.potential} ${c}\n` +
+            `（高 = 高于中位数：当前价值 > ${j.thresholds.current_value}，增值潜力 > ${j.thresholds.potential}；生命期来源：${j.lifetime.source}）\n\n`,
     );
   }
+  const view = { money: ['current_value', 'potential', 'above', 'value'], currency: c, percent: ['customer_share', 'budget_share', 'value_share'] };
   printRows(
     ['quadrant', 'customers', 'customer_share', 'current_value', 'potential', 'budget_share', 'investment', 'retention'],
-    j.quadrants.map((q) => ({
-      quadrant: q.quadrant,
-      customers: q.customers,
-      customer_share: pct(q.customer_share),
-      current_value: q.current_value,
-      potential: q.potential,
-      budget_share: pct(q.budget_share),
-      investment: `${q.investment.en} ${q.investment.zh}`,
-      retention: q.retention.en,
-    })),
-    format,
+    j.quadrants,
+    out.format,
+    process.stdout,
+    view,
   );
-  if (format !== 'table') return;
-  process.stdout.write('\nvalue tiers (by current value)\n');
-  printRows(['tier', 'zh', 'above', 'customers', 'value', 'value_share'], j.tiers.map((t) => ({ ...t, value_share: pct(t.value_share) })), format);
-  process.stdout.write(
-    `\n80/20: the top ${pct(j.pareto.fraction_for_target)} of customers hold ${pct(j.pareto.target)} of the positive value; ` +
-      j.pareto.top_shares.map((s) => `top ${pct(s.top_fraction)} → ${pct(s.value_share)}`).join(', ') +
-      '\n',
+  if (out.format !== 'table') return;
+  printText(en ? '\nvalue tiers (by current value)\n' : '\n价值分层（按当前价值）\n');
+  printRows(['tier', 'name', 'above', 'customers', 'value', 'value_share'], j.tiers, out.format, process.stdout, view);
+  const tops = j.pareto.top_shares.map((s) => (en ? `top ${pct(s.top_fraction)} → ${pct(s.value_share)}` : `前 ${pct(s.top_fraction)} → ${pct(s.value_share)}`)).join(en ? ', ' : '，');
+  printText(
+    en
+      ? `\n80/20: the top ${pct(j.pareto.fraction_for_target)} of customers hold ${pct(j.pareto.target)} of the positive value; ${tops}\n`
+      : `\n80/20：前 ${pct(j.pareto.fraction_for_target)} 的客户拥有 ${pct(j.pareto.target)} 的正价值；${tops}\n`,
   );
 }
 
 export function register(program: Command): void {
-  withFormat(
+  withCurrency(withFormat(
     program
       .command('value')
       .description('customer value (current value × growth potential): value matrix quadrants with strategy and budget share, tiers, 80/20 report')
       .option('--as-of <month>', "month (YYYY-MM inside the data; default: the data's last billed month)")
       .option('--annual-discount-rate <rate>', 'annual discount rate of future margins (default 0.1)')
       .option('--db <path>', 'store (default ./tenure.duckdb or $TENURE_DB)'),
-  ).action(value);
+  )).action(value);
 }

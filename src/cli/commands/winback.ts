@@ -1,18 +1,17 @@
-import { Option, type Command } from 'commander';
+import type { Command } from 'commander';
 import { withStore } from '../../app/lifecycle/context.ts';
 import { winback, type RateRow, type WinbackCandidate } from '../../app/winback/winback.ts';
 import { TenureError } from '../../app/errors.ts';
-import { printJson, printRows, resolveFormat, withFormat, type FormatOptions } from '../output.ts';
+import { labelLang, money as moneyOf, printJson, printRows, resolveOutput, withCurrency, withFormat, type FormatOptions } from '../output.ts';
 
 interface WinbackOptions extends FormatOptions {
   db?: string;
   from?: string;
   to?: string;
   top: string;
-  lang: 'zh' | 'en';
 }
 
-const money = (x: number) => Number(x.toFixed(2));
+const money = (x: number) => moneyOf(x) as number;
 const share = (x: number | null) => (x === null ? null : Number(x.toFixed(6)));
 const rateJson = (r: RateRow) => ({ churned: r.churned, returned: r.returned, rate: share(r.rate) });
 
@@ -38,11 +37,14 @@ function accountJson(a: WinbackCandidate, lang: 'zh' | 'en') {
 }
 
 async function run(opts: WinbackOptions): Promise<void> {
-  const format = resolveFormat(opts);
+  const out = resolveOutput(opts);
+  const format = out.format;
+  const lang = labelLang(out.lang);
   if (!/^[0-9]+$/.test(opts.top)) throw new TenureError('USAGE', `--top must be a whole number >= 0, got "${opts.top}"`);
   const r = await withStore(opts.db, (store) => winback(store, { from: opts.from, to: opts.to, top: Number(opts.top) }));
   if (format === 'json') {
     printJson({
+      currency: out.currency,
       from: r.from,
       to: r.to,
       data_last_month: r.dataLastMonth,
@@ -57,31 +59,38 @@ async function run(opts: WinbackOptions): Promise<void> {
         by_competitor: Object.fromEntries(Object.entries(r.rate.byCompetitor).map(([k, v]) => [k, rateJson(v)])),
         within_months: r.rate.withinMonths.map((w) => ({ months: w.months, ...rateJson(w) })),
       },
-      accounts: r.accounts.map((a) => accountJson(a, opts.lang)),
+      accounts: r.accounts.map((a) => accountJson(a, lang)),
     });
     return;
   }
-  const rows = r.accounts.map((a) => accountJson(a, opts.lang));
+  const rows = r.accounts.map((a) => accountJson(a, lang));
   printRows(
     ['customer_id', 'churn_date', 'reason', 'competitor', 'value_lost', 'value_tier', 'likelihood', 'expected_recovery', 'revisit_date', 'plan'],
-    rows.map((a) => ({ ...a, likelihood: format === 'table' ? `${((a.likelihood ?? 0) * 100).toFixed(1)}%` : a.likelihood })),
+    rows,
     format,
+    process.stdout,
+    { money: ['value_lost', 'expected_recovery'], currency: out.currency, percent: ['likelihood'] },
   );
   if (format !== 'table') return;
   const pct = (x: number | null) => (x === null ? '–' : `${(x * 100).toFixed(1)}%`);
+  const o = r.rate.overall;
+  const threshold = money(r.valueThresholds.mid);
   process.stdout.write(
-    `\n${r.from}..${r.to}: ${r.churned} accounts churned, ${r.rate.overall.returned} came back (${pct(r.rate.overall.rate)}); ${r.candidates} worth winning back (value lost ≥ ${money(r.valueThresholds.mid)}), ${r.accounts.length} shown\n`,
+    lang === 'en'
+      ? `\n${r.from}..${r.to}: ${r.churned} accounts churned, ${o.returned} came back (${pct(o.rate)}); ${r.candidates} worth winning back (value lost ≥ ${threshold} ${out.currency}), ${r.accounts.length} shown\n`
+      : `\n${r.from}..${r.to}：流失 ${r.churned} 户，已回归 ${o.returned} 户（${pct(o.rate)}）；值得挽回 ${r.candidates} 户（流失价值 ≥ ${threshold} ${out.currency}），显示 ${r.accounts.length} 户\n`,
   );
   printRows(
     ['reason_group', 'churned', 'returned', 'rate'],
     Object.entries(r.rate.byReasonGroup).map(([k, v]) => ({ reason_group: k, churned: v.churned, returned: v.returned, rate: pct(v.rate) })),
     format,
   );
-  process.stdout.write(`returned within k months of leaving: ${r.rate.withinMonths.map((w) => `${w.months}: ${pct(w.rate)} of ${w.churned}`).join(', ')}\n`);
+  const within = r.rate.withinMonths.map((w) => (lang === 'en' ? `${w.months}: ${pct(w.rate)} of ${w.churned}` : `${w.months} 个月内：${w.churned} 户中 ${pct(w.rate)}`));
+  process.stdout.write(`${lang === 'en' ? 'returned within k months of leaving' : '流失后 k 个月内回归'}: ${within.join(lang === 'en' ? ', ' : '；')}\n`);
 }
 
 export function register(program: Command): void {
-  withFormat(
+  withFormat(withCurrency(
     program
       .command('winback')
       .description(
@@ -90,7 +99,6 @@ export function register(program: Command): void {
       .option('--from <month>', 'first churn month (YYYY-MM; default: 11 months before --to)')
       .option('--to <month>', 'last churn month (YYYY-MM; default: the latest month with data)')
       .option('--top <n>', 'accounts to list, highest expected recovery first (0 = all)', '50')
-      .addOption(new Option('--lang <lang>', 'language of reasons and plans').choices(['zh', 'en']).default('zh'))
       .option('--db <path>', 'store (default ./tenure.duckdb or $TENURE_DB)'),
-  ).action(run);
+  )).action(run);
 }

@@ -195,7 +195,7 @@ describe('demo data set conforms to the data contract', () => {
   it('writes exactly the requested customers and reports row counts that match the files', () => {
     expect(written.mixed?.customers).toBe(1800);
     for (const [file, rows] of Object.entries(written.mixed ?? {})) expect(readTable(sets.mixed, file).rows.length).toBe(rows);
-    expect(readdirSync(sets.mixed).sort()).toEqual(['churn_events.csv', 'customers.csv', 'interactions.csv', 'monthly_usage.csv', 'subscriptions.csv', 'surveys.csv']);
+    expect(readdirSync(sets.mixed).sort()).toEqual(['churn_events.csv', 'customers.csv', 'interactions.csv', 'monthly_usage.csv', 'offers.csv', 'subscriptions.csv', 'surveys.csv']);
   });
 
   it('has win-backs, business accounts, birthdays, masked personal data, contracts and all churn kinds', () => {

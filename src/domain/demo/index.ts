@@ -1,6 +1,7 @@
 /**
  * The demo operator: a synthetic, deterministic data set in the data-contract format
- * (customers, subscriptions, monthly_usage, interactions, churn_events, surveys; the
+ * (customers, subscriptions, monthly_usage, interactions, churn_events, surveys, and the
+ * retention offer catalogue `offers` of contract v2; the
  * contract's default reason-code table applies, so no reason_codes file is written).
  *
  * Generating assumptions, and why each exists:
@@ -53,7 +54,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DemoContext } from './context.ts';
 import type { Profile } from './products.ts';
-import { HEADERS } from './rows.ts';
+import { DEMO_OFFER_LINES, HEADERS } from './rows.ts';
 import { type Winback, simulateCustomer } from './simulate.ts';
 import { surveyLines } from './surveys.ts';
 import { CsvFileWriter } from './writer.ts';
@@ -112,6 +113,7 @@ export async function writeDemoDataset(options: DemoDatasetOptions): Promise<{ f
     interactions: open('interactions'),
     churn_events: open('churn_events'),
     surveys: open('surveys'),
+    offers: open('offers'),
   };
   const all = Object.values(writers);
   const sinks = {
@@ -137,6 +139,7 @@ export async function writeDemoDataset(options: DemoDatasetOptions): Promise<{ f
     if (all.some((w) => w.mustDrain)) await Promise.all(all.map((w) => w.drain()));
   }
   for (const line of surveyLines(ctx)) writers.surveys.push(line);
+  for (const line of DEMO_OFFER_LINES) writers.offers.push(line);
   await Promise.all(all.map((w) => w.close()));
 
   const files: DemoFileCounts = {
@@ -146,6 +149,7 @@ export async function writeDemoDataset(options: DemoDatasetOptions): Promise<{ f
     interactions: writers.interactions.rows,
     churn_events: writers.churn_events.rows,
     surveys: writers.surveys.rows,
+    offers: writers.offers.rows,
   };
   return { files };
 }

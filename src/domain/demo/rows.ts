@@ -19,7 +19,21 @@ export const HEADERS = {
   interactions: specColumns('interactions'),
   churn_events: specColumns('churn_events'),
   surveys: specColumns('surveys'),
+  offers: specColumns('offers'),
 } as const;
+
+/**
+ * The demo operator's retention offer catalogue (contract v2 `offers`), in the contract's column
+ * order: what `tenure campaign design` can assign and `tenure campaign evaluate` costs.
+ */
+export const DEMO_OFFER_LINES: readonly string[] = [
+  // offer_id,name,kind,monthly_discount,months,unit_cost,contact_cost,points,commitment_months
+  'R10,月费立减10元（6个月）,discount,10,6,,1.50,,12\n',
+  'DATA5G,每月赠送5GB流量（3个月）,bonus_data,,3,4,1.50,,\n',
+  'HDBOX,免费升级高清机顶盒,device,,,180,3.00,,24\n',
+  'CARE,客户经理关怀回访,care_call,,,,6.00,,\n',
+  'PTS500,赠送500积分,points,,,,0.20,500,\n',
+];
 
 /** marketing_consent as written: 'true', 'false' or '' (unknown). */
 export type ConsentText = 'true' | 'false' | '';

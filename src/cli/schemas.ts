@@ -1,0 +1,296 @@
+/**
+ * The JSON each command prints with `--json`, as zod schemas: the single source of the
+ * published JSON Schemas (`tenure schema COMMAND` prints one; schema.test.ts runs every
+ * command on a demo store and validates its output against its schema).
+ *
+ * Conventions (README, "Machine output"):
+ * - money: a number rounded half-up to 2 decimals, in the output's `currency` (ISO 4217);
+ * - probabilities, rates and shares: fractions 0–1, 6 decimals at most;
+ * - months `YYYY-MM`, dates `YYYY-MM-DD`;
+ * - lists are arrays (reasons are arrays of objects, never one joined string);
+ * - labels are in one language, the output's `--lang`.
+ * Every object allows properties beyond the ones listed, so a command may add a field
+ * (a base, a definition) without breaking a reader that validates against an older schema.
+ */
+import { z } from 'zod';
+
+const month = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/).describe('month, YYYY-MM');
+const date = z.string().regex(/^\d{4}-\d{2}-\d{2}$/).describe('date, YYYY-MM-DD');
+const twoDecimals = (x: number) => Math.abs(Math.round(x * 100) / 100 - x) < 1e-9 * Math.max(1, Math.abs(x));
+const money = z.number().refine(twoDecimals, 'money has at most 2 decimals').describe('money, rounded half-up to 2 decimals, in `currency`');
+const fraction = z.number().min(0).max(1).describe('fraction 0–1');
+const count = z.number().int().min(0);
+const currency = z.string().regex(/^[A-Z]{3}$/).describe('ISO 4217 code of every money amount in this output');
+const lang = z.enum(['zh-CN', 'en']);
+const obj = <T extends z.ZodRawShape>(shape: T) => z.looseObject(shape);
+
+const reportRow = (shape: z.ZodRawShape) => obj({ month, currency, ...shape });
+
+const scoreReason = obj({ rank: z.number().int().min(1), feature: z.string(), text: z.string() });
+
+const importFile = obj({ read: count, accepted: count, rejected: count, status: z.string() });
+
+const stageCounts = obj({ A: count, B: count, C: count, D: count, E: count });
+
+const sbgFit = obj({
+  alpha: z.number(),
+  beta: z.number(),
+  log_likelihood: z.number(),
+  converged: z.boolean(),
+  warnings: z.array(z.string()),
+  period_unit: z.enum(['month', 'quarter', 'year']),
+  periods: count,
+  survival: z.array(fraction),
+  retention: z.array(fraction),
+  expected_lifetime: z.number(),
+  mean_lifetime: z.number().nullable(),
+  derl: z.number(),
+  observed: z.array(z.number()),
+  fitted: z.array(z.number()),
+});
+
+const forecastRow = obj({ month, voluntary: z.number(), involuntary: z.number(), total: z.number(), lower: z.number(), upper: z.number(), expected_revenue_lost: money.nullable() });
+
+const patternRow = obj({ pattern: z.enum(['I', 'II', 'III', 'IV']), name: z.string(), customers: count });
+
+const evaluation = obj({ auc: fraction, pr_auc: fraction, lift_top10: z.number(), brier: fraction, rows: count });
+
+const rate = obj({ churned: count, returned: count, rate: fraction.nullable() });
+const interval = z.array(z.number()).length(2);
+
+/** Command path (as typed after `tenure`) → the schema of its `--json` output. */
+export const OUTPUT_SCHEMAS = {
+  'campaign design': obj({
+    campaign_id: z.string(),
+    start_date: date,
+    assigned_date: date,
+    seed: count,
+    targets: count,
+    excluded: obj({ churned_before_start: count, no_consent: count }),
+    strata: obj({ risk_scores_as_of: month.nullable(), value_as_of: month.nullable() }),
+    arms: z.array(obj({ arm: z.string(), share: fraction, members: count })),
+    balance: z.array(obj({ arm: z.string(), covariate: z.enum(['churn_probability', 'customer_value', 'tenure_months']), smd: z.number().nullable(), imbalanced: z.boolean() })),
+    members_file: z.string().nullable(),
+  }),
+  'campaign evaluate': obj({
+    currency,
+    data_last_month: month,
+    campaigns: z.array(
+      obj({
+        campaign_id: z.string(),
+        start_date: date,
+        horizon_months: count,
+        window: obj({ from: month, to: month }),
+        status: z.enum(['complete', 'open']),
+        months_open: count,
+        churned_before_start: count,
+        contamination: count,
+        arms: z.array(
+          obj({
+            arm: z.string(),
+            members: count,
+            churned: count,
+            churn_rate: fraction.nullable(),
+            churn_rate_ci: interval.nullable(),
+            reached: count,
+            cost: money.nullable(),
+            verdict: z.enum(['retained', 'no_evidence', 'harmed', 'no_control', 'control']),
+            verdict_text: z.string(),
+            uplift: z.number().nullable().optional(),
+            uplift_ci: interval.nullable().optional(),
+            saved: z.number().nullable().optional(),
+            incremental_revenue: money.nullable().optional(),
+            net_value: money.nullable().optional(),
+            roi: z.number().nullable().optional(),
+          }),
+        ),
+      }),
+    ),
+  }),
+  'churn-index': obj({
+    scopes: z.array(obj({ scope: z.string(), index: z.number().min(0).max(100), reasons: z.array(obj({ reason: z.string(), pressure: fraction, share: fraction })) })),
+    source: z.string(),
+    rows: obj({ read: count, accepted: count, rejected: count }),
+  }),
+  customer: obj({
+    customer_id: z.string(),
+    as_of: month,
+    currency,
+    lang,
+    pii_masked: z.boolean(),
+    profile: obj({ customer_id: z.string(), join_date: date.nullable() }),
+    subscriptions: z.array(obj({ subscription_id: z.string(), monthly_fee: money.nullable(), start_date: date.nullable(), end_date: date.nullable() })),
+    usage: z.array(obj({ month, revenue: money.nullable(), cost: money.nullable(), paid: money.nullable() })),
+    interactions: z.array(obj({ interaction_id: z.string() })),
+    lifecycle: obj({
+      stage: z.string().nullable(),
+      name: z.string().nullable(),
+      relationship: z.string().nullable(),
+      rule: z.string().nullable(),
+      history: z.array(obj({ month, stage: z.string(), rule: z.string() })),
+    }),
+    value: obj({
+      current_value: money,
+      potential: money,
+      quadrant: z.enum(['I', 'II', 'III', 'IV']),
+      strategy: obj({ value: z.string(), investment: z.string(), retention: z.string() }),
+    }).nullable(),
+    churn_score: obj({ as_of: month, churn_probability: fraction, expected_loss: money, top_reasons: z.array(obj({ rank: z.number().int().min(1), text: z.string() })) }).nullable(),
+    churn_event: obj({ churn_date: date, churn_type: z.string(), reason: z.string().nullable() }).nullable(),
+  }),
+  'forecast churn': obj({
+    currency,
+    forecast: z.array(forecastRow),
+    level: fraction,
+    backtest: obj({ mape: z.number().nullable(), naive_mape: z.number().nullable(), months: count }).nullable().optional(),
+    by_province: z.array(obj({ province: z.string(), forecast: z.array(forecastRow) })).optional(),
+  }),
+  import: obj({ files: z.record(z.string(), importFile), rejected: count }),
+  lifecycle: obj({
+    as_of: month,
+    currency,
+    stages: stageCounts,
+    shares: obj({ A: fraction, B: fraction, C: fraction, D: fraction, E: fraction }),
+    customers: count,
+    active_customers: count,
+    by_stage: z.array(
+      obj({
+        stage: z.enum(['A', 'B', 'C', 'D', 'E']),
+        name: z.string(),
+        relationship: z.string(),
+        customers: count,
+        share: fraction.nullable(),
+        active_share: fraction.nullable(),
+        arpu: money.nullable(),
+        margin: money.nullable(),
+        arpu_last3: money.nullable(),
+      }),
+    ),
+    rules: z.array(obj({ id: z.string(), stage: z.string(), customers: count })),
+  }),
+  'lifecycle patterns': obj({ from: month, to: month, long_stability_months: count, patterns: z.array(patternRow) }),
+  'lifecycle refresh': obj({ from: month, to: month, staged: z.array(month) }),
+  'lifecycle transitions': obj({
+    from: month,
+    to: month,
+    stages: z.array(z.string()),
+    counts: z.array(z.array(count)),
+    probabilities: z.array(z.array(fraction)),
+    time_in_stage: z.array(obj({ stage: z.string(), months: count, spells: count, mean_spell_months: z.number() })),
+    patterns: z.array(patternRow),
+  }),
+  'model evaluate': evaluation,
+  'model predict': z.array(obj({ id: z.string(), probability: fraction, reasons: z.array(obj({ rank: z.number().int().min(1), feature: z.string(), contribution: z.number(), text: z.string() })) })),
+  'model train': z.union([
+    obj({ model_version: z.string(), holdout: month, horizon: count, train_rows: count, holdout_rows: count, model: evaluation, tenure_only_auc: fraction, trees: count }),
+    obj({ model: z.string(), rows: count, train_rows: count, valid_rows: count, features: z.array(obj({ name: z.string(), type: z.string() })), trees: count, valid_auc: fraction, calibration: z.string() }),
+  ]),
+  'report churn-reasons': z.array(reportRow({ reason_code: z.string(), reason: z.string().nullable(), churn_type: z.enum(['voluntary', 'involuntary']), count, revenue_lost: money })),
+  'report churn-regions': z.array(reportRow({ region: z.string().nullable(), opening: count, voluntary: count, involuntary: count, churn_rate: fraction.nullable(), revenue_lost: money })),
+  'report churn-totals': z.array(
+    reportRow({
+      opening: count,
+      gross_adds: count,
+      pre_churn: count,
+      voluntary: count,
+      involuntary: count,
+      closing: count,
+      churn_rate: fraction.nullable(),
+      arpu: money.nullable(),
+      revenue_lost: money,
+    }),
+  ),
+  'retention curves': obj({
+    by: z.string(),
+    first: month,
+    last: month,
+    groups: z.array(obj({ group: z.string(), customers: count, churned: count, median_months: z.number().nullable(), curve: z.array(obj({ month: count, at_risk: count, survival: fraction })) })),
+    exits_by_cause: z.array(obj({ cause: z.string(), exits: count })),
+  }),
+  'retention fit': z.union([
+    sbgFit.extend({ cohort: z.enum(['join-month', 'segment']), data: obj({ first: month, last: month }), cohorts: z.array(obj({ cohort: z.string(), size: count })) }),
+    sbgFit,
+  ]),
+  score: z.array(
+    obj({
+      customer_id: z.string(),
+      churn_probability: fraction,
+      expected_loss: money,
+      lifecycle_stage: z.string().nullable(),
+      value_quadrant: z.string().nullable(),
+      top_reasons: z.array(scoreReason),
+      currency,
+    }),
+  ),
+  segments: obj({
+    from: month,
+    to: month,
+    currency,
+    months: z.array(obj({ segment: z.string(), month, size: count, share: fraction, arpu: money.nullable(), churned: count, churn_rate: fraction.nullable() })),
+    trends: z.array(obj({ segment: z.string(), description: z.string(), size: count, size_change: z.number().int(), arpu: money.nullable(), churn_rate: fraction.nullable(), churn_rate_change: z.number().nullable() })),
+  }),
+  winback: obj({
+    currency,
+    from: month,
+    to: month,
+    data_last_month: month,
+    churned: count,
+    candidates: count,
+    value_thresholds: obj({ mid: money, high: money }),
+    rate: obj({
+      overall: fraction.nullable(),
+      by_reason_group: z.record(z.string(), fraction.nullable()),
+      by_competitor: z.record(z.string(), rate),
+      within_months: z.array(obj({ months: count, churned: count, returned: count, rate: fraction.nullable() })),
+    }),
+    accounts: z.array(
+      obj({
+        customer_id: z.string(),
+        churn_date: date,
+        reason_group: z.string(),
+        reason: z.string(),
+        value_lost: money,
+        value_tier: z.enum(['mid', 'high']),
+        marketing_consent: z.boolean().nullable(),
+        likelihood: fraction,
+        expected_recovery: money,
+        revisit_date: date,
+        plan: z.string(),
+      }),
+    ),
+  }),
+  value: obj({
+    as_of: month,
+    currency,
+    customers: count,
+    thresholds: obj({ current_value: money, potential: money }),
+    quadrants: z.array(
+      obj({
+        quadrant: z.enum(['I', 'II', 'III', 'IV']),
+        customers: count,
+        customer_share: fraction,
+        current_value: money,
+        potential: money,
+        budget_share: fraction,
+        value: z.string(),
+        investment: z.string(),
+        retention: z.string(),
+      }),
+    ),
+    tiers: z.array(obj({ tier: z.string(), name: z.string(), above: money.nullable(), customers: count, value: money, value_share: fraction })),
+    totals: z.record(z.string(), money),
+    new_customer_value: money,
+  }),
+} as const satisfies Record<string, z.ZodType>;
+
+export type SchemaCommand = keyof typeof OUTPUT_SCHEMAS;
+
+export function isSchemaCommand(name: string): name is SchemaCommand {
+  return Object.hasOwn(OUTPUT_SCHEMAS, name);
+}
+
+/** The published JSON Schema (draft 2020-12) of a command's `--json` output. */
+export function jsonSchemaOf(command: SchemaCommand): Record<string, unknown> {
+  const schema = z.toJSONSchema(OUTPUT_SCHEMAS[command], { io: 'output', unrepresentable: 'any' }) as Record<string, unknown>;
+  return { ...schema, $id: `urn:tenure:output:${command.replace(' ', ':')}`, title: `tenure ${command} --json` };
+}
