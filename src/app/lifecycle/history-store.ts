@@ -73,6 +73,12 @@ export async function dataFingerprint(store: AnalyticsStore): Promise<string> {
   return fp?.fingerprint ?? '';
 }
 
+/** The data state without the scoring runs: for derived data that never reads a score (the value snapshot). */
+export async function baseDataFingerprint(store: AnalyticsStore): Promise<string> {
+  const [fp] = await store.query<{ fingerprint: string }>(`SELECT ${BASE_FINGERPRINT_SQL} AS fingerprint`);
+  return fp?.fingerprint ?? '';
+}
+
 /**
  * The data state each month's stages depend on: the base data, and only the scoring runs as of
  * that month or earlier (a month's churn risk comes from the latest run as of it, stages-sql.ts).

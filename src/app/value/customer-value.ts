@@ -11,9 +11,12 @@
  *   the base's margin rate), categories held by ≥ 5 % of peers;
  * - referral: on-net contacts (mean of the quarter) × referral rate × the value of a new customer
  *   (mean current value of customers in their first 6 months).
- * Expected remaining lifetime (discounted, months): the churn model's probability when the
- * customer has a score (constant monthly hazard, derlConstantChurn), else the sBG fitted to
- * the operator's join-month cohorts at the customer's tenure (sbgDerl; one value per tenure).
+ * Expected remaining lifetime (discounted, months): the sBG fitted to the operator's join-month
+ * cohorts, at the customer's tenure (sbgDerl; one value per tenure), else 2 % a month. It is the
+ * cohort's lifetime, never the customer's own churn score: current value is the value at stake
+ * if the customer stays, and risk is the matrix's other concern, counted once in expected loss
+ * (probability × value at stake). Taking lifetime from the score made high risk mean low value,
+ * and put the riskiest valuable customers in quadrant I (issue 19.3).
  * current value = margin × lifetime; potential = (up-buy + cross-buy) × lifetime + referral.
  */
 import { derlConstantChurn, monthlyDiscountRate } from '../../domain/value/current-value.ts';
@@ -103,25 +106,16 @@ export function valueInputsSql(asOf: MonthText, p: ValueParameters, withIds = fa
     SELECT h.customer_id, ${exactSumSql('a.rate * a.product_margin')} AS held_margin
     FROM held h JOIN adoption a ON a.customer_type = h.customer_type AND a.province = h.province AND a.category = h.category
     GROUP BY h.customer_id
-  ),
-  risk AS (
-    SELECT s.customer_id, max(s.churn_probability) AS p, max(m.horizon) AS h
-    FROM churn_scores s
-    JOIN (SELECT max(as_of) AS as_of FROM churn_scores WHERE as_of <= ${dateLiteral(asOf)}) r ON r.as_of = s.as_of
-    LEFT JOIN churn_models m ON m.model_version = s.model_version
-    GROUP BY s.customer_id
   )
   SELECT ${withIds ? 'f.customer_id,' : ''}
          f.tenure_months, f.arpu3, f.margin3, f.on_net,
          CASE WHEN f.arpu3 > 0 THEN greatest(0, f.margin3 / f.arpu3) ELSE 0 END AS margin_rate,
          coalesce(t.target_arpu, f.arpu3) AS target_arpu,
-         greatest(0, coalesce(pt.all_margin, 0) - coalesce(o.held_margin, 0)) AS cross_margin,
-         rk.p AS churn_probability, coalesce(rk.h, 3) AS score_horizon
+         greatest(0, coalesce(pt.all_margin, 0) - coalesce(o.held_margin, 0)) AS cross_margin
   FROM facts f
   LEFT JOIN targets t ON t.segment = f.segment
   LEFT JOIN peer_total pt ON pt.customer_type = f.customer_type AND pt.province = f.province
-  LEFT JOIN own o ON o.customer_id = f.customer_id
-  LEFT JOIN risk rk ON rk.customer_id = f.customer_id`;
+  LEFT JOIN own o ON o.customer_id = f.customer_id`;
 }
 
 export interface ValueColumns {
@@ -132,7 +126,7 @@ export interface ValueColumns {
   readonly referral: Float64Array;
   readonly lifetime: Float64Array;
   readonly newCustomerValue: number;
-  readonly lifetimeSource: { sbg: SbgParameters | null; scored: number };
+  readonly lifetimeSource: { sbg: SbgParameters | null };
 }
 
 /** Discounted remaining lifetime per customer (months) and the value columns, from the SQL columns. */
@@ -150,20 +144,12 @@ export function valueColumns(cols: ColumnSet, sbg: SbgParameters | null, p: Valu
   const rate = num('margin_rate');
   const target = num('target_arpu');
   const cross = num('cross_margin');
-  const prob = num('churn_probability');
-  const horizon = num('score_horizon');
   const d = monthlyDiscountRate(p.annualDiscountRate);
   const derlByTenure = new Map<number, number>();
   const fallbackChurn = 0.02; // when neither a score nor a cohort fit exists: 2 % a month
   const lifetime = new Float64Array(n);
-  let scored = 0;
   for (let i = 0; i < n; i++) {
-    const q = prob[i] as number;
-    if (Number.isFinite(q)) {
-      const h = Math.max(1, horizon[i] as number);
-      lifetime[i] = derlConstantChurn(1 - Math.pow(1 - Math.min(1, Math.max(0, q)), 1 / h), d);
-      scored++;
-    } else if (sbg) {
+    if (sbg) {
       const t = Math.max(0, Math.round(tenure[i] as number));
       let v = derlByTenure.get(t);
       if (v === undefined) {
@@ -199,13 +185,13 @@ export function valueColumns(cols: ColumnSet, sbg: SbgParameters | null, p: Valu
     referral[i] = Math.max(0, onNet[i] as number) * p.referralRate * newCustomerValue;
     potential[i] = (upBuy[i] as number) + (crossBuy[i] as number) + (referral[i] as number);
   }
-  return { currentValue, potential, upBuy, crossBuy, referral, lifetime, newCustomerValue, lifetimeSource: { sbg, scored } };
+  return { currentValue, potential, upBuy, crossBuy, referral, lifetime, newCustomerValue, lifetimeSource: { sbg } };
 }
 
 export interface CustomerValueReport extends ValueReport {
   readonly as_of: MonthText;
   readonly parameters: ValueParameters;
-  readonly lifetime: { source: string; sbg: SbgParameters | null; scored_customers: number; mean_months: number };
+  readonly lifetime: { source: string; sbg: SbgParameters | null; mean_months: number };
   readonly new_customer_value: number;
   readonly totals: { current_value: number; potential: number; up_buy: number; cross_buy: number; referral: number };
 }
@@ -236,8 +222,7 @@ export async function customerValue(store: AnalyticsStore, input: { asOf?: strin
   const report = valueReport(current, potential);
   const [t] = await store.query<Record<string, number | null>>(
     `SELECT ${exactSumSql('current_value')} AS current_value, ${exactSumSql('potential')} AS potential, ${exactSumSql('up_buy')} AS up_buy,
-            ${exactSumSql('cross_buy')} AS cross_buy, ${exactSumSql('referral')} AS referral, ${exactSumSql('lifetime')} / count(lifetime) AS lifetime,
-            count(CASE WHEN scored THEN 1 END) AS scored
+            ${exactSumSql('cross_buy')} AS cross_buy, ${exactSumSql('referral')} AS referral, ${exactSumSql('lifetime')} / count(lifetime) AS lifetime
      FROM ${SNAPSHOT_TABLE} WHERE ${where}`,
     params,
   );
@@ -247,9 +232,8 @@ export async function customerValue(store: AnalyticsStore, input: { asOf?: strin
     ...report,
     parameters: p,
     lifetime: {
-      source: n('scored') > 0 ? 'churn scores where present, else the sBG of the join-month cohorts' : sbg ? 'sBG of the join-month cohorts' : 'constant 2 % monthly churn (no cohort fit possible)',
+      source: `${sbg ? "the sBG of the join-month cohorts at the customer's tenure" : 'constant 2 % monthly churn (no cohort fit possible)'}, independent of the customer's own churn score`,
       sbg,
-      scored_customers: n('scored'),
       mean_months: n('lifetime'),
     },
     new_customer_value: newCustomerValue,

@@ -5,16 +5,17 @@
  * and a quarter of bills for the whole base on each call.
  *
  * The SQL applies the same formulas as valueColumns (customer-value.ts; the tests compare the
- * two): lifetime = the churn score's constant-hazard DERL when scored, else the sBG DERL at the
- * customer's tenure (a lookup table computed in TS, one row per tenure month), else 2 % a month.
- * Kept per (as-of month, parameters, sBG fit) and data fingerprint, like the stage history.
+ * two): lifetime = the sBG DERL at the customer's tenure (a lookup table computed in TS, one row
+ * per tenure month), else 2 % a month; never the customer's own churn score (issue 19.3), so a
+ * scoring run leaves the kept snapshot current. Kept per (as-of month, parameters, sBG fit) and
+ * the fingerprint of the base data (not the scores), like the stage history.
  */
 import { createHash } from 'node:crypto';
 import { derlConstantChurn, monthlyDiscountRate } from '../../domain/value/current-value.ts';
 import { sbgDerl, type SbgParameters } from '../../domain/retention/sbg.ts';
 import type { MonthText } from '../../domain/month.ts';
 import type { AnalyticsStore } from '../../store/port.ts';
-import { dataFingerprint } from '../lifecycle/history-store.ts';
+import { baseDataFingerprint } from '../lifecycle/history-store.ts';
 import { dateLiteral, exactSumSql } from '../lifecycle/stages-sql.ts';
 import { valueInputsSql, type ValueParameters } from './customer-value.ts';
 
@@ -25,7 +26,7 @@ const MAX_TENURE = 1200;
 const FALLBACK_MONTHLY_CHURN = 0.02;
 
 /** Version of the value SQL: bump when its formulas change, so kept snapshots are recomputed. */
-const VALUE_VERSION = 3;
+const VALUE_VERSION = 4; // 4: lifetime no longer from the churn score (value at stake)
 
 export function snapshotKey(p: ValueParameters, sbg: SbgParameters | null): string {
   return createHash('sha256').update(JSON.stringify({ v: VALUE_VERSION, p, sbg })).digest('hex').slice(0, 16);
@@ -40,20 +41,17 @@ export function valueSnapshotSql(asOf: MonthText, p: ValueParameters, sbg: SbgPa
   const d = monthlyDiscountRate(p.annualDiscountRate);
   const fallback = derlConstantChurn(FALLBACK_MONTHLY_CHURN, d);
   const derlRows = sbg ? Array.from({ length: MAX_TENURE + 1 }, (_, t) => `(${t}, ${num(sbgDerl(sbg, t, d))})`).join(', ') : `(0, ${num(fallback)})`;
-  const noScoreLifetime = sbg ? `coalesce(dl.derl, (SELECT derl FROM derl WHERE tenure = ${MAX_TENURE}))` : num(fallback);
-  // q = 1 − (1 − p)^(1/h); DERL = (1 − q) / (1 − (1 − q)/(1 + d))
-  const q = `(1 - power(1 - least(greatest(i.churn_probability, 0), 1), 1.0 / greatest(i.score_horizon, 1)))`;
+  const cohortLifetime = sbg ? `coalesce(dl.derl, (SELECT derl FROM derl WHERE tenure = ${MAX_TENURE}))` : num(fallback);
   return `
   WITH inputs AS (${valueInputsSql(asOf, p, true)}),
   derl AS (SELECT * FROM (VALUES ${derlRows}) AS t(tenure, derl)),
   lives AS (
-    SELECT i.*,
-           CASE WHEN i.churn_probability IS NOT NULL THEN (1 - ${q}) / (1 - (1 - ${q}) / (1 + ${num(d)}))
-                ELSE ${noScoreLifetime} END AS lifetime
+    SELECT i.*, ${cohortLifetime} AS lifetime
     FROM inputs i LEFT JOIN derl dl ON dl.tenure = least(${MAX_TENURE}, greatest(0, CAST(round(i.tenure_months) AS INTEGER)))
   ),
   valued AS (
-    SELECT customer_id, tenure_months, on_net, lifetime, churn_probability IS NOT NULL AS scored,
+    -- scored: kept for stores whose table has the column; no lifetime comes from a score any more.
+    SELECT customer_id, tenure_months, on_net, lifetime, FALSE AS scored,
            margin3 * lifetime AS current_value,
            greatest(0, target_arpu - arpu3) * greatest(0, margin_rate) * ${num(p.takeUpProbability)} * lifetime AS up_buy,
            greatest(0, cross_margin) * lifetime AS cross_buy
@@ -80,7 +78,7 @@ async function ensureTables(store: AnalyticsStore): Promise<void> {
 export async function ensureValueSnapshot(store: AnalyticsStore, asOf: MonthText, p: ValueParameters, sbg: SbgParameters | null): Promise<{ key: string; newCustomerValue: number }> {
   await ensureTables(store);
   const key = snapshotKey(p, sbg);
-  const fingerprint = await dataFingerprint(store);
+  const fingerprint = await baseDataFingerprint(store);
   const month = dateLiteral(asOf);
   const [run] = await store.query<{ v: number | null }>(`SELECT new_customer_value AS v FROM ${RUNS_TABLE} WHERE snapshot_key = $1 AND as_of = ${month} AND fingerprint = $2`, [key, fingerprint]);
   if (run) return { key, newCustomerValue: Number(run.v ?? 0) };
