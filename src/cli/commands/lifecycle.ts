@@ -70,7 +70,7 @@ async function patterns(opts: TransitionOptions): Promise<void> {
   const format = resolveFormat(opts);
   const t = await withStore(opts.db, (store) => lifecycleTransitions(store, { from: opts.from, to: opts.to, rulesFile: opts.rules }));
   if (format === 'json') {
-    printJson({ from: t.from, to: t.to, long_stability_months: t.long_stability_months, patterns: t.patterns });
+    printJson({ from: t.from, to: t.to, long_stability_months: t.long_stability_months, exits: t.exits, patterns: t.patterns, unassigned: t.unassigned });
     return;
   }
   if (format === 'table') {
@@ -81,7 +81,10 @@ async function patterns(opts: TransitionOptions): Promise<void> {
         : '';
     process.stdout.write(`relationships that ended ${t.from}..${t.to}, by pattern (III/IV: months in C before exit < or ≥ ${t.long_stability_months}${short})\n\n`);
   }
-  printRows(['pattern', 'zh', 'en', 'customers', 'observed_from_join'], t.patterns, format);
+  // The unassigned exits as rows of their own, so the customers column adds up to the range's exits.
+  const unassigned = t.unassigned.reasons.map((r) => ({ pattern: 'unassigned', zh: '未归类', en: r.description, customers: r.customers, observed_from_join: null }));
+  printRows(['pattern', 'zh', 'en', 'customers', 'observed_from_join'], [...t.patterns, ...unassigned], format);
+  if (format === 'table') process.stdout.write(`\nexits ${t.from}..${t.to}: ${t.exits} = ${t.exits - t.unassigned.customers} classified + ${t.unassigned.customers} unassigned\n`);
 }
 
 async function refresh(opts: TransitionOptions & { force?: boolean }): Promise<void> {
