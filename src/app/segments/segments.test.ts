@@ -5,14 +5,14 @@ import { MONEY_UNITS } from '../lifecycle/stages-sql.ts';
 import { MASK_BITS, segmentReport, segmentsSql, segmentTotals } from './segments.ts';
 
 /**
- * June 2024:
+ * June 2024 (the same bills in May, so the value at the start of June ranks them):
  *  s1 tv_basic only, leaves 2024-06-20     → basic (and its churn)
  *  s2 tv_basic + tv_hd                      → new-video
  *  s3 broadband, 200,000 MB                 → netizen
  *  s4 tv_basic + broadband, 5,000 MB        → full-service
- *  s5 bundle                                → full-service
- *  s6 voice, 2 VOD orders                   → new-video
- *  s7 tv_basic ended and left in May        → not on the books in June
+ *  s5 bundle                                → bundle (the data does not say what it contains)
+ *  s6 voice, 2 VOD orders                   → mobile-voice (VOD orders alone are no TV)
+ *  s7 tv_basic ended and left in May        → not in June's opening base
  */
 let store: AnalyticsStore;
 beforeAll(async () => {
@@ -35,29 +35,34 @@ beforeAll(async () => {
     ['s7', 'tv_basic', '2023-01-01', '2024-05-10', 26],
   ]);
   await addBills(store, [
-    { customer: 's1', month: '2024-06', revenue: 26 },
-    { customer: 's2', month: '2024-06', revenue: 36 },
-    { customer: 's3', month: '2024-06', revenue: 50, dataMb: 200000 },
-    { customer: 's4', month: '2024-06', revenue: 76, dataMb: 5000 },
-    { customer: 's5', month: '2024-06', revenue: 128 },
-    { customer: 's6', month: '2024-06', revenue: 59, vodOrders: 2 },
+    ...['2024-05', '2024-06'].flatMap((month) => [
+      { customer: 's1', month, revenue: 26 },
+      { customer: 's2', month, revenue: 36 },
+      { customer: 's3', month, revenue: 50, dataMb: 200000 },
+      { customer: 's4', month, revenue: 76, dataMb: 5000 },
+      { customer: 's5', month, revenue: 128 },
+      { customer: 's6', month, revenue: 59, vodOrders: 2 },
+    ]),
     { customer: 's7', month: '2024-05', revenue: 26 },
   ]);
 });
 afterAll(async () => store.close());
 
 describe('segment presets in SQL', () => {
-  it('place crafted customers in the cable-TV segments with size, ARPU and churn rate', async () => {
+  it('place crafted customers in the profile presets with size, ARPU and churn rate', async () => {
     const r = await segmentReport(store, { asOf: '2024-06', months: 1 });
     const june = Object.fromEntries(r.months.map((m) => [m.segment, m]));
     expect(june.all?.size).toBe(6);
+    expect(r.profiles).toEqual(['cable', 'mobile']);
     expect(june.basic).toMatchObject({ size: 1, churned: 1, churn_rate: 1, arpu: 26 });
-    expect(june['new-video']).toMatchObject({ size: 2, churned: 0, arpu: 47.5 });
+    expect(june['new-video']).toMatchObject({ size: 1, churned: 0, arpu: 36 });
     expect(june.netizen?.size).toBe(1);
-    expect(june['full-service']).toMatchObject({ size: 2, arpu: 102 });
-    // Value tiers partition the billed customers.
-    const tiers = r.months.filter((m) => m.segment.startsWith('tier:')).reduce((n, m) => n + m.size, 0);
-    expect(tiers).toBe(6);
+    expect(june['full-service']).toMatchObject({ size: 1, arpu: 76 });
+    expect(june.bundle?.size).toBe(1);
+    expect(june['mobile-voice']?.size).toBe(1);
+    expect(june.other?.size).toBe(0);
+    // Both partitions add up to the base.
+    for (const part of r.partitions) expect(part.reduce((n, name) => n + (june[name]?.size ?? 0), 0)).toBe(6);
     expect(june['tier:platinum']?.size).toBe(1);
   });
 
