@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AnalyticsStore } from '../../store/port.ts';
-import { addBills, addCustomers, addExits, addSubscriptions, memoryStore } from '../lifecycle/test-store.ts';
+import { addBills, addCustomers, addExits, addSubscriptions, memoryStore, monthlyBills } from '../lifecycle/test-store.ts';
 import { MONEY_UNITS } from '../lifecycle/stages-sql.ts';
 import { MASK_BITS, segmentReport, segmentsSql, segmentTotals } from './segments.ts';
 
@@ -64,6 +64,61 @@ describe('segment presets in SQL', () => {
     // Both partitions add up to the base.
     for (const part of r.partitions) expect(part.reduce((n, name) => n + (june[name]?.size ?? 0), 0)).toBe(6);
     expect(june['tier:platinum']?.size).toBe(1);
+  });
+
+  it("regression 19.6: the base is the month's opening and the churn rate the churn reports' (joiners who leave in the month count as exits, not as base)", async () => {
+    await addCustomers(store, [{ id: 'j1', joined: '2024-06-05' }]);
+    await addExits(store, [['j1', '2024-06-25', 'voluntary', '101']]);
+    try {
+      const r = await segmentReport(store, { asOf: '2024-06', months: 1 });
+      const all = r.months.find((m) => m.segment === 'all');
+      // Opening 6 (s1–s6), exits s1 and j1: 2 / 6, as churn-totals; the pre-churn count would be 7.
+      expect(all).toMatchObject({ size: 6, churned: 2, churn_rate: Number((2 / 6).toFixed(6)) });
+      expect(r.base).toBe('opening');
+      expect(r.definition).toMatch(/voluntary \+ involuntary/);
+    } finally {
+      await store.run(`DELETE FROM churn_events WHERE customer_id = 'j1'`);
+      await store.run(`DELETE FROM customers WHERE customer_id = 'j1'`);
+    }
+  });
+
+  it('regression 19.7: mobile-only accounts have a preset, bundles count by what else is held, and other closes the partition', async () => {
+    const other = await memoryStore();
+    try {
+      await addCustomers(other, [
+        { id: 'm1', joined: '2023-01-01' },
+        { id: 'm2', joined: '2023-01-01' },
+        { id: 'mb', joined: '2023-01-01' },
+        { id: 'bz', joined: '2023-01-01', type: 'business' },
+        { id: 'cv', joined: '2023-01-01' },
+        { id: 'nothing', joined: '2023-01-01' },
+      ]);
+      await addSubscriptions(other, [
+        ['m1', 'voice', '2023-01-01', null, 39],
+        ['m2', 'voice', '2023-01-01', null, 59],
+        ['m2', 'mobile_data', '2023-01-01', null, 20],
+        ['mb', 'voice', '2023-01-01', null, 39],
+        ['mb', 'bundle', '2023-01-01', null, 99],
+        ['bz', 'bundle', '2023-01-01', null, 1900],
+        ['cv', 'voice', '2023-01-01', null, 39],
+        ['cv', 'broadband', '2023-01-01', null, 50],
+      ]);
+      await addBills(other, ['m1', 'm2', 'mb', 'bz', 'cv', 'nothing'].flatMap((c) => monthlyBills(c, '2024-05', '2024-06', 50)));
+      const r = await segmentReport(other, { asOf: '2024-06', months: 1 });
+      const size = (name: string) => r.months.find((m) => m.segment === name)?.size;
+      expect(r.profiles).toEqual(['business', 'converged', 'mobile']);
+      expect([size('mobile-voice'), size('mobile-data'), size('business'), size('converged'), size('other')]).toEqual([2, 1, 1, 1, 1]);
+      // A mobile or business bundle is not 全业务 (TV + broadband): nobody here holds TV.
+      expect(size('full-service')).toBeUndefined();
+      expect(r.partitions[0]?.reduce((n, name) => n + (size(name) ?? 0), 0)).toBe(size('all'));
+      // Chosen profiles: the mobile presets only; the rest falls in other.
+      const mobile = await segmentReport(other, { asOf: '2024-06', months: 1, profiles: ['mobile'] });
+      const m = (name: string) => mobile.months.find((x) => x.segment === name)?.size;
+      // cv (voice + broadband) is now mobile-voice; the business account's bundle is a bundle.
+      expect([m('mobile-voice'), m('mobile-data'), m('bundle'), m('other')]).toEqual([3, 1, 1, 1]);
+    } finally {
+      await other.close();
+    }
   });
 
   it('evaluates user definitions, including the lifecycle stage', async () => {
