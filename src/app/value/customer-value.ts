@@ -188,8 +188,17 @@ export function valueColumns(cols: ColumnSet, sbg: SbgParameters | null, p: Valu
   return { currentValue, potential, upBuy, crossBuy, referral, lifetime, newCustomerValue, lifetimeSource: { sbg } };
 }
 
+/** What the value figures are counted on and how (issue 19.6: base and definition stated). */
+export const VALUE_BASE = {
+  base: 'live_at_end_of_month',
+  definition:
+    "customers joined by the end of as_of and not churned by then. current_value = value at stake if the customer stays = mean monthly margin (revenue − cost) of the last 3 billed months × discounted expected remaining lifetime of the join-month cohorts (sBG) at the customer's tenure, independent of the customer's own churn score; potential = (up-buy + cross-buy margin) × the same lifetime + referral value; quadrants split both at the base's medians (high = strictly above); tiers = percentiles of current_value (low ≤ 30 %, mid ≤ 60 %, high ≤ 80 %, silver ≤ 90 %, gold ≤ 97 %, platinum above); expected loss (tenure score) = churn probability × max(0, current_value)",
+} as const;
+
 export interface CustomerValueReport extends ValueReport {
   readonly as_of: MonthText;
+  readonly base: typeof VALUE_BASE.base;
+  readonly definition: string;
   readonly parameters: ValueParameters;
   readonly lifetime: { source: string; sbg: SbgParameters | null; mean_months: number };
   readonly new_customer_value: number;
@@ -229,6 +238,7 @@ export async function customerValue(store: AnalyticsStore, input: { asOf?: strin
   const n = (k: string) => Number(t?.[k] ?? 0);
   return {
     as_of: asOf,
+    ...VALUE_BASE,
     ...report,
     parameters: p,
     lifetime: {

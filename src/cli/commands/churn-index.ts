@@ -163,11 +163,11 @@ async function churnIndex(opts: ChurnIndexOptions): Promise<void> {
   if (changes) columns.push('index_change', 'pressure_change');
   printRows(columns, rows, format);
   if (format === 'table' && observed) {
-    process.stdout.write(`\nindex vs observed churn ${observed.from}..${observed.to} (exits by reason group; share = of the scope's voluntary exits)\n\n`);
+    process.stdout.write(`\nindex vs observed churn ${observed.from}..${observed.to} (exits by reason group; share = of the scope's voluntary exits)\n${observed.definition}\n\n`);
     printRows(
-      ['scope', 'index', 'churn_rate', 'reason', 'group', 'index_share', 'observed_exits', 'observed_share'],
+      ['scope', 'index', 'window_churn_rate', 'reason', 'group', 'index_share', 'observed_exits', 'observed_share'],
       observed.scopes.flatMap((o) =>
-        o.reasons.map((r) => ({ scope: o.scope, index: round(o.index, 2), churn_rate: o.churn_rate, reason: r.reason, group: r.group, index_share: r.index_share, observed_exits: r.observed_exits, observed_share: r.observed_share })),
+        o.reasons.map((r) => ({ scope: o.scope, index: round(o.index, 2), window_churn_rate: o.window_churn_rate, reason: r.reason, group: r.group, index_share: r.index_share, observed_exits: r.observed_exits, observed_share: r.observed_share })),
       ),
       format,
     );
