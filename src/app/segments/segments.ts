@@ -34,7 +34,7 @@ import {
 import { defaultLifecycleRules } from '../../domain/lifecycle/rules.ts';
 import { DEFAULT_TIER_CUTOFFS, tierThresholds, TIERS } from '../../domain/value/tiers.ts';
 import { baseSbg, DEFAULT_VALUE_PARAMETERS } from '../value/customer-value.ts';
-import { ensureValueSnapshot, SNAPSHOT_TABLE } from '../value/value-snapshot.ts';
+import { valueAtStakeSql } from '../value/value-snapshot.ts';
 import { addMonths, formatMonth, monthRange, parseMonth, type MonthText } from '../../domain/month.ts';
 import type { AnalyticsStore } from '../../store/port.ts';
 import { TenureError } from '../errors.ts';
@@ -96,10 +96,9 @@ export interface SegmentsInput {
 
 const USAGE_FIELDS = ['voice_minutes', 'data_mb', 'tv_hours', 'vod_orders', 'on_net_contacts', 'care_calls', 'overdue_days'] as const;
 
-/** Per month of the range (same order): the kept value snapshot of the month before and its tier cut values. */
+/** Per month of the range (same order): the value at stake at the end of the month before (SQL) and its tier cut values. */
 export interface MonthTiers {
-  readonly snapshotKey: string;
-  readonly valueAsOf: MonthText;
+  readonly valueSql: string;
   readonly thresholds: readonly number[];
 }
 
@@ -134,7 +133,7 @@ export function segmentsSql(
     ? tiers.map((t, k) => {
         const cases = t.thresholds.map((cut, i) => `WHEN current_value <= CAST(${bind(cut)} AS DOUBLE) THEN '${TIERS[i]}'`).join(' ');
         return `SELECT ${k} AS k, customer_id, CASE ${cases} ELSE '${TIERS[t.thresholds.length] ?? TIERS[0]}' END AS value_tier
-                FROM ${SNAPSHOT_TABLE} WHERE snapshot_key = ${bind(t.snapshotKey)} AND as_of = ${dateLiteral(t.valueAsOf)}`;
+                FROM (${t.valueSql}) AS v`;
       })
     : [];
   // Each condition once per row, into membership masks (62 segments per BIGINT); the totals per
@@ -230,17 +229,20 @@ export function segmentTotals(rows: readonly Record<string, unknown>[], months: 
 const r6 = (x: number) => Number(x.toFixed(6));
 const r2 = (x: number) => Number(x.toFixed(2));
 
-/** The tier cut values of each month's base: the value snapshot of the month before (kept), cut by domain/value/tiers.ts. */
+/**
+ * The tier cut values of each month's base: the value at stake at the end of the month before
+ * (tenure value's formula, value-snapshot.ts valueAtStakeSql, computed on the spot: keeping three
+ * full value snapshots made the first call 19× slower), cut by domain/value/tiers.ts.
+ */
 async function monthTiers(store: AnalyticsStore, months: readonly MonthText[]): Promise<MonthTiers[]> {
   const sbg = await baseSbg(store);
   const out: MonthTiers[] = [];
   for (const m of months) {
-    const valueAsOf = addMonths(m, -1);
-    const { key } = await ensureValueSnapshot(store, valueAsOf, DEFAULT_VALUE_PARAMETERS, sbg);
-    const cols = await store.queryColumns(`SELECT current_value FROM ${SNAPSHOT_TABLE} WHERE snapshot_key = $1 AND as_of = ${dateLiteral(valueAsOf)}`, [key]);
+    const valueSql = valueAtStakeSql(addMonths(m, -1), DEFAULT_VALUE_PARAMETERS, sbg);
+    const cols = await store.queryColumns(`SELECT current_value FROM (${valueSql}) AS v`);
     const values = cols.columns.current_value;
-    if (!(values instanceof Float64Array)) throw new TenureError('INTERNAL', 'value snapshot column is not numeric');
-    out.push({ snapshotKey: key, valueAsOf, thresholds: tierThresholds(values, DEFAULT_TIER_CUTOFFS) });
+    if (!(values instanceof Float64Array)) throw new TenureError('INTERNAL', 'value at stake column is not numeric');
+    out.push({ valueSql, thresholds: tierThresholds(values, DEFAULT_TIER_CUTOFFS) });
   }
   return out;
 }

@@ -48,18 +48,38 @@ export const DEFAULT_VALUE_PARAMETERS: ValueParameters = {
   targetPercentile: 0.75,
 };
 
+/** Customers live at the end of `asOf` with their tenure in whole months (the value base). */
+export function liveSql(asOf: MonthText): string {
+  const ai = parseMonth(asOf);
+  const next = dateLiteral(formatMonth(ai + 1));
+  return `
+    SELECT c.customer_id, c.customer_type, coalesce(nullif(c.province, ''), '?') AS province,
+           ${ai} - ${monthIndexSql('c.join_date')} - CASE WHEN extract(day FROM ${next} - 1) < extract(day FROM c.join_date) THEN 1 ELSE 0 END AS tenure_months
+    FROM customers c LEFT JOIN churn_events e ON e.customer_id = c.customer_id
+    WHERE c.join_date < ${next} AND (e.churn_date IS NULL OR e.churn_date >= ${next})`;
+}
+
+/** Mean revenue, margin and on-net contacts of the bills of asOf − 2 … asOf, per customer. */
+export function billsSql(asOf: MonthText): string {
+  const ai = parseMonth(asOf);
+  const next = dateLiteral(formatMonth(ai + 1));
+  const lo = dateLiteral(formatMonth(ai - 2));
+  // Money in exact millionths (stages-sql.ts): equal bills give equal means in any row order.
+  return `
+    SELECT u.customer_id, avg(${moneyUnitsSql('u.revenue')}) / ${MONEY_UNITS} AS arpu3,
+           avg(${moneyUnitsSql('u.revenue')} - ${moneyUnitsSql('coalesce(u.cost, 0)')}) / ${MONEY_UNITS} AS margin3,
+           avg(u.on_net_contacts) AS on_net
+    FROM monthly_usage u
+    WHERE u.month >= ${lo} AND u.month < ${next}
+    GROUP BY u.customer_id`;
+}
+
 /** The per-customer value inputs as SQL (columns: see the SELECT list); one row per live customer, with its id when asked. */
 export function valueInputsSql(asOf: MonthText, p: ValueParameters, withIds = false): string {
   const ai = parseMonth(asOf);
   const next = dateLiteral(formatMonth(ai + 1));
-  const lo = dateLiteral(formatMonth(ai - 2));
   return `
-  WITH live AS (
-    SELECT c.customer_id, c.customer_type, coalesce(nullif(c.province, ''), '?') AS province,
-           ${ai} - ${monthIndexSql('c.join_date')} - CASE WHEN extract(day FROM ${next} - 1) < extract(day FROM c.join_date) THEN 1 ELSE 0 END AS tenure_months
-    FROM customers c LEFT JOIN churn_events e ON e.customer_id = c.customer_id
-    WHERE c.join_date < ${next} AND (e.churn_date IS NULL OR e.churn_date >= ${next})
-  ),
+  WITH live AS (${liveSql(asOf)}),
   held AS (
     -- One row per customer and category held at the end of the month, with the peer-group keys.
     SELECT s.customer_id, l.customer_type, l.province, s.category, max(CAST(s.monthly_fee AS DOUBLE)) AS fee
@@ -68,15 +88,7 @@ export function valueInputsSql(asOf: MonthText, p: ValueParameters, withIds = fa
     GROUP BY s.customer_id, l.customer_type, l.province, s.category
   ),
   families AS (${productFamiliesSql('SELECT customer_id, category FROM held')}),
-  bills AS (
-    -- Money in exact millionths (stages-sql.ts): equal bills give equal means in any row order.
-    SELECT u.customer_id, avg(${moneyUnitsSql('u.revenue')}) / ${MONEY_UNITS} AS arpu3,
-           avg(${moneyUnitsSql('u.revenue')} - ${moneyUnitsSql('coalesce(u.cost, 0)')}) / ${MONEY_UNITS} AS margin3,
-           avg(u.on_net_contacts) AS on_net
-    FROM monthly_usage u
-    WHERE u.month >= ${lo} AND u.month < ${next}
-    GROUP BY u.customer_id
-  ),
+  bills AS (${billsSql(asOf)}),
   -- Sums over customers and peer groups in whole millionths too (each term rounded), so the
   -- potentials come out the same on every run: DOUBLE sums depend on the order threads add in.
   base_rate AS (

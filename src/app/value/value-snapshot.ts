@@ -17,7 +17,7 @@ import type { MonthText } from '../../domain/month.ts';
 import type { AnalyticsStore } from '../../store/port.ts';
 import { baseDataFingerprint } from '../lifecycle/history-store.ts';
 import { dateLiteral, exactSumSql } from '../lifecycle/stages-sql.ts';
-import { valueInputsSql, type ValueParameters } from './customer-value.ts';
+import { billsSql, liveSql, valueInputsSql, type ValueParameters } from './customer-value.ts';
 
 export const SNAPSHOT_TABLE = 'value_snapshot';
 const RUNS_TABLE = 'value_snapshot_runs';
@@ -37,11 +37,32 @@ const num = (x: number) => {
   return String(x);
 };
 
-export function valueSnapshotSql(asOf: MonthText, p: ValueParameters, sbg: SbgParameters | null): string {
+/** The lifetime lookup (VALUES rows by tenure) and the SQL expression of a customer's lifetime over it (`i.tenure_months`, joined as `dl`). */
+function lifetimeSql(p: ValueParameters, sbg: SbgParameters | null): { derlRows: string; cohortLifetime: string } {
   const d = monthlyDiscountRate(p.annualDiscountRate);
   const fallback = derlConstantChurn(FALLBACK_MONTHLY_CHURN, d);
   const derlRows = sbg ? Array.from({ length: MAX_TENURE + 1 }, (_, t) => `(${t}, ${num(sbgDerl(sbg, t, d))})`).join(', ') : `(0, ${num(fallback)})`;
   const cohortLifetime = sbg ? `coalesce(dl.derl, (SELECT derl FROM derl WHERE tenure = ${MAX_TENURE}))` : num(fallback);
+  return { derlRows, cohortLifetime };
+}
+
+/**
+ * Only the value at stake (current_value) of every live customer, with the snapshot's formula:
+ * what value tiers need, without the peers and percentiles of the potential (segments cuts each
+ * month's tiers with it, computed on the spot: no snapshot to keep).
+ */
+export function valueAtStakeSql(asOf: MonthText, p: ValueParameters, sbg: SbgParameters | null): string {
+  const { derlRows, cohortLifetime } = lifetimeSql(p, sbg);
+  return `
+  WITH i AS (SELECT l.customer_id, l.tenure_months, coalesce(b.margin3, 0) AS margin3
+             FROM (${liveSql(asOf)}) AS l LEFT JOIN (${billsSql(asOf)}) AS b ON b.customer_id = l.customer_id),
+  derl AS (SELECT * FROM (VALUES ${derlRows}) AS t(tenure, derl))
+  SELECT i.customer_id, i.margin3 * ${cohortLifetime} AS current_value
+  FROM i LEFT JOIN derl dl ON dl.tenure = least(${MAX_TENURE}, greatest(0, CAST(round(i.tenure_months) AS INTEGER)))`;
+}
+
+export function valueSnapshotSql(asOf: MonthText, p: ValueParameters, sbg: SbgParameters | null): string {
+  const { derlRows, cohortLifetime } = lifetimeSql(p, sbg);
   return `
   WITH inputs AS (${valueInputsSql(asOf, p, true)}),
   derl AS (SELECT * FROM (VALUES ${derlRows}) AS t(tenure, derl)),
