@@ -32,7 +32,7 @@ import {
   type SegmentProfile,
 } from '../../domain/segments/definitions.ts';
 import { defaultLifecycleRules } from '../../domain/lifecycle/rules.ts';
-import { DEFAULT_TIER_CUTOFFS, tierThresholds, TIERS } from '../../domain/value/tiers.ts';
+import { DEFAULT_TIER_CUTOFFS, TIERS } from '../../domain/value/tiers.ts';
 import { baseSbg, DEFAULT_VALUE_PARAMETERS } from '../value/customer-value.ts';
 import { valueAtStakeSql } from '../value/value-snapshot.ts';
 import { addMonths, formatMonth, monthRange, parseMonth, type MonthText } from '../../domain/month.ts';
@@ -96,10 +96,9 @@ export interface SegmentsInput {
 
 const USAGE_FIELDS = ['voice_minutes', 'data_mb', 'tv_hours', 'vod_orders', 'on_net_contacts', 'care_calls', 'overdue_days'] as const;
 
-/** Per month of the range (same order): the value at stake at the end of the month before (SQL) and its tier cut values. */
+/** Per month of the range (same order): the value at stake at the end of the month before, as SQL. */
 export interface MonthTiers {
   readonly valueSql: string;
-  readonly thresholds: readonly number[];
 }
 
 export function segmentsSql(
@@ -122,20 +121,14 @@ export function segmentsSql(
   const values = months.map((m, k) => `(${k}, ${dateLiteral(m)}, ${dateLiteral(addMonths(m, 1))}, ${parseMonth(m)})`).join(', ');
   const holdCols = cats.flatMap((c) => [`min(CASE WHEN category = '${c}' THEN si END) AS s_${c}`, `max(CASE WHEN category = '${c}' THEN ei END) AS e_${c}`]);
   const usesTier = used.has('value_tier');
-  if (usesTier && tiers.length !== months.length) throw new RangeError('value tiers need the tier cut values of every month');
-  // Tier of each opening account: its value at stake at the end of the month before, cut with
-  // the thresholds of domain/value/tiers.ts (bound parameters), as tenure value cuts them.
-  const bind = (x: string | number) => {
-    params.push(x);
-    return `$${params.length}`;
-  };
-  const tierSelects = usesTier
-    ? tiers.map((t, k) => {
-        const cases = t.thresholds.map((cut, i) => `WHEN current_value <= CAST(${bind(cut)} AS DOUBLE) THEN '${TIERS[i]}'`).join(' ');
-        return `SELECT ${k} AS k, customer_id, CASE ${cases} ELSE '${TIERS[t.thresholds.length] ?? TIERS[0]}' END AS value_tier
-                FROM (${t.valueSql}) AS v`;
-      })
-    : [];
+  if (usesTier && tiers.length !== months.length) throw new RangeError('value tiers need the value SQL of every month');
+  // Tier of each opening account: its value at stake at the end of the month before, cut as
+  // tenure value cuts it.
+  // The cut values are the type-7 quantiles of the month's values at the cut-offs of tiers.ts
+  // (quantile_cont is type 7, as domain/value/quantile.ts); a value above a cut is in the next
+  // tier, as tierIndex. The property test checks the counts equal tenure value's.
+  const tierValues = usesTier ? tiers.map((t, k) => `SELECT ${k} AS k, customer_id, current_value FROM (${t.valueSql}) AS v`).join(' UNION ALL ') : '';
+  const tierCase = `CASE ${DEFAULT_TIER_CUTOFFS.map((_, i) => `WHEN tv.current_value <= tc.qs[${i + 1}] THEN '${TIERS[i]}'`).join(' ')} ELSE '${TIERS[TIERS.length - 1]}' END`;
   // Each condition once per row, into membership masks (62 segments per BIGINT); the totals per
   // (month, masks) group are added up per segment afterwards. 3 aggregates instead of 3 per
   // segment, and no condition evaluated three times.
@@ -154,7 +147,13 @@ export function segmentsSql(
     SELECT customer_id, month, revenue${used.has('margin') ? ', cost' : ''}${usage.map((x) => `, ${x}`).join('')}
     FROM monthly_usage WHERE month >= ${dateLiteral(months[0] as MonthText)} AND month <= ${dateLiteral(last)}
   ),
-  ${usesTier ? `tiers AS (${tierSelects.join(' UNION ALL ')}),` : ''}
+  ${
+    usesTier
+      ? `tier_values AS MATERIALIZED (${tierValues}),
+  tier_cuts AS (SELECT k, quantile_cont(current_value, [${DEFAULT_TIER_CUTOFFS.join(', ')}]) AS qs FROM tier_values GROUP BY k),
+  tiers AS (SELECT tv.k, tv.customer_id, ${tierCase} AS value_tier FROM tier_values tv JOIN tier_cuts tc ON tc.k = tv.k),`
+      : ''
+  }
   -- Each account with its churn date once, then one row per month it is on the books.
   accounts AS (
     SELECT c.customer_id, c.join_date, ${monthIndexSql('c.join_date')} AS ji, extract(day FROM c.join_date) AS jd,
@@ -230,21 +229,13 @@ const r6 = (x: number) => Number(x.toFixed(6));
 const r2 = (x: number) => Number(x.toFixed(2));
 
 /**
- * The tier cut values of each month's base: the value at stake at the end of the month before
- * (tenure value's formula, value-snapshot.ts valueAtStakeSql, computed on the spot: keeping three
- * full value snapshots made the first call 19× slower), cut by domain/value/tiers.ts.
+ * Each month's base valued as tenure value values it: the value at stake at the end of the
+ * month before (value-snapshot.ts valueAtStakeSql, computed in the query: keeping three full
+ * value snapshots made the first call 19× slower).
  */
 async function monthTiers(store: AnalyticsStore, months: readonly MonthText[]): Promise<MonthTiers[]> {
   const sbg = await baseSbg(store);
-  const out: MonthTiers[] = [];
-  for (const m of months) {
-    const valueSql = valueAtStakeSql(addMonths(m, -1), DEFAULT_VALUE_PARAMETERS, sbg);
-    const cols = await store.queryColumns(`SELECT current_value FROM (${valueSql}) AS v`);
-    const values = cols.columns.current_value;
-    if (!(values instanceof Float64Array)) throw new TenureError('INTERNAL', 'value at stake column is not numeric');
-    out.push({ valueSql, thresholds: tierThresholds(values, DEFAULT_TIER_CUTOFFS) });
-  }
-  return out;
+  return months.map((m) => ({ valueSql: valueAtStakeSql(addMonths(m, -1), DEFAULT_VALUE_PARAMETERS, sbg) }));
 }
 
 export async function segmentReport(store: AnalyticsStore, input: SegmentsInput = {}): Promise<SegmentsReport> {
