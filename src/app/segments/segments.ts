@@ -21,7 +21,6 @@ import { compileCondition } from '../../domain/segments/compile.ts';
 import {
   CATEGORIES,
   categoriesOf,
-  exclusive,
   fieldsOf,
   OTHER_SEGMENT,
   otherOf,
@@ -67,7 +66,7 @@ export type SegmentTrend = {
 export const SEGMENTS_BASE = {
   base: 'opening',
   definition:
-    "size = the segment's opening accounts (joined before the month's first day, not churned before it); churn_rate = (voluntary + involuntary exits in the month of the segment's accounts, joiners of the month included) / size, the churn reports' churn_rate; arpu = revenue billed in the month to the segment's opening accounts / size; share = size / the month's opening",
+    "size = the segment's opening accounts (joined before the month's first day, not churned before it); churn_rate = (voluntary + involuntary exits in the month of the segment's accounts, joiners of the month included) / size, the churn reports' churn_rate; arpu = revenue billed in the month to the segment's opening accounts / size; share = size / the month's opening; presets: an account is in the first preset (in the order listed) whose condition holds, else in other",
 } as const;
 
 export interface SegmentsReport {
@@ -107,9 +106,18 @@ export function segmentsSql(
   dataFirst: MonthText,
   hasScores: boolean,
   tiers: readonly MonthTiers[] = [],
+  /**
+   * The first `partition` definitions form one partition, first match wins, the last of them
+   * being `other` (its condition unused): evaluated as one CASE, linear in the presets, where
+   * "and in none before it" spelled out per segment grows quadratically.
+   */
+  partition = 0,
 ): { sql: string; params: (string | number)[] } {
   const params: (string | number)[] = [];
-  const conds = definitions.map((d) => compileCondition(d.when, params, 'f'));
+  const conds = definitions.map((d, i) => (partition > 0 && i === partition - 1 ? '' : compileCondition(d.when, params, 'f')));
+  const partCase =
+    partition > 0 ? `CASE ${conds.slice(0, partition - 1).map((c, i) => `WHEN ${c} THEN ${i}`).join(' ')} ELSE ${partition - 1} END` : '';
+  for (let i = 0; i < partition; i++) conds[i] = `f.part = ${i}`;
   // Only the inputs some condition reads: the bills are materialized and carried through the
   // join, so every unused column costs (on a million accounts, each one a few percent).
   const used = new Set(definitions.flatMap((d) => [...fieldsOf(d.when)]));
@@ -186,7 +194,7 @@ export function segmentsSql(
   )
   SELECT f.k${masks.map((m, j) => `, ${m} AS m${j}`).join('')}, count(CASE WHEN f.opening THEN 1 END) AS n,
          sum(CASE WHEN f.opening THEN f.revenue_units END) AS r_units, count(CASE WHEN f.churned_in_month THEN 1 END) AS c
-  FROM f GROUP BY ALL`;
+  FROM ${partition > 0 ? `(SELECT f.*, ${partCase} AS part FROM f) AS f` : 'f'} GROUP BY ALL`;
   return { sql, params };
 }
 
@@ -243,14 +251,17 @@ export async function segmentReport(store: AnalyticsStore, input: SegmentsInput 
   const presets = presetsFor(input.profiles);
   // Presets: one partition of the base by profile (closed by `other`), then the value tiers.
   // Own definitions may overlap: `other` counts the accounts in none of them.
-  const definitions = own ? [...own, otherOf(own)] : [...exclusive(presets), ...VALUE_TIER_PRESETS];
+  const definitions: SegmentDefinition[] = own
+    ? [...own, otherOf(own)]
+    : [...presets.map(({ name, description, when }) => ({ name, description, when })), otherOf(presets), ...VALUE_TIER_PRESETS];
+  const partition = own ? 0 : presets.length + 1;
   const span = await dataSpan(store);
   const to = checkMonth('--as-of', input.asOf) ?? span.last;
   const count = input.months ?? DEFAULT_SEGMENT_MONTHS;
   if (!(Number.isInteger(count) && count >= 1 && count <= 36)) throw new TenureError('USAGE', `--months must be a whole number from 1 to 36, got ${count}`);
   const months = monthRange(formatMonth(parseMonth(to) - count + 1), to);
   const tiers = definitions.some((d) => fieldsOf(d.when).has('value_tier')) ? await monthTiers(store, months) : [];
-  const { sql, params } = segmentsSql(months, definitions, span.first, span.hasScores, tiers);
+  const { sql, params } = segmentsSql(months, definitions, span.first, span.hasScores, tiers, partition);
   const rows = await store.query(sql, params);
   const totals = segmentTotals(rows, months.length, definitions.length);
   // Auto profiles: a preset of a profile is shown when its profile has members in the range.
