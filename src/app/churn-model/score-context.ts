@@ -11,7 +11,7 @@ export interface ScoreContext {
 
 /**
  * Where each scored customer stands: the lifecycle stage of the month (default rules, fresh
- * scores included, so a high risk shows as D) and the value-matrix quadrant against the base's
+ * scores of the month used only by rule files that read churn_risk) and the value-matrix quadrant against the base's
  * medians, as `tenure lifecycle` and `tenure value` compute them. Both come from the kept
  * tables those commands maintain, joined in SQL.
  */

@@ -6,6 +6,8 @@ import { describeFeature, topPositive, type FeatureMeta, type Lang } from '../..
 import type { AnalyticsStore } from '../../store/port.ts';
 import { ageBand } from '../../domain/privacy/masking.ts';
 import { TenureError } from '../errors.ts';
+import { baseSbg, DEFAULT_VALUE_PARAMETERS } from '../value/customer-value.ts';
+import { ensureValueSnapshot, SNAPSHOT_TABLE } from '../value/value-snapshot.ts';
 import { CUSTOMER_FEATURES, buildCustomerFeatures, type FeatureSpec } from './features.ts';
 import { MIN_HISTORY_MONTHS, toModelColumns } from './train.ts';
 import { dataSpan, partialHistory, resolveMonth, type DataSpan, type PartialCoverage } from '../data-span.ts';
@@ -14,11 +16,26 @@ import { requireWritable } from '../../store/access.ts';
 /**
  * Scores the closing base of a month with the latest churn model: probability, the money at
  * stake and the top reasons in words an agent can use. Scores are written to `churn_scores`
- * with the model version, so lifecycle, value and the forecast can read them.
+ * with the model version, so lifecycle and the forecast can read them.
+ *
+ * Expected loss = churn probability (within the model's horizon) × value at stake, where value
+ * at stake is the customer's current value of `tenure value` (recent margin × the cohort's
+ * discounted expected lifetime at its tenure; value/customer-value.ts), which never reads the
+ * score: risk counts once. A negative value at stake (a loss-making customer) counts as 0.
  */
 export const TOP_REASONS = 3;
-/** Expected loss = probability × the customer's recent monthly revenue × this many months. */
-export const EXPECTED_LOSS_MONTHS = 12;
+export const EXPECTED_LOSS_DEFINITION = 'churn_probability × max(0, value at stake); value at stake = recent monthly margin × discounted expected lifetime of the join-month cohorts at the customer\'s tenure';
+
+/** Value at stake per live customer at the end of `asOf` (the kept value snapshot, default parameters). */
+export async function valueAtStake(store: AnalyticsStore, asOf: string): Promise<Map<string, number>> {
+  const { key } = await ensureValueSnapshot(store, asOf, DEFAULT_VALUE_PARAMETERS, await baseSbg(store));
+  const set = await store.queryColumns(`SELECT customer_id, current_value FROM ${SNAPSHOT_TABLE} WHERE snapshot_key = $1 AND as_of = CAST($2 AS DATE)`, [key, `${asOf}-01`]);
+  const ids = set.columns.customer_id as readonly (string | null)[];
+  const values = set.columns.current_value as Float64Array;
+  const out = new Map<string, number>();
+  for (let i = 0; i < set.rowCount; i++) out.set(String(ids[i]), values[i] as number);
+  return out;
+}
 
 export interface ScoreOptions {
   readonly asOf?: string;
@@ -161,6 +178,8 @@ export async function scoreCustomers(store: AnalyticsStore, options: ScoreOption
     const v = raw.columns[f.name];
     return reasonFeature(f, v instanceof Float64Array ? v : null);
   });
+  // Value at stake (the kept value snapshot, which needs no score): part of gathering the inputs.
+  const stake = await valueAtStake(store, asOf);
   phase('features');
   const explainer = new Explainer(model);
   const nf = explainer.featureCount;
@@ -176,7 +195,6 @@ export async function scoreCustomers(store: AnalyticsStore, options: ScoreOption
   phase('explain');
   const probability = calibrateAll(model.calibration, margin);
   const ids = raw.columns.customer_id as readonly (string | null)[];
-  const arpu = raw.columns.arpu_3m as Float64Array;
   const scores: CustomerScore[] = new Array(n);
   const featureColumns = CUSTOMER_FEATURES.map((f) => raw.columns[f.name]);
   const ageIndex = CUSTOMER_FEATURES.findIndex((f) => f.name === 'age');
@@ -197,11 +215,12 @@ export async function scoreCustomers(store: AnalyticsStore, options: ScoreOption
       features[k] = how.meta.name;
     }
     const p = probability[row] as number;
-    const monthly = arpu[row] as number;
+    const id = String(ids[row]);
+    const value = stake.get(id) ?? 0;
     scores[row] = {
-      customer_id: String(ids[row]),
+      customer_id: id,
       churn_probability: p,
-      expected_loss: Number.isNaN(monthly) ? 0 : Math.round(p * monthly * EXPECTED_LOSS_MONTHS * 100) / 100,
+      expected_loss: Number.isFinite(value) ? Math.round(p * Math.max(0, value) * 100) / 100 : 0,
       top_reasons: reasons,
       top_features: features,
     };

@@ -23,7 +23,7 @@ import type { AnalyticsStore } from '../../store/port.ts';
 import { TenureError } from '../errors.ts';
 import { exactSumSql } from '../lifecycle/stages-sql.ts';
 import { churnRegions, churnTotals } from '../reports/index.ts';
-
+import { RECONCILIATION, reconcileToTotal } from './reconcile.ts';
 export interface ForecastInput {
   readonly horizon?: number;
   /** Months to backtest; default: 6 when the history allows it, else none. */
@@ -70,6 +70,8 @@ export interface ChurnForecastReport {
     customers: number;
   };
   readonly by_province?: ProvinceForecast[];
+  /** How the province forecasts were made to add up to the total. */
+  readonly reconciliation?: string;
 }
 
 const DEFAULT_HORIZON = 6;
@@ -221,10 +223,13 @@ export async function forecastChurnFromStore(store: AnalyticsStore, input: Forec
       s.v[k] = r.voluntary;
       s.i[k] = r.involuntary;
     }
-    byProvince = [...series].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([province, s]) => ({
+    // Each province's own forecast, then reconciled to the total (reconcile.ts), weighted by its last 12 months of exits.
+    const own = [...series].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([province, s]) => ({
       province,
       forecast: rows(forecastChurn({ months, voluntary: s.v, involuntary: s.i }, horizon, { level }), perChurner),
+      weight: s.v.slice(-12).reduce((a, b) => a + b, 0) + s.i.slice(-12).reduce((a, b) => a + b, 0),
     }));
+    byProvince = reconcileToTotal(forecast, own, perChurner);
   }
 
   const bt = fc.backtest;
@@ -255,6 +260,6 @@ export async function forecastChurnFromStore(store: AnalyticsStore, input: Forec
       weight,
       customers: bu?.customers ?? 0,
     },
-    ...(byProvince ? { by_province: byProvince } : {}),
+    ...(byProvince ? { by_province: byProvince, reconciliation: RECONCILIATION } : {}),
   };
 }

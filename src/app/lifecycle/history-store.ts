@@ -13,7 +13,7 @@
  * data, rebuilt on demand, not part of the contract schema.
  */
 import { createHash } from 'node:crypto';
-import type { LifecycleRules } from '../../domain/lifecycle/rules.ts';
+import { rulesRead, type LifecycleRules } from '../../domain/lifecycle/rules.ts';
 import type { MonthText } from '../../domain/month.ts';
 import type { AnalyticsStore, StoreTx } from '../../store/port.ts';
 import { keptTable, temporaryTable, temporaryTableExists } from '../kept-tables.ts';
@@ -45,7 +45,7 @@ const HISTORY_COLUMNS = [
 ] as const;
 
 /** Version of the staging SQL: bump when the feature definitions change, so kept months are restaged. */
-const STAGING_VERSION = 4;
+const STAGING_VERSION = 5; // 5: a month's churn_risk only from a scoring run of that month
 
 /**
  * The import runs that changed a table the derived data reads: an import that inserted or
@@ -74,19 +74,27 @@ export async function dataFingerprint(store: AnalyticsStore): Promise<string> {
   return fp?.fingerprint ?? '';
 }
 
+/** The data state without the scoring runs: for derived data that never reads a score (the value snapshot). */
+export async function baseDataFingerprint(store: AnalyticsStore): Promise<string> {
+  const [fp] = await store.query<{ fingerprint: string }>(`SELECT ${BASE_FINGERPRINT_SQL} AS fingerprint`);
+  return fp?.fingerprint ?? '';
+}
+
 /**
- * The data state each month's stages depend on: the base data, and only the scoring runs as of
- * that month or earlier (a month's churn risk comes from the latest run as of it, stages-sql.ts).
- * Scoring the latest month then leaves the months before it current.
+ * The data state each month's stages depend on: the base data, and only the scoring runs of
+ * that month (a month's churn risk comes from its own run, stages-sql.ts). Scoring one month
+ * leaves every other month current.
  */
-export async function stageFingerprints(store: AnalyticsStore, months: readonly MonthText[]): Promise<Map<string, string>> {
+export async function stageFingerprints(store: AnalyticsStore, months: readonly MonthText[], readsScores = true): Promise<Map<string, string>> {
+  // Rules that read no score (the defaults) do not depend on any scoring run.
+  const runs = readsScores ? 'SELECT as_of, count(*) AS n, max(scored_at) AS t FROM churn_scores GROUP BY as_of' : 'SELECT CAST(NULL AS DATE) AS as_of, 0 AS n, CAST(NULL AS TIMESTAMP) AS t WHERE FALSE';
   const rows = await store.query<{ as_of: string; fingerprint: string }>(
     `WITH m AS (SELECT * FROM (VALUES ${months.map((m) => `(${dateLiteral(m)})`).join(', ')}) AS t(as_of)),
           base AS (SELECT ${BASE_FINGERPRINT_SQL} AS b),
-          runs AS (SELECT as_of, count(*) AS n, max(scored_at) AS t FROM churn_scores GROUP BY as_of)
+          runs AS (${runs})
      SELECT strftime(m.as_of, '%Y-%m') AS as_of,
             base.b || ':' || CAST(coalesce(sum(r.n), 0) AS VARCHAR) || ':' || coalesce(CAST(max(r.t) AS VARCHAR), '-') AS fingerprint
-     FROM m CROSS JOIN base LEFT JOIN runs r ON r.as_of <= m.as_of
+     FROM m CROSS JOIN base LEFT JOIN runs r ON r.as_of = m.as_of
      GROUP BY m.as_of, base.b`,
   );
   return new Map(rows.map((r) => [r.as_of, r.fingerprint]));
@@ -141,7 +149,7 @@ export interface EnsureOptions {
  */
 export async function ensureStageHistory(store: AnalyticsStore, months: readonly MonthText[], o: EnsureOptions): Promise<{ key: string; staged: MonthText[] }> {
   const key = rulesKey(o.rules);
-  const fingerprints = await stageFingerprints(store, months);
+  const fingerprints = await stageFingerprints(store, months, rulesRead(o.rules, 'churn_risk'));
   if (store.access === 'read-only') return ensureReadOnly(store, months, o, key, fingerprints);
   await ensureTables(store, false);
   const fresh = o.force ? new Set<string>() : await currentMonths(store, RUNS_TABLE, key, fingerprints);

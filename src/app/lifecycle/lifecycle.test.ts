@@ -232,16 +232,50 @@ describe('stage history in SQL', () => {
   });
 });
 
-describe('stage D from churn scores', () => {
-  it('regression: staging with churn scores present ran SQL with a CTE named after the keyword ASOF', async () => {
-    await store.run(
-      `INSERT INTO churn_scores VALUES ('m1', DATE '2024-12-01', 'c1', 0.9, 10, '[]', TIMESTAMP '2025-01-01 00:00:00')`,
-    );
+describe('relationship patterns', () => {
+  it('regression 19.8: patterns + unassigned = the exits of the range, with the reason each exit is unassigned', async () => {
+    // From 2024-11: e1 leaves in the range's first month (no stage before it in the range), e2 is
+    // classified; a customer who joins and leaves within December is never staged alive.
+    await addCustomers(store, [{ id: 'flash', joined: '2024-12-03' }]);
+    await addExits(store, [['flash', '2024-12-20', 'voluntary', '101']]);
     try {
-      const s = await lifecycleSnapshot(store, { asOf: '2024-12' });
-      // c1 was at its peak (C); a 0.9 churn risk sends it to D by the D-churn-risk rule.
-      expect(s.stages).toEqual({ A: 1, B: 1, C: 1, D: 3, E: 3 });
-      expect(Object.fromEntries(s.rules.map((r) => [r.id, r.customers]))['D-churn-risk']).toBe(1);
+      const t = await lifecycleTransitions(store, { from: '2024-11', to: '2024-12' });
+      const classified = t.patterns.reduce((n, p) => n + p.customers, 0);
+      expect(t.exits).toBe(3);
+      expect(classified).toBe(1);
+      expect(Object.fromEntries(t.unassigned.reasons.map((r) => [r.reason, r.customers]))).toEqual({ joined_and_left_in_one_month: 1, left_in_first_month_of_range: 1 });
+      expect(classified + t.unassigned.customers).toBe(t.exits);
+    } finally {
+      await store.run(`DELETE FROM churn_events WHERE customer_id = 'flash'`);
+      await store.run(`DELETE FROM customers WHERE customer_id = 'flash'`);
+    }
+  });
+});
+
+describe('stage D from churn scores', () => {
+  it('regression 19.8: a month\'s stages do not depend on whether a scoring run exists for it, and churn_scores_used is true only for a month whose scores were used', async () => {
+    const before = await lifecycleSnapshot(store, { asOf: '2024-12' });
+    const nov = await lifecycleSnapshot(store, { asOf: '2024-11' });
+    // A scoring run of 2024-11 that calls c1 (at its peak, C) a 0.9 risk.
+    await store.run(`INSERT INTO churn_scores VALUES ('m1', DATE '2024-11-01', 'c1', 0.9, 10, '[]', TIMESTAMP '2025-01-01 00:00:00')`);
+    try {
+      // Default rules read no score: neither the scored month nor the next one moves, and no month says it used scores.
+      for (const [month, was] of [['2024-11', nov], ['2024-12', before]] as const) {
+        const s = await lifecycleSnapshot(store, { asOf: month });
+        expect(s.stages).toEqual(was.stages);
+        expect(s.churn_scores_used).toBe(false);
+      }
+      // A rule file that reads churn_risk uses the run of that very month only, and says so per month.
+      const base = defaultLifecycleRules();
+      const risky = { ...base, rules: [...base.rules.slice(0, 2), { id: 'D-churn-risk', stage: 'D' as const, description: 'risk ≥ 0.5', when: { feature: 'churn_risk' as const, op: '>=' as const, value: 0.5 } }, ...base.rules.slice(2)] };
+      const scored = await lifecycleSnapshot(store, { asOf: '2024-11', rules: risky });
+      expect(scored.churn_scores_used).toBe(true);
+      expect(scored.stages.D).toBe(nov.stages.D + 1);
+      expect(Object.fromEntries(scored.rules.map((r) => [r.id, r.customers]))['D-churn-risk']).toBe(1);
+      // 2024-12 has no run of its own: the November scores do not leak into it.
+      const unscored = await lifecycleSnapshot(store, { asOf: '2024-12', rules: risky });
+      expect(unscored.churn_scores_used).toBe(false);
+      expect(unscored.stages).toEqual(before.stages);
     } finally {
       await store.run(`DELETE FROM churn_scores`);
     }

@@ -4,7 +4,7 @@
  * placed them. E counts every account churned on or before the end of the month (CLI contract).
  */
 import { STAGE_INFO, STAGES, type RelationshipStage, type Stage } from '../../domain/lifecycle/stages.ts';
-import type { LifecycleRules } from '../../domain/lifecycle/rules.ts';
+import { rulesRead, type LifecycleRules } from '../../domain/lifecycle/rules.ts';
 import { type MonthText } from '../../domain/month.ts';
 import type { AnalyticsStore } from '../../store/port.ts';
 import { dataSpan, partialHistory, resolveMonth, type DataSpan, type PartialCoverage } from '../data-span.ts';
@@ -42,6 +42,7 @@ export interface LifecycleSnapshot {
   /** Accounts per rule that placed them (rule ids of the rule file). */
   readonly rules: { id: string; stage: Stage; customers: number }[];
   readonly relationship_stages: { relationship: RelationshipStage; zh: string; stage: Stage }[];
+  /** True only when a rule reads churn_risk and a scoring run of this very month exists (issue 19.8). */
   readonly churn_scores_used: boolean;
   /** Figures placed on less history than they need (empty: complete); see app/data-span.ts. */
   readonly partial_coverage: PartialCoverage[];
@@ -71,6 +72,12 @@ export function stagePartial(span: DataSpan, months: readonly MonthText[]): Part
     'month',
     `the stage features read ${LOOKBACK_MONTHS} months of bills up to the month (ARPU and usage of the last 3 months against the 3 before, dormancy, the peak quarter)`,
   );
+}
+
+/** Whether a scoring run of exactly `month` exists (the only one its stages may read). */
+export async function monthHasScores(store: AnalyticsStore, month: MonthText): Promise<boolean> {
+  const rows = await store.query('SELECT 1 FROM churn_scores WHERE as_of = CAST($1 AS DATE) LIMIT 1', [`${month}-01`]);
+  return rows.length > 0;
 }
 
 export async function lifecycleSnapshot(store: AnalyticsStore, input: LifecycleInput = {}): Promise<LifecycleSnapshot> {
@@ -133,7 +140,7 @@ export async function lifecycleSnapshot(store: AnalyticsStore, input: LifecycleI
     by_stage,
     rules: ruleList.map((r) => ({ ...r, customers: ruleCounts.get(r.id) ?? 0 })),
     relationship_stages: STAGES.map((s) => ({ relationship: STAGE_INFO[s].relationship, zh: STAGE_INFO[s].relationshipZh, stage: s })),
-    churn_scores_used: hasScores,
+    churn_scores_used: hasScores && rulesRead(rules, 'churn_risk') && (await monthHasScores(store, asOf)),
     partial_coverage: stagePartial(span, [asOf]),
   };
 }

@@ -94,21 +94,27 @@ describe('import keeps the latest months ready for the read commands (unless tol
     }
   }, 60_000);
 
-  it('a scoring run makes stale only the months at or after its as-of month (their churn risk reads it)', async () => {
+  it('a scoring run makes stale only its own month, and only for rules that read churn_risk', async () => {
     const store = await DuckDBStore.open(join(dir, 'scored.duckdb'), { readableDirectories: [dir] });
     try {
       await importDataset(store, join(dir, 'data'));
       const span = await dataSpan(store);
       const previous = addMonths(span.last, -1);
-      const opts = { rules: defaultLifecycleRules(), dataFirst: span.first, hasScores: true };
+      const base = defaultLifecycleRules();
+      const defaults = { rules: base, dataFirst: span.first, hasScores: true };
+      const risky = { ...base, rules: [{ id: 'D-churn-risk', stage: 'D' as const, description: 'risk', when: { feature: 'churn_risk' as const, op: '>=' as const, value: 0.5 } }, ...base.rules] };
+      const opts = { ...defaults, rules: risky };
+      await ensureStageHistory(store, [previous, span.last], opts);
       const [c] = await store.query<{ id: string }>('SELECT min(customer_id) AS id FROM customers');
       const score = (month: string) =>
         store.run(`INSERT INTO churn_scores VALUES ('m', DATE '${month}-01', '${c?.id}', 0.9, 0, '[]', current_timestamp)`);
       await score(span.last);
+      // The default rules read no score: nothing kept goes stale.
+      expect((await ensureStageHistory(store, [previous, span.last], defaults)).staged).toEqual([]);
       expect((await ensureStageHistory(store, [previous], opts)).staged).toEqual([]);
       expect((await ensureStageHistory(store, [span.last], opts)).staged).toEqual([span.last]);
       await score(previous);
-      expect((await ensureStageHistory(store, [previous, span.last], opts)).staged).toEqual([previous, span.last]);
+      expect((await ensureStageHistory(store, [previous, span.last], opts)).staged).toEqual([previous]);
     } finally {
       await store.close();
     }

@@ -15,7 +15,7 @@
  * computed for the whole base; callers filter it.
  */
 import { formatMonth, parseMonth, type MonthText } from '../../domain/month.ts';
-import type { LifecycleRules } from '../../domain/lifecycle/rules.ts';
+import { rulesRead, type LifecycleRules } from '../../domain/lifecycle/rules.ts';
 import { ruleCaseSql, stageCaseSql } from '../../domain/lifecycle/sql.ts';
 
 /** Months of bills one as-of month looks back on (features.ts: quarters of the last 12 months). */
@@ -154,6 +154,8 @@ export function stagedSql(o: StagedSqlOptions): string {
   const lastIdx = parseMonth(last);
   const dataFirstIdx = parseMonth(o.dataFirst);
   const div = (s: string, n: string) => `(${s} / nullif(${n}, 0))`;
+  // Scores are joined only when a rule reads them (the defaults do not).
+  const withScores = o.withScores && rulesRead(o.rules, 'churn_risk');
 
   const perMonth = o.months.map((m) => {
     const k = lastIdx - parseMonth(m); // offset of this as-of month from the latest
@@ -161,8 +163,8 @@ export function stagedSql(o: StagedSqlOptions): string {
     const next = dateLiteral(formatMonth(ai + 1));
     const quarter = (i: number) => div(`p.rs${i}`, `p.rn${i}`);
     const churned = `(b.churn_date IS NOT NULL AND b.churn_date < ${next})`;
-    const risk = o.withScores ? 'rk.churn_risk' : 'CAST(NULL AS DOUBLE)';
-    const riskJoin = o.withScores ? ` LEFT JOIN risk rk ON rk.k = ${k} AND rk.customer_id = b.customer_id` : '';
+    const risk = withScores ? 'rk.churn_risk' : 'CAST(NULL AS DOUBLE)';
+    const riskJoin = withScores ? ` LEFT JOIN risk rk ON rk.k = ${k} AND rk.customer_id = b.customer_id` : '';
     return `
     SELECT b.customer_id, ${k} AS k, ${dateLiteral(m)} AS as_of, b.join_date, b.churn_date, b.churn_type, b.reason_code,
            b.province, b.customer_type, ${segmentAt(ai)} AS segment,
@@ -181,11 +183,13 @@ export function stagedSql(o: StagedSqlOptions): string {
   });
 
   const asofValues = o.months.map((m) => `(${lastIdx - parseMonth(m)}, ${dateLiteral(m)})`).join(', ');
-  const scoreCtes = o.withScores
+  const scoreCtes = withScores
     ? `,
   scored_months AS (SELECT * FROM (VALUES ${asofValues}) AS a(k, month)),
   runs AS (SELECT DISTINCT as_of, scored_at FROM churn_scores),
-  run_of AS (SELECT a.k, max(r.as_of) AS run_as_of FROM scored_months a JOIN runs r ON r.as_of <= a.month GROUP BY a.k),
+  -- Only a run of the month itself: an earlier month's scores would make the month's stages
+  -- depend on which months happen to have been scored (issue 19.8).
+  run_of AS (SELECT a.k, max(r.as_of) AS run_as_of FROM scored_months a JOIN runs r ON r.as_of = a.month GROUP BY a.k),
   latest AS (SELECT o.k, o.run_as_of, max(r.scored_at) AS scored_at FROM run_of o JOIN runs r ON r.as_of = o.run_as_of GROUP BY o.k, o.run_as_of),
   risk AS (
     SELECT l.k, s.customer_id, max(s.churn_probability) AS churn_risk

@@ -49,6 +49,16 @@ export type PatternRow = {
   readonly observed_from_join: number;
 };
 
+/**
+ * Exits of the range that no pattern classifies, by reason, so patterns + unassigned = exits
+ * (issue 19.8). A pattern needs at least one month-end stage before the exit within the range.
+ */
+export type UnassignedReason = 'joined_and_left_in_one_month' | 'left_in_first_month_of_range';
+export const UNASSIGNED_REASONS: Readonly<Record<UnassignedReason, string>> = {
+  joined_and_left_in_one_month: 'joined and left in the same month: never a customer at a month end, so no stage before the exit',
+  left_in_first_month_of_range: 'left in the first month of the range: no stage observed before the exit within the range (give an earlier --from)',
+};
+
 export interface LifecycleTransitions {
   readonly from: MonthText;
   readonly to: MonthText;
@@ -58,6 +68,9 @@ export interface LifecycleTransitions {
   readonly probabilities: number[][];
   readonly time_in_stage: StageTimeRow[];
   readonly patterns: PatternRow[];
+  /** Accounts with churn_date in the range (the churn reports' voluntary + involuntary). */
+  readonly exits: number;
+  readonly unassigned: { readonly customers: number; readonly reasons: { reason: UnassignedReason; customers: number; description: string }[] };
   readonly long_stability_months: number;
   /** Months staged on less than a year of bills (empty: complete); see app/data-span.ts. */
   readonly partial_coverage: PartialCoverage[];
@@ -106,17 +119,39 @@ export async function lifecycleTransitions(store: AnalyticsStore, input: Transit
      SELECT 'pattern',
             CASE WHEN months_c >= ${long} THEN 'IV' WHEN months_c > 0 THEN 'III' WHEN reached_b THEN 'II' ELSE 'I' END,
             NULL, count(*), count(CASE WHEN join_date >= DATE '${from}-01' THEN 1 END)
-     FROM ended GROUP BY 2`,
+     FROM ended GROUP BY 2
+     UNION ALL
+     -- Every exit of the range that no pattern took, with why (the classification needs a stage before the exit).
+     SELECT 'unassigned',
+            CASE WHEN date_trunc('month', c.join_date) = date_trunc('month', e.churn_date) THEN 'joined_and_left_in_one_month'
+                 WHEN date_trunc('month', e.churn_date) = DATE '${from}-01' THEN 'left_in_first_month_of_range'
+                 ELSE 'other' END,
+            NULL, count(*), 0
+     FROM churn_events e JOIN customers c ON c.customer_id = e.customer_id
+     WHERE e.churn_date >= DATE '${from}-01' AND e.churn_date < DATE '${addMonths(to, 1)}-01'
+       AND e.customer_id NOT IN (SELECT customer_id FROM ended)
+     GROUP BY 2
+     UNION ALL
+     SELECT 'exits', NULL, NULL, count(*), 0 FROM churn_events
+     WHERE churn_date >= DATE '${from}-01' AND churn_date < DATE '${addMonths(to, 1)}-01'`,
     [key, `${from}-01`, `${to}-01`],
   );
   const idx = (s: string | null) => STAGES.indexOf(s as Stage);
   const counts = STAGES.map(() => STAGES.map(() => 0));
   const months_ = new Map<string, { months: number; spells: number }>();
   const patterns = new Map<string, { n: number; fromJoin: number }>();
+  const unassigned = new Map<string, number>();
+  let exits = 0;
   for (const r of rows) {
+    if (r.kind === 'unassigned') unassigned.set(String(r.a), Number(r.n));
+    if (r.kind === 'exits') exits = Number(r.n);
     if (r.kind === 'move' && idx(r.a) >= 0 && idx(r.b) >= 0) (counts[idx(r.a)] as number[])[idx(r.b)] = Number(r.n);
     else if (r.kind === 'time' && r.a !== null) months_.set(r.a, { months: Number(r.n), spells: Number(r.m) });
     else if (r.kind === 'pattern' && r.a !== null) patterns.set(r.a, { n: Number(r.n), fromJoin: Number(r.m) });
+  }
+  if (unassigned.has('other')) {
+    // Not expected (every exit after a month-end stage is classified): say so rather than hide it.
+    throw new TenureError('INTERNAL', `${unassigned.get('other')} exits of ${from}..${to} have a stage before the exit but no pattern`);
   }
   const probabilities = counts.map((row) => {
     const total = row.reduce((a, b) => a + b, 0);
@@ -139,6 +174,11 @@ export async function lifecycleTransitions(store: AnalyticsStore, input: Transit
       customers: patterns.get(p)?.n ?? 0,
       observed_from_join: patterns.get(p)?.fromJoin ?? 0,
     })),
+    exits,
+    unassigned: {
+      customers: [...unassigned.values()].reduce((a, b) => a + b, 0),
+      reasons: (Object.keys(UNASSIGNED_REASONS) as UnassignedReason[]).map((reason) => ({ reason, customers: unassigned.get(reason) ?? 0, description: UNASSIGNED_REASONS[reason] })),
+    },
     long_stability_months: long,
     partial_coverage: partial,
   };

@@ -4,7 +4,7 @@
  */
 import { cumulativeIncidence } from '../../domain/survival/cumulative-incidence.ts';
 import { kaplanMeierByGroup, medianSurvival } from '../../domain/survival/kaplan-meier.ts';
-import { fitSbgCohorts, validateCohortCounts, type SbgFit } from '../../domain/retention/sbg.ts';
+import { fitSbgCohorts, notEstimableReason, validateCohortCounts, type SbgFit } from '../../domain/retention/sbg.ts';
 import type { MonthText } from '../../domain/month.ts';
 import type { AnalyticsStore } from '../../store/port.ts';
 import { TenureError } from '../errors.ts';
@@ -29,7 +29,21 @@ export interface StoreCohortFit {
   /** Alive counts of all join-month cohorts added up over the periods every one of them was observed for. */
   readonly pooledCounts: number[];
   readonly cohorts: CohortFitRow[];
-  readonly segments?: { segment: string; size: number; alpha: number; beta: number; warnings: readonly string[] }[];
+  readonly segments?: SegmentFitRow[];
+}
+
+/**
+ * One segment's sBG fit. `status` says whether α and β were estimated; when not (the search
+ * ran into its bound, or the counts cannot be fitted) they are null and `reason` says why:
+ * a bounded fit is not a result (issue 19.8).
+ */
+export interface SegmentFitRow {
+  readonly segment: string;
+  readonly size: number;
+  readonly status: 'fitted' | 'not_estimable';
+  readonly alpha: number | null;
+  readonly beta: number | null;
+  readonly reason: string | null;
 }
 
 const r6 = (x: number) => Number(x.toFixed(6));
@@ -38,7 +52,8 @@ function ownFit(counts: readonly number[]): { alpha: number | null; beta: number
   if (validateCohortCounts(counts).length > 0 || counts.length < 3) return { alpha: null, beta: null };
   try {
     const f = fitSbgCohorts([counts]);
-    return { alpha: r6(f.alpha), beta: r6(f.beta) };
+    // A bounded fit is no estimate (issue 19.8).
+    return notEstimableReason(f) === null ? { alpha: r6(f.alpha), beta: r6(f.beta) } : { alpha: null, beta: null };
   } catch {
     return { alpha: null, beta: null };
   }
@@ -109,13 +124,21 @@ export async function fitCohortsFromStore(store: AnalyticsStore, kind: CohortKin
     }
     segments = [...bySegment]
       .sort(([a], [b]) => (a < b ? -1 : 1))
-      .flatMap(([segment, list]) => {
+      .map(([segment, list]): SegmentFitRow => {
+        const size = list.reduce((n, c) => n + (c[0] as number), 0);
+        let reason: string | null;
+        let f: SbgFit | null = null;
         try {
-          const f = fitSbgCohorts(list);
-          return [{ segment, size: list.reduce((n, c) => n + (c[0] as number), 0), alpha: r6(f.alpha), beta: r6(f.beta), warnings: f.warnings }];
-        } catch {
-          return [];
+          f = fitSbgCohorts(list);
+          reason = notEstimableReason(f);
+        } catch (err) {
+          // Every segment gets a row: one that cannot be fitted says why instead of vanishing.
+          if (!(err instanceof RangeError)) throw err;
+          reason = err.message;
         }
+        return f && reason === null
+          ? { segment, size, status: 'fitted', alpha: r6(f.alpha), beta: r6(f.beta), reason: null }
+          : { segment, size, status: 'not_estimable', alpha: null, beta: null, reason };
       });
   }
   return { kind, first: counts.first, last: counts.last, fit, pooledCounts, cohorts: rows, ...(segments ? { segments } : {}) };

@@ -9,7 +9,7 @@
  * Counting is in SQL grouped by region path and reason group; the prefix roll-up is in TS.
  */
 import { surveyReasonGroup, type ScopeChurnIndex } from '../../domain/churn-index.ts';
-import { addMonths, type MonthText } from '../../domain/month.ts';
+import { addMonths, monthRange, type MonthText } from '../../domain/month.ts';
 import type { AnalyticsStore } from '../../store/port.ts';
 import { dataSpan } from '../lifecycle/context.ts';
 import { REASON_GROUP_SQL } from '../retention/cohorts.ts';
@@ -31,8 +31,11 @@ export interface ObservedScope {
   readonly accounts: number | null;
   readonly voluntary: number | null;
   readonly involuntary: number | null;
-  /** (voluntary + involuntary) / accounts over the window. */
-  readonly churn_rate: number | null;
+  /**
+   * (voluntary + involuntary) / accounts over the whole window: a window rate, named so, not the
+   * contract's monthly churn_rate (issue 19.6: 0.1348 next to the reports' 0.0131 unlabelled).
+   */
+  readonly window_churn_rate: number | null;
   readonly exits_by_group: Record<string, number> | null;
   readonly reasons: ObservedReason[];
 }
@@ -40,6 +43,10 @@ export interface ObservedScope {
 export interface ObservedChurn {
   readonly from: MonthText;
   readonly to: MonthText;
+  /** Months in the window (up to 12). */
+  readonly months: number;
+  readonly base: 'accounts_in_window';
+  readonly definition: string;
   readonly scopes: ObservedScope[];
 }
 
@@ -69,12 +76,16 @@ export async function observedChurnByScope(store: AnalyticsStore, scopes: readon
   );
   const matches = (scope: string, region: string) => scope === 'all' || region === scope || region.startsWith(`${scope}/`);
   const isRegionScope = (scope: string) => scope === 'all' || rows.some((r) => r.region !== null && matches(scope, r.region));
+  const months = monthRange(from, to).length;
   return {
     from,
     to,
+    months,
+    base: 'accounts_in_window',
+    definition: `window_churn_rate = exits (voluntary + involuntary) from ${from} to ${to} (${months} months) / accounts on the books in that window (opening at its start + joiners); not the monthly churn_rate of the churn reports (exits in a month / that month's opening)`,
     scopes: scopes.map((s) => {
       if (!isRegionScope(s.scope)) {
-        return { scope: s.scope, index: s.index, accounts: null, voluntary: null, involuntary: null, churn_rate: null, exits_by_group: null, reasons: s.reasons.map((r) => ({ reason: r.reason, group: surveyReasonGroup(r.reason), index_share: r6(r.share), observed_exits: 0, observed_share: null })) };
+        return { scope: s.scope, index: s.index, accounts: null, voluntary: null, involuntary: null, window_churn_rate: null, exits_by_group: null, reasons: s.reasons.map((r) => ({ reason: r.reason, group: surveyReasonGroup(r.reason), index_share: r6(r.share), observed_exits: 0, observed_share: null })) };
       }
       let accounts = 0;
       let voluntary = 0;
@@ -96,7 +107,7 @@ export async function observedChurnByScope(store: AnalyticsStore, scopes: readon
         accounts,
         voluntary,
         involuntary,
-        churn_rate: accounts > 0 ? r6((voluntary + involuntary) / accounts) : null,
+        window_churn_rate: accounts > 0 ? r6((voluntary + involuntary) / accounts) : null,
         exits_by_group: byGroup,
         reasons: s.reasons.map((r) => {
           const group = surveyReasonGroup(r.reason);

@@ -2,12 +2,15 @@
  * `tenure segments`: size, ARPU, churn rate and trend per segment and month, every segment
  * evaluated in the store in one pass over the months.
  *
- * Per month m the population is the accounts on the books during m: joined by the end of m
- * and not churned before its first day (opening + gross adds of the reports). Conditions read
- * the customer, m's bill, the subscription categories held at any time in m, the value tier
- * of m's revenue and (when a condition asks for it) the lifecycle stage of m.
- * size = accounts in the segment; arpu = their revenue billed in m / size;
- * churned = those whose churn_date falls in m; churn_rate = churned / size.
+ * Per month m the base is the contract's opening(m): accounts joined before m's first day and
+ * not churned before it, the base of the churn reports' churn rate (issue 19.6: segments had
+ * used the pre-churn count, opening + gross adds, so "all" disagreed with churn-totals).
+ * Conditions read the customer, m's bill, the subscription categories held at any time in m,
+ * the value tier at the start of m and (when a condition asks for it) the lifecycle stage of m.
+ * size = opening accounts in the segment; arpu = their revenue billed in m / size;
+ * churned = accounts of the segment whose churn_date falls in m, joiners of m included, as the
+ * contract counts voluntary + involuntary; churn_rate = churned / size, so the "all" row is
+ * exactly churn-totals' churn_rate.
  *
  * The query returns one row per month and combination of segments (membership masks), with the
  * count, revenue in millionths and churned count; segmentTotals adds them up per segment. On the
@@ -15,9 +18,22 @@
  * took the query from 1.66–1.96 s to 1.26–1.32 s in the same run, with identical reports.
  */
 import { compileCondition } from '../../domain/segments/compile.ts';
-import { CATEGORIES, categoriesOf, fieldsOf, PRESETS, type SegmentDefinition } from '../../domain/segments/definitions.ts';
+import {
+  CATEGORIES,
+  categoriesOf,
+  fieldsOf,
+  OTHER_SEGMENT,
+  otherOf,
+    presetsFor,
+  SEGMENT_PROFILES,
+  VALUE_TIER_PRESETS,
+  type SegmentDefinition,
+  type SegmentProfile,
+} from '../../domain/segments/definitions.ts';
 import { defaultLifecycleRules } from '../../domain/lifecycle/rules.ts';
 import { DEFAULT_TIER_CUTOFFS, TIERS } from '../../domain/value/tiers.ts';
+import { baseSbg, DEFAULT_VALUE_PARAMETERS } from '../value/customer-value.ts';
+import { valueAtStakeSql } from '../value/value-snapshot.ts';
 import { addMonths, formatMonth, monthRange, parseMonth, type MonthText } from '../../domain/month.ts';
 import type { AnalyticsStore } from '../../store/port.ts';
 import { TenureError } from '../errors.ts';
@@ -46,9 +62,22 @@ export type SegmentTrend = {
   readonly churn_rate_change: number | null;
 };
 
+/** What every figure of the report is counted on (issue 19.6: one base, stated). */
+export const SEGMENTS_BASE = {
+  base: 'opening',
+  definition:
+    "size = the segment's opening accounts (joined before the month's first day, not churned before it); churn_rate = (voluntary + involuntary exits in the month of the segment's accounts, joiners of the month included) / size, the churn reports' churn_rate; arpu = revenue billed in the month to the segment's opening accounts / size; share = size / the month's opening; presets: an account is in the first preset (in the order listed) whose condition holds, else in other",
+} as const;
+
 export interface SegmentsReport {
   readonly from: MonthText;
   readonly to: MonthText;
+  readonly base: typeof SEGMENTS_BASE.base;
+  readonly definition: string;
+  /** Profiles whose presets are shown (detected from the products held, or asked for); null with --segments. */
+  readonly profiles: readonly SegmentProfile[] | null;
+  /** Groups of segments that partition the base: their sizes add up to the "all" row. */
+  readonly partitions: readonly (readonly string[])[];
   readonly definitions: readonly SegmentDefinition[];
   readonly months: SegmentMonthRow[];
   /** Latest month per segment with the change since the first month of the range. */
@@ -58,14 +87,37 @@ export interface SegmentsReport {
 export interface SegmentsInput {
   readonly asOf?: string;
   readonly months?: number;
+  /** Own definitions (they may overlap; an `other` row is added for the accounts in none). */
   readonly definitions?: readonly SegmentDefinition[];
+  /** Preset profiles to show (default: those whose presets have members in the range). */
+  readonly profiles?: readonly SegmentProfile[];
 }
 
 const USAGE_FIELDS = ['voice_minutes', 'data_mb', 'tv_hours', 'vod_orders', 'on_net_contacts', 'care_calls', 'overdue_days'] as const;
 
-export function segmentsSql(months: readonly MonthText[], definitions: readonly SegmentDefinition[], dataFirst: MonthText, hasScores: boolean): { sql: string; params: (string | number)[] } {
+/** Per month of the range (same order): the value at stake at the end of the month before, as SQL. */
+export interface MonthTiers {
+  readonly valueSql: string;
+}
+
+export function segmentsSql(
+  months: readonly MonthText[],
+  definitions: readonly SegmentDefinition[],
+  dataFirst: MonthText,
+  hasScores: boolean,
+  tiers: readonly MonthTiers[] = [],
+  /**
+   * The first `partition` definitions form one partition, first match wins, the last of them
+   * being `other` (its condition unused): evaluated as one CASE, linear in the presets, where
+   * "and in none before it" spelled out per segment grows quadratically.
+   */
+  partition = 0,
+): { sql: string; params: (string | number)[] } {
   const params: (string | number)[] = [];
-  const conds = definitions.map((d) => compileCondition(d.when, params, 'f'));
+  const conds = definitions.map((d, i) => (partition > 0 && i === partition - 1 ? '' : compileCondition(d.when, params, 'f')));
+  const partCase =
+    partition > 0 ? `CASE ${conds.slice(0, partition - 1).map((c, i) => `WHEN ${c} THEN ${i}`).join(' ')} ELSE ${partition - 1} END` : '';
+  for (let i = 0; i < partition; i++) conds[i] = `f.part = ${i}`;
   // Only the inputs some condition reads: the bills are materialized and carried through the
   // join, so every unused column costs (on a million accounts, each one a few percent).
   const used = new Set(definitions.flatMap((d) => [...fieldsOf(d.when)]));
@@ -76,8 +128,15 @@ export function segmentsSql(months: readonly MonthText[], definitions: readonly 
   const last = months[months.length - 1] as MonthText;
   const values = months.map((m, k) => `(${k}, ${dateLiteral(m)}, ${dateLiteral(addMonths(m, 1))}, ${parseMonth(m)})`).join(', ');
   const holdCols = cats.flatMap((c) => [`min(CASE WHEN category = '${c}' THEN si END) AS s_${c}`, `max(CASE WHEN category = '${c}' THEN ei END) AS e_${c}`]);
-  // All tier cut-offs from one quantile aggregate (a list, 1-based), not one sort per cut-off.
-  const tierCase = `CASE WHEN u.revenue IS NULL THEN NULL ${DEFAULT_TIER_CUTOFFS.map((_, i) => `WHEN CAST(u.revenue AS DOUBLE) <= q.qs[${i + 1}] THEN '${TIERS[i]}'`).join(' ')} ELSE '${TIERS[TIERS.length - 1]}' END`;
+  const usesTier = used.has('value_tier');
+  if (usesTier && tiers.length !== months.length) throw new RangeError('value tiers need the value SQL of every month');
+  // Tier of each opening account: its value at stake at the end of the month before, cut as
+  // tenure value cuts it.
+  // The cut values are the type-7 quantiles of the month's values at the cut-offs of tiers.ts
+  // (quantile_cont is type 7, as domain/value/quantile.ts); a value above a cut is in the next
+  // tier, as tierIndex. The property test checks the counts equal tenure value's.
+  const tierValues = usesTier ? tiers.map((t, k) => `SELECT ${k} AS k, customer_id, current_value FROM (${t.valueSql}) AS v`).join(' UNION ALL ') : '';
+  const tierCase = `CASE ${DEFAULT_TIER_CUTOFFS.map((_, i) => `WHEN tv.current_value <= tc.qs[${i + 1}] THEN '${TIERS[i]}'`).join(' ')} ELSE '${TIERS[TIERS.length - 1]}' END`;
   // Each condition once per row, into membership masks (62 segments per BIGINT); the totals per
   // (month, masks) group are added up per segment afterwards. 3 aggregates instead of 3 per
   // segment, and no condition evaluated three times.
@@ -96,10 +155,13 @@ export function segmentsSql(months: readonly MonthText[], definitions: readonly 
     SELECT customer_id, month, revenue${used.has('margin') ? ', cost' : ''}${usage.map((x) => `, ${x}`).join('')}
     FROM monthly_usage WHERE month >= ${dateLiteral(months[0] as MonthText)} AND month <= ${dateLiteral(last)}
   ),
-  cuts AS (
-    SELECT month, quantile_cont(CAST(revenue AS DOUBLE), [${DEFAULT_TIER_CUTOFFS.join(', ')}]) AS qs
-    FROM bills GROUP BY month
-  ),
+  ${
+    usesTier
+      ? `tier_values AS MATERIALIZED (${tierValues}),
+  tier_cuts AS (SELECT k, quantile_cont(current_value, [${DEFAULT_TIER_CUTOFFS.join(', ')}]) AS qs FROM tier_values GROUP BY k),
+  tiers AS (SELECT tv.k, tv.customer_id, ${tierCase} AS value_tier FROM tier_values tv JOIN tier_cuts tc ON tc.k = tv.k),`
+      : ''
+  }
   -- Each account with its churn date once, then one row per month it is on the books.
   accounts AS (
     SELECT c.customer_id, c.join_date, ${monthIndexSql('c.join_date')} AS ji, extract(day FROM c.join_date) AS jd,
@@ -112,7 +174,8 @@ export function segmentsSql(months: readonly MonthText[], definitions: readonly 
   pop AS (
     SELECT a.customer_id, m.k, m.month, m.mi, a.customer_type, a.province, a.city, a.district, a.region, a.gender, a.acquisition_channel,
            m.mi - a.ji - CASE WHEN extract(day FROM m.next_month - 1) < a.jd THEN 1 ELSE 0 END AS tenure_months,
-           (a.churn_date IS NOT NULL AND a.churn_date < m.next_month) AS churned_in_month
+           (a.churn_date IS NOT NULL AND a.churn_date < m.next_month) AS churned_in_month,
+           a.join_date < m.month AS opening
            ${cats.map((c) => `, (a.s_${c} <= m.mi AND a.e_${c} >= m.mi) AS holds_${c}`).join('')}
     FROM accounts a CROSS JOIN months m
     WHERE a.join_date < m.next_month AND (a.churn_date IS NULL OR a.churn_date >= m.month)
@@ -122,15 +185,16 @@ export function segmentsSql(months: readonly MonthText[], definitions: readonly 
     SELECT p.*, CAST(u.revenue AS DOUBLE) AS revenue, ${moneyUnitsSql('u.revenue')} AS revenue_units
            ${used.has('margin') ? ', CAST(u.revenue AS DOUBLE) - CAST(coalesce(u.cost, 0) AS DOUBLE) AS margin' : ''}
            ${usage.map((x) => `, u.${x}`).join('')}
-           ${used.has('value_tier') ? `, ${tierCase} AS value_tier` : ''}
+           ${usesTier ? ', CASE WHEN p.opening THEN t.value_tier END AS value_tier' : ''}
            ${usesStage ? ', st.stage' : ''}
     FROM pop p
     LEFT JOIN bills u ON u.customer_id = p.customer_id AND u.month = p.month
-    ${used.has('value_tier') ? 'LEFT JOIN cuts q ON q.month = p.month' : ''}
+    ${usesTier ? 'LEFT JOIN tiers t ON t.customer_id = p.customer_id AND t.k = p.k' : ''}
     ${usesStage ? `LEFT JOIN (${stagedSql({ rules: defaultLifecycleRules(), months, dataFirst, withScores: hasScores })}) AS st ON st.customer_id = p.customer_id AND st.as_of = p.month` : ''}
   )
-  SELECT f.k${masks.map((m, j) => `, ${m} AS m${j}`).join('')}, count(*) AS n, sum(f.revenue_units) AS r_units, count(CASE WHEN f.churned_in_month THEN 1 END) AS c
-  FROM f GROUP BY ALL`;
+  SELECT f.k${masks.map((m, j) => `, ${m} AS m${j}`).join('')}, count(CASE WHEN f.opening THEN 1 END) AS n,
+         sum(CASE WHEN f.opening THEN f.revenue_units END) AS r_units, count(CASE WHEN f.churned_in_month THEN 1 END) AS c
+  FROM ${partition > 0 ? `(SELECT f.*, ${partCase} AS part FROM f) AS f` : 'f'} GROUP BY ALL`;
   return { sql, params };
 }
 
@@ -172,8 +236,25 @@ export function segmentTotals(rows: readonly Record<string, unknown>[], months: 
 const r6 = (x: number) => Number(x.toFixed(6));
 const r2 = (x: number) => Number(x.toFixed(2));
 
+/**
+ * Each month's base valued as tenure value values it: the value at stake at the end of the
+ * month before (value-snapshot.ts valueAtStakeSql, computed in the query: keeping three full
+ * value snapshots made the first call 19× slower).
+ */
+async function monthTiers(store: AnalyticsStore, months: readonly MonthText[]): Promise<MonthTiers[]> {
+  const sbg = await baseSbg(store);
+  return months.map((m) => ({ valueSql: valueAtStakeSql(addMonths(m, -1), DEFAULT_VALUE_PARAMETERS, sbg) }));
+}
+
 export async function segmentReport(store: AnalyticsStore, input: SegmentsInput = {}): Promise<SegmentsReport> {
-  const definitions = input.definitions ?? PRESETS;
+  const own = input.definitions;
+  const presets = presetsFor(input.profiles);
+  // Presets: one partition of the base by profile (closed by `other`), then the value tiers.
+  // Own definitions may overlap: `other` counts the accounts in none of them.
+  const definitions: SegmentDefinition[] = own
+    ? [...own, otherOf(own)]
+    : [...presets.map(({ name, description, when }) => ({ name, description, when })), otherOf(presets), ...VALUE_TIER_PRESETS];
+  const partition = own ? 0 : presets.length + 1;
   const span = await dataSpan(store);
   const to = resolveMonth('--as-of', input.asOf, span);
   const count = input.months ?? DEFAULT_SEGMENT_MONTHS;
@@ -184,12 +265,23 @@ export async function segmentReport(store: AnalyticsStore, input: SegmentsInput 
     throw new TenureError('USAGE', `--months ${count} up to ${to} starts ${start}, before the data's first month ${span.first}; the data covers ${spanText(span)}`);
   }
   const months = monthRange(start, to);
-  const { sql, params } = segmentsSql(months, definitions, span.first, span.hasScores);
+  const tiers = definitions.some((d) => fieldsOf(d.when).has('value_tier')) ? await monthTiers(store, months) : [];
+  const { sql, params } = segmentsSql(months, definitions, span.first, span.hasScores, tiers, partition);
   const rows = await store.query(sql, params);
   const totals = segmentTotals(rows, months.length, definitions.length);
+  // Auto profiles: a preset of a profile is shown when its profile has members in the range.
+  const sizeOver = (i: number) => (totals.n[i + 1] ?? []).reduce((a, b) => a + b, 0) + (totals.c[i + 1] ?? []).reduce((a, b) => a + b, 0);
+  const shownProfiles = own
+    ? null
+    : input.profiles
+      ? SEGMENT_PROFILES.filter((p) => input.profiles?.includes(p))
+      : SEGMENT_PROFILES.filter((p) => presets.some((d, i) => d.profile === p && sizeOver(i) > 0));
+  const hidden = new Set(own ? [] : presets.filter((d) => d.profile !== 'any' && !shownProfiles?.includes(d.profile as SegmentProfile)).map((d) => d.name));
   const out: SegmentMonthRow[] = [];
   const names = ['all', ...definitions.map((d) => d.name)];
+  const shown = (name: string) => !hidden.has(name);
   names.forEach((name, i) => {
+    if (!shown(name)) return;
     months.forEach((month, k) => {
       const size = totals.n[i]?.[k] ?? 0;
       const revenue = (totals.units[i]?.[k] ?? 0) / MONEY_UNITS;
@@ -206,19 +298,23 @@ export async function segmentReport(store: AnalyticsStore, input: SegmentsInput 
       });
     });
   });
-  const trends: SegmentTrend[] = names.map((name, i) => {
+  const trends: SegmentTrend[] = names.flatMap((name, i): SegmentTrend[] => {
+    if (!shown(name)) return [];
     const rowsOf = out.filter((r) => r.segment === name);
     const first = rowsOf[0];
     const latest = rowsOf[rowsOf.length - 1];
-    return {
+    return [{
       segment: name,
-      description: i === 0 ? 'every account on the books' : (definitions[i - 1]?.description ?? ''),
+      description: i === 0 ? "every opening account (the month's base)" : (definitions[i - 1]?.description ?? ''),
       size: latest?.size ?? 0,
       size_change: (latest?.size ?? 0) - (first?.size ?? 0),
       arpu: latest?.arpu ?? null,
       churn_rate: latest?.churn_rate ?? null,
       churn_rate_change: latest?.churn_rate != null && first?.churn_rate != null ? r6(latest.churn_rate - first.churn_rate) : null,
-    };
+    }];
   });
-  return { from: months[0] as MonthText, to, definitions, months: out, trends };
+  const partitions = own
+    ? []
+    : [[...presets.filter((d) => shown(d.name)).map((d) => d.name), OTHER_SEGMENT], VALUE_TIER_PRESETS.map((d) => d.name)];
+  return { from: months[0] as MonthText, to, ...SEGMENTS_BASE, profiles: shownProfiles, partitions, definitions: definitions.filter((d) => shown(d.name)), months: out, trends };
 }

@@ -4,7 +4,7 @@ import type { AnalyticsStore } from '../../store/port.ts';
 import { customer360 } from '../customer/customer360.ts';
 import { addBills, addCustomers, addSubscriptions, memoryStore, monthlyBills } from '../lifecycle/test-store.ts';
 import { baseSbg, customerValue, DEFAULT_VALUE_PARAMETERS, valueColumns, valueInputsSql } from './customer-value.ts';
-import { ensureValueSnapshot, SNAPSHOT_TABLE } from './value-snapshot.ts';
+import { ensureValueSnapshot, SNAPSHOT_TABLE, valueAtStakeSql } from './value-snapshot.ts';
 import { lifecycleTransitions } from '../lifecycle/transitions.ts';
 
 /**
@@ -92,6 +92,9 @@ describe('customer value from the store', () => {
       expect(r.potential).toBeCloseTo(ts.potential[i] as number, 6);
       expect(r.lifetime).toBeCloseTo(ts.lifetime[i] as number, 6);
     });
+    // The value-at-stake-only SQL (segments' tiers) gives the snapshot's current value exactly.
+    const light = await store.query<{ current_value: number }>(`SELECT current_value FROM (${valueAtStakeSql('2024-06', p, sbg)}) ORDER BY customer_id`);
+    expect(light.map((x) => x.current_value)).toEqual(rows.map((x) => x.current_value));
   });
 
   it('shows the same quadrant in the 360 view, with personal data masked', async () => {

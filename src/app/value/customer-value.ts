@@ -11,9 +11,12 @@
  *   the base's margin rate), categories held by ≥ 5 % of peers;
  * - referral: on-net contacts (mean of the quarter) × referral rate × the value of a new customer
  *   (mean current value of customers in their first 6 months).
- * Expected remaining lifetime (discounted, months): the churn model's probability when the
- * customer has a score (constant monthly hazard, derlConstantChurn), else the sBG fitted to
- * the operator's join-month cohorts at the customer's tenure (sbgDerl; one value per tenure).
+ * Expected remaining lifetime (discounted, months): the sBG fitted to the operator's join-month
+ * cohorts, at the customer's tenure (sbgDerl; one value per tenure), else 2 % a month. It is the
+ * cohort's lifetime, never the customer's own churn score: current value is the value at stake
+ * if the customer stays, and risk is the matrix's other concern, counted once in expected loss
+ * (probability × value at stake). Taking lifetime from the score made high risk mean low value,
+ * and put the riskiest valuable customers in quadrant I (issue 19.3).
  * current value = margin × lifetime; potential = (up-buy + cross-buy) × lifetime + referral.
  */
 import { derlConstantChurn, monthlyDiscountRate } from '../../domain/value/current-value.ts';
@@ -45,18 +48,38 @@ export const DEFAULT_VALUE_PARAMETERS: ValueParameters = {
   targetPercentile: 0.75,
 };
 
+/** Customers live at the end of `asOf` with their tenure in whole months (the value base). */
+export function liveSql(asOf: MonthText): string {
+  const ai = parseMonth(asOf);
+  const next = dateLiteral(formatMonth(ai + 1));
+  return `
+    SELECT c.customer_id, c.customer_type, coalesce(nullif(c.province, ''), '?') AS province,
+           ${ai} - ${monthIndexSql('c.join_date')} - CASE WHEN extract(day FROM ${next} - 1) < extract(day FROM c.join_date) THEN 1 ELSE 0 END AS tenure_months
+    FROM customers c LEFT JOIN churn_events e ON e.customer_id = c.customer_id
+    WHERE c.join_date < ${next} AND (e.churn_date IS NULL OR e.churn_date >= ${next})`;
+}
+
+/** Mean revenue, margin and on-net contacts of the bills of asOf − 2 … asOf, per customer. */
+export function billsSql(asOf: MonthText): string {
+  const ai = parseMonth(asOf);
+  const next = dateLiteral(formatMonth(ai + 1));
+  const lo = dateLiteral(formatMonth(ai - 2));
+  // Money in exact millionths (stages-sql.ts): equal bills give equal means in any row order.
+  return `
+    SELECT u.customer_id, avg(${moneyUnitsSql('u.revenue')}) / ${MONEY_UNITS} AS arpu3,
+           avg(${moneyUnitsSql('u.revenue')} - ${moneyUnitsSql('coalesce(u.cost, 0)')}) / ${MONEY_UNITS} AS margin3,
+           avg(u.on_net_contacts) AS on_net
+    FROM monthly_usage u
+    WHERE u.month >= ${lo} AND u.month < ${next}
+    GROUP BY u.customer_id`;
+}
+
 /** The per-customer value inputs as SQL (columns: see the SELECT list); one row per live customer, with its id when asked. */
 export function valueInputsSql(asOf: MonthText, p: ValueParameters, withIds = false): string {
   const ai = parseMonth(asOf);
   const next = dateLiteral(formatMonth(ai + 1));
-  const lo = dateLiteral(formatMonth(ai - 2));
   return `
-  WITH live AS (
-    SELECT c.customer_id, c.customer_type, coalesce(nullif(c.province, ''), '?') AS province,
-           ${ai} - ${monthIndexSql('c.join_date')} - CASE WHEN extract(day FROM ${next} - 1) < extract(day FROM c.join_date) THEN 1 ELSE 0 END AS tenure_months
-    FROM customers c LEFT JOIN churn_events e ON e.customer_id = c.customer_id
-    WHERE c.join_date < ${next} AND (e.churn_date IS NULL OR e.churn_date >= ${next})
-  ),
+  WITH live AS (${liveSql(asOf)}),
   held AS (
     -- One row per customer and category held at the end of the month, with the peer-group keys.
     SELECT s.customer_id, l.customer_type, l.province, s.category, max(CAST(s.monthly_fee AS DOUBLE)) AS fee
@@ -65,15 +88,7 @@ export function valueInputsSql(asOf: MonthText, p: ValueParameters, withIds = fa
     GROUP BY s.customer_id, l.customer_type, l.province, s.category
   ),
   families AS (${productFamiliesSql('SELECT customer_id, category FROM held')}),
-  bills AS (
-    -- Money in exact millionths (stages-sql.ts): equal bills give equal means in any row order.
-    SELECT u.customer_id, avg(${moneyUnitsSql('u.revenue')}) / ${MONEY_UNITS} AS arpu3,
-           avg(${moneyUnitsSql('u.revenue')} - ${moneyUnitsSql('coalesce(u.cost, 0)')}) / ${MONEY_UNITS} AS margin3,
-           avg(u.on_net_contacts) AS on_net
-    FROM monthly_usage u
-    WHERE u.month >= ${lo} AND u.month < ${next}
-    GROUP BY u.customer_id
-  ),
+  bills AS (${billsSql(asOf)}),
   -- Sums over customers and peer groups in whole millionths too (each term rounded), so the
   -- potentials come out the same on every run: DOUBLE sums depend on the order threads add in.
   base_rate AS (
@@ -103,25 +118,16 @@ export function valueInputsSql(asOf: MonthText, p: ValueParameters, withIds = fa
     SELECT h.customer_id, ${exactSumSql('a.rate * a.product_margin')} AS held_margin
     FROM held h JOIN adoption a ON a.customer_type = h.customer_type AND a.province = h.province AND a.category = h.category
     GROUP BY h.customer_id
-  ),
-  risk AS (
-    SELECT s.customer_id, max(s.churn_probability) AS p, max(m.horizon) AS h
-    FROM churn_scores s
-    JOIN (SELECT max(as_of) AS as_of FROM churn_scores WHERE as_of <= ${dateLiteral(asOf)}) r ON r.as_of = s.as_of
-    LEFT JOIN churn_models m ON m.model_version = s.model_version
-    GROUP BY s.customer_id
   )
   SELECT ${withIds ? 'f.customer_id,' : ''}
          f.tenure_months, f.arpu3, f.margin3, f.on_net,
          CASE WHEN f.arpu3 > 0 THEN greatest(0, f.margin3 / f.arpu3) ELSE 0 END AS margin_rate,
          coalesce(t.target_arpu, f.arpu3) AS target_arpu,
-         greatest(0, coalesce(pt.all_margin, 0) - coalesce(o.held_margin, 0)) AS cross_margin,
-         rk.p AS churn_probability, coalesce(rk.h, 3) AS score_horizon
+         greatest(0, coalesce(pt.all_margin, 0) - coalesce(o.held_margin, 0)) AS cross_margin
   FROM facts f
   LEFT JOIN targets t ON t.segment = f.segment
   LEFT JOIN peer_total pt ON pt.customer_type = f.customer_type AND pt.province = f.province
-  LEFT JOIN own o ON o.customer_id = f.customer_id
-  LEFT JOIN risk rk ON rk.customer_id = f.customer_id`;
+  LEFT JOIN own o ON o.customer_id = f.customer_id`;
 }
 
 export interface ValueColumns {
@@ -132,7 +138,7 @@ export interface ValueColumns {
   readonly referral: Float64Array;
   readonly lifetime: Float64Array;
   readonly newCustomerValue: number;
-  readonly lifetimeSource: { sbg: SbgParameters | null; scored: number };
+  readonly lifetimeSource: { sbg: SbgParameters | null };
 }
 
 /** Discounted remaining lifetime per customer (months) and the value columns, from the SQL columns. */
@@ -150,20 +156,12 @@ export function valueColumns(cols: ColumnSet, sbg: SbgParameters | null, p: Valu
   const rate = num('margin_rate');
   const target = num('target_arpu');
   const cross = num('cross_margin');
-  const prob = num('churn_probability');
-  const horizon = num('score_horizon');
   const d = monthlyDiscountRate(p.annualDiscountRate);
   const derlByTenure = new Map<number, number>();
   const fallbackChurn = 0.02; // when neither a score nor a cohort fit exists: 2 % a month
   const lifetime = new Float64Array(n);
-  let scored = 0;
   for (let i = 0; i < n; i++) {
-    const q = prob[i] as number;
-    if (Number.isFinite(q)) {
-      const h = Math.max(1, horizon[i] as number);
-      lifetime[i] = derlConstantChurn(1 - Math.pow(1 - Math.min(1, Math.max(0, q)), 1 / h), d);
-      scored++;
-    } else if (sbg) {
+    if (sbg) {
       const t = Math.max(0, Math.round(tenure[i] as number));
       let v = derlByTenure.get(t);
       if (v === undefined) {
@@ -199,13 +197,22 @@ export function valueColumns(cols: ColumnSet, sbg: SbgParameters | null, p: Valu
     referral[i] = Math.max(0, onNet[i] as number) * p.referralRate * newCustomerValue;
     potential[i] = (upBuy[i] as number) + (crossBuy[i] as number) + (referral[i] as number);
   }
-  return { currentValue, potential, upBuy, crossBuy, referral, lifetime, newCustomerValue, lifetimeSource: { sbg, scored } };
+  return { currentValue, potential, upBuy, crossBuy, referral, lifetime, newCustomerValue, lifetimeSource: { sbg } };
 }
+
+/** What the value figures are counted on and how (issue 19.6: base and definition stated). */
+export const VALUE_BASE = {
+  base: 'live_at_end_of_month',
+  definition:
+    "customers joined by the end of as_of and not churned by then. current_value = value at stake if the customer stays = mean monthly margin (revenue − cost) of the last 3 billed months × discounted expected remaining lifetime of the join-month cohorts (sBG) at the customer's tenure, independent of the customer's own churn score; potential = (up-buy + cross-buy margin) × the same lifetime + referral value; quadrants split both at the base's medians (high = strictly above); tiers = percentiles of current_value (low ≤ 30 %, mid ≤ 60 %, high ≤ 80 %, silver ≤ 90 %, gold ≤ 97 %, platinum above); expected loss (tenure score) = churn probability × max(0, current_value)",
+} as const;
 
 export interface CustomerValueReport extends ValueReport {
   readonly as_of: MonthText;
+  readonly base: typeof VALUE_BASE.base;
+  readonly definition: string;
   readonly parameters: ValueParameters;
-  readonly lifetime: { source: string; sbg: SbgParameters | null; scored_customers: number; mean_months: number };
+  readonly lifetime: { source: string; sbg: SbgParameters | null; mean_months: number };
   readonly new_customer_value: number;
   readonly totals: { current_value: number; potential: number; up_buy: number; cross_buy: number; referral: number };
 }
@@ -236,20 +243,19 @@ export async function customerValue(store: AnalyticsStore, input: { asOf?: strin
   const report = valueReport(current, potential);
   const [t] = await store.query<Record<string, number | null>>(
     `SELECT ${exactSumSql('current_value')} AS current_value, ${exactSumSql('potential')} AS potential, ${exactSumSql('up_buy')} AS up_buy,
-            ${exactSumSql('cross_buy')} AS cross_buy, ${exactSumSql('referral')} AS referral, ${exactSumSql('lifetime')} / count(lifetime) AS lifetime,
-            count(CASE WHEN scored THEN 1 END) AS scored
+            ${exactSumSql('cross_buy')} AS cross_buy, ${exactSumSql('referral')} AS referral, ${exactSumSql('lifetime')} / count(lifetime) AS lifetime
      FROM ${SNAPSHOT_TABLE} WHERE ${where}`,
     params,
   );
   const n = (k: string) => Number(t?.[k] ?? 0);
   return {
     as_of: asOf,
+    ...VALUE_BASE,
     ...report,
     parameters: p,
     lifetime: {
-      source: n('scored') > 0 ? 'churn scores where present, else the sBG of the join-month cohorts' : sbg ? 'sBG of the join-month cohorts' : 'constant 2 % monthly churn (no cohort fit possible)',
+      source: `${sbg ? "the sBG of the join-month cohorts at the customer's tenure" : 'constant 2 % monthly churn (no cohort fit possible)'}, independent of the customer's own churn score`,
       sbg,
-      scored_customers: n('scored'),
       mean_months: n('lifetime'),
     },
     new_customer_value: newCustomerValue,

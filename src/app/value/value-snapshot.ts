@@ -5,9 +5,10 @@
  * and a quarter of bills for the whole base on each call.
  *
  * The SQL applies the same formulas as valueColumns (customer-value.ts; the tests compare the
- * two): lifetime = the churn score's constant-hazard DERL when scored, else the sBG DERL at the
- * customer's tenure (a lookup table computed in TS, one row per tenure month), else 2 % a month.
- * Kept per (as-of month, parameters, sBG fit) and data fingerprint, like the stage history.
+ * two): lifetime = the sBG DERL at the customer's tenure (a lookup table computed in TS, one row
+ * per tenure month), else 2 % a month; never the customer's own churn score (issue 19.3), so a
+ * scoring run leaves the kept snapshot current. Kept per (as-of month, parameters, sBG fit) and
+ * the fingerprint of the base data (not the scores), like the stage history.
  */
 import { createHash } from 'node:crypto';
 import { derlConstantChurn, monthlyDiscountRate } from '../../domain/value/current-value.ts';
@@ -15,9 +16,9 @@ import { sbgDerl, type SbgParameters } from '../../domain/retention/sbg.ts';
 import type { MonthText } from '../../domain/month.ts';
 import type { AnalyticsStore } from '../../store/port.ts';
 import { keptTable, temporaryTable, temporaryTableExists } from '../kept-tables.ts';
-import { dataFingerprint } from '../lifecycle/history-store.ts';
+import { baseDataFingerprint } from '../lifecycle/history-store.ts';
 import { dateLiteral, exactSumSql } from '../lifecycle/stages-sql.ts';
-import { valueInputsSql, type ValueParameters } from './customer-value.ts';
+import { billsSql, liveSql, valueInputsSql, type ValueParameters } from './customer-value.ts';
 
 export const SNAPSHOT_TABLE = 'value_snapshot';
 const RUNS_TABLE = 'value_snapshot_runs';
@@ -26,7 +27,7 @@ const MAX_TENURE = 1200;
 const FALLBACK_MONTHLY_CHURN = 0.02;
 
 /** Version of the value SQL: bump when its formulas change, so kept snapshots are recomputed. */
-const VALUE_VERSION = 3;
+const VALUE_VERSION = 4; // 4: lifetime no longer from the churn score (value at stake)
 
 export function snapshotKey(p: ValueParameters, sbg: SbgParameters | null): string {
   return createHash('sha256').update(JSON.stringify({ v: VALUE_VERSION, p, sbg })).digest('hex').slice(0, 16);
@@ -37,24 +38,42 @@ const num = (x: number) => {
   return String(x);
 };
 
-export function valueSnapshotSql(asOf: MonthText, p: ValueParameters, sbg: SbgParameters | null): string {
+/** The lifetime lookup (VALUES rows by tenure) and the SQL expression of a customer's lifetime over it (`i.tenure_months`, joined as `dl`). */
+function lifetimeSql(p: ValueParameters, sbg: SbgParameters | null): { derlRows: string; cohortLifetime: string } {
   const d = monthlyDiscountRate(p.annualDiscountRate);
   const fallback = derlConstantChurn(FALLBACK_MONTHLY_CHURN, d);
   const derlRows = sbg ? Array.from({ length: MAX_TENURE + 1 }, (_, t) => `(${t}, ${num(sbgDerl(sbg, t, d))})`).join(', ') : `(0, ${num(fallback)})`;
-  const noScoreLifetime = sbg ? `coalesce(dl.derl, (SELECT derl FROM derl WHERE tenure = ${MAX_TENURE}))` : num(fallback);
-  // q = 1 − (1 − p)^(1/h); DERL = (1 − q) / (1 − (1 − q)/(1 + d))
-  const q = `(1 - power(1 - least(greatest(i.churn_probability, 0), 1), 1.0 / greatest(i.score_horizon, 1)))`;
+  const cohortLifetime = sbg ? `coalesce(dl.derl, (SELECT derl FROM derl WHERE tenure = ${MAX_TENURE}))` : num(fallback);
+  return { derlRows, cohortLifetime };
+}
+
+/**
+ * Only the value at stake (current_value) of every live customer, with the snapshot's formula:
+ * what value tiers need, without the peers and percentiles of the potential (segments cuts each
+ * month's tiers with it, computed on the spot: no snapshot to keep).
+ */
+export function valueAtStakeSql(asOf: MonthText, p: ValueParameters, sbg: SbgParameters | null): string {
+  const { derlRows, cohortLifetime } = lifetimeSql(p, sbg);
+  return `
+  WITH i AS (SELECT l.customer_id, l.tenure_months, coalesce(b.margin3, 0) AS margin3
+             FROM (${liveSql(asOf)}) AS l LEFT JOIN (${billsSql(asOf)}) AS b ON b.customer_id = l.customer_id),
+  derl AS (SELECT * FROM (VALUES ${derlRows}) AS t(tenure, derl))
+  SELECT i.customer_id, i.margin3 * ${cohortLifetime} AS current_value
+  FROM i LEFT JOIN derl dl ON dl.tenure = least(${MAX_TENURE}, greatest(0, CAST(round(i.tenure_months) AS INTEGER)))`;
+}
+
+export function valueSnapshotSql(asOf: MonthText, p: ValueParameters, sbg: SbgParameters | null): string {
+  const { derlRows, cohortLifetime } = lifetimeSql(p, sbg);
   return `
   WITH inputs AS (${valueInputsSql(asOf, p, true)}),
   derl AS (SELECT * FROM (VALUES ${derlRows}) AS t(tenure, derl)),
   lives AS (
-    SELECT i.*,
-           CASE WHEN i.churn_probability IS NOT NULL THEN (1 - ${q}) / (1 - (1 - ${q}) / (1 + ${num(d)}))
-                ELSE ${noScoreLifetime} END AS lifetime
+    SELECT i.*, ${cohortLifetime} AS lifetime
     FROM inputs i LEFT JOIN derl dl ON dl.tenure = least(${MAX_TENURE}, greatest(0, CAST(round(i.tenure_months) AS INTEGER)))
   ),
   valued AS (
-    SELECT customer_id, tenure_months, on_net, lifetime, churn_probability IS NOT NULL AS scored,
+    -- scored: kept for stores whose table has the column; no lifetime comes from a score any more.
+    SELECT customer_id, tenure_months, on_net, lifetime, FALSE AS scored,
            margin3 * lifetime AS current_value,
            greatest(0, target_arpu - arpu3) * greatest(0, margin_rate) * ${num(p.takeUpProbability)} * lifetime AS up_buy,
            greatest(0, cross_margin) * lifetime AS cross_buy
@@ -91,7 +110,7 @@ async function currentRun(store: AnalyticsStore, runs: string, key: string, mont
  */
 export async function ensureValueSnapshot(store: AnalyticsStore, asOf: MonthText, p: ValueParameters, sbg: SbgParameters | null): Promise<{ key: string; newCustomerValue: number }> {
   const key = snapshotKey(p, sbg);
-  const fingerprint = await dataFingerprint(store);
+  const fingerprint = await baseDataFingerprint(store);
   const month = dateLiteral(asOf);
   let copyFrom: { snapshot: string; runs: string } | null = null;
   if (store.access === 'read-only') {

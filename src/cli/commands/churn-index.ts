@@ -183,13 +183,13 @@ async function churnIndex(opts: ChurnIndexOptions): Promise<void> {
   if (format === 'table' && observed) {
     printText(
       resolveLang(opts) === 'en'
-        ? `\nindex vs observed churn ${observed.from}..${observed.to} (exits by reason group; share = of the scope's voluntary exits)\n\n`
+        ? `\nindex vs observed churn ${observed.from}..${observed.to} (exits by reason group; share = of the scope's voluntary exits)\n${observed.definition}\n\n`
         : `\n流失指数与实际流失对照 ${observed.from}..${observed.to}（按原因组的离网数；占比 = 占该范围主动离网的比例）\n\n`,
     );
     printRows(
-      ['scope', 'index', 'churn_rate', 'reason', 'group', 'index_share', 'observed_exits', 'observed_share'],
+      ['scope', 'index', 'window_churn_rate', 'reason', 'group', 'index_share', 'observed_exits', 'observed_share'],
       observed.scopes.flatMap((o) =>
-        o.reasons.map((r) => ({ scope: o.scope, index: round(o.index, 2), churn_rate: o.churn_rate, reason: r.reason, group: r.group, index_share: r.index_share, observed_exits: r.observed_exits, observed_share: r.observed_share })),
+        o.reasons.map((r) => ({ scope: o.scope, index: round(o.index, 2), window_churn_rate: o.window_churn_rate, reason: r.reason, group: r.group, index_share: r.index_share, observed_exits: r.observed_exits, observed_share: r.observed_share })),
       ),
       format,
     );

@@ -56,6 +56,7 @@ async function churn(opts: ForecastOptions): Promise<void> {
   } else {
     printRows(columns, report.forecast, format, process.stdout, view);
   }
+  if (format === 'table' && report.reconciliation) process.stdout.write(`\nprovinces reconciled to the total: ${report.reconciliation}\n`);
   if (format === 'table' && report.backtest) {
     const b = report.backtest;
     printText(
@@ -78,7 +79,7 @@ export function register(program: Command): void {
       )
       .option('--horizon <n>', 'months to forecast (default 6)')
       .option('--backtest <k>', 're-forecast the last K months from the data before each; prints MAPE next to seasonal naive (default 6 with ≥ 18 months of history)')
-      .option('--by <level>', 'also forecast per region: province')
+      .option('--by <level>', 'also forecast per region: province (each province forecast alone, then scaled proportionally so the provinces add up to the total)')
       .option('--db <path>', 'store (default ./tenure.duckdb or $TENURE_DB)'),
   )).action(churn);
 }

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 /** Options given before the subcommand name (`lifecycle --db X transitions`) reach it too. */
 const merged = <T>(cmd: Command): T => cmd.optsWithGlobals<T & Record<string, unknown>>();
 import { lifecycleSnapshot, type LifecycleSnapshot } from '../../app/lifecycle/lifecycle.ts';
-import { lifecycleTransitions, refreshStageHistory, type PatternRow } from '../../app/lifecycle/transitions.ts';
+import { lifecycleTransitions, refreshStageHistory, type LifecycleTransitions, type PatternRow } from '../../app/lifecycle/transitions.ts';
 import { STAGES, type Stage } from '../../domain/lifecycle/stages.ts';
 import { monthRange } from '../../domain/month.ts';
 import { printJson, printRows, printText, resolveFormat, resolveOutput, withCurrency, withFormat, type Cell, type FormatOptions, type OutputContext, type OutputLang } from '../output.ts';
@@ -77,6 +77,16 @@ async function snapshot(opts: LifecycleOptions): Promise<void> {
 }
 
 /** The relationship patterns named in one language; the numeral (I–IV) is the key. */
+const UNASSIGNED_ZH: Record<string, string> = {
+  joined_and_left_in_one_month: '同月入网并离网（没有可观察的关系阶段）',
+  left_in_first_month_of_range: '在范围第一个月离网（范围内看不到离网前的阶段）',
+};
+
+/** The unassigned exits with their reasons worded in the output's language. */
+function unassignedIn(u: LifecycleTransitions['unassigned'], lang: OutputLang): LifecycleTransitions['unassigned'] {
+  return { ...u, reasons: u.reasons.map((r) => ({ ...r, description: lang === 'en' ? r.description : (UNASSIGNED_ZH[r.reason] ?? r.description) })) };
+}
+
 const localizedPatterns = (patterns: readonly PatternRow[], lang: OutputLang) => patterns.map(({ zh, en, ...p }) => ({ ...p, name: lang === 'en' ? en : zh }));
 
 async function transitions(opts: TransitionOptions): Promise<void> {
@@ -118,7 +128,7 @@ async function patterns(opts: TransitionOptions): Promise<void> {
   // One language: the pattern's name in the output's language, the numeral is the key.
   const shown = localizedPatterns(t.patterns, out.lang);
   if (format === 'json') {
-    printJson({ from: t.from, to: t.to, long_stability_months: t.long_stability_months, patterns: shown, partial_coverage: t.partial_coverage });
+    printJson({ from: t.from, to: t.to, long_stability_months: t.long_stability_months, exits: t.exits, patterns: shown, unassigned: unassignedIn(t.unassigned, out.lang), partial_coverage: t.partial_coverage });
     return;
   }
   if (format === 'table') {
@@ -133,7 +143,13 @@ async function patterns(opts: TransitionOptions): Promise<void> {
             `${tooShort ? `；模式按观察到的 ${observed} 个月划分，IV 需要超过 ${long} 个月的区间：请给出 --from（其月份只划分一次，然后保留）` : ''}）\n\n`,
     );
   }
-  printRows(['pattern', 'name', 'customers', 'observed_from_join'], shown, format);
+  // The unassigned exits as rows of their own, so the customers column adds up to the range's exits.
+  const unassigned = unassignedIn(t.unassigned, out.lang).reasons.map((r) => ({ pattern: 'unassigned', name: r.description, customers: r.customers, observed_from_join: null }));
+  printRows(['pattern', 'name', 'customers', 'observed_from_join'], [...shown, ...unassigned], format);
+  if (format === 'table') {
+    const classified = t.exits - t.unassigned.customers;
+    printText(out.lang === 'en' ? `\nexits ${t.from}..${t.to}: ${t.exits} = ${classified} classified + ${t.unassigned.customers} unassigned\n` : `\n${t.from}..${t.to} 离网 ${t.exits} 户 = 已归类 ${classified} + 未归类 ${t.unassigned.customers}\n`);
+  }
 }
 
 async function refresh(opts: TransitionOptions & { force?: boolean }): Promise<void> {

@@ -90,7 +90,7 @@ export function register(program: Command): void {
     .command('report')
     .description('churn reports: totals, by reason code, by region (table on a TTY, CSV otherwise, --json)');
 
-  reportCommand(report, 'churn-totals', 'monthly subscriber movement, churn rate, ARPU and revenue lost')
+  reportCommand(report, 'churn-totals', 'monthly subscriber movement, churn rate, ARPU and revenue lost. churn_rate = (voluntary + involuntary) / opening, opening = accounts joined before the month and not churned before it; ARPU = revenue / ((opening + closing) / 2)')
     .action(async (opts: ReportFlags) => {
       await runReport(opts, CHURN_TOTALS_COLUMNS, async (store) => churnTotals(store, opts, CLI_REPORT_OPTIONS));
     });
@@ -101,7 +101,7 @@ export function register(program: Command): void {
       await runReport(opts, CHURN_REASONS_COLUMNS, async (store) => churnReasons(store, { ...opts, lang }, CLI_REPORT_OPTIONS));
     });
 
-  reportCommand(report, 'churn-regions', 'opening base, churn and revenue lost per month and region')
+  reportCommand(report, 'churn-regions', 'opening base, churn and revenue lost per month and region; churn_rate = (voluntary + involuntary) / opening, as churn-totals, and the regions of a level add up to churn-totals')
     .addOption(new Option('--level <level>', 'region level').choices(REGION_LEVELS).default('province'))
     .action(async (opts: ReportFlags) => {
       await runReport(opts, CHURN_REGIONS_COLUMNS, async (store) => churnRegions(store, opts, CLI_REPORT_OPTIONS));

@@ -45,6 +45,22 @@ describe('tenure retention fit', () => {
     expect(err).toMatch(message);
   });
 
+  it('regression 19.8: a fit at the search bound is reported as not estimable (exit 1), never as α and β', async () => {
+    // Exactly geometric counts (10 % churn every month): α and β grow without end together.
+    const { code, out, err } = await run(['retention', 'fit', '--counts', '1000,900,810,729,656,590,531', '--json']);
+    expect(code).toBe(1);
+    const j = JSON.parse(out) as { status: string; reason: string; alpha: null; beta: null; survival: number[]; expected_lifetime: null };
+    expect(j.status).toBe('not_estimable');
+    expect(j.reason).toMatch(/search bound/);
+    expect([j.alpha, j.beta, j.expected_lifetime]).toEqual([null, null, null]);
+    expect(j.survival).toEqual([]);
+    expect(err).toMatch(/not estimable/);
+    const table = await run(['retention', 'fit', '--counts', '1000,900,810,729,656,590,531', '--format', 'table']);
+    expect(table.code).toBe(1);
+    expect(table.out).toMatch(/not estimable/);
+    expect(table.out).not.toMatch(/alpha=/);
+  });
+
   it('prints a CSV table of the projection', async () => {
     const { code, out } = await run(['retention', 'fit', '--counts', '1000,631,468', '--periods', '3', '--format', 'csv']);
     expect(code).toBe(0);

@@ -2,6 +2,7 @@ import { Option, type Command } from 'commander';
 import { TenureError } from '../../app/errors.ts';
 import {
   fitSbg,
+  notEstimableReason,
   sbgDerl,
   type SbgFit,
   sbgExpectedCounts,
@@ -11,6 +12,7 @@ import {
   sbgSurvival,
   validateCohortCounts,
 } from '../../domain/retention/sbg.ts';
+import { EXIT_DATA_PROBLEMS } from '../errors.ts';
 import { printJson, printRows, printText, resolveFormat, resolveLang, withFormat, type FormatOptions, type OutputFormat } from '../output.ts';
 import { withStore } from '../../app/lifecycle/context.ts';
 import { CURVE_GROUPS, type CohortKind, type CurveGroup } from '../../app/retention/cohorts.ts';
@@ -61,8 +63,11 @@ function rate(flag: string, text: string | undefined, fallback: number): number 
 const round = (x: number, digits = 6) => Number(x.toFixed(digits));
 
 export interface RetentionFitReport {
-  alpha: number;
-  beta: number;
+  /** not_estimable: the fit ran into the search bound or did not converge; α, β and everything projected from them are null/empty (issue 19.8). */
+  status: 'fitted' | 'not_estimable';
+  reason: string | null;
+  alpha: number | null;
+  beta: number | null;
   log_likelihood: number;
   converged: boolean;
   warnings: string[];
@@ -74,13 +79,13 @@ export interface RetentionFitReport {
   /** r(t) = S(t)/S(t−1) for t = 1..periods. */
   retention: number[];
   /** Restricted mean lifetime E[min(T, H)] in periods, H = lifetime_horizon (always finite). */
-  expected_lifetime: number;
+  expected_lifetime: number | null;
   expected_lifetime_definition: string;
   lifetime_horizon: number;
   /** Unrestricted E[T]; null when α ≤ 1, where it is infinite. */
   mean_lifetime: number | null;
   /** Discounted expected residual lifetime of a newly acquired customer (Fader & Hardie 2010). */
-  derl: number;
+  derl: number | null;
   discount_rate_per_period: number;
   observed: number[];
   fitted: number[];
@@ -101,10 +106,39 @@ export function reportFromFit(fit: SbgFit, counts: readonly number[], opts: FitO
   const annual = rate('--annual-discount-rate', opts.annualDiscountRate, 0.1);
   const perPeriod = Math.pow(1 + annual, 1 / perYear) - 1;
 
+  const expectedLifetimeDefinition = `restricted mean lifetime E[min(T, ${horizon})] in ${unit}s: expected ${unit}s a new customer stays within a ${horizon}-${unit} horizon`;
+  const reason = notEstimableReason(fit);
+  if (reason !== null) {
+    // No estimate: nothing is projected from parameters the data did not determine.
+    return {
+      status: 'not_estimable',
+      reason,
+      alpha: null,
+      beta: null,
+      log_likelihood: round(fit.logLikelihood, 4),
+      converged: false,
+      warnings: [...fit.warnings],
+      period_unit: unit,
+      observed_periods: fit.observedPeriods,
+      periods,
+      survival: [],
+      retention: [],
+      expected_lifetime: null,
+      expected_lifetime_definition: expectedLifetimeDefinition,
+      lifetime_horizon: horizon,
+      mean_lifetime: null,
+      derl: null,
+      discount_rate_per_period: round(perPeriod, 8),
+      observed: [...counts],
+      fitted: [],
+    };
+  }
   const params = { alpha: fit.alpha, beta: fit.beta };
   const survival = sbgSurvival(params, periods);
   const mean = sbgMeanLifetime(params);
   return {
+    status: 'fitted',
+    reason: null,
     alpha: round(fit.alpha),
     beta: round(fit.beta),
     log_likelihood: round(fit.logLikelihood, 4),
@@ -116,7 +150,7 @@ export function reportFromFit(fit: SbgFit, counts: readonly number[], opts: FitO
     survival: Array.from(survival.subarray(1), (v) => round(v)),
     retention: Array.from(sbgRetentionRates(params, periods), (v) => round(v)),
     expected_lifetime: round(sbgRestrictedMeanLifetime(params, horizon), 4),
-    expected_lifetime_definition: `restricted mean lifetime E[min(T, ${horizon})] in ${unit}s: expected ${unit}s a new customer stays within a ${horizon}-${unit} horizon`,
+    expected_lifetime_definition: expectedLifetimeDefinition,
     lifetime_horizon: horizon,
     mean_lifetime: mean === null ? null : round(mean, 4),
     derl: round(sbgDerl(params, 0, perPeriod), 4),
@@ -127,7 +161,11 @@ export function reportFromFit(fit: SbgFit, counts: readonly number[], opts: FitO
 }
 
 function printFit(report: RetentionFitReport, format: OutputFormat, preamble = ''): void {
-  for (const w of report.warnings) process.stderr.write(`tenure: warning: ${w}\n`);
+  if (report.status === 'not_estimable') {
+    // The command completed but the data did not determine the model: exit 1, never numbers.
+    process.stderr.write(`tenure: the sBG model is not estimable from these counts: ${report.reason ?? ''}\n`);
+    process.exitCode = EXIT_DATA_PROBLEMS;
+  } else for (const w of report.warnings) process.stderr.write(`tenure: warning: ${w}\n`);
   if (format === 'json') {
     printJson(report);
     return;
@@ -139,6 +177,11 @@ function printFit(report: RetentionFitReport, format: OutputFormat, preamble = '
     expected_alive: round(s * (report.observed[0] as number), 2),
     observed_alive: report.observed[i + 1],
   }));
+  if (format === 'table' && report.status === 'not_estimable') {
+    process.stdout.write(`${preamble}sBG fit: not estimable (${report.reason ?? ''})\n\n`);
+    printRows(['period', 'observed_alive'], report.observed.slice(1).map((n, i) => ({ period: i + 1, observed_alive: n })), format);
+    return;
+  }
   if (format === 'table') {
     const life = report.mean_lifetime === null ? 'infinite (α ≤ 1)' : String(report.mean_lifetime);
     process.stdout.write(
@@ -155,7 +198,13 @@ async function fitFromStore(kind: CohortKind, opts: FitOptions, format: OutputFo
   if (opts.unit !== undefined && opts.unit !== 'month') throw new TenureError('USAGE', '--cohort fits monthly periods; leave --unit at month');
   const result = await withStore(opts.db, (store) => fitCohortsFromStore(store, kind));
   const report = reportFromFit(result.fit, result.pooledCounts, opts);
+  const unfitted = result.segments?.filter((r) => r.status === 'not_estimable').length ?? 0;
+  if (unfitted > 0) process.stderr.write(`tenure: ${unfitted} of ${result.segments?.length ?? 0} segments are not estimable (see reason); their α and β are not shown\n`);
   if (format === 'json') {
+    if (report.status === 'not_estimable') {
+      process.stderr.write(`tenure: the pooled sBG model is not estimable: ${report.reason ?? ''}\n`);
+      process.exitCode = EXIT_DATA_PROBLEMS;
+    }
     printJson({
       ...report,
       cohort: kind,
@@ -169,7 +218,7 @@ async function fitFromStore(kind: CohortKind, opts: FitOptions, format: OutputFo
   printFit(report, format, format === 'table' ? `cohorts by ${kind} joined ${result.first}..${result.last}: ${result.cohorts.length} cohorts, fitted jointly\n` : '');
   if (format === 'table') {
     process.stdout.write('\n');
-    if (result.segments) printRows(['segment', 'size', 'alpha', 'beta'], result.segments.map((s) => ({ ...s, warnings: s.warnings.join('; ') })), format);
+    if (result.segments) printRows(['segment', 'size', 'status', 'alpha', 'beta', 'reason'], result.segments.map((r) => ({ ...r })), format);
     else printRows(['cohort', 'size', 'observed_periods', 'alpha', 'beta'], result.cohorts.map((c) => ({ ...c, alive: c.alive.join(' ') })), format);
   }
 }

@@ -34,7 +34,10 @@ export function register(program: Command): void {
   withCurrency(withFormat(
     program
       .command('score')
-      .description('score the active base with the latest churn model: probability, expected loss, lifecycle stage, value quadrant, top reasons (highest risk first)')
+      .description(
+        'score the active base with the latest churn model: probability, expected loss, lifecycle stage, value quadrant, top reasons (highest risk first). ' +
+          'expected_loss = churn probability within the model horizon × value at stake (tenure value\'s current value, 0 when negative)',
+      )
       .option('--db <path>', `store (default $TENURE_DB or ${DEFAULT_DB})`)
       .option('--as-of <month>', 'month whose closing base is scored, YYYY-MM (default: latest month with data)')
       .option('--top <n>', 'print only the n highest-risk customers (all are stored)'),

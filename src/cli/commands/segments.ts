@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { TenureError } from '../../app/errors.ts';
 import { withStore } from '../../app/lifecycle/context.ts';
 import { segmentReport } from '../../app/segments/segments.ts';
-import { parseSegmentDefinitions, PRESETS, type SegmentDefinition } from '../../domain/segments/definitions.ts';
+import { parseSegmentDefinitions, SEGMENT_PROFILES, type SegmentDefinition, type SegmentProfile } from '../../domain/segments/definitions.ts';
 import { printJson, printRows, printText, resolveOutput, withCurrency, withFormat, type FormatOptions, type OutputLang } from '../output.ts';
 
 interface SegmentsOptions extends FormatOptions {
@@ -11,11 +11,21 @@ interface SegmentsOptions extends FormatOptions {
   months?: string;
   segments?: string;
   monthly?: boolean;
+  profile?: string;
   db?: string;
 }
 
-function loadDefinitions(path: string | undefined): readonly SegmentDefinition[] {
-  if (path === undefined) return PRESETS;
+function parseProfiles(text: string | undefined): SegmentProfile[] | undefined {
+  if (text === undefined || text === 'auto') return undefined;
+  const list = text.split(',').map((p) => p.trim());
+  for (const p of list) {
+    if (!(SEGMENT_PROFILES as readonly string[]).includes(p)) throw new TenureError('USAGE', `--profile must be auto or a list of ${SEGMENT_PROFILES.join(', ')}, got "${p}"`);
+  }
+  return list as SegmentProfile[];
+}
+
+function loadDefinitions(path: string | undefined): readonly SegmentDefinition[] | undefined {
+  if (path === undefined) return undefined;
   if (!existsSync(path)) throw new TenureError('FILE_NOT_FOUND', `no such segments file: ${path}`, { file: path });
   let text: string;
   try {
@@ -39,9 +49,10 @@ function loadDefinitions(path: string | undefined): readonly SegmentDefinition[]
  * the one asked for. A user's own descriptions are data and are shown as written.
  */
 export function segmentDescription(text: string, lang: OutputLang): string {
-  if (text === 'every account on the books') return lang === 'en' ? text : '全部在册账户';
-  const tier = /^value tier (\S+) \(the month's revenue percentile\)$/.exec(text);
-  if (tier) return lang === 'en' ? text : `价值层 ${tier[1] ?? ''}（按当月收入百分位）`;
+  if (text === "every opening account (the month's base)") return lang === 'en' ? text : '当月期初全部在网账户（当月基数）';
+  if (text === 'in none of the segments above') return lang === 'en' ? text : '不属于以上任何细分';
+  const tier = /^value tier (\S+): value at stake at the start of the month, the base's percentile as in tenure value$/.exec(text);
+  if (tier) return lang === 'en' ? text : `价值层 ${tier[1] ?? ''}：月初的在网价值，按全体客户的百分位划分（与 tenure value 相同）`;
   const pair = /^([^:]*[\u3400-\u9fff][^:]*): (.+)$/.exec(text);
   if (pair && !/[\u3400-\u9fff]/.test(pair[2] ?? '')) return lang === 'en' ? (pair[2] as string) : (pair[1] as string);
   return text;
@@ -52,8 +63,15 @@ async function segments(opts: SegmentsOptions): Promise<void> {
   const format = out.format;
   if (opts.months !== undefined && !/^[0-9]+$/.test(opts.months)) throw new TenureError('USAGE', `--months must be a whole number, got "${opts.months}"`);
   const definitions = loadDefinitions(opts.segments);
+  const profiles = parseProfiles(opts.profile);
+  if (definitions && profiles) throw new TenureError('USAGE', '--profile chooses presets; it does not apply to --segments FILE');
   const report = await withStore(opts.db, (store) =>
-    segmentReport(store, { asOf: opts.asOf, definitions, ...(opts.months !== undefined ? { months: Number(opts.months) } : {}) }),
+    segmentReport(store, {
+      asOf: opts.asOf,
+      ...(definitions ? { definitions } : {}),
+      ...(profiles ? { profiles } : {}),
+      ...(opts.months !== undefined ? { months: Number(opts.months) } : {}),
+    }),
   );
   const trends = report.trends.map((t) => ({ ...t, description: segmentDescription(t.description, out.lang) }));
   if (format === 'json') {
@@ -67,10 +85,11 @@ async function segments(opts: SegmentsOptions): Promise<void> {
     return;
   }
   if (format === 'table') {
+    const detected = report.profiles ? report.profiles.join(', ') : null;
     printText(
       out.lang === 'en'
-        ? `segments in ${report.to} (changes since ${report.from}; --monthly for every month)\n\n`
-        : `${report.to} 的细分客户群（与 ${report.from} 相比的变化；--monthly 列出每个月）\n\n`,
+        ? `segments in ${report.to} (${detected !== null ? `presets for ${detected || 'no detected profile'}; ` : ''}changes since ${report.from}; --monthly for every month)\nbase: ${report.definition}\n\n`
+        : `${report.to} 的细分客户群（${detected !== null ? `预设：${detected || '未识别到业务类型'}；` : ''}与 ${report.from} 相比的变化；--monthly 列出每个月）\n基数：每月期初在网账户；流失率 = 当月离网数 / 期初数（与 report churn-totals 相同）\n\n`,
     );
   }
   printRows(['segment', 'size', 'size_change', 'arpu', 'churn_rate', 'churn_rate_change', 'description'], trends, format, process.stdout, view);
@@ -80,11 +99,16 @@ export function register(program: Command): void {
   withCurrency(withFormat(
     program
       .command('segments')
-      .description('segment sizes, ARPU, churn rate and trend per month (presets: cable-TV basic / new-video / netizen / full-service and the value tiers, or --segments FILE)')
+      .description(
+        'segment sizes, ARPU, churn rate and trend per month. Base: the opening accounts of each month; churn_rate = exits in the month / opening, ' +
+          "as in report churn-totals. Presets per operator profile (business, converged, cable, mobile; a bundle counts by what else is held, " +
+          "since the data does not say what it contains) form one partition closed by an 'other' row, and the value tiers another; or --segments FILE",
+      )
       .option('--as-of <month>', "latest month (YYYY-MM inside the data; default: the data's last billed month)")
       .option('--months <n>', "months of history up to --as-of, all inside the data (default 3, fewer when the data starts later)")
       .option('--segments <file>', 'segment definitions (JSON array of {name, description, when}; see src/domain/segments/definitions.ts)')
       .option('--monthly', 'print every month instead of the latest month with its change')
+      .option('--profile <list>', `preset profiles to show: auto (those with members) or a comma list of ${SEGMENT_PROFILES.join(', ')}; accounts of the others fall in other`, 'auto')
       .option('--db <path>', 'store (default ./tenure.duckdb or $TENURE_DB)'),
   )).action(segments);
 }

@@ -96,7 +96,11 @@ export function register(program: Command): void {
   withCurrency(withFormat(
     program
       .command('value')
-      .description('customer value (current value × growth potential): value matrix quadrants with strategy and budget share, tiers, 80/20 report')
+      .description(
+        'customer value (current value × growth potential): value matrix quadrants with strategy and budget share, tiers, 80/20 report. ' +
+          "Current value is the value at stake if the customer stays: recent monthly margin × the join-month cohorts' discounted expected lifetime " +
+          "at the customer's tenure, never its own churn score; base: customers live at the end of --as-of",
+      )
       .option('--as-of <month>', "month (YYYY-MM inside the data; default: the data's last billed month)")
       .option('--annual-discount-rate <rate>', 'annual discount rate of future margins (default 0.1)')
       .option('--db <path>', 'store (default ./tenure.duckdb or $TENURE_DB)'),

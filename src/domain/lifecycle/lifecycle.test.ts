@@ -43,7 +43,8 @@ describe('lifecycle rules', () => {
     expect(stageOf({ arpu_last3: 57, arpu_prev3: 80 }).stage).toBe('B');
     expect(stageOf({ usage_last3: 250, usage_prev3: 500 })).toEqual({ stage: 'D', rule: 'D-usage-halved' });
     expect(stageOf({ dormant_months: 2 })).toEqual({ stage: 'D', rule: 'D-dormant' });
-    expect(stageOf({ churn_risk: 0.6 })).toEqual({ stage: 'D', rule: 'D-churn-risk' });
+    // The default rules read no churn score (issue 19.8): a high risk alone is no decline.
+    expect(stageOf({ churn_risk: 0.6 }).rule).not.toBe('D-churn-risk');
     // At 90 % of the own peak (108 / 120) with tenure ≥ 12: climax.
     expect(stageOf({ arpu_last3: 108, arpu_prev3: 100 })).toEqual({ stage: 'C', rule: 'C-peak' });
     expect(stageOf({ segment_arpu_rank: 0.8 })).toEqual({ stage: 'C', rule: 'C-peak' });

@@ -137,6 +137,20 @@ export function parseLifecycleRules(text: string): { rules: LifecycleRules | nul
   return validateLifecycleRules(json);
 }
 
+/** Whether any rule reads a feature (e.g. churn_risk: the stages then depend on a scoring run of the month). */
+export function rulesRead(rules: LifecycleRules, feature: string): boolean {
+  const reads = (c: Condition): boolean =>
+    'all' in c ? c.all.some(reads) : 'any' in c ? c.any.some(reads) : 'not' in c ? reads(c.not) : 'ratio' in c ? c.ratio.includes(feature as NumericFeature) : c.feature === feature;
+  return rules.rules.some((r) => reads(r.when));
+}
+
+/**
+ * The default rules read no churn score: a score exists only for the months someone ran
+ * `tenure score`, so a rule on it made D jump in exactly those months (issue 19.8: 187 → 285)
+ * and the stage series depend on when the model was run. Risk is shown beside the stage
+ * (score, 360 view) instead. A rule file may still use churn_risk: it then reads the scoring
+ * run of that very month, and the output says per month whether one was used.
+ */
 export function defaultLifecycleRules(): LifecycleRules {
   const { rules, errors } = validateLifecycleRules(defaultRulesJson);
   if (!rules) throw new Error(`default-rules.json is invalid: ${errors.join('; ')}`);

@@ -92,6 +92,16 @@ export interface SbgFit extends SbgParameters {
   readonly warnings: readonly string[];
 }
 
+/**
+ * Why a fit is not a result, or null when it is one. A fit that ran into the search bound
+ * (α or β at e^±12) or did not converge has no estimate of α and β, only the direction the
+ * likelihood kept rising in: it is reported as not estimable, never as numbers (issue 19.8).
+ */
+export function notEstimableReason(fit: SbgFit): string | null {
+  if (fit.converged) return null;
+  return fit.warnings[0] ?? 'the maximum-likelihood search did not converge';
+}
+
 const LOG_BOUND = 12; // α, β within [e^-12, e^12]: far outside any plausible cohort
 
 /**

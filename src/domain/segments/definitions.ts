@@ -32,7 +32,7 @@ export const SEGMENT_FIELDS = {
   on_net_contacts: 'number',
   care_calls: 'number',
   overdue_days: 'number',
-  // value: the deck's tier of the month's revenue among the month's bills (low … platinum)
+  // value: the tier (low … platinum) of the value at stake at the start of the month (domain/value/tiers.ts)
   value_tier: 'text',
   // lifecycle stage A–E of the month (staged with the default rules)
   stage: 'text',
@@ -159,47 +159,119 @@ export function parseSegmentDefinitions(input: unknown): { definitions: SegmentD
   };
 }
 
+/** Operator profiles the presets are grouped by (detected from the products held, or chosen). */
+export const SEGMENT_PROFILES = ['business', 'converged', 'cable', 'mobile'] as const;
+export type SegmentProfile = (typeof SEGMENT_PROFILES)[number];
+
+export interface PresetDefinition extends SegmentDefinition {
+  /** The profile whose operators have this segment; `any` for bundles, which every profile sells. */
+  readonly profile: SegmentProfile | 'any';
+}
+
+const MOBILE_HELD: readonly Category[] = ['voice', 'mobile_data'];
+const TV_HELD: readonly Category[] = ['tv_basic', 'tv_hd', 'vod'];
+const HOME_HELD: readonly Category[] = [...TV_HELD, 'broadband'];
+const individual: SegmentCondition = { field: 'customer_type', op: '=', value: 'individual' };
+
 /**
- * Presets. Cable-TV segments of seed 002 (基础业务 / 新视听 / 网络达人 / 全业务), with these
- * exact conditions on the month:
- * - basic: holds tv_basic and none of tv_hd, vod, broadband, bundle (basic TV only);
- * - new-video: holds tv_hd or vod, or ordered VOD that month (HD / on-demand viewers);
- * - netizen: holds broadband and used ≥ 100,000 MB of data that month (broadband-heavy);
- * - full-service: holds a TV product and broadband, or a bundle (TV + broadband bundle).
- * They overlap on purpose (a full-service household may also be a new-video viewer).
- * The deck's value tiers (seed 004): the month's revenue against the month's percentiles —
- * low ≤ 30 %, mid ≤ 60 %, high ≤ 80 %, silver ≤ 90 %, gold ≤ 97 %, platinum above.
+ * Presets per operator profile, one partition of the base: an account belongs to the first
+ * preset (in this order) whose condition holds, and to `other` when none does, so the sizes add
+ * up to the base. Every condition reads the subscription categories actually held in the month:
+ * a TV or broadband segment needs a TV or broadband subscription.
+ *
+ * Bundles: the contract's subscriptions give a bundle's category (`bundle`) but not what it
+ * contains, so a bundle is never counted as TV, broadband or mobile (issue 19.7: mobile and
+ * business-group bundles had been counted as 全业务). An account is classified by what else it
+ * holds; one that holds only bundles (and value-added services) is in `bundle` (contents not
+ * in the data).
+ *
+ * - business 政企: every business account (its own line of work, whatever it holds);
+ * - converged 融合: an individual holding both a mobile and a home (TV or broadband) product;
+ * - cable (seed 002 客户分类): netizen 网络达人 = broadband and ≥ 100,000 MB of data in the month;
+ *   full-service 全业务 = a TV product and broadband; new-video 新视听 = HD or video on demand
+ *   held, or basic TV with VOD orders in the month; basic 基础业务 = basic TV; broadband 宽带 =
+ *   broadband without TV, not heavy;
+ * - mobile: mobile-data 流量型 = holds a data pack or used ≥ 20,480 MB in the month;
+ *   mobile-voice 语音型 = the other mobile accounts;
+ * - bundle 套餐(内容未知): holds a bundle and none of the above.
  */
-export const CABLE_PRESETS: readonly SegmentDefinition[] = [
+export const PROFILE_PRESETS: readonly PresetDefinition[] = [
+  { profile: 'business', name: 'business', description: '政企: every business account', when: { field: 'customer_type', op: '=', value: 'business' } },
   {
-    name: 'basic',
-    description: '基础业务: basic TV only',
-    when: { all: [{ holds: 'tv_basic' }, { not: { holds_any: ['tv_hd', 'vod', 'broadband', 'bundle'] } }] },
+    profile: 'converged',
+    name: 'converged',
+    description: '融合: mobile and home (TV or broadband) products held together',
+    when: { all: [individual, { holds_any: MOBILE_HELD }, { holds_any: HOME_HELD }] },
   },
   {
-    name: 'new-video',
-    description: '新视听: HD or video-on-demand viewers',
-    when: { any: [{ holds_any: ['tv_hd', 'vod'] }, { field: 'vod_orders', op: '>', value: 0 }] },
-  },
-  {
+    profile: 'cable',
     name: 'netizen',
-    description: '网络达人: broadband-heavy (broadband and ≥ 100,000 MB of data in the month)',
+    description: '网络达人: broadband and ≥ 100,000 MB of data in the month',
     when: { all: [{ holds: 'broadband' }, { field: 'data_mb', op: '>=', value: 100000 }] },
   },
+  { profile: 'cable', name: 'full-service', description: '全业务: a TV product and broadband', when: { all: [{ holds_any: TV_HELD }, { holds: 'broadband' }] } },
   {
-    name: 'full-service',
-    description: '全业务: TV + broadband, or a bundle',
-    when: { any: [{ all: [{ holds_any: ['tv_basic', 'tv_hd', 'vod'] }, { holds: 'broadband' }] }, { holds: 'bundle' }] },
+    profile: 'cable',
+    name: 'new-video',
+    description: '新视听: HD or video on demand held, or basic TV with VOD orders in the month',
+    when: { any: [{ holds_any: ['tv_hd', 'vod'] }, { all: [{ holds: 'tv_basic' }, { field: 'vod_orders', op: '>', value: 0 }] }] },
+  },
+  { profile: 'cable', name: 'basic', description: '基础业务: basic TV only', when: { holds: 'tv_basic' } },
+  { profile: 'cable', name: 'broadband', description: '宽带: broadband without TV, under 100,000 MB in the month', when: { holds: 'broadband' } },
+  {
+    profile: 'mobile',
+    name: 'mobile-data',
+    description: '流量型: a mobile data pack held, or ≥ 20,480 MB of data in the month',
+    when: { all: [{ holds_any: MOBILE_HELD }, { any: [{ holds: 'mobile_data' }, { field: 'data_mb', op: '>=', value: 20480 }] }] },
+  },
+  { profile: 'mobile', name: 'mobile-voice', description: '语音型: the other mobile accounts', when: { holds_any: MOBILE_HELD } },
+  {
+    profile: 'any',
+    name: 'bundle',
+    description: "套餐(内容未知): holds a bundle and nothing that places it above; the data does not say what a bundle contains, so it counts as neither TV, broadband nor mobile",
+    when: { holds: 'bundle' },
   },
 ];
 
+/** Presets of the profiles asked for (all when none): accounts of the others fall in `other`. */
+export function presetsFor(profiles?: readonly SegmentProfile[]): PresetDefinition[] {
+  return PROFILE_PRESETS.filter((p) => !profiles || p.profile === 'any' || profiles.includes(p.profile));
+}
+
+/**
+ * Definitions in order → one partition: each keeps its condition and adds "in none before it",
+ * and `other` (in none of them) closes it. Sizes then add up to the base (issue 19.7).
+ */
+export function exclusive(definitions: readonly SegmentDefinition[]): SegmentDefinition[] {
+  const out: SegmentDefinition[] = definitions.map(({ name, description, when }, i) => ({
+    name,
+    description,
+    when: i === 0 ? when : { all: [when, { not: { any: definitions.slice(0, i).map((x) => x.when) } }] },
+  }));
+  return [...out, otherOf(definitions)];
+}
+
+export const OTHER_SEGMENT = 'other';
+
+/** The accounts in none of the definitions. */
+export function otherOf(definitions: readonly SegmentDefinition[]): SegmentDefinition {
+  return { name: OTHER_SEGMENT, description: 'in none of the segments above', when: { not: { any: definitions.map((d) => d.when) } } };
+}
+
+/**
+ * Value tiers of seed 004 (低、中、高、银、金、白金), defined once in domain/value/tiers.ts: the
+ * tier of the account's value at stake among the base, as `tenure value` ranks it. In segments
+ * the month's base is its opening accounts, so their tier is the one of the value at the end of
+ * the month before (every opening account has one); the six tiers partition the base.
+ */
 export const VALUE_TIER_PRESETS: readonly SegmentDefinition[] = (['low', 'mid', 'high', 'silver', 'gold', 'platinum'] as const).map((tier) => ({
   name: `tier:${tier}`,
-  description: `value tier ${tier} (the month's revenue percentile)`,
+  description: `value tier ${tier}: value at stake at the start of the month, the base's percentile as in tenure value`,
   when: { field: 'value_tier', op: '=', value: tier },
 }));
 
-export const PRESETS: readonly SegmentDefinition[] = [...CABLE_PRESETS, ...VALUE_TIER_PRESETS];
+/** The default report: the profile partition with `other`, then the tier partition. */
+export const PRESETS: readonly SegmentDefinition[] = [...exclusive(PROFILE_PRESETS), ...VALUE_TIER_PRESETS];
 
 type Leaf = Exclude<SegmentCondition, { all: unknown } | { any: unknown } | { not: unknown }>;
 

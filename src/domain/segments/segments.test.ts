@@ -21,13 +21,16 @@ describe('segment definitions', () => {
   it('compile to SQL that agrees with the TypeScript evaluation, values bound as parameters', async () => {
     const store = await DuckDBStore.open(':memory:');
     try {
-      await store.run(`CREATE TABLE f (id INTEGER, province VARCHAR, region VARCHAR, revenue DOUBLE, data_mb DOUBLE, vod_orders DOUBLE, holds_tv_basic BOOLEAN, holds_tv_hd BOOLEAN, holds_broadband BOOLEAN, holds_bundle BOOLEAN, holds_vod BOOLEAN)`);
+      await store.run(`CREATE TABLE f (id INTEGER, customer_type VARCHAR, holds_voice BOOLEAN, holds_mobile_data BOOLEAN, province VARCHAR, region VARCHAR, revenue DOUBLE, data_mb DOUBLE, vod_orders DOUBLE, holds_tv_basic BOOLEAN, holds_tv_hd BOOLEAN, holds_broadband BOOLEAN, holds_bundle BOOLEAN, holds_vod BOOLEAN)`);
       const records: SegmentRecord[] = [];
       const provinces = ['甘肃', "O'Brien", 'x%_', null];
       for (let i = 0; i < 200; i++) {
         const p = provinces[i % 4] ?? null;
         records.push({
           id: i,
+          customer_type: i % 10 === 0 ? 'business' : 'individual',
+          holds_voice: i % 3 === 1,
+          holds_mobile_data: i % 8 === 0,
           province: p,
           region: p === null ? null : `${p}/${i % 3 === 0 ? '酒泉' : '兰州'}/d${i % 5}`,
           revenue: i % 7 === 0 ? null : (i * 37) % 150,
@@ -41,7 +44,7 @@ describe('segment definitions', () => {
         });
       }
       const lit = (v: unknown) => (v === null || v === undefined ? 'NULL' : typeof v === 'string' ? `'${v.replaceAll("'", "''")}'` : String(v));
-      await store.run(`INSERT INTO f VALUES ${records.map((r) => `(${['id', 'province', 'region', 'revenue', 'data_mb', 'vod_orders', 'holds_tv_basic', 'holds_tv_hd', 'holds_broadband', 'holds_bundle', 'holds_vod'].map((k) => lit(r[k])).join(', ')})`).join(', ')}`);
+      await store.run(`INSERT INTO f VALUES ${records.map((r) => `(${['id', 'customer_type', 'holds_voice', 'holds_mobile_data', 'province', 'region', 'revenue', 'data_mb', 'vod_orders', 'holds_tv_basic', 'holds_tv_hd', 'holds_broadband', 'holds_bundle', 'holds_vod'].map((k) => lit(r[k])).join(', ')})`).join(', ')}`);
       const conditions: SegmentCondition[] = [
         ...PRESETS.filter((p) => !JSON.stringify(p.when).includes('value_tier')).map((p) => p.when),
         { field: 'province', op: '=', value: "O'Brien" },

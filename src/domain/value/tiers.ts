@@ -41,23 +41,35 @@ export function assignTiers(
   /** The same values sorted ascending, when the caller has them (saves a selection pass). */
   ascending?: Float64Array,
 ): { tiers: Uint8Array; thresholds: number[] } {
+  if (values.length === 0) {
+    const problems = validateTierCutoffs(cutoffs);
+    if (problems.length > 0) throw new RangeError(problems.join('; '));
+    return { tiers: new Uint8Array(0), thresholds: [] };
+  }
+  const thresholds = tierThresholds(values, cutoffs, ascending);
+  const tiers = new Uint8Array(values.length);
+  for (let i = 0; i < values.length; i++) tiers[i] = tierIndex(values[i] as number, thresholds);
+  return { tiers, thresholds };
+}
+
+/**
+ * The tier cut values: the value quantiles (type 7) at the cut-offs. The one definition of the
+ * tiers: `tenure value` and `tenure segments` both cut with it (issue 19.6).
+ */
+export function tierThresholds(values: ArrayLike<number>, cutoffs: readonly number[] = DEFAULT_TIER_CUTOFFS, ascending?: Float64Array): number[] {
   const problems = validateTierCutoffs(cutoffs);
   if (problems.length > 0) throw new RangeError(problems.join('; '));
-  if (values.length === 0) return { tiers: new Uint8Array(0), thresholds: [] };
-  let thresholds: number[];
-  if (ascending) {
-    thresholds = cutoffs.map((c) => quantileSorted(ascending, c));
-  } else {
-    const scratch = Float64Array.from(values);
-    thresholds = cutoffs.map((c) => quantileInPlace(scratch, c));
-  }
-  const tiers = new Uint8Array(values.length);
-  for (let i = 0; i < values.length; i++) {
-    let k = 0;
-    while (k < thresholds.length && (values[i] as number) > (thresholds[k] as number)) k++;
-    tiers[i] = k;
-  }
-  return { tiers, thresholds };
+  if (values.length === 0) return [];
+  if (ascending) return cutoffs.map((c) => quantileSorted(ascending, c));
+  const scratch = Float64Array.from(values);
+  return cutoffs.map((c) => quantileInPlace(scratch, c));
+}
+
+/** Index into TIERS of a value: above a cut when strictly greater. */
+export function tierIndex(value: number, thresholds: readonly number[]): number {
+  let k = 0;
+  while (k < thresholds.length && value > (thresholds[k] as number)) k++;
+  return k;
 }
 
 export interface ParetoReport {
