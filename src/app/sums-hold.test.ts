@@ -30,7 +30,7 @@ async function demoStore(o: { seed: number; customers: number; months: number; p
   const dir = mkdtempSync(join(tmpdir(), 'tenure-sums-'));
   dirs.push(dir);
   await writeDemoDataset({ outDir: join(dir, 'data'), ...o });
-  const store = await DuckDBStore.open(':memory:');
+  const store = await DuckDBStore.open(':memory:', { readableDirectories: [dir] });
   await importDataset(store, join(dir, 'data'), { prepareAnalytics: false });
   return store;
 }

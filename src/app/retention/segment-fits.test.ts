@@ -19,7 +19,7 @@ describe('segment sBG fits on a demo operator', () => {
   let store: DuckDBStore;
   beforeAll(async () => {
     await writeDemoDataset({ outDir: join(dir, 'data'), customers: 3000, months: 24, seed: 3, profile: 'mixed' });
-    store = await DuckDBStore.open(join(dir, 'store.duckdb'));
+    store = await DuckDBStore.open(join(dir, 'store.duckdb'), { readableDirectories: [dir] });
     await importDataset(store, join(dir, 'data'));
   }, 120_000);
   afterAll(async () => {

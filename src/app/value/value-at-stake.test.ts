@@ -33,7 +33,7 @@ describe('value at stake on a scored demo operator', () => {
 
   beforeAll(async () => {
     await writeDemoDataset({ outDir: join(dir, 'data'), customers: 2500, months: 24, seed: 5, profile: 'mixed' });
-    store = await DuckDBStore.open(join(dir, 'store.duckdb'));
+    store = await DuckDBStore.open(join(dir, 'store.duckdb'), { readableDirectories: [dir] });
     await importDataset(store, join(dir, 'data'));
     await trainChurnModel(store, { horizon: 3 });
     run = await scoreCustomers(store);
