@@ -10,13 +10,14 @@
  * folder with bench/import.ts (bench/out/data-…, generated once).
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { runCli } from '../src/cli/main.ts';
-import { writeDemoDataset, type Profile } from '../src/domain/demo/index.ts';
+import type { Profile } from '../src/domain/demo/index.ts';
+import { demoDataFolder } from './demo-data.ts';
 import { defaultMemoryLimit } from '../src/store/duckdb/settings.ts';
 
 const { values: args } = parseArgs({
@@ -88,14 +89,7 @@ async function main(): Promise<void> {
   }
   const customers = Number(args.customers);
   const months = Number(args.months);
-  const dir = join(OUT, `data-${customers}x${months}-s${args.seed}-${args.profile}`);
-  mkdirSync(OUT, { recursive: true });
-  if (!existsSync(join(dir, '.complete'))) {
-    process.stderr.write(`generating demo data set in ${dir}…\n`);
-    rmSync(dir, { recursive: true, force: true });
-    await writeDemoDataset({ outDir: dir, customers, months, seed: Number(args.seed), profile: args.profile as Profile });
-    writeFileSync(join(dir, '.complete'), '');
-  }
+  const dir = await demoDataFolder(OUT, { customers, months, seed: Number(args.seed), profile: args.profile as Profile });
   const dbs = { baseline: join(OUT, 'defaults-baseline.duckdb'), import: join(OUT, 'defaults-import.duckdb') };
   const clean = () => {
     for (const p of Object.values(dbs)) for (const s of ['', '.wal', '.tmp']) rmSync(p + s, { recursive: true, force: true });
