@@ -21,7 +21,7 @@ import { TenureError } from '../errors.ts';
 import { dataSpan } from '../data-span.ts';
 import { baseSbg, DEFAULT_VALUE_PARAMETERS } from '../value/customer-value.ts';
 import { ensureValueSnapshot, SNAPSHOT_TABLE } from '../value/value-snapshot.ts';
-import { DEFAULT_HORIZON_MONTHS } from './evaluate.ts';
+import { DEFAULT_HORIZON_MONTHS, latestScoringBefore } from './evaluate.ts';
 
 export interface CampaignDesignInput {
   readonly campaignId: string;
@@ -112,11 +112,7 @@ export async function designCampaign(store: AnalyticsStore, input: CampaignDesig
     }
     const startMonth = start.slice(0, 7);
     const span = await dataSpan(store);
-    const [run] = await store.query<{ as_of: string | null }>(
-      `SELECT strftime(max(as_of), '%Y-%m') AS as_of FROM churn_scores WHERE as_of < CAST($1 AS DATE)`,
-      [`${startMonth}-01`],
-    );
-    const riskAsOf = run?.as_of ?? null;
+    const riskAsOf = await latestScoringBefore(store, startMonth);
     const before = addMonths(startMonth, -1);
     const valueAsOf = riskAsOf ?? (before < span.first ? null : before > span.last ? span.last : before);
     let valueKey: string | null = null;

@@ -12,6 +12,7 @@
 import { CONTROL_ARM } from '../../contract/spec.ts';
 import { evaluateArms, type ArmEvaluation, type ArmSums } from '../../domain/campaigns/evaluation.ts';
 import { addMonths, monthsBetween, type MonthText } from '../../domain/month.ts';
+import type { SbgParameters } from '../../domain/retention/sbg.ts';
 import type { AnalyticsStore } from '../../store/port.ts';
 import { TenureError } from '../errors.ts';
 import { dataSpan } from '../data-span.ts';
@@ -132,6 +133,7 @@ export async function evaluateCampaigns(store: AnalyticsStore, input: { campaign
     [id],
   );
   const out: CampaignEvaluation[] = [];
+  let sbg: SbgParameters | null | undefined;
   for (const c of campaigns) {
     const firstMonth = c.start_date.slice(0, 7);
     const lastWindowMonth = addMonths(firstMonth, Number(c.horizon) - 1);
@@ -140,6 +142,8 @@ export async function evaluateCampaigns(store: AnalyticsStore, input: { campaign
     const churnedBeforeStart = own.reduce((n, a) => n + Number(a.churned_before), 0);
     const control = own.find((a) => a.arm === CONTROL_ARM);
     const contamination = control ? Number(control.touched) : 0;
+    // One value snapshot and one query per campaign (not per arm); the cohort fit once per evaluation.
+    const retained = monthsOpen > 0 ? new Map<string, number>() : await retainedValues(store, c.campaign_id, lastWindowMonth, sbg === undefined ? (sbg = await baseSbg(store)) : sbg);
     const sums: ArmSums[] = [];
     for (const a of own) {
       const members = Number(a.members) - Number(a.churned_before);
@@ -151,7 +155,7 @@ export async function evaluateCampaigns(store: AnalyticsStore, input: { campaign
         touched: Number(a.touched),
         revenue: Number(a.revenue ?? 0),
         cost: Number(a.cost ?? 0),
-        retainedValue: monthsOpen > 0 ? null : await retainedValue(store, c.campaign_id, a.arm, lastWindowMonth),
+        retainedValue: retained.get(a.arm) ?? null,
       });
     }
     const base = {
@@ -204,17 +208,26 @@ function openArm(a: { arm: string; members: number; reached: number }): Campaign
   };
 }
 
-/** Mean customer value at the window's last month of the arm's members still active then. */
-async function retainedValue(store: AnalyticsStore, campaignId: string, arm: string, asOf: MonthText): Promise<number | null> {
-  const p = DEFAULT_VALUE_PARAMETERS;
-  const { key } = await ensureValueSnapshot(store, asOf, p, await baseSbg(store));
-  const [row] = await store.query<{ v: number | null }>(
-    `SELECT avg(v.current_value) AS v FROM ${SNAPSHOT_TABLE} v
+/** Per arm, the mean customer value at the window's last month of its members still active then. */
+async function retainedValues(store: AnalyticsStore, campaignId: string, asOf: MonthText, sbg: SbgParameters | null): Promise<Map<string, number>> {
+  const { key } = await ensureValueSnapshot(store, asOf, DEFAULT_VALUE_PARAMETERS, sbg);
+  const rows = await store.query<{ arm: string; v: number | null }>(
+    `SELECT m.arm, avg(v.current_value) AS v FROM ${SNAPSHOT_TABLE} v
      JOIN campaign_members m ON m.customer_id = v.customer_id
-     WHERE v.snapshot_key = $1 AND v.as_of = CAST($2 AS DATE) AND m.campaign_id = $3 AND m.arm = $4`,
-    [key, `${asOf}-01`, campaignId, arm],
+     WHERE v.snapshot_key = $1 AND v.as_of = CAST($2 AS DATE) AND m.campaign_id = $3
+     GROUP BY m.arm`,
+    [key, `${asOf}-01`, campaignId],
   );
-  return row?.v === null || row?.v === undefined ? null : Number(row.v);
+  return new Map(rows.filter((r) => r.v !== null).map((r) => [r.arm, Number(r.v)]));
+}
+
+/** As-of month of the latest scoring run before `month` (risk known before a campaign starts), or null. */
+export async function latestScoringBefore(store: AnalyticsStore, month: MonthText): Promise<MonthText | null> {
+  const [run] = await store.query<{ as_of: string | null }>(
+    `SELECT strftime(max(as_of), '%Y-%m') AS as_of FROM churn_scores WHERE as_of < CAST($1 AS DATE)`,
+    [`${month}-01`],
+  );
+  return run?.as_of ?? null;
 }
 
 const emptyGuard = (asOf: MonthText | null): DilutionGuard => ({ riskScoresAsOf: asOf, lowRiskAccepted: 0, lowRiskDiscount: 0, totalDiscount: 0 });
@@ -230,11 +243,7 @@ async function dilutionGuards(
   firstMonth: MonthText,
   horizon: number,
 ): Promise<Map<string, DilutionGuard> & { asOf: MonthText | null }> {
-  const [run] = await store.query<{ as_of: string | null }>(
-    `SELECT strftime(max(as_of), '%Y-%m') AS as_of FROM churn_scores WHERE as_of < CAST($1 AS DATE)`,
-    [`${firstMonth}-01`],
-  );
-  const asOf = run?.as_of ?? null;
+  const asOf = await latestScoringBefore(store, firstMonth);
   const rows = await store.query<{ arm: string; low_accepted: number; low_discount: string | null; total_discount: string | null }>(
     `WITH m AS (${MEMBERS_SQL}),
      ev AS (SELECT * FROM m WHERE churn_date IS NULL OR churn_date >= start_date),

@@ -19,6 +19,7 @@ import { NOT_WINNABLE_GROUPS, revisitPlan, shrunkRate, type RateCell } from '../
 import { addMonths, monthsBetween, type MonthText } from '../../domain/month.ts';
 import { sbgDerl } from '../../domain/retention/sbg.ts';
 import { derlConstantChurn, monthlyDiscountRate } from '../../domain/value/current-value.ts';
+import { quantileSorted } from '../../domain/value/quantile.ts';
 import type { AnalyticsStore } from '../../store/port.ts';
 import { TenureError } from '../errors.ts';
 import { dataSpan, resolveMonthRange } from '../data-span.ts';
@@ -97,14 +98,6 @@ function tally(rows: readonly { key: string; returned: boolean }[]): Map<string,
   return out;
 }
 
-/** Type-7 quantile of sorted values. */
-function quantile(sorted: readonly number[], q: number): number {
-  if (sorted.length === 0) return 0;
-  const h = (sorted.length - 1) * q;
-  const lo = Math.floor(h);
-  return (sorted[lo] as number) + (h - lo) * ((sorted[Math.min(lo + 1, sorted.length - 1)] as number) - (sorted[lo] as number));
-}
-
 export async function winback(store: AnalyticsStore, input: { from?: string; to?: string; top?: number } = {}): Promise<WinbackReport> {
   const span = await dataSpan(store);
   const { from, to } = resolveMonthRange(input, span, (last) => addMonths(last, -11));
@@ -149,8 +142,9 @@ export async function winback(store: AnalyticsStore, input: { from?: string; to?
     return m >= from && m <= to;
   });
   const valued = inWindow.map((x) => ({ ...x, monthlyMargin: Math.max(0, x.r.margin3 ?? 0), value: Math.max(0, x.r.margin3 ?? 0) * lifetime(Number(x.r.tenure_months)) }));
-  const sortedValues = valued.map((v) => v.value).sort((a, b) => a - b);
-  const thresholds = { mid: quantile(sortedValues, 1 / 3), high: quantile(sortedValues, 2 / 3) };
+  const sortedValues = Float64Array.from(valued, (v) => v.value).sort();
+  const tertile = (p: number) => (sortedValues.length === 0 ? 0 : quantileSorted(sortedValues, p));
+  const thresholds = { mid: tertile(1 / 3), high: tertile(2 / 3) };
 
   const candidates: WinbackCandidate[] = [];
   for (const v of valued) {

@@ -8,22 +8,22 @@ import { openStore } from '../../store/open.ts';
 import { evaluateCampaigns, LOW_RISK_DECILES, type CampaignArm, type CampaignEvaluation } from '../../app/campaigns/evaluate.ts';
 import { withStore } from '../../app/lifecycle/context.ts';
 import { VERDICT_TEXT } from '../../domain/campaigns/evaluation.ts';
-import { labelLang, money as moneyOf, printJson, printRows, resolveFormat, resolveOutput, withCurrency, withFormat, type FormatOptions } from '../output.ts';
+import { fraction, labelLang, money, printJson, printRows, resolveFormat, resolveOutput, roundNumber, toCsv, withCurrency, withFormat, type FormatOptions } from '../output.ts';
 
 interface EvaluateOptions extends FormatOptions {
   db?: string;
 }
 
-const money = (x: number | null) => (x === null ? null : moneyOf(x));
-const rate = (x: number | null) => (x === null ? null : Number(x.toFixed(6)));
-const ci = (x: readonly [number, number] | null) => (x === null ? null : [rate(x[0]), rate(x[1])]);
+/** Uplift, its interval and ROI can be negative: 6 decimals, like fractions, but not bounded to 0–1. */
+const signed = (x: number | null) => (x === null ? null : roundNumber(x, 6));
+const ci = (x: readonly [number, number] | null) => (x === null ? null : [signed(x[0]), signed(x[1])]);
 
 function armJson(a: CampaignArm, lang: 'zh' | 'en') {
   const common = {
     arm: a.arm,
     members: a.members,
     churned: a.churned,
-    churn_rate: rate(a.churnRate),
+    churn_rate: fraction(a.churnRate),
     churn_rate_ci: ci(a.churnRateCi),
     reached: a.reached,
     revenue_per_member: money(a.revenuePerMember),
@@ -34,14 +34,14 @@ function armJson(a: CampaignArm, lang: 'zh' | 'en') {
   if (a.arm === 'control') return common;
   return {
     ...common,
-    uplift: rate(a.uplift),
+    uplift: signed(a.uplift),
     uplift_ci: ci(a.upliftCi),
-    saved: a.saved === null ? null : Number(a.saved.toFixed(2)),
+    saved: a.saved === null ? null : roundNumber(a.saved, 2),
     retained_value: money(a.retainedValue),
     incremental_revenue: money(a.incrementalRevenue),
     net_value: money(a.netValue),
-    roi: rate(a.roi),
-    uplift_among_reached: rate(a.upliftAmongReached),
+    roi: signed(a.roi),
+    uplift_among_reached: signed(a.upliftAmongReached),
     dilution: a.dilution && {
       risk_scores_as_of: a.dilution.riskScoresAsOf,
       low_risk_deciles: LOW_RISK_DECILES,
@@ -87,9 +87,9 @@ async function evaluate(id: string | undefined, opts: EvaluateOptions): Promise<
       arm: a.arm,
       members: a.members,
       churned: c.status === 'open' ? null : a.churned,
-      churn_rate: format === 'table' ? pct(a.churnRate) : rate(a.churnRate),
+      churn_rate: format === 'table' ? pct(a.churnRate) : fraction(a.churnRate),
       churn_rate_ci: interval(a.churnRateCi),
-      uplift: format === 'table' ? pct(a.uplift) : rate(a.uplift),
+      uplift: format === 'table' ? pct(a.uplift) : signed(a.uplift),
       uplift_ci: interval(a.upliftCi),
       saved: a.saved === null ? null : Number(a.saved.toFixed(1)),
       incremental_revenue: money(a.incrementalRevenue),
@@ -134,11 +134,10 @@ interface DesignOptions extends FormatOptions {
 }
 
 function membersFileText(d: CampaignDesign): string {
-  const lines = ['campaign_id,customer_id,arm,assigned_date', ...d.members.map((m) => `${d.campaignId},${csvText(m.customer_id)},${csvText(m.arm)},${d.assignedDate}`)];
-  return lines.join('\n') + '\n';
+  const columns = ['campaign_id', 'customer_id', 'arm', 'assigned_date'];
+  return toCsv(columns, d.members.map((m) => ({ campaign_id: d.campaignId, customer_id: m.customer_id, arm: m.arm, assigned_date: d.assignedDate })));
 }
 
-const csvText = (v: string) => (/[",\r\n]/.test(v) ? `"${v.replaceAll('"', '""')}"` : v);
 
 function integerFlag(flag: string, text: string, min: number): number {
   if (!/^[0-9]+$/.test(text) || Number(text) < min || !Number.isSafeInteger(Number(text))) throw new TenureError('USAGE', `${flag} must be a whole number >= ${min}, got "${text}"`);

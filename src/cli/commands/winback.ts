@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { withStore } from '../../app/lifecycle/context.ts';
 import { winback, type RateRow, type WinbackCandidate } from '../../app/winback/winback.ts';
 import { TenureError } from '../../app/errors.ts';
-import { labelLang, money as moneyOf, printJson, printRows, resolveOutput, withCurrency, withFormat, type FormatOptions } from '../output.ts';
+import { fraction, labelLang, money, printJson, printRows, resolveOutput, withCurrency, withFormat, type FormatOptions } from '../output.ts';
 
 interface WinbackOptions extends FormatOptions {
   db?: string;
@@ -11,9 +11,7 @@ interface WinbackOptions extends FormatOptions {
   top: string;
 }
 
-const money = (x: number) => moneyOf(x) as number;
-const share = (x: number | null) => (x === null ? null : Number(x.toFixed(6)));
-const rateJson = (r: RateRow) => ({ churned: r.churned, returned: r.returned, rate: share(r.rate) });
+const rateJson = (r: RateRow) => ({ churned: r.churned, returned: r.returned, rate: fraction(r.rate) });
 
 function accountJson(a: WinbackCandidate, lang: 'zh' | 'en') {
   return {
@@ -29,7 +27,7 @@ function accountJson(a: WinbackCandidate, lang: 'zh' | 'en') {
     value_lost: money(a.valueLost),
     value_tier: a.valueTier,
     marketing_consent: a.consent,
-    likelihood: share(a.likelihood),
+    likelihood: fraction(a.likelihood),
     expected_recovery: money(a.expectedRecovery),
     revisit_date: a.revisitDate,
     plan: a.consent === true ? a.plan[lang] : lang === 'zh' ? '无营销许可：不外呼，仅在客户来电时挽回' : 'no marketing consent: no outbound contact; win back only when the customer calls',
@@ -52,9 +50,9 @@ async function run(opts: WinbackOptions): Promise<void> {
       candidates: r.candidates,
       value_thresholds: { mid: money(r.valueThresholds.mid), high: money(r.valueThresholds.high) },
       rate: {
-        overall: share(r.rate.overall.rate),
+        overall: fraction(r.rate.overall.rate),
         overall_counts: rateJson(r.rate.overall),
-        by_reason_group: Object.fromEntries(Object.entries(r.rate.byReasonGroup).map(([k, v]) => [k, share(v.rate)])),
+        by_reason_group: Object.fromEntries(Object.entries(r.rate.byReasonGroup).map(([k, v]) => [k, fraction(v.rate)])),
         by_reason_group_counts: Object.fromEntries(Object.entries(r.rate.byReasonGroup).map(([k, v]) => [k, rateJson(v)])),
         by_competitor: Object.fromEntries(Object.entries(r.rate.byCompetitor).map(([k, v]) => [k, rateJson(v)])),
         within_months: r.rate.withinMonths.map((w) => ({ months: w.months, ...rateJson(w) })),
