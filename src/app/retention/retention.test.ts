@@ -7,7 +7,10 @@ import { fitCohortsFromStore, fitJoinMonthSbg, retentionCurves } from './retenti
 /**
  * Data 2024-01..2024-04. Cohort 2024-01: x1 leaves in its join month (price), x2 in its 3rd
  * month (quality), x3 after the data (censored), x4 stays. Cohort 2024-02: y1 leaves in its
- * join month (involuntary), y2 stays. o1 joined before the data: left out (left truncation).
+ * join month (involuntary), y2 stays. Joined before the data (not in the sBG cohorts; in the
+ * curves at their tenure when the data starts): o1 (2023-05, entry 8, leaves 2024-02 = month
+ * 10, price), o2 (2023-06, a business, entry 7, still a customer at month 11), o4 (2023-12,
+ * entry 1, leaves 2024-01 = month 2, price). o3 left before the data: in neither.
  */
 let store: AnalyticsStore;
 beforeAll(async () => {
@@ -20,6 +23,9 @@ beforeAll(async () => {
     { id: 'y1', joined: '2024-02-01' },
     { id: 'y2', joined: '2024-02-02' },
     { id: 'o1', joined: '2023-05-01' },
+    { id: 'o2', joined: '2023-06-15', type: 'business' },
+    { id: 'o3', joined: '2023-03-10' },
+    { id: 'o4', joined: '2023-12-05' },
   ]);
   await addExits(store, [
     ['x1', '2024-01-20', 'voluntary', '101'],
@@ -27,6 +33,8 @@ beforeAll(async () => {
     ['x3', '2024-06-01', 'voluntary', '101'],
     ['y1', '2024-02-28', 'involuntary', '335'],
     ['o1', '2024-02-01', 'voluntary', '101'],
+    ['o3', '2023-11-20', 'voluntary', '101'],
+    ['o4', '2024-01-15', 'voluntary', '101'],
   ]);
   await addBills(store, [...monthlyBills('x4', '2024-01', '2024-04', 10), ...monthlyBills('o1', '2024-01', '2024-01', 10)]);
 });
@@ -47,19 +55,42 @@ describe('retention cohorts from the store', () => {
     expect(await fitJoinMonthSbg(store)).toEqual(fit.fit);
   });
 
-  it('gives Kaplan–Meier survival and cumulative incidence by reason group', async () => {
+  it('gives Kaplan–Meier survival and cumulative incidence by reason group over the whole base, the opening base entering late', async () => {
     const c = await retentionCurves(store, 'all');
+    expect([c.accounts, c.joined_in_window, c.left_truncated]).toEqual([9, 6, 3]);
     const all = c.groups[0];
-    expect(all?.customers).toBe(6);
-    expect(all?.churned).toBe(3);
-    // S(1) = 1 − 2/6; at month 3, 4 at risk (x2, x3, x4, y2) and one exit: S(3) = 2/3 · 3/4.
-    expect(all?.curve[0]?.survival).toBeCloseTo(2 / 3, 6);
-    expect(all?.curve[2]?.survival).toBeCloseTo(0.5, 6);
+    expect([all?.customers, all?.joined_in_window, all?.left_truncated, all?.churned, all?.conditional_on_tenure]).toEqual([9, 6, 3, 5, null]);
+    // At risk in month t: entry < t ≤ exit. o4 from month 2, o2 from 8, o1 from 9; nobody in 5..7.
+    expect(all?.curve.map((r) => r.at_risk)).toEqual([6, 5, 4, 2, 0, 0, 0, 1, 2, 2, 1]);
+    // S(1) = 4/6; month 2: o4 leaves of 5 → 8/15; month 3: x2 of 4 → 2/5; month 10: o1 of 2 → 1/5.
+    const s = [2 / 3, 8 / 15, 2 / 5, 2 / 5, 2 / 5, 2 / 5, 2 / 5, 2 / 5, 2 / 5, 1 / 5, 1 / 5];
+    all?.curve.forEach((r, t) => expect(r.survival).toBeCloseTo(s[t] as number, 6));
+    expect(all?.median_months).toBe(3);
     expect(c.causes).toEqual(['involuntary', 'price', 'quality']);
+    // Aalen–Johansen: month 1 price 1/6, involuntary 1/6; month 2 price += 2/3 · 1/5 → 3/10;
+    // month 3 quality 8/15 · 1/4 = 2/15; month 10 price += 2/5 · 1/2 → 1/2.
     const m3 = c.incidence[2];
-    expect(m3?.causes.price).toBeCloseTo(1 / 6, 6);
+    expect(m3?.at_risk).toBe(4);
+    expect(m3?.causes.price).toBeCloseTo(3 / 10, 6);
     expect(m3?.causes.involuntary).toBeCloseTo(1 / 6, 6);
-    expect(m3?.causes.quality).toBeCloseTo((2 / 3) * (1 / 4), 6);
-    expect((m3?.causes.price ?? 0) + (m3?.causes.involuntary ?? 0) + (m3?.causes.quality ?? 0) + (m3?.survival ?? 0)).toBeCloseTo(1, 5); // rounded to 6 places per cause
+    expect(m3?.causes.quality).toBeCloseTo(2 / 15, 6);
+    expect(m3?.survival).toBeCloseTo(2 / 5, 6);
+    const m10 = c.incidence[9];
+    expect(m10?.causes.price).toBeCloseTo(1 / 2, 6);
+    expect((m10?.causes.price ?? 0) + (m10?.causes.involuntary ?? 0) + (m10?.causes.quality ?? 0) + (m10?.survival ?? 0)).toBeCloseTo(1, 5); // rounded to 6 places per cause
+    expect(c.exits_by_cause.map((e) => [e.cause, e.exits])).toEqual([
+      ['price', 3],
+      ['involuntary', 1],
+      ['quality', 1],
+    ]);
+    expect(c.exits_by_cause[0]?.incidence_at_12).toBeNull(); // the curves end at month 11
+  });
+
+  it('says when a group is observed only from a later tenure (its curve is conditional on reaching it)', async () => {
+    const c = await retentionCurves(store, 'customer_type');
+    const business = c.groups.find((g) => g.group === 'business');
+    expect([business?.customers, business?.left_truncated, business?.conditional_on_tenure]).toEqual([1, 1, 7]);
+    expect(business?.curve.map((r) => r.at_risk)).toEqual([0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1]);
+    expect(c.groups.find((g) => g.group === 'individual')?.conditional_on_tenure).toBeNull();
   });
 });

@@ -1,6 +1,8 @@
 /**
  * Store-backed retention use cases: sBG fits to the operator's own cohorts, Kaplan–Meier
  * curves by group and cumulative incidence by reason group ("when and why customers leave").
+ * The sBG fits read the join-month cohorts (followed from their join); the curves read every
+ * account on the books in the data, the opening base entering at its tenure (see cohorts.ts).
  */
 import { cumulativeIncidence } from '../../domain/survival/cumulative-incidence.ts';
 import { kaplanMeierByGroup, medianSurvival } from '../../domain/survival/kaplan-meier.ts';
@@ -8,7 +10,7 @@ import { fitSbgCohorts, notEstimableReason, validateCohortCounts, type SbgFit } 
 import type { MonthText } from '../../domain/month.ts';
 import type { AnalyticsStore } from '../../store/port.ts';
 import { TenureError } from '../errors.ts';
-import { aliveCounts, expand, tenureCounts, type CohortKind, type CurveGroup } from './cohorts.ts';
+import { aliveCounts, expand, tenureCounts, type CohortKind, type CurveGroup, type EntryCountRow, type TenureCountRow } from './cohorts.ts';
 
 export interface CohortFitRow {
   readonly cohort: string;
@@ -146,6 +148,7 @@ export async function fitCohortsFromStore(store: AnalyticsStore, kind: CohortKin
 
 export interface CurveRow {
   readonly month: number;
+  /** Accounts at risk in month t of tenure: entered before it (entry < t) and not gone before it (exit ≥ t). */
   readonly at_risk: number;
   readonly survival: number;
   readonly lower: number;
@@ -154,9 +157,18 @@ export interface CurveRow {
 
 export interface GroupCurve {
   readonly group: string;
+  /** Accounts in the fit: joined_in_window + left_truncated. */
   readonly customers: number;
+  readonly joined_in_window: number;
+  /** Accounts already customers when the data starts, entering at their tenure then. */
+  readonly left_truncated: number;
   readonly churned: number;
   readonly median_months: number | null;
+  /**
+   * null when the group has joiners (the curve is P(T > t)); else the tenure k before which
+   * nobody of the group is observed, and the curve is P(T > t | T > k).
+   */
+  readonly conditional_on_tenure: number | null;
   readonly curve: CurveRow[];
 }
 
@@ -164,64 +176,102 @@ export interface RetentionCurves {
   readonly by: CurveGroup;
   readonly first: MonthText;
   readonly last: MonthText;
+  /** Accounts in the fits: joined_in_window + left_truncated. */
+  readonly accounts: number;
+  readonly joined_in_window: number;
+  readonly left_truncated: number;
+  readonly definition: string;
   readonly groups: GroupCurve[];
   /** Cumulative incidence of exit per reason group over all accounts (competing risks). */
   readonly incidence: { month: number; at_risk: number; survival: number; causes: Record<string, number> }[];
   readonly causes: string[];
   /** Share of all exits up to the last month per reason group. */
-  readonly exits_by_cause: { cause: string; exits: number; incidence_at_12: number | null; incidence_at_24: number | null }[];
+  readonly exits_by_cause: { cause: string; exits: number; incidence_at_12: number | null; incidence_at_24: number | null; incidence_at_60: number | null }[];
+}
+
+export const CURVES_DEFINITION =
+  'Kaplan–Meier survival and Aalen–Johansen cumulative incidence by months of tenure (the join month is month 1) over every account on the books in the data: ' +
+  'accounts that joined within it enter at tenure 0; accounts already customers when it starts (joined before its first month F, no churn before F) enter at their tenure then, F − join month, ' +
+  'and are at risk from the next month on (left truncation, delayed entry: at risk in month t when entry < t ≤ exit month, or the last month when still a customer); accounts that left before F are not counted';
+
+/** Accounts at risk in months 1..maxT (index t): #{entry < t} − #{exit < t}, by a difference array. */
+function atRiskByMonth(exits: readonly TenureCountRow[], entries: readonly EntryCountRow[], maxT: number): Float64Array {
+  const diff = new Float64Array(maxT + 2);
+  for (const e of entries) diff[e.entry + 1] = (diff[e.entry + 1] as number) + e.n;
+  for (const r of exits) diff[r.t + 1] = (diff[r.t + 1] as number) - r.n;
+  const out = new Float64Array(maxT + 1);
+  let n = 0;
+  for (let t = 1; t <= maxT; t++) {
+    n += diff[t] as number;
+    out[t] = n;
+  }
+  return out;
 }
 
 export async function retentionCurves(store: AnalyticsStore, by: CurveGroup): Promise<RetentionCurves> {
-  const counts = await tenureCounts(store, by);
-  const cols = expand(counts.rows);
+  const counts = await tenureCounts(store, by, 'on-books');
+  const cols = expand(counts.rows, counts.entries);
   if (cols.durations.length === 0) {
-    throw new TenureError('NO_DATA', `no accounts joined within the data (${counts.first}..${counts.last}); survival curves need joiners`);
+    throw new TenureError('NO_DATA', `no accounts were customers within the data (${counts.first}..${counts.last}); survival curves need accounts`);
   }
-  const groups = kaplanMeierByGroup(cols.durations, cols.events, cols.groups).sort((a, b) => (a.group < b.group ? -1 : a.group > b.group ? 1 : 0));
+  const groups = kaplanMeierByGroup(cols.durations, cols.events, cols.groups, 0.95, cols.entries).sort((a, b) =>
+    a.group < b.group ? -1 : a.group > b.group ? 1 : 0,
+  );
   let maxT = 0;
   for (const d of cols.durations) if (d > maxT) maxT = d;
-  const curveRows = (c: (typeof groups)[number]['curve']): CurveRow[] => {
+  const exitsOf = (grp: string) => counts.rows.filter((r) => r.grp === grp);
+  const entriesOf = (grp: string) => counts.entries.filter((e) => e.grp === grp);
+  const curveRows = (c: (typeof groups)[number]['curve'], atRisk: Float64Array): CurveRow[] => {
     const out: CurveRow[] = [];
     let j = -1;
     for (let t = 1; t <= maxT; t++) {
       while (j + 1 < c.times.length && (c.times[j + 1] as number) <= t) j++;
-      if (j < 0) {
-        out.push({ month: t, at_risk: c.size, survival: 1, lower: 1, upper: 1 });
-        continue;
-      }
-      // At risk at t: those whose time is ≥ t.
-      let atRisk = 0;
-      for (let k = 0; k < c.times.length; k++) if ((c.times[k] as number) >= t) { atRisk = c.atRisk[k] as number; break; }
-      out.push({ month: t, at_risk: atRisk, survival: r6(c.survival[j] as number), lower: r6(c.lower[j] as number), upper: r6(c.upper[j] as number) });
+      const n = atRisk[t] as number;
+      if (j < 0) out.push({ month: t, at_risk: n, survival: 1, lower: 1, upper: 1 });
+      else out.push({ month: t, at_risk: n, survival: r6(c.survival[j] as number), lower: r6(c.lower[j] as number), upper: r6(c.upper[j] as number) });
     }
     return out;
   };
-  const ci = cumulativeIncidence(cols.durations, cols.causes);
+  const ci = cumulativeIncidence(cols.durations, cols.causes, cols.entries);
+  const allAtRisk = atRiskByMonth(counts.rows, counts.entries, maxT);
   const incidence: RetentionCurves['incidence'] = [];
   let j = -1;
   for (let t = 1; t <= maxT; t++) {
     while (j + 1 < ci.times.length && (ci.times[j + 1] as number) <= t) j++;
     const causes: Record<string, number> = {};
     for (const c of ci.causes) causes[c] = j < 0 ? 0 : r6((ci.incidence[c] as Float64Array)[j] as number);
-    let atRisk = 0;
-    for (let k = 0; k < ci.times.length; k++) if ((ci.times[k] as number) >= t) { atRisk = ci.atRisk[k] as number; break; }
-    incidence.push({ month: t, at_risk: atRisk, survival: j < 0 ? 1 : r6(ci.survival[j] as number), causes });
+    incidence.push({ month: t, at_risk: allAtRisk[t] as number, survival: j < 0 ? 1 : r6(ci.survival[j] as number), causes });
   }
-  const at = (t: number) => incidence[Math.min(t, incidence.length) - 1];
+  const at = (t: number) => (maxT >= t ? incidence[t - 1] : undefined);
   const exits = new Map<string, number>();
   for (const r of counts.rows) if (r.cause !== null) exits.set(r.cause, (exits.get(r.cause) ?? 0) + r.n);
+  const late = (rows: readonly EntryCountRow[]) => rows.reduce((n, e) => n + (e.entry > 0 ? e.n : 0), 0);
+  const leftTruncated = late(counts.entries);
   return {
     by,
     first: counts.first,
     last: counts.last,
-    groups: groups.map(({ group, curve }) => ({
-      group,
-      customers: curve.size,
-      churned: Array.from(curve.events).reduce((a, b) => a + b, 0),
-      median_months: medianSurvival(curve),
-      curve: curveRows(curve),
-    })),
+    accounts: cols.durations.length,
+    joined_in_window: cols.durations.length - leftTruncated,
+    left_truncated: leftTruncated,
+    definition: CURVES_DEFINITION,
+    groups: groups.map(({ group, curve }) => {
+      const entries = entriesOf(group);
+      const groupLate = late(entries);
+      const atRisk = atRiskByMonth(exitsOf(group), entries, maxT);
+      let firstAtRisk = 1;
+      while (firstAtRisk < maxT && (atRisk[firstAtRisk] as number) === 0) firstAtRisk++;
+      return {
+        group,
+        customers: curve.size,
+        joined_in_window: curve.size - groupLate,
+        left_truncated: groupLate,
+        churned: Array.from(curve.events).reduce((a, b) => a + b, 0),
+        median_months: medianSurvival(curve),
+        conditional_on_tenure: firstAtRisk > 1 ? firstAtRisk - 1 : null,
+        curve: curveRows(curve, atRisk),
+      };
+    }),
     incidence,
     causes: [...ci.causes].sort(),
     exits_by_cause: [...exits]
@@ -229,8 +279,9 @@ export async function retentionCurves(store: AnalyticsStore, by: CurveGroup): Pr
       .map(([cause, n]) => ({
         cause,
         exits: n,
-        incidence_at_12: maxT >= 12 ? (at(12)?.causes[cause] ?? null) : null,
-        incidence_at_24: maxT >= 24 ? (at(24)?.causes[cause] ?? null) : null,
+        incidence_at_12: at(12)?.causes[cause] ?? null,
+        incidence_at_24: at(24)?.causes[cause] ?? null,
+        incidence_at_60: at(60)?.causes[cause] ?? null,
       })),
   };
 }

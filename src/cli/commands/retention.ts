@@ -255,18 +255,39 @@ async function curves(opts: CurveOptions): Promise<void> {
   if (format === 'table') {
     printText(
       en
-        ? `when customers leave: Kaplan–Meier survival by ${by}, accounts joined ${result.first}..${result.last}\n\n`
-        : `客户何时离开：按 ${by} 的 Kaplan–Meier 生存率，${result.first}..${result.last} 入网的账户\n\n`,
+        ? `when customers leave: Kaplan–Meier survival by ${by} and months of tenure over the ${result.accounts} accounts on the books in ${result.first}..${result.last}: ` +
+            `${result.joined_in_window} joined in it, ${result.left_truncated} were already customers at its start and enter at their tenure then (left truncation)\n\n`
+        : `客户何时离开：按 ${by} 与在网月数的 Kaplan–Meier 生存率，覆盖 ${result.first}..${result.last} 期间在网的 ${result.accounts} 个账户：` +
+            `${result.joined_in_window} 个在期间内入网，${result.left_truncated} 个在期初已在网，从期初时的在网时长起计入（左截断）\n\n`,
     );
   }
   printRows(
-    ['group', 'customers', 'churned', 's_3', 's_6', 's_12', 's_24', 'median_months'],
-    result.groups.map((g) => ({ group: g.group, customers: g.customers, churned: g.churned, s_3: at(g, 3), s_6: at(g, 6), s_12: at(g, 12), s_24: at(g, 24), median_months: g.median_months })),
+    ['group', 'customers', 'left_truncated', 'churned', 's_3', 's_6', 's_12', 's_24', 's_60', 'median_months', 'conditional_on_tenure'],
+    result.groups.map((g) => ({
+      group: g.group,
+      customers: g.customers,
+      left_truncated: g.left_truncated,
+      churned: g.churned,
+      s_3: at(g, 3),
+      s_6: at(g, 6),
+      s_12: at(g, 12),
+      s_24: at(g, 24),
+      s_60: at(g, 60),
+      median_months: g.median_months,
+      conditional_on_tenure: g.conditional_on_tenure,
+    })),
     format,
   );
   if (format === 'table') {
+    if (result.groups.some((g) => g.conditional_on_tenure !== null)) {
+      printText(
+        en
+          ? '\nconditional_on_tenure k: nobody of the group is observed before tenure k, so its curve is survival given k months of tenure\n'
+          : '\nconditional_on_tenure k：该组在在网 k 个月之前无人可观测，其曲线为已在网 k 个月条件下的生存率\n',
+      );
+    }
     printText(en ? '\nwhy they leave: cumulative incidence of exit by reason group (competing risks)\n\n' : '\n客户为何离开：按原因组的累计离网发生率（竞争风险）\n\n');
-    printRows(['cause', 'exits', 'incidence_at_12', 'incidence_at_24'], result.exits_by_cause, format);
+    printRows(['cause', 'exits', 'incidence_at_12', 'incidence_at_24', 'incidence_at_60'], result.exits_by_cause, format);
   }
 }
 
@@ -292,7 +313,10 @@ export function register(program: Command): void {
   withFormat(
     retention
       .command('curves')
-      .description('when and why customers leave: Kaplan–Meier survival by group and cumulative incidence of exit by reason group')
+      .description(
+        'when and why customers leave: Kaplan–Meier survival by group and cumulative incidence of exit by reason group, ' +
+          'over every account on the books in the data (accounts older than the data enter at their tenure when it starts: left truncation)',
+      )
       .addOption(new Option('--by <group>', 'group the curves by').choices([...CURVE_GROUPS]).default('segment'))
       .option('--db <path>', 'store (default ./tenure.duckdb or $TENURE_DB)'),
   ).action(curves);

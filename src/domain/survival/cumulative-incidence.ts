@@ -1,4 +1,4 @@
-import { indicesByGroup, type Durations } from './kaplan-meier.ts';
+import { indicesByGroup, sortedEntries, type Durations, type Entries } from './kaplan-meier.ts';
 
 /**
  * Competing risks: nonparametric cumulative incidence per cause (Aalen–Johansen estimator).
@@ -9,6 +9,11 @@ import { indicesByGroup, type Durations } from './kaplan-meier.ts';
  * so Σ_k CIF_k(t) + S(t) = 1. Unlike 1 − KM with the other causes treated as censored, which
  * overstates each cause, this answers "what share of a cohort will have left for price by t".
  * Ties: all exits at t precede censorings at t.
+ *
+ * Delayed entry (left truncation): with `entries`, row i is at risk over (entries[i],
+ * durations[i]] as in kaplanMeier, so n_j = #{i : entry_i < t_j ≤ exit_i} and S is the
+ * delayed-entry Kaplan–Meier; the increments S(t_j−) · d_jk / n_j are unchanged (the
+ * Aalen–Johansen estimator with left-truncated data, Andersen, Borgan, Gill & Keiding 1993, §IV.4).
  */
 export interface CumulativeIncidence {
   readonly times: Float64Array;
@@ -23,7 +28,7 @@ export interface CumulativeIncidence {
   readonly events: Readonly<Record<string, Float64Array>>;
 }
 
-export function cumulativeIncidence(durations: Durations, causes: ArrayLike<string | null>): CumulativeIncidence {
+export function cumulativeIncidence(durations: Durations, causes: ArrayLike<string | null>, entries?: Entries): CumulativeIncidence {
   if (durations.length !== causes.length) throw new RangeError('durations and causes must have the same length');
   const causeNames: string[] = [];
   const causeIndex = new Map<string, number>();
@@ -75,8 +80,10 @@ export function cumulativeIncidence(durations: Durations, causes: ArrayLike<stri
   const inc: number[][] = causeNames.map(() => []);
   const evs: number[][] = causeNames.map(() => []);
   const cum = new Float64Array(K);
+  const entry = entries ? sortedEntries(entries, durations) : new Float64Array(0);
+  let epos = 0;
   let s = 1;
-  let n = causes.length;
+  let n = entries ? 0 : causes.length;
   for (;;) {
     let t = cpos < censoredTimes.length ? (censoredTimes[cpos] as number) : Infinity;
     for (let k = 0; k < K; k++) {
@@ -85,6 +92,10 @@ export function cumulativeIncidence(durations: Durations, causes: ArrayLike<stri
       if (p < a.length && (a[p] as number) < t) t = a[p] as number;
     }
     if (t === Infinity) break;
+    while (epos < entry.length && (entry[epos] as number) < t) {
+      n++;
+      epos++;
+    }
     let total = 0;
     let censored = 0;
     while (cpos < censoredTimes.length && censoredTimes[cpos] === t) {
@@ -119,11 +130,12 @@ export function cumulativeIncidence(durations: Durations, causes: ArrayLike<stri
   };
 }
 
-/** One set of cumulative incidences per group (e.g. province or segment), groups in first-seen order. */
+/** One set of cumulative incidences per group (e.g. province or segment), groups in first-seen order; `entries` as in cumulativeIncidence. */
 export function cumulativeIncidenceByGroup(
   durations: Durations,
   causes: ArrayLike<string | null>,
   groups: ArrayLike<string>,
+  entries?: Entries,
 ): { group: string; incidence: CumulativeIncidence }[] {
   if (groups.length !== durations.length) throw new RangeError('groups and durations must have the same length');
   const members = indicesByGroup(groups);
@@ -132,6 +144,7 @@ export function cumulativeIncidenceByGroup(
     incidence: cumulativeIncidence(
       idx.map((i) => durations[i] as number),
       idx.map((i) => causes[i] ?? null),
+      entries ? idx.map((i) => entries[i] as number) : undefined,
     ),
   }));
 }

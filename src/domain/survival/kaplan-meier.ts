@@ -7,9 +7,17 @@ import { zForLevel } from './normal.ts';
  * that duration, 0 = still a customer / censored). Ties follow the usual convention: at a
  * time with both, events happen before censorings, so a customer censored at t is at risk at t.
  * The curve has one row per distinct time (event or censoring), so it can be plotted as steps.
+ *
+ * Delayed entry (left truncation): with `entries`, row i is observed over (entries[i],
+ * durations[i]] — it is known to have survived to its entry time and is at risk from just
+ * after it, the counting-process convention of R's `Surv(start, stop, event)` (intervals open
+ * on the left, closed on the right). The risk set at t is then n(t) = #{i : entry_i < t ≤
+ * exit_i}, and S(t) = Π_{tj ≤ t} (1 − d_j / n_j) estimates P(T > t) as a product of conditional
+ * survivals (Klein & Moeschberger 2003, §4.6). Without `entries` every row is at risk from −∞.
  */
 export interface KaplanMeierCurve {
   readonly times: Float64Array;
+  /** Rows at risk at each time: exit ≥ t (and, with entries, entry < t). */
   readonly atRisk: Float64Array;
   readonly events: Float64Array;
   readonly censored: Float64Array;
@@ -27,6 +35,26 @@ export interface KaplanMeierCurve {
 export type Durations = ArrayLike<number>;
 /** 1 = event, 0 = censored. */
 export type EventFlags = ArrayLike<number>;
+/** Entry (truncation) times: row i is at risk only at times strictly after entries[i]. */
+export type Entries = ArrayLike<number>;
+
+/**
+ * Entry times of the rows (or of `subset`), natively sorted; throws unless every entry is a
+ * finite number ≥ 0 strictly before the row's exit (an interval (entry, exit] must not be empty).
+ */
+export function sortedEntries(entries: Entries, durations: Durations, subset?: ArrayLike<number>): Float64Array {
+  if (entries.length !== durations.length) throw new RangeError('entries and durations must have the same length');
+  const size = subset ? subset.length : entries.length;
+  const out = new Float64Array(size);
+  for (let k = 0; k < size; k++) {
+    const i = subset ? (subset[k] as number) : k;
+    const a = entries[i] as number;
+    if (!Number.isFinite(a) || a < 0) throw new RangeError(`entry ${i} (${a}) must be a non-negative number`);
+    if (!(a < (durations[i] as number))) throw new RangeError(`entry ${i} (${a}) must be before its exit (${durations[i]})`);
+    out[k] = a;
+  }
+  return out.sort();
+}
 
 /**
  * Event and censoring times as two natively sorted typed arrays (no comparator: a million
@@ -52,22 +80,33 @@ export function sortedTimes(
   return { events: ev.subarray(0, ne).sort(), censored: ce.subarray(0, nc).sort() };
 }
 
-export function kaplanMeier(durations: Durations, events: EventFlags, options: { level?: number; subset?: ArrayLike<number> } = {}): KaplanMeierCurve {
+export function kaplanMeier(
+  durations: Durations,
+  events: EventFlags,
+  options: { level?: number; subset?: ArrayLike<number>; entries?: Entries } = {},
+): KaplanMeierCurve {
   if (durations.length !== events.length) throw new RangeError('durations and events must have the same length');
   const level = options.level ?? 0.95;
   const z = zForLevel(level);
   const sorted = sortedTimes(durations, (i) => (events[i] as number) > 0, options.subset);
   const evT = sorted.events;
   const ceT = sorted.censored;
+  const entry = options.entries ? sortedEntries(options.entries, durations, options.subset) : new Float64Array(0);
   const times: number[] = [];
   const atRisk: number[] = [];
   const ev: number[] = [];
   const cens: number[] = [];
-  let n = evT.length + ceT.length;
+  // With entries the risk set fills as rows enter (entry < t) and empties as they exit.
+  let n = options.entries ? 0 : evT.length + ceT.length;
+  let p = 0;
   let i = 0;
   let j = 0;
   while (i < evT.length || j < ceT.length) {
     const t = Math.min(i < evT.length ? (evT[i] as number) : Infinity, j < ceT.length ? (ceT[j] as number) : Infinity);
+    while (p < entry.length && (entry[p] as number) < t) {
+      n++;
+      p++;
+    }
     let d = 0;
     let c = 0;
     while (i < evT.length && evT[i] === t) {
@@ -141,7 +180,6 @@ export function medianSurvival(curve: KaplanMeierCurve): number | null {
   return null;
 }
 
-/** One curve per group (e.g. segment), groups in first-seen order. */
 /** Row indices per group label, groups in order of first appearance. */
 export function indicesByGroup(groups: ArrayLike<string>): Map<string, number[]> {
   const members = new Map<string, number[]>();
@@ -154,12 +192,14 @@ export function indicesByGroup(groups: ArrayLike<string>): Map<string, number[]>
   return members;
 }
 
+/** One curve per group (e.g. segment), groups in first-seen order; `entries` as in kaplanMeier. */
 export function kaplanMeierByGroup(
   durations: Durations,
   events: EventFlags,
   groups: ArrayLike<string>,
   level = 0.95,
+  entries?: Entries,
 ): { group: string; curve: KaplanMeierCurve }[] {
   const members = indicesByGroup(groups);
-  return [...members].map(([group, subset]) => ({ group, curve: kaplanMeier(durations, events, { level, subset }) }));
+  return [...members].map(([group, subset]) => ({ group, curve: kaplanMeier(durations, events, { level, subset, ...(entries ? { entries } : {}) }) }));
 }
