@@ -163,15 +163,30 @@ export async function designCampaign(store: AnalyticsStore, input: CampaignDesig
       input.arms,
       input.seed,
     );
-    const members = eligible.map((r) => ({ customer_id: r.customer_id, arm: assignment.get(r.customer_id) as string }));
-    const byArm = (arm: string) => eligible.filter((r) => assignment.get(r.customer_id) === arm);
+    // One pass groups the members by arm; each covariate's values are read once per arm.
+    const members: { customer_id: string; arm: string }[] = [];
+    const byArm = new Map<string, MemberRow[]>(input.arms.map((a) => [a.arm, []]));
+    for (const r of eligible) {
+      const arm = assignment.get(r.customer_id) as string;
+      members.push({ customer_id: r.customer_id, arm });
+      byArm.get(arm)?.push(r);
+    }
+    const covariates = ['churn_probability', 'current_value', 'tenure_months'] as const;
+    const values = (list: readonly MemberRow[], covariate: (typeof covariates)[number]): number[] => {
+      const out: number[] = [];
+      for (const r of list) {
+        const x = r[covariate];
+        if (x !== null && x !== undefined) out.push(Number(x));
+      }
+      return out;
+    };
+    const control = byArm.get(CONTROL_ARM) ?? [];
+    const controlValues = new Map(covariates.map((c) => [c, values(control, c)]));
     const balance: BalanceRow[] = [];
-    const control = byArm(CONTROL_ARM);
     for (const arm of offers) {
-      const group = byArm(arm);
-      for (const covariate of ['churn_probability', 'current_value', 'tenure_months'] as const) {
-        const values = (list: MemberRow[]) => list.map((r) => r[covariate]).filter((x): x is number => x !== null && x !== undefined).map(Number);
-        const smd = standardizedMeanDifference(values(group), values(control));
+      const group = byArm.get(arm) ?? [];
+      for (const covariate of covariates) {
+        const smd = standardizedMeanDifference(values(group, covariate), controlValues.get(covariate) ?? []);
         balance.push({ arm, covariate: covariate === 'current_value' ? 'customer_value' : covariate, smd, imbalanced: smd !== null && Math.abs(smd) > SMD_WARNING });
       }
     }
@@ -204,7 +219,7 @@ export async function designCampaign(store: AnalyticsStore, input: CampaignDesig
       excluded: { churnedBeforeStart, noConsent },
       riskScoresAsOf: riskAsOf,
       valueAsOf,
-      arms: input.arms.map((a) => ({ arm: a.arm, share: a.share, members: byArm(a.arm).length })),
+      arms: input.arms.map((a) => ({ arm: a.arm, share: a.share, members: byArm.get(a.arm)?.length ?? 0 })),
       balance,
       members,
     };
