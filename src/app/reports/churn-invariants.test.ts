@@ -8,6 +8,8 @@ import { refreshChurnBasis } from './basis.ts';
 import { churnReasons } from './churn-reasons.ts';
 import { churnRegions, REGION_LEVELS } from './churn-regions.ts';
 import { churnTotals, type ChurnTotalsRow } from './churn-totals.ts';
+import { churnCompetitors, churnReasonGroups } from './churn-breakdown.ts';
+import { churnCheck } from './churn-check.ts';
 import { divideHalfUp, toMicros } from './exact.ts';
 
 /*
@@ -146,6 +148,28 @@ describe('churn reports on a randomised operator', () => {
     }
   });
 
+  it('break churn down by competitor and by reason group into exactly the totals: counts and revenue lost to the cent', async () => {
+    // Competitors as exports have them: named, padded with spaces, blank, missing.
+    await store.run(`UPDATE churn_events SET competitor = ['中国移动', ' 中国移动', '中国电信', '', NULL, NULL][1 + CAST(hash(customer_id, 24) % 6 AS INTEGER)]`);
+    const totals = await churnTotals(store, {});
+    const competitors = await churnCompetitors(store, {});
+    const groups = await churnReasonGroups(store, {});
+    const check = await churnCheck(store, {});
+    expect(new Set(competitors.rows.map((r) => r.competitor))).toEqual(new Set(['中国移动', '中国电信', null]));
+    for (const [i, t] of totals.rows.entries()) {
+      for (const rows of [competitors.rows.filter((r) => r.month === t.month), groups.rows.filter((r) => r.month === t.month)]) {
+        expect(rows.reduce((s, r) => s + r.count, 0)).toBe(t.voluntary + t.involuntary);
+        expect(rows.reduce((s, r) => s + cents(r.revenue_lost), 0)).toBe(cents(t.revenue_lost));
+      }
+      const byCompetitor = competitors.rows.filter((r) => r.month === t.month);
+      expect(byCompetitor.reduce((s, r) => s + r.voluntary, 0)).toBe(t.voluntary);
+      expect(byCompetitor.reduce((s, r) => s + r.involuntary, 0)).toBe(t.involuntary);
+      expect(groups.rows.filter((r) => r.month === t.month && r.churn_type === 'voluntary').reduce((s, r) => s + r.count, 0)).toBe(t.voluntary);
+      expect(check.rows[i]).toMatchObject({ month: t.month, opening: t.opening, exits: t.voluntary + t.involuntary, revenue_lost: t.revenue_lost });
+      expect(cents(check.rows[i]?.revenue_lost_serious ?? '0')).toBeLessThanOrEqual(cents(t.revenue_lost));
+    }
+  });
+
   it('give the same numbers from the derived tables as inline', async () => {
     const inline = { basis: { kind: 'inline' } } as const;
     const table = { basis: { kind: 'table' } } as const;
@@ -156,5 +180,8 @@ describe('churn reports on a randomised operator', () => {
     for (const level of REGION_LEVELS) {
       expect(await churnRegions(store, { ...range, level }, table)).toEqual(await churnRegions(store, { ...range, level }, inline));
     }
+    expect(await churnCompetitors(store, range, table)).toEqual(await churnCompetitors(store, range, inline));
+    expect(await churnReasonGroups(store, range, table)).toEqual(await churnReasonGroups(store, range, inline));
+    expect(await churnCheck(store, range, table)).toEqual(await churnCheck(store, range, inline));
   });
 });

@@ -15,7 +15,8 @@ import { rangeParams, resolveRange, type MonthRangeInput, type ReportRange } fro
 import { churnBasisSource } from './basis.ts';
 import { basisCtes, REVENUE_BASIS_SUMS, reportDialect, type BasisSource, type ReportOptions } from './sql.ts';
 
-export const CHURN_REASONS_COLUMNS = ['month', 'reason_code', 'reason', 'churn_type', 'count', 'revenue_lost'] as const;
+/** The contract's columns, then the code's reason group (added after them, as the contract allows). */
+export const CHURN_REASONS_COLUMNS = ['month', 'reason_code', 'reason', 'churn_type', 'count', 'revenue_lost', 'reason_group'] as const;
 
 export const REASON_LANGUAGES = ['zh', 'en'] as const;
 export type ReasonLanguage = (typeof REASON_LANGUAGES)[number];
@@ -34,6 +35,8 @@ export type ChurnReasonsRow = {
   readonly count: number;
   /** Money to 2 places as exact text. */
   readonly revenue_lost: string;
+  /** The code's group in reason_codes (report churn-reason-groups); null without a reason_codes row. */
+  readonly reason_group: string | null;
 };
 
 export interface ChurnReasonsReport {
@@ -62,7 +65,7 @@ export function churnReasonsSql(store: AnalyticsStore, lang: ReasonLanguage, sou
     UNION SELECT DISTINCT reason_code, churn_type FROM churners
   ),
   months AS (${d.monthSeries})
-  SELECT m.month, k.reason_code, rc.${lang} AS reason, k.churn_type,
+  SELECT m.month, k.reason_code, rc.${lang} AS reason, k.churn_type, rc."group" AS reason_group,
          coalesce(b.churned, 0) AS churned, b.s1, b.s2, b.s3
   FROM months m CROSS JOIN codes k
   LEFT JOIN by_reason b ON b.month = m.month AND b.reason_code = k.reason_code AND b.churn_type = k.churn_type
@@ -78,6 +81,7 @@ function toReasonsRow(r: Record<string, SqlValue>): ChurnReasonsRow {
     churn_type: String(r.churn_type),
     count: Number(toCount(r.churned)),
     revenue_lost: revenueLost({ s1: r.s1, s2: r.s2, s3: r.s3 }),
+    reason_group: r.reason_group === null || r.reason_group === undefined ? null : String(r.reason_group),
   };
 }
 

@@ -124,12 +124,12 @@ describe('churn by reason code (hand-checked operator)', () => {
     expect(report.rows).toHaveLength(5 * 14);
     const nonZero = report.rows.filter((r) => r.count > 0);
     expect(nonZero).toEqual([
-      { month: '2024-01', reason_code: '380', reason: '未使用', churn_type: 'involuntary', count: 1, revenue_lost: '0.00' },
-      { month: '2024-02', reason_code: '103', reason: '客户服务', churn_type: 'voluntary', count: 1, revenue_lost: '0.00' },
-      { month: '2024-03', reason_code: '205', reason: '网络质量', churn_type: 'voluntary', count: 1, revenue_lost: '42.50' },
-      { month: '2024-05', reason_code: '101', reason: '价格', churn_type: 'voluntary', count: 1, revenue_lost: '10.00' },
-      { month: '2024-05', reason_code: '102', reason: '竞争对手促销', churn_type: 'voluntary', count: 1, revenue_lost: '20.00' },
-      { month: '2024-05', reason_code: '335', reason: '信用/欠费', churn_type: 'involuntary', count: 1, revenue_lost: '4.67' },
+      { month: '2024-01', reason_code: '380', reason: '未使用', churn_type: 'involuntary', count: 1, revenue_lost: '0.00', reason_group: 'non_use' },
+      { month: '2024-02', reason_code: '103', reason: '客户服务', churn_type: 'voluntary', count: 1, revenue_lost: '0.00', reason_group: 'convenience' },
+      { month: '2024-03', reason_code: '205', reason: '网络质量', churn_type: 'voluntary', count: 1, revenue_lost: '42.50', reason_group: 'quality' },
+      { month: '2024-05', reason_code: '101', reason: '价格', churn_type: 'voluntary', count: 1, revenue_lost: '10.00', reason_group: 'price' },
+      { month: '2024-05', reason_code: '102', reason: '竞争对手促销', churn_type: 'voluntary', count: 1, revenue_lost: '20.00', reason_group: 'price' },
+      { month: '2024-05', reason_code: '335', reason: '信用/欠费', churn_type: 'involuntary', count: 1, revenue_lost: '4.67', reason_group: 'credit' },
     ]);
     expect(report.rows.filter((r) => r.count === 0).every((r) => r.revenue_lost === '0.00')).toBe(true);
   });

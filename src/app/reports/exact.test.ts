@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { arpu, churnRate, divideHalfUp, revenueLost, toCount, toMicros } from './exact.ts';
+import { apportionCents, arpu, churnRate, divideHalfUp, revenueLost, revenueLostSixths, toCount, toMicros } from './exact.ts';
 
 describe('exact report arithmetic', () => {
   it('reads store decimals exactly', () => {
@@ -40,5 +40,26 @@ describe('exact report arithmetic', () => {
     expect(arpu('191.0025', 8n, 5n)).toBe('29.39'); // 191.0025 / 6.5 = 29.385 exactly
     expect(churnRate(0n, 0n)).toBeNull();
     expect(churnRate(3n, 8n)).toBe('0.375000');
+  });
+});
+
+describe('apportioning a month’s revenue lost over its parts', () => {
+  const cent = 60_000n; // sixths of a micro per cent
+  it('adds up to the total rounded once, each part within a cent of its exact amount', () => {
+    // Three parts of 0.005 each: rounded alone 0.01 + 0.01 + 0.01 = 0.03, but the total 0.015 shows as 0.02.
+    const half = cent / 2n;
+    expect(apportionCents([half, half, half])).toEqual(['0.01', '0.01', '0.00']);
+    expect(revenueLost({ s1: '0.015', s2: null, s3: null })).toBe('0.02');
+    // 10.00333… + 20.00333… + 4.67 (the hand-checked May): total 34.6766… → 34.68; floors give
+    // 34.67, and the missing cent goes to the first of the two equal remainders.
+    const parts = [revenueLostSixths({ s1: null, s2: null, s3: '30.01' }), revenueLostSixths({ s1: null, s2: null, s3: '60.01' }), revenueLostSixths({ s1: null, s2: null, s3: '14.01' })];
+    expect(apportionCents(parts)).toEqual(['10.01', '20.00', '4.67']);
+    expect(apportionCents([0n, 0n])).toEqual(['0.00', '0.00']);
+    expect(apportionCents([])).toEqual([]);
+  });
+
+  it('gives the missing cents to the largest remainders, negative amounts included', () => {
+    expect(apportionCents([cent * 3n + 10n, cent + 40_000n, cent * 2n + 30_000n])).toEqual(['0.03', '0.02', '0.02']); // 3.0002 + 1.6667 + 2.5 cents = 7.17 → 7: the cent goes to 1.6667
+    expect(apportionCents([-cent / 2n, cent])).toEqual(['0.00', '0.01']); // −0.005 + 0.01 = 0.005 → 0.01: floors −0.01 and 0.01, the cent to −0.005
   });
 });

@@ -76,3 +76,40 @@ export function arpu(revenue: SqlValue | undefined, opening: bigint, closing: bi
 export function churnRate(churned: bigint, opening: bigint): string | null {
   return opening === 0n ? null : divideHalfUp(churned, opening, 6);
 }
+
+/** A group's revenue lost in sixths of a micro (what revenueLost rounds): 6·S1 + 3·S2 + 2·S3. */
+export function revenueLostSixths(basis: RevenueBasis): bigint {
+  return 6n * toMicros(basis.s1) + 3n * toMicros(basis.s2) + 2n * toMicros(basis.s3);
+}
+
+/** One cent in sixths of a micro. */
+const SIXTHS_PER_CENT = 6n * (MICROS_PER_UNIT / 100n);
+
+const floorDiv = (a: bigint, b: bigint): bigint => {
+  const q = a / b;
+  return a % b !== 0n && a < 0n !== b < 0n ? q - 1n : q;
+};
+
+/**
+ * Exact amounts (in sixths of a micro) shown to the cent so that they add up to their total as
+ * the totals report rounds it (half-up, once): each part is rounded down, and the cents still
+ * missing go one each to the parts with the largest remainders (earlier parts first on ties;
+ * the largest-remainder method). Every part stays within one cent of its exact amount, and a
+ * breakdown of a month (by competitor, by reason group) sums to that month's revenue lost.
+ */
+export function apportionCents(parts: readonly bigint[]): string[] {
+  const total = parts.reduce((s, p) => s + p, 0n);
+  const target = toMicros(divideHalfUp(total, 6n * MICROS_PER_UNIT, 2)) / (MICROS_PER_UNIT / 100n);
+  const floors = parts.map((p) => floorDiv(p, SIXTHS_PER_CENT));
+  let missing = target - floors.reduce((s, f) => s + f, 0n);
+  const order = parts
+    .map((p, i) => ({ i, rest: p - (floors[i] as bigint) * SIXTHS_PER_CENT }))
+    .sort((a, b) => (a.rest === b.rest ? a.i - b.i : a.rest > b.rest ? -1 : 1));
+  const cents = [...floors];
+  for (const { i } of order) {
+    if (missing <= 0n) break;
+    cents[i] = (cents[i] as bigint) + 1n;
+    missing -= 1n;
+  }
+  return cents.map((c) => divideHalfUp(c, 100n, 2));
+}

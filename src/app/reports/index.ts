@@ -18,6 +18,17 @@ export {
   type ChurnRegionsRow,
   type RegionLevel,
 } from './churn-regions.ts';
+export {
+  churnCompetitors,
+  churnReasonGroups,
+  CHURN_COMPETITORS_COLUMNS,
+  CHURN_REASON_GROUPS_COLUMNS,
+  type ChurnCompetitorsReport,
+  type ChurnCompetitorsRow,
+  type ChurnReasonGroupsReport,
+  type ChurnReasonGroupsRow,
+} from './churn-breakdown.ts';
+export { churnCheck, CHURN_CHECK_COLUMNS, type ChurnCheckReport, type ChurnCheckRow } from './churn-check.ts';
 export { refreshChurnBasis, churnBasisSource, derivedTablesCurrent } from './basis.ts';
 export { DERIVED_TABLES } from './sql.ts';
 export { validateRange, type MonthRangeInput, type ReportRange } from './range.ts';

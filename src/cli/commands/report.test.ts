@@ -156,9 +156,9 @@ describe('tenure report churn-reasons', () => {
     const zh = await run(['report', 'churn-reasons', '--db', db, '--from', '2024-05', '--to', '2024-05', '--format', 'csv']);
     expect(zh.code).toBe(0);
     const lines = zh.out.trimEnd().split('\n');
-    expect(lines[0]).toBe('month,reason_code,reason,churn_type,count,revenue_lost');
-    expect(lines).toContain('2024-05,101,价格,voluntary,1,10.00');
-    expect(lines).toContain('2024-05,335,信用/欠费,involuntary,1,4.67');
+    expect(lines[0]).toBe('month,reason_code,reason,churn_type,count,revenue_lost,reason_group');
+    expect(lines).toContain('2024-05,101,价格,voluntary,1,10.00,price');
+    expect(lines).toContain('2024-05,335,信用/欠费,involuntary,1,4.67,credit');
     const en = await run(['report', 'churn-reasons', '--db', db, '--from', '2024-05', '--to', '2024-05', '--lang', 'en', '--json']);
     const rows = JSON.parse(en.out) as { reason_code: string; reason: string; count: number }[];
     expect(rows.find((r) => r.reason_code === '104')).toMatchObject({ reason: 'image, friends and family', count: 0 });
@@ -166,6 +166,50 @@ describe('tenure report churn-reasons', () => {
 
   it('rejects an unknown language with exit 2', async () => {
     expect((await run(['report', 'churn-reasons', '--db', db, '--lang', 'fr'])).code).toBe(2);
+  });
+});
+
+describe('tenure report churn-competitors, churn-reason-groups, churn-check', () => {
+  beforeAll(async () => {
+    const store = await DuckDBStore.open(db);
+    await store.run(`UPDATE churn_events SET competitor = CASE customer_id WHEN 'c02' THEN '中国移动' WHEN 'c03' THEN '中国移动' WHEN 'c06' THEN '中国电信' END`);
+    await store.close();
+  });
+
+  it('churn-competitors: CSV with one value a cell, JSON with the reason groups as a list', async () => {
+    const csv = await run(['report', 'churn-competitors', '--db', db, '--from', '2024-05', '--to', '2024-05', '--format', 'csv']);
+    expect(csv.code, csv.err).toBe(0);
+    expect(csv.out.trimEnd().split('\n')).toEqual([
+      'month,competitor,voluntary,involuntary,count,share_of_voluntary,revenue_lost,top_reason_groups',
+      '2024-05,中国移动,2,0,2,1.000000,30.01,price 2',
+      // 中国电信 (March) is not named in this range: no row.
+      '2024-05,,0,1,1,0.000000,4.67,credit 1',
+    ]);
+    const json = JSON.parse((await run(['report', 'churn-competitors', '--db', db, '--from', '2024-05', '--to', '2024-05', '--json'])).out) as Record<string, unknown>[];
+    expect(json[0]).toEqual({ month: '2024-05', competitor: '中国移动', voluntary: 2, involuntary: 0, count: 2, share_of_voluntary: 1, revenue_lost: 30.01, top_reason_groups: [{ reason_group: 'price', count: 2 }], currency: 'CNY', partial: [] });
+    expect(json[1]).toMatchObject({ competitor: null, revenue_lost: 4.67 });
+    const table = await run(['report', 'churn-competitors', '--db', db, '--from', '2024-05', '--to', '2024-05', '--format', 'table', '--lang', 'en']);
+    expect(table.out).toMatch(/\(not recorded\)/);
+    expect(table.out).toMatch(/revenue_lost \(CNY\)/);
+  });
+
+  it('churn-reason-groups: groups with category and cause, adding up to the month', async () => {
+    const rows = JSON.parse((await run(['report', 'churn-reason-groups', '--db', db, '--from', '2024-03', '--to', '2024-03', '--json'])).out) as { reason_group: string; cause: string; count: number; share: number; revenue_lost: number }[];
+    expect(rows.filter((r) => r.count > 0)).toEqual([expect.objectContaining({ reason_group: 'quality', category: 'deliberate', cause: 'dissatisfied', count: 1, share: 1, revenue_lost: 42.5 })]);
+    expect(rows).toHaveLength(9);
+  });
+
+  it('churn-check: the verdict in zh-CN by default and English with --lang en; the table states the causes and says the verdicts below', async () => {
+    const zh = JSON.parse((await run(['report', 'churn-check', '--db', db, '--json'])).out) as { month: string; verdict: string; verdict_text: string; partial: string[] }[];
+    expect(zh.map((r) => r.verdict)).toEqual(['normal', 'undetermined', 'undetermined', 'normal', 'normal']);
+    expect(zh[1]?.verdict_text).toMatch(/^无法判断/);
+    expect(zh[1]?.partial).toEqual(['revenue_lost', 'verdict']);
+    const en = await run(['report', 'churn-check', '--db', db, '--format', 'table', '--lang', 'en']);
+    expect(en.code, en.err).toBe(0);
+    expect(en.out).toMatch(/dissatisfied = left dissatisfied \(quality, convenience; serious\)/);
+    expect(en.out).toMatch(/^2024-05: normal: every exit was given up by the operator, forced to leave or poached/m);
+    expect(en.out.split('\n')[0]).not.toMatch(/verdict_text/);
+    expect(en.err).toMatch(/partial coverage: verdict for 2024-01\.\.2024-05: the verdict compares a month with the 12 months before it/);
   });
 });
 

@@ -2,6 +2,9 @@ import { Option, type Command } from 'commander';
 import { churnReasons, CHURN_REASONS_COLUMNS } from '../../app/reports/churn-reasons.ts';
 import { churnRegions, CHURN_REGIONS_COLUMNS, REGION_LEVELS } from '../../app/reports/churn-regions.ts';
 import { churnTotals, CHURN_TOTALS_COLUMNS } from '../../app/reports/churn-totals.ts';
+import { churnCompetitors, CHURN_COMPETITORS_COLUMNS, churnReasonGroups, CHURN_REASON_GROUPS_COLUMNS, TOP_REASON_GROUPS, type ReasonGroupCount } from '../../app/reports/churn-breakdown.ts';
+import { churnCheck, CHURN_CHECK_COLUMNS } from '../../app/reports/churn-check.ts';
+import { CAUSE_DEFINITIONS, CHECK_HISTORY_MONTHS, CHURN_CAUSES } from '../../domain/churn-causes.ts';
 import { validateRange } from '../../app/reports/range.ts';
 import type { ReportOptions } from '../../app/reports/sql.ts';
 import type { ReportRange } from '../../app/reports/range.ts';
@@ -26,11 +29,15 @@ interface ReportFlags extends FormatOptions {
 const CLI_REPORT_OPTIONS: ReportOptions = { refreshStale: true };
 
 /** Columns holding money as exact decimal text: numbers (2 decimals) in JSON, the currency in JSON and table headers. */
-const MONEY_COLUMNS = ['arpu', 'revenue_lost'];
-/** Columns holding a rate as exact decimal text (6 decimals): numbers in JSON. */
-const RATE_COLUMNS = new Set(['churn_rate']);
+const MONEY_COLUMNS = ['arpu', 'revenue_lost', 'revenue_lost_serious'];
+/** Columns holding a rate or share as exact decimal text (6 decimals): numbers in JSON. */
+const RATE_COLUMNS = new Set(['churn_rate', 'share_of_voluntary', 'share', 'serious_share', 'serious_rate', 'trailing_mean', 'trailing_bound']);
 
-type ReportRow = { readonly [column: string]: string | number | null };
+type ReportRow = { readonly [column: string]: string | number | null | readonly ReasonGroupCount[] };
+
+/** How a row reads in a table or CSV cell (one value per cell; JSON keeps the row as it is). */
+type CellView = (row: ReportRow, out: OutputContext) => Record<string, Cell>;
+const plainCells: CellView = (row) => ({ ...row }) as Record<string, Cell>;
 
 /** Typed JSON rows: money rounded half-up to 2 decimals, rates as numbers, each row naming its currency. */
 export function reportJsonRows(columns: readonly string[], rows: readonly ReportRow[], currency: string, partial: readonly PartialCoverage[] = []): Record<string, unknown>[] {
@@ -38,7 +45,8 @@ export function reportJsonRows(columns: readonly string[], rows: readonly Report
     const out: Record<string, unknown> = {};
     for (const c of columns) {
       const v = row[c] ?? null;
-      out[c] = MONEY_COLUMNS.includes(c) ? money(v) : RATE_COLUMNS.has(c) ? fraction(v) : v;
+      const scalar = typeof v === 'object' ? null : v; // lists (a competitor's reason groups) stay as they are
+      out[c] = MONEY_COLUMNS.includes(c) ? money(scalar) : RATE_COLUMNS.has(c) ? fraction(scalar) : v;
     }
     out.currency = currency;
     // Figures of this row computed on less history than they need (app/data-span.ts); [] when complete.
@@ -47,19 +55,31 @@ export function reportJsonRows(columns: readonly string[], rows: readonly Report
   });
 }
 
-function print(columns: readonly string[], rows: readonly ReportRow[], partial: readonly PartialCoverage[], out: OutputContext): void {
+interface PrintOptions {
+  /** Table and CSV cells of a row (default: the row's values). */
+  readonly view?: CellView;
+  /** Columns of the table (default: the columns); CSV and JSON carry every column. */
+  readonly tableColumns?: readonly string[];
+  /** Printed after the rows. */
+  readonly after?: (rows: readonly ReportRow[], out: OutputContext) => void;
+}
+
+function print(columns: readonly string[], rows: readonly ReportRow[], partial: readonly PartialCoverage[], out: OutputContext, options: PrintOptions): void {
   if (out.format === 'json') {
     printJson(reportJsonRows(columns, rows, out.currency, partial));
     return;
   }
-  const cells: Record<string, Cell>[] = rows.map((r) => ({ ...r }));
-  printRows(columns, cells, out.format, process.stdout, { money: MONEY_COLUMNS, currency: out.currency });
+  const view = options.view ?? plainCells;
+  const shown = out.format === 'table' ? (options.tableColumns ?? columns) : columns;
+  printRows(shown, rows.map((r) => view(r, out)), out.format, process.stdout, { money: MONEY_COLUMNS, currency: out.currency });
+  options.after?.(rows, out);
 }
 
 async function runReport(
   opts: ReportFlags,
   columns: readonly string[],
   produce: (store: AnalyticsStore) => Promise<{ rows: readonly ReportRow[]; range: ReportRange }>,
+  options: PrintOptions = {},
 ): Promise<void> {
   const out = resolveOutput(opts);
   validateRange(opts); // bad flags fail before the store is touched
@@ -68,10 +88,31 @@ async function runReport(
     const { rows, range } = await produce(store);
     const partial = range.partial_coverage ?? [];
     warnPartial(partial);
-    print(columns, rows, partial, out);
+    print(columns, rows, partial, out, options);
   } finally {
     await store.close();
   }
+}
+
+/** `price 12; quality 5`: the reason groups of a competitor row in one cell. */
+const groupsCell = (groups: readonly ReasonGroupCount[]): string => groups.map((g) => `${g.reason_group ?? 'unknown'} ${g.count}`).join('; ');
+
+const competitorCells: CellView = (row, out) => ({
+  ...(row as Record<string, Cell>),
+  // CSV keeps the blank a reader can test for; a table names it.
+  competitor: row.competitor === null && out.format === 'table' ? (out.lang === 'en' ? '(not recorded)' : '（未记录）') : (row.competitor as Cell),
+  top_reason_groups: groupsCell(row.top_reason_groups as readonly ReasonGroupCount[]),
+});
+
+/** The churn-check table: the verdicts in words go below it, one line a month, not in a column. */
+const CHURN_CHECK_TABLE_COLUMNS = CHURN_CHECK_COLUMNS.filter((c) => c !== 'verdict_text');
+
+function causeLegend(lang: 'zh' | 'en'): string {
+  return CHURN_CAUSES.map((c) => {
+    const d = CAUSE_DEFINITIONS[c];
+    const groups = c === 'abandoned' ? (lang === 'en' ? 'every involuntary exit' : '全部非自愿流失') : c === 'other' ? `${d.groups.join(', ')}${lang === 'en' ? ' and groups not named' : ' 及未列出的原因组'}` : d.groups.join(', ');
+    return `${c} = ${lang === 'en' ? d.en : d.zh} (${groups}; ${d.class})`;
+  }).join('\n');
 }
 
 function reportCommand(parent: Command, name: string, description: string): Command {
@@ -100,6 +141,37 @@ export function register(program: Command): void {
       const lang = labelLang(resolveLang(opts)); // the reason labels come from reason_codes (zh/en)
       await runReport(opts, CHURN_REASONS_COLUMNS, async (store) => churnReasons(store, { ...opts, lang }, CLI_REPORT_OPTIONS));
     });
+
+  reportCommand(report, 'churn-competitors', `churned accounts per month and competitor they went to (churn_events.competitor; blank or missing is its own row): voluntary, involuntary, share of the month's voluntary churn, revenue lost and the top ${TOP_REASON_GROUPS} reason groups; a month's rows add up to churn-totals (counts, and revenue lost to the cent)`)
+    .action(async (opts: ReportFlags) => {
+      await runReport(opts, CHURN_COMPETITORS_COLUMNS, async (store) => churnCompetitors(store, opts, CLI_REPORT_OPTIONS), { view: competitorCells });
+    });
+
+  reportCommand(report, 'churn-reason-groups', "churned accounts per month and reason group of the reason codes, with the churn deck's category (deliberate, incidental, involuntary), the textbook cause (as churn-check), the share of the month's exits and revenue lost; a month's rows add up to churn-totals")
+    .action(async (opts: ReportFlags) => {
+      await runReport(opts, CHURN_REASON_GROUPS_COLUMNS, async (store) => churnReasonGroups(store, opts, CLI_REPORT_OPTIONS));
+    });
+
+  reportCommand(
+    report,
+    'churn-check',
+    `is each month's churn normal or serious? Exits by the CRM textbook's six causes (abandoned, poached, forced: normal; dissatisfied, attracted, other: serious); serious_rate = serious exits / opening; verdict serious when it is above the one-sided 95 % prediction bound of the ${CHECK_HISTORY_MONTHS} months before (mean + t·sd·√(1+1/${CHECK_HISTORY_MONTHS})), normal when it is not or when no exit has a serious cause, undetermined without ${CHECK_HISTORY_MONTHS} months of history`,
+  ).action(async (opts: ReportFlags) => {
+    const lang = labelLang(resolveLang(opts));
+    await runReport(
+      opts,
+      CHURN_CHECK_COLUMNS,
+      async (store) => churnCheck(store, { ...opts, lang }, CLI_REPORT_OPTIONS),
+      {
+        tableColumns: CHURN_CHECK_TABLE_COLUMNS,
+        after: (rows, out) => {
+          if (out.format !== 'table') return;
+          process.stdout.write(`\n${causeLegend(lang)}\n\n`);
+          for (const r of rows) process.stdout.write(`${String(r.month)}: ${String(r.verdict_text)}\n`);
+        },
+      },
+    );
+  });
 
   reportCommand(report, 'churn-regions', 'opening base, churn and revenue lost per month and region; churn_rate = (voluntary + involuntary) / opening, as churn-totals, and the regions of a level add up to churn-totals')
     .addOption(new Option('--level <level>', 'region level').choices(REGION_LEVELS).default('province'))
