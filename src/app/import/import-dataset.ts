@@ -14,6 +14,8 @@ import * as S from './sql.ts';
 import { refreshChurnBasis } from '../reports/basis.ts';
 import { prepareLatestAnalytics, type PreparedAnalytics } from '../lifecycle/prepare.ts';
 import { requireWritable } from '../../store/access.ts';
+import { DUCKDB_DIALECT } from '../../store/schema.ts';
+import { addExtraSql, storedExtras, widenToTextSql, type StoredExtra, type WideExtraTable } from '../../store/wide-extras.ts';
 
 export interface FileOutcome {
   readonly file: FileName;
@@ -277,6 +279,33 @@ async function importFile(store: AnalyticsStore, file: DataFile, input: InputFil
   }
 }
 
+/**
+ * The file's x_ columns as wide columns of the table (store/wide-extras.ts), added where the
+ * table does not have them yet: usage measures as numbers (the validator rejected every other
+ * value); customer attributes as numbers when every accepted value of the file is a plain number
+ * and the stored column (if any) is numeric too, else as text (a numeric column becomes text, its
+ * numbers written as given). Returns the table's x_ columns afterwards, in column order.
+ */
+async function prepareExtraColumns(tx: StoreTx, layout: S.Layout, table: WideExtraTable): Promise<StoredExtra[]> {
+  const stored = new Map((await storedExtras(tx, table)).map((x) => [x.name, x]));
+  if (layout.extras.length === 0) return [...stored.values()];
+  let numbers: readonly boolean[] = layout.extras.map(() => true);
+  if (layout.spec.extras === 'attributes') {
+    const [row] = await tx.query<Record<string, boolean | null>>(S.extrasAreNumbersSql(layout));
+    numbers = layout.extras.map((_, i) => row?.[`n${i}`] !== false);
+  }
+  let altered = false;
+  for (const [i, name] of layout.extras.entries()) {
+    const type = numbers[i] ? 'number' : 'text';
+    const have = stored.get(name);
+    if (!have) await tx.run(addExtraSql(table, { name, type }, DUCKDB_DIALECT));
+    else if (have.type === 'number' && type === 'text') await tx.run(widenToTextSql(table, name, DUCKDB_DIALECT));
+    else continue;
+    altered = true;
+  }
+  return altered ? storedExtras(tx, table) : [...stored.values()];
+}
+
 async function count(tx: StoreTx, sql: string): Promise<number> {
   const [row] = await tx.query(sql);
   return Number(Object.values(row ?? {})[0] ?? 0);
@@ -326,11 +355,9 @@ async function validateAndMerge(
   options.onProgress?.({ file: file.name, phase: 'merging' });
   const table = layout.spec.name;
   const targetEmpty = (await count(tx, `SELECT count(*) FROM (SELECT 1 FROM ${table} LIMIT 1)`)) === 0;
-  const compareExtras =
-    table === 'monthly_usage' &&
-    (layout.extras.length > 0 || (await count(tx, 'SELECT count(*) FROM (SELECT 1 FROM usage_extras LIMIT 1)')) > 0);
+  const extras = S.hasWideExtras(layout.spec) ? await prepareExtraColumns(tx, layout, layout.spec.name) : [];
   const filtered = (await count(tx, `SELECT count(*) FROM ${S.REJ} WHERE rec IS NOT NULL`)) > 0 || repeats > 0;
-  const plan = S.mergeSql(layout, { targetEmpty, filtered, compareExtras });
+  const plan = S.mergeSql(layout, { targetEmpty, filtered, extras });
   for (const sql of plan.statements) await tx.run(sql);
   const accepted = read - rejected;
   let inserted = accepted - repeats;
