@@ -223,6 +223,7 @@ export const OUTPUT_SCHEMAS = {
     }),
   ),
   segments: obj({
+    by: z.string().nullable(),
     from: month,
     to: month,
     currency,
