@@ -7,7 +7,7 @@ import { TenureError } from '../errors.ts';
 import { readCsvHeader, scanCsvFile, writeWithoutRecords, type CsvSource } from './csv-file.ts';
 import { discoverDataset, type DataFile } from './discover.ts';
 import { escapeGlob, InputFile } from './input-file.ts';
-import { fieldChecks, layoutFor } from './layout.ts';
+import { fieldChecks, layoutFor, MAX_COLUMNS_PER_FILE } from './layout.ts';
 import { importLimits, rejectsRetentionDays, type ImportLimits } from './limits.ts';
 import type { ScanResult } from './scanner.ts';
 import * as S from './sql.ts';
@@ -264,6 +264,8 @@ async function importFile(store: AnalyticsStore, file: DataFile, input: InputFil
   const via = input.viaSymlink ? input.given : null;
   const empty = { file: file.name, path: input.path, via, sha256: null, read: 0, accepted: 0, rejected: 0, inserted: 0, updated: 0, unchanged: 0 };
   if ('errors' in checked) return { ...empty, status: 'schema_error', errors: checked.errors };
+  const grown = await tooManyExtras(store, checked.layout);
+  if (grown) return { ...empty, status: 'schema_error', errors: [grown] };
   const startedAt = new Date().toISOString();
   let staged: Staged | null = null;
   try {
@@ -304,6 +306,21 @@ async function prepareExtraColumns(tx: StoreTx, layout: S.Layout, table: WideExt
     altered = true;
   }
   return altered ? storedExtras(tx, table) : [...stored.values()];
+}
+
+/**
+ * The table a file's x_ columns are added to keeps at most as many x_ columns as a file may
+ * have columns: the merge compares every column of a row, and past about a thousand the engine
+ * refuses the expression (layout.ts). Columns stay once added, so exports that rename their x_ columns every
+ * month would otherwise grow the table without bound.
+ */
+async function tooManyExtras(store: AnalyticsStore, layout: S.Layout): Promise<string | null> {
+  if (!S.hasWideExtras(layout.spec) || layout.extras.length === 0) return null;
+  const stored = new Set((await storedExtras(store, layout.spec.name)).map((x) => x.name));
+  const added = layout.extras.filter((x) => !stored.has(x));
+  const total = stored.size + added.length;
+  if (added.length === 0 || total <= MAX_COLUMNS_PER_FILE) return null;
+  return `the store's ${layout.spec.name} already has ${stored.size} x_ columns, and this file's ${added.length} new ones would make ${total}; at most ${MAX_COLUMNS_PER_FILE} x_ columns are kept per table`;
 }
 
 async function count(tx: StoreTx, sql: string): Promise<number> {

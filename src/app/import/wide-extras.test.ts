@@ -119,6 +119,33 @@ describe('x_ columns as wide typed columns', () => {
   });
 });
 
+describe('x_ columns kept across exports stay within the column limit', () => {
+  it('refuses a file whose new x_ columns would take the table past 500 x_ columns, naming the counts', async () => {
+    const dir = fresh('limit');
+    const xs = (prefix: string) => Array.from({ length: 300 }, (_, i) => `x_${prefix}${i}`);
+    const write = (prefix: string) =>
+      files(dir, {
+        customers: [`customer_id,customer_type,join_date,region,${xs(prefix).join(',')}`, `C1,individual,2023-01-15,甘肃,${xs(prefix).map((_, i) => i).join(',')}`],
+        monthly_usage: ['customer_id,month,revenue', 'C1,2024-01,10'],
+        churn_events: ['customer_id,churn_date,churn_type,reason_code'],
+      });
+    write('a');
+    const store = await DuckDBStore.open(join(dir, 'store.duckdb'), { readableDirectories: [root] });
+    try {
+      expect((await importDataset(store, dir, { prepareAnalytics: false })).files.find((f) => f.file === 'customers')?.status).toBe('loaded');
+      write('b');
+      const next = await importDataset(store, dir, { prepareAnalytics: false });
+      const customers = next.files.find((f) => f.file === 'customers');
+      expect(customers?.status).toBe('schema_error');
+      expect(customers?.errors[0]).toMatch(/customers already has 300 x_ columns, and this file's 300 new ones would make 600; at most 500 x_ columns are kept per table/);
+      expect(next.files.find((f) => f.file === 'monthly_usage')?.status).toBe('loaded');
+      expect((await storedExtras(store, 'customers')).length).toBe(300);
+    } finally {
+      await store.close();
+    }
+  }, 120_000);
+});
+
 describe('schema version 6 migrates the old layout', () => {
   it('pivots usage_extras and customers.x_attributes into typed columns that the next import of the same files finds unchanged', async () => {
     const dir = fresh('migrate');
