@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DuckDBStore } from '../../store/duckdb/duckdb-store.ts';
 import { buildCustomerFeatures } from './features.ts';
-import { discoverExtraFeatures, extraReason, extrasFromSource, extrasToSource, MAX_ATTRIBUTE_CATEGORIES, withCategoryRates, type ExtraFeature } from './extra-features.ts';
+import { discoverExtraFeatures, extraReason, extrasFromSource, extrasToSource, MAX_ATTRIBUTE_CATEGORIES, withCategoryRates, withExtraFeatures, type ExtraFeature } from './extra-features.ts';
 import { toModelColumns } from './train.ts';
 
 /** A store with x_ columns in the wide layout, as the import leaves them. */
@@ -62,6 +62,10 @@ describe('x_ features', () => {
       // The contract's features are there too, row for row.
       expect((f.columns.arpu_3m as Float64Array)[at('a')]).toBe(10);
       // A sampled snapshot keeps the same customers in both parts.
+      // Rows that do not line up with the x_ query's are matched by customer_id.
+      const other = await withExtraFeatures(s, { rowCount: 3, names: ['customer_id'], columns: { customer_id: ['b', 'zz', 'a'] } }, '2024-06-01', 1000, extras);
+      expect(Array.from(other.columns.x_score as Float64Array)).toEqual([350.5, Number.NaN, 700]);
+      expect(other.columns.x_tier).toEqual([null, null, 'gold']);
       const half = await buildCustomerFeatures(s, '2024-06', 3, 500, extras);
       expect(half.rowCount).toBeLessThan(f.rowCount);
       expect(half.names.slice(-4)).toEqual(['x_tier', 'x_score', 'x_outage_3m', 'x_outage_trend']);

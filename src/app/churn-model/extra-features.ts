@@ -111,7 +111,8 @@ export async function requireExtraColumns(store: AnalyticsStore, extras: readonl
 
 /**
  * The x_ features of the closing base of the month starting at `$1`, in customer_id order, the
- * same rows and order as features.ts (the same base and sample; `$2` = permille kept).
+ * same rows and order as features.ts (the same base and sample; `$2` = permille kept), so the
+ * columns line up without a join in the common case.
  */
 export function extraFeaturesSql(extras: readonly ExtraFeature[]): string {
   const attrs = extras.filter((f) => f.source === 'customers');
@@ -152,12 +153,16 @@ export async function withExtraFeatures(store: AnalyticsStore, set: ColumnSet, a
   const xids = x.columns.customer_id as readonly (string | null)[];
   let aligned = x.rowCount === set.rowCount;
   for (let i = 0; aligned && i < ids.length; i++) aligned = ids[i] === xids[i];
-  if (!aligned) throw new TenureError('INTERNAL', `the x_ features cover other customers than the contract features as of ${asOfStart}`);
+  // Both queries read the same base in the same order; should they ever differ (a change to
+  // one base and not the other), rows are matched by customer_id rather than by position.
+  const at = aligned ? null : new Map(xids.map((id, i) => [id, i]));
   const columns: Record<string, ColumnSet['columns'][string]> = { ...set.columns };
   for (const f of extras) {
     const col = x.columns[f.name];
     if (col === undefined) throw new TenureError('INTERNAL', `x_ feature query lacks ${f.name}`);
-    columns[f.name] = col;
+    if (!at) columns[f.name] = col;
+    else if (col instanceof Float64Array) columns[f.name] = Float64Array.from(ids, (id) => col[at.get(id) ?? -1] ?? Number.NaN);
+    else columns[f.name] = ids.map((id) => col[at.get(id) ?? -1] ?? null);
   }
   return { rowCount: set.rowCount, names: [...set.names, ...extras.map((f) => f.name)], columns };
 }
