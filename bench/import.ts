@@ -9,7 +9,9 @@
  * --memory-limit 4GB (DuckDB buffer limit for both sides), --rounds N (alternate both sides N times
  * and report medians: on a shared machine single runs are noisy), --load-only (the import only loads, as
  * `tenure import --no-prepare`; by default it also keeps the latest months' lifecycle stages and
- * values, as `tenure import` does). CPU seconds (user + system,
+ * values, as `tenure import` does), --x-columns (the same files with three x_ usage measures and two
+ * x_ customer attributes added, bench/demo-data.ts extraColumnsFolder), --base-data DIR (a demo folder
+ * already generated, read and never written, instead of generating one). CPU seconds (user + system,
  * all threads) are reported beside wall time as a load-independent comparison.
  */
 import { spawnSync } from 'node:child_process';
@@ -20,7 +22,7 @@ import { parseArgs } from 'node:util';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { importDataset } from '../src/app/import/import-dataset.ts';
 import type { Profile } from '../src/domain/demo/index.ts';
-import { demoDataFolder } from './demo-data.ts';
+import { demoDataFolder, extraColumnsFolder } from './demo-data.ts';
 import { DuckDBStore } from '../src/store/duckdb/duckdb-store.ts';
 
 const { values: args } = parseArgs({
@@ -33,6 +35,8 @@ const { values: args } = parseArgs({
     'load-only': { type: 'boolean', default: false },
     rounds: { type: 'string', default: '1' },
     'memory-limit': { type: 'string' },
+    'x-columns': { type: 'boolean', default: false },
+    'base-data': { type: 'string' },
     child: { type: 'string' },
     data: { type: 'string' },
     db: { type: 'string' },
@@ -129,7 +133,9 @@ async function main(): Promise<void> {
   }
   const customers = Number(args.customers);
   const months = Number(args.months);
-  const dir = await demoDataFolder(OUT, { customers, months, seed: Number(args.seed), profile: args.profile as Profile });
+  const source = args['base-data'] ? resolve(args['base-data']) : await demoDataFolder(OUT, { customers, months, seed: Number(args.seed), profile: args.profile as Profile });
+  const dir = args['x-columns'] ? await extraColumnsFolder(source, OUT) : source;
+  process.stderr.write(`data: ${dir}\n`);
   const dbs = { baseline: join(OUT, 'baseline.duckdb'), import: join(OUT, 'import.duckdb') };
   const clean = () => {
     for (const db of Object.values(dbs)) for (const s of ['', '.wal', '.tmp']) rmSync(db + s, { recursive: true, force: true });
@@ -175,6 +181,8 @@ async function main(): Promise<void> {
     profile: args.profile,
     memory_limit: args['memory-limit'] ?? null,
     prepare: !args['load-only'],
+    x_columns: args['x-columns'],
+    data: dir,
     rounds: imps.length,
     baseline_seconds: bases.map((r) => r.seconds),
     import_seconds: imps.map((r) => r.seconds),
@@ -194,7 +202,7 @@ async function main(): Promise<void> {
   };
   // import.json is the latest run; the per-size copy keeps the 200k and 1M figures side by side.
   writeFileSync(join(OUT, 'import.json'), JSON.stringify(result, null, 2) + '\n');
-  writeFileSync(join(OUT, `import-${customers}x${months}.json`), JSON.stringify(result, null, 2) + '\n');
+  writeFileSync(join(OUT, `import-${customers}x${months}${args['x-columns'] ? '-x' : ''}.json`), JSON.stringify(result, null, 2) + '\n');
   clean();
 }
 

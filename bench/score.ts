@@ -79,10 +79,10 @@ async function scoreChild(): Promise<void> {
 /** Child: writes the scored rows' features as float32 (row-major) and our labels for the peer. */
 async function exportChild(out: string): Promise<void> {
   const store = await DuckDBStore.open(dbPath);
-  const { model } = await latestChurnModel(store);
+  const { model, extras } = await latestChurnModel(store);
   const { last } = await dataMonths(store);
-  const raw = await buildCustomerFeatures(store, last, 1);
-  const columns = toModelColumns(raw, CUSTOMER_FEATURES);
+  const raw = await buildCustomerFeatures(store, last, 1, 1000, extras);
+  const columns = toModelColumns(raw, [...CUSTOMER_FEATURES, ...extras]);
   const n = columns.rowCount;
   const nf = columns.columns.length;
   const x = new Float32Array(n * nf);

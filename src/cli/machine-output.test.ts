@@ -51,7 +51,7 @@ const INVOCATIONS: Record<SchemaCommand, () => string[][]> = {
   'retention curves': () => [['retention', 'curves', '--db', db]],
   'retention fit': () => [['retention', 'fit', '--counts', '1000,869,743,653,593,551'], ['retention', 'fit', '--cohort', 'join-month', '--db', db]],
   score: () => [['score', '--db', db, '--top', '20']],
-  segments: () => [['segments', '--db', db]],
+  segments: () => [['segments', '--db', db], ['segments', '--db', db, '--by', 'x_segment']],
   value: () => [['value', '--db', db]],
   winback: () => [['winback', '--db', db, '--top', '20'], ['winback', '--db', db, '--lang', 'en', '--from', '2025-01', '--to', '2025-06']],
 };

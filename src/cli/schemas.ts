@@ -283,6 +283,7 @@ export const OUTPUT_SCHEMAS = {
     }),
   ),
   segments: obj({
+    by: z.string().nullable(),
     from: month,
     to: month,
     currency,

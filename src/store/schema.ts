@@ -1,4 +1,6 @@
 import { CONTRACT_V2_FILES, DEFAULT_REASON_CODES, FILES, fileSpec, type ColumnKind, type FileSpec } from '../contract/spec.ts';
+import type { StoreTx } from './port.ts';
+import { migrateToWideExtras } from './wide-extras.ts';
 
 /**
  * Versioned schema. Tables and columns carry the contract's names; DDL is generated from
@@ -43,6 +45,8 @@ export interface Migration {
   readonly version: number;
   readonly description: string;
   readonly statements: (dialect: Dialect) => string[];
+  /** Steps that depend on the data (e.g. columns named by stored values), run after the statements in the same transaction. */
+  readonly apply?: (tx: StoreTx, dialect: Dialect) => Promise<void>;
 }
 
 export const MIGRATIONS: readonly Migration[] = [
@@ -107,6 +111,15 @@ export const MIGRATIONS: readonly Migration[] = [
             OR starts_with(reason, 'wrong_field_count') OR starts_with(reason, 'quote_in_unquoted_field')
             OR starts_with(reason, 'text_after_closing_quote') OR starts_with(reason, 'unterminated_quote')`,
     ],
+  },
+  {
+    // Issue 11: x_ columns first-class (wide-extras.ts). Usage measures leave usage_extras (one
+    // row per value) for DOUBLE columns of monthly_usage; customer attributes leave the JSON
+    // object customers.x_attributes for typed columns of customers. Other files keep their JSON.
+    version: 6,
+    description: 'x_ usage measures and customer attributes as wide typed columns',
+    statements: () => [],
+    apply: migrateToWideExtras,
   },
 ];
 

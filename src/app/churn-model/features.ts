@@ -1,6 +1,7 @@
 import type { AnalyticsStore, ColumnSet } from '../../store/port.ts';
 import { monthStart } from '../../domain/month.ts';
 import { exactSumSql } from '../lifecycle/stages-sql.ts';
+import { withExtraFeatures, type ExtraFeature } from './extra-features.ts';
 
 /**
  * Customer-level churn features as of a month, built in SQL from the monthly history.
@@ -196,7 +197,17 @@ LEFT JOIN s USING (customer_id)
 ORDER BY b.customer_id
 `;
 
-/** Builds the feature columns for one as-of month ('YYYY-MM'). */
-export async function buildCustomerFeatures(store: AnalyticsStore, asOf: string, horizon: number, samplePermille = 1000): Promise<ColumnSet> {
-  return store.queryColumns(CUSTOMER_FEATURES_SQL, [monthStart(asOf), horizon, samplePermille]);
+/**
+ * Builds the feature columns for one as-of month ('YYYY-MM'); `extras`: the operator's x_
+ * features to add (extra-features.ts), row for row.
+ */
+export async function buildCustomerFeatures(
+  store: AnalyticsStore,
+  asOf: string,
+  horizon: number,
+  samplePermille = 1000,
+  extras: readonly ExtraFeature[] = [],
+): Promise<ColumnSet> {
+  const set = await store.queryColumns(CUSTOMER_FEATURES_SQL, [monthStart(asOf), horizon, samplePermille]);
+  return withExtraFeatures(store, set, monthStart(asOf), samplePermille, extras);
 }

@@ -10,6 +10,7 @@ import { baseSbg, DEFAULT_VALUE_PARAMETERS } from '../value/customer-value.ts';
 import { ensureValueSnapshot, SNAPSHOT_TABLE } from '../value/value-snapshot.ts';
 import { CUSTOMER_FEATURES, buildCustomerFeatures, type FeatureSpec } from './features.ts';
 import { MIN_HISTORY_MONTHS, toModelColumns } from './train.ts';
+import { extraReason, extrasFromSource, isExtraFeature, requireExtraColumns, type ExtraFeature } from './extra-features.ts';
 import { dataSpan, partialHistory, resolveMonth, type DataSpan, type PartialCoverage } from '../data-span.ts';
 import { requireWritable } from '../../store/access.ts';
 
@@ -73,12 +74,12 @@ export type StoredModel = {
   readonly model_json: string;
 };
 
-export async function latestChurnModel(store: AnalyticsStore): Promise<{ version: string; model: GbdtModel }> {
+export async function latestChurnModel(store: AnalyticsStore): Promise<{ version: string; model: GbdtModel; extras: ExtraFeature[] }> {
   const [row] = await store.query<StoredModel>(
     'SELECT model_version, model_json FROM churn_models ORDER BY created_at DESC LIMIT 1',
   );
   if (!row) throw new TenureError('NO_DATA', 'no churn model in the store; run `tenure model train` first');
-  return { version: row.model_version, model: storedChurnModel(row, store.location) };
+  return { version: row.model_version, ...readStoredChurnModel(row, store.location) };
 }
 
 /**
@@ -87,18 +88,26 @@ export async function latestChurnModel(store: AnalyticsStore): Promise<{ version
  * read the features this build computes, in the same order.
  */
 export function storedChurnModel(row: StoredModel, location: string): GbdtModel {
+  return readStoredChurnModel(row, location).model;
+}
+
+/** The stored model and the x_ features it reads after the contract's (extra-features.ts), both checked. */
+export function readStoredChurnModel(row: StoredModel, location: string): { model: GbdtModel; extras: ExtraFeature[] } {
   const where = { file: `${location} (churn_models, model ${row.model_version})` };
   let model: GbdtModel;
+  let extras: ExtraFeature[];
   try {
-    model = GbdtModel.fromJSON(JSON.parse(row.model_json));
+    const json = JSON.parse(row.model_json) as unknown;
+    model = GbdtModel.fromJSON(json);
+    extras = extrasFromSource((json as { source?: unknown }).source);
   } catch (err) {
     throw new TenureError('BAD_INPUT', `the stored churn model is not usable: ${err instanceof Error ? err.message : String(err)}; train a new one with \`tenure model train\``, where);
   }
-  const expected = CUSTOMER_FEATURES.map((f) => f.name);
+  const expected = [...CUSTOMER_FEATURES, ...extras].map((f) => f.name);
   if (model.featureNames.join('\u0000') !== expected.join('\u0000')) {
     throw new TenureError('BAD_INPUT', `the stored churn model reads other features than this version of Tenure computes; train a new one with \`tenure model train\``, where);
   }
-  return model;
+  return { model, extras };
 }
 
 const UNIT_TEXT: Record<NonNullable<FeatureSpec['unit']>, { en: string; zh: string } | undefined> = {
@@ -135,10 +144,13 @@ export interface ReasonFeature {
   readonly meta: FeatureMeta;
   /** Maps the raw feature value to the number shown. */
   readonly scale: number;
+  /** Words the reason itself (the operator's x_ features: extra-features.ts), instead of describeFeature. */
+  readonly describe?: (value: number | string | null, lang: Lang) => string;
 }
 
 export function reasonFeature(spec: FeatureSpec, values: Float64Array | null): ReasonFeature {
   const label = { en: spec.en, zh: spec.zh };
+  if (isExtraFeature(spec)) return { meta: { name: spec.name, label }, scale: 1, describe: extraReason(spec, values) };
   const typical = values ? typicalValue(values) : Number.NaN;
   const reference = (scale: number) =>
     Number.isFinite(typical) && typical > 0 ? { reference: { value: typical * scale, label: { en: 'typical', zh: '一般水平' } } } : {};
@@ -160,7 +172,9 @@ export async function scoreCustomers(store: AnalyticsStore, options: ScoreOption
   const span = await dataSpan(store);
   const asOf = resolveMonth('--as-of', options.asOf, span);
   const partial = featurePartial(span, asOf);
-  const { version, model } = await latestChurnModel(store);
+  const { version, model, extras } = await latestChurnModel(store);
+  await requireExtraColumns(store, extras, version);
+  const modelFeatures: readonly FeatureSpec[] = [...CUSTOMER_FEATURES, ...extras];
   const lang = options.lang ?? 'zh';
   let t = performance.now();
   const phase = (name: ScorePhase) => {
@@ -168,13 +182,13 @@ export async function scoreCustomers(store: AnalyticsStore, options: ScoreOption
     options.onPhase?.(name, (now - t) / 1000);
     t = now;
   };
-  const raw = await buildCustomerFeatures(store, asOf, 1);
+  const raw = await buildCustomerFeatures(store, asOf, 1, 1000, extras);
   if (raw.rowCount === 0) throw new TenureError('NO_DATA', `no active customers at the end of ${asOf}`);
-  const columns = toModelColumns(raw, CUSTOMER_FEATURES);
+  const columns = toModelColumns(raw, modelFeatures);
   const bins = model.bin(columns);
   const n = columns.rowCount;
 
-  const shown = CUSTOMER_FEATURES.map((f) => {
+  const shown = modelFeatures.map((f) => {
     const v = raw.columns[f.name];
     return reasonFeature(f, v instanceof Float64Array ? v : null);
   });
@@ -196,8 +210,8 @@ export async function scoreCustomers(store: AnalyticsStore, options: ScoreOption
   const probability = calibrateAll(model.calibration, margin);
   const ids = raw.columns.customer_id as readonly (string | null)[];
   const scores: CustomerScore[] = new Array(n);
-  const featureColumns = CUSTOMER_FEATURES.map((f) => raw.columns[f.name]);
-  const ageIndex = CUSTOMER_FEATURES.findIndex((f) => f.name === 'age');
+  const featureColumns = modelFeatures.map((f) => raw.columns[f.name]);
+  const ageIndex = modelFeatures.findIndex((f) => f.name === 'age');
   for (let row = 0; row < n; row++) {
     // Reasons explain risk: only contributions that raise it are worth an agent's time.
     // (Plain loops, no per-row closures: this runs a million times.)
@@ -211,7 +225,7 @@ export async function scoreCustomers(store: AnalyticsStore, options: ScoreOption
       let value: number | string | null = col instanceof Float64Array ? (col[row] as number) * how.scale : ((col?.[row] as string | null | undefined) ?? null);
       // The masking policy: an age from birth_date shows as its decade, stored and shown alike.
       if (j === ageIndex && typeof value === 'number' && !Number.isNaN(value)) value = `${ageBand(value)}${lang === 'zh' ? '岁' : ''}`;
-      reasons[k] = describeFeature(how.meta, value, lang);
+      reasons[k] = how.describe ? how.describe(value, lang) : describeFeature(how.meta, value, lang);
       features[k] = how.meta.name;
     }
     const p = probability[row] as number;

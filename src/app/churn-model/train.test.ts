@@ -14,6 +14,7 @@ import { PREPARED_STAGE_MONTHS } from '../lifecycle/prepare.ts';
 import { defaultLifecycleRules } from '../../domain/lifecycle/rules.ts';
 import { addMonths, monthRange } from '../../domain/month.ts';
 import { CUSTOMER_FEATURES, buildCustomerFeatures } from './features.ts';
+import { isExtraFeature } from './extra-features.ts';
 import { planSnapshots, toModelColumns, trainChurnModel, type TrainedChurnModel } from './train.ts';
 
 describe('snapshot plan', () => {
@@ -147,9 +148,12 @@ describe('scores from explanations', () => {
     try {
       await writeDemoDataset({ outDir: join(dir, 'data'), customers: 1500, months: 24, seed: 5, profile: 'mobile' });
       await importDataset(store, join(dir, 'data'));
-      const { model } = await trainChurnModel(store, { horizon: 3 });
+      const { model, features } = await trainChurnModel(store, { horizon: 3 });
+      // The demo's x_segment attribute is one of the model's features (extra-features.ts).
+      const extras = features.filter(isExtraFeature);
+      expect(extras.map((f) => f.name)).toEqual(['x_segment']);
       const run = await scoreCustomers(store);
-      const direct = model.probability(toModelColumns(await buildCustomerFeatures(store, run.asOf, 1), CUSTOMER_FEATURES));
+      const direct = model.probability(toModelColumns(await buildCustomerFeatures(store, run.asOf, 1, 1000, extras), [...CUSTOMER_FEATURES, ...extras]));
       run.scores.forEach((s, i) => expect(s.churn_probability).toBeCloseTo(direct[i] as number, 9));
     } finally {
       await store.close();

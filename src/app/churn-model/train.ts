@@ -9,6 +9,7 @@ import type { AnalyticsStore, ColumnSet as StoreColumns } from '../../store/port
 import { TenureError } from '../errors.ts';
 import { checkMonth, dataSpan, requireInSpan, spanText, type DataSpan } from '../data-span.ts';
 import { CLOSING_BASE_WHERE, CUSTOMER_FEATURES, buildCustomerFeatures, type FeatureSpec } from './features.ts';
+import { discoverExtraFeatures, extrasToSource, isExtraFeature, withCategoryRates } from './extra-features.ts';
 import { requireWritable } from '../../store/access.ts';
 
 /**
@@ -87,6 +88,8 @@ export interface TrainedChurnModel {
   readonly modelVersion: string;
   readonly model: GbdtModel;
   readonly metrics: ChurnModelMetrics;
+  /** The model's features in its order: the contract's, then the operator's x_ columns' (extra-features.ts). */
+  readonly features: readonly FeatureSpec[];
 }
 
 /** The data's span (app/data-span.ts); training and scoring read bills, so a store without any is NO_DATA. */
@@ -199,7 +202,7 @@ interface Snapshot {
 }
 
 async function snapshot(store: AnalyticsStore, month: string, horizon: number, features: readonly FeatureSpec[], samplePermille = 1000): Promise<Snapshot> {
-  const set = await buildCustomerFeatures(store, month, horizon, samplePermille);
+  const set = await buildCustomerFeatures(store, month, horizon, samplePermille, features.filter(isExtraFeature));
   return { columns: toModelColumns(set, features), label: labelOf(set) };
 }
 
@@ -245,17 +248,21 @@ export async function trainChurnModel(store: AnalyticsStore, options: TrainOptio
   const permille = await samplePermille(store, plan, options.maxTrainRows ?? DEFAULT_MAX_TRAIN_ROWS);
   if (permille < 1000) log(`training on a sample of ${(permille / 10).toFixed(1)} % of the customers (at most ${options.maxTrainRows ?? DEFAULT_MAX_TRAIN_ROWS} training rows)`);
 
+  // The contract's features and the operator's x_ columns' (extra-features.ts).
+  const found = [...CUSTOMER_FEATURES, ...(await discoverExtraFeatures(store))];
   // One connection runs one query at a time: build the snapshots in turn.
   const train: Snapshot[] = [];
-  for (const month of plan.training) train.push(await snapshot(store, month, horizon, CUSTOMER_FEATURES, permille));
-  const valid = await snapshot(store, plan.validation, horizon, CUSTOMER_FEATURES, permille);
-  const holdout = await snapshot(store, plan.holdout, horizon, CUSTOMER_FEATURES);
+  for (const month of plan.training) train.push(await snapshot(store, month, horizon, found, permille));
+  const valid = await snapshot(store, plan.validation, horizon, found, permille);
+  const holdout = await snapshot(store, plan.holdout, horizon, found);
   for (const [name, s] of [['training', { label: concatLabels(train.map((t) => t.label)) }], ['validation', valid], ['holdout', holdout]] as const) {
     if (!hasBothClasses(s.label)) throw new TenureError('NO_DATA', `the ${name} snapshot has churners only or none; a churn model needs both`);
   }
 
   const params = { ...CUSTOMER_MODEL_PARAMS, ...options.params };
-  const model = fitOn(CUSTOMER_FEATURES, train, valid, params);
+  const model = fitOn(found, train, valid, params);
+  // Categorical x_ attributes keep their categories' churn rates for the reasons (never the values).
+  const features = withCategoryRates(found, train);
   const evaluation = evaluateScores(model.probability(holdout.columns), holdout.label);
 
   // The baseline an analyst would try first: the same learner on tenure alone.
@@ -285,7 +292,7 @@ export async function trainChurnModel(store: AnalyticsStore, options: TrainOptio
   const modelVersion = `churn-${plan.holdout}-h${horizon}-${formatMonth(parseMonth(last))}-${Date.now().toString(36)}`;
   await store.run(
     'INSERT INTO churn_models VALUES ($1, current_timestamp, CAST($2 AS DATE), $3, $4, $5)',
-    [modelVersion, `${plan.holdout}-01`, horizon, JSON.stringify(metrics), JSON.stringify(model.toJSON({ features: CUSTOMER_FEATURES.map((f) => f.name) }))],
+    [modelVersion, `${plan.holdout}-01`, horizon, JSON.stringify(metrics), JSON.stringify(model.toJSON({ features: features.map((f) => f.name), extras: extrasToSource(features) }))],
   );
-  return { modelVersion, model, metrics };
+  return { modelVersion, model, metrics, features };
 }

@@ -135,15 +135,15 @@ describe('importDataset', () => {
       // Stored values: derived region parts, x_ extras, local time, exact money.
       const [c15] = await store.query("SELECT name, province, city, district FROM customers WHERE customer_id = 'C0015'");
       expect(c15).toEqual({ name: 'Li\nSi', province: '甘肃', city: '兰州', district: null });
-      const [c1] = await store.query("SELECT x_attributes FROM customers WHERE customer_id = 'C0001'");
-      expect(JSON.parse(String(c1?.x_attributes))).toEqual({ x_segment: 'seg1' });
+      const [c1] = await store.query("SELECT x_segment FROM customers WHERE customer_id = 'C0001'");
+      expect(c1).toEqual({ x_segment: 'seg1' });
       const [c19] = await store.query("SELECT name, employees FROM customers WHERE customer_id = 'C0019'");
       expect(c19).toEqual({ name: 'Acme, "Ltd"', employees: 12 });
       const [i1] = await store.query("SELECT CAST(ts AS VARCHAR) AS ts FROM interactions WHERE interaction_id = 'I1'");
       expect(i1?.ts).toBe('2024-01-05 18:00:00');
-      const extras = await store.query('SELECT customer_id, strftime(month, \'%Y-%m\') AS month, name, value FROM usage_extras ORDER BY 1, 2');
+      const extras = await store.query('SELECT customer_id, strftime(month, \'%Y-%m\') AS month, x_speed FROM monthly_usage WHERE x_speed IS NOT NULL ORDER BY 1, 2');
       expect(extras.length).toBe(11); // ten clean rows and C0019
-      expect(extras).toContainEqual({ customer_id: 'C0019', month: '2024-02', name: 'x_speed', value: -2.5 });
+      expect(extras).toContainEqual({ customer_id: 'C0019', month: '2024-02', x_speed: -2.5 });
       const [usage] = await store.query("SELECT revenue FROM monthly_usage WHERE customer_id = 'C0001'");
       expect(usage?.revenue).toBe('38.500000');
       const [rc] = await store.query("SELECT count(*) AS n FROM reason_codes WHERE code IN ('101', '901')");
@@ -194,9 +194,9 @@ describe('importDataset', () => {
       writeFileSync(join(dir, 'monthly_usage.csv'), usage);
       const fourth = await importDataset(store, dir);
       expect(fourth.files.find((f) => f.file === 'monthly_usage')).toMatchObject({ updated: 1, inserted: 0 });
-      const [x] = await store.query("SELECT value FROM usage_extras WHERE customer_id = 'C0004' AND month = DATE '2024-02-01'");
-      expect(x?.value).toBe(2.5);
-      const [nx] = await store.query('SELECT count(*) AS n FROM usage_extras');
+      const [x] = await store.query("SELECT x_speed FROM monthly_usage WHERE customer_id = 'C0004' AND month = DATE '2024-02-01'");
+      expect(x?.x_speed).toBe(2.5);
+      const [nx] = await store.query('SELECT count(x_speed) AS n FROM monthly_usage');
       expect(nx?.n).toBe(rows.monthly_usage);
     } finally {
       await store.close();

@@ -7,13 +7,15 @@ import { TenureError } from '../errors.ts';
 import { readCsvHeader, scanCsvFile, writeWithoutRecords, type CsvSource } from './csv-file.ts';
 import { discoverDataset, type DataFile } from './discover.ts';
 import { escapeGlob, InputFile } from './input-file.ts';
-import { fieldChecks, layoutFor } from './layout.ts';
+import { fieldChecks, layoutFor, MAX_COLUMNS_PER_FILE } from './layout.ts';
 import { importLimits, rejectsRetentionDays, type ImportLimits } from './limits.ts';
 import type { ScanResult } from './scanner.ts';
 import * as S from './sql.ts';
 import { refreshChurnBasis } from '../reports/basis.ts';
 import { prepareLatestAnalytics, type PreparedAnalytics } from '../lifecycle/prepare.ts';
 import { requireWritable } from '../../store/access.ts';
+import { DUCKDB_DIALECT } from '../../store/schema.ts';
+import { addExtraSql, storedExtras, widenToTextSql, type StoredExtra, type WideExtraTable } from '../../store/wide-extras.ts';
 
 export interface FileOutcome {
   readonly file: FileName;
@@ -262,6 +264,8 @@ async function importFile(store: AnalyticsStore, file: DataFile, input: InputFil
   const via = input.viaSymlink ? input.given : null;
   const empty = { file: file.name, path: input.path, via, sha256: null, read: 0, accepted: 0, rejected: 0, inserted: 0, updated: 0, unchanged: 0 };
   if ('errors' in checked) return { ...empty, status: 'schema_error', errors: checked.errors };
+  const grown = await tooManyExtras(store, checked.layout);
+  if (grown) return { ...empty, status: 'schema_error', errors: [grown] };
   const startedAt = new Date().toISOString();
   let staged: Staged | null = null;
   try {
@@ -275,6 +279,48 @@ async function importFile(store: AnalyticsStore, file: DataFile, input: InputFil
     for (const sql of S.dropTempSql()) await store.run(sql);
     if (staged?.copy) rmSync(staged.copy, { force: true });
   }
+}
+
+/**
+ * The file's x_ columns as wide columns of the table (store/wide-extras.ts), added where the
+ * table does not have them yet: usage measures as numbers (the validator rejected every other
+ * value); customer attributes as numbers when every accepted value of the file is a plain number
+ * and the stored column (if any) is numeric too, else as text (a numeric column becomes text, its
+ * numbers written as given). Returns the table's x_ columns afterwards, in column order.
+ */
+async function prepareExtraColumns(tx: StoreTx, layout: S.Layout, table: WideExtraTable): Promise<StoredExtra[]> {
+  const stored = new Map((await storedExtras(tx, table)).map((x) => [x.name, x]));
+  if (layout.extras.length === 0) return [...stored.values()];
+  let numbers: readonly boolean[] = layout.extras.map(() => true);
+  if (layout.spec.extras === 'attributes') {
+    const [row] = await tx.query<Record<string, boolean | null>>(S.extrasAreNumbersSql(layout));
+    numbers = layout.extras.map((_, i) => row?.[`n${i}`] !== false);
+  }
+  let altered = false;
+  for (const [i, name] of layout.extras.entries()) {
+    const type = numbers[i] ? 'number' : 'text';
+    const have = stored.get(name);
+    if (!have) await tx.run(addExtraSql(table, { name, type }, DUCKDB_DIALECT));
+    else if (have.type === 'number' && type === 'text') await tx.run(widenToTextSql(table, name, DUCKDB_DIALECT));
+    else continue;
+    altered = true;
+  }
+  return altered ? storedExtras(tx, table) : [...stored.values()];
+}
+
+/**
+ * The table a file's x_ columns are added to keeps at most as many x_ columns as a file may
+ * have columns: the merge compares every column of a row, and past about a thousand the engine
+ * refuses the expression (layout.ts). Columns stay once added, so exports that rename their x_ columns every
+ * month would otherwise grow the table without bound.
+ */
+async function tooManyExtras(store: AnalyticsStore, layout: S.Layout): Promise<string | null> {
+  if (!S.hasWideExtras(layout.spec) || layout.extras.length === 0) return null;
+  const stored = new Set((await storedExtras(store, layout.spec.name)).map((x) => x.name));
+  const added = layout.extras.filter((x) => !stored.has(x));
+  const total = stored.size + added.length;
+  if (added.length === 0 || total <= MAX_COLUMNS_PER_FILE) return null;
+  return `the store's ${layout.spec.name} already has ${stored.size} x_ columns, and this file's ${added.length} new ones would make ${total}; at most ${MAX_COLUMNS_PER_FILE} x_ columns are kept per table`;
 }
 
 async function count(tx: StoreTx, sql: string): Promise<number> {
@@ -326,11 +372,9 @@ async function validateAndMerge(
   options.onProgress?.({ file: file.name, phase: 'merging' });
   const table = layout.spec.name;
   const targetEmpty = (await count(tx, `SELECT count(*) FROM (SELECT 1 FROM ${table} LIMIT 1)`)) === 0;
-  const compareExtras =
-    table === 'monthly_usage' &&
-    (layout.extras.length > 0 || (await count(tx, 'SELECT count(*) FROM (SELECT 1 FROM usage_extras LIMIT 1)')) > 0);
+  const extras = S.hasWideExtras(layout.spec) ? await prepareExtraColumns(tx, layout, layout.spec.name) : [];
   const filtered = (await count(tx, `SELECT count(*) FROM ${S.REJ} WHERE rec IS NOT NULL`)) > 0 || repeats > 0;
-  const plan = S.mergeSql(layout, { targetEmpty, filtered, compareExtras });
+  const plan = S.mergeSql(layout, { targetEmpty, filtered, extras });
   for (const sql of plan.statements) await tx.run(sql);
   const accepted = read - rejected;
   let inserted = accepted - repeats;

@@ -2,11 +2,12 @@ import type { ColumnSpec, FileSpec } from '../../contract/spec.ts';
 import { CONTROL_ARM, LEXICAL } from '../../contract/spec.ts';
 import { LEXICAL_REASON, MONEY_PATTERN, REASONS, lexicalOf, reason } from '../../contract/rules.ts';
 import { DUCKDB_DIALECT, quoteIdent as q } from '../../store/schema.ts';
+import { numberTextSql, WIDE_EXTRA_TABLES, type StoredExtra, type WideExtraTable } from '../../store/wide-extras.ts';
 import { isPersonalColumn } from './personal.ts';
 
 /**
  * Every SQL statement of the bulk importer, generated from the contract spec. This module is
- * DuckDB-flavoured (TRY_CAST, regexp_full_match, ASOF JOIN, UNPIVOT); a PostgreSQL adapter
+ * DuckDB-flavoured (TRY_CAST, regexp_full_match, ASOF JOIN); a PostgreSQL adapter
  * would get a sibling rendering of the same plan.
  *
  * Plan per file (all in one transaction):
@@ -306,8 +307,26 @@ export function duplicatesSql(layout: Layout): string[] {
   ];
 }
 
-/** Expressions for the contract table's columns, from the staged rows. */
-function targetColumns(layout: Layout): { names: string[]; exprs: string[] } {
+/** Whether a file's x_ columns are wide columns of its table (wide-extras.ts) rather than one JSON object. */
+export function hasWideExtras(spec: FileSpec): spec is FileSpec & { name: WideExtraTable } {
+  return (WIDE_EXTRA_TABLES as readonly string[]).includes(spec.name);
+}
+
+/**
+ * Per x_ column of a customers file: whether every accepted value is a plain number
+ * (wide-extras.ts numberTextSql), so the attribute can be stored as a number. Columns n0, n1, …
+ * in layout.extras order.
+ */
+export function extrasAreNumbersSql(layout: Layout): string {
+  const cols = layout.extras.map((x, i) => `coalesce(bool_and(${numberTextSql(q(x))}), true) AS n${i}`);
+  return `SELECT ${cols.join(', ')} FROM ${T} WHERE ${notRejected}`;
+}
+
+/**
+ * Expressions for the contract table's columns, from the staged rows. `extras`: the table's x_
+ * columns (wide tables), each filled from the file or NULL when the file does not have it.
+ */
+function targetColumns(layout: Layout, extras: readonly StoredExtra[]): { names: string[]; exprs: string[] } {
   const present = new Set(layout.present.map((c) => c.name));
   const names: string[] = [];
   const exprs: string[] = [];
@@ -321,7 +340,15 @@ function targetColumns(layout: Layout): { names: string[]; exprs: string[] } {
       exprs.push(`NULLIF(split_part(region, '/', ${i + 1}), '')`);
     });
   }
-  if (layout.spec.extras === 'attributes') {
+  if (hasWideExtras(layout.spec)) {
+    const inFile = new Set(layout.extras);
+    for (const x of extras) {
+      const sqlType = x.type === 'number' ? DUCKDB_DIALECT.types.decimal : DUCKDB_DIALECT.types.string;
+      names.push(q(x.name));
+      // Usage measures are staged as DOUBLE; attributes as text, a number only when every value is one.
+      exprs.push(!inFile.has(x.name) ? `CAST(NULL AS ${sqlType})` : layout.spec.extras === 'attributes' ? `CAST(${q(x.name)} AS ${sqlType})` : q(x.name));
+    }
+  } else if (layout.spec.extras === 'attributes') {
     names.push('x_attributes');
     const pairs = layout.extras.map((x) => `${lit(x)}, ${q(x)}`).join(', ');
     exprs.push(layout.extras.length ? `CAST(json_object(${pairs}) AS VARCHAR)` : 'CAST(NULL AS VARCHAR)');
@@ -329,25 +356,12 @@ function targetColumns(layout: Layout): { names: string[]; exprs: string[] } {
   return { names, exprs };
 }
 
-const numericExtras = (layout: Layout) => (layout.spec.extras === 'numeric' ? layout.extras : []);
-
 /** Accepted rows: not rejected, not an exact repeat of an earlier row. */
-function acceptedRows(layout: Layout, filtered: boolean): string {
-  const { names, exprs } = targetColumns(layout);
+function acceptedRows(layout: Layout, filtered: boolean, extras: readonly StoredExtra[]): string {
+  const { names, exprs } = targetColumns(layout, extras);
   const cols = exprs.map((e, i) => `${e} AS ${names[i]}`);
-  for (const x of numericExtras(layout)) cols.push(q(x));
   const where = filtered ? `WHERE ${notRejected} AND rowid NOT IN (SELECT rec FROM ${REPEATS})` : '';
   return `(SELECT ${cols.join(', ')} FROM ${T} ${where})`;
-}
-
-function extrasInsertSql(layout: Layout, from: string): string[] {
-  const xs = numericExtras(layout);
-  if (!xs.length) return [];
-  return [
-    `INSERT INTO usage_extras (customer_id, month, name, value)
-     SELECT customer_id, month, name, value FROM (UNPIVOT (SELECT customer_id, month, ${xs.map(q).join(', ')} FROM ${from})
-       ON ${xs.map(q).join(', ')} INTO NAME name VALUE value)`,
-  ];
 }
 
 export interface MergePlan {
@@ -359,18 +373,21 @@ export interface MergePlan {
 /**
  * Set-based merge into the contract table. Into an empty table everything is an insert; otherwise
  * rows are classified against the stored ones by natural key: i(nsert), u(nchanged), c(hanged).
- * `compareExtras`: usage rows also differ when their x_ measures differ.
+ * A row is unchanged when every column is, x_ columns included: a stored x_ value the file no
+ * longer has makes the row changed (it is NULL after the merge).
+ * `extras`: the table's x_ columns after this file's were added (wide tables; else empty).
  */
 export function mergeSql(
   layout: Layout,
-  opts: { targetEmpty: boolean; filtered: boolean; compareExtras: boolean },
+  opts: { targetEmpty: boolean; filtered: boolean; extras?: readonly StoredExtra[] },
 ): MergePlan {
   const table = layout.spec.name;
-  const { names } = targetColumns(layout);
-  const acc = acceptedRows(layout, opts.filtered);
+  const extras = opts.extras ?? [];
+  const { names } = targetColumns(layout, extras);
+  const acc = acceptedRows(layout, opts.filtered, extras);
   // Stored row order carries no meaning; not preserving it lets the engine write in parallel.
   const order = ['SET preserve_insertion_order = false'];
-  if (opts.targetEmpty && numericExtras(layout).length === 0) {
+  if (opts.targetEmpty) {
     // Nothing stored yet: every accepted row is new, so skip the classification copy.
     return {
       statements: [
@@ -383,37 +400,19 @@ export function mergeSql(
   }
   const key = layout.spec.key;
   const on = key.map((k) => `a.${q(k)} = o.${q(k)}`).join(' AND ');
-  let same = names.map((n) => `a.${n} IS NOT DISTINCT FROM o.${n}`).join(' AND ');
-  let sigJoin = '';
-  let sigCol = '';
-  const xs = numericExtras(layout);
-  if (opts.compareExtras) {
-    const newSig = xs.length
-      ? `NULLIF(concat_ws(';', ${[...xs].sort().map((x) => `CASE WHEN ${q(x)} IS NOT NULL THEN ${lit(`${x}=`)} || CAST(${q(x)} AS VARCHAR) END`).join(', ')}), '')`
-      : 'CAST(NULL AS VARCHAR)';
-    sigCol = `, ${newSig} AS _xsig`;
-    sigJoin = `LEFT JOIN (SELECT customer_id, month, string_agg(name || '=' || CAST(value AS VARCHAR), ';' ORDER BY name) AS sig
-                FROM usage_extras GROUP BY ALL) os ON os.customer_id = a.customer_id AND os.month = a.month`;
-    same += ' AND a._xsig IS NOT DISTINCT FROM os.sig';
-  }
+  const same = names.map((n) => `a.${n} IS NOT DISTINCT FROM o.${n}`).join(' AND ');
   const changedKeys = key.map((k) => `${table}.${q(k)} = c.${q(k)}`).join(' AND ');
   const stmts = [
     ...order,
     `CREATE OR REPLACE TEMP TABLE ${CLASSIFIED} AS
      SELECT a.*, CASE WHEN o.${q(key[0] ?? '')} IS NULL THEN 'i' WHEN ${same} THEN 'u' ELSE 'c' END AS _cls
-     FROM (SELECT *${sigCol} FROM ${acc}) a LEFT JOIN ${table} o ON ${on} ${sigJoin}`,
+     FROM ${acc} a LEFT JOIN ${table} o ON ${on}`,
     'SET preserve_insertion_order = true',
     `DELETE FROM ${table} USING ${CLASSIFIED} c WHERE c._cls = 'c' AND ${changedKeys}`,
     'SET preserve_insertion_order = false',
     `INSERT INTO ${table} (${names.join(', ')}) SELECT ${names.join(', ')} FROM ${CLASSIFIED} WHERE _cls IN ('i', 'c')`,
     'SET preserve_insertion_order = true',
   ];
-  if (table === 'monthly_usage') {
-    stmts.push(
-      `DELETE FROM usage_extras USING ${CLASSIFIED} c WHERE c._cls = 'c' AND usage_extras.customer_id = c.customer_id AND usage_extras.month = c.month`,
-    );
-    stmts.push(...extrasInsertSql(layout, `(SELECT * FROM ${CLASSIFIED} WHERE _cls IN ('i', 'c'))`));
-  }
   return {
     statements: stmts,
     counts: `SELECT count(*) FILTER (WHERE _cls = 'i') AS inserted, count(*) FILTER (WHERE _cls = 'c') AS updated FROM ${CLASSIFIED}`,

@@ -21,13 +21,17 @@ import { compileCondition } from '../../domain/segments/compile.ts';
 import {
   CATEGORIES,
   categoriesOf,
+  extraFieldProblems,
+  isExtraSegmentField,
   fieldsOf,
   OTHER_SEGMENT,
   otherOf,
     presetsFor,
   SEGMENT_PROFILES,
   VALUE_TIER_PRESETS,
+  type ExtraSegmentField,
   type SegmentDefinition,
+  type SegmentField,
   type SegmentProfile,
 } from '../../domain/segments/definitions.ts';
 import { defaultLifecycleRules } from '../../domain/lifecycle/rules.ts';
@@ -36,6 +40,8 @@ import { baseSbg, DEFAULT_VALUE_PARAMETERS } from '../value/customer-value.ts';
 import { valueAtStakeSql } from '../value/value-snapshot.ts';
 import { addMonths, formatMonth, monthRange, parseMonth, type MonthText } from '../../domain/month.ts';
 import type { AnalyticsStore } from '../../store/port.ts';
+import { quoteIdent } from '../../store/schema.ts';
+import { storedExtras } from '../../store/wide-extras.ts';
 import { TenureError } from '../errors.ts';
 import { dataSpan, resolveMonth, spanText } from '../data-span.ts';
 import { dateLiteral, MONEY_UNITS, moneyUnitsSql, monthIndexSql, stagedSql } from '../lifecycle/stages-sql.ts';
@@ -70,6 +76,8 @@ export const SEGMENTS_BASE = {
 } as const;
 
 export interface SegmentsReport {
+  /** The field of `--by` (one segment per value), else null. */
+  readonly by: string | null;
   readonly from: MonthText;
   readonly to: MonthText;
   readonly base: typeof SEGMENTS_BASE.base;
@@ -91,6 +99,52 @@ export interface SegmentsInput {
   readonly definitions?: readonly SegmentDefinition[];
   /** Preset profiles to show (default: those whose presets have members in the range). */
   readonly profiles?: readonly SegmentProfile[];
+  /** One segment per value of this customer field (BY_FIELDS or an x_ attribute), `other` for blanks. */
+  readonly by?: string;
+}
+
+/** Where an x_ field lives: a customer attribute or a measure of the month's bill. */
+export type ExtraSource = 'customers' | 'monthly_usage';
+
+/** Customer fields `--by` splits on, besides the operator's x_ attributes. */
+export const BY_FIELDS = ['customer_type', 'province', 'city', 'district', 'gender', 'acquisition_channel'] as const;
+/**
+ * More values than this and a field is an identifier or free text (x_ attributes are personal by
+ * default: an ID number per segment would print them all), not a way to split a base.
+ */
+export const MAX_BY_VALUES = 50;
+
+interface ExtraField {
+  readonly source: ExtraSource | 'both';
+  readonly kind: 'number' | 'text';
+}
+
+async function extraFields(store: AnalyticsStore): Promise<Map<string, ExtraField>> {
+  const out = new Map<string, ExtraField>();
+  for (const source of ['customers', 'monthly_usage'] as const) {
+    for (const x of await storedExtras(store, source)) {
+      const had = out.get(x.name);
+      out.set(x.name, { source: had ? 'both' : source, kind: x.type });
+    }
+  }
+  return out;
+}
+
+/** `--by FIELD`: a segment per value of a customer field, in value order. */
+async function byDefinitions(store: AnalyticsStore, by: string, extras: ReadonlyMap<string, ExtraField>): Promise<SegmentDefinition[]> {
+  const extra = isExtraSegmentField(by) ? extras.get(by) : undefined;
+  if (!(BY_FIELDS as readonly string[]).includes(by) && extra?.source !== 'customers') {
+    const why = extra ? `${by} is a measure of the monthly bills, not an attribute of the customer (a condition on it goes in --segments FILE)` : `${by} is not a field to split on`;
+    throw new TenureError('USAGE', `--by: ${why}; --by takes ${BY_FIELDS.join(', ')} or an x_ attribute of customers${[...extras].some(([, x]) => x.source === 'customers') ? ` (here: ${[...extras].filter(([, x]) => x.source === 'customers').map(([n]) => n).join(', ')})` : ''}`);
+  }
+  const rows = await store.query<{ v: string | number }>(
+    `SELECT ${quoteIdent(by)} AS v FROM customers WHERE ${quoteIdent(by)} IS NOT NULL GROUP BY 1 ORDER BY 1 LIMIT ${MAX_BY_VALUES + 1}`,
+  );
+  if (rows.length === 0) throw new TenureError('NO_DATA', `--by ${by}: no customer has a value in it`);
+  if (rows.length > MAX_BY_VALUES) {
+    throw new TenureError('USAGE', `--by ${by}: more than ${MAX_BY_VALUES} distinct values, so it is an identifier or free text rather than a way to split the base; define segments on it with --segments FILE`);
+  }
+  return rows.map(({ v }) => ({ name: `${by}=${String(v)}`, description: `${by} = ${String(v)}`, when: { field: by as SegmentField | ExtraSegmentField, op: '=', value: v } }));
 }
 
 const USAGE_FIELDS = ['voice_minutes', 'data_mb', 'tv_hours', 'vod_orders', 'on_net_contacts', 'care_calls', 'overdue_days'] as const;
@@ -112,6 +166,8 @@ export function segmentsSql(
    * "and in none before it" spelled out per segment grows quadratically.
    */
   partition = 0,
+  /** The table of each x_ field the definitions read: a customer attribute or a measure of the month's bill. */
+  extraSources: ReadonlyMap<string, ExtraSource> = new Map(),
 ): { sql: string; params: (string | number)[] } {
   const params: (string | number)[] = [];
   const conds = definitions.map((d, i) => (partition > 0 && i === partition - 1 ? '' : compileCondition(d.when, params, 'f')));
@@ -123,6 +179,10 @@ export function segmentsSql(
   const used = new Set(definitions.flatMap((d) => [...fieldsOf(d.when)]));
   const usesStage = used.has('stage');
   const usage = USAGE_FIELDS.filter((x) => used.has(x));
+  const xUsed = [...used].filter(isExtraSegmentField).sort();
+  for (const x of xUsed) if (!extraSources.has(x)) throw new RangeError(`no table for the x_ field ${x}`);
+  const xCustomer = xUsed.filter((x) => extraSources.get(x) === 'customers').map((x) => quoteIdent(x));
+  const xUsage = xUsed.filter((x) => extraSources.get(x) === 'monthly_usage').map((x) => quoteIdent(x));
   const held = new Set(definitions.flatMap((d) => [...categoriesOf(d.when)]));
   const cats = CATEGORIES.filter((c) => held.has(c));
   const last = months[months.length - 1] as MonthText;
@@ -152,7 +212,7 @@ export function segmentsSql(
   ),
   -- Only the range's bills: the join then probes a few million rows, not the whole history.
   bills AS MATERIALIZED (
-    SELECT customer_id, month, revenue${used.has('margin') ? ', cost' : ''}${usage.map((x) => `, ${x}`).join('')}
+    SELECT customer_id, month, revenue${used.has('margin') ? ', cost' : ''}${usage.map((x) => `, ${x}`).join('')}${xUsage.map((x) => `, ${x}`).join('')}
     FROM monthly_usage WHERE month >= ${dateLiteral(months[0] as MonthText)} AND month <= ${dateLiteral(last)}
   ),
   ${
@@ -166,13 +226,13 @@ export function segmentsSql(
   accounts AS (
     SELECT c.customer_id, c.join_date, ${monthIndexSql('c.join_date')} AS ji, extract(day FROM c.join_date) AS jd,
            c.customer_type, c.province, c.city, c.district, c.region, c.gender, c.acquisition_channel, e.churn_date
-           ${cats.map((c) => `, h.s_${c}, h.e_${c}`).join('')}
+           ${cats.map((c) => `, h.s_${c}, h.e_${c}`).join('')}${xCustomer.map((x) => `, c.${x}`).join('')}
     FROM customers c LEFT JOIN churn_events e ON e.customer_id = c.customer_id
     LEFT JOIN hold h ON h.customer_id = c.customer_id
     WHERE c.join_date < ${dateLiteral(addMonths(last, 1))} AND (e.churn_date IS NULL OR e.churn_date >= ${dateLiteral(months[0] as MonthText)})
   ),
   pop AS (
-    SELECT a.customer_id, m.k, m.month, m.mi, a.customer_type, a.province, a.city, a.district, a.region, a.gender, a.acquisition_channel,
+    SELECT a.customer_id, m.k, m.month, m.mi, a.customer_type, a.province, a.city, a.district, a.region, a.gender, a.acquisition_channel${xCustomer.map((x) => `, a.${x}`).join('')},
            m.mi - a.ji - CASE WHEN extract(day FROM m.next_month - 1) < a.jd THEN 1 ELSE 0 END AS tenure_months,
            (a.churn_date IS NOT NULL AND a.churn_date < m.next_month) AS churned_in_month,
            a.join_date < m.month AS opening
@@ -184,7 +244,7 @@ export function segmentsSql(
     -- revenue_units: the sums in exact millionths (stages-sql.ts), the same in any row order.
     SELECT p.*, CAST(u.revenue AS DOUBLE) AS revenue, ${moneyUnitsSql('u.revenue')} AS revenue_units
            ${used.has('margin') ? ', CAST(u.revenue AS DOUBLE) - CAST(coalesce(u.cost, 0) AS DOUBLE) AS margin' : ''}
-           ${usage.map((x) => `, u.${x}`).join('')}
+           ${usage.map((x) => `, u.${x}`).join('')}${xUsage.map((x) => `, u.${x}`).join('')}
            ${usesTier ? ', CASE WHEN p.opening THEN t.value_tier END AS value_tier' : ''}
            ${usesStage ? ', st.stage' : ''}
     FROM pop p
@@ -247,7 +307,19 @@ async function monthTiers(store: AnalyticsStore, months: readonly MonthText[]): 
 }
 
 export async function segmentReport(store: AnalyticsStore, input: SegmentsInput = {}): Promise<SegmentsReport> {
-  const own = input.definitions;
+  if (input.by !== undefined && (input.definitions || input.profiles)) throw new TenureError('USAGE', '--by makes its own segments; it does not combine with --segments or --profile');
+  const readsExtras = input.by !== undefined || (input.definitions ?? []).some((d) => [...fieldsOf(d.when)].some(isExtraSegmentField));
+  const extras = readsExtras ? await extraFields(store) : new Map<string, ExtraField>();
+  const own = input.by !== undefined ? await byDefinitions(store, input.by, extras) : input.definitions;
+  // x_ fields are checked against the store: present, and compared with values of their kind.
+  const kinds = new Map([...extras].map(([name, x]) => [name, x.kind]));
+  const problems = [...new Set((own ?? []).flatMap((d) => extraFieldProblems(d.when, kinds)))];
+  for (const d of own ?? []) {
+    for (const f of fieldsOf(d.when)) if (extras.get(f)?.source === 'both') problems.push(`${f} is both a customer attribute and a usage measure in the store; a condition cannot tell which`);
+  }
+  if (problems.length > 0) throw new TenureError('USAGE', `segment definitions: ${[...new Set(problems)].join('; ')}`);
+  const extraSources = new Map<string, ExtraSource>();
+  for (const [name, x] of extras) if (x.source !== 'both') extraSources.set(name, x.source);
   const presets = presetsFor(input.profiles);
   // Presets: one partition of the base by profile (closed by `other`), then the value tiers.
   // Own definitions may overlap: `other` counts the accounts in none of them.
@@ -266,7 +338,7 @@ export async function segmentReport(store: AnalyticsStore, input: SegmentsInput 
   }
   const months = monthRange(start, to);
   const tiers = definitions.some((d) => fieldsOf(d.when).has('value_tier')) ? await monthTiers(store, months) : [];
-  const { sql, params } = segmentsSql(months, definitions, span.first, span.hasScores, tiers, partition);
+  const { sql, params } = segmentsSql(months, definitions, span.first, span.hasScores, tiers, partition, extraSources);
   const rows = await store.query(sql, params);
   const totals = segmentTotals(rows, months.length, definitions.length);
   // Auto profiles: a preset of a profile is shown when its profile has members in the range.
@@ -316,5 +388,5 @@ export async function segmentReport(store: AnalyticsStore, input: SegmentsInput 
   const partitions = own
     ? []
     : [[...presets.filter((d) => shown(d.name)).map((d) => d.name), OTHER_SEGMENT], VALUE_TIER_PRESETS.map((d) => d.name)];
-  return { from: months[0] as MonthText, to, ...SEGMENTS_BASE, profiles: shownProfiles, partitions, definitions: definitions.filter((d) => shown(d.name)), months: out, trends };
+  return { by: input.by ?? null, from: months[0] as MonthText, to, ...SEGMENTS_BASE, profiles: shownProfiles, partitions, definitions: definitions.filter((d) => shown(d.name)), months: out, trends };
 }

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { TenureError } from '../../app/errors.ts';
 import { withStore } from '../../app/lifecycle/context.ts';
-import { segmentReport } from '../../app/segments/segments.ts';
+import { BY_FIELDS, MAX_BY_VALUES, segmentReport } from '../../app/segments/segments.ts';
 import { parseSegmentDefinitions, SEGMENT_PROFILES, type SegmentDefinition, type SegmentProfile } from '../../domain/segments/definitions.ts';
 import { printJson, printRows, printText, resolveOutput, withCurrency, withFormat, type FormatOptions, type OutputLang } from '../output.ts';
 
@@ -12,6 +12,7 @@ interface SegmentsOptions extends FormatOptions {
   segments?: string;
   monthly?: boolean;
   profile?: string;
+  by?: string;
   db?: string;
 }
 
@@ -65,11 +66,13 @@ async function segments(opts: SegmentsOptions): Promise<void> {
   const definitions = loadDefinitions(opts.segments);
   const profiles = parseProfiles(opts.profile);
   if (definitions && profiles) throw new TenureError('USAGE', '--profile chooses presets; it does not apply to --segments FILE');
+  if (opts.by !== undefined && (definitions || profiles)) throw new TenureError('USAGE', '--by makes its own segments; it does not combine with --segments or --profile');
   const report = await withStore(opts.db, (store) =>
     segmentReport(store, {
       asOf: opts.asOf,
       ...(definitions ? { definitions } : {}),
       ...(profiles ? { profiles } : {}),
+      ...(opts.by !== undefined ? { by: opts.by } : {}),
       ...(opts.months !== undefined ? { months: Number(opts.months) } : {}),
     }),
   );
@@ -108,6 +111,7 @@ export function register(program: Command): void {
       .option('--months <n>', "months of history up to --as-of, all inside the data (default 3, fewer when the data starts later)")
       .option('--segments <file>', 'segment definitions (JSON array of {name, description, when}; see src/domain/segments/definitions.ts)')
       .option('--monthly', 'print every month instead of the latest month with its change')
+      .option('--by <field>', `one segment per value of a customer field (${BY_FIELDS.join(', ')}) or an x_ attribute of customers (at most ${MAX_BY_VALUES} values), other for blanks; e.g. --by x_segment`)
       .option('--profile <list>', `preset profiles to show: auto (those with members) or a comma list of ${SEGMENT_PROFILES.join(', ')}; accounts of the others fall in other`, 'auto')
       .option('--db <path>', 'store (default ./tenure.duckdb or $TENURE_DB)'),
   )).action(segments);

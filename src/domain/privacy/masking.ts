@@ -16,9 +16,18 @@ import { FILES, type ColumnKind, type FileName } from '../../contract/spec.ts';
  *   phone       "****" and the last 4 digits, and only when the number has at least 8 digits
  *   email       first character of the mailbox, "***@" and the domain (a***@example.com)
  *   region      the province only (甘肃/***); city and district columns are hidden
- *   attributes  x_ attributes (stored as one JSON object): the names, each value hidden
+ *   attributes  x_ attributes kept as one JSON object (files other than customers): the names, each value hidden
  *   hidden      "***" (birth date, interaction topics, any unclassified text or date)
  * A blank value stays blank: that a field is empty is not personal.
+ *
+ * The operator's x_ columns (store/wide-extras.ts): a customer attribute is a column of its
+ * own and is hidden, number or text alike (operators put ID-card numbers, addresses and notes
+ * there, and nothing tells them from a segment code); a usage measure is a number the
+ * contract defines as a measure and is shown. The churn model may read the attributes, but its
+ * reasons are shown to every role, so they name an attribute and never print its value (the
+ * category's churn rate against the usual, or the value's band among the base:
+ * app/churn-model/extra-features.ts). Segments may split on an attribute with few values
+ * (`segments --by`): counts per value, never a customer's own row.
  */
 
 /** What a caller may see. The CLI has one switch today; roles will map onto these rights. */

@@ -1,10 +1,10 @@
-import { CATEGORIES, SEGMENT_FIELDS, type SegmentCondition } from './definitions.ts';
+import { CATEGORIES, isExtraSegmentField, SEGMENT_FIELDS, type SegmentCondition } from './definitions.ts';
 
 /**
  * Compiles a segment condition to a SQL boolean over a relation whose columns are the field
  * names (and `holds_<category>` booleans). User values never enter the SQL text: each one is
- * a bound parameter ($n) appended to `params`. Field names come from a fixed list and are
- * quoted. NULL semantics: a comparison with a missing value is FALSE, so `not` negates a
+ * a bound parameter ($n) appended to `params`. Field names come from a fixed list or are an
+ * operator's x_ column (checked against the store by the caller), and are quoted. NULL semantics: a comparison with a missing value is FALSE, so `not` negates a
  * definite answer (as the lifecycle rules do).
  */
 export interface CompiledCondition {
@@ -30,7 +30,7 @@ export function compileCondition(c: SegmentCondition, params: (string | number)[
   if ('not' in c) return `(NOT ${compileCondition(c.not, params, qualifier)})`;
   if ('holds' in c) return holdsSql([c.holds], qualifier);
   if ('holds_any' in c) return holdsSql(c.holds_any, qualifier);
-  if (!(c.field in SEGMENT_FIELDS)) throw new RangeError(`unknown segment field ${String(c.field)}`);
+  if (!(c.field in SEGMENT_FIELDS) && !isExtraSegmentField(c.field)) throw new RangeError(`unknown segment field ${String(c.field)}`);
   const col = ident(c.field, qualifier);
   if ('prefix' in c) {
     // The path itself, or the path followed by deeper levels: no LIKE, so % and _ in a name are literal.

@@ -39,12 +39,24 @@ export const SEGMENT_FIELDS = {
 } as const;
 export type SegmentField = keyof typeof SEGMENT_FIELDS;
 
+/**
+ * An operator's x_ column (store/wide-extras.ts): a customer attribute, or a measure of the
+ * month's bill. Whether it exists, and is a number or text, is known from the store only, so
+ * the report checks it (segments.ts); the file only says it is an x_ name.
+ */
+export type ExtraSegmentField = `x_${string}`;
+export const EXTRA_FIELD_PATTERN = /^x_\P{Cc}{1,100}$/u;
+
+export function isExtraSegmentField(name: string): name is ExtraSegmentField {
+  return EXTRA_FIELD_PATTERN.test(name);
+}
+
 export const CATEGORIES = ['voice', 'mobile_data', 'broadband', 'tv_basic', 'tv_hd', 'vod', 'vas', 'bundle'] as const;
 export type Category = (typeof CATEGORIES)[number];
 
 export type SegmentCondition =
-  | { readonly field: SegmentField; readonly op: '<' | '<=' | '>' | '>=' | '=' | '!='; readonly value: number | string }
-  | { readonly field: SegmentField; readonly in: readonly (number | string)[] }
+  | { readonly field: SegmentField | ExtraSegmentField; readonly op: '<' | '<=' | '>' | '>=' | '=' | '!='; readonly value: number | string }
+  | { readonly field: SegmentField | ExtraSegmentField; readonly in: readonly (number | string)[] }
   | { readonly field: 'region'; readonly prefix: string }
   | { readonly holds: Category }
   | { readonly holds_any: readonly Category[] }
@@ -81,7 +93,10 @@ export const SEGMENT_LIMITS = {
 // Raw JSON bounds checked before the schema: a condition level is two JSON levels ({"all": [...]}).
 const JSON_LIMITS = { maxDepth: 2 * SEGMENT_LIMITS.depth + 4, maxValues: 200_000, maxStringLength: SEGMENT_LIMITS.description, maxWidth: SEGMENT_LIMITS.inValues };
 
-const field = z.enum(Object.keys(SEGMENT_FIELDS) as [SegmentField, ...SegmentField[]]);
+const field = z.union([
+  z.enum(Object.keys(SEGMENT_FIELDS) as [SegmentField, ...SegmentField[]]),
+  z.string().regex(EXTRA_FIELD_PATTERN, 'an x_ field is x_ and 1–100 printable characters') as z.ZodType<ExtraSegmentField>,
+]);
 const scalar = z.union([z.number().finite(), z.string().max(SEGMENT_LIMITS.text)]);
 const category = z.enum(CATEGORIES);
 
@@ -130,13 +145,14 @@ export const segmentDefinitionsSchema = z
       else if ('any' in c) c.any.forEach((x, j) => check(x, [...path, 'any', j], depth + 1));
       else if ('not' in c) check(c.not, [...path, 'not'], depth + 1);
       else if ('op' in c) {
-        const kind = SEGMENT_FIELDS[c.field];
-        if ((kind === 'number') !== (typeof c.value === 'number')) {
+        // An x_ field's kind is the store's: checked when the report runs (segments.ts).
+        const kind = isExtraSegmentField(c.field) ? undefined : SEGMENT_FIELDS[c.field];
+        if (kind !== undefined && (kind === 'number') !== (typeof c.value === 'number')) {
           ctx.addIssue({ code: 'custom', path: [...path, 'value'], message: `${c.field} is a ${kind} field; give a ${kind} value` });
         }
       } else if ('in' in c) {
-        const kind = SEGMENT_FIELDS[c.field];
-        if (c.in.some((v) => (kind === 'number') !== (typeof v === 'number'))) {
+        const kind = isExtraSegmentField(c.field) ? undefined : SEGMENT_FIELDS[c.field];
+        if (kind !== undefined && c.in.some((v) => (kind === 'number') !== (typeof v === 'number'))) {
           ctx.addIssue({ code: 'custom', path: [...path, 'in'], message: `${c.field} is a ${kind} field; give ${kind} values` });
         }
       }
@@ -288,6 +304,23 @@ export function fieldsOf(c: SegmentCondition): Set<string> {
   const out = new Set<string>();
   eachLeaf(c, (x) => out.add('field' in x ? x.field : 'holds'));
   return out;
+}
+
+/**
+ * Where a condition compares an x_ field with a value of the wrong kind ("x_tier is a text
+ * field; give a text value"), given each x_ field's kind in the store; also names x_ fields the
+ * store does not have. One message per problem.
+ */
+export function extraFieldProblems(c: SegmentCondition, kinds: ReadonlyMap<string, 'number' | 'text'>): string[] {
+  const out: string[] = [];
+  eachLeaf(c, (x) => {
+    if (!('field' in x) || !isExtraSegmentField(x.field)) return;
+    const kind = kinds.get(x.field);
+    const values = 'value' in x ? [x.value] : 'in' in x ? x.in : [];
+    if (kind === undefined) out.push(`${x.field} is not an x_ column of customers or monthly_usage in the store`);
+    else if (values.some((v) => (kind === 'number') !== (typeof v === 'number'))) out.push(`${x.field} is a ${kind} field; give ${kind} values`);
+  });
+  return [...new Set(out)];
 }
 
 /** Subscription categories a condition asks about (holds / holds_any). */

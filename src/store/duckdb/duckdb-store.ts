@@ -160,6 +160,7 @@ export class DuckDBStore extends DuckDBTx implements AnalyticsStore {
       if (m.version <= current) continue;
       await this.transaction(async (tx) => {
         for (const stmt of m.statements(DUCKDB_DIALECT)) await tx.run(stmt);
+        if (m.apply) await m.apply(tx, DUCKDB_DIALECT);
         await tx.run('INSERT INTO schema_migrations VALUES ($1, $2, current_timestamp)', [m.version, m.description]);
       });
       applied++;
