@@ -57,7 +57,7 @@ export const WARN_COLUMNS = [
 ] as const;
 
 /** Rows per page read from the store: a million-row list is printed without holding it. */
-const PAGE = 20_000;
+const PAGE = 50_000;
 
 const CHANGE_WORDS: Readonly<Record<Change, { zh: string; en: string }>> = {
   new: { zh: '新上榜', en: 'new on the list' },
