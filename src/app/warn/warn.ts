@@ -152,9 +152,9 @@ interface RunFilter {
 }
 
 /**
- * The customers of a run that pass the filters, each read as of the run's month: its kept stage,
- * quadrant, tier and figures, the segment as of that month (`segmentTable`), the region as the
- * customer record has it. Context rows are aliased `c`.
+ * The customers of a run that pass the filters, each read as the run kept it (stage, quadrant,
+ * tier, figures and region as of its month); the segment's accounts are `segmentTable`'s.
+ * Context rows are aliased `c`.
  */
 function runFilter(input: WarnInput, context: string, run: ScoringRun, segmentTable: string | null): RunFilter {
   const params: (string | number)[] = [];
@@ -195,12 +195,11 @@ export async function buildWarningList(store: AnalyticsStore, input: WarnInput =
     );
   }
   const previous = await previousScoringRun(store, asOf);
-  const segment = async (month: MonthText, table: string) => {
-    if (input.segment === undefined) return null;
-    await keepSegmentMembers(store, { month, name: input.segment, ...(input.segmentDefinitions ? { definitions: input.segmentDefinitions } : {}) }, table);
-    return table;
-  };
-  const segmentTable = await segment(asOf, 'warn_segment');
+  let segmentTable: string | null = null;
+  if (input.segment !== undefined) {
+    segmentTable = 'warn_segment';
+    await keepSegmentMembers(store, { month: asOf, name: input.segment, ...(input.segmentDefinitions ? { definitions: input.segmentDefinitions } : {}) }, segmentTable);
+  }
   const now = runFilter(input, await scoreContextOf(store, scoring, 'warn_context_now'), scoring, segmentTable);
   const limit = input.top !== undefined ? ` LIMIT ${Math.trunc(input.top)}` : '';
   try {
