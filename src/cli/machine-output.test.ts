@@ -18,6 +18,7 @@ const data = join(dir, 'data');
 const flat = join(dir, 'flat.csv');
 const flatModel = join(dir, 'flat-model.json');
 let scoredCustomer = '';
+let savedList = '';
 const targets = join(dir, 'targets.csv');
 let designs = 0;
 
@@ -29,7 +30,10 @@ function jsonCommands(cmd: Command, path: string[] = []): string[] {
 /** How to run each command for its JSON on the demo store (extra runs cover other modes). */
 const INVOCATIONS: Record<SchemaCommand, () => string[][]> = {
   // Each design is kept once and never changed: every run takes a new campaign id.
-  'campaign design': () => [['campaign', 'design', '--db', db, '--id', `SCHEMA-${++designs}`, '--start', '2025-10-01', '--target', targets, '--arms', 'control:0.3,R10:0.4,DATA5G:0.3', '--seed', '5']],
+  'campaign design': () => [
+    ['campaign', 'design', '--db', db, '--id', `SCHEMA-${++designs}`, '--start', '2025-10-01', '--target', targets, '--arms', 'control:0.3,R10:0.4,DATA5G:0.3', '--seed', '5'],
+    ['campaign', 'design', '--db', db, '--id', `SCHEMA-${++designs}`, '--start', '2026-01-05', '--target', savedList, '--arms', 'control:0.5,R10:0.5'],
+  ],
   'campaign evaluate': () => [['campaign', 'evaluate', '--db', db]],
   'churn-index': () => [['churn-index', '--db', db]],
   customer: () => [['customer', scoredCustomer, '--db', db], ['customer', scoredCustomer, '--db', db, '--lang', 'en', '--currency', 'hkd']],
@@ -53,6 +57,9 @@ const INVOCATIONS: Record<SchemaCommand, () => string[][]> = {
   score: () => [['score', '--db', db, '--top', '20']],
   segments: () => [['segments', '--db', db], ['segments', '--db', db, '--by', 'x_segment']],
   value: () => [['value', '--db', db]],
+  warn: () => [['warn', '--db', db, '--top', '20'], ['warn', '--db', db, '--top', '5', '--lang', 'en', '--quadrant', 'III,IV', '--min-probability', '0.1']],
+  'warn lists': () => [['warn', 'lists', '--db', db]],
+  'warn show': () => [['warn', 'show', savedList, '--db', db, '--top', '10']],
   winback: () => [['winback', '--db', db, '--top', '20'], ['winback', '--db', db, '--lang', 'en', '--from', '2025-01', '--to', '2025-06']],
 };
 
@@ -66,6 +73,9 @@ beforeAll(async () => {
   const scored = await runCaptured(['score', '--db', db, '--top', '1', '--json']);
   expect(scored.code, scored.err).toBe(0);
   scoredCustomer = (JSON.parse(scored.out) as { customer_id: string }[])[0]?.customer_id ?? '';
+  const saved = await runCaptured(['warn', '--db', db, '--top', '60', '--save', 'schema list', '--json']);
+  expect(saved.code, saved.err).toBe(0);
+  savedList = (JSON.parse(saved.out) as { saved_list: { list_id: string } }).saved_list.list_id;
   // A target list for campaign design, and one campaign for campaign evaluate.
   const ids = readFileSync(join(data, 'customers.csv'), 'utf8').trim().split('\n').slice(1, 401).map((l) => l.split(',')[0]);
   writeFileSync(targets, ['customer_id', ...ids].join('\n') + '\n');

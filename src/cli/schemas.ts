@@ -58,6 +58,39 @@ const evaluation = obj({ auc: fraction, pr_auc: fraction, lift_top10: z.number()
 const rate = obj({ churned: count, returned: count, rate: fraction.nullable() });
 const interval = z.array(z.number()).length(2);
 
+const scoringRun = obj({ as_of: month, model_version: z.string(), scored_at: z.string() });
+const decile = z.number().int().min(1).max(10);
+const warnRow = obj({
+  rank: z.number().int().min(1),
+  customer_id: z.string(),
+  churn_probability: fraction,
+  customer_value: money,
+  expected_loss: money,
+  lifecycle_stage: z.string().nullable(),
+  value_quadrant: z.enum(['I', 'II', 'III', 'IV']).nullable(),
+  value_tier: z.enum(['low', 'mid', 'high', 'silver', 'gold', 'platinum']).nullable(),
+  region: z.string().nullable(),
+  top_reasons: z.array(obj({ rank: z.number().int().min(1), text: z.string() })),
+  recommended_play: z.string().nullable(),
+  change: z.enum(['new', 'risen', 'unchanged', 'fell']).nullable().describe('since the previous scoring run; null when there is none'),
+  risk_decile: decile.nullable(),
+  previous_risk_decile: decile.nullable(),
+  currency,
+});
+const savedList = obj({ list_id: z.string(), name: z.string(), created_at: z.string(), as_of: month, filters: z.record(z.string(), z.unknown()), model_version: z.string(), previous_as_of: month.nullable(), members: count });
+const warnList = {
+  as_of: month,
+  currency,
+  definition: z.string(),
+  scoring: scoringRun,
+  previous_scoring: scoringRun.nullable(),
+  filters: z.record(z.string(), z.unknown()),
+  scored: count,
+  matched: count,
+  listed: count,
+  customers: z.array(warnRow),
+};
+
 /** Command path (as typed after `tenure`) → the schema of its `--json` output. */
 export const OUTPUT_SCHEMAS = {
   'campaign design': obj({
@@ -290,6 +323,9 @@ export const OUTPUT_SCHEMAS = {
     months: z.array(obj({ segment: z.string(), month, size: count, share: fraction, arpu: money.nullable(), churned: count, churn_rate: fraction.nullable() })),
     trends: z.array(obj({ segment: z.string(), description: z.string(), size: count, size_change: z.number().int(), arpu: money.nullable(), churn_rate: fraction.nullable(), churn_rate_change: z.number().nullable() })),
   }),
+  warn: obj({ ...warnList, saved_list: savedList.nullable(), out_file: z.string().nullable() }),
+  'warn lists': obj({ lists: z.array(savedList) }),
+  'warn show': obj({ list: savedList, ...warnList }),
   winback: obj({
     currency,
     from: month,

@@ -113,6 +113,30 @@ export const MIGRATIONS: readonly Migration[] = [
     ],
   },
   {
+    // Early-warning lists (tenure warn). Each scoring run keeps where every scored customer stood
+    // (value at stake, expected loss, stage, quadrant, tier, risk decile, region, reasons), so a
+    // list is one top-n scan of one table: joining the reasons to the listed rows took seconds.
+    // Lists kept by `--save` are dated and frozen: a list names the scoring run it was cut from and
+    // its members keep the figures they had when it was saved, so a list id targets the same
+    // customers whatever is scored or imported later.
+    version: 5,
+    description: 'scoring context per run; saved early-warning lists and their frozen members',
+    statements: () => [
+      `CREATE TABLE IF NOT EXISTS churn_score_context (
+         model_version VARCHAR, as_of DATE, customer_id VARCHAR, churn_probability DOUBLE, customer_value DECIMAL(18,2),
+         expected_loss DECIMAL(18,2), lifecycle_stage VARCHAR, value_quadrant VARCHAR, value_tier VARCHAR, risk_decile INTEGER,
+         province VARCHAR, region VARCHAR, top_reasons VARCHAR)`,
+      `CREATE TABLE IF NOT EXISTS warning_lists (
+         list_id VARCHAR, name VARCHAR, created_at TIMESTAMP, as_of DATE, filters VARCHAR,
+         model_version VARCHAR, scored_at TIMESTAMP, previous_as_of DATE, previous_model_version VARCHAR, previous_scored_at TIMESTAMP,
+         scored BIGINT, matched BIGINT, members BIGINT)`,
+      `CREATE TABLE IF NOT EXISTS warning_list_members (
+         list_id VARCHAR, rank BIGINT, customer_id VARCHAR, churn_probability DOUBLE, customer_value DECIMAL(18,2),
+         expected_loss DECIMAL(18,2), lifecycle_stage VARCHAR, value_quadrant VARCHAR, value_tier VARCHAR, region VARCHAR,
+         top_reasons VARCHAR, change VARCHAR, risk_decile INTEGER, previous_risk_decile INTEGER)`,
+    ],
+  },
+  {
     // Issue 11: x_ columns first-class (wide-extras.ts). Usage measures leave usage_extras (one
     // row per value) for DOUBLE columns of monthly_usage; customer attributes leave the JSON
     // object customers.x_attributes for typed columns of customers. Other files keep their JSON.

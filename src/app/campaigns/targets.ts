@@ -1,6 +1,8 @@
-import { readFileSync, statSync } from 'node:fs';
+import { lstatSync, readFileSync, statSync } from 'node:fs';
 import { readCsvRecords } from '../../domain/csv.ts';
+import type { AnalyticsStore } from '../../store/port.ts';
 import { TenureError } from '../errors.ts';
+import { findSavedList, looksLikeListId, namedListsHint, savedListMembers } from '../warn/warn.ts';
 
 /** A target file larger than this is refused: a list of customer ids, even 10M of them, is far smaller. */
 export const MAX_TARGET_FILE_BYTES = 512 << 20;
@@ -35,4 +37,32 @@ export function readTargetFile(path: string): string[] {
     ids.push(id);
   }
   return ids;
+}
+
+/** Where a campaign's targets came from: a file of customer ids, or a saved warning list. */
+export type TargetSource = { readonly kind: 'file'; readonly path: string } | { readonly kind: 'list'; readonly listId: string; readonly asOf: string };
+
+/**
+ * `--target LIST|FILE`: a saved warning list's id (`tenure warn --save`: its frozen members, in
+ * rank order) or a CSV file with a customer_id column. A text that is both (a file named WL3
+ * beside a list WL3) is refused as ambiguous; one that is neither is a usage error.
+ */
+export async function resolveTargets(store: AnalyticsStore, target: string): Promise<{ ids: string[]; source: TargetSource }> {
+  const list = looksLikeListId(target) ? await findSavedList(store, target) : null;
+  let isFile = false;
+  try {
+    lstatSync(target);
+    isFile = true;
+  } catch {
+    // not a path: maybe a list
+  }
+  if (list && isFile) {
+    throw new TenureError('USAGE', `--target ${target} names both a file and the saved warning list ${list.listId}; write ./${target} for the file`, { file: target });
+  }
+  if (list) return { ids: await savedListMembers(store, list.listId), source: { kind: 'list', listId: list.listId, asOf: list.asOf } };
+  if (isFile) return { ids: readTargetFile(target), source: { kind: 'file', path: target } };
+  throw new TenureError(
+    'USAGE',
+    `--target ${target} is neither a file nor a saved warning list${await namedListsHint(store, target)}; give a CSV with a customer_id column or a list id (\`tenure warn lists\` shows them, \`tenure warn --save NAME\` keeps one)`,
+  );
 }

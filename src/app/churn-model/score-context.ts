@@ -1,7 +1,13 @@
+import type { MonthText } from '../../domain/month.ts';
+import { requireWritable } from '../../store/access.ts';
 import type { AnalyticsStore } from '../../store/port.ts';
+import { dataSpan } from '../data-span.ts';
 import { HISTORY_TABLE } from '../lifecycle/history-store.ts';
 import { keepDefaultStagesAndValues } from '../lifecycle/prepare.ts';
-import { SNAPSHOT_TABLE } from '../value/value-snapshot.ts';
+import { medianThresholds, type MatrixThresholds } from '../../domain/value/matrix.ts';
+import { tierThresholds } from '../../domain/value/tiers.ts';
+import { quadrantCaseSql, SNAPSHOT_TABLE, tierCaseSql } from '../value/value-snapshot.ts';
+import { expectedLossSql } from './expected-loss.ts';
 import { dataMonths } from './train.ts';
 
 export interface ScoreContext {
@@ -36,4 +42,104 @@ export async function scoreContext(store: AnalyticsStore, asOf: string): Promise
   const out = new Map<string, ScoreContext>();
   for (let i = 0; i < set.rowCount; i++) out.set(String(ids[i]), { lifecycle_stage: stage[i] ?? null, value_quadrant: quadrant[i] ?? null });
   return out;
+}
+
+/** A scoring run: the scores of one model version as of one month. */
+export interface ScoringRunKey {
+  readonly modelVersion: string;
+  readonly asOf: MonthText;
+}
+
+/**
+ * Kept per scoring run: where every scored customer stood when scored. customer_value = value at
+ * stake (the kept value snapshot of the month, default parameters; 0 for a customer it has not),
+ * expected_loss = expectedLossSql of it (the figure churn_scores keeps), lifecycle_stage (default
+ * rules), value_quadrant (the base's medians) and value_tier (the base's percentiles) as
+ * `tenure value` cuts them,
+ * risk_decile: 1 (safest) … 10 of the run's probabilities, ties by customer id; and, so that a
+ * list needs no join, the customer's region (path and province) and the run's top reasons.
+ */
+export const SCORE_CONTEXT_TABLE = 'churn_score_context';
+
+const sqlText = (text: string) => `'${text.replaceAll("'", "''")}'`;
+
+/** The value matrix's medians and the tier cuts of a month's base, as `tenure value` computes them (domain/value). */
+export interface ValueCuts {
+  readonly matrix: MatrixThresholds;
+  readonly tiers: readonly number[];
+}
+
+/**
+ * The cut values in TypeScript, by the value module's own functions, rather than by the engine's
+ * quantile: on a value shared by many customers (one plan, one tenure) the two interpolations can
+ * differ in the last bit and put those customers in another tier than `tenure value` does.
+ */
+async function valueCuts(store: AnalyticsStore, valueKey: string, asOf: MonthText): Promise<ValueCuts | null> {
+  const set = await store.queryColumns(`SELECT current_value, potential FROM ${SNAPSHOT_TABLE} WHERE snapshot_key = $1 AND as_of = CAST($2 AS DATE)`, [valueKey, `${asOf}-01`]);
+  const current = set.columns.current_value;
+  const potential = set.columns.potential;
+  if (set.rowCount === 0 || !(current instanceof Float64Array) || !(potential instanceof Float64Array)) return null;
+  return { matrix: medianThresholds(current, potential), tiers: tierThresholds(current) };
+}
+
+/** A double as SQL, exactly (the shortest text that reads back as the same double). */
+const double = (x: number): string => {
+  if (!Number.isFinite(x)) throw new RangeError(`not a finite number: ${x}`);
+  return `CAST('${String(x)}' AS DOUBLE)`;
+};
+
+/** The context rows of a run as SQL (the stage history and value snapshot of its month must be kept under these keys). */
+export function scoreContextSql(run: ScoringRunKey, stageKey: string, valueKey: string, cuts: ValueCuts | null): string {
+  const month = `DATE ${sqlText(`${run.asOf}-01`)}`;
+  const quadrant = cuts ? quadrantCaseSql('v.current_value', 'v.potential', double(cuts.matrix.currentValue), double(cuts.matrix.potential)) : 'CAST(NULL AS VARCHAR)';
+  const tier = cuts ? `CASE WHEN v.customer_id IS NULL THEN NULL ELSE ${tierCaseSql('v.current_value', `[${cuts.tiers.map(double).join(', ')}]`)} END` : 'CAST(NULL AS VARCHAR)';
+  return `
+    WITH v AS (SELECT customer_id, current_value, potential FROM ${SNAPSHOT_TABLE} WHERE snapshot_key = ${sqlText(valueKey)} AND as_of = ${month}),
+    st AS (SELECT customer_id, stage FROM ${HISTORY_TABLE} WHERE rules_key = ${sqlText(stageKey)} AND as_of = ${month})
+    SELECT s.model_version, s.as_of, s.customer_id, s.churn_probability,
+           CAST(coalesce(v.current_value, 0) AS DECIMAL(18,2)) AS customer_value,
+           CAST(${expectedLossSql('s.churn_probability', 'coalesce(v.current_value, 0)')} AS DECIMAL(18,2)) AS expected_loss,
+           st.stage AS lifecycle_stage, ${quadrant} AS value_quadrant, ${tier} AS value_tier,
+           CAST(ntile(10) OVER (ORDER BY s.churn_probability, s.customer_id) AS INTEGER) AS risk_decile,
+           nullif(cu.province, '') AS province, cu.region, s.top_reasons
+    FROM churn_scores s
+    LEFT JOIN v ON v.customer_id = s.customer_id
+    LEFT JOIN st ON st.customer_id = s.customer_id
+    LEFT JOIN customers cu ON cu.customer_id = s.customer_id
+    WHERE s.model_version = ${sqlText(run.modelVersion)} AND s.as_of = ${month}`;
+}
+
+async function contextSql(store: AnalyticsStore, run: ScoringRunKey): Promise<string> {
+  const span = await dataSpan(store);
+  const { stageKey, valueKey } = await keepDefaultStagesAndValues(store, [run.asOf], { dataFirst: span.first, hasScores: span.hasScores });
+  return scoreContextSql(run, stageKey, valueKey, await valueCuts(store, valueKey, run.asOf));
+}
+
+/** Keeps (replaces) a run's context; `tenure score` calls it after writing the scores. */
+export async function keepScoreContext(store: AnalyticsStore, run: ScoringRunKey): Promise<void> {
+  requireWritable(store, 'keeping the scoring context');
+  const sql = await contextSql(store, run);
+  await store.transaction(async (tx) => {
+    await tx.run(`DELETE FROM ${SCORE_CONTEXT_TABLE} WHERE model_version = $1 AND as_of = CAST($2 AS DATE)`, [run.modelVersion, `${run.asOf}-01`]);
+    await tx.run(`INSERT INTO ${SCORE_CONTEXT_TABLE} ${sql}`);
+  });
+}
+
+/**
+ * The relation holding a run's context: the kept table, or for a run scored before it was kept,
+ * the context computed now (kept by a writer; in a temporary table `temporary` on a read-only
+ * store). Read it with `WHERE model_version = … AND as_of = …` either way.
+ */
+export async function scoreContextOf(store: AnalyticsStore, run: ScoringRunKey, temporary: string): Promise<string> {
+  const [kept] = await store.query<{ n: number }>(
+    `SELECT count(*) AS n FROM (SELECT 1 FROM ${SCORE_CONTEXT_TABLE} WHERE model_version = $1 AND as_of = CAST($2 AS DATE) LIMIT 1) AS k`,
+    [run.modelVersion, `${run.asOf}-01`],
+  );
+  if (Number(kept?.n ?? 0) > 0) return SCORE_CONTEXT_TABLE;
+  if (store.access === 'read-write') {
+    await keepScoreContext(store, run);
+    return SCORE_CONTEXT_TABLE;
+  }
+  await store.run(`CREATE OR REPLACE TEMP TABLE ${temporary} AS ${await contextSql(store, run)}`);
+  return temporary;
 }

@@ -13,6 +13,8 @@ import { MIN_HISTORY_MONTHS, toModelColumns } from './train.ts';
 import { extraReason, extrasFromSource, isExtraFeature, requireExtraColumns, type ExtraFeature } from './extra-features.ts';
 import { dataSpan, partialHistory, resolveMonth, type DataSpan, type PartialCoverage } from '../data-span.ts';
 import { requireWritable } from '../../store/access.ts';
+import { expectedLoss } from './expected-loss.ts';
+import { keepScoreContext } from './score-context.ts';
 
 /**
  * Scores the closing base of a month with the latest churn model: probability, the money at
@@ -41,11 +43,11 @@ export async function valueAtStake(store: AnalyticsStore, asOf: string): Promise
 export interface ScoreOptions {
   readonly asOf?: string;
   readonly lang?: Lang;
-  /** Called after each phase with its wall time (features, explain, reasons, write). */
+  /** Called after each phase with its wall time (features, explain, reasons, write, keep). */
   readonly onPhase?: (phase: ScorePhase, seconds: number) => void;
 }
 
-export type ScorePhase = 'features' | 'explain' | 'reasons' | 'write';
+export type ScorePhase = 'features' | 'explain' | 'reasons' | 'write' | 'keep';
 
 export interface CustomerScore {
   readonly customer_id: string;
@@ -234,7 +236,7 @@ export async function scoreCustomers(store: AnalyticsStore, options: ScoreOption
     scores[row] = {
       customer_id: id,
       churn_probability: p,
-      expected_loss: Number.isFinite(value) ? Math.round(p * Math.max(0, value) * 100) / 100 : 0,
+      expected_loss: expectedLoss(p, value),
       top_reasons: reasons,
       top_features: features,
     };
@@ -242,6 +244,9 @@ export async function scoreCustomers(store: AnalyticsStore, options: ScoreOption
   phase('reasons');
   await saveScores(store, version, asOf, scores);
   phase('write');
+  // Where each scored customer stands (stage, value, quadrant, tier, risk decile): warn lists read it.
+  await keepScoreContext(store, { modelVersion: version, asOf });
+  phase('keep');
   return { modelVersion: version, asOf, scores, partial_coverage: partial };
 }
 

@@ -35,9 +35,8 @@ import {
   type SegmentProfile,
 } from '../../domain/segments/definitions.ts';
 import { defaultLifecycleRules } from '../../domain/lifecycle/rules.ts';
-import { DEFAULT_TIER_CUTOFFS, TIERS } from '../../domain/value/tiers.ts';
 import { baseSbg, DEFAULT_VALUE_PARAMETERS } from '../value/customer-value.ts';
-import { valueAtStakeSql } from '../value/value-snapshot.ts';
+import { tierCaseSql, tierCutsSql, valueAtStakeSql } from '../value/value-snapshot.ts';
 import { addMonths, formatMonth, monthRange, parseMonth, type MonthText } from '../../domain/month.ts';
 import type { AnalyticsStore } from '../../store/port.ts';
 import { quoteIdent } from '../../store/schema.ts';
@@ -170,6 +169,58 @@ export function segmentsSql(
   extraSources: ReadonlyMap<string, ExtraSource> = new Map(),
 ): { sql: string; params: (string | number)[] } {
   const params: (string | number)[] = [];
+  const { ctes, conds, partCase } = segmentInputsSql(months, definitions, dataFirst, hasScores, tiers, partition, params, extraSources);
+  // Each condition once per row, into membership masks (62 segments per BIGINT); the totals per
+  // (month, masks) group are added up per segment afterwards. 3 aggregates instead of 3 per
+  // segment, and no condition evaluated three times.
+  const masks = maskColumns(conds);
+  const sql = `
+  WITH ${ctes}
+  SELECT f.k${masks.map((m, j) => `, ${m} AS m${j}`).join('')}, count(CASE WHEN f.opening THEN 1 END) AS n,
+         sum(CASE WHEN f.opening THEN f.revenue_units END) AS r_units, count(CASE WHEN f.churned_in_month THEN 1 END) AS c
+  FROM ${partition > 0 ? `(SELECT f.*, ${partCase} AS part FROM f) AS f` : 'f'} GROUP BY ALL`;
+  return { sql, params };
+}
+
+/**
+ * The accounts of one segment in one month, as the report counts them (the month's accounts on
+ * the books, the conditions read as segmentsSql reads them): `SELECT customer_id …`. Bound values
+ * are appended to `params`, so the SQL can sit inside a query with parameters of its own.
+ */
+export function segmentMembersSql(
+  month: MonthText,
+  definitions: readonly SegmentDefinition[],
+  index: number,
+  dataFirst: MonthText,
+  hasScores: boolean,
+  tiers: readonly MonthTiers[],
+  partition: number,
+  params: (string | number)[],
+  extraSources: ReadonlyMap<string, ExtraSource> = new Map(),
+): string {
+  const { ctes, conds, partCase } = segmentInputsSql([month], definitions, dataFirst, hasScores, tiers, partition, params, extraSources);
+  return `
+  WITH ${ctes}
+  SELECT DISTINCT f.customer_id
+  FROM ${partition > 0 ? `(SELECT f.*, ${partCase} AS part FROM f) AS f` : 'f'}
+  WHERE ${conds[index]}`;
+}
+
+/**
+ * The inputs of every condition per account and month (the relation `f`, as CTEs) and each
+ * definition's condition over it; the partition's conditions read `f.part`, given by partCase.
+ */
+function segmentInputsSql(
+  months: readonly MonthText[],
+  definitions: readonly SegmentDefinition[],
+  dataFirst: MonthText,
+  hasScores: boolean,
+  tiers: readonly MonthTiers[],
+  partition: number,
+  params: (string | number)[],
+  /** The table of each x_ field the definitions read: a customer attribute or a measure of the month's bill. */
+  extraSources: ReadonlyMap<string, ExtraSource>,
+): { ctes: string; conds: string[]; partCase: string } {
   const conds = definitions.map((d, i) => (partition > 0 && i === partition - 1 ? '' : compileCondition(d.when, params, 'f')));
   const partCase =
     partition > 0 ? `CASE ${conds.slice(0, partition - 1).map((c, i) => `WHEN ${c} THEN ${i}`).join(' ')} ELSE ${partition - 1} END` : '';
@@ -196,13 +247,8 @@ export function segmentsSql(
   // (quantile_cont is type 7, as domain/value/quantile.ts); a value above a cut is in the next
   // tier, as tierIndex. The property test checks the counts equal tenure value's.
   const tierValues = usesTier ? tiers.map((t, k) => `SELECT ${k} AS k, customer_id, current_value FROM (${t.valueSql}) AS v`).join(' UNION ALL ') : '';
-  const tierCase = `CASE ${DEFAULT_TIER_CUTOFFS.map((_, i) => `WHEN tv.current_value <= tc.qs[${i + 1}] THEN '${TIERS[i]}'`).join(' ')} ELSE '${TIERS[TIERS.length - 1]}' END`;
-  // Each condition once per row, into membership masks (62 segments per BIGINT); the totals per
-  // (month, masks) group are added up per segment afterwards. 3 aggregates instead of 3 per
-  // segment, and no condition evaluated three times.
-  const masks = maskColumns(conds);
-  const sql = `
-  WITH months AS (SELECT * FROM (VALUES ${values}) AS m(k, month, next_month, mi)),
+  const ctes = `
+  months AS (SELECT * FROM (VALUES ${values}) AS m(k, month, next_month, mi)),
   -- Month indexes computed once per subscription, not once per category column.
   hold AS (
     SELECT customer_id${holdCols.map((x) => `, ${x}`).join('')}
@@ -218,8 +264,8 @@ export function segmentsSql(
   ${
     usesTier
       ? `tier_values AS MATERIALIZED (${tierValues}),
-  tier_cuts AS (SELECT k, quantile_cont(current_value, [${DEFAULT_TIER_CUTOFFS.join(', ')}]) AS qs FROM tier_values GROUP BY k),
-  tiers AS (SELECT tv.k, tv.customer_id, ${tierCase} AS value_tier FROM tier_values tv JOIN tier_cuts tc ON tc.k = tv.k),`
+  tier_cuts AS (SELECT k, ${tierCutsSql('current_value')} AS qs FROM tier_values GROUP BY k),
+  tiers AS (SELECT tv.k, tv.customer_id, ${tierCaseSql('tv.current_value', 'tc.qs')} AS value_tier FROM tier_values tv JOIN tier_cuts tc ON tc.k = tv.k),`
       : ''
   }
   -- Each account with its churn date once, then one row per month it is on the books.
@@ -251,11 +297,8 @@ export function segmentsSql(
     LEFT JOIN bills u ON u.customer_id = p.customer_id AND u.month = p.month
     ${usesTier ? 'LEFT JOIN tiers t ON t.customer_id = p.customer_id AND t.k = p.k' : ''}
     ${usesStage ? `LEFT JOIN (${stagedSql({ rules: defaultLifecycleRules(), months, dataFirst, withScores: hasScores })}) AS st ON st.customer_id = p.customer_id AND st.as_of = p.month` : ''}
-  )
-  SELECT f.k${masks.map((m, j) => `, ${m} AS m${j}`).join('')}, count(CASE WHEN f.opening THEN 1 END) AS n,
-         sum(CASE WHEN f.opening THEN f.revenue_units END) AS r_units, count(CASE WHEN f.churned_in_month THEN 1 END) AS c
-  FROM ${partition > 0 ? `(SELECT f.*, ${partCase} AS part FROM f) AS f` : 'f'} GROUP BY ALL`;
-  return { sql, params };
+  )`;
+  return { ctes, conds, partCase };
 }
 
 /** Segments per mask column: bits 0..61 of a BIGINT, so a mask stays positive (bit literals written from BigInt: `2 ** 61` prints rounded). */
@@ -306,12 +349,30 @@ async function monthTiers(store: AnalyticsStore, months: readonly MonthText[]): 
   return months.map((m) => ({ valueSql: valueAtStakeSql(addMonths(m, -1), DEFAULT_VALUE_PARAMETERS, sbg) }));
 }
 
-export async function segmentReport(store: AnalyticsStore, input: SegmentsInput = {}): Promise<SegmentsReport> {
+/**
+ * What a report evaluates. Presets: one partition of the base by profile (closed by `other`),
+ * then the value tiers. Own definitions may overlap: `other` counts the accounts in none of them.
+ */
+export function reportDefinitions(own?: readonly SegmentDefinition[], profiles?: readonly SegmentProfile[]): { definitions: SegmentDefinition[]; partition: number } {
+  const presets = presetsFor(profiles);
+  const definitions: SegmentDefinition[] = own
+    ? [...own, otherOf(own)]
+    : [...presets.map(({ name, description, when }) => ({ name, description, when })), otherOf(presets), ...VALUE_TIER_PRESETS];
+  return { definitions, partition: own ? 0 : presets.length + 1 };
+}
+
+/**
+ * The own definitions of a report (`--by` or a segments file) checked against the store's x_
+ * fields (present, compared with values of their kind), and the table each x_ field comes from.
+ */
+async function ownDefinitions(
+  store: AnalyticsStore,
+  input: { readonly by?: string; readonly definitions?: readonly SegmentDefinition[]; readonly profiles?: readonly SegmentProfile[] },
+): Promise<{ own: readonly SegmentDefinition[] | undefined; extraSources: Map<string, ExtraSource> }> {
   if (input.by !== undefined && (input.definitions || input.profiles)) throw new TenureError('USAGE', '--by makes its own segments; it does not combine with --segments or --profile');
   const readsExtras = input.by !== undefined || (input.definitions ?? []).some((d) => [...fieldsOf(d.when)].some(isExtraSegmentField));
   const extras = readsExtras ? await extraFields(store) : new Map<string, ExtraField>();
   const own = input.by !== undefined ? await byDefinitions(store, input.by, extras) : input.definitions;
-  // x_ fields are checked against the store: present, and compared with values of their kind.
   const kinds = new Map([...extras].map(([name, x]) => [name, x.kind]));
   const problems = [...new Set((own ?? []).flatMap((d) => extraFieldProblems(d.when, kinds)))];
   for (const d of own ?? []) {
@@ -320,13 +381,41 @@ export async function segmentReport(store: AnalyticsStore, input: SegmentsInput 
   if (problems.length > 0) throw new TenureError('USAGE', `segment definitions: ${[...new Set(problems)].join('; ')}`);
   const extraSources = new Map<string, ExtraSource>();
   for (const [name, x] of extras) if (x.source !== 'both') extraSources.set(name, x.source);
+  return { own, extraSources };
+}
+
+/**
+ * Keeps the accounts of segment `name` in month `month` (as `tenure segments` counts them that
+ * month, with the presets or the own definitions given) in the temporary table `table`
+ * (customer_id); returns their number. An unknown name is a usage error naming the known ones.
+ */
+export async function keepSegmentMembers(
+  store: AnalyticsStore,
+  input: { readonly month: MonthText; readonly name: string; readonly definitions?: readonly SegmentDefinition[] },
+  table: string,
+): Promise<number> {
+  const { own, extraSources } = await ownDefinitions(store, { definitions: input.definitions });
+  const { definitions, partition } = reportDefinitions(own);
+  const index = definitions.findIndex((d) => d.name === input.name);
+  if (index < 0) {
+    throw new TenureError('USAGE', `--segment: no segment named "${input.name}"${input.definitions ? ' in the segments file' : ''}; the segments are ${definitions.map((d) => d.name).join(', ')}`);
+  }
+  const span = await dataSpan(store);
+  // Only what the segment reads: a preset needs the partition before it (first match wins).
+  const inPartition = index < partition;
+  const reads = inPartition ? definitions.slice(0, partition) : [definitions[index] as SegmentDefinition];
+  const tiers = reads.some((d) => fieldsOf(d.when).has('value_tier')) ? await monthTiers(store, [input.month]) : [];
+  const params: (string | number)[] = [];
+  const sql = segmentMembersSql(input.month, reads, inPartition ? index : 0, span.first, span.hasScores, tiers, inPartition ? partition : 0, params, extraSources);
+  await store.run(`CREATE OR REPLACE TEMP TABLE ${table} AS ${sql}`, params);
+  const [row] = await store.query<{ n: number }>(`SELECT count(*) AS n FROM ${table}`);
+  return Number(row?.n ?? 0);
+}
+
+export async function segmentReport(store: AnalyticsStore, input: SegmentsInput = {}): Promise<SegmentsReport> {
+  const { own, extraSources } = await ownDefinitions(store, input);
   const presets = presetsFor(input.profiles);
-  // Presets: one partition of the base by profile (closed by `other`), then the value tiers.
-  // Own definitions may overlap: `other` counts the accounts in none of them.
-  const definitions: SegmentDefinition[] = own
-    ? [...own, otherOf(own)]
-    : [...presets.map(({ name, description, when }) => ({ name, description, when })), otherOf(presets), ...VALUE_TIER_PRESETS];
-  const partition = own ? 0 : presets.length + 1;
+  const { definitions, partition } = reportDefinitions(own, input.profiles);
   const span = await dataSpan(store);
   const to = resolveMonth('--as-of', input.asOf, span);
   const count = input.months ?? DEFAULT_SEGMENT_MONTHS;

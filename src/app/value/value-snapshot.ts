@@ -14,6 +14,7 @@ import { createHash } from 'node:crypto';
 import { derlConstantChurn, monthlyDiscountRate } from '../../domain/value/current-value.ts';
 import { sbgDerl, type SbgParameters } from '../../domain/retention/sbg.ts';
 import type { MonthText } from '../../domain/month.ts';
+import { DEFAULT_TIER_CUTOFFS, TIERS } from '../../domain/value/tiers.ts';
 import type { AnalyticsStore } from '../../store/port.ts';
 import { keptTable, temporaryTable, temporaryTableExists } from '../kept-tables.ts';
 import { baseDataFingerprint } from '../lifecycle/history-store.ts';
@@ -46,6 +47,24 @@ function lifetimeSql(p: ValueParameters, sbg: SbgParameters | null): { derlRows:
   const cohortLifetime = sbg ? `coalesce(dl.derl, (SELECT derl FROM derl WHERE tenure = ${MAX_TENURE}))` : num(fallback);
   return { derlRows, cohortLifetime };
 }
+
+/**
+ * The tier cut values of domain/value/tiers.ts over a value column, as SQL: the type-7 quantiles
+ * (quantile_cont is type 7, as domain/value/quantile.ts) at the cut-offs, one list.
+ */
+export const tierCutsSql = (value: string): string => `quantile_cont(${value}, [${DEFAULT_TIER_CUTOFFS.join(', ')}])`;
+
+/** The tier code of a value against a list of cut values: in the next tier when strictly above a cut, as tierIndex. */
+export const tierCaseSql = (value: string, cuts: string): string =>
+  `CASE ${DEFAULT_TIER_CUTOFFS.map((_, i) => `WHEN ${value} <= ${cuts}[${i + 1}] THEN '${TIERS[i]}'`).join(' ')} ELSE '${TIERS[TIERS.length - 1]}' END`;
+
+/**
+ * The value-matrix quadrant of a customer against the base's medians (high = strictly above), as
+ * domain/value/matrix.ts quadrantOf; NULL when the customer has no value row.
+ */
+export const quadrantCaseSql = (value: string, potential: string, valueMedian: string, potentialMedian: string): string =>
+  `CASE WHEN ${value} IS NULL THEN NULL WHEN ${value} > ${valueMedian} THEN (CASE WHEN ${potential} > ${potentialMedian} THEN 'IV' ELSE 'III' END)
+        ELSE (CASE WHEN ${potential} > ${potentialMedian} THEN 'II' ELSE 'I' END) END`;
 
 /**
  * Only the value at stake (current_value) of every live customer, with the snapshot's formula:

@@ -1,7 +1,7 @@
 import { Option, type Command } from 'commander';
 import { designCampaign, type CampaignDesign } from '../../app/campaigns/design.ts';
 import { OutputFile } from '../../app/files/safe-write.ts';
-import { readTargetFile } from '../../app/campaigns/targets.ts';
+import { resolveTargets, type TargetSource } from '../../app/campaigns/targets.ts';
 import { TenureError } from '../../app/errors.ts';
 import { parseArms } from '../../domain/campaigns/design.ts';
 import { openStore } from '../../store/open.ts';
@@ -154,14 +154,17 @@ async function design(opts: DesignOptions): Promise<void> {
   }
   const seed = integerFlag('--seed', opts.seed, 0);
   const horizonMonths = integerFlag('--horizon', opts.horizon, 1);
-  // A saved warning list is named by its id; anything else is a file of customer ids.
-  const targets = readTargetFile(opts.target);
   // The members file is checked and created (a private temporary file) before anything is kept.
   const out = opts.out !== undefined ? OutputFile.open(opts.out, { what: '--out' }) : null;
   let d: CampaignDesign;
+  let source: TargetSource;
   try {
     const store = await openStore(opts.db, { access: 'read-write' });
     try {
+      // A saved warning list is named by its id; anything else is a file of customer ids.
+      const resolved = await resolveTargets(store, opts.target);
+      const targets = resolved.ids;
+      source = resolved.source;
       d = await designCampaign(store, {
         campaignId: opts.id,
         startDate: opts.start,
@@ -195,6 +198,7 @@ async function design(opts: DesignOptions): Promise<void> {
     arms: d.arms,
     balance: d.balance.map((b) => ({ arm: b.arm, covariate: b.covariate, smd: b.smd === null ? null : Number(b.smd.toFixed(4)), imbalanced: b.imbalanced })),
     members_file: opts.out ?? null,
+    target_list: source.kind === 'list' ? { list_id: source.listId, as_of: source.asOf } : null,
   };
   if (format === 'json') {
     printJson(json);
@@ -223,7 +227,7 @@ export function register(program: Command): void {
       )
       .requiredOption('--id <id>', 'campaign_id of the new campaign')
       .requiredOption('--start <date>', 'start date YYYY-MM-DD (outcomes are measured from it)')
-      .requiredOption('--target <file>', 'CSV with a customer_id column (e.g. a tenure warn export)')
+      .requiredOption('--target <list|file>', 'a saved warning list id (tenure warn --save; its frozen members) or a CSV with a customer_id column (e.g. a tenure warn export)')
       .requiredOption('--arms <arms>', 'arms and shares, e.g. "control:0.2,O10:0.8" (offers by offer_id)')
       .option('--seed <n>', 'random seed (the same seed and targets give the same assignment)', '1')
       .option('--horizon <months>', 'months after the start over which outcomes are measured', '3')

@@ -11,6 +11,7 @@ import { register as report } from './report.ts';
 import { register as retention } from './retention.ts';
 import { register as schema } from './schema.ts';
 import { register as value } from './value.ts';
+import { register as warn } from './warn.ts';
 import { register as segments } from './segments.ts';
 import { register as score } from './score.ts';
 import { register as start } from './start.ts';
@@ -22,4 +23,4 @@ import { register as winback } from './winback.ts';
  */
 type Register = (program: Command) => void;
 
-export const COMMANDS: readonly Register[] = [campaign, churnIndex, customer, demo, forecast, importData, lifecycle, model, report, retention, schema, score, segments, start, value, winback];
+export const COMMANDS: readonly Register[] = [campaign, churnIndex, customer, demo, forecast, importData, lifecycle, model, report, retention, schema, score, segments, start, value, warn, winback];

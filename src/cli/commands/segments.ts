@@ -25,7 +25,8 @@ function parseProfiles(text: string | undefined): SegmentProfile[] | undefined {
   return list as SegmentProfile[];
 }
 
-function loadDefinitions(path: string | undefined): readonly SegmentDefinition[] | undefined {
+/** Own segment definitions from a `--segments FILE` (JSON); problems name the file. */
+export function loadDefinitions(path: string | undefined): readonly SegmentDefinition[] | undefined {
   if (path === undefined) return undefined;
   if (!existsSync(path)) throw new TenureError('FILE_NOT_FOUND', `no such segments file: ${path}`, { file: path });
   let text: string;

@@ -62,9 +62,10 @@ const READ_COMMANDS: string[][] = [
   ['churn-index'],
   ['customer', 'CUSTOMER'],
   ['winback'],
+  ['warn', 'lists'],
 ];
-/** Read commands that need records the demo does not have (campaigns): checked for a mistyped --db only. */
-const READ_COMMANDS_NEEDING_RECORDS: string[][] = [['campaign', 'evaluate']];
+/** Read commands that need records the demo does not have (campaigns, a scoring, a saved list): checked for a mistyped --db only (warn's read-only run: warn.test.ts). */
+const READ_COMMANDS_NEEDING_RECORDS: string[][] = [['campaign', 'evaluate'], ['warn'], ['warn', 'show', 'WL1']];
 const WRITE_COMMANDS: string[][] = [['model', 'train'], ['score'], ['lifecycle', 'refresh']];
 
 describe('read commands open the store read-only', () => {
