@@ -59,7 +59,7 @@ interface Timed {
 }
 
 /** Runs a command under GNU time: wall seconds and peak RSS of the process (and its children). */
-function timed(cmd: string, argv: readonly string[], stdoutPath?: string): Timed & { stdout: string } {
+function timed(cmd: string, argv: readonly string[], stdoutPath?: string): Timed & { stdout: string; stderr: string } {
   const stats = join(OUT, `.time-${process.pid}`);
   const prefix = args.rt ? ['chrt', '-r', '10'] : [];
   const r = spawnSync('/usr/bin/time', ['-f', '%e %M', '-o', stats, ...prefix, cmd, ...argv], {
@@ -72,7 +72,7 @@ function timed(cmd: string, argv: readonly string[], stdoutPath?: string): Timed
   const [seconds, kb] = readFileSync(stats, 'utf8').trim().split(/\s+/).slice(-2).map(Number);
   rmSync(stats, { force: true });
   if (r.status !== 0 && r.status !== 1) throw new Error(`${cmd} ${argv.join(' ')} failed (${r.status}):\n${r.stderr}`);
-  return { seconds: seconds ?? Number.NaN, peak_rss_mb: (kb ?? 0) / 1024, status: r.status ?? -1, stdout: stdoutPath ? '' : r.stdout };
+  return { seconds: seconds ?? Number.NaN, peak_rss_mb: (kb ?? 0) / 1024, status: r.status ?? -1, stdout: stdoutPath ? '' : r.stdout, stderr: r.stderr };
 }
 
 interface DataSet {
@@ -147,7 +147,7 @@ function runTenure(ds: DataSet): Record<string, unknown> {
   rmSync(db, { force: true });
   return {
     import: { seconds: imp.seconds, peak_rss_mb: imp.peak_rss_mb },
-    train: { seconds: train.seconds, peak_rss_mb: train.peak_rss_mb },
+    train: { seconds: train.seconds, peak_rss_mb: train.peak_rss_mb, log: train.stderr.trim().split('\n') },
     score: { seconds: score.seconds, peak_rss_mb: score.peak_rss_mb },
     train_score_s: train.seconds + score.seconds,
     train_score_peak_mb: Math.max(train.peak_rss_mb, score.peak_rss_mb),
