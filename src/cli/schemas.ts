@@ -215,8 +215,8 @@ export const OUTPUT_SCHEMAS = {
   'model evaluate': evaluation,
   'model predict': z.array(obj({ id: z.string(), probability: fraction, reasons: z.array(obj({ rank: z.number().int().min(1), feature: z.string(), contribution: z.number(), text: z.string() })) })),
   'model train': z.union([
-    obj({ model_version: z.string(), holdout: month, horizon: count, train_rows: count, holdout_rows: count, model: evaluation, tenure_only_auc: fraction, trees: count }),
-    obj({ model: z.string(), rows: count, train_rows: count, valid_rows: count, features: z.array(obj({ name: z.string(), type: z.string() })), trees: count, valid_auc: fraction, calibration: z.string() }),
+    obj({ model_version: z.string(), holdout: month, horizon: count, train_rows: count, holdout_rows: count, model: evaluation, tenure_only_auc: fraction, trees: count, early_stopping_trees: count, refit_snapshots: z.array(month) }),
+    obj({ model: z.string(), rows: count, train_rows: count, valid_rows: count, features: z.array(obj({ name: z.string(), type: z.string() })), trees: count, early_stopping_trees: count, valid_auc: fraction, calibration: z.string() }),
   ]),
   'report churn-check': z.array(
     reportRow({

@@ -3,7 +3,7 @@ import { fitCalibration, calibrateAll, type CalibrationKind } from './calibratio
 import { selectRows } from './columns.ts';
 import { Explainer, EXPLAIN_BLOCK } from './explain.ts';
 import { buildColumns, buildLabel, inferSchema, type FlatColumn, type FlatSchema } from './flat-schema.ts';
-import { trainGbdt } from './gbdt.ts';
+import { refitRounds, trainGbdt } from './gbdt.ts';
 import { evaluateScores, gainsTable, rocAuc, type Evaluation, type GainsRow } from './metrics.ts';
 import { z } from 'zod';
 import { GbdtModel, type GbdtModelJson } from './model.ts';
@@ -25,6 +25,14 @@ export interface TrainTableOptions {
   validationFraction?: number;
 }
 
+/**
+ * How the flat-table model is fitted: early stopping on a stratified 20 % of the rows chooses
+ * the number of rounds and the calibration (Platt, on those rows' margins); the model is then
+ * refitted on every row with the rounds scaled by the row ratio (gbdt.ts refitRounds), so a
+ * small table does not give up a fifth of its rows to the stopping rule. On 3,000-row samples
+ * of the shared sets the refit gained 0.002–0.005 test AUC on average (bench/model.ts).
+ */
+
 export interface TrainTableSummary {
   rows: number;
   train_rows: number;
@@ -32,8 +40,12 @@ export interface TrainTableSummary {
   features: { name: string; type: FlatColumn['type'] }[];
   excluded: FlatSchema['excluded'];
   dropped_missing_label: number;
+  /** Trees of the model written: refitted on train_rows + valid_rows. */
   trees: number;
+  /** Trees early stopping kept, fitting on train_rows. */
+  early_stopping_trees: number;
   rounds_run: number;
+  /** The early-stopping fit's AUC on the validation rows it did not train on. */
   valid_auc: number;
   calibration: CalibrationKind;
 }
@@ -52,16 +64,15 @@ export function trainTable(table: CsvTable, opts: TrainTableOptions): { model: G
   const { train, valid } = stratifiedSplit(keep, allLabel, opts.validationFraction ?? 0.2, seed);
   const pick = (rows: number[]) => Uint8Array.from(rows, (r) => allLabel[r] as number);
   const validLabel = pick(valid);
-  const report = trainGbdt(
-    { train: selectRows(all, train), label: pick(train), valid: { set: selectRows(all, valid), label: validLabel } },
-    opts.params,
-  );
   const validSet = selectRows(all, valid);
+  const report = trainGbdt({ train: selectRows(all, train), label: pick(train), valid: { set: validSet, label: validLabel } }, opts.params);
   const validMargin = report.model.margin(validSet);
   const calibration = opts.calibration ?? 'platt';
-  report.model.calibration = fitCalibration(calibration, validMargin, validLabel);
+  const rounds = refitRounds(report.model.trees.length, train.length, keep.length);
+  const final = trainGbdt({ train: selectRows(all, keep), label: pick(keep) }, { ...opts.params, maxRounds: rounds }).model;
+  final.calibration = fitCalibration(calibration, validMargin, validLabel);
   return {
-    model: report.model.toJSON(schema),
+    model: final.toJSON(schema),
     summary: {
       rows: table.rowCount,
       train_rows: train.length,
@@ -69,7 +80,8 @@ export function trainTable(table: CsvTable, opts: TrainTableOptions): { model: G
       features: schema.columns.map((c) => ({ name: c.name, type: c.type })),
       excluded: schema.excluded,
       dropped_missing_label: missingRows.length,
-      trees: report.model.trees.length,
+      trees: final.trees.length,
+      early_stopping_trees: report.model.trees.length,
       rounds_run: report.rounds,
       valid_auc: rocAuc(validMargin, validLabel),
       calibration,

@@ -50,6 +50,82 @@ describe('customer features as of a month', () => {
     }
   });
 
+  it("analyst features: levels, the latest bill, every interaction kind, holdings; nothing after the as-of month", async () => {
+    const s = await fixture();
+    try {
+      await s.run(`UPDATE customers SET industry = 'retail', employees = 12 WHERE customer_id = 'b'`);
+      await s.run(`UPDATE monthly_usage SET sms = 10, data_mb = 300, tv_hours = 5, vod_orders = 1, paid = 10 WHERE customer_id = 'a' AND month = '2024-05-01'`);
+      await s.run(`UPDATE monthly_usage SET sms = 20, data_mb = 100, tv_hours = 7, vod_orders = 3, paid = 6, care_calls = 2, distinct_contacts = 9 WHERE customer_id = 'a' AND month = '2024-06-01'`);
+      await s.run(`UPDATE monthly_usage SET sms = 99, data_mb = 9999, tv_hours = 99, vod_orders = 99, paid = 0 WHERE customer_id = 'a' AND month = '2024-07-01'`);
+      await s.run(`INSERT INTO interactions (interaction_id, customer_id, ts, kind, resolved, satisfaction) VALUES
+        ('i3', 'a', '2024-05-03 10:00:00', 'inquiry', true, 4),
+        ('i4', 'a', '2024-06-10 10:00:00', 'repair', false, 2),
+        ('i5', 'a', '2024-06-11 10:00:00', 'offer', NULL, NULL),
+        ('i6', 'a', '2024-07-02 10:00:00', 'repair', false, 1),
+        ('i7', 'a', '2024-03-02 10:00:00', 'care', true, 5)`);
+      await s.run(`INSERT INTO subscriptions (subscription_id, customer_id, product_id, category, start_date, end_date, contract_end_date, monthly_fee) VALUES
+        ('s1', 'a', 'P1', 'voice', '2024-01-15', NULL, NULL, 30),
+        ('s2', 'a', 'P2', 'vas', '2024-05-10', '2024-06-15', NULL, 5),
+        ('s3', 'a', 'P3', 'broadband', '2024-06-20', NULL, '2025-06-20', 50),
+        ('s4', 'a', 'P4', 'tv_basic', '2024-07-05', NULL, NULL, 20),
+        ('s5', 'a', 'P5', 'vod', '2024-01-15', '2024-08-01', NULL, 8),
+        ('s6', 'a', 'P6', 'voice', '2024-01-15', '2024-02-01', '2024-03-31', 25)`);
+      const f = await buildCustomerFeatures(s, '2024-06', 3);
+      const a = (name: string) => (f.columns[name] as Float64Array)[0];
+      // Levels over the bills of Apr–Jun that carry the measure; July never counts.
+      expect(a('sms_3m')).toBe(15);
+      expect(a('data_mb_3m')).toBe(200);
+      expect(a('tv_hours_3m')).toBe(6);
+      expect(a('vod_orders_3m')).toBe(2);
+      expect(a('voice_minutes_3m')).toBe(100);
+      // The as-of month's own bill.
+      expect(a('revenue_last')).toBe(12);
+      expect(a('paid_share_last')).toBe(0.5);
+      expect(a('sms_last')).toBe(20);
+      expect(a('care_calls_last')).toBe(2);
+      expect(a('call_partners_last')).toBe(9);
+      expect(a('outgoing_ratio_last')).toBeCloseTo(0.6, 12);
+      // Interactions of Apr–Jun: an inquiry, a repair left unresolved, an offer (outcome blank);
+      // the July repair and complaint are in the future, March is outside the window.
+      expect(a('contacts_3m')).toBe(3);
+      expect(a('inquiries_3m')).toBe(1);
+      expect(a('repairs_3m')).toBe(1);
+      expect(a('offers_3m')).toBe(1);
+      expect(a('care_contacts_3m')).toBe(0);
+      expect(a('unresolved_3m')).toBe(1);
+      expect(a('unresolved_share_3m')).toBe(0.5); // of the 2 contacts whose outcome is known
+      expect(a('satisfaction_3m')).toBe(3);
+      expect(a('months_since_contact')).toBe(0);
+      // Holdings at the end of June: voice s1, broadband s3, VOD s5 (its August end is the
+      // future); s2 ended in June, s4 starts in July, s6 ended in February.
+      expect(a('subs_voice')).toBe(1);
+      expect(a('subs_broadband')).toBe(1);
+      expect(a('subs_vod')).toBe(1);
+      expect(a('subs_vas')).toBe(0);
+      expect(a('subs_tv_basic')).toBe(0);
+      expect(a('products')).toBe(3);
+      expect(a('monthly_fee')).toBe(88);
+      expect(a('subs_started_3m')).toBe(2); // s2 and s3
+      expect(a('subs_ended_3m')).toBe(1); // s2
+      expect(a('months_since_contract_end')).toBe(3); // s6's commitment ended in March
+      expect(a('contract_months_left')).toBe(11);
+      // Business attributes.
+      expect(f.columns.industry?.[1]).toBe('retail');
+      expect((f.columns.employees as Float64Array)[1]).toBe(12);
+      expect(f.columns.industry?.[0]).toBeNull();
+      // A month earlier, June's rows are the future: the same customer reads differently.
+      const may = await buildCustomerFeatures(s, '2024-05', 3);
+      const m = (name: string) => (may.columns[name] as Float64Array)[0];
+      expect(m('sms_last')).toBe(10);
+      expect(m('repairs_3m')).toBe(0);
+      expect(m('subs_broadband')).toBe(0);
+      expect(m('subs_vas')).toBe(1);
+      expect(m('subs_ended_3m')).toBe(0);
+    } finally {
+      await s.close();
+    }
+  });
+
   it('returns every declared feature column', async () => {
     const s = await fixture();
     try {

@@ -2,6 +2,7 @@ import type { AnalyticsStore, ColumnSet } from '../../store/port.ts';
 import { monthStart } from '../../domain/month.ts';
 import { exactSumSql } from '../lifecycle/stages-sql.ts';
 import { withExtraFeatures, type ExtraFeature } from './extra-features.ts';
+import { SUBSCRIPTION_CATEGORIES } from '../../contract/spec.ts';
 
 /**
  * Customer-level churn features as of a month, built in SQL from the monthly history.
@@ -15,6 +16,15 @@ import { withExtraFeatures, type ExtraFeature } from './extra-features.ts';
  * ratio, roaming ratio, long-distance ratio, customer-service call frequency, dropped-call rate,
  * call partners and on-net share; plus ARPU level and trend (last 3 vs previous 3 months),
  * data/TV trends, complaints, overdue days, contract months remaining and product mix.
+ *
+ * On top of those, what an analyst builds from the contract's columns for any operator
+ * (ANALYST_FEATURES): the usage *levels* of the last 3 months (voice, data, SMS, TV hours, VOD
+ * orders; a month's mean over the bills that have the measure), SMS and VOD trends; every
+ * interaction kind of the last 3 months, the unresolved contacts (resolved = false; blank is
+ * "open or not applicable" and counts in neither) and their share of the contacts whose outcome
+ * is known, the last 3 months' satisfaction and the months since the last contact; the business
+ * attributes (industry, employees); active subscriptions per category, the subscriptions
+ * started and ended in the last 3 months and the months since the latest commitment ended.
  */
 export interface FeatureSpec {
   readonly name: string;
@@ -25,7 +35,8 @@ export interface FeatureSpec {
   readonly unit?: 'months' | 'years' | 'currency' | 'ratio' | 'days' | 'count' | 'per_month' | 'minutes' | 'mb' | 'hours';
 }
 
-export const CUSTOMER_FEATURES: readonly FeatureSpec[] = [
+/** The deck's features (seed 004) and the account's basics. */
+export const BASE_FEATURES: readonly FeatureSpec[] = [
   { name: 'tenure_months', kind: 'numeric', zh: '在网时长', en: 'tenure', unit: 'months' },
   { name: 'age', kind: 'numeric', zh: '年龄', en: 'age', unit: 'years' },
   { name: 'gender', kind: 'categorical', zh: '性别', en: 'gender' },
@@ -57,10 +68,60 @@ export const CUSTOMER_FEATURES: readonly FeatureSpec[] = [
   { name: 'contract_months_left', kind: 'numeric', zh: '合约剩余月数', en: 'contract months remaining', unit: 'months' },
   { name: 'products', kind: 'numeric', zh: '在用产品数', en: 'active products', unit: 'count' },
   { name: 'monthly_fee', kind: 'numeric', zh: '月功能费', en: 'monthly list fee', unit: 'currency' },
-  { name: 'has_broadband', kind: 'numeric', zh: '有宽带', en: 'has broadband' },
-  { name: 'has_tv', kind: 'numeric', zh: '有电视', en: 'has TV' },
-  { name: 'has_bundle', kind: 'numeric', zh: '有融合套餐', en: 'has bundle' },
 ];
+
+/** Levels, interactions, business attributes and holdings an analyst reads from the contract (see above). */
+export const ANALYST_FEATURES: readonly FeatureSpec[] = [
+  // Usage levels, last 3 months (monthly means), and the trends the deck's list lacks.
+  { name: 'voice_minutes_3m', kind: 'numeric', zh: '近3月月均通话分钟', en: 'voice minutes a month, last 3 months', unit: 'minutes' },
+  { name: 'data_mb_3m', kind: 'numeric', zh: '近3月月均流量', en: 'data a month, last 3 months', unit: 'mb' },
+  { name: 'sms_3m', kind: 'numeric', zh: '近3月月均短信条数', en: 'SMS a month, last 3 months', unit: 'count' },
+  { name: 'tv_hours_3m', kind: 'numeric', zh: '近3月月均收视时长', en: 'TV hours a month, last 3 months', unit: 'hours' },
+  { name: 'vod_orders_3m', kind: 'numeric', zh: '近3月月均点播次数', en: 'VOD orders a month, last 3 months', unit: 'count' },
+  { name: 'sms_trend', kind: 'numeric', zh: '短信条数变化', en: 'SMS change', unit: 'ratio' },
+  { name: 'vod_trend', kind: 'numeric', zh: '点播次数变化', en: 'VOD orders change', unit: 'ratio' },
+  // The latest bill: the freshest signal (a decline or an unpaid bill shows here first).
+  { name: 'revenue_last', kind: 'numeric', zh: '上月账单金额', en: "last month's bill", unit: 'currency' },
+  { name: 'paid_share_last', kind: 'numeric', zh: '上月缴费比例', en: "share of last month's bill paid", unit: 'ratio' },
+  { name: 'voice_minutes_last', kind: 'numeric', zh: '上月通话分钟', en: 'voice minutes last month', unit: 'minutes' },
+  { name: 'outgoing_ratio_last', kind: 'numeric', zh: '上月主叫比例', en: 'outgoing-call share last month', unit: 'ratio' },
+  { name: 'forwarded_ratio_last', kind: 'numeric', zh: '上月呼转通话比例', en: 'call-forwarding share last month', unit: 'ratio' },
+  { name: 'data_mb_last', kind: 'numeric', zh: '上月流量', en: 'data last month', unit: 'mb' },
+  { name: 'sms_last', kind: 'numeric', zh: '上月短信条数', en: 'SMS last month', unit: 'count' },
+  { name: 'tv_hours_last', kind: 'numeric', zh: '上月收视时长', en: 'TV hours last month', unit: 'hours' },
+  { name: 'vod_orders_last', kind: 'numeric', zh: '上月点播次数', en: 'VOD orders last month', unit: 'count' },
+  { name: 'care_calls_last', kind: 'numeric', zh: '上月客服来电次数', en: 'customer-service calls last month', unit: 'count' },
+  { name: 'call_partners_last', kind: 'numeric', zh: '上月通话伙伴数', en: 'call partners last month', unit: 'count' },
+  // Interactions, last 3 months.
+  { name: 'contacts_3m', kind: 'numeric', zh: '近3月接触次数', en: 'contacts, last 3 months', unit: 'count' },
+  { name: 'inquiries_3m', kind: 'numeric', zh: '近3月咨询次数', en: 'inquiries, last 3 months', unit: 'count' },
+  { name: 'repairs_3m', kind: 'numeric', zh: '近3月报修次数', en: 'repair requests, last 3 months', unit: 'count' },
+  { name: 'orders_3m', kind: 'numeric', zh: '近3月业务办理次数', en: 'orders, last 3 months', unit: 'count' },
+  { name: 'offers_3m', kind: 'numeric', zh: '近3月营销接触次数', en: 'offers made, last 3 months', unit: 'count' },
+  { name: 'care_contacts_3m', kind: 'numeric', zh: '近3月关怀次数', en: 'care contacts, last 3 months', unit: 'count' },
+  { name: 'unresolved_3m', kind: 'numeric', zh: '近3月未解决接触数', en: 'unresolved contacts, last 3 months', unit: 'count' },
+  { name: 'unresolved_share_3m', kind: 'numeric', zh: '近3月未解决比例', en: 'share of contacts unresolved, last 3 months', unit: 'ratio' },
+  { name: 'satisfaction_3m', kind: 'numeric', zh: '近3月平均满意度', en: 'average satisfaction (1-5), last 3 months' },
+  { name: 'months_since_contact', kind: 'numeric', zh: '距上次接触月数', en: 'months since last contact', unit: 'months' },
+  // Business accounts.
+  { name: 'industry', kind: 'categorical', zh: '行业', en: 'industry' },
+  { name: 'employees', kind: 'numeric', zh: '员工人数', en: 'employees', unit: 'count' },
+  // Holdings: active subscriptions per category at the month's end, recent changes, commitments.
+  { name: 'subs_voice', kind: 'numeric', zh: '在用语音产品数', en: 'active voice plans', unit: 'count' },
+  { name: 'subs_mobile_data', kind: 'numeric', zh: '在用流量包数', en: 'active data packs', unit: 'count' },
+  { name: 'subs_broadband', kind: 'numeric', zh: '在用宽带数', en: 'active broadband lines', unit: 'count' },
+  { name: 'subs_tv_basic', kind: 'numeric', zh: '在用基本电视数', en: 'active basic TV', unit: 'count' },
+  { name: 'subs_tv_hd', kind: 'numeric', zh: '在用高清电视数', en: 'active HD TV', unit: 'count' },
+  { name: 'subs_vod', kind: 'numeric', zh: '在用点播产品数', en: 'active VOD products', unit: 'count' },
+  { name: 'subs_vas', kind: 'numeric', zh: '在用增值业务数', en: 'active value-added services', unit: 'count' },
+  { name: 'subs_bundle', kind: 'numeric', zh: '在用融合套餐数', en: 'active bundles', unit: 'count' },
+  { name: 'subs_started_3m', kind: 'numeric', zh: '近3月新订产品数', en: 'subscriptions started, last 3 months', unit: 'count' },
+  { name: 'subs_ended_3m', kind: 'numeric', zh: '近3月退订产品数', en: 'subscriptions ended, last 3 months', unit: 'count' },
+  { name: 'months_since_contract_end', kind: 'numeric', zh: '距合约到期月数', en: 'months since a commitment ended', unit: 'months' },
+];
+
+/** Every feature of the customer model, in the model's column order. */
+export const CUSTOMER_FEATURES: readonly FeatureSpec[] = [...BASE_FEATURES, ...ANALYST_FEATURES];
 
 /**
  * One row per customer in the closing base of the as-of month: id, features and (when the
@@ -126,7 +187,29 @@ u AS (
     count(CASE WHEN recent AND coalesce(voice_minutes, 0) + coalesce(data_mb, 0) + coalesce(tv_hours, 0) + coalesce(sms, 0) = 0 THEN 1 END) AS dormant_months_3m,
     sum(CASE WHEN recent THEN paid END) AS paid3,
     sum(CASE WHEN recent THEN revenue END) AS revenue3,
-    max(CASE WHEN month = CAST($1 AS DATE) THEN overdue_days END) AS overdue_days
+    max(CASE WHEN month = CAST($1 AS DATE) THEN overdue_days END) AS overdue_days,
+    -- Levels: the sums above and below over the bills that carry the measure.
+    ${exactSumSql('CASE WHEN recent THEN sms END')} AS sms3,
+    ${exactSumSql('CASE WHEN NOT recent THEN sms END')} AS sms_prev3,
+    ${exactSumSql('CASE WHEN recent THEN vod_orders END')} AS vod3,
+    ${exactSumSql('CASE WHEN NOT recent THEN vod_orders END')} AS vod_prev3,
+    count(CASE WHEN recent THEN voice_minutes END) AS voice_bills3,
+    count(CASE WHEN recent THEN data_mb END) AS data_bills3,
+    count(CASE WHEN recent THEN sms END) AS sms_bills3,
+    count(CASE WHEN recent THEN tv_hours END) AS tv_bills3,
+    count(CASE WHEN recent THEN vod_orders END) AS vod_bills3,
+    -- The as-of month's own bill (one row per customer and month).
+    max(CASE WHEN month = CAST($1 AS DATE) THEN revenue END) AS revenue_last,
+    max(CASE WHEN month = CAST($1 AS DATE) THEN paid END) AS paid_last,
+    max(CASE WHEN month = CAST($1 AS DATE) THEN voice_minutes END) AS voice_last,
+    max(CASE WHEN month = CAST($1 AS DATE) THEN outgoing_minutes END) AS outgoing_last,
+    max(CASE WHEN month = CAST($1 AS DATE) THEN forwarded_minutes END) AS forwarded_last,
+    max(CASE WHEN month = CAST($1 AS DATE) THEN data_mb END) AS data_last,
+    max(CASE WHEN month = CAST($1 AS DATE) THEN sms END) AS sms_last,
+    max(CASE WHEN month = CAST($1 AS DATE) THEN tv_hours END) AS tv_last,
+    max(CASE WHEN month = CAST($1 AS DATE) THEN vod_orders END) AS vod_last,
+    max(CASE WHEN month = CAST($1 AS DATE) THEN care_calls END) AS care_last,
+    max(CASE WHEN month = CAST($1 AS DATE) THEN distinct_contacts END) AS partners_last
   FROM usage6
   GROUP BY customer_id
 ),
@@ -135,7 +218,17 @@ i AS (
     count(CASE WHEN x.kind = 'complaint' AND x.ts >= p.last3_from THEN 1 END) AS complaints_3m,
     max(CASE WHEN x.kind = 'complaint' THEN x.ts END) AS last_complaint,
     count(CASE WHEN x.kind = 'cancel_request' AND x.ts >= p.m_end - INTERVAL 6 MONTH THEN 1 END) AS cancel_requests_6m,
-    avg(x.satisfaction) AS satisfaction_avg
+    avg(x.satisfaction) AS satisfaction_avg,
+    count(CASE WHEN x.ts >= p.last3_from THEN 1 END) AS contacts_3m,
+    count(CASE WHEN x.kind = 'inquiry' AND x.ts >= p.last3_from THEN 1 END) AS inquiries_3m,
+    count(CASE WHEN x.kind = 'repair' AND x.ts >= p.last3_from THEN 1 END) AS repairs_3m,
+    count(CASE WHEN x.kind = 'order' AND x.ts >= p.last3_from THEN 1 END) AS orders_3m,
+    count(CASE WHEN x.kind = 'offer' AND x.ts >= p.last3_from THEN 1 END) AS offers_3m,
+    count(CASE WHEN x.kind = 'care' AND x.ts >= p.last3_from THEN 1 END) AS care_contacts_3m,
+    count(CASE WHEN NOT x.resolved AND x.ts >= p.last3_from THEN 1 END) AS unresolved_3m,
+    count(CASE WHEN x.resolved IS NOT NULL AND x.ts >= p.last3_from THEN 1 END) AS outcome_known_3m,
+    avg(CASE WHEN x.ts >= p.last3_from THEN x.satisfaction END) AS satisfaction_3m,
+    max(x.ts) AS last_contact
   FROM interactions x JOIN base b USING (customer_id), params p
   WHERE x.ts < CAST($1 AS DATE) + INTERVAL 1 MONTH
   GROUP BY x.customer_id
@@ -145,11 +238,20 @@ s AS (
     count(*) AS products,
     sum(sub.monthly_fee) AS monthly_fee,
     min(CASE WHEN sub.contract_end_date >= p.m_end THEN date_sub('month', CAST(p.m_end AS DATE), sub.contract_end_date) END) AS contract_months_left,
-    max(CASE WHEN sub.category = 'broadband' THEN 1 ELSE 0 END) AS has_broadband,
-    max(CASE WHEN sub.category IN ('tv_basic', 'tv_hd', 'vod') THEN 1 ELSE 0 END) AS has_tv,
-    max(CASE WHEN sub.category = 'bundle' THEN 1 ELSE 0 END) AS has_bundle
+    ${SUBSCRIPTION_CATEGORIES.map((c) => `count(CASE WHEN sub.category = '${c}' THEN 1 END) AS subs_${c}`).join(',\n    ')}
   FROM subscriptions sub JOIN base b USING (customer_id), params p
   WHERE sub.start_date < CAST($1 AS DATE) + INTERVAL 1 MONTH AND (sub.end_date IS NULL OR sub.end_date >= CAST($1 AS DATE) + INTERVAL 1 MONTH)
+  GROUP BY sub.customer_id
+),
+-- Every subscription started by the month's end: what changed lately, when a commitment ended.
+-- An end date on or after the month's end is the future and is not read.
+sh AS (
+  SELECT sub.customer_id,
+    count(CASE WHEN sub.start_date >= CAST($1 AS DATE) - INTERVAL 2 MONTH THEN 1 END) AS subs_started_3m,
+    count(CASE WHEN sub.end_date >= CAST($1 AS DATE) - INTERVAL 2 MONTH AND sub.end_date < CAST($1 AS DATE) + INTERVAL 1 MONTH THEN 1 END) AS subs_ended_3m,
+    max(CASE WHEN sub.contract_end_date < CAST($1 AS DATE) + INTERVAL 1 MONTH THEN sub.contract_end_date END) AS last_contract_end
+  FROM subscriptions sub JOIN base b USING (customer_id)
+  WHERE sub.start_date < CAST($1 AS DATE) + INTERVAL 1 MONTH
   GROUP BY sub.customer_id
 )
 SELECT
@@ -182,9 +284,41 @@ SELECT
   s.contract_months_left,
   coalesce(s.products, 0) AS products,
   CAST(s.monthly_fee AS DOUBLE) AS monthly_fee,
-  coalesce(s.has_broadband, 0) AS has_broadband,
-  coalesce(s.has_tv, 0) AS has_tv,
-  coalesce(s.has_bundle, 0) AS has_bundle,
+  -- ANALYST_FEATURES
+  u.voice3 / nullif(u.voice_bills3, 0) AS voice_minutes_3m,
+  u.data3 / nullif(u.data_bills3, 0) AS data_mb_3m,
+  u.sms3 / nullif(u.sms_bills3, 0) AS sms_3m,
+  u.tv3 / nullif(u.tv_bills3, 0) AS tv_hours_3m,
+  u.vod3 / nullif(u.vod_bills3, 0) AS vod_orders_3m,
+  u.sms3 / nullif(u.sms_prev3, 0) - 1 AS sms_trend,
+  u.vod3 / nullif(u.vod_prev3, 0) - 1 AS vod_trend,
+  CAST(u.revenue_last AS DOUBLE) AS revenue_last,
+  CAST(u.paid_last / nullif(u.revenue_last, 0) AS DOUBLE) AS paid_share_last,
+  u.voice_last AS voice_minutes_last,
+  u.outgoing_last / nullif(u.voice_last, 0) AS outgoing_ratio_last,
+  u.forwarded_last / nullif(u.voice_last, 0) AS forwarded_ratio_last,
+  u.data_last AS data_mb_last,
+  u.sms_last,
+  u.tv_last AS tv_hours_last,
+  u.vod_last AS vod_orders_last,
+  CAST(u.care_last AS DOUBLE) AS care_calls_last,
+  CAST(u.partners_last AS DOUBLE) AS call_partners_last,
+  coalesce(i.contacts_3m, 0) AS contacts_3m,
+  coalesce(i.inquiries_3m, 0) AS inquiries_3m,
+  coalesce(i.repairs_3m, 0) AS repairs_3m,
+  coalesce(i.orders_3m, 0) AS orders_3m,
+  coalesce(i.offers_3m, 0) AS offers_3m,
+  coalesce(i.care_contacts_3m, 0) AS care_contacts_3m,
+  coalesce(i.unresolved_3m, 0) AS unresolved_3m,
+  CAST(i.unresolved_3m AS DOUBLE) / nullif(i.outcome_known_3m, 0) AS unresolved_share_3m,
+  i.satisfaction_3m,
+  CASE WHEN i.last_contact IS NOT NULL THEN date_diff('month', CAST(i.last_contact AS DATE), p.m0) END AS months_since_contact,
+  b.industry,
+  CAST(b.employees AS DOUBLE) AS employees,
+  ${SUBSCRIPTION_CATEGORIES.map((c) => `coalesce(s.subs_${c}, 0) AS subs_${c}`).join(',\n  ')},
+  coalesce(sh.subs_started_3m, 0) AS subs_started_3m,
+  coalesce(sh.subs_ended_3m, 0) AS subs_ended_3m,
+  CASE WHEN sh.last_contract_end IS NOT NULL THEN date_diff('month', sh.last_contract_end, p.m0) END AS months_since_contract_end,
   CASE WHEN EXISTS (
     SELECT 1 FROM churn_events e
     WHERE e.customer_id = b.customer_id AND e.churn_date >= p.m_end AND e.churn_date < p.m_end + to_months(p.horizon)
@@ -194,6 +328,7 @@ CROSS JOIN params p
 LEFT JOIN u USING (customer_id)
 LEFT JOIN i USING (customer_id)
 LEFT JOIN s USING (customer_id)
+LEFT JOIN sh USING (customer_id)
 ORDER BY b.customer_id
 `;
 

@@ -16,20 +16,30 @@ import { addMonths, monthRange } from '../../domain/month.ts';
 import { CUSTOMER_FEATURES, buildCustomerFeatures } from './features.ts';
 import { isExtraFeature } from './extra-features.ts';
 import { planSnapshots, toModelColumns, trainChurnModel, type TrainedChurnModel } from './train.ts';
+import { refitRounds } from '../../model/gbdt.ts';
+import { rocAuc } from '../../model/metrics.ts';
 
 describe('snapshot plan', () => {
-  it('holds out the latest month whose horizon is observed and trains only on labels that end before it', () => {
+  it('holds out the latest month whose horizon is observed; early stopping sees no churner of its validation window in training', () => {
     const plan = planSnapshots('2024-01', '2025-12', 3);
     expect(plan.holdout).toBe('2025-09');
     expect(plan.validation).toBe('2025-06'); // its labels end 2025-09, before the holdout's start
-    expect(plan.training).toEqual(['2024-12', '2025-01', '2025-02', '2025-03', '2025-04', '2025-05']);
+    // Labels of 2025-03 end in 2025-06: none reaches the validation window Jul–Sep 2025.
+    expect(plan.training).toEqual(['2024-10', '2024-11', '2024-12', '2025-01', '2025-02', '2025-03']);
+    // The stored model: the latest six months, labels ending with the data (2025-12).
+    expect(plan.refit).toEqual(['2025-04', '2025-05', '2025-06', '2025-07', '2025-08', '2025-09']);
   });
 
-  it('keeps six months of history before the first training snapshot', () => {
+  it('keeps six months of history before the first training snapshot, and falls back as the history shortens', () => {
     const plan = planSnapshots('2025-01', '2025-12', 2);
     expect(plan.holdout).toBe('2025-10');
     expect(plan.validation).toBe('2025-08');
-    expect(plan.training).toEqual(['2025-06', '2025-07']);
+    expect(plan.training).toEqual(['2025-06']);
+    expect(plan.refit).toEqual(['2025-06', '2025-07', '2025-08', '2025-09', '2025-10']);
+    // No month whose labels end by the validation month: the months just before it.
+    expect(planSnapshots('2025-02', '2025-12', 2).training).toEqual(['2025-07']);
+    // None at all: the validation month itself.
+    expect(planSnapshots('2025-03', '2025-12', 2).training).toEqual(['2025-08']);
   });
 
   it('refuses a holdout whose horizon runs past the data, and too short a history', () => {
@@ -65,6 +75,22 @@ describe('customer-level churn model on the demo operator', () => {
     expect(m.model.brier).toBeLessThan(m.holdout_churn_rate); // better than predicting 0 for everyone
     expect(m.train_sample).toBe(1);
   });
+
+  it('stores the model refitted on the latest snapshots with the early-stopping rounds', async () => {
+    const m = trained.metrics;
+    expect(m.refit_snapshots).toEqual(['2025-04', '2025-05', '2025-06', '2025-07', '2025-08', '2025-09']);
+    expect(m.early_stopping_trees).toBeGreaterThan(0);
+    let refitRows = 0;
+    for (const month of m.refit_snapshots) refitRows += (await buildCustomerFeatures(store, month, 3)).rowCount;
+    expect(trained.model.trees.length).toBe(refitRounds(m.early_stopping_trees, m.train_rows, refitRows));
+    expect(m.trees).toBe(trained.model.trees.length);
+    // The refitted model knows the holdout month's churners (it trained on them); the
+    // early-stopping fit, evaluated there, did not: its AUC is the lower of the two.
+    // The demo carries x_ columns: the model reads the contract's features and those.
+    const holdout = await buildCustomerFeatures(store, m.holdout, 3, 1000, trained.features.filter(isExtraFeature));
+    const label = Array.from(holdout.columns.churned as Float64Array);
+    expect(rocAuc(trained.model.margin(toModelColumns(holdout, trained.features)), label)).toBeGreaterThan(m.model.auc);
+  }, 120_000);
 
 
   it('records the model with its metrics', async () => {

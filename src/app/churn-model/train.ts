@@ -1,7 +1,7 @@
 import { addMonths, formatMonth, monthsBetween, parseMonth } from '../../domain/month.ts';
-import { fitCalibration } from '../../model/calibration.ts';
+import { fitCalibration, type Calibration } from '../../model/calibration.ts';
 import type { ColumnSet as ModelColumns, FeatureColumn } from '../../model/columns.ts';
-import { trainGbdt } from '../../model/gbdt.ts';
+import { refitRounds, trainGbdt } from '../../model/gbdt.ts';
 import { evaluateScores, rocAuc, type Evaluation } from '../../model/metrics.ts';
 import type { GbdtModel } from '../../model/model.ts';
 import type { GbdtParams } from '../../model/params.ts';
@@ -17,9 +17,22 @@ import { requireWritable } from '../../store/access.ts';
  *
  * Snapshots: the closing base of an as-of month with its features and the label "churns in
  * the next `horizon` months". With H the holdout month (default: the latest month whose
- * horizon is fully observed), the model trains on snapshots whose labels end by H, stops
- * early and calibrates on the latest of them, and is evaluated once on H, a month it never
- * saw. Features at H read data up to H only, so the holdout score is an honest forecast.
+ * horizon is fully observed) and V = H − horizon the validation month:
+ *
+ * 1. The early-stopping fit trains on the 6 snapshots ending at V − horizon, whose labels end
+ *    by V: none of its churners is a churner of V's label window. (With the 6 months just
+ *    before V, a customer leaving in V's window is a positive of both, and the validation
+ *    loss keeps rewarding trees that learn those customers rather than churn: early stopping
+ *    then ran to the round cap.) It stops on V, is calibrated (Platt) on V, and is evaluated
+ *    once on H, a month it never saw: the reported holdout metrics.
+ * 2. The stored model is refitted with that fit's number of rounds on the latest 6 snapshots
+ *    ending at H (their labels end by the data's last month), so scoring uses the most recent
+ *    churn the data shows, and keeps the early-stopping fit's calibration. The two fits have
+ *    the same number of snapshots, so the rounds are scaled only by their row counts
+ *    (refitRounds). The holdout metrics are those of the first fit, trained on data 2 ×
+ *    horizon months older than H: a conservative figure for the refitted model.
+ *
+ * Features at a month read data up to it only, so every evaluation is an honest forecast.
  */
 export const MIN_HISTORY_MONTHS = 6; // the trend features compare the last 3 months with the 3 before
 export const TRAINING_SNAPSHOTS = 6;
@@ -66,7 +79,10 @@ export interface SnapshotPlan {
   readonly last: string;
   readonly holdout: string;
   readonly validation: string;
+  /** The early-stopping fit's months (their labels end by the validation month when the history allows). */
   readonly training: readonly string[];
+  /** The stored model's months: the latest ones, ending at the holdout. */
+  readonly refit: readonly string[];
 }
 
 export interface ChurnModelMetrics {
@@ -74,6 +90,10 @@ export interface ChurnModelMetrics {
   readonly horizon: number;
   readonly training_snapshots: readonly string[];
   readonly validation_snapshot: string;
+  /** The stored model's training months (refitted with the early-stopping fit's rounds). */
+  readonly refit_snapshots: readonly string[];
+  /** Trees of the early-stopping fit, whose holdout evaluation `model` is. */
+  readonly early_stopping_trees: number;
   readonly train_rows: number;
   /** Share of the customers sampled into training and validation (1 = all). */
   readonly train_sample: number;
@@ -119,15 +139,23 @@ export function planSnapshots(first: string, last: string, horizon: number, asOf
       `not enough history: training needs ${MIN_HISTORY_MONTHS} months before ${validation} plus ${2 * horizon} months to label and test; the data covers ${first}..${last}`,
     );
   }
-  const training: string[] = [];
-  for (let k = 1; k <= TRAINING_SNAPSHOTS; k++) {
-    const m = addMonths(validation, -k);
-    if (monthsBetween(earliest, m) < 0) break;
-    training.unshift(m);
-  }
-  // With a short history the validation month is also the only month to learn from.
-  return { first, last, holdout, validation, training: training.length ? training : [validation] };
+  const monthsUpTo = (end: string): string[] => {
+    const out: string[] = [];
+    for (let k = 0; k < TRAINING_SNAPSHOTS; k++) {
+      const m = addMonths(end, -k);
+      if (monthsBetween(earliest, m) < 0) break;
+      out.unshift(m);
+    }
+    return out;
+  };
+  // Labels that end by the validation month; a shorter history falls back to the months just
+  // before it (labels overlapping V's), and the shortest to the validation month itself.
+  const separated = monthsUpTo(addMonths(validation, -horizon));
+  const adjacent = monthsUpTo(addMonths(validation, -1));
+  const training = separated.length ? separated : adjacent.length ? adjacent : [validation];
+  return { first, last, holdout, validation, training, refit: monthsUpTo(holdout) };
 }
+
 
 /** Store columns (Float64Array / text arrays) → learner columns, by the feature list. */
 export function toModelColumns(set: StoreColumns, features: readonly FeatureSpec[]): ModelColumns {
@@ -206,12 +234,20 @@ async function snapshot(store: AnalyticsStore, month: string, horizon: number, f
   return { columns: toModelColumns(set, features), label: labelOf(set) };
 }
 
-function fitOn(features: readonly FeatureSpec[], train: readonly Snapshot[], valid: Snapshot, params: Partial<GbdtParams>): GbdtModel {
+/** Early stopping on `valid`, Platt calibration on it. */
+function fitOn(train: readonly Snapshot[], valid: Snapshot, params: Partial<GbdtParams>): GbdtModel {
   const report = trainGbdt(
     { train: stack(train.map((s) => s.columns)), label: concatLabels(train.map((s) => s.label)), valid: { set: valid.columns, label: valid.label } },
     { threads: 2, ...params },
   );
   report.model.calibration = fitCalibration('platt', report.model.margin(valid.columns), valid.label);
+  return report.model;
+}
+
+/** A fixed number of rounds on every row of `train`, with a given calibration. */
+function refitOn(train: readonly Snapshot[], rounds: number, calibration: Calibration, params: Partial<GbdtParams>): GbdtModel {
+  const report = trainGbdt({ train: stack(train.map((s) => s.columns)), label: concatLabels(train.map((s) => s.label)) }, { threads: 2, ...params, maxRounds: rounds });
+  report.model.calibration = calibration;
   return report.model;
 }
 
@@ -243,13 +279,16 @@ export async function trainChurnModel(store: AnalyticsStore, options: TrainOptio
   const horizon = options.horizon ?? 3;
   const { first, last } = await dataMonths(store);
   const plan = planSnapshots(first, last, horizon, options.asOf);
-  log(`training on snapshots ${plan.training.join(', ')}; early stopping and calibration on ${plan.validation}; holdout ${plan.holdout}`);
+  log(`training on snapshots ${plan.training.join(', ')}; early stopping and calibration on ${plan.validation}; holdout ${plan.holdout}; the stored model is refitted on ${plan.refit.join(', ')}`);
 
   const permille = await samplePermille(store, plan, options.maxTrainRows ?? DEFAULT_MAX_TRAIN_ROWS);
   if (permille < 1000) log(`training on a sample of ${(permille / 10).toFixed(1)} % of the customers (at most ${options.maxTrainRows ?? DEFAULT_MAX_TRAIN_ROWS} training rows)`);
 
   // The contract's features and the operator's x_ columns' (extra-features.ts).
   const found = [...CUSTOMER_FEATURES, ...(await discoverExtraFeatures(store))];
+  let featureSeconds = 0;
+  const clock = () => performance.now() / 1000;
+  let t = clock();
   // One connection runs one query at a time: build the snapshots in turn.
   const train: Snapshot[] = [];
   for (const month of plan.training) train.push(await snapshot(store, month, horizon, found, permille));
@@ -259,20 +298,42 @@ export async function trainChurnModel(store: AnalyticsStore, options: TrainOptio
     if (!hasBothClasses(s.label)) throw new TenureError('NO_DATA', `the ${name} snapshot has churners only or none; a churn model needs both`);
   }
 
+  featureSeconds += clock() - t;
+  t = clock();
   const params = { ...CUSTOMER_MODEL_PARAMS, ...options.params };
-  const model = fitOn(found, train, valid, params);
+  const stopped = fitOn(train, valid, params);
   // Categorical x_ attributes keep their categories' churn rates for the reasons (never the values).
   const features = withCategoryRates(found, train);
-  const evaluation = evaluateScores(model.probability(holdout.columns), holdout.label);
+  const evaluation = evaluateScores(stopped.probability(holdout.columns), holdout.label);
 
   // The baseline an analyst would try first: the same learner on tenure alone.
-  const tenureOnly = CUSTOMER_FEATURES.filter((f) => f.name === 'tenure_months');
   const pickTenure = (s: Snapshot): Snapshot => ({
     columns: { rowCount: s.columns.rowCount, columns: s.columns.columns.filter((c) => c.name === 'tenure_months') },
     label: s.label,
   });
-  const baseline = fitOn(tenureOnly, train.map(pickTenure), pickTenure(valid), params);
+  const baseline = fitOn(train.map(pickTenure), pickTenure(valid), params);
   const tenureOnlyAuc = rocAuc(baseline.margin(pickTenure(holdout).columns), holdout.label);
+  const stoppingSeconds = clock() - t;
+  t = clock();
+
+  // The stored model: the same rounds on the latest snapshots (the validation and holdout
+  // snapshots among them are reused when they cover the same customers).
+  const trainRows = train.reduce((n, r) => n + r.label.length, 0);
+  train.length = 0;
+  const refit: Snapshot[] = [];
+  for (const month of plan.refit) {
+    if (month === plan.validation) refit.push(valid);
+    else if (month === plan.holdout && permille >= 1000) refit.push(holdout);
+    else refit.push(await snapshot(store, month, horizon, found, permille));
+  }
+  const refitRows = refit.reduce((n, r) => n + r.label.length, 0);
+  featureSeconds += clock() - t;
+  t = clock();
+  const model = refitOn(refit, refitRounds(stopped.trees.length, trainRows, refitRows), stopped.calibration, params);
+  log(
+    `features ${featureSeconds.toFixed(1)} s; early stopping kept ${stopped.trees.length} trees (with the tenure-only baseline ${stoppingSeconds.toFixed(1)} s); ` +
+      `the refit on ${refitRows} rows ${(clock() - t).toFixed(1)} s`,
+  );
 
   let churners = 0;
   for (const v of holdout.label) churners += v;
@@ -281,7 +342,9 @@ export async function trainChurnModel(store: AnalyticsStore, options: TrainOptio
     horizon,
     training_snapshots: plan.training,
     validation_snapshot: plan.validation,
-    train_rows: train.reduce((n, s) => n + s.label.length, 0),
+    refit_snapshots: plan.refit,
+    early_stopping_trees: stopped.trees.length,
+    train_rows: trainRows,
     train_sample: permille / 1000,
     holdout_rows: holdout.label.length,
     holdout_churn_rate: churners / holdout.label.length,
