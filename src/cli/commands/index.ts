@@ -14,6 +14,7 @@ import { register as value } from './value.ts';
 import { register as segments } from './segments.ts';
 import { register as score } from './score.ts';
 import { register as start } from './start.ts';
+import { register as uplift } from './uplift.ts';
 import { register as winback } from './winback.ts';
 
 /**
@@ -22,4 +23,4 @@ import { register as winback } from './winback.ts';
  */
 type Register = (program: Command) => void;
 
-export const COMMANDS: readonly Register[] = [campaign, churnIndex, customer, demo, forecast, importData, lifecycle, model, report, retention, schema, score, segments, start, value, winback];
+export const COMMANDS: readonly Register[] = [campaign, churnIndex, customer, demo, forecast, importData, lifecycle, model, report, retention, schema, score, segments, start, uplift, value, winback];

@@ -61,9 +61,9 @@ const READ_COMMANDS: string[][] = [
   ['winback'],
   ['campaign', 'evaluate'],
 ];
-/** Read commands that need records the demo does not have: checked for a mistyped --db only. */
-const READ_COMMANDS_NEEDING_RECORDS: string[][] = [];
-const WRITE_COMMANDS: string[][] = [['model', 'train'], ['score'], ['lifecycle', 'refresh']];
+/** Read commands that need records the demo does not have (an uplift model): checked for a mistyped --db only. */
+const READ_COMMANDS_NEEDING_RECORDS: string[][] = [['uplift', 'evaluate', '--campaign', 'RET-2025-05']];
+const WRITE_COMMANDS: string[][] = [['model', 'train'], ['score'], ['lifecycle', 'refresh'], ['uplift', 'train']];
 
 describe('read commands open the store read-only', () => {
   it('read commands also write: lifecycle --as-of and every other read command leave the store file byte for byte as it was', async () => {

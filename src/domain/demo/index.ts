@@ -174,7 +174,7 @@ export async function writeDemoDataset(options: DemoDatasetOptions): Promise<Dem
         const alt = simulateCustomer(ctx, slot, DISCARD_SINKS, winback, m.campaign.index).memberships.find((o) => o.membership.campaign === m.campaign);
         if (!alt) throw new Error(`demo: ${id} lost its membership of ${m.campaign.campaignId} without the offer`);
         without = alt.churnedInWindow;
-        memberTruth?.push({ campaignId: m.campaign.campaignId, customerId: id, arm: m.arm, churnedWith: churnedInWindow, churnedWithout: without, accepted: m.accepted, sleepingDog: m.sleepingDog, leavingStep: m.leavingStep, addressed: m.addressed });
+        memberTruth?.push({ campaignId: m.campaign.campaignId, customerId: id, arm: m.arm, churnedWith: churnedInWindow, churnedWithout: without, accepted: m.accepted, sleepingDog: m.sleepingDog, leavingStep: m.leavingStep, addressed: m.addressed, arrears: m.arrears, dormant: m.dormant });
       }
       const arm = planted.get(`${m.campaign.campaignId}|${m.arm}`) as PlantedArm;
       arm.members++;

@@ -134,7 +134,7 @@ describe('the demo operator’s retention campaigns', () => {
       return { key, x: a.get(key), y: b.get(key) };
     };
     // A saved leaver's bill also stops declining: compare those who had not decided to leave.
-    const stayers = new Set((result.memberTruth ?? []).filter((m) => m.leavingStep < 0).map((m) => `${m.campaignId}|${m.customerId}`));
+    const stayers = new Set((result.memberTruth ?? []).filter((m) => m.leavingStep < 0 && !m.dormant && !m.arrears).map((m) => `${m.campaignId}|${m.customerId}`));
     let discounted = 0;
     let compared = 0;
     for (const r of accepted) {
@@ -155,14 +155,15 @@ describe('the demo operator’s retention campaigns', () => {
     }
   });
 
-  it('plant an effect that differs by customer: early leavers are persuadable, the riskiest late ones lost causes, sleeping dogs leave', () => {
+  it('plant an effect that differs by customer: early leavers are persuadable, the riskiest (late leavers, arrears) lost causes, sleeping dogs leave', () => {
     const truth = result.memberTruth ?? [];
     expect(truth.length).toBeGreaterThan(500);
     const effect = (list: typeof truth) => list.reduce((s, m) => s + Number(m.churnedWithout) - Number(m.churnedWith), 0) / list.length;
     const rate = (list: typeof truth) => list.filter((m) => m.churnedWithout).length / list.length;
     const early = truth.filter((m) => m.leavingStep === 0 || m.leavingStep === 1);
     const late = truth.filter((m) => m.leavingStep >= 2);
-    const stayers = truth.filter((m) => m.leavingStep < 0 && !m.sleepingDog);
+    const stayers = truth.filter((m) => m.leavingStep < 0 && !m.sleepingDog && !m.arrears && !m.dormant);
+    const arrears = truth.filter((m) => m.arrears || m.dormant);
     const dogs = truth.filter((m) => m.sleepingDog);
     // Late leavers are the riskiest (they show the loudest signals) and the offer barely moves them.
     expect(rate(late)).toBeGreaterThan(rate(early));
@@ -170,6 +171,10 @@ describe('the demo operator’s retention campaigns', () => {
     expect(effect(early)).toBeGreaterThan(0.05);
     expect(effect(late)).toBeLessThan(effect(early) / 2);
     expect(effect(stayers)).toBeLessThan(0.03); // sure things: low risk, little to prevent
+    // In arrears or dormant: the loudest signals, no offer cures them.
+    expect(arrears.length).toBeGreaterThan(50);
+    expect(rate(arrears)).toBeGreaterThan(2 * rate(stayers));
+    expect(Math.abs(effect(arrears))).toBeLessThan(0.02);
     expect(dogs.length).toBeGreaterThan(0);
     expect(dogs.length).toBeLessThan(0.05 * truth.length);
     expect(effect(dogs)).toBeLessThan(0);

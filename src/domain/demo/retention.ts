@@ -12,10 +12,10 @@
  *
  * Who is targeted. At the end of the month before the start the operator ranks its base by a
  * risk score and takes those above a cut-off: here the customer's true 3-month chance of a
- * leave decision (or the visible signs of one already taken) times a model error, so the
- * target is a plausible at-risk list, not a perfect one. Customers who are not contactable
- * (no marketing consent, blank included), dormant, in arrears or in their first 3 months are
- * never targeted, not even into the control arm (as `tenure campaign design` does).
+ * leave decision, or the visible signs of one already taken, of arrears or of dormancy, times a
+ * model error, so the target is a plausible at-risk list, not a perfect one. Customers who are
+ * not contactable (no marketing consent, blank included) or in their first 3 months are never
+ * targeted, not even into the control arm (as `tenure campaign design` does).
  *
  * What an offer does. Each offer addresses some reasons of leaving (its hazard multipliers by
  * reason code below) and only works on members reached who accept it:
@@ -24,7 +24,8 @@
  *   reason) × how early the decision still is: the month after deciding most can be turned
  *   around, after three months (number ported, contract signed elsewhere) nobody.
  * So persuadables are the early, addressable leavers and the price-driven; lost causes are the
- * late-stage leavers (the loudest signals: the riskiest customers) and those leaving for
+ * customers in arrears or dormant (no offer makes them pay or use the service) and the
+ * late-stage leavers, who show the loudest signals and are the riskiest, and those leaving for
  * coverage, network or relocation; sure things are the low-risk ones; sleeping dogs are
  * long-tenured, out-of-contract, disengaged customers whom the call reminds to shop around
  * (a share of them decide to leave at contact). Acceptance is likelier when the offer
@@ -55,7 +56,7 @@ const REACH = 0.8;
 /** Control members contacted by mistake (contamination; no effect). */
 const CONTAMINATION = 0.02;
 /** Save chance of a decided leaver by months since the decision at contact (index ≥ 4: 0). */
-const EARLY_ENOUGH = [1, 1, 0.7, 0.25];
+const EARLY_ENOUGH = [1, 0.95, 0.5, 0.1];
 const SLEEPING_DOG_TRIGGER = 0.3;
 
 export type OfferId = 'R10' | 'DATA5G' | 'CARE';
@@ -131,6 +132,9 @@ export interface Membership {
   readonly leavingStep: number;
   /** Share of the member's risk the offer addresses (0 for the control). */
   readonly addressed: number;
+  /** In arrears or dormant when targeted (lost causes for any offer). */
+  readonly arrears: boolean;
+  readonly dormant: boolean;
   /** Day of the start month the contact happened (when reached or contaminated). */
   readonly contactDay: number;
   readonly contactHour: number;
@@ -154,6 +158,9 @@ export interface TargetingState {
   readonly inContract: boolean;
   readonly monthsSinceContractExpiry: number;
   readonly engagement: number;
+  /** Unpaid bills in a row (the 4th disconnects for non-payment) and months dormant. */
+  readonly unpaidMonths: number;
+  readonly dormantMonths: number;
 }
 
 const CAMPAIGN_STREAM = 0x50000000;
@@ -161,6 +168,9 @@ const CAMPAIGN_STREAM_SPAN = 0x04000000; // above the demo's 50M-customer limit
 
 /** The operator's risk score: chance of leaving within 3 months as the signals show it. */
 export function targetingRisk(s: TargetingState): number {
+  // Arrears and dormancy are the loudest signals a churn model has (and no offer cures them).
+  if (s.unpaidMonths > 0) return Math.min(0.95, 0.3 + 0.2 * s.unpaidMonths);
+  if (s.dormantMonths > 0) return Math.min(0.9, 0.25 + 0.1 * s.dormantMonths);
   if (s.leavingStep >= 0) return 0.3 + 0.15 * Math.min(3, s.leavingStep);
   let total = 0;
   for (const h of s.hazards) total += h;
@@ -181,7 +191,7 @@ export function addressedShare(offer: OfferId, s: TargetingState): number {
 }
 
 function isSleepingDog(s: TargetingState): boolean {
-  return s.leavingStep < 0 && s.tenureMonths >= 60 && !s.inContract && s.monthsSinceContractExpiry > 12 && s.engagement < 0.3;
+  return s.leavingStep < 0 && s.unpaidMonths === 0 && s.dormantMonths === 0 && s.tenureMonths >= 60 && !s.inContract && s.monthsSinceContractExpiry > 12 && s.engagement < 0.3;
 }
 
 /**
@@ -214,7 +224,7 @@ export function drawMembership(seed: number, slot: number, campaign: DemoCampaig
   // Sleeping dogs decline; the rest accept the likelier the offer answers what drives their risk.
   const addressed = offer ? addressedShare(offer, s) : 0;
   const accepted = offer !== undefined && reached && !sleepingDog && acceptDraw < 0.15 + 0.8 * addressed;
-  return { campaign, arm, reached, accepted, sleepingDog, leavingStep: s.leavingStep, addressed, contactDay, contactHour, missed, saveDraw, dogDraw, dogLag };
+  return { campaign, arm, reached, accepted, sleepingDog, leavingStep: s.leavingStep, addressed, arrears: s.unpaidMonths > 0, dormant: s.dormantMonths > 0, contactDay, contactHour, missed, saveDraw, dogDraw, dogLag };
 }
 
 /** The effect of an accepted offer on a leave decision taken `step` months before the contact. */
@@ -276,4 +286,6 @@ export interface MemberTruth {
   readonly sleepingDog: boolean;
   readonly leavingStep: number;
   readonly addressed: number;
+  readonly arrears: boolean;
+  readonly dormant: boolean;
 }

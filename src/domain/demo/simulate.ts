@@ -374,7 +374,7 @@ export function simulateCustomer(ctx: DemoContext, slot: number, sinks: RowSinks
     if (exiting) break;
     // Targeting for a campaign starting next month, from the state at the end of this one.
     for (const c of ctx.retentionCampaigns) {
-      if (c.startMonth !== t + 1 || !observed || consent !== 'true' || unpaid > 0 || dormantMonths > 0 || fraudMonth >= 0 || st.tenureMonths < 3) continue;
+      if (c.startMonth !== t + 1 || !observed || consent !== 'true' || fraudMonth >= 0 || st.tenureMonths < 3) continue;
       if (leavingStep < 0) voluntaryHazards(fillHazardInputs(t + 1), targetingHazards);
       const state: TargetingState = {
         leavingStep,
@@ -384,6 +384,8 @@ export function simulateCustomer(ctx: DemoContext, slot: number, sinks: RowSinks
         inContract: contractActive,
         monthsSinceContractExpiry: t + 1 - expiredAt,
         engagement: p.engagement,
+        unpaidMonths: unpaid,
+        dormantMonths,
       };
       const m = drawMembership(ctx.options.seed, slot, c, state);
       if (m) memberships.push(m);

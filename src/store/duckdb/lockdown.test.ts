@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, wri
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { SCHEMA_VERSION } from '../schema.ts';
+import { MIGRATIONS, SCHEMA_VERSION } from '../schema.ts';
 import { DuckDBStore } from './duckdb-store.ts';
 import { defaultMemoryLimit, engineSettings, setEngineFlags } from './settings.ts';
 
@@ -134,7 +134,7 @@ describe('read-only opens (issue 19, item 4)', () => {
     await w.close();
     const before = hash(path);
     await expect(DuckDBStore.open(path, { access: 'read-only' })).rejects.toThrow(
-      new RegExp(`written by an older Tenure \\(schema version ${SCHEMA_VERSION - 1}, this one reads ${SCHEMA_VERSION}\\); run a command that writes to it first`),
+      new RegExp(`written by an older Tenure \\(schema version ${MIGRATIONS[MIGRATIONS.length - 2]?.version}, this one reads ${SCHEMA_VERSION}\\); run a command that writes to it first`),
     );
     expect(hash(path)).toBe(before);
     // A writer upgrades it; then readers open it.
