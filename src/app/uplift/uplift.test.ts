@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { binCounts, curveFromBins, rankingOrder } from '../../domain/campaigns/uplift-metrics.ts';
 import { writeDemoDataset } from '../../domain/demo/index.ts';
+import { runCaptured } from '../../cli/test-support.ts';
 import { DuckDBStore } from '../../store/duckdb/duckdb-store.ts';
 import { importDataset } from '../import/import-dataset.ts';
 import { evaluateUpliftModel, type UpliftEvaluation } from './evaluate.ts';
@@ -126,6 +127,23 @@ describe('uplift evaluate', () => {
     );
     expect(sql.map((r) => ({ treated: Number(r.treated), control: Number(r.control), treatedChurned: Number(r.treated_churned), controlChurned: Number(r.control_churned) }))).toEqual(ours);
     expect(curveFromBins(ours).qini).toBeCloseTo(e.model.qini, 12);
+  });
+
+  it('on the command line: a table in English, the members\' scores written to --scores, bad flags refused', async () => {
+    const scores = join(root, 'scores.csv');
+    const r = await runCaptured(['uplift', 'evaluate', '--db', path, '--campaign', 'RET-2025-09', '--bootstrap', '100', '--scores', scores, '--lang', 'en', '--format', 'table']);
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toMatch(/churn risk alone/);
+    expect(r.out).toMatch(/highest-risk members \(top 10 %\)/);
+    const lines = readFileSync(scores, 'utf8').trim().split('\n');
+    expect(lines[0]).toBe('customer_id,uplift,churn_probability');
+    expect(lines).toHaveLength(evaluation.scores.length + 1);
+    const bins = await runCaptured(['uplift', 'evaluate', '--db', path, '--campaign', 'RET-2025-09', '--bins', '7']);
+    expect(bins.code).toBe(2);
+    expect(bins.err).toMatch(/--bins must be one of 10, 20, 50, 100/);
+    const learned = await runCaptured(['uplift', 'evaluate', '--db', path, '--campaign', 'RET-2024-09', '--json']);
+    expect(learned.code).toBe(2);
+    expect(learned.err).toMatch(/learned from campaign RET-2024-09/);
   });
 
   it('leaves the store file as it was', () => {

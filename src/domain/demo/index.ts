@@ -86,7 +86,7 @@ export interface DemoDatasetOptions {
   endMonth?: string;
   /** Simulate the retention campaigns (default true); without them no customer is contacted. */
   campaigns?: boolean;
-  /** Keep every offer member's churn with and without the offer (benchmarks; memory grows with members). */
+  /** Keep every member's churn with and without the offer (control: as simulated; benchmarks; memory grows with members). */
   collectMemberTruth?: boolean;
 }
 
@@ -111,7 +111,7 @@ export interface DemoDatasetResult {
   readonly files: DemoFileCounts;
   /** Per campaign arm: members and their churn in the window with and without the offer (control: as simulated). */
   readonly planted: readonly PlantedArm[];
-  /** Per offer member, when `collectMemberTruth` was set. */
+  /** Per member (control members too, with and without alike), when `collectMemberTruth` was set. */
   readonly memberTruth?: readonly MemberTruth[];
 }
 
@@ -174,8 +174,8 @@ export async function writeDemoDataset(options: DemoDatasetOptions): Promise<Dem
         const alt = simulateCustomer(ctx, slot, DISCARD_SINKS, winback, m.campaign.index).memberships.find((o) => o.membership.campaign === m.campaign);
         if (!alt) throw new Error(`demo: ${id} lost its membership of ${m.campaign.campaignId} without the offer`);
         without = alt.churnedInWindow;
-        memberTruth?.push({ campaignId: m.campaign.campaignId, customerId: id, arm: m.arm, churnedWith: churnedInWindow, churnedWithout: without, accepted: m.accepted, sleepingDog: m.sleepingDog, leavingStep: m.leavingStep, addressed: m.addressed, arrears: m.arrears, dormant: m.dormant });
       }
+      memberTruth?.push({ campaignId: m.campaign.campaignId, customerId: id, arm: m.arm, churnedWith: churnedInWindow, churnedWithout: without, accepted: m.accepted, sleepingDog: m.sleepingDog, leavingStep: m.leavingStep, addressed: m.addressed, arrears: m.arrears, dormant: m.dormant });
       const arm = planted.get(`${m.campaign.campaignId}|${m.arm}`) as PlantedArm;
       arm.members++;
       arm.churnedWith += Number(churnedInWindow);

@@ -156,8 +156,10 @@ describe('the demo operator’s retention campaigns', () => {
   });
 
   it('plant an effect that differs by customer: early leavers are persuadable, the riskiest (late leavers, arrears) lost causes, sleeping dogs leave', () => {
-    const truth = result.memberTruth ?? [];
+    const truth = (result.memberTruth ?? []).filter((m) => m.arm !== 'control');
     expect(truth.length).toBeGreaterThan(500);
+    // Control members are simulated once: with and without are the same history.
+    expect((result.memberTruth ?? []).filter((m) => m.arm === 'control' && m.churnedWith !== m.churnedWithout)).toEqual([]);
     const effect = (list: typeof truth) => list.reduce((s, m) => s + Number(m.churnedWithout) - Number(m.churnedWith), 0) / list.length;
     const rate = (list: typeof truth) => list.filter((m) => m.churnedWithout).length / list.length;
     const early = truth.filter((m) => m.leavingStep === 0 || m.leavingStep === 1);

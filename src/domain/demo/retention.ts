@@ -275,7 +275,7 @@ export interface PlantedArm {
   churnedWithout: number;
 }
 
-/** One offer member's two outcomes (kept when the caller asks for them). */
+/** One member's two outcomes (kept when the caller asks for them; equal for the control). */
 export interface MemberTruth {
   readonly campaignId: string;
   readonly customerId: string;
