@@ -235,7 +235,7 @@ export const OUTPUT_SCHEMAS = {
     learner: z.enum(['t_learner', 's_learner']),
     campaigns: z.array(z.string()),
     validation: z.string(),
-    learners: z.array(obj({ learner: z.enum(['t_learner', 's_learner']), validation_qini: z.number(), trees: z.record(z.string(), count) })),
+    learners: z.array(obj({ learner: z.enum(['t_learner', 's_learner']), validation_qini: z.number(), fold_qini: z.array(z.number()), trees: z.record(z.string(), count) })),
     members: obj({ treated: count, control: count, without_features: count }),
     acceptance_rate: fraction,
     held_out: z.array(z.string()),

@@ -6,11 +6,12 @@
  * never evaluated on a campaign it learned from). The offer: the one named (`--offer`), else
  * the offer arm found in most of the campaigns.
  *
- * Learner choice by a held-out Qini: both learners (T-learner and S-learner, model/uplift.ts)
- * are fitted on the training campaigns but the latest, stopping early on the latest, and scored
- * by their Qini coefficient on it (deciles, domain/campaigns/uplift-metrics.ts); with a single
+ * Learner choice by a held-out Qini: each training campaign in turn is held out, both learners
+ * (T-learner and S-learner, model/uplift.ts) are fitted on the others, stopping early on it, and
+ * scored by their Qini coefficient on it (deciles, domain/campaigns/uplift-metrics.ts); the
+ * learner with the higher mean held-out Qini wins (one campaign's Qini is noisy). With a single
  * campaign a fixed 30 % of its members (by the SHA-256 of the id) is held out instead. The
- * better one is refitted on every training campaign with the number of trees found, and kept in
+ * winner is refitted on every training campaign with the mean number of trees found, and kept in
  * the store (uplift_models) with the record of the choice.
  */
 import { createHash } from 'node:crypto';
@@ -35,17 +36,20 @@ export interface UpliftTrainInput {
 
 export interface LearnerScore {
   readonly learner: UpliftLearner;
-  /** Qini coefficient on the held-out part (deciles). */
+  /** Mean Qini coefficient on the held-out parts (deciles). */
   readonly validationQini: number;
+  /** Per held-out part. */
+  readonly foldQini: readonly number[];
+  /** Mean trees per model part over the folds. */
   readonly trees: Record<string, number>;
 }
 
 export interface UpliftTrainMetrics {
   readonly offer_id: string;
   readonly campaigns: readonly string[];
-  /** What the learners were compared on: a campaign id, or the held-out share of the members. */
+  /** What the learners were compared on: the campaigns held out in turn, or the held-out share of the members. */
   readonly validation: string;
-  readonly learners: readonly { learner: UpliftLearner; validation_qini: number; trees: Record<string, number> }[];
+  readonly learners: readonly { learner: UpliftLearner; validation_qini: number; fold_qini: readonly number[]; trees: Record<string, number> }[];
   readonly learner: UpliftLearner;
   readonly members: { readonly treated: number; readonly control: number; readonly without_features: number };
   /** Share of the offer arm's members who accepted, in the training campaigns (for expected costs). */
@@ -129,37 +133,38 @@ export async function trainUpliftModel(store: AnalyticsStore, input: UpliftTrain
   const samples: MemberSample[] = [];
   for (const c of chosen) samples.push(await memberSample(store, c, offerId));
 
-  // The learners' contest: the latest training campaign held out, or 30 % of a single one.
-  let fitPart: UpliftSet;
-  let validPart: { set: UpliftSet; ids: string[] };
+  // The learners' contest: each training campaign held out in turn, or 30 % of a single one.
+  const folds: { fit: UpliftSet; valid: { set: UpliftSet; ids: string[] } }[] = [];
   let validation: string;
   if (samples.length >= 2) {
-    const latest = samples[samples.length - 1] as MemberSample;
-    fitPart = stackUpliftSets(samples.slice(0, -1));
-    validPart = { set: latest, ids: [...latest.ids] };
-    validation = latest.campaignId;
+    samples.forEach((held, f) => folds.push({ fit: stackUpliftSets(samples.filter((_, g) => g !== f)), valid: { set: held, ids: [...held.ids] } }));
+    validation = `each of ${samples.map((s) => s.campaignId).join(', ')} held out in turn`;
   } else {
     const only = samples[0] as MemberSample;
-    fitPart = subset(only, (id) => !inRandomHoldout(id)).set;
-    validPart = subset(only, inRandomHoldout);
+    folds.push({ fit: subset(only, (id) => !inRandomHoldout(id)).set, valid: subset(only, inRandomHoldout) });
     validation = `${Math.round(100 * RANDOM_HOLDOUT)}% of ${only.campaignId}`;
   }
   const scores: LearnerScore[] = [];
   for (const learner of UPLIFT_LEARNERS) {
-    try {
-      const model = UpliftModel.train(learner, fitPart, { valid: validPart.set });
-      scores.push({ learner, validationQini: qiniOf(model, validPart.set, validPart.ids), trees: model.trees });
-    } catch (err) {
-      if (!(err instanceof RangeError)) throw err;
-      throw new TenureError('NO_DATA', `cannot learn uplift from ${[...trainedOn].join(', ')}: ${err.message}`);
+    const foldQini: number[] = [];
+    const trees: Record<string, number> = {};
+    for (const fold of folds) {
+      try {
+        const model = UpliftModel.train(learner, fold.fit, { valid: fold.valid.set });
+        foldQini.push(qiniOf(model, fold.valid.set, fold.valid.ids));
+        for (const [part, n] of Object.entries(model.trees)) trees[part] = (trees[part] ?? 0) + n / folds.length;
+      } catch (err) {
+        if (!(err instanceof RangeError)) throw err;
+        throw new TenureError('NO_DATA', `cannot learn uplift from ${[...trainedOn].join(', ')}: ${err.message}`);
+      }
     }
+    scores.push({ learner, validationQini: foldQini.reduce((a, b) => a + b, 0) / foldQini.length, foldQini, trees: Object.fromEntries(Object.entries(trees).map(([k, n]) => [k, Math.max(1, Math.round(n))])) });
   }
   const best = [...scores].sort((a, b) => b.validationQini - a.validationQini)[0] as LearnerScore;
-  log(`held-out Qini on ${validation}: ${scores.map((s) => `${s.learner} ${s.validationQini.toFixed(4)}`).join(', ')}; keeping the ${best.learner}`);
+  log(`mean held-out Qini (${validation}): ${scores.map((s) => `${s.learner} ${s.validationQini.toFixed(4)}`).join(', ')}; keeping the ${best.learner}`);
 
   const all = stackUpliftSets(samples);
-  const rounds = Object.fromEntries(Object.entries(best.trees).map(([k, n]) => [k, Math.max(1, n)]));
-  const model = UpliftModel.train(best.learner, all, { rounds });
+  const model = UpliftModel.train(best.learner, all, { rounds: best.trees });
 
   let treated = 0;
   for (const t of all.treated) treated += t;
@@ -169,7 +174,7 @@ export async function trainUpliftModel(store: AnalyticsStore, input: UpliftTrain
     offer_id: offerId,
     campaigns: chosen.map((c) => c.campaignId),
     validation,
-    learners: scores.map((s) => ({ learner: s.learner, validation_qini: s.validationQini, trees: s.trees })),
+    learners: scores.map((s) => ({ learner: s.learner, validation_qini: s.validationQini, fold_qini: s.foldQini, trees: s.trees })),
     learner: best.learner,
     members: { treated, control: all.treated.length - treated, without_features: samples.reduce((n, s) => n + s.withoutFeatures, 0) },
     acceptance_rate: offered > 0 ? accepted / offered : 0,

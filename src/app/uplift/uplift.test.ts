@@ -55,7 +55,11 @@ describe('uplift train', () => {
     expect(trained.metrics.offer_id).toBe('R10');
     expect(trained.metrics.campaigns).toEqual(['RET-2024-09', 'RET-2025-01', 'RET-2025-05']);
     expect(trained.metrics.held_out).toEqual(['RET-2025-09']);
-    expect(trained.metrics.validation).toBe('RET-2025-05');
+    expect(trained.metrics.validation).toBe('each of RET-2024-09, RET-2025-01, RET-2025-05 held out in turn');
+    for (const l of trained.metrics.learners) {
+      expect(l.fold_qini).toHaveLength(3);
+      expect(l.validation_qini).toBeCloseTo(l.fold_qini.reduce((a, b) => a + b, 0) / 3, 12);
+    }
     expect(trained.metrics.learners.map((l) => l.learner).sort()).toEqual(['s_learner', 't_learner']);
     const best = Math.max(...trained.metrics.learners.map((l) => l.validation_qini));
     expect(trained.metrics.learners.find((l) => l.learner === trained.metrics.learner)?.validation_qini).toBe(best);

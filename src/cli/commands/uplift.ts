@@ -48,7 +48,7 @@ async function train(opts: TrainOptions): Promise<void> {
     learner: m.learner,
     campaigns: m.campaigns,
     validation: m.validation,
-    learners: m.learners.map((l) => ({ learner: l.learner, validation_qini: signed(l.validation_qini), trees: l.trees })),
+    learners: m.learners.map((l) => ({ learner: l.learner, validation_qini: signed(l.validation_qini), fold_qini: l.fold_qini.map((q) => signed(q)), trees: l.trees })),
     members: m.members,
     acceptance_rate: fraction(m.acceptance_rate),
     held_out: m.held_out,

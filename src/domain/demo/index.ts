@@ -1,7 +1,8 @@
 /**
  * The demo operator: a synthetic, deterministic data set in the data-contract format
- * (customers, subscriptions, monthly_usage, interactions, churn_events, surveys, and the
- * retention offer catalogue `offers` of contract v2; the
+ * (customers, subscriptions, monthly_usage, interactions, churn_events, surveys, and of
+ * contract v2 the retention offer catalogue `offers` and the operator's past `campaigns` with
+ * their `campaign_members`; the
  * contract's default reason-code table applies, so no reason_codes file is written).
  *
  * Generating assumptions, and why each exists:

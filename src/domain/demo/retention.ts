@@ -52,11 +52,11 @@ const FIRST_START_AFTER = 7;
 const TARGET_CUTOFF = 0.15;
 /** Spread (log scale) of the operator's model error in the risk score. */
 const TARGET_NOISE = 0.5;
-const REACH = 0.8;
+const REACH = 0.85;
 /** Control members contacted by mistake (contamination; no effect). */
 const CONTAMINATION = 0.02;
 /** Save chance of a decided leaver by months since the decision at contact (index ≥ 4: 0). */
-const EARLY_ENOUGH = [1, 0.95, 0.5, 0.1];
+const EARLY_ENOUGH = [1, 1, 0.6, 0.1];
 const SLEEPING_DOG_TRIGGER = 0.3;
 
 export type OfferId = 'R10' | 'DATA5G' | 'CARE';
@@ -223,7 +223,7 @@ export function drawMembership(seed: number, slot: number, campaign: DemoCampaig
   const sleepingDog = offer !== undefined && reached && isSleepingDog(s);
   // Sleeping dogs decline; the rest accept the likelier the offer answers what drives their risk.
   const addressed = offer ? addressedShare(offer, s) : 0;
-  const accepted = offer !== undefined && reached && !sleepingDog && acceptDraw < 0.15 + 0.8 * addressed;
+  const accepted = offer !== undefined && reached && !sleepingDog && acceptDraw < 0.2 + 0.75 * addressed;
   return { campaign, arm, reached, accepted, sleepingDog, leavingStep: s.leavingStep, addressed, arrears: s.unpaidMonths > 0, dormant: s.dormantMonths > 0, contactDay, contactHour, missed, saveDraw, dogDraw, dogLag };
 }
 
