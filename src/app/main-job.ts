@@ -6,6 +6,7 @@ import { churnReasons, churnRegions, churnTotals } from './reports/index.ts';
 import { scoreCustomers, type ScoreRun } from './churn-model/score.ts';
 import { trainChurnModel, type TrainedChurnModel } from './churn-model/train.ts';
 import { TenureError } from './errors.ts';
+import { evaluateCampaigns, hasCampaigns, type CampaignEvaluationReport } from './campaigns/evaluate.ts';
 import type { AnalyticsStore } from '../store/port.ts';
 
 /**
@@ -32,6 +33,8 @@ export interface MainJobResult {
   /** Absent when the data is too short or too uniform to learn churn from (the reason is logged). */
   readonly model?: TrainedChurnModel;
   readonly scores?: ScoreRun;
+  /** The data's past campaigns against their control groups (absent when it has none). */
+  readonly campaigns?: CampaignEvaluationReport;
 }
 
 /** The demo renames each file into place only once it is complete, so the required files present mean a usable set. */
@@ -68,5 +71,7 @@ export async function runMainJob(store: AnalyticsStore, options: MainJobOptions 
     if (!(err instanceof TenureError && (err.code === 'NO_DATA' || err.code === 'USAGE'))) throw err;
     log(`no churn model: ${err.message}`);
   }
-  return { dataDir, generated, imported, totals, reasons, regions, ...(model ? { model } : {}), ...(scores ? { scores } : {}) };
+  // The retention loop: how the past campaigns did against their control groups.
+  const campaigns = (await hasCampaigns(store)) ? await evaluateCampaigns(store) : undefined;
+  return { dataDir, generated, imported, totals, reasons, regions, ...(model ? { model } : {}), ...(scores ? { scores } : {}), ...(campaigns ? { campaigns } : {}) };
 }

@@ -60,6 +60,9 @@ const INVOCATIONS: Record<SchemaCommand, () => string[][]> = {
   warn: () => [['warn', '--db', db, '--top', '20'], ['warn', '--db', db, '--top', '5', '--lang', 'en', '--quadrant', 'III,IV', '--min-probability', '0.1']],
   'warn lists': () => [['warn', 'lists', '--db', db]],
   'warn show': () => [['warn', 'show', savedList, '--db', db, '--top', '10']],
+  // The demo's own past campaigns but the latest (the designs below are campaigns too).
+  'uplift train': () => [['uplift', 'train', '--db', db, '--campaigns', 'RET-2024-09,RET-2025-01,RET-2025-05']],
+  'uplift evaluate': () => [['uplift', 'evaluate', '--db', db, '--campaign', 'RET-2025-09', '--bootstrap', '200']],
   winback: () => [['winback', '--db', db, '--top', '20'], ['winback', '--db', db, '--lang', 'en', '--from', '2025-01', '--to', '2025-06']],
 };
 
@@ -79,6 +82,9 @@ beforeAll(async () => {
   // A target list for campaign design, and one campaign for campaign evaluate.
   const ids = readFileSync(join(data, 'customers.csv'), 'utf8').trim().split('\n').slice(1, 401).map((l) => l.split(',')[0]);
   writeFileSync(targets, ['customer_id', ...ids].join('\n') + '\n');
+  // An uplift model from the demo's own past campaigns, for uplift evaluate.
+  const upliftTrained = await runCaptured(['uplift', 'train', '--db', db, '--campaigns', 'RET-2024-09,RET-2025-01,RET-2025-05', '--json']);
+  expect(upliftTrained.code, upliftTrained.err).toBe(0);
   const designed = await runCaptured(['campaign', 'design', '--db', db, '--id', 'SETUP', '--start', '2025-09-01', '--target', targets, '--arms', 'control:0.5,R10:0.5']);
   expect(designed.code, designed.err).toBe(0);
   // A small labelled flat table for the flat-table model commands.

@@ -145,6 +145,18 @@ export const MIGRATIONS: readonly Migration[] = [
     statements: () => [],
     apply: migrateToWideExtras,
   },
+  {
+    // Issue 12.5: uplift models learned
+    // from randomized campaigns. model_json holds the learner's parts; campaigns is the JSON
+    // array of the campaigns it learned from (never evaluated on), metrics its held-out record.
+    version: 7,
+    description: 'uplift models',
+    statements: () => [
+      `CREATE TABLE IF NOT EXISTS uplift_models (
+         model_id VARCHAR, created_at TIMESTAMP, offer_id VARCHAR, learner VARCHAR,
+         campaigns VARCHAR, metrics VARCHAR, model_json VARCHAR)`,
+    ],
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;

@@ -97,6 +97,12 @@ const MEMBERS_SQL = `
   LEFT JOIN churn_events e ON e.customer_id = m.customer_id
   WHERE ($1::VARCHAR IS NULL OR m.campaign_id = $1)`;
 
+/** Whether the store holds any campaign to evaluate. */
+export async function hasCampaigns(store: AnalyticsStore): Promise<boolean> {
+  const [row] = await store.query<{ n: number | bigint }>('SELECT count(*) AS n FROM (SELECT 1 FROM campaigns LIMIT 1) AS c');
+  return Number(row?.n ?? 0) > 0;
+}
+
 export async function evaluateCampaigns(store: AnalyticsStore, input: { campaignId?: string } = {}): Promise<CampaignEvaluationReport> {
   const id = input.campaignId ?? null;
   const campaigns = await store.query<CampaignRow>(

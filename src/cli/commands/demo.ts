@@ -25,7 +25,7 @@ function wholeNumber(flag: string, text: string | undefined, fallback: number, m
 }
 
 /** Turns the command's flags into generator options; every problem is a usage error (exit 2). */
-export function parseDemoFlags(flags: DemoFlags): Required<DemoDatasetOptions> {
+export function parseDemoFlags(flags: DemoFlags): Required<Omit<DemoDatasetOptions, 'collectMemberTruth' | 'campaigns'>> {
   const profile = flags.profile ?? DEMO_DEFAULTS.profile;
   if (!(PROFILES as readonly string[]).includes(profile)) {
     throw new TenureError('USAGE', `--profile must be one of ${PROFILES.join(', ')}, got "${profile}"`);

@@ -4,6 +4,7 @@ import { DEMO_DEFAULTS } from '../../domain/demo/index.ts';
 import { CHURN_REASONS_COLUMNS } from '../../app/reports/churn-reasons.ts';
 import { CHURN_REGIONS_COLUMNS } from '../../app/reports/churn-regions.ts';
 import { CHURN_TOTALS_COLUMNS } from '../../app/reports/churn-totals.ts';
+import { VERDICT_TEXT } from '../../domain/campaigns/evaluation.ts';
 import { DEFAULT_DB, openStore } from '../../store/open.ts';
 import { EXIT_DATA_PROBLEMS } from '../errors.ts';
 import { DEFAULT_CURRENCY, labelLang, money, pick, printRows, printText, resolveCurrency, resolveLang, type Cell } from '../output.ts';
@@ -26,7 +27,10 @@ const TITLES = {
   regions: { zh: '以地理位置分析损失', en: 'churn by province' },
   model: { zh: '流失预测模型', en: 'churn model' },
   risk: { zh: '高危客户预警', en: 'highest churn risk' },
+  campaigns: { zh: '挽留活动成效（与对照组比较）', en: 'retention campaigns against their control groups' },
 } as const;
+
+const pct = (x: number | null) => (x === null ? '' : `${(100 * x).toFixed(1)}%`);
 
 /**
  * `npm start`: the main job for a person at a terminal, so it always prints tables. Scripts use
@@ -81,6 +85,25 @@ export function register(program: Command): void {
             'table',
             process.stdout,
             view,
+          );
+        }
+        if (result.campaigns) {
+          // The retention loop in brief; `tenure campaign evaluate` has the money, reach and dilution.
+          section(t('campaigns'));
+          printRows(
+            ['campaign_id', 'arm', 'members', 'churn_rate', 'uplift', 'uplift_ci', 'verdict'],
+            result.campaigns.campaigns.flatMap((c) =>
+              c.arms.map((a) => ({
+                campaign_id: c.campaignId,
+                arm: a.arm,
+                members: a.members,
+                churn_rate: pct(a.churnRate),
+                uplift: pct(a.uplift),
+                uplift_ci: a.upliftCi ? `${pct(a.upliftCi[0])} … ${pct(a.upliftCi[1])}` : '',
+                verdict: c.status === 'open' ? '' : pick(VERDICT_TEXT[a.verdict], lang),
+              })),
+            ),
+            'table',
           );
         }
         process.stdout.write(`\nstore: ${store.location}   data: ${result.dataDir}\n`);

@@ -8,6 +8,7 @@ import { calendarMonth, GROSS_ADD_SEASON, grossAddTrend, MonthTexts } from './ca
 import { COMPETITORS, type Line, type Profile } from './products.ts';
 import { Categorical, Rng } from './random.ts';
 import { Footprint } from './regions.ts';
+import { type DemoCampaign, demoCampaigns } from './retention.ts';
 
 export interface DemoOptions {
   readonly customers: number;
@@ -16,6 +17,8 @@ export interface DemoOptions {
   readonly profile: Profile;
   /** Last month of the window ('YYYY-MM'); fixed so output never depends on today. */
   readonly endMonth: string;
+  /** Simulate the operator's retention campaigns (default true; false is for tests that compare). */
+  readonly campaigns?: boolean;
 }
 
 /** A competitor's regional promotion: voluntary "competitor promotion" churn jumps there. */
@@ -35,6 +38,8 @@ export class DemoContext {
   /** Share of customers who joined before the window (the opening base). */
   readonly baseShare: number;
   readonly joinMonths: Categorical<number>;
+  /** The operator's own past retention campaigns (retention.ts); not drawn from any stream. */
+  readonly retentionCampaigns: readonly DemoCampaign[];
   private readonly idWidth: number;
 
   constructor(readonly options: DemoOptions) {
@@ -65,6 +70,7 @@ export class DemoContext {
     }
     this.joinMonths = new Categorical(months, weights);
     this.idWidth = Math.max(7, String(options.customers).length);
+    this.retentionCampaigns = options.campaigns === false ? [] : demoCampaigns(this.windowStart, this.windowEnd, (t) => this.texts.month(t));
   }
 
   customerId(slot: number): string {

@@ -171,6 +171,28 @@ function crossFileErrors(dir: string): string[] {
       if (a.churn && (end === '' || end > a.churn)) errors.push(`subscriptions: ${subs.get(r, 'subscription_id')} outlives churn ${a.churn}`);
     }
   }
+  const consent = new Map(customers.rows.map((r) => [customers.get(r, 'customer_id'), customers.get(r, 'marketing_consent')]));
+  const offers = new Set(readTable(dir, 'offers').rows.map((r) => r[0]));
+  const campaigns = readTable(dir, 'campaigns');
+  const starts = new Map(campaigns.rows.map((r) => [campaigns.get(r, 'campaign_id'), campaigns.get(r, 'start_date')]));
+  const members = readTable(dir, 'campaign_members');
+  for (const r of members.rows) {
+    const id = members.get(r, 'customer_id');
+    const where = `campaign_members: ${members.get(r, 'campaign_id')}/${id}`;
+    const start = starts.get(members.get(r, 'campaign_id'));
+    const a = accounts.get(id);
+    const arm = members.get(r, 'arm');
+    if (start === undefined || !a) errors.push(`${where}: unknown campaign or customer`);
+    else {
+      if (members.get(r, 'assigned_date') > start) errors.push(`${where}: assigned after the start ${start}`);
+      if (a.join >= start) errors.push(`${where}: joined ${a.join}, not before the start`);
+      if (a.churn !== undefined && a.churn < start) errors.push(`${where}: churned ${a.churn} before the start`);
+      const contacted = members.get(r, 'contacted_ts').slice(0, 10);
+      if (contacted !== '' && (contacted < start || (a.churn !== undefined && contacted > a.churn))) errors.push(`${where}: contacted ${contacted} outside service from the start`);
+    }
+    if (consent.get(id) !== 'true') errors.push(`${where}: contacted without marketing consent`);
+    if (arm !== 'control' && !offers.has(arm)) errors.push(`${where}: arm ${arm} is not an offer`);
+  }
   const interactions = readTable(dir, 'interactions');
   for (const r of interactions.rows) {
     const a = accounts.get(interactions.get(r, 'customer_id'));
@@ -184,7 +206,8 @@ function crossFileErrors(dir: string): string[] {
 describe('demo data set conforms to the data contract', () => {
   for (const [profile, dir] of Object.entries(sets)) {
     it(`${profile}: every file and column is valid`, () => {
-      const errors = (['customers', 'subscriptions', 'monthly_usage', 'interactions', 'churn_events', 'surveys'] as const).flatMap((f) => lexicalErrors(dir, f));
+      const files = ['customers', 'subscriptions', 'monthly_usage', 'interactions', 'churn_events', 'surveys', 'offers', 'campaigns', 'campaign_members'] as const;
+      const errors = files.flatMap((f) => lexicalErrors(dir, f));
       expect(errors.slice(0, 10)).toEqual([]);
     });
     it(`${profile}: references, service periods, churn types and win-backs are consistent`, () => {
@@ -195,7 +218,17 @@ describe('demo data set conforms to the data contract', () => {
   it('writes exactly the requested customers and reports row counts that match the files', () => {
     expect(written.mixed?.customers).toBe(1800);
     for (const [file, rows] of Object.entries(written.mixed ?? {})) expect(readTable(sets.mixed, file).rows.length).toBe(rows);
-    expect(readdirSync(sets.mixed).sort()).toEqual(['churn_events.csv', 'customers.csv', 'interactions.csv', 'monthly_usage.csv', 'offers.csv', 'subscriptions.csv', 'surveys.csv']);
+    expect(readdirSync(sets.mixed).sort()).toEqual([
+      'campaign_members.csv',
+      'campaigns.csv',
+      'churn_events.csv',
+      'customers.csv',
+      'interactions.csv',
+      'monthly_usage.csv',
+      'offers.csv',
+      'subscriptions.csv',
+      'surveys.csv',
+    ]);
   });
 
   it('has win-backs, business accounts, birthdays, masked personal data, contracts and all churn kinds', () => {

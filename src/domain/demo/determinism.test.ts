@@ -21,7 +21,7 @@ describe('demo determinism', () => {
   it('same flags give byte-identical files, also when the folder already holds an older run', async () => {
     const a = await generate('a', 42);
     const b = await generate('b', 42);
-    expect(Object.keys(a)).toHaveLength(7);
+    expect(Object.keys(a)).toHaveLength(9);
     expect(b).toEqual(a);
     await writeDemoDataset({ outDir: join(root, 'a'), customers: 50, months: 3, seed: 1, profile: 'cable' });
     expect(await generate('a', 42)).toEqual(a);

@@ -1,7 +1,8 @@
 /**
  * The demo operator: a synthetic, deterministic data set in the data-contract format
- * (customers, subscriptions, monthly_usage, interactions, churn_events, surveys, and the
- * retention offer catalogue `offers` of contract v2; the
+ * (customers, subscriptions, monthly_usage, interactions, churn_events, surveys, and of
+ * contract v2 the retention offer catalogue `offers` and the operator's past `campaigns` with
+ * their `campaign_members`; the
  * contract's default reason-code table applies, so no reason_codes file is written).
  *
  * Generating assumptions, and why each exists:
@@ -47,6 +48,11 @@
  *   customers, quarterly home maintenance for full-service households, renewal offers
  *   before contract expiry.
  * - Surveys for the churn index mirror the simulation (surveys.ts).
+ * - Retention campaigns (retention.ts): every 4 months the operator targets customers who look at
+ *   risk (consent required), randomizes them to a control arm and two offers, and the offers
+ *   change treated members' hazards and bills: persuadables, sure things, lost causes and a few
+ *   sleeping dogs. Each offer member is also simulated without the offer (same random numbers),
+ *   so the writer returns the planted effect of every arm.
  * Determinism: one PRNG stream per customer slot derived from (seed, slot); no clock, no
  * Math.random; the window ends at a fixed month (default 2025-12).
  */
@@ -54,8 +60,9 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DemoContext } from './context.ts';
 import type { Profile } from './products.ts';
+import { campaignLines, type MemberTruth, memberLine, type PlantedArm } from './retention.ts';
 import { DEMO_OFFER_LINES, HEADERS } from './rows.ts';
-import { type Winback, simulateCustomer } from './simulate.ts';
+import { type RowSinks, type Winback, simulateCustomer } from './simulate.ts';
 import { surveyLines } from './surveys.ts';
 import { CsvFileWriter } from './writer.ts';
 
@@ -78,7 +85,13 @@ export interface DemoDatasetOptions {
   seed: number;
   profile: Profile;
   endMonth?: string;
+  /** Simulate the retention campaigns (default true); without them no customer is contacted. */
+  campaigns?: boolean;
+  /** Keep every member's churn with and without the offer (control: as simulated; benchmarks; memory grows with members). */
+  collectMemberTruth?: boolean;
 }
+
+export type { MemberTruth, PlantedArm } from './retention.ts';
 
 export type DemoFile = keyof typeof HEADERS;
 /** Rows written per file: any file name reads as `number | undefined`, the six demo files as `number`. */
@@ -94,8 +107,20 @@ function checkOptions(o: DemoDatasetOptions): void {
   if (o.profile !== 'mobile' && o.profile !== 'cable' && o.profile !== 'mixed') throw new RangeError(`unknown profile ${String(o.profile)}`);
 }
 
-/** Writes the demo data set into `outDir`; returns rows written per file (headers excluded). */
-export async function writeDemoDataset(options: DemoDatasetOptions): Promise<{ files: DemoFileCounts }> {
+export interface DemoDatasetResult {
+  /** Rows written per file (headers excluded). */
+  readonly files: DemoFileCounts;
+  /** Per campaign arm: members and their churn in the window with and without the offer (control: as simulated). */
+  readonly planted: readonly PlantedArm[];
+  /** Per member (control members too, with and without alike), when `collectMemberTruth` was set. */
+  readonly memberTruth?: readonly MemberTruth[];
+}
+
+const DISCARD_LINE = { push: () => undefined };
+const DISCARD_SINKS: RowSinks = { customers: DISCARD_LINE, subscriptions: DISCARD_LINE, usage: DISCARD_LINE, interactions: DISCARD_LINE, churn: DISCARD_LINE };
+
+/** Writes the demo data set into `outDir`; returns rows written per file and the campaigns' planted effects. */
+export async function writeDemoDataset(options: DemoDatasetOptions): Promise<DemoDatasetResult> {
   checkOptions(options);
   const ctx = new DemoContext({
     customers: options.customers,
@@ -103,6 +128,7 @@ export async function writeDemoDataset(options: DemoDatasetOptions): Promise<{ f
     seed: options.seed,
     profile: options.profile,
     endMonth: options.endMonth ?? DEMO_DEFAULTS.endMonth,
+    campaigns: options.campaigns ?? true,
   });
   await mkdir(options.outDir, { recursive: true });
   const open = (name: DemoFile) => new CsvFileWriter(join(options.outDir, `${name}.csv`), HEADERS[name]);
@@ -114,6 +140,8 @@ export async function writeDemoDataset(options: DemoDatasetOptions): Promise<{ f
     churn_events: open('churn_events'),
     surveys: open('surveys'),
     offers: open('offers'),
+    campaigns: open('campaigns'),
+    campaign_members: open('campaign_members'),
   };
   const all = Object.values(writers);
   const sinks = {
@@ -126,12 +154,34 @@ export async function writeDemoDataset(options: DemoDatasetOptions): Promise<{ f
 
   // Win-backs wait in a FIFO and take the next free slot, so ids stay dense and a returning
   // person's new id is always later than the old one.
+  const planted = new Map<string, PlantedArm>();
+  for (const c of ctx.retentionCampaigns) {
+    for (const a of c.arms) planted.set(`${c.campaignId}|${a.arm}`, { campaignId: c.campaignId, arm: a.arm, members: 0, churnedWith: 0, churnedWithout: 0 });
+  }
+  const memberTruth: MemberTruth[] | undefined = options.collectMemberTruth ? [] : undefined;
+  const month = (t: number) => ctx.texts.month(t);
   let pending: Winback[] = [];
   let head = 0;
   for (let slot = 0; slot < options.customers; slot++) {
     const winback = head < pending.length ? pending[head++] : undefined;
-    const next = simulateCustomer(ctx, slot, sinks, winback);
-    if (next) pending.push(next);
+    const run = simulateCustomer(ctx, slot, sinks, winback);
+    if (run.winback) pending.push(run.winback);
+    for (const { membership: m, churnedInWindow } of run.memberships) {
+      const id = ctx.customerId(slot);
+      writers.campaign_members.push(memberLine(id, m, month, run.exit));
+      // The counterfactual: the same customer without this campaign's offer (control: as simulated).
+      let without = churnedInWindow;
+      if (m.arm !== 'control') {
+        const alt = simulateCustomer(ctx, slot, DISCARD_SINKS, winback, m.campaign.index).memberships.find((o) => o.membership.campaign === m.campaign);
+        if (!alt) throw new Error(`demo: ${id} lost its membership of ${m.campaign.campaignId} without the offer`);
+        without = alt.churnedInWindow;
+      }
+      memberTruth?.push({ campaignId: m.campaign.campaignId, customerId: id, arm: m.arm, churnedWith: churnedInWindow, churnedWithout: without, accepted: m.accepted, sleepingDog: m.sleepingDog, leavingStep: m.leavingStep, addressed: m.addressed, arrears: m.arrears, dormant: m.dormant });
+      const arm = planted.get(`${m.campaign.campaignId}|${m.arm}`) as PlantedArm;
+      arm.members++;
+      arm.churnedWith += Number(churnedInWindow);
+      arm.churnedWithout += Number(without);
+    }
     if (head > 1024 && head * 2 > pending.length) {
       pending = pending.slice(head);
       head = 0;
@@ -140,6 +190,7 @@ export async function writeDemoDataset(options: DemoDatasetOptions): Promise<{ f
   }
   for (const line of surveyLines(ctx)) writers.surveys.push(line);
   for (const line of DEMO_OFFER_LINES) writers.offers.push(line);
+  for (const line of campaignLines(ctx)) writers.campaigns.push(line);
   await Promise.all(all.map((w) => w.close()));
 
   const files: DemoFileCounts = {
@@ -150,6 +201,8 @@ export async function writeDemoDataset(options: DemoDatasetOptions): Promise<{ f
     churn_events: writers.churn_events.rows,
     surveys: writers.surveys.rows,
     offers: writers.offers.rows,
+    campaigns: writers.campaigns.rows,
+    campaign_members: writers.campaign_members.rows,
   };
-  return { files };
+  return { files, planted: [...planted.values()], ...(memberTruth ? { memberTruth } : {}) };
 }

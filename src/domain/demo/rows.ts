@@ -20,6 +20,8 @@ export const HEADERS = {
   churn_events: specColumns('churn_events'),
   surveys: specColumns('surveys'),
   offers: specColumns('offers'),
+  campaigns: specColumns('campaigns'),
+  campaign_members: specColumns('campaign_members'),
 } as const;
 
 /**

@@ -14,6 +14,16 @@ import { type LineSink, monthInteractions, orderInteraction } from './interactio
 import { type AcquisitionChannel, drawChannel, drawPersona, type Persona } from './persona.ts';
 import { COMPETITORS, type Segment, SEGMENTS } from './products.ts';
 import { Categorical, Rng, weightedIndex } from './random.ts';
+import {
+  CAMPAIGN_HORIZON_MONTHS,
+  DEMO_OFFER_EFFECTS,
+  drawMembership,
+  type Membership,
+  offerFactors,
+  saveChance,
+  sleepingDogTriggered,
+  type TargetingState,
+} from './retention.ts';
 import { type ConsentText, customerLine, subscriptionLine } from './rows.ts';
 import { newMonthState } from './state.ts';
 import { cableUsageLine, finalBillLine, mobileUsageLine } from './usage.ts';
@@ -24,6 +34,19 @@ export interface RowSinks {
   readonly usage: LineSink;
   readonly interactions: LineSink;
   readonly churn: LineSink;
+}
+
+/** A campaign membership and whether the member churned in the campaign's window. */
+export interface MemberOutcome {
+  readonly membership: Membership;
+  readonly churnedInWindow: boolean;
+}
+
+/** What the writer needs besides the rows: the win-back to come, campaign memberships, the exit. */
+export interface CustomerRun {
+  readonly winback: Winback | undefined;
+  readonly memberships: readonly MemberOutcome[];
+  readonly exit: { readonly month: number; readonly day: number } | undefined;
 }
 
 /** A churned person who will come back as a new account (win-back). */
@@ -46,6 +69,7 @@ const CONTRACT_TERMS = Object.fromEntries(
 ) as Record<Segment, Categorical<number>>;
 const REVENUE_NORM: Record<Segment, number> = { youth: 50, mainstream: 65, senior: 30, basic: 28, new_video: 60, netizen: 85, full_service: 135, business: 0 };
 const hazards = new Float64Array(VOLUNTARY_CODES.length);
+const targetingHazards = new Float64Array(VOLUNTARY_CODES.length);
 /**
  * Months simulated before the window without writing anything, so the opening base enters
  * the window in a steady state (some already leaving, unpaid or dormant) instead of all
@@ -74,8 +98,14 @@ function feesOf(holdings: readonly Holding[]): number {
   return holdings.reduce((s, h) => s + h.fee, 0);
 }
 
-export function simulateCustomer(ctx: DemoContext, slot: number, sinks: RowSinks, winback?: Winback): Winback | undefined {
+/**
+ * Simulates one customer slot. `withoutOffer` (a campaign index) runs the member's history as if
+ * that campaign's offer had not been given, everything else as assigned: the counterfactual the
+ * writer compares with (it passes sinks that discard the rows).
+ */
+export function simulateCustomer(ctx: DemoContext, slot: number, sinks: RowSinks, winback?: Winback, withoutOffer = -1): CustomerRun {
   const rng = new Rng(ctx.options.seed, slot + 1);
+  const consent = consentOf(ctx.options.seed, slot);
   const id = ctx.customerId(slot);
   const texts = ctx.texts;
   let p: Persona;
@@ -96,7 +126,7 @@ export function simulateCustomer(ctx: DemoContext, slot: number, sinks: RowSinks
     // Old accounts often predate channel tracking.
     channel = ctx.windowStart - joinMonth > 36 && rng.chance(0.35) ? '' : drawChannel(rng, p.line);
   }
-  sinks.customers.push(customerLine(id, p, texts.date(joinMonth, joinDay), channel, winback?.oldId ?? '', consentOf(ctx.options.seed, slot)));
+  sinks.customers.push(customerLine(id, p, texts.date(joinMonth, joinDay), channel, winback?.oldId ?? '', consent));
 
   const holdings = initialHoldings(rng, p, joinMonth, joinDay);
   const term = CONTRACT_TERMS[p.segment].sample(rng);
@@ -153,6 +183,30 @@ export function simulateCustomer(ctx: DemoContext, slot: number, sinks: RowSinks
   let exitDay = 0;
   let exitCode = '';
   let exitVoluntary = false;
+  // Retention campaigns (retention.ts): memberships so far, and accepted offers still running.
+  const memberships: Membership[] = [];
+  const running: { until: number; factors: Float64Array; discount: number }[] = [];
+
+  /** The hazard inputs of month `t` from the current state (no random draws). */
+  const fillHazardInputs = (t: number): HazardInputs => {
+    const x = hazardInputs;
+    const cal = calendarMonth(t);
+    x.tenureMonths = t - joinMonth;
+    x.ageYears = p.birthYear > 0 ? Math.floor(t / 12) - p.birthYear : Number.NaN;
+    x.inContract = contractActive;
+    x.monthsSinceContractExpiry = t - expiredAt;
+    x.arpuRelative = st.lastRevenue / norm;
+    x.episodeSeverity = st.episodeSeverity;
+    x.unresolvedComplaints = unresolved1 + unresolved2 + unresolved3;
+    x.poorSatisfaction = poor1 + poor2 + poor3;
+    x.billingIssueRecent = t - lastBillingIssue <= 3;
+    x.competitorCampaign = ctx.campaignAt(p.district.provinceIndex, t) !== undefined;
+    x.everOverdue = everOverdue;
+    x.isTechSeason = cal === 8 || cal === 9;
+    x.seasonTrend = (VOLUNTARY_SEASON[cal] ?? 1) * voluntaryTrend(t - ctx.windowStart);
+    x.discounted = st.discount < 1;
+    return x;
+  };
 
   for (let t = Math.max(joinMonth, ctx.windowStart - BURN_IN_MONTHS); t <= ctx.windowEnd; t++) {
     const observed = t >= ctx.windowStart;
@@ -211,7 +265,31 @@ export function simulateCustomer(ctx: DemoContext, slot: number, sinks: RowSinks
     if (dormantMonths >= 4 && isQuarterEnd(t)) involuntary ||= '380';
     st.dormant = dormantMonths > 0;
 
-    if (leavingStep >= 0) {
+    // A campaign's contact, at the start of its first month: an accepted offer starts running and
+    // may turn a leaver around; a sleeping dog may decide to leave (after the decision block).
+    let savedByOffer = false;
+    let dogWakes = false;
+    for (const m of memberships) {
+      if (m.campaign.startMonth !== t || m.arm === 'control' || !m.reached || m.campaign.index === withoutOffer) continue;
+      if (m.accepted) {
+        const effect = DEMO_OFFER_EFFECTS[m.arm];
+        running.push({ until: t + effect.months, factors: offerFactors(m.arm), discount: effect.monthlyDiscount });
+        if (leavingStep >= 0 && t <= plannedExit && m.saveDraw < saveChance(m.arm, reasonIndex, leavingStep + 1)) {
+          leavingStep = -1;
+          plannedExit = -1;
+          savedByOffer = true;
+          st.savedThisMonth = true;
+        }
+      }
+      if (sleepingDogTriggered(m)) dogWakes = true;
+    }
+    let offerDiscount = 0;
+    for (const o of running) if (t < o.until) offerDiscount += o.discount;
+    st.offerDiscount = offerDiscount;
+
+    if (savedByOffer) {
+      // Turned around this month: no new decision in the same month.
+    } else if (leavingStep >= 0) {
       leavingStep++;
       if (t < plannedExit && rng.chance(0.05)) {
         // A retention offer works: the signals were real but the customer stays (noise for a model).
@@ -220,27 +298,24 @@ export function simulateCustomer(ctx: DemoContext, slot: number, sinks: RowSinks
         st.savedThisMonth = true;
       }
     } else if (!involuntary && unpaid === 0 && dormantMonths === 0 && fraudMonth < 0) {
-      const x = hazardInputs;
-      x.tenureMonths = st.tenureMonths;
-      x.ageYears = p.birthYear > 0 ? Math.floor(t / 12) - p.birthYear : Number.NaN;
-      x.inContract = contractActive;
-      x.monthsSinceContractExpiry = t - expiredAt;
-      x.arpuRelative = st.lastRevenue / norm;
-      x.episodeSeverity = st.episodeSeverity;
-      x.unresolvedComplaints = unresolved1 + unresolved2 + unresolved3;
-      x.poorSatisfaction = poor1 + poor2 + poor3;
-      x.billingIssueRecent = t - lastBillingIssue <= 3;
-      x.competitorCampaign = ctx.campaignAt(p.district.provinceIndex, t) !== undefined;
-      x.everOverdue = everOverdue;
-      x.isTechSeason = cal === 8 || cal === 9;
-      x.seasonTrend = (VOLUNTARY_SEASON[cal] ?? 1) * voluntaryTrend(t - ctx.windowStart);
-      x.discounted = st.discount < 1;
-      const total = voluntaryHazards(x, hazards);
+      let total = voluntaryHazards(fillHazardInputs(t), hazards);
+      for (const o of running) {
+        if (t >= o.until) continue;
+        total = 0;
+        for (let i = 0; i < hazards.length; i++) total += hazards[i] = (hazards[i] ?? 0) * (o.factors[i] ?? 1);
+      }
       if (rng.uniform() < total) {
         reasonIndex = weightedIndex(rng, hazards);
         leavingStep = 0;
         plannedExit = t + LEAVE_LAG.sample(rng);
       }
+    }
+    if (dogWakes && leavingStep < 0 && !involuntary) {
+      // Reminded by the call that the market has better deals, they decide to shop around.
+      const dog = memberships.find((m) => m.campaign.startMonth === t && m.sleepingDog);
+      reasonIndex = 0;
+      leavingStep = 0;
+      plannedExit = t + (dog?.dogLag ?? 0);
     }
     st.leavingStep = leavingStep;
 
@@ -297,6 +372,24 @@ export function simulateCustomer(ctx: DemoContext, slot: number, sinks: RowSinks
     poor2 = poor1;
     poor1 = st.poorSatisfaction;
     if (exiting) break;
+    // Targeting for a campaign starting next month, from the state at the end of this one.
+    for (const c of ctx.retentionCampaigns) {
+      if (c.startMonth !== t + 1 || !observed || consent !== 'true' || fraudMonth >= 0 || st.tenureMonths < 3) continue;
+      if (leavingStep < 0) voluntaryHazards(fillHazardInputs(t + 1), targetingHazards);
+      const state: TargetingState = {
+        leavingStep,
+        reasonIndex,
+        hazards: targetingHazards,
+        tenureMonths: t + 1 - joinMonth,
+        inContract: contractActive,
+        monthsSinceContractExpiry: t + 1 - expiredAt,
+        engagement: p.engagement,
+        unpaidMonths: unpaid,
+        dormantMonths,
+      };
+      const m = drawMembership(ctx.options.seed, slot, c, state);
+      if (m) memberships.push(m);
+    }
   }
 
   let next: Winback | undefined;
@@ -323,11 +416,16 @@ export function simulateCustomer(ctx: DemoContext, slot: number, sinks: RowSinks
     }
   }
 
+  const outcomes = memberships.map((membership) => {
+    const s = membership.campaign.startMonth;
+    return { membership, churnedInWindow: exitMonth >= s && exitMonth < s + CAMPAIGN_HORIZON_MONTHS };
+  });
+
   const subscriptionId = `S${id.slice(1)}`;
   holdings.forEach((h, i) => {
     const end = h.endMonth >= 0 ? texts.date(h.endMonth, h.endDay) : '';
     const contractEndText = h.main && term > 0 ? texts.date(contractEnd, Math.min(contractDay, daysInMonth(contractEnd))) : '';
     sinks.subscriptions.push(subscriptionLine(subscriptionId, i + 1, id, h, texts.date(h.startMonth, h.startDay), end, contractEndText));
   });
-  return next;
+  return { winback: next, memberships: outcomes, exit: exitMonth >= 0 ? { month: exitMonth, day: exitDay } : undefined };
 }

@@ -28,6 +28,8 @@ export interface MonthState {
   birthdayMonth: boolean;
   /** Revenue multiplier (win-back promotion). */
   discount: number;
+  /** Revenue given up this month by accepted retention offers (a monthly discount); 0 for most. */
+  offerDiscount: number;
   lastRevenue: number;
   // filled by the interaction builder for this month
   hotlineContacts: number;
@@ -62,6 +64,7 @@ export function newMonthState(customerId: string): MonthState {
     contractExpiresNextMonth: false,
     birthdayMonth: false,
     discount: 1,
+    offerDiscount: 0,
     lastRevenue: 0,
     hotlineContacts: 0,
     unresolvedComplaints: 0,

@@ -85,7 +85,7 @@ export function mobileUsageLine(rng: Rng, p: Persona, holdings: readonly Holding
     revenue = 5 * st.activeFraction; // 停机保号: the number is kept for a small fee
   } else {
     const overage = Math.min(120, Math.max(0, voice10 / 10 - h.voice) * 0.15 + Math.max(0, dataMb - h.data) * 0.003);
-    revenue = h.fees * st.discount * st.activeFraction + overage + (roaming10 / 10) * 0.25 + (longDistance10 / 10) * 0.06;
+    revenue = Math.max(0, h.fees * st.discount - st.offerDiscount) * st.activeFraction + overage + (roaming10 / 10) * 0.25 + (longDistance10 / 10) * 0.06;
   }
   const cost = 2 + revenue * 0.3 + dataMb * 0.0004 + (st.inContract ? 8 : 0);
   return `${st.customerId},${st.monthText},${bill(st, revenue, cost)},${tenths(voice10)},${tenths(outgoing10)},${tenths(roaming10)},${tenths(longDistance10)},${tenths(forwarded10)},${dec1(dataMb)},${sms},${calls},${dropped},${distinct},${onNet},${care},,\n`;
@@ -99,7 +99,7 @@ export function cableUsageLine(rng: Rng, p: Persona, holdings: readonly Holding[
   const vodOrders = h.vod ? rng.poisson(p.vodOrders * level) : -1;
   const dataMb = h.broadband ? p.dataMb * level * dataGrowth(st.monthsIntoWindow) * rng.noise(0.3) : -1;
   const care = st.hotlineContacts + careExtra;
-  const revenue = st.dormant ? 0 : h.fees * st.discount * st.activeFraction + Math.max(0, vodOrders) * 4;
+  const revenue = st.dormant ? 0 : Math.max(0, h.fees * st.discount - st.offerDiscount) * st.activeFraction + Math.max(0, vodOrders) * 4;
   const cost = 6 * st.activeFraction + revenue * 0.18 + (h.broadband ? 10 : 0) + Math.max(0, vodOrders) * 1.5;
   return `${st.customerId},${st.monthText},${bill(st, revenue, cost)},,,,,,${dataMb >= 0 ? dec1(dataMb) : ''},,,,,,${care},${tvHours},${vodOrders >= 0 ? vodOrders : ''}\n`;
 }
