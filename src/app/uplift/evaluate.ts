@@ -33,6 +33,7 @@ import type { MonthText } from '../../domain/month.ts';
 import { UpliftModel, type UpliftLearner } from '../../model/uplift.ts';
 import type { AnalyticsStore } from '../../store/port.ts';
 import { latestChurnModel } from '../churn-model/score.ts';
+import { requireExtraColumns } from '../churn-model/extra-features.ts';
 import { TenureError } from '../errors.ts';
 import { baseSbg, DEFAULT_VALUE_PARAMETERS } from '../value/customer-value.ts';
 import { ensureValueSnapshot, SNAPSHOT_TABLE } from '../value/value-snapshot.ts';
@@ -203,7 +204,16 @@ export async function evaluateUpliftModel(store: AnalyticsStore, input: UpliftEv
   if (!campaign) throw new TenureError('USAGE', `no campaign ${input.campaignId} in the store`);
   requireUsable(campaign, offerId);
 
-  const sample = await memberSample(store, campaign, offerId);
+  // Targeting by churn risk alone is the stored churn model's; it reads its own x_ features too.
+  let churnModel: Awaited<ReturnType<typeof latestChurnModel>> | null = null;
+  try {
+    churnModel = await latestChurnModel(store);
+    await requireExtraColumns(store, churnModel.extras, churnModel.version);
+  } catch (err) {
+    if (!(err instanceof TenureError && err.code === 'NO_DATA')) throw err;
+    churnModel = null;
+  }
+  const sample = await memberSample(store, campaign, offerId, churnModel?.extras);
   const { treated, churned, ids } = sample;
   let nt = 0;
   for (const t of treated) nt += t;
@@ -212,12 +222,10 @@ export async function evaluateUpliftModel(store: AnalyticsStore, input: UpliftEv
 
   let risk: Float64Array;
   let riskSource: string;
-  try {
-    const churnModel = await latestChurnModel(store);
-    risk = churnModel.model.probability(sample.columns);
+  if (churnModel && sample.riskColumns) {
+    risk = churnModel.model.probability(sample.riskColumns);
     riskSource = `churn model ${churnModel.version}`;
-  } catch (err) {
-    if (!(err instanceof TenureError && err.code === 'NO_DATA')) throw err;
+  } else {
     risk = prediction.churnWithout;
     riskSource = "the uplift model's churn without the offer (no churn model in the store)";
   }

@@ -13,6 +13,7 @@ import type { UpliftSet } from '../../model/uplift.ts';
 import type { AnalyticsStore } from '../../store/port.ts';
 import { buildCustomerFeatures, CUSTOMER_FEATURES } from '../churn-model/features.ts';
 import { toModelColumns } from '../churn-model/train.ts';
+import type { ExtraFeature } from '../churn-model/extra-features.ts';
 import { dataSpan } from '../data-span.ts';
 import { TenureError } from '../errors.ts';
 import { DEFAULT_HORIZON_MONTHS } from '../campaigns/evaluate.ts';
@@ -84,6 +85,8 @@ export interface MemberSample extends UpliftSet {
   readonly asOf: MonthText;
   /** Evaluated members with no features as of then (not on the books at the end of that month). */
   readonly withoutFeatures: number;
+  /** The same rows with the churn model's features (the contract's and its x_ ones), when asked for. */
+  readonly riskColumns?: UpliftSet['columns'];
 }
 
 interface OutcomeRow {
@@ -94,7 +97,13 @@ interface OutcomeRow {
 }
 
 /** The control and `offerId` members of a campaign with outcome and features. */
-export async function memberSample(store: AnalyticsStore, c: CampaignRecord, offerId: string): Promise<MemberSample> {
+export async function memberSample(
+  store: AnalyticsStore,
+  c: CampaignRecord,
+  offerId: string,
+  /** The churn model's x_ features: the sample then also carries that model's columns (riskColumns). */
+  churnExtras?: readonly ExtraFeature[],
+): Promise<MemberSample> {
   const asOf = addMonths(c.firstMonth, -1);
   const span = await dataSpan(store);
   if (monthsBetween(span.first, asOf) < 0) {
@@ -109,7 +118,7 @@ export async function memberSample(store: AnalyticsStore, c: CampaignRecord, off
      ORDER BY m.customer_id`,
     [c.campaignId, offerId],
   );
-  const features = await buildCustomerFeatures(store, asOf, c.horizonMonths);
+  const features = await buildCustomerFeatures(store, asOf, c.horizonMonths, 1000, churnExtras ?? []);
   const idColumn = features.columns.customer_id;
   if (!Array.isArray(idColumn)) throw new Error('feature query lacks customer_id');
   const rowOf = new Map<string, number>();
@@ -130,6 +139,7 @@ export async function memberSample(store: AnalyticsStore, c: CampaignRecord, off
     asOf,
     withoutFeatures: outcomes.length - kept.length,
     columns: selectRows(toModelColumns(features, CUSTOMER_FEATURES), rows),
+    riskColumns: churnExtras ? selectRows(toModelColumns(features, [...CUSTOMER_FEATURES, ...churnExtras]), rows) : undefined,
     treated: Uint8Array.from(kept, (o) => Number(o.treated)),
     churned: Uint8Array.from(kept, (o) => Number(o.churned)),
   };
