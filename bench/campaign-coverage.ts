@@ -23,6 +23,7 @@ import { toTable } from '../src/cli/output.ts';
 import { DEFAULT_OFFERS, simulateCampaigns } from '../src/domain/campaigns/simulate.ts';
 import { zForLevel } from '../src/domain/survival/normal.ts';
 import { DuckDBStore } from '../src/store/duckdb/duckdb-store.ts';
+import { seedList } from './demo-data.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -32,8 +33,7 @@ const { values: args } = parseArgs({
     members: { type: 'string', default: '1500' },
   },
 });
-const seedRange = /^(\d+)\.\.(\d+)$/.exec(args.seeds);
-const seeds = seedRange ? Array.from({ length: Number(seedRange[2]) - Number(seedRange[1]) + 1 }, (_, i) => Number(seedRange[1]) + i) : args.seeds.split(',').map(Number);
+const seeds = seedList(args.seeds);
 
 interface ArmCheck {
   seed: number;

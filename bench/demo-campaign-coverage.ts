@@ -25,6 +25,7 @@ import { toTable } from '../src/cli/output.ts';
 import { type Profile, writeDemoDataset } from '../src/domain/demo/index.ts';
 import { zForLevel } from '../src/domain/survival/normal.ts';
 import { DuckDBStore } from '../src/store/duckdb/duckdb-store.ts';
+import { seedList } from './demo-data.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -34,8 +35,7 @@ const { values: args } = parseArgs({
     profile: { type: 'string', default: 'mixed' },
   },
 });
-const seedRange = /^(\d+)\.\.(\d+)$/.exec(args.seeds);
-const seeds = seedRange ? Array.from({ length: Number(seedRange[2]) - Number(seedRange[1]) + 1 }, (_, i) => Number(seedRange[1]) + i) : args.seeds.split(',').map(Number);
+const seeds = seedList(args.seeds);
 
 interface ArmCheck {
   seed: number;

@@ -88,3 +88,10 @@ export async function extraColumnsFolder(baseDir: string, out: string): Promise<
   writeFileSync(join(dir, '.complete'), '');
   return dir;
 }
+
+/** A benchmark's `--seeds`: a range `a..b` (both included) or a list `a,b,c`. */
+export function seedList(spec: string): number[] {
+  const range = /^(\d+)\.\.(\d+)$/.exec(spec);
+  if (range) return Array.from({ length: Number(range[2]) - Number(range[1]) + 1 }, (_, i) => Number(range[1]) + i);
+  return spec.split(',').map(Number);
+}
