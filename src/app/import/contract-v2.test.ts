@@ -1,22 +1,13 @@
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { reasonCode } from '../../contract/rules.ts';
 import { DuckDBStore } from '../../store/duckdb/duckdb-store.ts';
 import { SCHEMA_VERSION } from '../../store/schema.ts';
 import { ignoredNotes } from './discover.ts';
 import { importDataset } from './import-dataset.ts';
-import { customerId, FixtureFile, HEADERS, usageLine, writeCleanDataset, type ExpectedReject } from './test-fixture.ts';
+import { customerId, FixtureFile, HEADERS, usageLine, writeCleanDataset, type ExpectedReject, freshDirs } from './test-fixture.ts';
 
-const root = mkdtempSync(join(tmpdir(), 'tenure-v2-'));
-afterAll(() => rmSync(root, { recursive: true, force: true }));
-let n = 0;
-const fresh = (name: string) => {
-  const dir = join(root, `${name}-${n++}`);
-  mkdirSync(dir);
-  return dir;
-};
+const { fresh } = freshDirs('tenure-v2-');
 
 const V2_CUSTOMERS = ['customer_id', 'customer_type', 'join_date', 'region', 'marketing_consent'];
 const OFFERS = ['offer_id', 'name', 'kind', 'monthly_discount', 'months', 'unit_cost', 'contact_cost', 'points', 'commitment_months'];

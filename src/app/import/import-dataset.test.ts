@@ -1,21 +1,13 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { reasonCode } from '../../contract/rules.ts';
 import { DuckDBStore } from '../../store/duckdb/duckdb-store.ts';
 import { importDataset, type ImportReport } from './import-dataset.ts';
-import { customerLine, FixtureFile, HEADERS, usageLine, writeCleanDataset, type ExpectedReject } from './test-fixture.ts';
+import { customerLine, FixtureFile, HEADERS, usageLine, writeCleanDataset, type ExpectedReject, freshDirs } from './test-fixture.ts';
 
-const root = mkdtempSync(join(tmpdir(), 'tenure-import-'));
-afterAll(() => rmSync(root, { recursive: true, force: true }));
-let n = 0;
-const fresh = (name: string) => {
-  const dir = join(root, `${name}-${n++}`);
-  mkdirSync(dir);
-  return dir;
-};
+const { root, fresh } = freshDirs('tenure-import-');
 
 /** Injects one bad row of every kind the contract names, recording where each must be reported. */
 function writeDirtyDataset(dir: string): ExpectedReject[] {

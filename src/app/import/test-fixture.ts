@@ -1,5 +1,20 @@
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterAll } from 'vitest';
+
+/** A temporary root removed after the file's tests, and `fresh`: a new empty folder in it per call. */
+export function freshDirs(prefix: string): { readonly root: string; readonly fresh: (name: string) => string } {
+  const root = mkdtempSync(join(tmpdir(), prefix));
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
+  let n = 0;
+  const fresh = (name: string) => {
+    const dir = join(root, `${name}-${n++}`);
+    mkdirSync(dir);
+    return dir;
+  };
+  return { root, fresh };
+}
 
 /**
  * Small contract data sets for the import tests, built line by line so each injected bad row

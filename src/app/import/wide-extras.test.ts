@@ -1,21 +1,13 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DuckDBStore } from '../../store/duckdb/duckdb-store.ts';
 import { DUCKDB_DIALECT, MIGRATIONS, SCHEMA_VERSION } from '../../store/schema.ts';
 import { storedExtras } from '../../store/wide-extras.ts';
 import { importDataset } from './import-dataset.ts';
-import { writeCleanDataset } from './test-fixture.ts';
+import { writeCleanDataset, freshDirs } from './test-fixture.ts';
 
-const root = mkdtempSync(join(tmpdir(), 'tenure-xcols-'));
-afterAll(() => rmSync(root, { recursive: true, force: true }));
-let n = 0;
-const fresh = (name: string) => {
-  const dir = join(root, `${name}-${n++}`);
-  mkdirSync(dir);
-  return dir;
-};
+const { root, fresh } = freshDirs('tenure-xcols-');
 
 const files = (dir: string, f: Record<string, string[]>) => {
   for (const [name, lines] of Object.entries(f)) writeFileSync(join(dir, `${name}.csv`), `${lines.join('\n')}\n`);
