@@ -19,7 +19,7 @@
  * apart: the notebook has no store); the notebook's is its whole run (reading the CSVs,
  * features, training, predicting). The notebook is also run without the x_ columns: the
  * information Tenure's model reads when it does not use them.
- * Prints a table and writes bench/out/customer-model.json.
+ * Prints a table and writes bench/out/customer-model-<customers>-<generators>.json.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -235,7 +235,7 @@ async function main(): Promise<void> {
     horizon: HORIZON,
     results,
   };
-  const file = join(OUT, `customer-model-${customers}.json`);
+  const file = join(OUT, `customer-model-${customers}-${generators.join('-')}.json`);
   writeFileSync(file, JSON.stringify(out, null, 2) + '\n');
   process.stdout.write(`\nwrote ${file} (load average before ${loadBefore}, after ${out.machine.load_after})\n`);
 }

@@ -156,7 +156,6 @@ export function planSnapshots(first: string, last: string, horizon: number, asOf
   return { first, last, holdout, validation, training, refit: monthsUpTo(holdout) };
 }
 
-
 /** Store columns (Float64Array / text arrays) → learner columns, by the feature list. */
 export function toModelColumns(set: StoreColumns, features: readonly FeatureSpec[]): ModelColumns {
   const columns = features.map((f): FeatureColumn => {
@@ -316,16 +315,16 @@ export async function trainChurnModel(store: AnalyticsStore, options: TrainOptio
   const stoppingSeconds = clock() - t;
   t = clock();
 
-  // The stored model: the same rounds on the latest snapshots (the validation and holdout
-  // snapshots among them are reused when they cover the same customers).
+  // The stored model: the same rounds on the latest snapshots. Those already built are reused
+  // (the holdout only when it covers the same customers: it is built on the whole base).
   const trainRows = train.reduce((n, r) => n + r.label.length, 0);
-  train.length = 0;
+  const built = new Map<string, Snapshot>(plan.training.map((m, i) => [m, train[i] as Snapshot]));
+  built.set(plan.validation, valid);
+  if (permille >= 1000) built.set(plan.holdout, holdout);
+  train.length = 0; // the early-stopping fit's rows not reused below can be freed
   const refit: Snapshot[] = [];
-  for (const month of plan.refit) {
-    if (month === plan.validation) refit.push(valid);
-    else if (month === plan.holdout && permille >= 1000) refit.push(holdout);
-    else refit.push(await snapshot(store, month, horizon, found, permille));
-  }
+  for (const month of plan.refit) refit.push(built.get(month) ?? (await snapshot(store, month, horizon, found, permille)));
+  built.clear();
   const refitRows = refit.reduce((n, r) => n + r.label.length, 0);
   featureSeconds += clock() - t;
   t = clock();
