@@ -45,7 +45,8 @@ export type FileName =
   | 'surveys'
   | 'offers'
   | 'campaigns'
-  | 'campaign_members';
+  | 'campaign_members'
+  | 'points_transactions';
 
 export interface FileSpec {
   readonly name: FileName;
@@ -113,6 +114,9 @@ export const CAMPAIGN_PURPOSES = ['retention', 'winback', 'care', 'cross_sell', 
 /** A campaign contact may also go by SMS. */
 export const CONTACT_CHANNELS = [...INTERACTION_CHANNELS, 'sms'] as const;
 export const CONTACT_RESPONSES = ['accepted', 'declined', 'no_answer', 'unreachable'] as const;
+export const POINTS_KINDS = ['earn', 'redeem', 'adjust'] as const;
+/** Bound on one posting's points: sums of any number of them stay exact in a JS number and a BIGINT. */
+export const POINTS_LIMIT = 1_000_000_000_000;
 /** The arm of campaign_members that is held out (never contacted); every other arm is an offer_id. */
 export const CONTROL_ARM = 'control';
 export type ChurnType = (typeof CHURN_TYPES)[number];
@@ -306,6 +310,24 @@ export const FILES: readonly FileSpec[] = [
       k('cost', 'money', false, 0),
     ],
   },
+  {
+    // Loaded into the loyalty ledger (app/points): the row is kept here as last imported, the
+    // ledger keeps every posting and its reversal.
+    name: 'points_transactions',
+    required: false,
+    key: ['transaction_id'],
+    extras: 'attributes',
+    referencesCustomer: true,
+    columns: [
+      s('transaction_id', true),
+      s('customer_id', true),
+      k('ts', 'timestamp', true),
+      e('kind', POINTS_KINDS, true),
+      // Sign by kind (> 0 for earn and redeem, non-zero for adjust) is a cross-column rule (import/sql.ts).
+      k('points', 'integer', true, -POINTS_LIMIT, POINTS_LIMIT),
+      s('reason'),
+    ],
+  },
 ];
 
 /** Files added by data contract v2 (a v1 data set has none of them and stays valid). */
@@ -323,6 +345,7 @@ export const IMPORT_ORDER: readonly FileName[] = [
   'offers',
   'campaigns',
   'campaign_members',
+  'points_transactions',
 ];
 
 export function fileSpec(name: FileName): FileSpec {

@@ -157,6 +157,23 @@ export const MIGRATIONS: readonly Migration[] = [
          campaigns VARCHAR, metrics VARCHAR, model_json VARCHAR)`,
     ],
   },
+  {
+    // Issue 13: the loyalty points ledger (app/points, domain/points/ledger.ts). points_transactions
+    // keeps each imported row as last imported; points_entries is append-only (earn, redeem,
+    // adjust, expire, reversal; signed points; who posted it: source + source_ref, run_id) and
+    // points_allocations says which lot (a credit entry) each debit took points from, FIFO.
+    // Balances and lots' remaining points are sums over these two tables, never stored.
+    version: 8,
+    description: 'loyalty points ledger: imported transactions, append-only entries, FIFO allocations',
+    statements: (d) => [
+      contractTableDdl(fileSpec('points_transactions'), d),
+      `CREATE TABLE IF NOT EXISTS points_entries (
+         entry_id BIGINT, customer_id VARCHAR, ts TIMESTAMP, kind VARCHAR, points BIGINT, expires_on DATE,
+         source VARCHAR, source_ref VARCHAR, transaction_id VARCHAR, rule_id VARCHAR, reason VARCHAR,
+         reverses BIGINT, run_id VARCHAR, posted_at TIMESTAMP)`,
+      'CREATE TABLE IF NOT EXISTS points_allocations (debit_entry_id BIGINT, lot_entry_id BIGINT, points BIGINT)',
+    ],
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;

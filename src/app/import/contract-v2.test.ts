@@ -153,8 +153,7 @@ describe('data contract v2 files', () => {
 
 describe('ignoredNotes', () => {
   it('names every folder entry the import did not load, and why, leaving out the store file', () => {
-    expect(ignoredNotes(['points_transactions.csv.gz', 'README.txt', 'customer.csv', 'store.duckdb', 'store.duckdb.wal', '.complete'])).toEqual([
-      'points_transactions.csv.gz: points_transactions is a contract v2 file that this version of Tenure does not load yet (the loyalty ledger); not loaded',
+    expect(ignoredNotes(['README.txt', 'customer.csv', 'store.duckdb', 'store.duckdb.wal', '.complete'])).toEqual([
       'not a data contract file, not loaded: README.txt, customer.csv',
     ]);
     expect(ignoredNotes([])).toEqual([]);

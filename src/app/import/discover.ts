@@ -61,7 +61,7 @@ export function discoverDataset(dir: string): { files: DataFile[]; ignored: stri
 }
 
 /** Contract files this version does not load yet: named in the import's notes, never silently dropped. */
-const NOT_YET_LOADED = ['points_transactions'];
+const NOT_YET_LOADED: readonly string[] = [];
 
 /** One line per folder entry the import did not load, saying why (the store's own files and hidden files are left out). */
 export function ignoredNotes(ignored: readonly string[]): string[] {
@@ -72,7 +72,7 @@ export function ignoredNotes(ignored: readonly string[]): string[] {
     // The store's own files and hidden files (.DS_Store, markers) are not data anyone exported.
     if (/\.duckdb(\.wal)?$/.test(lower) || entry.startsWith('.')) continue;
     const pending = NOT_YET_LOADED.find((name) => SUFFIXES.some(([suffix]) => lower === name + suffix));
-    if (pending) notes.push(`${entry}: ${pending} is a contract v2 file that this version of Tenure does not load yet (the loyalty ledger); not loaded`);
+    if (pending) notes.push(`${entry}: ${pending} is a contract file that this version of Tenure does not load yet; not loaded`);
     else other.push(entry);
   }
   if (other.length > 0) notes.push(`not a data contract file, not loaded: ${other.join(', ')}`);

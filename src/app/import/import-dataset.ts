@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { lstatSync, mkdtempSync, rmSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { fileSpec, MONEY_SCALE, type FileName } from '../../contract/spec.ts';
 import type { AnalyticsStore, StoreTx } from '../../store/port.ts';
 import { TenureError } from '../errors.ts';
@@ -15,6 +15,8 @@ import { refreshChurnBasis } from '../reports/basis.ts';
 import { prepareLatestAnalytics, type PreparedAnalytics } from '../lifecycle/prepare.ts';
 import { requireWritable } from '../../store/access.ts';
 import { DUCKDB_DIALECT } from '../../store/schema.ts';
+import { DEFAULT_POINTS_RULES } from '../../domain/points/rules.ts';
+import { postImportedPoints } from '../points/post-import.ts';
 import { addExtraSql, storedExtras, widenToTextSql, type StoredExtra, type WideExtraTable } from '../../store/wide-extras.ts';
 
 export interface FileOutcome {
@@ -72,6 +74,8 @@ export interface ImportOptions {
   readonly limits?: Partial<ImportLimits>;
   /** Stored rejects older than this many days are purged first (default $TENURE_REJECTS_RETENTION_DAYS or 30). */
   readonly rejectsRetentionDays?: number;
+  /** Months after its earn date that an imported earn expires (the points rules' expiry_months). */
+  readonly pointsExpiryMonths?: number;
 }
 
 interface RunContext {
@@ -99,6 +103,28 @@ export function operatorTimezone(explicit?: string): string {
 export async function importDataset(store: AnalyticsStore, dir: string, options: ImportOptions = {}): Promise<ImportReport> {
   requireWritable(store, 'import');
   const { files, ignored } = discoverDataset(dir);
+  return importFiles(store, files, ignored, options);
+}
+
+/**
+ * Validates and loads one contract file under any file name (`tenure points post FILE`), with
+ * the same rules as a folder import; the latest months' analytics are not prepared again.
+ */
+export async function importContractFile(store: AnalyticsStore, name: FileName, path: string, options: ImportOptions = {}): Promise<ImportReport> {
+  requireWritable(store, 'import');
+  const lower = path.toLowerCase();
+  const format = lower.endsWith('.parquet') ? 'parquet' : lower.endsWith('.csv') || lower.endsWith('.csv.gz') ? 'csv' : null;
+  if (format === null) throw new TenureError('USAGE', `${path}: a ${name} file must end in .csv, .csv.gz or .parquet`, { file: path });
+  let bytes: number;
+  try {
+    bytes = lstatSync(path).size;
+  } catch {
+    throw new TenureError('FILE_NOT_FOUND', `file not found: ${path}`, { file: path });
+  }
+  return importFiles(store, [{ name, path, format, bytes }], [], { ...options, prepareAnalytics: false });
+}
+
+async function importFiles(store: AnalyticsStore, files: readonly DataFile[], ignored: string[], options: ImportOptions): Promise<ImportReport> {
   const timezone = operatorTimezone(options.timezone);
   const limits = importLimits(options.limits);
   const retention = rejectsRetentionDays(options.rejectsRetentionDays);
@@ -365,6 +391,15 @@ async function validateAndMerge(
   for (const sql of S.crossRowSql(layout)) await tx.run(sql);
   if ((await count(tx, S.duplicateHintSql(layout))) > 0) {
     for (const sql of S.duplicatesSql(layout)) await tx.run(sql);
+  }
+  if (layout.spec.name === 'points_transactions') {
+    // The ledger posts the rows first: one it refuses (insufficient_points) is a reject like any other.
+    await postImportedPoints(tx, {
+      runId,
+      fileLabel: basename(input.given),
+      expiryMonths: options.pointsExpiryMonths ?? DEFAULT_POINTS_RULES.expiry_months,
+      hasReason: layout.present.some((c) => c.name === 'reason'),
+    });
   }
   const read = staged.records + (scan?.structural.length ?? 0);
   const rejected = await count(tx, S.rejectCountSql());

@@ -252,6 +252,13 @@ export function crossRowSql(layout: Layout): string[] {
       FROM ${T} s WHERE _ok AND ${notRejected} AND end_date < start_date`);
   }
   if (layout.spec.name === 'campaign_members') out.push(...campaignMemberChecks(ins));
+  if (layout.spec.name === 'points_transactions') {
+    out.push(`${ins} SELECT rowid, NULL, 'points', CAST(points AS VARCHAR),
+      ${lit(reason('out_of_range', 'points must be > 0 for earn and redeem (a redeem subtracts them)'))}
+      FROM ${T} s WHERE _ok AND ${notRejected} AND kind IN ('earn', 'redeem') AND points <= 0`);
+    out.push(`${ins} SELECT rowid, NULL, 'points', CAST(points AS VARCHAR), ${lit(reason('out_of_range', 'an adjust must not be 0 points'))}
+      FROM ${T} s WHERE _ok AND ${notRejected} AND kind = 'adjust' AND points = 0`);
+  }
   return out;
 }
 
