@@ -43,6 +43,16 @@ const INVOCATIONS: Record<SchemaCommand, () => string[][]> = {
   'lifecycle patterns': () => [['lifecycle', 'patterns', '--db', db, '--from', '2025-01']],
   'lifecycle refresh': () => [['lifecycle', 'refresh', '--db', db]],
   'lifecycle transitions': () => [['lifecycle', 'transitions', '--db', db]],
+  'points balance': () => [['points', 'balance', scoredCustomer, '--db', db, '--as-of', '2025-12-31']],
+  'points earn': () => [['points', 'earn', '--db', db, '--month', '2025-06']],
+  'points expire': () => [['points', 'expire', '--db', db, '--as-of', '2025-12-31']],
+  'points expiring': () => [['points', 'expiring', '--db', db, '--within-days', '900', '--as-of', '2025-06-30']],
+  'points post': () => {
+    const file = join(dir, 'points.csv');
+    writeFileSync(file, `transaction_id,customer_id,ts,kind,points,reason\nSCHEMA-1,${scoredCustomer},2025-06-01 09:00,earn,50,welcome\nSCHEMA-2,${scoredCustomer},2025-06-02 09:00,redeem,20,gift\n`);
+    return [['points', 'post', file, '--db', db]];
+  },
+  'points statement': () => [['points', 'statement', scoredCustomer, '--db', db, '--as-of', '2025-12-31']],
   'model evaluate': () => [['model', 'evaluate', '--table', flat, '--model', flatModel]],
   'model predict': () => [['model', 'predict', '--table', flat, '--model', flatModel]],
   'model train': () => [['model', 'train', '--table', flat, '--label', 'Churn', '--id', 'id', '--out', flatModel], ['model', 'train', '--db', db]],

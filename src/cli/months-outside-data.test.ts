@@ -56,9 +56,10 @@ function commandsOf(cmd: Command, path: string[] = []): { path: string[]; cmd: C
 }
 
 /** A month flag: its value is a month (`<month>`, `<YYYY-MM>`) or its name says so. */
-const isMonthOption = (o: Option): boolean => /<(month|YYYY-MM)>/i.test(o.flags) || ['--as-of', '--from', '--to'].includes(o.long ?? '');
+const isMonthOption = (o: Option): boolean =>
+  /<(month|YYYY-MM)>/i.test(o.flags) || (['--as-of', '--from', '--to'].includes(o.long ?? '') && !/<date>/i.test(o.flags));
 
-/** `demo --end-month` makes data rather than reading a store; nothing to check it against. */
+/** `demo --end-month` makes data rather than reading a store; nothing to check it against. A `<date>` flag (points --as-of) is a day, not a month. */
 const NOT_STORE_MONTHS = new Set(['demo --end-month']);
 
 /** Values for required arguments, per command; a new command with one must add it here. */
