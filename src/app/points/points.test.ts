@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DuckDBStore } from '../../store/duckdb/duckdb-store.ts';
 import { DUCKDB_DIALECT, MIGRATIONS, SCHEMA_VERSION } from '../../store/schema.ts';
 import { DEFAULT_POINTS_RULES } from '../../domain/points/rules.ts';
+import { seeded } from '../../domain/test-random.ts';
 import { importContractFile, importDataset } from '../import/import-dataset.ts';
 import { freshDirs } from '../import/test-fixture.ts';
 import { earnPoints } from './earn.ts';
@@ -198,4 +199,66 @@ describe('the ledger migration upgrades a store of the version before it', () =>
       await store.close();
     }
   });
+});
+
+/**
+ * Property on the store (seeded): random earns, redeems and adjustments of a few customers, posted
+ * in three files with back-dated rows. After each file: balance = Σ entries = Σ remaining of the
+ * lots for every customer, the running balance is never negative at any time, a refused row is
+ * an insufficient_points reject, and posting the same file again adds no entry.
+ */
+describe('ledger properties on the store (seeded)', () => {
+  it('balance = Σ entries = Σ lots, never negative, re-posting a file changes nothing', async () => {
+    const dir = fresh('property');
+    write(dir, 'customers.csv', ['customer_id,customer_type,join_date,region', ...Array.from({ length: 6 }, (_, i) => `K${i},individual,2023-01-01,甘肃`)]);
+    write(dir, 'monthly_usage.csv', ['customer_id,month,revenue', 'K0,2024-01,1']);
+    write(dir, 'churn_events.csv', ['customer_id,churn_date,churn_type,reason_code']);
+    const store = await DuckDBStore.open(join(dir, 'p.duckdb'), { readableDirectories: [root] });
+    const rnd = seeded(11);
+    try {
+      await importDataset(store, dir, { timezone: TZ, prepareAnalytics: false });
+      let refused = 0;
+      for (let b = 0; b < 3; b++) {
+        const lines = ['transaction_id,customer_id,ts,kind,points'];
+        for (let i = 0; i < 120; i++) {
+          const day = 1 + b * 20 + Math.floor(rnd() * 30);
+          const ts = new Date(Date.UTC(2024, 0, day, Math.floor(rnd() * 24), Math.floor(rnd() * 60))).toISOString().slice(0, 16);
+          const r = rnd();
+          const kind = r < 0.45 ? 'earn' : r < 0.85 ? 'redeem' : 'adjust';
+          const points = (kind === 'adjust' && rnd() < 0.5 ? -1 : 1) * (1 + Math.floor(rnd() * 100));
+          lines.push(`B${b}-${i},K${Math.floor(rnd() * 6)},${ts},${kind},${points}`);
+        }
+        const file = write(dir, `batch-${b}.csv`, lines);
+        const first = (await importContractFile(store, 'points_transactions', file, { timezone: TZ, pointsExpiryMonths: 1 })).files[0];
+        refused += first?.rejected ?? 0;
+        const reasons = await store.query<{ code: string }>("SELECT DISTINCT split_part(reason, ':', 1) AS code FROM import_rejects WHERE file = 'points_transactions'");
+        expect(reasons.map((r) => r.code).filter((c) => c !== 'insufficient_points')).toEqual([]);
+        const rows = await store.query<{ customer_id: string; balance: number; lots: number }>(
+          `SELECT c.customer_id,
+                  coalesce((SELECT sum(points) FROM points_entries e WHERE e.customer_id = c.customer_id), 0) AS balance,
+                  coalesce((SELECT sum(l.points - coalesce((SELECT sum(a.points) FROM points_allocations a WHERE a.lot_entry_id = l.entry_id), 0))
+                            FROM points_entries l WHERE l.customer_id = c.customer_id AND l.points > 0 AND l.kind <> 'reversal'), 0) AS lots
+           FROM customers c`,
+        );
+        for (const r of rows) expect(Number(r.balance), r.customer_id).toBe(Number(r.lots));
+        const [neg] = await store.query<{ n: number }>(
+          `SELECT count(*) AS n FROM (SELECT sum(sum(points)) OVER (PARTITION BY customer_id ORDER BY ts) AS running FROM points_entries GROUP BY customer_id, ts) WHERE running < 0`,
+        );
+        expect(Number(neg?.n)).toBe(0);
+        const [lotNeg] = await store.query<{ n: number }>(
+          `SELECT count(*) AS n FROM points_entries l WHERE l.points > 0 AND l.kind <> 'reversal'
+             AND l.points < coalesce((SELECT sum(a.points) FROM points_allocations a WHERE a.lot_entry_id = l.entry_id), 0)`,
+        );
+        expect(Number(lotNeg?.n)).toBe(0);
+        const before = await entryCount(store);
+        const again = (await importContractFile(store, 'points_transactions', file, { timezone: TZ, pointsExpiryMonths: 1 })).files[0];
+        expect(again).toMatchObject({ inserted: 0, updated: 0, rejected: first?.rejected });
+        expect(await entryCount(store)).toBe(before);
+        await expirePoints(store, `2024-0${b + 2}-15`);
+      }
+      expect(refused).toBeGreaterThan(0);
+    } finally {
+      await store.close();
+    }
+  }, 60_000);
 });
