@@ -15,7 +15,7 @@ import { refreshChurnBasis } from '../reports/basis.ts';
 import { prepareLatestAnalytics, type PreparedAnalytics } from '../lifecycle/prepare.ts';
 import { requireWritable } from '../../store/access.ts';
 import { DUCKDB_DIALECT } from '../../store/schema.ts';
-import { DEFAULT_POINTS_RULES } from '../../domain/points/rules.ts';
+import { loadPointsRules } from '../points/rules-file.ts';
 import { postImportedPoints } from '../points/post-import.ts';
 import { addExtraSql, storedExtras, widenToTextSql, type StoredExtra, type WideExtraTable } from '../../store/wide-extras.ts';
 
@@ -74,7 +74,7 @@ export interface ImportOptions {
   readonly limits?: Partial<ImportLimits>;
   /** Stored rejects older than this many days are purged first (default $TENURE_REJECTS_RETENTION_DAYS or 30). */
   readonly rejectsRetentionDays?: number;
-  /** Months after its earn date that an imported earn expires (the points rules' expiry_months). */
+  /** Months after its earn date that an imported earn expires (default: the points rules' expiry_months, $TENURE_POINTS_RULES or built in). */
   readonly pointsExpiryMonths?: number;
 }
 
@@ -397,7 +397,7 @@ async function validateAndMerge(
     await postImportedPoints(tx, {
       runId,
       fileLabel: basename(input.given),
-      expiryMonths: options.pointsExpiryMonths ?? DEFAULT_POINTS_RULES.expiry_months,
+      expiryMonths: options.pointsExpiryMonths ?? loadPointsRules().expiry_months,
       hasReason: layout.present.some((c) => c.name === 'reason'),
     });
   }

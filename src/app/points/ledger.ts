@@ -1,6 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
-import { DEFAULT_POINTS_RULES, parsePointsRules, type PointsRules } from '../../domain/points/rules.ts';
 import { requireWritable } from '../../store/access.ts';
 import type { AnalyticsStore } from '../../store/port.ts';
 import { TenureError } from '../errors.ts';
@@ -26,17 +24,6 @@ export function checkDate(flag: string, text: string): string {
 /** Today in the operator's time zone ($TENURE_TIMEZONE, default Asia/Shanghai). */
 export function operatorToday(now: Date = new Date(), timezone?: string): string {
   return new Intl.DateTimeFormat('en-CA', { timeZone: operatorTimezone(timezone), year: 'numeric', month: '2-digit', day: '2-digit' }).format(now);
-}
-
-/** `--rules FILE`, else $TENURE_POINTS_RULES, else the defaults (domain/points/rules.ts). */
-export function loadPointsRules(path?: string): PointsRules {
-  const given = path ?? (process.env.TENURE_POINTS_RULES || undefined);
-  if (given === undefined) return DEFAULT_POINTS_RULES;
-  const flag = path !== undefined ? '--rules' : 'TENURE_POINTS_RULES';
-  if (!existsSync(given)) throw new TenureError('FILE_NOT_FOUND', `no such points rules file (${flag}): ${given}`, { file: given });
-  const { rules, errors } = parsePointsRules(readFileSync(given, 'utf8'));
-  if (!rules) throw new TenureError('SCHEMA', `invalid points rules: ${errors.join('; ')}`, { file: given });
-  return rules;
 }
 
 const endOf = (date: string) => `CAST(CAST($2 AS DATE) + INTERVAL 1 DAY AS TIMESTAMP)`.replace('$2', date);
