@@ -21,6 +21,7 @@ describe('masking policy', () => {
       'customers.phone:phone',
       'customers.email:email',
       'interactions.topic:hidden',
+      'points_transactions.reason:hidden',
     ]);
     for (const f of FILES) for (const c of f.columns) if (c.kind !== 'string' && c.kind !== 'date') expect(treatmentOf(f.name, c.name)).toBe('shown');
   });

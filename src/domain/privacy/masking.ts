@@ -80,6 +80,8 @@ const DECIDED: Partial<Record<FileName, Readonly<Record<string, Treatment>>>> = 
   offers: { offer_id: 'shown', name: 'shown' },
   campaigns: { campaign_id: 'shown', name: 'shown', start_date: 'shown', end_date: 'shown' },
   campaign_members: { campaign_id: 'shown', customer_id: 'shown', arm: 'shown', assigned_date: 'shown' },
+  // The loyalty ledger: ids are shown; `reason` is the operator's free text (an adjustment may name a complaint), hidden.
+  points_transactions: { transaction_id: 'shown', customer_id: 'shown', reason: 'hidden' },
 };
 
 /** The treatment of a column of a contract file (or a column the store derives from one). */
