@@ -7,6 +7,7 @@ import { register as forecast } from './forecast.ts';
 import { register as importData } from './import.ts';
 import { register as lifecycle } from './lifecycle.ts';
 import { register as model } from './model.ts';
+import { register as relationship } from './relationship.ts';
 import { register as report } from './report.ts';
 import { register as retention } from './retention.ts';
 import { register as schema } from './schema.ts';
@@ -24,4 +25,4 @@ import { register as winback } from './winback.ts';
  */
 type Register = (program: Command) => void;
 
-export const COMMANDS: readonly Register[] = [campaign, churnIndex, customer, demo, forecast, importData, lifecycle, model, report, retention, schema, score, segments, start, uplift, value, warn, winback];
+export const COMMANDS: readonly Register[] = [campaign, churnIndex, customer, demo, forecast, importData, lifecycle, model, relationship, report, retention, schema, score, segments, start, uplift, value, warn, winback];
