@@ -91,7 +91,7 @@ export interface RelationshipReport {
   readonly prediction: Prediction;
 }
 
-export function relationshipInputsSql(segmentSql: string): string {
+export function relationshipInputsSql(segmentSql: string, withIds = true): string {
   // $1 first day after M, $2 first bill month read, $3 first interaction day read, $4 first day after the horizon.
   return `
   WITH base AS (
@@ -118,7 +118,7 @@ export function relationshipInputsSql(segmentSql: string): string {
     FROM interactions WHERE ts >= CAST($3 AS DATE) AND ts < CAST($1 AS DATE)
     GROUP BY 1
   )
-  SELECT b.customer_id, b.segment,
+  SELECT ${withIds ? 'b.customer_id, b.segment,' : ''}
          CAST((extract(year FROM CAST($1 AS DATE)) - extract(year FROM b.join_date)) * 12
               + extract(month FROM CAST($1 AS DATE)) - extract(month FROM b.join_date)
               - CASE WHEN extract(day FROM b.join_date) > 1 THEN 1 ELSE 0 END AS DOUBLE) AS tenure_months,
@@ -139,14 +139,15 @@ async function hasRows(store: AnalyticsStore, table: 'subscriptions' | 'interact
 }
 
 /** Every open account's components and score as of month M. */
-export async function scoreAccounts(store: AnalyticsStore, asOf: MonthText, weights: Weights, segmentSql: string, horizon: number): Promise<ScoredAccounts> {
+/** withIds false: the evaluation pass, which needs scores and labels only (text columns cost the most to read). */
+export async function scoreAccounts(store: AnalyticsStore, asOf: MonthText, weights: Weights, segmentSql: string, horizon: number, withIds = true): Promise<ScoredAccounts> {
   const next = `${addMonths(asOf, 1)}-01`;
   const [withSubscriptions, withInteractions] = [await hasRows(store, 'subscriptions'), await hasRows(store, 'interactions')];
   const [offered] = await store.query<{ n: number }>(
     `SELECT count(DISTINCT category) AS n FROM subscriptions WHERE start_date < CAST($1 AS DATE) AND (end_date IS NULL OR end_date >= CAST($1 AS DATE))`,
     [next],
   );
-  const set = await store.queryColumns(relationshipInputsSql(segmentSql), [
+  const set = await store.queryColumns(relationshipInputsSql(segmentSql, withIds), [
     next,
     `${addMonths(asOf, 1 - PAYMENT_BILLS)}-01`,
     `${addMonths(asOf, 1 - INTERACTION_MONTHS)}-01`,
@@ -172,8 +173,8 @@ export async function scoreAccounts(store: AnalyticsStore, asOf: MonthText, weig
     score[i] = relationshipScore(row, weights);
   }
   return {
-    customerId: set.columns.customer_id as (string | null)[],
-    segment: set.columns.segment as (string | null)[],
+    customerId: withIds ? (set.columns.customer_id as (string | null)[]) : [],
+    segment: withIds ? (set.columns.segment as (string | null)[]) : [],
     components,
     score,
     churned: f('churned'),
@@ -253,7 +254,7 @@ export async function relationshipReport(store: AnalyticsStore, input: Relations
   if (evaluatedAsOf === null) {
     prediction = { evaluated_as_of: null, horizon, accounts: 0, churned: 0, auc: null, component_auc: componentRecord(() => null), model, note: `the data (${span.first}..${span.last}) is shorter than the ${horizon}-month horizon` };
   } else {
-    const evaluated = evaluatedAsOf === asOf ? scored : await scoreAccounts(store, evaluatedAsOf, weights, segment.sql, horizon);
+    const evaluated = evaluatedAsOf === asOf ? scored : await scoreAccounts(store, evaluatedAsOf, weights, segment.sql, horizon, false);
     let churned = 0;
     for (const v of evaluated.churned) churned += v;
     const auc = lowScoreAuc(evaluated.score, evaluated.churned);
