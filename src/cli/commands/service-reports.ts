@@ -190,7 +190,12 @@ async function runServiceQuality(opts: ServiceQualityFlags): Promise<void> {
       ? `\nService-related share of voluntary churn (reason groups ${s.service_groups.join(', ')}): ${s.range.service_related} of ${s.range.voluntary} = ${pct(s.range.share.rate)} (95 % ${pctCi(s.range.share.ci)}); the claim ${pct(s.claim)} is ${VERDICT_WORDS[s.verdict].en}\n`
       : `\n服务相关原因（原因组 ${s.service_groups.join('、')}）占自愿流失：${s.range.voluntary} 户中 ${s.range.service_related} 户 = ${pct(s.range.share.rate)}（95% ${pctCi(s.range.share.ci)}）；"${pct(s.claim)} 的流失源于服务不满" ${VERDICT_WORDS[s.verdict].zh}\n`,
   );
-  process.stdout.write(en ? `\nChurn by dropped-call rate (${r.bands.base}):\n` : `\n按掉话率分档的流失率（${r.bands.base}）：\n`);
+  const b = r.bands;
+  process.stdout.write(
+    en
+      ? `\nChurn by dropped-call rate (${b.base}):\n`
+      : `\n按掉话率分档的流失率（基数为 ${b.base_month ?? '–'} 期初在网户；按其之前 ${b.lookback_months} 个月账单的掉话数 / 通话数分档；流失 = 该月起 ${b.window_months} 个月内离网）：\n`,
+  );
   printRows(
     ['band', 'accounts', 'churned', 'churn_rate', 'ci'],
     r.bands.rows.map((b) => ({ band: b.band, accounts: b.churn.n, churned: b.churn.k, churn_rate: pct(b.churn.rate), ci: pctCi(b.churn.ci) })),
