@@ -13,6 +13,8 @@ import { dataSpan } from './lifecycle/context.ts';
 import { lifecycleTransitions } from './lifecycle/transitions.ts';
 import { churnRegions, churnTotals } from './reports/index.ts';
 import { segmentReport } from './segments/segments.ts';
+import { complaintsReport } from './service/complaints.ts';
+import { serviceQualityReport } from './service/service-quality.ts';
 import { customerValue } from './value/customer-value.ts';
 
 /**
@@ -38,7 +40,7 @@ async function demoStore(o: { seed: number; customers: number; months: number; p
 const cents = (x: number | string) => Math.round(Number(x) * 100);
 
 describe('sums hold on random demo operators (property)', () => {
-  it('segments + other = base, provinces = total (regions and forecast), patterns + unassigned = exits', async () => {
+  it('segments + other = base, provinces = total (regions, forecast, service quality), patterns + unassigned = exits, complaint groups = base', async () => {
     await fc.assert(
       fc.asyncProperty(
         fc.record({
@@ -81,6 +83,26 @@ describe('sums hold on random demo operators (property)', () => {
               const provinces = (forecast.by_province ?? []).reduce((n, p) => n + cents(p.forecast[m]?.total ?? 0), 0);
               expect(provinces).toBe(cents(f.total));
             });
+
+            // Service quality (issue 13.4): its regions are churn-regions', so they add up to churn-totals; the
+            // service-related share counts churn-totals' voluntary exits; the dropped-call bands and the
+            // complaint-status groups partition the opening base.
+            const quality = await serviceQualityReport(store, {});
+            for (const t of totals.rows) {
+              const rs = quality.rows.filter((r) => r.month === t.month);
+              expect(rs.reduce((n, r) => n + r.opening, 0)).toBe(t.opening);
+              expect(rs.reduce((n, r) => n + r.churned, 0)).toBe(t.voluntary + t.involuntary);
+              expect(quality.service_share.months.find((m) => m.month === t.month)?.voluntary).toBe(t.voluntary);
+            }
+            expect(quality.service_share.range.voluntary).toBe(totals.rows.reduce((n, r) => n + r.voluntary, 0));
+            if (quality.bands.base_month !== null) {
+              expect(quality.bands.rows.reduce((n, b) => n + b.churn.n, 0)).toBe(byMonth.get(quality.bands.base_month)?.opening);
+            }
+            const complaints = await complaintsReport(store, {});
+            for (const m of complaints.churn.months) {
+              const g = m.groups;
+              expect(g.unresolved.n + g.resolved.n + g.none.n).toBe(byMonth.get(m.month as string)?.opening);
+            }
 
             const life = await lifecycleTransitions(store, { from: span.first, to: span.last });
             const exits = totals.rows.reduce((n, r) => n + r.voluntary + r.involuntary, 0);

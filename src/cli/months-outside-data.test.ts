@@ -72,7 +72,7 @@ describe('months outside the data', () => {
     );
     const names = sites.map((s) => `${s.path.join(' ')} ${s.flag}`);
     // The walk must find the known month flags, so a broken walk cannot pass by finding none.
-    for (const known of ['lifecycle --as-of', 'lifecycle refresh --to', 'report churn-totals --from', 'report churn-regions --to', 'report churn-competitors --from', 'report churn-reason-groups --to', 'report churn-check --from', 'score --as-of', 'model train --as-of', 'customer --as-of', 'value --as-of', 'segments --as-of', 'warn --as-of']) {
+    for (const known of ['lifecycle --as-of', 'lifecycle refresh --to', 'report churn-totals --from', 'report churn-regions --to', 'report churn-competitors --from', 'report churn-reason-groups --to', 'report churn-check --from', 'score --as-of', 'model train --as-of', 'customer --as-of', 'value --as-of', 'segments --as-of', 'warn --as-of', 'report complaints --from', 'report complaints --to', 'report service-quality --from', 'report service-quality --to', 'relationship --as-of']) {
       expect(names).toContain(known);
     }
     const span_ = `the data covers ${span.first}..${span.last}`;

@@ -92,6 +92,28 @@ const warnList = {
 };
 
 /** Command path (as typed after `tenure`) → the schema of its `--json` output. */
+const churnEstimate = { accounts: count, churned: count, churn_rate: fraction.nullable(), churn_rate_ci: interval.nullable() };
+const complaintStatusChurn = obj({
+  month: month.nullable().describe('null: the months pooled'),
+  unresolved: obj(churnEstimate),
+  resolved: obj(churnEstimate),
+  none: obj(churnEstimate),
+  difference: z.number().min(-1).max(1).nullable().describe('churn rate of unresolved − none'),
+  difference_ci: interval.nullable(),
+});
+const serviceRegion = {
+  region: z.string(),
+  opening: count,
+  churned: count,
+  churn_rate: fraction.nullable(),
+  calls: z.number().min(0),
+  dropped_calls: z.number().min(0),
+  dropped_call_rate: fraction.nullable(),
+};
+const serviceShare = obj({ month: month.nullable(), voluntary: count, service_related: count, share: fraction.nullable(), share_ci: interval.nullable() });
+const score100 = z.number().min(0).max(100);
+const scoreDistribution = obj({ n: count, mean: score100.nullable(), p10: score100.nullable(), p25: score100.nullable(), p50: score100.nullable(), p75: score100.nullable(), p90: score100.nullable() });
+
 export const OUTPUT_SCHEMAS = {
   'campaign design': obj({
     campaign_id: z.string(),
@@ -264,6 +286,64 @@ export const OUTPUT_SCHEMAS = {
   ),
   'report churn-reasons': z.array(reportRow({ reason_code: z.string(), reason: z.string().nullable(), churn_type: z.enum(['voluntary', 'involuntary']), count, revenue_lost: money, reason_group: z.string().nullable() })),
   'report churn-regions': z.array(reportRow({ region: z.string().nullable(), opening: count, voluntary: count, involuntary: count, churn_rate: fraction.nullable(), revenue_lost: money })),
+  'report complaints': obj({
+    from: month,
+    to: month,
+    by: z.enum(['kind', 'channel', 'region', 'segment']),
+    level: z.string().nullable(),
+    segment_field: z.string().nullable(),
+    kinds: z.enum(['complaint', 'all']),
+    time_to_resolve: z.string(),
+    rows: z.array(
+      obj({
+        month: month.nullable().describe('null: the whole range'),
+        group: z.string(),
+        contacts: count,
+        customers: count,
+        resolved: count,
+        unresolved: count,
+        open: count,
+        resolution_rate: fraction.nullable(),
+        resolved_later: count,
+        median_days_to_resolve: z.number().min(0).nullable(),
+        repeat_30d_rate: fraction.nullable(),
+        rated: count,
+        satisfaction: z.number().min(1).max(5).nullable(),
+      }),
+    ),
+    churn_by_complaint_status: obj({
+      base: z.string(),
+      window_months: count,
+      lookback_months: count,
+      censored_months: z.array(month),
+      partial_lookback_months: z.array(month),
+      months: z.array(complaintStatusChurn),
+      pooled: complaintStatusChurn.nullable(),
+    }),
+  }),
+  'report service-quality': obj({
+    from: month,
+    to: month,
+    level: z.string(),
+    measures: z.array(z.string()),
+    rows: z.array(obj({ month, ...serviceRegion })),
+    regions: z.array(obj(serviceRegion)),
+    correlation_with_churn: z.record(z.string(), z.number().min(-1).max(1).nullable()),
+    service_share: obj({
+      service_groups: z.array(z.string()),
+      claim: fraction,
+      verdict: z.enum(['consistent', 'above_data', 'below_data', 'undetermined']),
+      range: serviceShare,
+      months: z.array(serviceShare),
+    }),
+    dropped_call_bands: obj({
+      base_month: month.nullable(),
+      base: z.string(),
+      window_months: count,
+      lookback_months: count,
+      rows: z.array(obj({ band: z.string(), lower: fraction.nullable(), upper: fraction.nullable(), ...churnEstimate })),
+    }),
+  }),
   'report churn-totals': z.array(
     reportRow({
       opening: count,
@@ -375,6 +455,25 @@ export const OUTPUT_SCHEMAS = {
     highest_risk: obj({ share: fraction, members: count, persuadable: count, sure_thing: count, lost_cause: count, sleeping_dog: count }),
     all_members: obj({ members: count, persuadable: count, sure_thing: count, lost_cause: count, sleeping_dog: count }),
     scores_file: z.string().nullable(),
+  }),
+  relationship: obj({
+    as_of: month,
+    segment_field: z.string(),
+    accounts: count,
+    components: z.array(obj({ component: z.string(), name: z.string(), weight: z.number().min(0), coverage: fraction })),
+    distribution: scoreDistribution,
+    segments: z.array(obj({ segment: z.string(), ...scoreDistribution.shape })),
+    weakest: z.array(obj({ customer_id: z.string(), segment: z.string(), score: score100, components: z.record(z.string(), fraction.nullable()) })),
+    prediction: obj({
+      evaluated_as_of: month.nullable(),
+      horizon: count,
+      accounts: count,
+      churned: count,
+      auc: fraction.nullable(),
+      component_auc: z.record(z.string(), fraction.nullable()),
+      model: obj({ model_version: z.string(), holdout: month, horizon: count, auc: fraction }).nullable(),
+      note: z.string().nullable(),
+    }),
   }),
   winback: obj({
     currency,

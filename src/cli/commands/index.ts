@@ -8,6 +8,7 @@ import { register as importData } from './import.ts';
 import { register as lifecycle } from './lifecycle.ts';
 import { register as model } from './model.ts';
 import { register as points } from './points.ts';
+import { register as relationship } from './relationship.ts';
 import { register as report } from './report.ts';
 import { register as retention } from './retention.ts';
 import { register as schema } from './schema.ts';
@@ -25,4 +26,4 @@ import { register as winback } from './winback.ts';
  */
 type Register = (program: Command) => void;
 
-export const COMMANDS: readonly Register[] = [campaign, churnIndex, customer, demo, forecast, importData, lifecycle, model, points, report, retention, schema, score, segments, start, uplift, value, warn, winback];
+export const COMMANDS: readonly Register[] = [campaign, churnIndex, customer, demo, forecast, importData, lifecycle, model, points, relationship, report, retention, schema, score, segments, start, uplift, value, warn, winback];

@@ -10,6 +10,7 @@ import type { ReportOptions } from '../../app/reports/sql.ts';
 import type { ReportRange } from '../../app/reports/range.ts';
 import type { PartialCoverage } from '../../app/data-span.ts';
 import { warnPartial } from '../partial.ts';
+import { registerServiceReports } from './service-reports.ts';
 import { DEFAULT_DB, openStore } from '../../store/open.ts';
 import type { AnalyticsStore } from '../../store/port.ts';
 import { fraction, labelLang, money, printJson, printRows, resolveLang, resolveOutput, withCurrency, withFormat, type Cell, type FormatOptions, type OutputContext } from '../output.ts';
@@ -178,4 +179,6 @@ export function register(program: Command): void {
     .action(async (opts: ReportFlags) => {
       await runReport(opts, CHURN_REGIONS_COLUMNS, async (store) => churnRegions(store, opts, CLI_REPORT_OPTIONS));
     });
+
+  registerServiceReports(report);
 }
