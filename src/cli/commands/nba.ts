@@ -96,5 +96,5 @@ export function register(program: Command): void {
         .option('--channel <channel>', 'contact channel (as interactions, plus sms)', 'hotline')
         .option('--db <path>', 'store (default ./tenure.duckdb or $TENURE_DB)'),
     ),
-  ).action(record);
+  ).action((customer: string, _o: RecordOptions, c: Command) => record(customer, c.optsWithGlobals<RecordOptions>()));
 }
