@@ -23,6 +23,18 @@ describe('tenure nba', () => {
     await expect(nextBestAction(ctx, 'NOBODY', { date: '2026-01-05' })).rejects.toMatchObject({ code: 'NO_DATA', message: expect.stringMatching(/no customer NOBODY in the store/) });
   });
 
+  it('a preloaded context (a server, a loop) answers exactly as a one-shot call', async () => {
+    const once = await nbaContext(store);
+    const loaded = await nbaContext(store, { preload: true });
+    for (const id of [C.leap, C.refused, C.blank, C.fatigued, C.beforeMidnight, C.atMidnight]) {
+      const a = await nextBestAction(once, id, { date: '2026-01-10', lang: 'en' });
+      const b = await nextBestAction(loaded, id, { date: '2026-01-10', lang: 'en' });
+      expect(b.facts, id).toEqual(a.facts);
+      expect(b.decision, id).toEqual(a.decision);
+      expect(a.facts.valueAtStake, id).not.toBeNull();
+    }
+  });
+
   it('consent false and blank give a care note; fatigue is counted as the calendar counts it', async () => {
     const ctx = await nbaContext(store);
     expect((await nextBestAction(ctx, C.refused, { date: '2025-12-15', lang: 'en' })).decision).toMatchObject({ action: 'care_note', offerId: null });

@@ -55,9 +55,38 @@ export interface NbaContext {
   readonly scoring: ScoringRun | null;
   readonly offers: readonly OfferRow[];
   readonly upliftOffers: ReadonlySet<string>;
+  /** The value snapshot in memory (preload), so a call reads no snapshot row; null: read per call. */
+  readonly values: ValueIndex | null;
 }
 
-export async function nbaContext(store: AnalyticsStore, options: { policy?: ContactPolicy; timezone?: string } = {}): Promise<NbaContext> {
+interface ValueIndex {
+  readonly row: ReadonlyMap<string, number>;
+  readonly currentValue: Float64Array;
+  readonly potential: Float64Array;
+  readonly upBuy: Float64Array;
+  readonly crossBuy: Float64Array;
+}
+
+async function loadValues(store: AnalyticsStore, key: string, asOf: MonthText): Promise<ValueIndex> {
+  const set = await store.queryColumns(
+    `SELECT customer_id, current_value, potential, up_buy, cross_buy FROM ${SNAPSHOT_TABLE} WHERE snapshot_key = $1 AND as_of = CAST($2 AS DATE)`,
+    [key, `${asOf}-01`],
+  );
+  const ids = set.columns.customer_id as readonly (string | null)[];
+  const row = new Map<string, number>();
+  ids.forEach((id, i) => {
+    if (id !== null) row.set(id, i);
+  });
+  const f = (name: string) => set.columns[name] as Float64Array;
+  return { row, currentValue: f('current_value'), potential: f('potential'), upBuy: f('up_buy'), crossBuy: f('cross_buy') };
+}
+
+/**
+ * `preload`: read the month's value snapshot into memory once (about a second at 1M customers),
+ * for a long-running caller (a server, a loop) that answers many calls; a one-shot CLI call reads
+ * its one row instead.
+ */
+export async function nbaContext(store: AnalyticsStore, options: { policy?: ContactPolicy; timezone?: string; preload?: boolean } = {}): Promise<NbaContext> {
   const span = await dataSpan(store);
   const { key } = await ensureValueSnapshot(store, span.last, DEFAULT_VALUE_PARAMETERS, await baseSbg(store));
   const [m] = await store.query<{ cm: number | null; pm: number | null }>(
@@ -81,6 +110,7 @@ export async function nbaContext(store: AnalyticsStore, options: { policy?: Cont
     scoring,
     offers,
     upliftOffers: new Set(uplift.map((u) => u.offer_id)),
+    values: options.preload ? await loadValues(store, key, span.last) : null,
   };
 }
 
@@ -124,12 +154,22 @@ export async function nextBestAction(ctx: NbaContext, customerId: string, input:
     `SELECT c.customer_id, c.marketing_consent AS consent, strftime(c.birth_date, '%Y-%m-%d') AS birth_date, strftime(e.churn_date, '%Y-%m-%d') AS churn_date,
             (SELECT churn_probability FROM churn_scores WHERE customer_id = $1 AND model_version = $2 AND as_of = CAST($3 AS DATE) LIMIT 1) AS churn_probability,
             (SELECT risk_decile FROM churn_score_context WHERE customer_id = $1 AND model_version = $2 AND as_of = CAST($3 AS DATE) LIMIT 1) AS risk_decile,
-            v.current_value, v.potential, v.up_buy, v.cross_buy
+            ${ctx.values ? 'NULL AS current_value, NULL AS potential, NULL AS up_buy, NULL AS cross_buy' : 'v.current_value, v.potential, v.up_buy, v.cross_buy'}
      FROM customers c LEFT JOIN churn_events e ON e.customer_id = c.customer_id
-     LEFT JOIN ${SNAPSHOT_TABLE} v ON v.customer_id = c.customer_id AND v.snapshot_key = $4 AND v.as_of = CAST($5 AS DATE)
+     ${ctx.values ? '' : `LEFT JOIN ${SNAPSHOT_TABLE} v ON v.customer_id = c.customer_id AND v.snapshot_key = $4 AND v.as_of = CAST($5 AS DATE)`}
      WHERE c.customer_id = $1`,
-    [customerId, s?.modelVersion ?? null, s ? `${s.asOf}-01` : null, ctx.valueKey, `${ctx.valueAsOf}-01`],
+    ctx.values ? [customerId, s?.modelVersion ?? null, s ? `${s.asOf}-01` : null] : [customerId, s?.modelVersion ?? null, s ? `${s.asOf}-01` : null, ctx.valueKey, `${ctx.valueAsOf}-01`],
   );
+  if (row && ctx.values) {
+    const i = ctx.values.row.get(customerId);
+    if (i !== undefined) {
+      const at = (col: Float64Array) => (Number.isNaN(col[i] as number) ? null : (col[i] as number));
+      row.current_value = at(ctx.values.currentValue);
+      row.potential = at(ctx.values.potential);
+      row.up_buy = at(ctx.values.upBuy);
+      row.cross_buy = at(ctx.values.crossBuy);
+    }
+  }
   if (!row) throw new TenureError('NO_DATA', `no customer ${customerId} in the store ${store.location}`);
   if (row.churn_date !== null && row.churn_date <= date) {
     throw new TenureError('NO_DATA', `customer ${customerId} churned on ${row.churn_date}: no next best action for a churned account (a win-back is \`tenure winback\`'s)`);
