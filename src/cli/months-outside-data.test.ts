@@ -55,15 +55,17 @@ function commandsOf(cmd: Command, path: string[] = []): { path: string[]; cmd: C
   return cmd.commands.flatMap((c) => [{ path: [...path, c.name()], cmd: c }, ...commandsOf(c, [...path, c.name()])]);
 }
 
-/** A month flag: its value is a month (`<month>`, `<YYYY-MM>`) or its name says so. */
-const isMonthOption = (o: Option): boolean =>
-  /<(month|YYYY-MM)>/i.test(o.flags) || (['--as-of', '--from', '--to'].includes(o.long ?? '') && !/<date>/i.test(o.flags));
+/**
+ * A month flag: its value is a month (`<month>`, `<YYYY-MM>`) or its name says so. A `<date>`
+ * flag is a day, not a month: `care --from/--to` plan days after the data on purpose.
+ */
+const isMonthOption = (o: Option): boolean => !/<date>/i.test(o.flags) && (/<(month|YYYY-MM)>/i.test(o.flags) || ['--as-of', '--from', '--to'].includes(o.long ?? ''));
 
 /** `demo --end-month` makes data rather than reading a store; nothing to check it against. A `<date>` flag (points --as-of) is a day, not a month. */
 const NOT_STORE_MONTHS = new Set(['demo --end-month']);
 
 /** Values for required arguments, per command; a new command with one must add it here. */
-const ARGUMENTS: Record<string, () => string[]> = { customer: () => [customerId] };
+const ARGUMENTS: Record<string, () => string[]> = { customer: () => [customerId], nba: () => [customerId], 'nba record': () => [customerId] };
 
 describe('months outside the data', () => {
   it('every command that takes a month refuses one before and one after the data, and a malformed one, with exit 2 naming the span', async () => {

@@ -113,8 +113,57 @@ const serviceRegion = {
 const serviceShare = obj({ month: month.nullable(), voluntary: count, service_related: count, share: fraction.nullable(), share_ci: interval.nullable() });
 const score100 = z.number().min(0).max(100);
 const scoreDistribution = obj({ n: count, mean: score100.nullable(), p10: score100.nullable(), p25: score100.nullable(), p50: score100.nullable(), p75: score100.nullable(), p90: score100.nullable() });
+const careStatus = z.enum(['planned', 'deferred', 'dropped']);
+const nbaAction = z.enum(['retention_offer', 'cross_sell', 'up_sell', 'care_note', 'nothing']);
 
 export const OUTPUT_SCHEMAS = {
+  care: obj({
+    from: date,
+    to: date,
+    value_as_of: month,
+    scores_as_of: month.nullable(),
+    policy: obj({ max_contacts: count, window_days: count, unknown_consent: z.enum(['deny', 'allow']) }),
+    counts: obj({ planned: count, deferred: count, dropped: count }),
+    occasions: z.array(
+      obj({
+        customer_id: z.string(),
+        date: date.describe('the contact day: the occasion day, or a later one when deferred'),
+        occasion: z.enum(['birthday', 'anniversary', 'milestone', 'contract_expiry', 'discount_end', 'premium_service', 'promotion']),
+        priority: z.number().min(0),
+        status: careStatus,
+        occasion_date: date,
+        reason: z.string().describe('why deferred or dropped; empty when planned'),
+        value_tier: z.enum(['low', 'mid', 'high', 'silver', 'gold', 'platinum']).nullable(),
+        churn_probability: fraction.nullable(),
+        script: z.string(),
+      }),
+    ),
+  }),
+  nba: obj({
+    customer_id: z.string(),
+    action: nbaAction,
+    offer_id: z.string().nullable(),
+    why: z.array(z.string()),
+    offer_name: z.string().nullable(),
+    date,
+    holdout: z.boolean(),
+    campaign_id: z.string(),
+    churn_probability: fraction.nullable(),
+    risk_decile: z.number().int().min(1).max(10).nullable(),
+    value_quadrant: z.enum(['I', 'II', 'III', 'IV']).nullable(),
+    marketing_consent: z.boolean().nullable(),
+    recent_contacts: count,
+  }),
+  'nba record': obj({
+    customer_id: z.string(),
+    campaign_id: z.string(),
+    arm: z.string(),
+    ts: z.string(),
+    response: z.enum(['accepted', 'declined']).nullable(),
+    holdout: z.boolean(),
+    contamination: z.boolean(),
+    new_campaign: z.boolean(),
+  }),
   'campaign design': obj({
     campaign_id: z.string(),
     start_date: date,

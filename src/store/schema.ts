@@ -174,6 +174,18 @@ export const MIGRATIONS: readonly Migration[] = [
       'CREATE TABLE IF NOT EXISTS points_allocations (debit_entry_id BIGINT, lot_entry_id BIGINT, points BIGINT)',
     ],
   },
+  {
+    // Issue 13.3: the agent's outcomes of `tenure nba`, one row per `tenure nba record`. The
+    // outcome itself feeds campaign results through campaign_members (the month's always-on NBA
+    // campaign); this log keeps what was suggested, what was recorded and when, for audit.
+    version: 9,
+    description: 'next-best-action outcomes recorded by agents',
+    statements: () => [
+      `CREATE TABLE IF NOT EXISTS nba_outcomes (
+         recorded_at TIMESTAMP, ts TIMESTAMP, customer_id VARCHAR, campaign_id VARCHAR, arm VARCHAR,
+         offer_id VARCHAR, outcome VARCHAR, suggested_action VARCHAR, suggested_offer_id VARCHAR, holdout BOOLEAN)`,
+    ],
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;

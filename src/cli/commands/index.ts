@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { register as campaign } from './campaign.ts';
+import { register as care } from './care.ts';
 import { register as churnIndex } from './churn-index.ts';
 import { register as customer } from './customer.ts';
 import { register as demo } from './demo.ts';
@@ -9,6 +10,7 @@ import { register as lifecycle } from './lifecycle.ts';
 import { register as model } from './model.ts';
 import { register as points } from './points.ts';
 import { register as relationship } from './relationship.ts';
+import { register as nba } from './nba.ts';
 import { register as report } from './report.ts';
 import { register as retention } from './retention.ts';
 import { register as schema } from './schema.ts';
@@ -27,3 +29,4 @@ import { register as winback } from './winback.ts';
 type Register = (program: Command) => void;
 
 export const COMMANDS: readonly Register[] = [campaign, churnIndex, customer, demo, forecast, importData, lifecycle, model, points, relationship, report, retention, schema, score, segments, start, uplift, value, warn, winback];
+import { register as nba } from './nba.ts';

@@ -70,10 +70,12 @@ const READ_COMMANDS: string[][] = [
   ['points', 'balance', 'CUSTOMER'],
   ['points', 'statement', 'CUSTOMER'],
   ['points', 'expiring', '--within-days', '30'],
+  ['care'],
+  ['nba', 'CUSTOMER', '--date', '2026-01-05'],
 ];
 /** Read commands that need records the demo does not have (a scoring, a saved list, an uplift model): checked for a mistyped --db only (warn's read-only run: warn.test.ts). */
 const READ_COMMANDS_NEEDING_RECORDS: string[][] = [['warn'], ['warn', 'show', 'WL1'], ['uplift', 'evaluate', '--campaign', 'RET-2025-05']];
-const WRITE_COMMANDS: string[][] = [['model', 'train'], ['score'], ['lifecycle', 'refresh'], ['uplift', 'train'], ['points', 'expire']];
+const WRITE_COMMANDS: string[][] = [['model', 'train'], ['score'], ['lifecycle', 'refresh'], ['uplift', 'train'], ['points', 'expire'], ['nba', 'record', 'CUSTOMER', '--offer', 'R10', '--outcome', 'declined']];
 
 describe('read commands open the store read-only', () => {
   it('read commands also write: lifecycle --as-of and every other read command leave the store file byte for byte as it was', async () => {

@@ -1,0 +1,25 @@
+/**
+ * The outbound contacts the contact-fatigue limit counts (domain/care/contact-policy.ts), read
+ * from the store: a campaign member's first successful contact (campaign_members.contacted_ts,
+ * which is also where `tenure nba record` writes the agent's offers), and interactions of the
+ * operator-initiated kinds `care` and `offer`. Each counts on its local date (the store keeps
+ * timestamps in operator local time). Inbound kinds (inquiry, complaint, repair, order,
+ * cancel_request, other) never count.
+ */
+export const OUTBOUND_INTERACTION_KINDS = ['care', 'offer'] as const;
+
+/**
+ * SQL of the contacts (customer_id, day DATE) with local dates in [$from, $to] (DATE parameters
+ * at the given positions), for the customers of `customers` (a relation with customer_id) or
+ * all customers.
+ */
+export function contactsSql(from: string, to: string, customers?: string): string {
+  const only = customers ? `AND customer_id IN (SELECT customer_id FROM ${customers})` : '';
+  return `
+    SELECT customer_id, CAST(contacted_ts AS DATE) AS day FROM campaign_members
+    WHERE contacted_ts >= CAST(${from} AS DATE) AND contacted_ts < CAST(${to} AS DATE) + INTERVAL 1 DAY ${only}
+    UNION ALL
+    SELECT customer_id, CAST(ts AS DATE) AS day FROM interactions
+    WHERE kind IN (${OUTBOUND_INTERACTION_KINDS.map((k) => `'${k}'`).join(', ')})
+      AND ts >= CAST(${from} AS DATE) AND ts < CAST(${to} AS DATE) + INTERVAL 1 DAY ${only}`;
+}

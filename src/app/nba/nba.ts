@@ -1,0 +1,331 @@
+/**
+ * `tenure nba CUSTOMER`: the one next best action for an agent on a live call, and
+ * `tenure nba record`: the agent's outcome, fed to campaign results.
+ *
+ * What is the same for every customer (the data's span, the value snapshot and its medians, the
+ * latest scoring run, the offers, the offers an uplift model exists for) is read once into an
+ * NbaContext; each call then reads one customer with a handful of point queries, so a server or
+ * a loop answers in milliseconds after the first call (bench/nba.ts).
+ *
+ * The programme is measured as a randomized campaign: every month is an always-on campaign per
+ * purpose (`NBA-2026-01-retention`, purpose by the suggested action), assigned on the month's
+ * first day by a deterministic hash (domain/nba/decide.ts inNbaHoldout): a 10 % holdout gets
+ * "nothing" and is recorded as `control`, everyone else as the arm of the offer the agent
+ * recorded. `tenure campaign evaluate NBA-2026-01-retention` compares the two by intention to
+ * treat like any campaign. Agents record every call the suggestion was shown on, holdout ones
+ * included (outcome not_offered), so both arms enter the same way.
+ */
+import { consentAllows, dayNumber, dayText, DEFAULT_CONTACT_POLICY, fatigueAllows, recentContacts, type ContactPolicy } from '../../domain/care/contact-policy.ts';
+import { anniversaryIn } from '../../domain/care/calendar.ts';
+import { localTimestamp, wallClock } from '../../domain/care/local-time.ts';
+import { ACTION_PURPOSE, decideNextBestAction, inNbaHoldout, nbaCampaignId, type NbaAction, type NbaDecision, type NbaFacts, type OfferFacts } from '../../domain/nba/decide.ts';
+import { quadrantOf } from '../../domain/value/matrix.ts';
+import type { MonthText } from '../../domain/month.ts';
+import { requireWritable } from '../../store/access.ts';
+import type { AnalyticsStore } from '../../store/port.ts';
+import { CONTROL_ARM } from '../../contract/spec.ts';
+import { contactsSql } from '../care/contacts.ts';
+import { dataSpan } from '../data-span.ts';
+import { TenureError } from '../errors.ts';
+import { baseSbg, DEFAULT_VALUE_PARAMETERS } from '../value/customer-value.ts';
+import { ensureValueSnapshot, SNAPSHOT_TABLE } from '../value/value-snapshot.ts';
+import { previousScoringRun, type ScoringRun } from '../warn/warn.ts';
+
+export const NBA_OUTCOMES = ['accepted', 'declined', 'not_offered'] as const;
+export type NbaOutcome = (typeof NBA_OUTCOMES)[number];
+/** Offers declined this recently are not suggested again. */
+export const DECLINED_COOL_OFF_DAYS = 90;
+export const NBA_HORIZON_MONTHS = 3;
+
+interface OfferRow {
+  offer_id: string;
+  name: string;
+  kind: string;
+  cost: number;
+  [k: string]: string | number | null;
+}
+
+export interface NbaContext {
+  readonly store: AnalyticsStore;
+  readonly policy: ContactPolicy;
+  readonly timezone: string;
+  readonly valueAsOf: MonthText;
+  readonly valueKey: string;
+  readonly medians: { readonly currentValue: number; readonly potential: number } | null;
+  readonly scoring: ScoringRun | null;
+  readonly offers: readonly OfferRow[];
+  readonly upliftOffers: ReadonlySet<string>;
+  /** The value snapshot in memory (preload), so a call reads no snapshot row; null: read per call. */
+  readonly values: ValueIndex | null;
+}
+
+interface ValueIndex {
+  readonly row: ReadonlyMap<string, number>;
+  readonly currentValue: Float64Array;
+  readonly potential: Float64Array;
+  readonly upBuy: Float64Array;
+  readonly crossBuy: Float64Array;
+}
+
+async function loadValues(store: AnalyticsStore, key: string, asOf: MonthText): Promise<ValueIndex> {
+  const set = await store.queryColumns(
+    `SELECT customer_id, current_value, potential, up_buy, cross_buy FROM ${SNAPSHOT_TABLE} WHERE snapshot_key = $1 AND as_of = CAST($2 AS DATE)`,
+    [key, `${asOf}-01`],
+  );
+  const ids = set.columns.customer_id as readonly (string | null)[];
+  const row = new Map<string, number>();
+  ids.forEach((id, i) => {
+    if (id !== null) row.set(id, i);
+  });
+  const f = (name: string) => set.columns[name] as Float64Array;
+  return { row, currentValue: f('current_value'), potential: f('potential'), upBuy: f('up_buy'), crossBuy: f('cross_buy') };
+}
+
+/**
+ * `preload`: read the month's value snapshot into memory once (about a second at 1M customers),
+ * for a long-running caller (a server, a loop) that answers many calls; a one-shot CLI call reads
+ * its one row instead.
+ */
+export async function nbaContext(store: AnalyticsStore, options: { policy?: ContactPolicy; timezone?: string; preload?: boolean } = {}): Promise<NbaContext> {
+  const span = await dataSpan(store);
+  const { key } = await ensureValueSnapshot(store, span.last, DEFAULT_VALUE_PARAMETERS, await baseSbg(store));
+  const [m] = await store.query<{ cm: number | null; pm: number | null }>(
+    `SELECT quantile_cont(current_value, 0.5) AS cm, quantile_cont(potential, 0.5) AS pm FROM ${SNAPSHOT_TABLE} WHERE snapshot_key = $1 AND as_of = CAST($2 AS DATE)`,
+    [key, `${span.last}-01`],
+  );
+  const scoring = await previousScoringRun(store, null);
+  const offers = await store.query<OfferRow>(
+    `SELECT offer_id, name, kind,
+            CAST(coalesce(monthly_discount, 0) * coalesce(months, 0) + coalesce(unit_cost, 0) + coalesce(contact_cost, 0) AS DOUBLE) AS cost
+     FROM offers ORDER BY offer_id`,
+  );
+  const uplift = await store.query<{ offer_id: string }>('SELECT DISTINCT offer_id FROM uplift_models WHERE offer_id IS NOT NULL');
+  return {
+    store,
+    policy: options.policy ?? DEFAULT_CONTACT_POLICY,
+    timezone: options.timezone ?? 'Asia/Shanghai',
+    valueAsOf: span.last,
+    valueKey: key,
+    medians: m && m.cm !== null && m.pm !== null ? { currentValue: Number(m.cm), potential: Number(m.pm) } : null,
+    scoring,
+    offers,
+    upliftOffers: new Set(uplift.map((u) => u.offer_id)),
+    values: options.preload ? await loadValues(store, key, span.last) : null,
+  };
+}
+
+export interface NbaResult {
+  readonly customerId: string;
+  /** The local day the action is for. */
+  readonly date: string;
+  readonly decision: NbaDecision;
+  /** What the customer would get outside the holdout (the campaign's purpose comes from it). */
+  readonly wouldBe: NbaAction;
+  readonly holdout: boolean;
+  readonly campaignId: string;
+  readonly facts: NbaFacts;
+}
+
+interface CustomerRow {
+  customer_id: string;
+  consent: boolean | null;
+  birth_date: string | null;
+  churn_date: string | null;
+  churn_probability: number | null;
+  risk_decile: number | null;
+  current_value: number | null;
+  potential: number | null;
+  up_buy: number | null;
+  cross_buy: number | null;
+  [k: string]: string | number | boolean | null;
+}
+
+const sqlText = (text: string) => `'${text.replaceAll("'", "''")}'`;
+
+/** Today's local date in the operator's time zone. */
+export const localToday = (timezone: string): string => wallClock(new Date(), timezone).slice(0, 10);
+
+export async function nextBestAction(ctx: NbaContext, customerId: string, input: { date?: string; lang?: 'zh' | 'en' } = {}): Promise<NbaResult> {
+  const store = ctx.store;
+  const date = input.date ?? localToday(ctx.timezone);
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(date) || dayText(dayNumber(date)) !== date) throw new TenureError('USAGE', `--date must be a date written YYYY-MM-DD, got "${date}"`);
+  const s = ctx.scoring;
+  const [row] = await store.query<CustomerRow>(
+    `SELECT c.customer_id, c.marketing_consent AS consent, strftime(c.birth_date, '%Y-%m-%d') AS birth_date, strftime(e.churn_date, '%Y-%m-%d') AS churn_date,
+            (SELECT churn_probability FROM churn_scores WHERE customer_id = $1 AND model_version = $2 AND as_of = CAST($3 AS DATE) LIMIT 1) AS churn_probability,
+            (SELECT risk_decile FROM churn_score_context WHERE customer_id = $1 AND model_version = $2 AND as_of = CAST($3 AS DATE) LIMIT 1) AS risk_decile,
+            ${ctx.values ? 'NULL AS current_value, NULL AS potential, NULL AS up_buy, NULL AS cross_buy' : 'v.current_value, v.potential, v.up_buy, v.cross_buy'}
+     FROM customers c LEFT JOIN churn_events e ON e.customer_id = c.customer_id
+     ${ctx.values ? '' : `LEFT JOIN ${SNAPSHOT_TABLE} v ON v.customer_id = c.customer_id AND v.snapshot_key = $4 AND v.as_of = CAST($5 AS DATE)`}
+     WHERE c.customer_id = $1`,
+    ctx.values ? [customerId, s?.modelVersion ?? null, s ? `${s.asOf}-01` : null] : [customerId, s?.modelVersion ?? null, s ? `${s.asOf}-01` : null, ctx.valueKey, `${ctx.valueAsOf}-01`],
+  );
+  if (row && ctx.values) {
+    const i = ctx.values.row.get(customerId);
+    if (i !== undefined) {
+      const at = (col: Float64Array) => (Number.isNaN(col[i] as number) ? null : (col[i] as number));
+      row.current_value = at(ctx.values.currentValue);
+      row.potential = at(ctx.values.potential);
+      row.up_buy = at(ctx.values.upBuy);
+      row.cross_buy = at(ctx.values.crossBuy);
+    }
+  }
+  if (!row) throw new TenureError('NO_DATA', `no customer ${customerId} in the store ${store.location}`);
+  if (row.churn_date !== null && row.churn_date <= date) {
+    throw new TenureError('NO_DATA', `customer ${customerId} churned on ${row.churn_date}: no next best action for a churned account (a win-back is \`tenure winback\`'s)`);
+  }
+  const subs = await store.query<{ category: string; contract_end: string | null }>(
+    `SELECT category, strftime(min(contract_end_date) FILTER (WHERE contract_end_date >= CAST($2 AS DATE)), '%Y-%m-%d') AS contract_end
+     FROM subscriptions WHERE customer_id = $1 AND start_date <= CAST($2 AS DATE) AND (end_date IS NULL OR end_date > CAST($2 AS DATE))
+     GROUP BY category ORDER BY category`,
+    [customerId, date],
+  );
+  const history = await store.query<{ arm: string; response: string | null; running: boolean; recent_decline: boolean }>(
+    `SELECT m.arm, m.response,
+            m.response = 'accepted' AND coalesce(o.months, 0) > 0
+              AND coalesce(CAST(m.contacted_ts AS DATE), c.start_date) + to_months(CAST(coalesce(o.months, 0) AS INTEGER)) > CAST($2 AS DATE) AS running,
+            m.response = 'declined' AND CAST(m.contacted_ts AS DATE) > CAST($2 AS DATE) - INTERVAL ${DECLINED_COOL_OFF_DAYS} DAY AS recent_decline
+     FROM campaign_members m JOIN campaigns c ON c.campaign_id = m.campaign_id LEFT JOIN offers o ON o.offer_id = m.arm
+     WHERE m.customer_id = $1 AND m.arm <> '${CONTROL_ARM}'`,
+    [customerId, date],
+  );
+  const windowStart = dayText(dayNumber(date) - ctx.policy.windowDays + 1);
+  const contacts = await store.query<{ day: string }>(
+    `SELECT strftime(day, '%Y-%m-%d') AS day FROM (${contactsSql(`'${windowStart}'`, `'${date}'`, `(SELECT ${sqlText(customerId)} AS customer_id)`)}) AS k`,
+  );
+  const contactDays = contacts.map((c) => dayNumber(c.day));
+  const today = dayNumber(date);
+  const ends = subs.map((r) => r.contract_end).filter((d): d is string => d !== null).sort();
+  let birthdayInDays: number | null = null;
+  if (row.birth_date !== null) {
+    const year = Number(date.slice(0, 4));
+    const next = [year, year + 1].map((y) => dayNumber(anniversaryIn(row.birth_date as string, y))).find((d) => d >= today);
+    birthdayInDays = next === undefined ? null : next - today;
+  }
+  const running = new Set(history.filter((h) => h.running).map((h) => h.arm));
+  const declined = new Set(history.filter((h) => h.recent_decline).map((h) => h.arm));
+  const offers: OfferFacts[] = ctx.offers.map((o) => ({
+    offerId: o.offer_id,
+    name: o.name,
+    kind: o.kind,
+    cost: Number(o.cost),
+    hasUpliftModel: ctx.upliftOffers.has(o.offer_id),
+    running: running.has(o.offer_id),
+    recentlyDeclined: declined.has(o.offer_id),
+  }));
+  const num = (x: number | null) => (x === null ? null : Number(x));
+  const currentValue = num(row.current_value);
+  const potential = num(row.potential);
+  const month = date.slice(0, 7);
+  const holdout = inNbaHoldout(customerId, month);
+  const facts: NbaFacts = {
+    holdout: false,
+    holdoutCampaign: '',
+    consent: row.consent,
+    consentAllows: consentAllows(row.consent, ctx.policy),
+    recentContacts: recentContacts(contactDays, today, ctx.policy),
+    fatigueAllows: fatigueAllows(contactDays, today, ctx.policy),
+    fatigueWindowDays: ctx.policy.windowDays,
+    churnProbability: num(row.churn_probability),
+    riskDecile: num(row.risk_decile),
+    scoredAsOf: row.churn_probability === null ? null : (s?.asOf ?? null),
+    quadrant: currentValue !== null && potential !== null && ctx.medians ? quadrantOf(currentValue, potential, ctx.medians) : null,
+    valueAtStake: currentValue,
+    upBuy: num(row.up_buy),
+    crossBuy: num(row.cross_buy),
+    categories: subs.map((r) => r.category),
+    contractEndsInDays: ends[0] === undefined ? null : dayNumber(ends[0]) - today,
+    birthdayInDays,
+    offers,
+  };
+  const lang = input.lang ?? 'zh';
+  const wouldBe = decideNextBestAction(facts, lang);
+  const campaignId = nbaCampaignId(month, ACTION_PURPOSE[wouldBe.action]);
+  const decision = holdout ? decideNextBestAction({ ...facts, holdout: true, holdoutCampaign: campaignId }, lang) : wouldBe;
+  return { customerId, date, decision, wouldBe: wouldBe.action, holdout, campaignId, facts: holdout ? { ...facts, holdout, holdoutCampaign: campaignId } : facts };
+}
+
+export interface NbaRecordInput {
+  readonly customerId: string;
+  readonly offerId?: string;
+  readonly outcome: NbaOutcome;
+  /** Contract timestamp text; default now. Converted to operator local time. */
+  readonly ts?: string;
+  readonly channel?: string;
+}
+
+export interface NbaRecordResult {
+  readonly customerId: string;
+  readonly campaignId: string;
+  readonly arm: string;
+  readonly ts: string;
+  readonly response: 'accepted' | 'declined' | null;
+  readonly holdout: boolean;
+  /** A holdout member who was offered something anyway (counted as contamination by the evaluation). */
+  readonly contamination: boolean;
+  readonly newCampaign: boolean;
+}
+
+const CHANNELS = new Set(['hall', 'hotline', 'community', 'agent', 'online', 'app', 'other', 'sms']);
+
+export async function recordNbaOutcome(ctx: NbaContext, input: NbaRecordInput): Promise<NbaRecordResult> {
+  const store = ctx.store;
+  requireWritable(store, 'recording an NBA outcome');
+  if (!NBA_OUTCOMES.includes(input.outcome)) throw new TenureError('USAGE', `--outcome must be one of ${NBA_OUTCOMES.join(', ')}, got "${input.outcome}"`);
+  const channel = input.channel ?? 'hotline';
+  if (!CHANNELS.has(channel)) throw new TenureError('USAGE', `--channel must be one of ${[...CHANNELS].join(', ')}, got "${channel}"`);
+  const ts = input.ts === undefined ? wallClock(new Date(), ctx.timezone) : localTimestamp(input.ts, ctx.timezone);
+  if (ts === null) throw new TenureError('USAGE', `--ts must be a timestamp written YYYY-MM-DD[T| ]HH:MM[:SS[.fff]][Z|±HH:MM], got "${input.ts}"`);
+  const date = ts.slice(0, 10);
+  const nba = await nextBestAction(ctx, input.customerId, { date, lang: 'en' });
+  let arm: string;
+  if (nba.holdout) {
+    arm = CONTROL_ARM;
+  } else {
+    if (input.offerId === undefined) throw new TenureError('USAGE', `--offer is needed: ${input.customerId} is not in this month's holdout, so the member's arm is the offer the agent presented (suggested: ${nba.decision.offerId ?? 'none'})`);
+    arm = input.offerId;
+  }
+  if (input.offerId !== undefined && !ctx.offers.some((o) => o.offer_id === input.offerId)) {
+    throw new TenureError('USAGE', `unknown offer ${input.offerId}: --offer must be an offer_id of the imported offers`);
+  }
+  const response = input.outcome === 'not_offered' ? null : input.outcome;
+  const contactedTs = response === null ? null : ts;
+  const month = date.slice(0, 7);
+  const start = `${month}-01`;
+  const purpose = ACTION_PURPOSE[nba.wouldBe];
+  let newCampaign = false;
+  await store.transaction(async (tx) => {
+    const [campaign] = await tx.query<{ n: number }>('SELECT count(*) AS n FROM campaigns WHERE campaign_id = $1', [nba.campaignId]);
+    if (Number(campaign?.n ?? 0) === 0) {
+      newCampaign = true;
+      await tx.run(
+        `INSERT INTO campaigns (campaign_id, name, purpose, start_date, end_date, horizon_months)
+         VALUES ($1, $2, $3, CAST($4 AS DATE), CAST(last_day(CAST($4 AS DATE)) AS DATE), $5)`,
+        [nba.campaignId, `Next best action ${month} (${purpose})`, purpose, start, NBA_HORIZON_MONTHS],
+      );
+    }
+    const [member] = await tx.query<{ arm: string }>('SELECT arm FROM campaign_members WHERE campaign_id = $1 AND customer_id = $2', [nba.campaignId, input.customerId]);
+    if (member && member.arm !== arm) {
+      throw new TenureError('USAGE', `${input.customerId} is already a member of ${nba.campaignId} in the arm ${member.arm}; an assignment is kept once (record the outcome of that offer)`);
+    }
+    if (member) {
+      await tx.run(
+        `UPDATE campaign_members SET contacted_ts = coalesce(contacted_ts, CAST($3 AS TIMESTAMP)), response = coalesce(CAST($4 AS VARCHAR), response), channel = coalesce(channel, $5)
+         WHERE campaign_id = $1 AND customer_id = $2`,
+        [nba.campaignId, input.customerId, contactedTs, response, contactedTs === null ? null : channel],
+      );
+    } else {
+      await tx.run(
+        `INSERT INTO campaign_members (campaign_id, customer_id, arm, assigned_date, contacted_ts, channel, response)
+         VALUES ($1, $2, $3, CAST($4 AS DATE), CAST($5 AS TIMESTAMP), $6, $7)`,
+        [nba.campaignId, input.customerId, arm, start, contactedTs, contactedTs === null ? null : channel, response],
+      );
+    }
+    await tx.run(
+      `INSERT INTO nba_outcomes (recorded_at, ts, customer_id, campaign_id, arm, offer_id, outcome, suggested_action, suggested_offer_id, holdout)
+       VALUES (CAST($1 AS TIMESTAMP), CAST($2 AS TIMESTAMP), $3, $4, $5, $6, $7, $8, $9, $10)`,
+      [wallClock(new Date(), ctx.timezone), ts, input.customerId, nba.campaignId, arm, input.offerId ?? null, input.outcome, nba.wouldBe, nba.holdout ? null : nba.decision.offerId, nba.holdout],
+    );
+  });
+  return { customerId: input.customerId, campaignId: nba.campaignId, arm, ts, response, holdout: nba.holdout, contamination: nba.holdout && response !== null, newCampaign };
+}

@@ -1,0 +1,127 @@
+import type { Command } from 'commander';
+import { careCalendar, type CareCalendar, type CareRow } from '../../app/care/care.ts';
+import { OutputFile, SHARED_FILE } from '../../app/files/safe-write.ts';
+import { withStore } from '../../app/lifecycle/context.ts';
+import { TenureError } from '../../app/errors.ts';
+import { OCCASIONS } from '../../domain/care/calendar.ts';
+import { DEFAULT_CONTACT_POLICY, type ContactPolicy } from '../../domain/care/contact-policy.ts';
+import { toICalendar } from '../../domain/care/ical.ts';
+import { fraction, labelLang, printJson, printRows, resolveOutput, toCsv, withFormat, type FormatOptions } from '../output.ts';
+
+interface CareOptions extends FormatOptions {
+  db?: string;
+  from?: string;
+  to?: string;
+  segment?: string;
+  promotion?: string;
+  maxContacts: string;
+  fatigueDays: string;
+  unknownConsent: string;
+  out?: string;
+}
+
+export const CARE_COLUMNS = ['customer_id', 'date', 'occasion', 'priority', 'status', 'occasion_date', 'reason', 'value_tier', 'churn_probability', 'script'] as const;
+
+const whole = (flag: string, text: string): number => {
+  if (!/^[0-9]+$/.test(text)) throw new TenureError('USAGE', `${flag} must be a whole number, got "${text}"`);
+  return Number(text);
+};
+
+/** The contact policy from the flags shared by care and nba. */
+export function contactPolicyOf(opts: { maxContacts: string; fatigueDays: string; unknownConsent: string }): ContactPolicy {
+  if (opts.unknownConsent !== 'deny' && opts.unknownConsent !== 'allow') throw new TenureError('USAGE', `--unknown-consent must be deny or allow, got "${opts.unknownConsent}"`);
+  return { maxContacts: whole('--max-contacts', opts.maxContacts), windowDays: whole('--fatigue-days', opts.fatigueDays), unknownConsent: opts.unknownConsent };
+}
+
+/** Adds the contact-policy flags (consent and fatigue) to a command. */
+export function withContactPolicy(cmd: Command): Command {
+  return cmd
+    .option('--max-contacts <n>', 'contact-fatigue limit: outbound contacts allowed in any window of --fatigue-days days', String(DEFAULT_CONTACT_POLICY.maxContacts))
+    .option('--fatigue-days <n>', 'length of the contact-fatigue window in days', String(DEFAULT_CONTACT_POLICY.windowDays))
+    .option('--unknown-consent <rule>', 'blank marketing_consent: deny (the contract default) or allow outbound contact', DEFAULT_CONTACT_POLICY.unknownConsent);
+}
+
+const rowOut = (r: CareRow) => ({ ...r, churn_probability: fraction(r.churn_probability) });
+
+function icsText(c: CareCalendar, lang: 'zh' | 'en'): string {
+  const events = c.rows
+    .filter((r) => r.status !== 'dropped')
+    .map((r) => ({
+      uid: `${r.customer_id}-${r.occasion}-${r.occasion_date}@tenure.care`,
+      date: r.date,
+      summary: `${r.customer_id} ${r.occasion}`,
+      description: r.reason ? `${r.script}\n${r.reason}` : r.script,
+      categories: [r.occasion, r.status],
+      // iCalendar PRIORITY: 1 highest … 9 lowest.
+      priority: Math.max(1, Math.min(9, 10 - Math.round(r.priority * 2))),
+    }));
+  return toICalendar(events, { stamp: new Date(), name: lang === 'en' ? `Care calendar ${c.from}..${c.to}` : `关怀日历 ${c.from}..${c.to}` });
+}
+
+async function run(opts: CareOptions): Promise<void> {
+  const out = resolveOutput(opts);
+  const lang = labelLang(out.lang);
+  const policy = contactPolicyOf(opts);
+  const ext = opts.out?.toLowerCase().match(/\.(csv|ics)$/)?.[1];
+  if (opts.out !== undefined && ext === undefined) throw new TenureError('USAGE', `--out must name a .csv or .ics file, got "${opts.out}"`);
+  const file = opts.out !== undefined ? OutputFile.open(opts.out, { what: '--out', mode: SHARED_FILE }) : null;
+  let c: CareCalendar;
+  try {
+    c = await withStore(opts.db, (store) =>
+      careCalendar(store, {
+        policy,
+        lang,
+        ...(opts.from === undefined ? {} : { from: opts.from }),
+        ...(opts.to === undefined ? {} : { to: opts.to }),
+        ...(opts.segment === undefined ? {} : { segment: opts.segment }),
+        ...(opts.promotion === undefined ? {} : { promotion: opts.promotion }),
+      }),
+    );
+  } catch (err) {
+    file?.abort();
+    throw err;
+  }
+  const rows = c.rows.map(rowOut);
+  if (file) {
+    file.write(ext === 'ics' ? icsText(c, lang) : toCsv(CARE_COLUMNS, rows));
+    file.commit();
+  }
+  if (out.format === 'json') {
+    printJson({
+      from: c.from,
+      to: c.to,
+      value_as_of: c.valueAsOf,
+      scores_as_of: c.scoresAsOf,
+      policy: { max_contacts: c.policy.maxContacts, window_days: c.policy.windowDays, unknown_consent: c.policy.unknownConsent },
+      counts: c.counts,
+      occasions: rows,
+    });
+    return;
+  }
+  printRows(CARE_COLUMNS, rows, out.format, process.stdout, { percent: ['churn_probability'] });
+  if (out.format === 'table') {
+    process.stdout.write(
+      lang === 'en'
+        ? `\n${c.from}..${c.to}: ${c.counts.planned} planned, ${c.counts.deferred} deferred, ${c.counts.dropped} dropped (limit ${c.policy.maxContacts} contacts in ${c.policy.windowDays} days)\n`
+        : `\n${c.from}..${c.to}：计划 ${c.counts.planned} 次，顺延 ${c.counts.deferred} 次，放弃 ${c.counts.dropped} 次（${c.policy.windowDays} 天内最多联系 ${c.policy.maxContacts} 次）\n`,
+    );
+  }
+}
+
+export function register(program: Command): void {
+  withFormat(
+    withContactPolicy(
+      program
+        .command('care')
+        .description(
+          `care calendar: occasions from the data (${OCCASIONS.join(', ')}) for live customers, prioritised by value tier and churn risk, under consent and the contact-fatigue limit (deferred or dropped with the reason), with a suggested script`,
+        )
+        .option('--from <date>', 'first day (YYYY-MM-DD; default the day after the data\'s last month)')
+        .option('--to <date>', 'last day (YYYY-MM-DD; default 30 days from --from)')
+        .option('--segment <name>', 'promotion notices for the members of this segment (tenure segments), on the first day')
+        .option('--promotion <text>', 'what the promotion is, for the script (needs --segment)')
+        .option('--out <file>', 'also write the calendar to a .csv file or an iCalendar .ics file (planned and deferred occasions)')
+        .option('--db <path>', 'store (default ./tenure.duckdb or $TENURE_DB)'),
+    ),
+  ).action(run);
+}
