@@ -28,5 +28,4 @@ import { register as winback } from './winback.ts';
  */
 type Register = (program: Command) => void;
 
-export const COMMANDS: readonly Register[] = [campaign, churnIndex, customer, demo, forecast, importData, lifecycle, model, points, relationship, report, retention, schema, score, segments, start, uplift, value, warn, winback];
-import { register as nba } from './nba.ts';
+export const COMMANDS: readonly Register[] = [campaign, care, churnIndex, customer, demo, forecast, importData, lifecycle, model, nba, points, relationship, report, retention, schema, score, segments, start, uplift, value, warn, winback];
