@@ -146,6 +146,27 @@ describe('campaign evaluation (intention to treat, the contract definitions)', (
     expect(d?.totalDiscount).toBeCloseTo(300, 9);
   });
 
+  it('reads the risk deciles from the latest scoring run of the month when two models scored it', async () => {
+    const { copyFileSync } = await import('node:fs');
+    const copy = join(root, 'two-runs.duckdb');
+    copyFileSync(db, copy);
+    const store = await DuckDBStore.open(copy);
+    try {
+      // A second model scores 2024-02 later and finds the ten who accepted the riskiest.
+      const rows = Array.from({ length: 40 }, (_, k) => `('m2', DATE '2024-02-01', '${cid(k + 1)}', ${accepted(k + 1) ? 0.9 + (k + 1) / 1000 : (k + 1) / 1000}, 0, '[]', current_timestamp + INTERVAL 1 HOUR)`);
+      await store.run(`INSERT INTO churn_scores VALUES ${rows.join(', ')}`);
+      const k1 = (await evaluateCampaigns(store, { campaignId: 'K1' })).campaigns[0];
+      const d = k1?.arms[1]?.dilution;
+      expect(d?.riskScoresAsOf).toBe('2024-02');
+      expect(d?.lowRiskAccepted).toBe(0);
+      expect(d?.lowRiskDiscount).toBe(0);
+      expect(d?.totalDiscount).toBeCloseTo(300, 9);
+      expect(k1?.arms.map((a) => a.members)).toEqual([19, 20]);
+    } finally {
+      await store.close();
+    }
+  });
+
   it('an offer that does nothing: the uplift interval includes zero and the verdict says there is no evidence', () => {
     const offer = campaign('K2').arms.find((a) => a.arm === 'O20');
     expect(offer?.uplift).toBe(0);

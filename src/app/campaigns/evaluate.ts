@@ -17,6 +17,7 @@ import { TenureError } from '../errors.ts';
 import { dataSpan } from '../data-span.ts';
 import { baseSbg, DEFAULT_VALUE_PARAMETERS } from '../value/customer-value.ts';
 import { ensureValueSnapshot, SNAPSHOT_TABLE } from '../value/value-snapshot.ts';
+import { previousScoringRun, type ScoringRun } from '../warn/warn.ts';
 
 export const DEFAULT_HORIZON_MONTHS = 3;
 /** Members in the lowest this-many risk deciles count as "would most likely have stayed". */
@@ -128,9 +129,19 @@ export async function evaluateCampaigns(store: AnalyticsStore, input: { campaign
     const sbg = await baseSbg(store);
     for (const month of new Set(complete.map((p) => p.lastWindowMonth))) valueKey = (await ensureValueSnapshot(store, month, DEFAULT_VALUE_PARAMETERS, sbg)).key;
   }
-  const runs = await scoringRuns(store);
-  const scoresAsOf = new Map(complete.map((p) => [p.c.campaign_id, latestBefore(runs, p.firstMonth)]));
-  const arms = await armSums(store, id, plans, complete.map((p) => ({ campaignId: p.c.campaign_id, scoresAsOf: scoresAsOf.get(p.c.campaign_id) ?? null, valueAsOf: p.lastWindowMonth })), valueKey);
+  // The risk before each campaign: the latest scoring run of the latest scored month before its
+  // first month (warn's rule; two models may have scored that month).
+  const riskRuns = new Map<MonthText, ScoringRun | null>();
+  for (const month of new Set(complete.map((p) => p.firstMonth))) riskRuns.set(month, await previousScoringRun(store, month));
+  const riskRun = new Map(complete.map((p) => [p.c.campaign_id, riskRuns.get(p.firstMonth) ?? null]));
+  const scoresAsOf = new Map(complete.map((p) => [p.c.campaign_id, riskRun.get(p.c.campaign_id)?.asOf ?? null]));
+  const arms = await armSums(
+    store,
+    id,
+    plans,
+    complete.map((p) => ({ campaignId: p.c.campaign_id, scores: riskRun.get(p.c.campaign_id) ?? null, valueAsOf: p.lastWindowMonth })),
+    valueKey,
+  );
 
   const out: CampaignEvaluation[] = [];
   for (const { c, firstMonth, lastWindowMonth, monthsOpen } of plans) {
@@ -188,7 +199,7 @@ export async function evaluateCampaigns(store: AnalyticsStore, input: { campaign
 interface CompleteCampaign {
   readonly campaignId: string;
   /** Latest scoring run before the window (the dilution guard's risk deciles), or null. */
-  readonly scoresAsOf: MonthText | null;
+  readonly scores: ScoringRun | null;
   /** The window's last month (the retained value). */
   readonly valueAsOf: MonthText;
 }
@@ -212,14 +223,14 @@ async function armSums(
   const params: SqlValue[] = [id, `${from}-01`, `${to}-01`, valueKey];
   const info =
     complete.length === 0
-      ? 'SELECT CAST(NULL AS VARCHAR) AS campaign_id, CAST(NULL AS DATE) AS scores_as_of, CAST(NULL AS DATE) AS value_as_of WHERE false'
+      ? 'SELECT CAST(NULL AS VARCHAR) AS campaign_id, CAST(NULL AS DATE) AS scores_as_of, CAST(NULL AS VARCHAR) AS scores_model, CAST(NULL AS DATE) AS value_as_of WHERE false'
       : `SELECT * FROM (VALUES ${complete
           .map((k) => {
-            params.push(k.campaignId, k.scoresAsOf === null ? null : `${k.scoresAsOf}-01`, `${k.valueAsOf}-01`);
+            params.push(k.campaignId, k.scores === null ? null : `${k.scores.asOf}-01`, k.scores?.modelVersion ?? null, `${k.valueAsOf}-01`);
             const n = params.length;
-            return `($${n - 2}, CAST($${n - 1} AS DATE), CAST($${n} AS DATE))`;
+            return `($${n - 3}, CAST($${n - 2} AS DATE), CAST($${n - 1} AS VARCHAR), CAST($${n} AS DATE))`;
           })
-          .join(', ')}) AS t(campaign_id, scores_as_of, value_as_of)`;
+          .join(', ')}) AS t(campaign_id, scores_as_of, scores_model, value_as_of)`;
   const evaluated = 'm.churn_date IS NULL OR m.churn_date >= m.start_date';
   return store.query<ArmRow>(
     `WITH m AS (${MEMBERS_SQL}),
@@ -257,7 +268,7 @@ async function armSums(
        SELECT m.campaign_id, m.customer_id,
               ntile(10) OVER (PARTITION BY m.campaign_id ORDER BY s.churn_probability, m.customer_id) AS decile
        FROM ev AS m JOIN info i ON i.campaign_id = m.campaign_id
-       JOIN churn_scores s ON s.customer_id = m.customer_id AND s.as_of = i.scores_as_of
+       JOIN churn_scores s ON s.customer_id = m.customer_id AND s.as_of = i.scores_as_of AND s.model_version = i.scores_model
      ),
      given AS (
        SELECT m.campaign_id, m.arm, r.decile, coalesce(o.monthly_discount, 0) * least(coalesce(o.months, m.horizon), m.horizon) AS discount
@@ -280,14 +291,6 @@ async function armSums(
   );
 }
 
-/** The months that have a scoring run, oldest first. */
-async function scoringRuns(store: AnalyticsStore): Promise<MonthText[]> {
-  const rows = await store.query<{ as_of: string }>(`SELECT DISTINCT strftime(as_of, '%Y-%m') AS as_of FROM churn_scores ORDER BY 1`);
-  return rows.map((r) => r.as_of);
-}
-
-const latestBefore = (runs: readonly MonthText[], month: MonthText): MonthText | null => runs.filter((r) => r < month).at(-1) ?? null;
-
 function openArm(a: { arm: string; members: number; reached: number }): CampaignArm {
   return {
     arm: a.arm,
@@ -309,15 +312,6 @@ function openArm(a: { arm: string; members: number; reached: number }): Campaign
     verdict: a.arm === CONTROL_ARM ? 'control' : 'no_evidence',
     dilution: null,
   };
-}
-
-/** As-of month of the latest scoring run before `month` (risk known before a campaign starts), or null. */
-export async function latestScoringBefore(store: AnalyticsStore, month: MonthText): Promise<MonthText | null> {
-  const [run] = await store.query<{ as_of: string | null }>(
-    `SELECT strftime(max(as_of), '%Y-%m') AS as_of FROM churn_scores WHERE as_of < CAST($1 AS DATE)`,
-    [`${month}-01`],
-  );
-  return run?.as_of ?? null;
 }
 
 const emptyGuard = (asOf: MonthText | null): DilutionGuard => ({ riskScoresAsOf: asOf, lowRiskAccepted: 0, lowRiskDiscount: 0, totalDiscount: 0 });
