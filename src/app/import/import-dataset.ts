@@ -13,6 +13,7 @@ import type { ScanResult } from './scanner.ts';
 import * as S from './sql.ts';
 import { refreshChurnBasis } from '../reports/basis.ts';
 import { prepareLatestAnalytics, type PreparedAnalytics } from '../lifecycle/prepare.ts';
+import { keepCampaignArmSums } from '../campaigns/evaluate.ts';
 import { requireWritable } from '../../store/access.ts';
 import { DUCKDB_DIALECT } from '../../store/schema.ts';
 import { addExtraSql, storedExtras, widenToTextSql, type StoredExtra, type WideExtraTable } from '../../store/wide-extras.ts';
@@ -128,6 +129,8 @@ export async function importDataset(store: AnalyticsStore, dir: string, options:
   if (loaded && options.prepareAnalytics !== false && (await hasCustomers(store))) {
     try {
       analytics = await prepareLatestAnalytics(store);
+      // After the latest month's value snapshot: campaigns whose window has run its course.
+      await keepCampaignArmSums(store);
     } catch (err) {
       analyticsError = (err as Error).message;
     }
