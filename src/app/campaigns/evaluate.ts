@@ -394,18 +394,21 @@ export async function keepCampaignArmSums(store: AnalyticsStore, campaignId?: st
   const campaigns = await store.query<CampaignRow>(CAMPAIGNS_SQL, [campaignId ?? null]);
   if (campaigns.length === 0) return [];
   const { last } = await dataSpan(store);
-  const windows = (await campaignWindows(store, campaigns)).filter((w) => w.lastMonth <= last);
+  // A campaign designed ahead of its window (the usual case) has nothing to keep yet.
+  const ended = campaigns.filter((c) => addMonths(c.start_date.slice(0, 7), Number(c.horizon) - 1) <= last);
+  if (ended.length === 0) return [];
+  const windows = await campaignWindows(store, ended);
   const fingerprints = await armSumFingerprints(store, windows);
   const kept = new Set(
     (await store.query<{ campaign_id: string; fingerprint: string }>(`SELECT DISTINCT campaign_id, fingerprint FROM ${ARM_SUMS_TABLE}`))
       .filter((r) => fingerprints.get(r.campaign_id) === r.fingerprint)
       .map((r) => r.campaign_id),
   );
+  const candidates = windows.filter((w) => fingerprints.has(w.campaignId) && !kept.has(w.campaignId));
+  if (candidates.length === 0) return [];
   const sbg = await baseSbg(store);
   const stale: CampaignWindow[] = [];
-  for (const w of windows) {
-    if (fingerprints.has(w.campaignId) && !kept.has(w.campaignId) && (await isValueSnapshotKept(store, w.lastMonth, DEFAULT_VALUE_PARAMETERS, sbg))) stale.push(w);
-  }
+  for (const w of candidates) if (await isValueSnapshotKept(store, w.lastMonth, DEFAULT_VALUE_PARAMETERS, sbg)) stale.push(w);
   if (stale.length === 0) return [];
   const ids = stale.map((w) => w.campaignId);
   const rows = await computeArmSums(store, stale, new Set(ids));
