@@ -160,7 +160,7 @@ export const MIGRATIONS: readonly Migration[] = [
   {
     // Issue 12.4: a complete campaign's arm sums as `campaign evaluate` reads them (members, churn
     // in the window, reach, cost, the dilution guard's discounts, revenue over the window and
-    // retained value at its end), kept by the writers with the fingerprint of the data, offers,
+    // retained value at its end), kept by the import with the fingerprint of the data, offers,
     // scoring run and members they were computed from, so an evaluation reads a few rows instead
     // of the members, bills and scores (src/app/campaigns/evaluate.ts).
     version: 8,

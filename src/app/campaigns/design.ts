@@ -22,7 +22,7 @@ import { dataSpan } from '../data-span.ts';
 import { baseSbg, DEFAULT_VALUE_PARAMETERS } from '../value/customer-value.ts';
 import { ensureValueSnapshot, SNAPSHOT_TABLE } from '../value/value-snapshot.ts';
 import { previousScoringRun } from '../warn/warn.ts';
-import { DEFAULT_HORIZON_MONTHS, keepCampaignArmSums } from './evaluate.ts';
+import { DEFAULT_HORIZON_MONTHS } from './evaluate.ts';
 
 export interface CampaignDesignInput {
   readonly campaignId: string;
@@ -215,9 +215,6 @@ export async function designCampaign(store: AnalyticsStore, input: CampaignDesig
         [input.campaignId, assigned],
       );
     });
-
-    // A campaign designed after its window (an export of one run elsewhere): its sums are kept now.
-    await keepCampaignArmSums(store, input.campaignId);
 
     return {
       campaignId: input.campaignId,

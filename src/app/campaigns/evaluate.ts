@@ -386,7 +386,7 @@ async function keptArmSums(store: AnalyticsStore, fingerprints: ReadonlyMap<stri
  * window's last month has its value snapshot kept (the import keeps the latest month's, so a
  * campaign is kept when its window has just run its course; valuing the whole base for every past
  * window on every import would cost more than it saves), so `campaign evaluate` reads a few rows
- * instead of the members, bills and scores. Writers call it: the import, campaign design.
+ * instead of the members, bills and scores. The import calls it after loading.
  * Returns the campaigns kept.
  */
 export async function keepCampaignArmSums(store: AnalyticsStore, campaignId?: string): Promise<string[]> {
