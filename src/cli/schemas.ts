@@ -171,7 +171,7 @@ export const OUTPUT_SCHEMAS = {
     seed: count,
     targets: count,
     excluded: obj({ churned_before_start: count, no_consent: count }),
-    strata: obj({ risk_scores_as_of: month.nullable(), value_as_of: month.nullable() }),
+    strata: obj({ risk_scores_as_of: month.nullable(), risk_model_version: z.string().nullable(), value_as_of: month.nullable() }),
     arms: z.array(obj({ arm: z.string(), share: fraction, members: count })),
     balance: z.array(obj({ arm: z.string(), covariate: z.enum(['churn_probability', 'customer_value', 'tenure_months']), smd: z.number().nullable(), imbalanced: z.boolean() })),
     members_file: z.string().nullable(),

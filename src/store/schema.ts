@@ -186,6 +186,21 @@ export const MIGRATIONS: readonly Migration[] = [
          offer_id VARCHAR, outcome VARCHAR, suggested_action VARCHAR, suggested_offer_id VARCHAR, holdout BOOLEAN)`,
     ],
   },
+  {
+    // Issue 12.4: a complete campaign's arm sums as `campaign evaluate` reads them (members, churn
+    // in the window, reach, cost, the dilution guard's discounts, revenue over the window and
+    // retained value at its end), kept by the import with the fingerprint of the data, offers,
+    // scoring run and members they were computed from, so an evaluation reads a few rows instead
+    // of the members, bills and scores (src/app/campaigns/evaluate.ts).
+    version: 10,
+    description: 'campaign arm sums',
+    statements: () => [
+      `CREATE TABLE IF NOT EXISTS campaign_arm_sums (
+         campaign_id VARCHAR, arm VARCHAR, fingerprint VARCHAR, members BIGINT, churned_before BIGINT, churned BIGINT,
+         reached BIGINT, touched BIGINT, cost DECIMAL(38,6), low_accepted BIGINT, low_discount DECIMAL(38,6),
+         total_discount DECIMAL(38,6), revenue DECIMAL(38,6), retained_value DOUBLE, computed_at TIMESTAMP)`,
+    ],
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;

@@ -131,6 +131,28 @@ describe('designCampaign', () => {
     expect(json.arms.reduce((n, a) => n + a.members, 0)).toBe(file.trim().split('\n').length - 1);
   });
 
+  it('reads the latest scoring run of the month when two models scored it: each target once, stratified on that run', async () => {
+    const { copyFileSync } = await import('node:fs');
+    const copy = join(root, 'two-runs.duckdb');
+    copyFileSync(join(root, 'a.duckdb'), copy);
+    const store = await DuckDBStore.open(copy);
+    try {
+      // A second model scores 2024-04 later, with the risk order reversed.
+      const rows = Array.from({ length: N }, (_, k) => `('m2', DATE '2024-04-01', '${cid(k + 1)}', ${1 - ((k * 37) % 101) / 101}, 0, '[]', current_timestamp + INTERVAL 1 HOUR)`);
+      await store.run(`INSERT INTO churn_scores VALUES ${rows.join(', ')}`);
+      const d = await designCampaign(store, input('D5'));
+      const noConsent = Array.from({ length: N }, (_, k) => k + 1).filter((i) => i > 8 && consentOf(i) !== 'true').length;
+      expect(d.members.length).toBe(N - 8 - noConsent);
+      expect(new Set(d.members.map((m) => m.customer_id)).size).toBe(d.members.length);
+      expect(d.riskModelVersion).toBe('m2');
+      const [stored] = await store.query<{ n: number; ids: number }>(`SELECT count(*) AS n, count(DISTINCT customer_id) AS ids FROM campaign_members WHERE campaign_id = 'D5'`);
+      expect(Number(stored?.n)).toBe(d.members.length);
+      expect(Number(stored?.ids)).toBe(d.members.length);
+    } finally {
+      await store.close();
+    }
+  });
+
   it('refuses a symlinked --out before anything is kept', async () => {
     writeFileSync(join(root, 'victim.txt'), 'keep me\n');
     symlinkSync(join(root, 'victim.txt'), join(root, 'link.csv'));

@@ -21,7 +21,8 @@ import { TenureError } from '../errors.ts';
 import { dataSpan } from '../data-span.ts';
 import { baseSbg, DEFAULT_VALUE_PARAMETERS } from '../value/customer-value.ts';
 import { ensureValueSnapshot, SNAPSHOT_TABLE } from '../value/value-snapshot.ts';
-import { DEFAULT_HORIZON_MONTHS, latestScoringBefore } from './evaluate.ts';
+import { previousScoringRun } from '../warn/warn.ts';
+import { DEFAULT_HORIZON_MONTHS } from './evaluate.ts';
 
 export interface CampaignDesignInput {
   readonly campaignId: string;
@@ -52,6 +53,8 @@ export interface CampaignDesign {
   readonly targets: number;
   readonly excluded: { readonly churnedBeforeStart: number; readonly noConsent: number };
   readonly riskScoresAsOf: MonthText | null;
+  /** Model version of that scoring run (the latest run of its month, as `tenure warn` reads it), or null. */
+  readonly riskModelVersion: string | null;
   readonly valueAsOf: MonthText | null;
   readonly arms: readonly { arm: string; share: number; members: number }[];
   readonly balance: readonly BalanceRow[];
@@ -109,7 +112,10 @@ export async function designCampaign(store: AnalyticsStore, input: CampaignDesig
   try {
     const startMonth = start.slice(0, 7);
     const span = await dataSpan(store);
-    const riskAsOf = await latestScoringBefore(store, startMonth);
+    // The latest scoring run of the latest scored month before the start (warn's rule): two
+    // models may have scored that month, and joining by month alone listed a target twice.
+    const riskRun = await previousScoringRun(store, startMonth);
+    const riskAsOf = riskRun?.asOf ?? null;
     const before = addMonths(startMonth, -1);
     const valueAsOf = riskAsOf ?? (before < span.first ? null : before > span.last ? span.last : before);
     let valueKey: string | null = null;
@@ -131,7 +137,7 @@ export async function designCampaign(store: AnalyticsStore, input: CampaignDesig
        ),
        eligible AS (
          SELECT t.*, s.churn_probability, t.known AND t.consent AND NOT coalesce(t.churn_date < CAST($1 AS DATE), false) AS assignable FROM t
-         LEFT JOIN churn_scores s ON s.customer_id = t.customer_id AND s.as_of = CAST($4 AS DATE)
+         LEFT JOIN churn_scores s ON s.customer_id = t.customer_id AND s.as_of = CAST($4 AS DATE) AND s.model_version = $5
        )
        SELECT e.customer_id, e.known, coalesce(e.churn_date < CAST($1 AS DATE), false) AS churned_before, e.consent,
               e.churn_probability,
@@ -147,7 +153,7 @@ export async function designCampaign(store: AnalyticsStore, input: CampaignDesig
        FROM eligible e LEFT JOIN v ON v.customer_id = e.customer_id
        WINDOW ranked AS (PARTITION BY e.assignable AND e.churn_probability IS NOT NULL ORDER BY e.churn_probability, e.customer_id)
        ORDER BY e.customer_id`,
-      [start, valueKey, valueAsOf === null ? null : `${valueAsOf}-01`, riskAsOf === null ? null : `${riskAsOf}-01`],
+      [start, valueKey, valueAsOf === null ? null : `${valueAsOf}-01`, riskAsOf === null ? null : `${riskAsOf}-01`, riskRun?.modelVersion ?? null],
     );
     const missing = rows.filter((r) => !r.known).slice(0, 5);
     if (missing.length > 0) {
@@ -218,6 +224,7 @@ export async function designCampaign(store: AnalyticsStore, input: CampaignDesig
       targets: ids.length,
       excluded: { churnedBeforeStart, noConsent },
       riskScoresAsOf: riskAsOf,
+      riskModelVersion: riskRun?.modelVersion ?? null,
       valueAsOf,
       arms: input.arms.map((a) => ({ arm: a.arm, share: a.share, members: byArm.get(a.arm)?.length ?? 0 })),
       balance,

@@ -6,7 +6,9 @@ import { runCaptured } from '../../cli/test-support.ts';
 import { DuckDBStore } from '../../store/duckdb/duckdb-store.ts';
 import { importDataset } from '../import/import-dataset.ts';
 import { customerId as cid, FixtureFile, type ExpectedReject } from '../import/test-fixture.ts';
-import { evaluateCampaigns, type CampaignEvaluation } from './evaluate.ts';
+import { baseSbg, DEFAULT_VALUE_PARAMETERS } from '../value/customer-value.ts';
+import { ensureValueSnapshot } from '../value/value-snapshot.ts';
+import { evaluateCampaigns, keepCampaignArmSums, type CampaignEvaluation } from './evaluate.ts';
 
 /**
  * A hand-made operator: 40 customers billed 100 a month for 2024-01..2024-06 (up to the month
@@ -144,6 +146,72 @@ describe('campaign evaluation (intention to treat, the contract definitions)', (
     // 10 a month for min(6 offer months, 3 horizon months), ten members.
     expect(d?.lowRiskDiscount).toBeCloseTo(300, 9);
     expect(d?.totalDiscount).toBeCloseTo(300, 9);
+  });
+
+  it('reads the risk deciles from the latest scoring run of the month when two models scored it', async () => {
+    const { copyFileSync } = await import('node:fs');
+    const copy = join(root, 'two-runs.duckdb');
+    copyFileSync(db, copy);
+    const store = await DuckDBStore.open(copy);
+    try {
+      // A second model scores 2024-02 later and finds the ten who accepted the riskiest.
+      const rows = Array.from({ length: 40 }, (_, k) => `('m2', DATE '2024-02-01', '${cid(k + 1)}', ${accepted(k + 1) ? 0.9 + (k + 1) / 1000 : (k + 1) / 1000}, 0, '[]', current_timestamp + INTERVAL 1 HOUR)`);
+      await store.run(`INSERT INTO churn_scores VALUES ${rows.join(', ')}`);
+      const k1 = (await evaluateCampaigns(store, { campaignId: 'K1' })).campaigns[0];
+      const d = k1?.arms[1]?.dilution;
+      expect(d?.riskScoresAsOf).toBe('2024-02');
+      expect(d?.lowRiskAccepted).toBe(0);
+      expect(d?.lowRiskDiscount).toBe(0);
+      expect(d?.totalDiscount).toBeCloseTo(300, 9);
+      expect(k1?.arms.map((a) => a.members)).toEqual([19, 20]);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('reads the window sums a writer kept while the data and members are those they were computed from', async () => {
+    const { copyFileSync } = await import('node:fs');
+    const copy = join(root, 'kept.duckdb');
+    copyFileSync(db, copy);
+    const store = await DuckDBStore.open(copy);
+    const arms = (r: CampaignEvaluation[]) => r.map((c) => [c.campaignId, c.arms.map((a) => [a.arm, a.revenuePerMember, a.retainedValue])]);
+    try {
+      // Nothing is kept for a window whose last month has no kept value snapshot.
+      await store.run('DELETE FROM value_snapshot_runs');
+      expect(await keepCampaignArmSums(store)).toEqual([]);
+      const sbg = await baseSbg(store);
+      for (const month of ['2024-04', '2024-05']) await ensureValueSnapshot(store, month, DEFAULT_VALUE_PARAMETERS, sbg);
+      expect((await keepCampaignArmSums(store)).sort()).toEqual(['K1', 'K2']);
+      expect(await keepCampaignArmSums(store)).toEqual([]); // current: nothing to redo
+      expect(arms([...(await evaluateCampaigns(store)).campaigns])).toEqual(arms(report));
+      // The kept rows are what evaluate reads (the bills are not read again)…
+      await store.run(`UPDATE campaign_arm_sums SET revenue = 19 * 1000 WHERE campaign_id = 'K1' AND arm = 'control'`);
+      expect((await evaluateCampaigns(store, { campaignId: 'K1' })).campaigns[0]?.arms[0]?.revenuePerMember).toBeCloseTo(1000, 9);
+      // …until the members change: then they are stale and the bills are read.
+      await store.run(`UPDATE campaign_members SET arm = 'O10' WHERE campaign_id = 'K1' AND customer_id = '${cid(20)}'`);
+      const changed = (await evaluateCampaigns(store, { campaignId: 'K1' })).campaigns[0];
+      expect(changed?.arms[0]?.members).toBe(18);
+      expect(changed?.arms[0]?.revenuePerMember).toBeCloseTo((4500 - 300) / 18, 9);
+      // The same members again: the kept sums are theirs.
+      await store.run(`UPDATE campaign_members SET arm = 'control' WHERE campaign_id = 'K1' AND customer_id = '${cid(20)}'`);
+      expect((await evaluateCampaigns(store, { campaignId: 'K1' })).campaigns[0]?.arms[0]?.revenuePerMember).toBeCloseTo(1000, 9);
+      // Other bills (a newer import) make them stale too.
+      await store.run(`INSERT INTO monthly_usage (customer_id, month, revenue) VALUES ('${cid(7)}', DATE '2024-03-01', 50)`);
+      expect((await evaluateCampaigns(store, { campaignId: 'K1' })).campaigns[0]?.arms[0]?.revenuePerMember).toBeCloseTo(4500 / 19, 9);
+      // So do contact results (the cost and the guard read them) and the offers.
+      await ensureValueSnapshot(store, '2024-05', DEFAULT_VALUE_PARAMETERS, await baseSbg(store));
+      expect(await keepCampaignArmSums(store, 'K1')).toEqual(['K1']);
+      await store.run(`UPDATE campaign_arm_sums SET cost = 1 WHERE campaign_id = 'K1'`);
+      expect((await evaluateCampaigns(store, { campaignId: 'K1' })).campaigns[0]?.arms[1]?.cost).toBe(1);
+      await store.run(`UPDATE campaign_members SET response = 'declined' WHERE campaign_id = 'K1' AND customer_id = '${cid(24)}'`);
+      expect((await evaluateCampaigns(store, { campaignId: 'K1' })).campaigns[0]?.arms[1]?.cost).toBeCloseTo(19 * 2 + 0.5 + 9 * 5, 9);
+      expect(await keepCampaignArmSums(store, 'K1')).toEqual(['K1']);
+      await store.run(`UPDATE campaign_arm_sums SET cost = 1 WHERE campaign_id = 'K1'`);
+      await store.run(`UPDATE offers SET unit_cost = 6 WHERE offer_id = 'O10'`);
+      expect((await evaluateCampaigns(store, { campaignId: 'K1' })).campaigns[0]?.arms[1]?.cost).toBeCloseTo(19 * 2 + 0.5 + 9 * 6, 9);
+    } finally {
+      await store.close();
+    }
   });
 
   it('an offer that does nothing: the uplift interval includes zero and the verdict says there is no evidence', () => {

@@ -32,7 +32,7 @@ import { quoteIdent as q } from '../../store/schema.ts';
 import { storedExtras } from '../../store/wide-extras.ts';
 import { TenureError } from '../errors.ts';
 import { exactSumSql } from '../lifecycle/stages-sql.ts';
-import { CLOSING_BASE_WHERE, type FeatureSpec } from './features.ts';
+import { CLOSING_BASE_WHERE, onlyCustomersSql, type FeatureSpec } from './features.ts';
 
 /** Text attributes with more distinct values than this are identifiers or free text, not categories. */
 export const MAX_ATTRIBUTE_CATEGORIES = 50;
@@ -114,7 +114,7 @@ export async function requireExtraColumns(store: AnalyticsStore, extras: readonl
  * same rows and order as features.ts (the same base and sample; `$2` = permille kept), so the
  * columns line up without a join in the common case.
  */
-export function extraFeaturesSql(extras: readonly ExtraFeature[]): string {
+export function extraFeaturesSql(extras: readonly ExtraFeature[], only: string | null = null): string {
   const attrs = extras.filter((f) => f.source === 'customers');
   const measures = [...new Set(extras.filter((f) => f.source === 'monthly_usage').map((f) => f.column))];
   const recent = `u.month >= CAST($1 AS DATE) - INTERVAL 2 MONTH`;
@@ -139,16 +139,23 @@ export function extraFeaturesSql(extras: readonly ExtraFeature[]): string {
   return `WITH base AS (
     SELECT c.customer_id${attrs.map((f) => `, c.${q(f.column)}`).join('')} FROM customers c
     WHERE ${CLOSING_BASE_WHERE}
-      AND (CAST($2 AS INTEGER) >= 1000 OR md5_number_lower(c.customer_id) % 1000 < CAST($2 AS INTEGER)))${usage}
+      AND (CAST($2 AS INTEGER) >= 1000 OR md5_number_lower(c.customer_id) % 1000 < CAST($2 AS INTEGER))${onlyCustomersSql(only)})${usage}
   SELECT b.customer_id${select.map((s) => `, ${s}`).join('')}
   FROM base b${measures.length ? ' LEFT JOIN x USING (customer_id)' : ''}
   ORDER BY b.customer_id`;
 }
 
 /** `set` (features.ts's columns) with the x_ features added, row for row. */
-export async function withExtraFeatures(store: AnalyticsStore, set: ColumnSet, asOfStart: string, samplePermille: number, extras: readonly ExtraFeature[]): Promise<ColumnSet> {
+export async function withExtraFeatures(
+  store: AnalyticsStore,
+  set: ColumnSet,
+  asOfStart: string,
+  samplePermille: number,
+  extras: readonly ExtraFeature[],
+  only: string | null = null,
+): Promise<ColumnSet> {
   if (extras.length === 0) return set;
-  const x = await store.queryColumns(extraFeaturesSql(extras), [asOfStart, samplePermille]);
+  const x = await store.queryColumns(extraFeaturesSql(extras, only), [asOfStart, samplePermille]);
   const ids = set.columns.customer_id as readonly (string | null)[];
   const xids = x.columns.customer_id as readonly (string | null)[];
   let aligned = x.rowCount === set.rowCount;

@@ -137,7 +137,11 @@ export const CUSTOMER_FEATURES: readonly FeatureSpec[] = [...BASE_FEATURES, ...A
 export const CLOSING_BASE_WHERE = `c.join_date < CAST($1 AS DATE) + INTERVAL 1 MONTH
     AND NOT EXISTS (SELECT 1 FROM churn_events e WHERE e.customer_id = c.customer_id AND e.churn_date < CAST($1 AS DATE) + INTERVAL 1 MONTH)`;
 
-export const CUSTOMER_FEATURES_SQL = `
+/** Restricts a closing base `c` to the customer ids of a table (none: the whole base). */
+export const onlyCustomersSql = (table: string | null): string => (table === null ? '' : `\n    AND c.customer_id IN (SELECT customer_id FROM ${table})`);
+
+/** The features query; `only` names a table of customer ids to build them for (else the whole base). */
+export const customerFeaturesSql = (only: string | null = null): string => `
 WITH params AS (
   SELECT CAST($1 AS DATE) AS m0,
          CAST($1 AS DATE) + INTERVAL 1 MONTH AS m_end,       -- first day after the as-of month
@@ -152,7 +156,7 @@ base AS (
     -- The training sample: MD5's low 64 bits, fixed by the MD5 standard, where DuckDB's hash() may
     -- change between releases and so change which customers a retrained model learns from.
     -- With the whole base ($3 = 1000) the condition folds away and no id is hashed.
-    AND (CAST($3 AS INTEGER) >= 1000 OR md5_number_lower(c.customer_id) % 1000 < CAST($3 AS INTEGER))
+    AND (CAST($3 AS INTEGER) >= 1000 OR md5_number_lower(c.customer_id) % 1000 < CAST($3 AS INTEGER))${onlyCustomersSql(only)}
 ),
 -- Filters on the bound parameters themselves, not on the params CTE: DuckDB pushes a
 -- constant range into the table scan, where a join with params reads every bill ever.
@@ -332,6 +336,8 @@ LEFT JOIN sh USING (customer_id)
 ORDER BY b.customer_id
 `;
 
+export const CUSTOMER_FEATURES_SQL = customerFeaturesSql();
+
 /**
  * Builds the feature columns for one as-of month ('YYYY-MM'); `extras`: the operator's x_
  * features to add (extra-features.ts), row for row.
@@ -342,7 +348,9 @@ export async function buildCustomerFeatures(
   horizon: number,
   samplePermille = 1000,
   extras: readonly ExtraFeature[] = [],
+  /** A table of customer ids: features of those of the base only (a campaign's members), the same values as the whole base gives them. */
+  only: string | null = null,
 ): Promise<ColumnSet> {
-  const set = await store.queryColumns(CUSTOMER_FEATURES_SQL, [monthStart(asOf), horizon, samplePermille]);
-  return withExtraFeatures(store, set, monthStart(asOf), samplePermille, extras);
+  const set = await store.queryColumns(only === null ? CUSTOMER_FEATURES_SQL : customerFeaturesSql(only), [monthStart(asOf), horizon, samplePermille]);
+  return withExtraFeatures(store, set, monthStart(asOf), samplePermille, extras, only);
 }

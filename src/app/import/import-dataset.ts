@@ -13,6 +13,7 @@ import type { ScanResult } from './scanner.ts';
 import * as S from './sql.ts';
 import { refreshChurnBasis } from '../reports/basis.ts';
 import { prepareLatestAnalytics, type PreparedAnalytics } from '../lifecycle/prepare.ts';
+import { keepCampaignArmSums } from '../campaigns/evaluate.ts';
 import { requireWritable } from '../../store/access.ts';
 import { DUCKDB_DIALECT } from '../../store/schema.ts';
 import { loadPointsRules } from '../points/rules-file.ts';
@@ -154,6 +155,8 @@ async function importFiles(store: AnalyticsStore, files: readonly DataFile[], ig
   if (loaded && options.prepareAnalytics !== false && (await hasCustomers(store))) {
     try {
       analytics = await prepareLatestAnalytics(store);
+      // After the latest month's value snapshot: campaigns whose window has run its course.
+      await keepCampaignArmSums(store);
     } catch (err) {
       analyticsError = (err as Error).message;
     }

@@ -89,6 +89,8 @@ export interface MemberSample extends UpliftSet {
   readonly riskColumns?: UpliftSet['columns'];
 }
 
+const MEMBERS_TABLE = 'uplift_sample_members';
+
 interface OutcomeRow {
   customer_id: string;
   treated: number;
@@ -118,7 +120,15 @@ export async function memberSample(
      ORDER BY m.customer_id`,
     [c.campaignId, offerId],
   );
-  const features = await buildCustomerFeatures(store, asOf, c.horizonMonths, 1000, churnExtras ?? []);
+  // Features of the members only (the rest of the base would cost a pass over every customer's
+  // bills per campaign); a customer's features are the same whoever else is in the base.
+  await store.stageColumns(MEMBERS_TABLE, { rowCount: outcomes.length, names: ['customer_id'], columns: { customer_id: outcomes.map((o) => o.customer_id) } });
+  let features: Awaited<ReturnType<typeof buildCustomerFeatures>>;
+  try {
+    features = await buildCustomerFeatures(store, asOf, c.horizonMonths, 1000, churnExtras ?? [], MEMBERS_TABLE);
+  } finally {
+    await store.run(`DROP TABLE IF EXISTS ${MEMBERS_TABLE}`);
+  }
   const idColumn = features.columns.customer_id;
   if (!Array.isArray(idColumn)) throw new Error('feature query lacks customer_id');
   const rowOf = new Map<string, number>();

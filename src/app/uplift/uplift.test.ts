@@ -14,7 +14,11 @@ import { writeDemoDataset } from '../../domain/demo/index.ts';
 import { runCaptured } from '../../cli/test-support.ts';
 import { DuckDBStore } from '../../store/duckdb/duckdb-store.ts';
 import { importDataset } from '../import/import-dataset.ts';
+import { selectRows, type ColumnSet as ModelColumnSet } from '../../model/columns.ts';
+import { buildCustomerFeatures, CUSTOMER_FEATURES } from '../churn-model/features.ts';
+import { toModelColumns } from '../churn-model/train.ts';
 import { evaluateUpliftModel, type UpliftEvaluation } from './evaluate.ts';
+import { campaignRecords, memberSample, type CampaignRecord } from './samples.ts';
 import { trainUpliftModel, type TrainedUpliftModel } from './train.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'tenure-uplift-'));
@@ -148,6 +152,19 @@ describe('uplift evaluate', () => {
     const learned = await runCaptured(['uplift', 'evaluate', '--db', path, '--campaign', 'RET-2024-09', '--json']);
     expect(learned.code).toBe(2);
     expect(learned.err).toMatch(/learned from campaign RET-2024-09/);
+  });
+
+  it("builds features for the campaign's members only, the values the whole base gives them", async () => {
+    const records = await campaignRecords(store);
+    const c = records.find((r) => r.campaignId === 'RET-2025-09') as CampaignRecord;
+    const sample = await memberSample(store, c, 'R10');
+    const whole = await buildCustomerFeatures(store, sample.asOf, c.horizonMonths);
+    const rowOf = new Map((whole.columns.customer_id as string[]).map((id, i) => [id, i]));
+    const expected = selectRows(toModelColumns(whole, CUSTOMER_FEATURES), sample.ids.map((id) => rowOf.get(id) as number));
+    expect(sample.ids.length).toBeGreaterThan(100);
+    const decoded = (set: ModelColumnSet) =>
+      set.columns.map((col) => (col.kind === 'numeric' ? Array.from(col.values) : Array.from(col.codes, (k) => (k < 0 ? null : col.vocabulary[k]))));
+    expect(decoded(sample.columns)).toEqual(decoded(expected));
   });
 
   it('leaves the store file as it was', () => {

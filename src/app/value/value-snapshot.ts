@@ -28,7 +28,7 @@ const MAX_TENURE = 1200;
 const FALLBACK_MONTHLY_CHURN = 0.02;
 
 /** Version of the value SQL: bump when its formulas change, so kept snapshots are recomputed. */
-const VALUE_VERSION = 4; // 4: lifetime no longer from the churn score (value at stake)
+export const VALUE_VERSION = 4; // 4: lifetime no longer from the churn score (value at stake)
 
 export function snapshotKey(p: ValueParameters, sbg: SbgParameters | null): string {
   return createHash('sha256').update(JSON.stringify({ v: VALUE_VERSION, p, sbg })).digest('hex').slice(0, 16);
@@ -120,6 +120,12 @@ async function ensureTables(store: AnalyticsStore, temporary: boolean): Promise<
 async function currentRun(store: AnalyticsStore, runs: string, key: string, month: string, fingerprint: string): Promise<{ v: number | null } | undefined> {
   const [run] = await store.query<{ v: number | null }>(`SELECT new_customer_value AS v FROM ${runs} WHERE snapshot_key = $1 AND as_of = ${month} AND fingerprint = $2`, [key, fingerprint]);
   return run;
+}
+
+/** Whether the store keeps the snapshot of `asOf` for the current data (in the store file, not a session's shadow). */
+export async function isValueSnapshotKept(store: AnalyticsStore, asOf: MonthText, p: ValueParameters, sbg: SbgParameters | null): Promise<boolean> {
+  const runs = await keptTable(store, RUNS_TABLE);
+  return runs !== null && (await currentRun(store, runs, snapshotKey(p, sbg), dateLiteral(asOf), await baseDataFingerprint(store))) !== undefined;
 }
 
 /**

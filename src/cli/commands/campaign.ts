@@ -194,7 +194,7 @@ async function design(opts: DesignOptions): Promise<void> {
     seed: d.seed,
     targets: d.targets,
     excluded: { churned_before_start: d.excluded.churnedBeforeStart, no_consent: d.excluded.noConsent },
-    strata: { risk_scores_as_of: d.riskScoresAsOf, value_as_of: d.valueAsOf },
+    strata: { risk_scores_as_of: d.riskScoresAsOf, risk_model_version: d.riskModelVersion, value_as_of: d.valueAsOf },
     arms: d.arms,
     balance: d.balance.map((b) => ({ arm: b.arm, covariate: b.covariate, smd: b.smd === null ? null : Number(b.smd.toFixed(4)), imbalanced: b.imbalanced })),
     members_file: opts.out ?? null,
