@@ -65,3 +65,39 @@ export async function freshDatabase(prefix = 'tenure_test'): Promise<{ url: stri
     },
   };
 }
+
+/**
+ * The engines an app test runs on: DuckDB always, PostgreSQL when its test server answers (and
+ * in CI always, so a missing server fails). Each `open` gives a fresh, empty, migrated store.
+ */
+export interface TestEngine {
+  readonly name: 'duckdb' | 'postgres';
+  /** Why it cannot run here (outside CI only); the caller skips with this reason. */
+  readonly skip?: string;
+  open(): Promise<import('../port.ts').AnalyticsStore>;
+}
+
+export async function testEngines(): Promise<TestEngine[]> {
+  const { DuckDBStore } = await import('../duckdb/duckdb-store.ts');
+  const { PostgresStore } = await import('./postgres-store.ts');
+  const problem = await testServerProblem();
+  return [
+    { name: 'duckdb', open: () => DuckDBStore.open(':memory:') },
+    {
+      name: 'postgres',
+      ...(problem && !IN_CI ? { skip: problem } : {}),
+      open: async () => {
+        if (problem) throw new Error(problem);
+        const db = await freshDatabase();
+        const store = await PostgresStore.open(db.url);
+        const close = store.close.bind(store);
+        // Closing the store drops its database.
+        store.close = async () => {
+          await close();
+          await db.drop();
+        };
+        return store;
+      },
+    },
+  ];
+}
