@@ -55,6 +55,12 @@ export interface Dialect {
   hashBucket(expr: string, modulus: number): string;
   /** Whether text matches a POSIX regular expression (the pattern an SQL string literal). */
   regexMatches(expr: string, pattern: string): string;
+  /**
+   * Session settings that let the engine write an INSERT … SELECT in any row order (false) or
+   * keep the SELECT's order (true); none where the engine has no such setting. Only for tables
+   * read by key or explicit order.
+   */
+  insertionOrder(preserve: boolean): string[];
   /** Statements that (re)create a session-private temporary table from a SELECT. */
   createTempTableAs(name: string, select: string): string[];
 }
@@ -99,6 +105,7 @@ export const DUCKDB_DIALECT: Dialect = {
   quantileCont: (e, f) => `quantile_cont(${e}, ${checkFraction(f)})`,
   hashBucket: (e, m) => `(CAST(('0x' || substr(md5(${e}), 1, 8)) AS UBIGINT) % ${checkModulus(m)})`,
   regexMatches: (e, p) => `regexp_matches(${e}, ${p})`,
+  insertionOrder: (preserve) => [`SET preserve_insertion_order = ${preserve}`],
   createTempTableAs: (name, select) => [`CREATE OR REPLACE TEMP TABLE ${name} AS ${select}`],
 };
 
@@ -121,6 +128,7 @@ export const POSTGRES_DIALECT: Dialect = {
   quantileCont: (e, f) => `percentile_cont(${checkFraction(f)}) WITHIN GROUP (ORDER BY ${e})`,
   hashBucket: (e, m) => `(('x' || substr(md5(${e}), 1, 8))::bit(32)::bigint % ${checkModulus(m)})`,
   regexMatches: (e, p) => `(${e} ~ ${p})`,
+  insertionOrder: () => [],
   createTempTableAs: (name, select) => [`DROP TABLE IF EXISTS pg_temp.${name}`, `CREATE TEMP TABLE ${name} AS ${select}`],
 };
 

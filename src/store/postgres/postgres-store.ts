@@ -100,6 +100,7 @@ export class PostgresStore implements AnalyticsStore {
     try {
       return await this.client.query({ text: sql, values, ...(rowMode ? { rowMode } : {}) });
     } catch (err) {
+      if (process.env.TENURE_DEBUG_SQL) process.stderr.write(`-- failed on ${this.location}: ${(err as Error).message}\n${sql}\n`);
       throw statementError(err, this.target);
     }
   }
