@@ -111,10 +111,10 @@ export function valueSnapshotSql(asOf: MonthText, p: ValueParameters, sbg: SbgPa
 async function ensureTables(store: AnalyticsStore, temporary: boolean): Promise<void> {
   const create = temporary ? 'CREATE TEMP TABLE IF NOT EXISTS' : 'CREATE TABLE IF NOT EXISTS';
   await store.run(
-    `${create} ${SNAPSHOT_TABLE} (snapshot_key VARCHAR, as_of DATE, customer_id VARCHAR, current_value DOUBLE, up_buy DOUBLE,
-       cross_buy DOUBLE, referral DOUBLE, potential DOUBLE, lifetime DOUBLE, scored BOOLEAN, new_customer_value DOUBLE)`,
+    `${create} ${SNAPSHOT_TABLE} (snapshot_key VARCHAR, as_of DATE, customer_id VARCHAR, current_value DOUBLE PRECISION, up_buy DOUBLE PRECISION,
+       cross_buy DOUBLE PRECISION, referral DOUBLE PRECISION, potential DOUBLE PRECISION, lifetime DOUBLE PRECISION, scored BOOLEAN, new_customer_value DOUBLE PRECISION)`,
   );
-  await store.run(`${create} ${RUNS_TABLE} (snapshot_key VARCHAR, as_of DATE, fingerprint VARCHAR, new_customer_value DOUBLE, computed_at TIMESTAMP)`);
+  await store.run(`${create} ${RUNS_TABLE} (snapshot_key VARCHAR, as_of DATE, fingerprint VARCHAR, new_customer_value DOUBLE PRECISION, computed_at TIMESTAMP)`);
 }
 
 async function currentRun(store: AnalyticsStore, runs: string, key: string, month: string, fingerprint: string): Promise<{ v: number | null } | undefined> {
@@ -158,13 +158,13 @@ export async function ensureValueSnapshot(store: AnalyticsStore, asOf: MonthText
     }
     await tx.run(
       `INSERT INTO ${SNAPSHOT_TABLE} (snapshot_key, as_of, customer_id, current_value, up_buy, cross_buy, referral, potential, lifetime, scored, new_customer_value)
-       SELECT $1, ${month}, customer_id, current_value, up_buy, cross_buy, referral, potential, lifetime, scored, new_customer_value
+       SELECT CAST($1 AS VARCHAR), ${month}, customer_id, current_value, up_buy, cross_buy, referral, potential, lifetime, scored, new_customer_value
        FROM (${valueSnapshotSql(asOf, p, sbg)}) AS s`,
       [key],
     );
     await tx.run(
       `INSERT INTO ${RUNS_TABLE}
-       SELECT $1, ${month}, $2, coalesce((SELECT max(new_customer_value) FROM ${SNAPSHOT_TABLE} WHERE snapshot_key = $1 AND as_of = ${month}), 0), current_timestamp`,
+       SELECT CAST($1 AS VARCHAR), ${month}, CAST($2 AS VARCHAR), coalesce((SELECT max(new_customer_value) FROM ${SNAPSHOT_TABLE} WHERE snapshot_key = CAST($1 AS VARCHAR) AND as_of = ${month}), 0), current_timestamp`,
       [key, fingerprint],
     );
   });
