@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { Readable } from 'node:stream';
+import { Readable, type Writable } from 'node:stream';
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { POSTGRES_DIALECT, type Dialect } from '../dialect.ts';
@@ -53,6 +53,12 @@ function csvField(v: SqlValue | undefined, numeric: boolean): string {
  * An operator who wants the server to enforce it gives readers a role with SELECT and TEMP
  * privileges only.
  */
+/**
+ * SQLSTATE class 42 (syntax error, undefined function, type or column) from SQL the app sent:
+ * a statement written for DuckDB that the dialect seam does not cover yet (issue 14).
+ */
+const NOT_PORTED = /^42(601|883|704|846|P18|725)$/;
+
 export class PostgresStore implements AnalyticsStore {
   readonly engine = 'postgres' as const;
   readonly dialect: Dialect = POSTGRES_DIALECT;
@@ -101,6 +107,10 @@ export class PostgresStore implements AnalyticsStore {
       return await this.client.query({ text: sql, values, ...(rowMode ? { rowMode } : {}) });
     } catch (err) {
       if (process.env.TENURE_DEBUG_SQL) process.stderr.write(`-- failed on ${this.location}: ${(err as Error).message}\n${sql}\n`);
+      const code = (err as { code?: string }).code ?? '';
+      if (NOT_PORTED.test(code)) {
+        throw new StoreError('UNSUPPORTED_ENGINE', `this command does not run on the PostgreSQL store yet (its SQL still speaks DuckDB: ${(err as Error).message}); use the DuckDB store, or the commands listed in the README as running on PostgreSQL`);
+      }
       throw statementError(err, this.target);
     }
   }
@@ -237,6 +247,16 @@ export class PostgresStore implements AnalyticsStore {
       throw statementError(err, this.target);
     }
     return set.rowCount;
+  }
+
+  /** Runs a `COPY … FROM STDIN` on this session, fed by `feed` (which resolves when the data has been written). */
+  async copyIn(sql: string, feed: (stream: Writable) => Promise<void>): Promise<void> {
+    const stream = this.client.query(copyFrom(sql));
+    try {
+      await feed(stream);
+    } catch (err) {
+      throw statementError(err, this.target);
+    }
   }
 
   scratchDirectory(): string {
