@@ -49,6 +49,12 @@ describe.skipIf(problem !== undefined && !IN_CI)(`tenure store copy and --db pos
     'lifecycle transitions',
     'value',
     'forecast churn --horizon 3',
+    'report churn-check',
+    'report churn-competitors',
+    'report churn-reason-groups',
+    'retention curves',
+    'retention fit --cohort join-month',
+    'churn-index',
   ];
   it.each(same)('tenure %s: the same JSON from both stores', async (command) => {
     const args = command.split(' ');
@@ -56,7 +62,8 @@ describe.skipIf(problem !== undefined && !IN_CI)(`tenure store copy and --db pos
     const b = await run([...args, '--db', url, '--json']);
     expect(a.code, a.err).toBe(0);
     expect(b.code, b.err).toBe(0);
-    expect(b.out).toBe(a.out);
+    // The store's own location (churn-index names its source) is the one thing that differs.
+    expect(b.out.replaceAll(JSON.stringify(new URL(url).toString()).slice(1, -1), '<store>')).toBe(a.out.replaceAll(duck, '<store>'));
   }, 120_000);
 
   it('refuses a target that already holds data, and leaves it as it was', async () => {
