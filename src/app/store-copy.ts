@@ -5,6 +5,14 @@ import { DuckDBStore } from '../store/duckdb/duckdb-store.ts';
 import { PostgresStore } from '../store/postgres/postgres-store.ts';
 import { isPostgresUrl, redactUrl } from '../store/postgres/connection.ts';
 import { copyDuckDBToPostgres, type CopyReport } from '../store/copy.ts';
+import type { AnalyticsStore } from '../store/port.ts';
+import { refreshChurnBasis } from './reports/basis.ts';
+import { prepareLatestAnalytics } from './lifecycle/prepare.ts';
+
+async function hasCustomers(store: AnalyticsStore): Promise<boolean> {
+  const [row] = await store.query<{ n: number }>('SELECT count(*) AS n FROM (SELECT 1 FROM customers LIMIT 1) AS c');
+  return Number(row?.n ?? 0) > 0;
+}
 
 export interface StoreCopyResult extends CopyReport {
   readonly from: string;
@@ -26,6 +34,12 @@ export async function copyStoreToServer(from: string, to: string, onTable?: (tab
     const target = await PostgresStore.open(to);
     try {
       const report = await copyDuckDBToPostgres(source, target, onTable);
+      // What an import keeps for the read commands, kept here too: the reports' basis and the
+      // latest months' stages and values (derived tables are not copied, they are rebuilt).
+      if (report.rows > 0) {
+        await target.transaction((tx) => refreshChurnBasis(target, tx));
+        if (await hasCustomers(target)) await prepareLatestAnalytics(target);
+      }
       return { ...report, from, to: target.location, seconds: Math.round((performance.now() - started) / 10) / 100 };
     } finally {
       await target.close();

@@ -50,6 +50,16 @@ async function evaluate(store: AnalyticsStore, d: Dialect): Promise<Record<strin
   for (const stmt of d.createTempTableAs('dialect_tmp', 'SELECT 1 AS a')) await store.run(stmt);
   for (const stmt of d.createTempTableAs('dialect_tmp', 'SELECT 2 AS a UNION ALL SELECT 3')) await store.run(stmt);
   out['createTempTableAs replaces'] = Number(await one('SELECT sum(a) AS v FROM dialect_tmp'));
+  // A temporary table shadowing a stored one of the same name: both reachable by their qualified names.
+  out['temporary before'] = Number((await store.query<Row>(d.temporaryTableExistsSql, ['shadowed']))[0]?.n);
+  out['stored before'] = (await store.query<Row>(d.storedTableSql, ['shadowed'])).length;
+  await store.run('CREATE TABLE shadowed AS SELECT 1 AS a');
+  for (const stmt of d.createTempTableAs('shadowed', 'SELECT 2 AS a')) await store.run(stmt);
+  out['temporary after'] = Number((await store.query<Row>(d.temporaryTableExistsSql, ['shadowed']))[0]?.n);
+  const stored = String((await store.query<Row>(d.storedTableSql, ['shadowed']))[0]?.q);
+  out['unqualified reads the shadow'] = Number(await one('SELECT a AS v FROM shadowed'));
+  out['stored table by its name'] = Number(await one(`SELECT a AS v FROM ${stored}`));
+  out['temporary table by its name'] = Number(await one(`SELECT a AS v FROM ${d.temporaryTable('shadowed')}`));
   return out;
 }
 
@@ -90,6 +100,8 @@ function expectKnownAnswers(got: Record<string, unknown>): void {
   expect(got['regexMatches 甘肃/酒泉/肃州区 \'^甘肃/\'']).toBe(true);
   expect(got["regexMatches abd '^[a-c]+$'"]).toBe(false);
   expect(got['createTempTableAs replaces']).toBe(5);
+  expect([got['temporary before'], got['stored before'], got['temporary after']]).toEqual([0, 0, 1]);
+  expect([got['unqualified reads the shadow'], got['stored table by its name'], got['temporary table by its name']]).toEqual([2, 1, 2]);
 }
 
 describe('dialect: DuckDB', () => {

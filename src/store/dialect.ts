@@ -61,10 +61,17 @@ export interface Dialect {
    * read by key or explicit order.
    */
   insertionOrder(preserve: boolean): string[];
+  /** A temporary table's name qualified past any table of the same name in the store (`name` unquoted). */
+  temporaryTable(name: string): string;
+  /** SELECT giving one row `n` = 1 when this session has a temporary table named $1, else 0. */
+  readonly temporaryTableExistsSql: string;
+  /** SELECT giving the qualified name `q` of the store's own (non-temporary) table named $1; no row when there is none. */
+  readonly storedTableSql: string;
   /** Statements that (re)create a session-private temporary table from a SELECT. */
   createTempTableAs(name: string, select: string): string[];
 }
 
+const quoteIdent = (name: string) => `"${name.replaceAll('"', '""')}"`;
 const quoteLiteral = (text: string) => `'${text.replaceAll("'", "''")}'`;
 
 function checkFraction(fraction: number): string {
@@ -106,6 +113,10 @@ export const DUCKDB_DIALECT: Dialect = {
   hashBucket: (e, m) => `(CAST(('0x' || substr(md5(${e}), 1, 8)) AS UBIGINT) % ${checkModulus(m)})`,
   regexMatches: (e, p) => `regexp_matches(${e}, ${p})`,
   insertionOrder: (preserve) => [`SET preserve_insertion_order = ${preserve}`],
+  temporaryTable: (name) => `temp.main.${quoteIdent(name)}`,
+  temporaryTableExistsSql: "SELECT count(*) AS n FROM information_schema.tables WHERE table_catalog = 'temp' AND table_schema = 'main' AND table_name = CAST($1 AS VARCHAR)",
+  storedTableSql: `SELECT '"' || replace(current_database(), '"', '""') || '".main."' || replace(table_name, '"', '""') || '"' AS q
+    FROM information_schema.tables WHERE table_catalog = current_database() AND table_schema = 'main' AND table_name = CAST($1 AS VARCHAR)`,
   createTempTableAs: (name, select) => [`CREATE OR REPLACE TEMP TABLE ${name} AS ${select}`],
 };
 
@@ -129,6 +140,10 @@ export const POSTGRES_DIALECT: Dialect = {
   hashBucket: (e, m) => `(('x' || substr(md5(${e}), 1, 8))::bit(32)::bigint % ${checkModulus(m)})`,
   regexMatches: (e, p) => `(${e} ~ ${p})`,
   insertionOrder: () => [],
+  temporaryTable: (name) => `pg_temp.${quoteIdent(name)}`,
+  temporaryTableExistsSql: "SELECT CASE WHEN to_regclass('pg_temp.' || quote_ident(CAST($1 AS VARCHAR))) IS NULL THEN 0 ELSE 1 END AS n",
+  storedTableSql: `SELECT quote_ident(table_schema) || '.' || quote_ident(table_name) AS q
+    FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = CAST($1 AS VARCHAR)`,
   createTempTableAs: (name, select) => [`DROP TABLE IF EXISTS pg_temp.${name}`, `CREATE TEMP TABLE ${name} AS ${select}`],
 };
 

@@ -170,7 +170,7 @@ async function ensureReadOnly(
   fingerprints: Map<string, string>,
 ): Promise<{ key: string; staged: MonthText[] }> {
   const shadowed = await temporaryTableExists(store, RUNS_TABLE);
-  const inShadow = shadowed && !o.force ? await currentMonths(store, temporaryTable(RUNS_TABLE), key, fingerprints) : new Set<string>();
+  const inShadow = shadowed && !o.force ? await currentMonths(store, temporaryTable(store, RUNS_TABLE), key, fingerprints) : new Set<string>();
   const keptHistory = await keptTable(store, HISTORY_TABLE);
   const keptRuns = keptHistory === null ? null : await keptTable(store, RUNS_TABLE);
   const inKept = o.force ? new Set<string>() : await currentMonths(store, keptRuns, key, fingerprints);

@@ -134,7 +134,7 @@ export async function ensureValueSnapshot(store: AnalyticsStore, asOf: MonthText
   let copyFrom: { snapshot: string; runs: string } | null = null;
   if (store.access === 'read-only') {
     const shadowed = await temporaryTableExists(store, RUNS_TABLE);
-    const inShadow = shadowed ? await currentRun(store, temporaryTable(RUNS_TABLE), key, month, fingerprint) : undefined;
+    const inShadow = shadowed ? await currentRun(store, temporaryTable(store, RUNS_TABLE), key, month, fingerprint) : undefined;
     if (inShadow) return { key, newCustomerValue: Number(inShadow.v ?? 0) };
     const snapshot = await keptTable(store, SNAPSHOT_TABLE);
     const runs = snapshot === null ? null : await keptTable(store, RUNS_TABLE);

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -16,6 +16,7 @@ const dir = mkdtempSync(join(tmpdir(), 'tenure-store-copy-'));
 const duck = join(dir, 'demo.duckdb');
 const drops: (() => Promise<void>)[] = [];
 let url = '';
+let firstCustomer = '';
 
 afterEach(() => {
   process.exitCode = undefined;
@@ -34,6 +35,7 @@ describe.skipIf(problem !== undefined && !IN_CI)(`tenure store copy and --db pos
     const db = await freshDatabase();
     drops.push(db.drop);
     url = db.url;
+    firstCustomer = readFileSync(join(data, 'customers.csv'), 'utf8').split('\n')[1]?.split(',')[0] ?? '';
     const copied = await run(['store', 'copy', '--db', duck, '--into', url, '--json']);
     expect(copied.code, copied.err).toBe(0);
     const report = JSON.parse(copied.out) as { rows: number; tables: { table: string; rows: number }[] };
@@ -55,9 +57,11 @@ describe.skipIf(problem !== undefined && !IN_CI)(`tenure store copy and --db pos
     'retention curves',
     'retention fit --cohort join-month',
     'churn-index',
+    'winback',
+    'customer <first>',
   ];
   it.each(same)('tenure %s: the same JSON from both stores', async (command) => {
-    const args = command.split(' ');
+    const args = command.split(' ').map((a) => (a === '<first>' ? firstCustomer : a));
     const a = await run([...args, '--db', duck, '--json']);
     const b = await run([...args, '--db', url, '--json']);
     expect(a.code, a.err).toBe(0);
