@@ -40,6 +40,10 @@ async function evaluate(store: AnalyticsStore, d: Dialect): Promise<Record<strin
     // The engines interpolate in a different order of operations: equal to 1e-12, not bit for bit.
     out[`quantileCont ${f}`] = roundTo12(await one(`SELECT ${d.quantileCont('x', f)} AS v FROM (VALUES (1.0), (2.0), (4.0), (10.0), (NULL)) AS t(x)`));
   }
+  const qs = (await store.query<Row>(`SELECT ${d.quantilesCont('x', [0.1, 0.5, 0.9])} AS v FROM (VALUES (1.0), (2.0), (4.0), (10.0)) AS t(x)`))[0]?.v as unknown as number[];
+  out['quantilesCont'] = qs.map(roundTo12);
+  out['quantilesCont indexed'] = roundTo12(await one(`SELECT q[2] AS v FROM (SELECT ${d.quantilesCont('x', [0.1, 0.5, 0.9])} AS q FROM (VALUES (1.0), (2.0), (4.0), (10.0)) AS t(x)) AS s`));
+  out['arrayOf indexed'] = Number(await one(`SELECT (${d.arrayOf(['CAST(7 AS DOUBLE PRECISION)', 'CAST(8 AS DOUBLE PRECISION)'])})[2] AS v`));
   for (const [text, pattern] of [
     ['甘肃/酒泉/肃州区', "'^甘肃/'"],
     ['abc', "'^[a-c]+$'"],
@@ -97,6 +101,9 @@ function expectKnownAnswers(got: Record<string, unknown>): void {
   expect(got['quantileCont 0.5']).toBe(3);
   expect(got['quantileCont 0.1']).toBeCloseTo(1.3, 12);
   expect(got['quantileCont 1']).toBe(10);
+  expect(got['quantilesCont']).toEqual([1.3, 3, 8.2]);
+  expect(got['quantilesCont indexed']).toBe(3);
+  expect(got['arrayOf indexed']).toBe(8);
   expect(got['regexMatches 甘肃/酒泉/肃州区 \'^甘肃/\'']).toBe(true);
   expect(got["regexMatches abd '^[a-c]+$'"]).toBe(false);
   expect(got['createTempTableAs replaces']).toBe(5);

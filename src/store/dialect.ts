@@ -47,6 +47,10 @@ export interface Dialect {
    * about 1e-15 relative, not bit for bit: output that must be identical rounds them.
    */
   quantileCont(expr: string, fraction: number): string;
+  /** Continuous quantiles at several fractions, as one array value whose items are read `q[1]`, `q[2]`, … (1-based on both engines). */
+  quantilesCont(expr: string, fractions: readonly number[]): string;
+  /** An array value of the given SQL expressions, indexed from 1. */
+  arrayOf(items: readonly string[]): string;
   /**
    * A reproducible number in 0 … modulus−1 from a text key, the same on every engine (the
    * first 8 hex digits of the key's MD5 as an unsigned 32-bit integer, modulo `modulus`): the
@@ -110,6 +114,8 @@ export const DUCKDB_DIALECT: Dialect = {
   formatDate: (e) => `strftime(${e}, '%Y-%m-%d')`,
   tryDouble: (e) => `TRY_CAST(${e} AS DOUBLE)`,
   quantileCont: (e, f) => `quantile_cont(${e}, ${checkFraction(f)})`,
+  quantilesCont: (e, fs) => `quantile_cont(${e}, [${fs.map(checkFraction).join(', ')}])`,
+  arrayOf: (items) => `[${items.join(', ')}]`,
   hashBucket: (e, m) => `(CAST(('0x' || substr(md5(${e}), 1, 8)) AS UBIGINT) % ${checkModulus(m)})`,
   regexMatches: (e, p) => `regexp_matches(${e}, ${p})`,
   insertionOrder: (preserve) => [`SET preserve_insertion_order = ${preserve}`],
@@ -137,6 +143,8 @@ export const POSTGRES_DIALECT: Dialect = {
   tryDouble: (e) =>
     `CASE WHEN btrim(${e}) ~* '^[+-]?(([0-9]+[.]?[0-9]*|[.][0-9]+)(e[+-]?[0-9]+)?|nan|inf|infinity)$' THEN CAST(btrim(${e}) AS DOUBLE PRECISION) END`,
   quantileCont: (e, f) => `percentile_cont(${checkFraction(f)}) WITHIN GROUP (ORDER BY ${e})`,
+  quantilesCont: (e, fs) => `percentile_cont(ARRAY[${fs.map(checkFraction).join(', ')}]::DOUBLE PRECISION[]) WITHIN GROUP (ORDER BY ${e})`,
+  arrayOf: (items) => `ARRAY[${items.join(', ')}]`,
   hashBucket: (e, m) => `(('x' || substr(md5(${e}), 1, 8))::bit(32)::bigint % ${checkModulus(m)})`,
   regexMatches: (e, p) => `(${e} ~ ${p})`,
   insertionOrder: () => [],

@@ -20,6 +20,7 @@ import { keptTable, temporaryTable, temporaryTableExists } from '../kept-tables.
 import { baseDataFingerprint } from '../lifecycle/history-store.ts';
 import { dateLiteral, exactSumSql } from '../lifecycle/stages-sql.ts';
 import { billsSql, liveSql, valueInputsSql, type ValueParameters } from './customer-value.ts';
+import type { Dialect } from '../../store/dialect.ts';
 
 export const SNAPSHOT_TABLE = 'value_snapshot';
 const RUNS_TABLE = 'value_snapshot_runs';
@@ -50,9 +51,9 @@ function lifetimeSql(p: ValueParameters, sbg: SbgParameters | null): { derlRows:
 
 /**
  * The tier cut values of domain/value/tiers.ts over a value column, as SQL: the type-7 quantiles
- * (quantile_cont is type 7, as domain/value/quantile.ts) at the cut-offs, one list.
+ * (PERCENTILE_CONT is type 7, as domain/value/quantile.ts) at the cut-offs, one array.
  */
-export const tierCutsSql = (value: string): string => `quantile_cont(${value}, [${DEFAULT_TIER_CUTOFFS.join(', ')}])`;
+export const tierCutsSql = (d: Dialect, value: string): string => d.quantilesCont(value, DEFAULT_TIER_CUTOFFS);
 
 /** The tier code of a value against a list of cut values: in the next tier when strictly above a cut, as tierIndex. */
 export const tierCaseSql = (value: string, cuts: string): string =>

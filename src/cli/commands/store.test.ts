@@ -59,6 +59,9 @@ describe.skipIf(problem !== undefined && !IN_CI)(`tenure store copy and --db pos
     'churn-index',
     'winback',
     'customer <first>',
+    'segments',
+    'segments --by province',
+    'lifecycle patterns',
   ];
   it.each(same)('tenure %s: the same JSON from both stores', async (command) => {
     const args = command.split(' ').map((a) => (a === '<first>' ? firstCustomer : a));
