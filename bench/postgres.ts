@@ -121,6 +121,9 @@ try {
     'retention curves',
     'winback',
     `customer ${someone}`,
+    'segments',
+    'segments --by province',
+    'lifecycle patterns',
   ];
   const rows: Record<string, string | number>[] = [];
   for (const command of commands) {
