@@ -1,6 +1,100 @@
 #!/usr/bin/env bash
-# Idempotent: installs what the test suite needs beyond npm. Runs before every `npm test`.
-# Today the suite needs nothing outside node_modules; server stores (PostgreSQL) and
-# browser tests (Debian chromium) will be installed here when they land.
+# Idempotent: installs and starts what the test suite needs beyond npm. Runs before every
+# `npm test` (the `pretest` script) and so in CI.
+#
+# PostgreSQL: the suite runs the store suite and the parity tests against a real server. This
+# script installs Debian's server with apt-get when it is missing, then starts a private test
+# cluster of its own (data in $TENURE_TEST_PG_DIR, default /tmp/tenure-test-pg) listening on
+# 127.0.0.1 only, on a free port. A cluster this script started earlier is reused; any other
+# server on the machine (Debian's own `main` cluster, a developer's) is left alone: this script
+# stops nothing it did not start. The connection URL is written to $TENURE_TEST_PG_DIR/url,
+# which the tests read (src/store/postgres/test-server.ts).
+#
+# Outside CI a failure here (no apt, no network) is a warning and the PostgreSQL tests skip with
+# a message; with CI=true it fails the run.
 set -euo pipefail
-exit 0
+
+PG_DIR="${TENURE_TEST_PG_DIR:-/tmp/tenure-test-pg}"
+DATA="$PG_DIR/data"
+
+fail() {
+  echo "setup-test-env: $*" >&2
+  if [ "${CI:-}" = "true" ]; then exit 1; fi
+  echo "setup-test-env: continuing without PostgreSQL (its tests will skip; in CI they fail)" >&2
+  exit 0
+}
+
+pg_bin() {
+  local dir
+  dir="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)"
+  if [ -n "$dir" ] && [ -x "$dir/initdb" ] && [ -x "$dir/pg_ctl" ]; then echo "$dir"; fi
+}
+
+BIN="$(pg_bin)"
+if [ -z "$BIN" ]; then
+  if [ "$(id -u)" != "0" ]; then fail "PostgreSQL server binaries are missing and this is not root: apt-get install postgresql"; fi
+  echo "setup-test-env: installing PostgreSQL (apt-get install postgresql)" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  if ! apt-get install -y -q --no-install-recommends postgresql >/tmp/tenure-apt.log 2>&1; then
+    apt-get update -q >>/tmp/tenure-apt.log 2>&1 || true
+    apt-get install -y -q --no-install-recommends postgresql >>/tmp/tenure-apt.log 2>&1 ||
+      fail "apt-get install postgresql failed (log: /tmp/tenure-apt.log)"
+  fi
+  BIN="$(pg_bin)"
+  [ -n "$BIN" ] || fail "PostgreSQL installed but initdb/pg_ctl not found under /usr/lib/postgresql"
+fi
+
+# initdb and the server refuse to run as root: as root they run as the `postgres` system user
+# (the Debian package creates it), otherwise as the current user.
+if [ "$(id -u)" = "0" ]; then
+  id postgres >/dev/null 2>&1 || useradd --system --home-dir /var/lib/postgresql --shell /bin/bash postgres
+  as_pg() { runuser -u postgres -- "$@"; }
+  mkdir -p "$PG_DIR"
+  chown postgres "$PG_DIR"
+else
+  as_pg() { "$@"; }
+  mkdir -p "$PG_DIR"
+fi
+chmod 755 "$PG_DIR"
+
+if as_pg "$BIN/pg_ctl" -D "$DATA" status >/dev/null 2>&1 && [ -s "$PG_DIR/url" ]; then
+  exit 0 # already running: the cluster this script started earlier
+fi
+
+if [ ! -s "$DATA/PG_VERSION" ]; then
+  rm -rf "$DATA"
+  as_pg "$BIN/initdb" -D "$DATA" -U postgres --auth=trust --encoding=UTF8 --locale=C.UTF-8 >"$PG_DIR/initdb.log" 2>&1 ||
+    as_pg "$BIN/initdb" -D "$DATA" -U postgres --auth=trust --encoding=UTF8 --locale=C >"$PG_DIR/initdb.log" 2>&1 ||
+    fail "initdb failed (log: $PG_DIR/initdb.log)"
+  # Loopback only. One role signs in with a password so the tests can check a wrong one; every
+  # other role is trusted (a throw-away test cluster on 127.0.0.1).
+  cat >"$DATA/pg_hba.conf" <<'EOF'
+local all all trust
+host all tenure_pw 127.0.0.1/32 scram-sha-256
+host all all 127.0.0.1/32 trust
+EOF
+fi
+
+# A free port: the first of 55432… that nothing listens on.
+port=""
+for candidate in $(seq 55432 55532); do
+  if ! (exec 3<>"/dev/tcp/127.0.0.1/$candidate") 2>/dev/null; then port="$candidate"; break; fi
+done
+[ -n "$port" ] || fail "no free port in 55432-55532 for the test cluster"
+
+as_pg "$BIN/pg_ctl" -D "$DATA" -l "$PG_DIR/server.log" -w -t 60 \
+  -o "-p $port -c listen_addresses=127.0.0.1 -k $PG_DIR -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200 -c shared_buffers=256MB" \
+  start >/dev/null 2>&1 || fail "the test cluster did not start (log: $PG_DIR/server.log)"
+
+"$BIN/psql" -h 127.0.0.1 -p "$port" -U postgres -d postgres -v ON_ERROR_STOP=1 -q >/dev/null <<'EOF' || fail "could not create the test roles"
+DO $$ BEGIN
+  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'tenure_pw') THEN
+    CREATE ROLE tenure_pw LOGIN PASSWORD 'right-password';
+  END IF;
+END $$;
+EOF
+
+echo "postgres://postgres@127.0.0.1:$port/postgres" >"$PG_DIR/url.tmp"
+mv "$PG_DIR/url.tmp" "$PG_DIR/url"
+chmod 644 "$PG_DIR/url"
+echo "setup-test-env: PostgreSQL test cluster on 127.0.0.1:$port ($DATA)" >&2

@@ -9,28 +9,19 @@
  * month they asked for under one name.
  */
 import type { AnalyticsStore } from '../store/port.ts';
-import { quoteIdent } from '../store/schema.ts';
 
 /** The temporary (shadowing) table's qualified name. */
-export function temporaryTable(name: string): string {
-  return `temp.main.${quoteIdent(name)}`;
+export function temporaryTable(store: AnalyticsStore, name: string): string {
+  return store.dialect.temporaryTable(name);
 }
 
-async function tableExists(store: AnalyticsStore, catalogSql: string, name: string): Promise<boolean> {
-  const [row] = await store.query<{ n: number }>(
-    `SELECT count(*) AS n FROM information_schema.tables WHERE table_catalog = ${catalogSql} AND table_schema = 'main' AND table_name = $1`,
-    [name],
-  );
-  return Number(row?.n ?? 0) > 0;
-}
-
-/** The kept table in the store file, qualified past any shadow; null when it was never kept. */
+/** The kept table in the store, qualified past any shadow; null when it was never kept. */
 export async function keptTable(store: AnalyticsStore, name: string): Promise<string | null> {
-  const [db] = await store.query<{ db: string }>('SELECT current_database() AS db');
-  if (!db || !(await tableExists(store, 'current_database()', name))) return null;
-  return `${quoteIdent(db.db)}.main.${quoteIdent(name)}`;
+  const [row] = await store.query<{ q: string }>(store.dialect.storedTableSql, [name]);
+  return row?.q ?? null;
 }
 
 export async function temporaryTableExists(store: AnalyticsStore, name: string): Promise<boolean> {
-  return tableExists(store, "'temp'", name);
+  const [row] = await store.query<{ n: number }>(store.dialect.temporaryTableExistsSql, [name]);
+  return Number(row?.n ?? 0) > 0;
 }

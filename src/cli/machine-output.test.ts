@@ -6,6 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { buildProgram } from './main.ts';
 import { isSchemaCommand, jsonSchemaOf, OUTPUT_SCHEMAS, type SchemaCommand } from './schemas.ts';
 import { runCaptured } from './test-support.ts';
+import { IN_CI, freshDatabase, testServerProblem } from '../store/postgres/test-server.ts';
 
 /**
  * Every command that prints JSON has a published schema, and its actual output on a demo
@@ -72,6 +73,8 @@ const INVOCATIONS: Record<SchemaCommand, () => string[][]> = {
   'retention fit': () => [['retention', 'fit', '--counts', '1000,869,743,653,593,551'], ['retention', 'fit', '--cohort', 'join-month', '--db', db]],
   score: () => [['score', '--db', db, '--top', '20']],
   segments: () => [['segments', '--db', db], ['segments', '--db', db, '--by', 'x_segment']],
+  // A new, empty PostgreSQL database per run (none when no server answers outside CI).
+  'store copy': () => (pgProblem !== undefined && !IN_CI ? [] : [['store', 'copy', '--db', db, '--into', newDatabase()]]),
   value: () => [['value', '--db', db]],
   warn: () => [['warn', '--db', db, '--top', '20'], ['warn', '--db', db, '--top', '5', '--lang', 'en', '--quadrant', 'III,IV', '--min-probability', '0.1']],
   'warn lists': () => [['warn', 'lists', '--db', db]],
@@ -82,7 +85,26 @@ const INVOCATIONS: Record<SchemaCommand, () => string[][]> = {
   winback: () => [['winback', '--db', db, '--top', '20'], ['winback', '--db', db, '--lang', 'en', '--from', '2025-01', '--to', '2025-06']],
 };
 
+const pgProblem = await testServerProblem();
+const databases: string[] = [];
+const drops: (() => Promise<void>)[] = [];
+function newDatabase(): string {
+  const url = databases.shift();
+  if (url === undefined) throw new Error('no PostgreSQL test database prepared');
+  return url;
+}
+afterAll(async () => {
+  for (const drop of drops) await drop();
+});
+
 beforeAll(async () => {
+  if (pgProblem === undefined || IN_CI) {
+    for (let i = 0; i < 2; i++) {
+      const fresh = await freshDatabase();
+      databases.push(fresh.url);
+      drops.push(fresh.drop);
+    }
+  }
   const demo = await runCaptured(['demo', '--out', data, '--customers', '800', '--months', '24', '--profile', 'mixed', '--seed', '7']);
   expect(demo.code, demo.err).toBe(0);
   const imported = await runCaptured(['import', data, '--db', db, '--json']);

@@ -596,6 +596,13 @@ export const OUTPUT_SCHEMAS = {
       }),
     ),
   }),
+  'store copy': obj({
+    from: z.string(),
+    to: z.string(),
+    tables: z.array(obj({ table: z.string(), rows: count })),
+    rows: count,
+    seconds: z.number().nonnegative(),
+  }),
   value: obj({
     as_of: month,
     currency,

@@ -7,6 +7,8 @@ export type StoreErrorCode =
   | 'READ_ONLY' // a write attempted through a read-only store
   | 'BAD_SETTING' // a TENURE_* engine setting that cannot be used
   | 'NESTED_TRANSACTION'
+  | 'STORE_NOT_EMPTY' // a copy into a store that already holds data
+  | 'STATEMENT_TIMEOUT' // the server cancelled a statement that ran longer than the store's statement timeout
   | 'UNSUPPORTED_ENGINE';
 
 export class StoreError extends Error {

@@ -1,7 +1,8 @@
 import { resolve } from 'node:path';
 import type { AnalyticsStore, StoreAccess } from './port.ts';
 import { DuckDBStore } from './duckdb/duckdb-store.ts';
-import { StoreError } from './errors.ts';
+import { PostgresStore } from './postgres/postgres-store.ts';
+import { isPostgresUrl } from './postgres/connection.ts';
 
 export const DEFAULT_DB = './tenure.duckdb';
 
@@ -27,9 +28,7 @@ export function storeTarget(db: string | undefined): string {
 /** Resolves `--db` / $TENURE_DB to a store: a file path is DuckDB, postgres:// a server store. */
 export async function openStore(db: string | undefined, options: OpenStoreOptions): Promise<AnalyticsStore> {
   const target = storeTarget(db);
-  if (/^postgres(ql)?:\/\//.test(target)) {
-    throw new StoreError('UNSUPPORTED_ENGINE', 'the PostgreSQL store is not available yet; use a DuckDB file path');
-  }
+  if (isPostgresUrl(target)) return PostgresStore.open(target, { access: options.access });
   return DuckDBStore.open(target, {
     access: options.access,
     create: options.create === true,

@@ -7,6 +7,8 @@
  * integers as number (bigint only beyond 2^53), DECIMAL as an exact string, DATE as
  * 'YYYY-MM-DD', TIMESTAMP as ISO text, NULL as null.
  */
+import type { Dialect } from './dialect.ts';
+
 export type SqlValue = string | number | bigint | boolean | null;
 export type Row = Record<string, SqlValue>;
 
@@ -44,6 +46,8 @@ export interface StageFileRequest {
 
 export interface AnalyticsStore extends StoreTx {
   readonly engine: 'duckdb' | 'postgres';
+  /** How this engine spells what differs between engines (dialect.ts); app code builds its SQL with it. */
+  readonly dialect: Dialect;
   /** Where the data lives, for messages (file path or connection string without password). */
   readonly location: string;
   /** How it was opened; on 'read-only' only temporary tables can be written. */

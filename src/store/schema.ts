@@ -1,5 +1,6 @@
-import { CONTRACT_V2_FILES, DEFAULT_REASON_CODES, FILES, fileSpec, type ColumnKind, type FileSpec } from '../contract/spec.ts';
+import { CONTRACT_V2_FILES, DEFAULT_REASON_CODES, FILES, fileSpec, type FileSpec } from '../contract/spec.ts';
 import type { StoreTx } from './port.ts';
+import { DUCKDB_DIALECT, type Dialect } from './dialect.ts';
 import { migrateToWideExtras } from './wide-extras.ts';
 
 /**
@@ -7,23 +8,8 @@ import { migrateToWideExtras } from './wide-extras.ts';
  * the contract spec, so a column is never described twice. Migrations are append-only:
  * never edit a released one, add the next version.
  */
-export interface Dialect {
-  readonly types: Record<ColumnKind, string>;
-}
-
-export const DUCKDB_DIALECT: Dialect = {
-  types: {
-    string: 'VARCHAR',
-    enum: 'VARCHAR',
-    date: 'DATE',
-    month: 'DATE', // first day of the month; shown as YYYY-MM
-    timestamp: 'TIMESTAMP', // operator local time
-    money: 'DECIMAL(18,6)',
-    decimal: 'DOUBLE',
-    integer: 'BIGINT',
-    boolean: 'BOOLEAN',
-  },
-};
+export type { Dialect };
+export { DUCKDB_DIALECT };
 
 /** Columns the store adds to a contract table, derived at import. */
 const DERIVED_COLUMNS: Partial<Record<FileSpec['name'], string[]>> = {
@@ -56,7 +42,7 @@ export const MIGRATIONS: readonly Migration[] = [
     statements: (d) => [
       ...FILES.map((f) => contractTableDdl(f, d)),
       // x_ columns of monthly_usage: operator-specific numeric measures, one row per value.
-      'CREATE TABLE IF NOT EXISTS usage_extras (customer_id VARCHAR, month DATE, name VARCHAR, value DOUBLE)',
+      `CREATE TABLE IF NOT EXISTS usage_extras (customer_id VARCHAR, month DATE, name VARCHAR, value ${d.double})`,
       `CREATE TABLE IF NOT EXISTS import_runs (
          run_id VARCHAR, file VARCHAR, path VARCHAR, started_at TIMESTAMP, finished_at TIMESTAMP,
          rows_read BIGINT, accepted BIGINT, rejected BIGINT, inserted BIGINT, updated BIGINT, unchanged BIGINT)`,
@@ -71,14 +57,14 @@ export const MIGRATIONS: readonly Migration[] = [
   {
     version: 2,
     description: 'churn models and per-customer scores',
-    statements: () => [
+    statements: (d) => [
       // model_json is the learner's versioned JSON; metrics hold the holdout evaluation.
       `CREATE TABLE IF NOT EXISTS churn_models (
          model_version VARCHAR, created_at TIMESTAMP, as_of DATE, horizon INTEGER,
          metrics VARCHAR, model_json VARCHAR)`,
       // One row per customer per scoring run; top_reasons is a JSON array of phrases.
       `CREATE TABLE IF NOT EXISTS churn_scores (
-         model_version VARCHAR, as_of DATE, customer_id VARCHAR, churn_probability DOUBLE,
+         model_version VARCHAR, as_of DATE, customer_id VARCHAR, churn_probability ${d.double},
          expected_loss DECIMAL(18,2), top_reasons VARCHAR, scored_at TIMESTAMP)`,
     ],
   },
@@ -121,9 +107,9 @@ export const MIGRATIONS: readonly Migration[] = [
     // customers whatever is scored or imported later.
     version: 5,
     description: 'scoring context per run; saved early-warning lists and their frozen members',
-    statements: () => [
+    statements: (d) => [
       `CREATE TABLE IF NOT EXISTS churn_score_context (
-         model_version VARCHAR, as_of DATE, customer_id VARCHAR, churn_probability DOUBLE, customer_value DECIMAL(18,2),
+         model_version VARCHAR, as_of DATE, customer_id VARCHAR, churn_probability ${d.double}, customer_value DECIMAL(18,2),
          expected_loss DECIMAL(18,2), lifecycle_stage VARCHAR, value_quadrant VARCHAR, value_tier VARCHAR, risk_decile INTEGER,
          province VARCHAR, region VARCHAR, top_reasons VARCHAR)`,
       `CREATE TABLE IF NOT EXISTS warning_lists (
@@ -131,7 +117,7 @@ export const MIGRATIONS: readonly Migration[] = [
          model_version VARCHAR, scored_at TIMESTAMP, previous_as_of DATE, previous_model_version VARCHAR, previous_scored_at TIMESTAMP,
          scored BIGINT, matched BIGINT, members BIGINT)`,
       `CREATE TABLE IF NOT EXISTS warning_list_members (
-         list_id VARCHAR, rank BIGINT, customer_id VARCHAR, churn_probability DOUBLE, customer_value DECIMAL(18,2),
+         list_id VARCHAR, rank BIGINT, customer_id VARCHAR, churn_probability ${d.double}, customer_value DECIMAL(18,2),
          expected_loss DECIMAL(18,2), lifecycle_stage VARCHAR, value_quadrant VARCHAR, value_tier VARCHAR, region VARCHAR,
          top_reasons VARCHAR, change VARCHAR, risk_decile INTEGER, previous_risk_decile INTEGER)`,
     ],
@@ -194,11 +180,11 @@ export const MIGRATIONS: readonly Migration[] = [
     // of the members, bills and scores (src/app/campaigns/evaluate.ts).
     version: 10,
     description: 'campaign arm sums',
-    statements: () => [
+    statements: (d) => [
       `CREATE TABLE IF NOT EXISTS campaign_arm_sums (
          campaign_id VARCHAR, arm VARCHAR, fingerprint VARCHAR, members BIGINT, churned_before BIGINT, churned BIGINT,
          reached BIGINT, touched BIGINT, cost DECIMAL(38,6), low_accepted BIGINT, low_discount DECIMAL(38,6),
-         total_discount DECIMAL(38,6), revenue DECIMAL(38,6), retained_value DOUBLE, computed_at TIMESTAMP)`,
+         total_discount DECIMAL(38,6), revenue DECIMAL(38,6), retained_value ${d.double}, computed_at TIMESTAMP)`,
     ],
   },
 ];

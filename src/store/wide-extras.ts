@@ -84,6 +84,15 @@ async function tableHas(tx: StoreTx, table: string, column?: string): Promise<bo
  * every row per column.
  */
 export async function migrateToWideExtras(tx: StoreTx, d: Dialect): Promise<void> {
+  // A PostgreSQL store is first created by a build that already has this version: nothing was
+  // ever stored in the old layout, which only has to go.
+  if (d.engine === 'postgres') {
+    const [old] = await tx.query<{ n: number }>('SELECT (SELECT count(*) FROM usage_extras) + (SELECT count(*) FROM customers WHERE x_attributes IS NOT NULL) AS n');
+    if (Number(old?.n ?? 0) > 0) throw new Error('a PostgreSQL store holding x_ values in the layout before schema version 6 cannot exist; refusing to guess');
+    await tx.run('DROP TABLE usage_extras');
+    await tx.run('ALTER TABLE customers DROP COLUMN x_attributes');
+    return;
+  }
   if (await tableHas(tx, 'usage_extras')) {
     const names = (await tx.query<{ name: string }>('SELECT DISTINCT name FROM usage_extras ORDER BY name')).map((r) => r.name).filter(isExtraColumn);
     if (names.length > 0) {

@@ -46,6 +46,7 @@ import { baseSbg, DEFAULT_VALUE_PARAMETERS } from '../value/customer-value.ts';
 import { ensureValueSnapshot, SNAPSHOT_TABLE, tierCaseSql, tierCutsSql } from '../value/value-snapshot.ts';
 import { previousScoringRun } from '../warn/warn.ts';
 import { contactsSql } from './contacts.ts';
+import type { Dialect } from '../../store/dialect.ts';
 
 export const DEFAULT_CARE_DAYS = 30;
 export const MAX_CARE_DAYS = 366;
@@ -158,11 +159,11 @@ function occasionsSql(from: string, to: string, scores: { modelVersion: string; 
  * the window's end, their value tier (the snapshot's tier cuts) and consent. Kept in a temporary
  * table, since every occasion reads it.
  */
-function liveSql(to: string, valueKey: string, valueAsOf: MonthText): string {
+function liveSql(d: Dialect, to: string, valueKey: string, valueAsOf: MonthText): string {
   const month = lit(`${valueAsOf}-01`);
   return `
     WITH v AS (SELECT customer_id, current_value FROM ${SNAPSHOT_TABLE} WHERE snapshot_key = '${valueKey}' AND as_of = ${month}),
-    cuts AS (SELECT ${tierCutsSql('current_value')} AS c FROM v),
+    cuts AS (SELECT ${tierCutsSql(d, 'current_value')} AS c FROM v),
     tiers AS (SELECT v.customer_id, ${tierCaseSql('v.current_value', 'cuts.c')} AS tier FROM v, cuts)
     SELECT c.customer_id, c.birth_date, c.join_date, c.marketing_consent, t.tier
     FROM customers c ANTI JOIN churn_events e ON e.customer_id = c.customer_id
@@ -197,7 +198,7 @@ export async function careCalendar(store: AnalyticsStore, input: CareInput = {})
   if (input.segment !== undefined) await keepSegmentMembers(store, { month: valueAsOf, name: input.segment }, SEGMENT_TABLE);
   lap('value');
   try {
-    await store.run(`CREATE OR REPLACE TEMP TABLE ${LIVE_TABLE} AS ${liveSql(to, key, valueAsOf)}`);
+    await store.run(`CREATE OR REPLACE TEMP TABLE ${LIVE_TABLE} AS ${liveSql(store.dialect, to, key, valueAsOf)}`);
     lap('live');
     await store.run(`CREATE OR REPLACE TEMP TABLE ${OCCASIONS_TABLE} AS ${occasionsSql(from, to, run, input.segment !== undefined)}`);
     const set = await store.queryColumns(`SELECT * FROM ${OCCASIONS_TABLE}`);

@@ -113,9 +113,9 @@ export async function customer360(
     // Quadrant thresholds are the base's medians (type-7 quantiles, as domain/value/quantile.ts).
     const [row] = await store.query<Record<string, number | null>>(
       `SELECT v.*, t.cm, t.pm FROM ${SNAPSHOT_TABLE} v,
-              (SELECT quantile_cont(current_value, 0.5) AS cm, quantile_cont(potential, 0.5) AS pm
-               FROM ${SNAPSHOT_TABLE} WHERE snapshot_key = $1 AND as_of = CAST($2 AS DATE)) AS t
-       WHERE v.snapshot_key = $1 AND v.as_of = CAST($2 AS DATE) AND v.customer_id = $3`,
+              (SELECT ${store.dialect.quantileCont('current_value', 0.5)} AS cm, ${store.dialect.quantileCont('potential', 0.5)} AS pm
+               FROM ${SNAPSHOT_TABLE} WHERE snapshot_key = CAST($1 AS VARCHAR) AND as_of = CAST($2 AS DATE)) AS t
+       WHERE v.snapshot_key = CAST($1 AS VARCHAR) AND v.as_of = CAST($2 AS DATE) AND v.customer_id = CAST($3 AS VARCHAR)`,
       [valueKey, `${asOf}-01`, id],
     );
     if (row) {

@@ -108,7 +108,7 @@ async function bottomUp(store: AnalyticsStore, last: MonthText, horizon: number)
     [`${last}-01`],
   );
   if (!run) {
-    const others = await store.query<{ m: string }>(`SELECT DISTINCT strftime(as_of, '%Y-%m') AS m FROM churn_scores ORDER BY m`);
+    const others = await store.query<{ m: string }>(`SELECT DISTINCT ${store.dialect.formatMonth('as_of')} AS m FROM churn_scores ORDER BY m`);
     const scored = others.map((o) => o.m);
     return {
       skipped:

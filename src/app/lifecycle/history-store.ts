@@ -31,16 +31,16 @@ const HISTORY_COLUMNS = [
   ['segment', 'VARCHAR'],
   ['tenure_months', 'INTEGER'],
   ['churned', 'BOOLEAN'],
-  ['arpu_last3', 'DOUBLE'],
-  ['arpu_prev3', 'DOUBLE'],
-  ['usage_last3', 'DOUBLE'],
-  ['usage_prev3', 'DOUBLE'],
+  ['arpu_last3', 'DOUBLE PRECISION'],
+  ['arpu_prev3', 'DOUBLE PRECISION'],
+  ['usage_last3', 'DOUBLE PRECISION'],
+  ['usage_prev3', 'DOUBLE PRECISION'],
   ['dormant_months', 'INTEGER'],
-  ['peak_arpu3', 'DOUBLE'],
-  ['segment_arpu_rank', 'DOUBLE'],
-  ['churn_risk', 'DOUBLE'],
-  ['revenue_m', 'DOUBLE'],
-  ['margin_m', 'DOUBLE'],
+  ['peak_arpu3', 'DOUBLE PRECISION'],
+  ['segment_arpu_rank', 'DOUBLE PRECISION'],
+  ['churn_risk', 'DOUBLE PRECISION'],
+  ['revenue_m', 'DOUBLE PRECISION'],
+  ['margin_m', 'DOUBLE PRECISION'],
   ['join_date', 'DATE'],
 ] as const;
 
@@ -53,7 +53,7 @@ const STAGING_VERSION = 5; // 5: a month's churn_risk only from a scoring run of
  * an import of interactions only, changes nothing staged or valued and keeps them current.
  */
 const CHANGING_RUNS = `(SELECT finished_at FROM import_runs
-  WHERE inserted + updated > 0 AND file IN ('customers', 'subscriptions', 'monthly_usage', 'churn_events'))`;
+  WHERE inserted + updated > 0 AND file IN ('customers', 'subscriptions', 'monthly_usage', 'churn_events')) AS changing`;
 
 /** Everything but the scores: row counts and the latest import that changed the inputs. */
 const BASE_FINGERPRINT_SQL = `'v${STAGING_VERSION}:' || CAST((SELECT count(*) FROM customers) AS VARCHAR) || ':' ||
@@ -92,7 +92,7 @@ export async function stageFingerprints(store: AnalyticsStore, months: readonly 
     `WITH m AS (SELECT * FROM (VALUES ${months.map((m) => `(${dateLiteral(m)})`).join(', ')}) AS t(as_of)),
           base AS (SELECT ${BASE_FINGERPRINT_SQL} AS b),
           runs AS (${runs})
-     SELECT strftime(m.as_of, '%Y-%m') AS as_of,
+     SELECT ${store.dialect.formatMonth('m.as_of')} AS as_of,
             base.b || ':' || CAST(coalesce(sum(r.n), 0) AS VARCHAR) || ':' || coalesce(CAST(max(r.t) AS VARCHAR), '-') AS fingerprint
      FROM m CROSS JOIN base LEFT JOIN runs r ON r.as_of = m.as_of
      GROUP BY m.as_of, base.b`,
@@ -112,12 +112,12 @@ export function rulesKey(rules: LifecycleRules): string {
  */
 async function withoutInsertionOrder<T>(store: AnalyticsStore, tx: StoreTx, fn: () => Promise<T>): Promise<T> {
   // A read-only session has its configuration locked (store/duckdb/engine.ts): stage in order.
-  if (store.engine !== 'duckdb' || store.access === 'read-only') return fn();
-  await tx.run('SET preserve_insertion_order = false');
+  if (store.access === 'read-only') return fn();
+  for (const stmt of store.dialect.insertionOrder(false)) await tx.run(stmt);
   try {
     return await fn();
   } finally {
-    await tx.run('SET preserve_insertion_order = true');
+    for (const stmt of store.dialect.insertionOrder(true)) await tx.run(stmt);
   }
 }
 
@@ -130,7 +130,7 @@ async function ensureTables(store: AnalyticsStore, temporary: boolean): Promise<
 
 async function currentMonths(store: AnalyticsStore, runs: string | null, key: string, fingerprints: Map<string, string>): Promise<Set<string>> {
   if (runs === null) return new Set();
-  const kept = await store.query<{ as_of: string; fingerprint: string }>(`SELECT strftime(as_of, '%Y-%m') AS as_of, fingerprint FROM ${runs} WHERE rules_key = $1`, [key]);
+  const kept = await store.query<{ as_of: string; fingerprint: string }>(`SELECT ${store.dialect.formatMonth('as_of')} AS as_of, fingerprint FROM ${runs} WHERE rules_key = $1`, [key]);
   return new Set(kept.filter((r) => r.fingerprint === fingerprints.get(r.as_of)).map((r) => r.as_of));
 }
 
@@ -170,7 +170,7 @@ async function ensureReadOnly(
   fingerprints: Map<string, string>,
 ): Promise<{ key: string; staged: MonthText[] }> {
   const shadowed = await temporaryTableExists(store, RUNS_TABLE);
-  const inShadow = shadowed && !o.force ? await currentMonths(store, temporaryTable(RUNS_TABLE), key, fingerprints) : new Set<string>();
+  const inShadow = shadowed && !o.force ? await currentMonths(store, temporaryTable(store, RUNS_TABLE), key, fingerprints) : new Set<string>();
   const keptHistory = await keptTable(store, HISTORY_TABLE);
   const keptRuns = keptHistory === null ? null : await keptTable(store, RUNS_TABLE);
   const inKept = o.force ? new Set<string>() : await currentMonths(store, keptRuns, key, fingerprints);
@@ -206,13 +206,13 @@ async function stageMonths(
     await withoutInsertionOrder(store, tx, () =>
       tx.run(
         `INSERT INTO ${HISTORY_TABLE} (rules_key, ${cols.join(', ')})
-         SELECT $1, ${cols.join(', ')} FROM (${stagedSql({ rules: o.rules, months: [...missing], dataFirst: o.dataFirst, withScores: o.hasScores })}) AS staged`,
+         SELECT CAST($1 AS VARCHAR), ${cols.join(', ')} FROM (${stagedSql({ rules: o.rules, months: [...missing], dataFirst: o.dataFirst, withScores: o.hasScores })}) AS staged`,
         [key],
       ),
     );
     for (const m of missing) {
       await tx.run(
-        `INSERT INTO ${RUNS_TABLE} SELECT $1, as_of, $2, current_timestamp, count(*) FROM ${HISTORY_TABLE} WHERE rules_key = $1 AND as_of = ${dateLiteral(m)} GROUP BY as_of`,
+        `INSERT INTO ${RUNS_TABLE} SELECT CAST($1 AS VARCHAR), as_of, CAST($2 AS VARCHAR), current_timestamp, count(*) FROM ${HISTORY_TABLE} WHERE rules_key = CAST($1 AS VARCHAR) AND as_of = ${dateLiteral(m)} GROUP BY as_of`,
         [key, fingerprints.get(m) ?? ''],
       );
     }

@@ -88,7 +88,7 @@ export const MONEY_UNITS = 1000000;
  * on the order the engine adds rows in (fractional DOUBLEs do, in the last bit); divide the
  * result by MONEY_UNITS. Exact while a sum stays below 2^53 millionths, about 9 billion.
  */
-export const moneyUnitsSql = (expr: string): string => `round(CAST(${expr} AS DOUBLE) * ${MONEY_UNITS})`;
+export const moneyUnitsSql = (expr: string): string => `round(CAST(${expr} AS DOUBLE PRECISION) * ${MONEY_UNITS})`;
 
 /**
  * Sum of a DOUBLE measure (minutes, MB, hours) in whole millionths, each row rounded to 1e-6:
@@ -163,7 +163,7 @@ export function stagedSql(o: StagedSqlOptions): string {
     const next = dateLiteral(formatMonth(ai + 1));
     const quarter = (i: number) => div(`p.rs${i}`, `p.rn${i}`);
     const churned = `(b.churn_date IS NOT NULL AND b.churn_date < ${next})`;
-    const risk = withScores ? 'rk.churn_risk' : 'CAST(NULL AS DOUBLE)';
+    const risk = withScores ? 'rk.churn_risk' : 'CAST(NULL AS DOUBLE PRECISION)';
     const riskJoin = withScores ? ` LEFT JOIN risk rk ON rk.k = ${k} AND rk.customer_id = b.customer_id` : '';
     return `
     SELECT b.customer_id, ${k} AS k, ${dateLiteral(m)} AS as_of, b.join_date, b.churn_date, b.churn_type, b.reason_code,

@@ -61,10 +61,13 @@ export async function refreshChurnBasis(store: AnalyticsStore, tx: StoreTx = sto
 
 async function buildTemporaryBasis(store: AnalyticsStore, tx: StoreTx): Promise<void> {
   const d = reportDialect(store);
-  await tx.run(`CREATE OR REPLACE TEMP TABLE ${DERIVED_TABLES.churnBasis} AS ${churnBasisSelect(d)}`);
-  await tx.run(`CREATE OR REPLACE TEMP TABLE ${DERIVED_TABLES.monthlyRevenue} AS ${MONTHLY_REVENUE_SELECT}`);
-  await tx.run(`CREATE OR REPLACE TEMP TABLE ${DERIVED_TABLES.joinCounts} AS ${joinCountsSelect(d)}`);
-  await tx.run(`CREATE OR REPLACE TEMP TABLE ${STATE_TABLE} AS ${FINGERPRINT_SQL}`);
+  const tables: [string, string][] = [
+    [DERIVED_TABLES.churnBasis, churnBasisSelect(d)],
+    [DERIVED_TABLES.monthlyRevenue, MONTHLY_REVENUE_SELECT],
+    [DERIVED_TABLES.joinCounts, joinCountsSelect(d)],
+    [STATE_TABLE, FINGERPRINT_SQL],
+  ];
+  for (const [table, select] of tables) for (const stmt of store.dialect.createTempTableAs(table, select)) await tx.run(stmt);
 }
 
 /** Whether the derived tables exist and match the current data. */

@@ -22,6 +22,7 @@
  */
 import { formatMonth, parseMonth, type MonthText } from '../../domain/month.ts';
 import type { AnalyticsStore } from '../../store/port.ts';
+import type { Dialect } from '../../store/dialect.ts';
 import { dataSpan } from '../lifecycle/context.ts';
 import { monthIndexSql, productFamiliesSql } from '../lifecycle/stages-sql.ts';
 
@@ -36,7 +37,7 @@ export type CountGroup = CurveGroup | 'join_month' | 'segment_join_month';
 export const REASON_GROUP_SQL = `CASE WHEN e.churn_type = 'involuntary' THEN 'involuntary' ELSE coalesce(rc."group", 'unknown') END`;
 
 /** Segment of an account for retention: customer type × the product families it ever held. */
-function groupSql(group: CountGroup): string {
+function groupSql(d: Dialect, group: CountGroup): string {
   switch (group) {
     case 'all':
       return `'all'`;
@@ -47,9 +48,9 @@ function groupSql(group: CountGroup): string {
     case 'segment':
       return `c.customer_type || ':' || coalesce(nullif(f.family, ''), 'other')`;
     case 'join_month':
-      return `strftime(c.join_date, '%Y-%m')`;
+      return d.formatMonth('c.join_date');
     case 'segment_join_month':
-      return `${groupSql('segment')} || '|' || ${groupSql('join_month')}`;
+      return `${groupSql(d, 'segment')} || '|' || ${groupSql(d, 'join_month')}`;
   }
 }
 
@@ -96,7 +97,7 @@ export async function tenureCounts(store: AnalyticsStore, group: CountGroup, pop
   const rows = await store.query<{ kind: string; grp: string; t: number; cause: string | null; n: number }>(
     `WITH ${needsFamily ? `families AS (${productFamiliesSql('SELECT customer_id, category FROM subscriptions')}),` : ''}
      accounts AS (
-       SELECT ${groupSql(group)} AS grp, ${monthIndexSql('c.join_date')} AS jm,
+       SELECT ${groupSql(store.dialect, group)} AS grp, ${monthIndexSql('c.join_date')} AS jm,
               CASE WHEN e.churn_date IS NOT NULL AND e.churn_date < ${end}
                    THEN ${monthIndexSql('e.churn_date')} END AS cm,
               ${REASON_GROUP_SQL} AS reason_group

@@ -3,6 +3,7 @@ import type { AnalyticsStore } from '../../store/port.ts';
 import { addBills, addCustomers, addExits, addSubscriptions, memoryStore, monthlyBills } from '../lifecycle/test-store.ts';
 import { MONEY_UNITS } from '../lifecycle/stages-sql.ts';
 import { MASK_BITS, segmentReport, segmentsSql, segmentTotals } from './segments.ts';
+import { DUCKDB_DIALECT } from '../../store/dialect.ts';
 
 /**
  * June 2024 (the same bills in May, so the value at the start of June ranks them):
@@ -143,7 +144,7 @@ describe('segment presets in SQL', () => {
     try {
       await addCustomers(other, ['x1', 'x2', 'x3'].map((id) => ({ id, joined: '2023-01-01' })));
       await addBills(other, [0.1, 0.2, 0.3].map((revenue, i) => ({ customer: `x${i + 1}`, month: '2024-06', revenue })));
-      const { sql, params } = segmentsSql(['2024-06'], [], '2024-01', false);
+      const { sql, params } = segmentsSql(DUCKDB_DIALECT, ['2024-06'], [], '2024-01', false);
       const totals = segmentTotals(await other.query(sql, params), 1, 0);
       expect((totals.units[0]?.[0] ?? 0) / MONEY_UNITS).toBe(0.6);
     } finally {

@@ -44,6 +44,7 @@ import { storedExtras } from '../../store/wide-extras.ts';
 import { TenureError } from '../errors.ts';
 import { dataSpan, resolveMonth, spanText } from '../data-span.ts';
 import { dateLiteral, MONEY_UNITS, moneyUnitsSql, monthIndexSql, stagedSql } from '../lifecycle/stages-sql.ts';
+import type { Dialect } from '../../store/dialect.ts';
 
 export const DEFAULT_SEGMENT_MONTHS = 3;
 
@@ -154,6 +155,7 @@ export interface MonthTiers {
 }
 
 export function segmentsSql(
+  d: Dialect,
   months: readonly MonthText[],
   definitions: readonly SegmentDefinition[],
   dataFirst: MonthText,
@@ -169,7 +171,7 @@ export function segmentsSql(
   extraSources: ReadonlyMap<string, ExtraSource> = new Map(),
 ): { sql: string; params: (string | number)[] } {
   const params: (string | number)[] = [];
-  const { ctes, conds, partCase } = segmentInputsSql(months, definitions, dataFirst, hasScores, tiers, partition, params, extraSources);
+  const { ctes, conds, partCase } = segmentInputsSql(d, months, definitions, dataFirst, hasScores, tiers, partition, params, extraSources);
   // Each condition once per row, into membership masks (62 segments per BIGINT); the totals per
   // (month, masks) group are added up per segment afterwards. 3 aggregates instead of 3 per
   // segment, and no condition evaluated three times.
@@ -178,7 +180,7 @@ export function segmentsSql(
   WITH ${ctes}
   SELECT f.k${masks.map((m, j) => `, ${m} AS m${j}`).join('')}, count(CASE WHEN f.opening THEN 1 END) AS n,
          sum(CASE WHEN f.opening THEN f.revenue_units END) AS r_units, count(CASE WHEN f.churned_in_month THEN 1 END) AS c
-  FROM ${partition > 0 ? `(SELECT f.*, ${partCase} AS part FROM f) AS f` : 'f'} GROUP BY ALL`;
+  FROM ${partition > 0 ? `(SELECT f.*, ${partCase} AS part FROM f) AS f` : 'f'} GROUP BY ${[0, ...masks.map((_, j) => j + 1)].map((i) => i + 1).join(', ')}`;
   return { sql, params };
 }
 
@@ -188,6 +190,7 @@ export function segmentsSql(
  * are appended to `params`, so the SQL can sit inside a query with parameters of its own.
  */
 export function segmentMembersSql(
+  d: Dialect,
   month: MonthText,
   definitions: readonly SegmentDefinition[],
   index: number,
@@ -198,7 +201,7 @@ export function segmentMembersSql(
   params: (string | number)[],
   extraSources: ReadonlyMap<string, ExtraSource> = new Map(),
 ): string {
-  const { ctes, conds, partCase } = segmentInputsSql([month], definitions, dataFirst, hasScores, tiers, partition, params, extraSources);
+  const { ctes, conds, partCase } = segmentInputsSql(d, [month], definitions, dataFirst, hasScores, tiers, partition, params, extraSources);
   return `
   WITH ${ctes}
   SELECT DISTINCT f.customer_id
@@ -211,6 +214,7 @@ export function segmentMembersSql(
  * definition's condition over it; the partition's conditions read `f.part`, given by partCase.
  */
 function segmentInputsSql(
+  d: Dialect,
   months: readonly MonthText[],
   definitions: readonly SegmentDefinition[],
   dataFirst: MonthText,
@@ -264,7 +268,7 @@ function segmentInputsSql(
   ${
     usesTier
       ? `tier_values AS MATERIALIZED (${tierValues}),
-  tier_cuts AS (SELECT k, ${tierCutsSql('current_value')} AS qs FROM tier_values GROUP BY k),
+  tier_cuts AS (SELECT k, ${tierCutsSql(d, 'current_value')} AS qs FROM tier_values GROUP BY k),
   tiers AS (SELECT tv.k, tv.customer_id, ${tierCaseSql('tv.current_value', 'tc.qs')} AS value_tier FROM tier_values tv JOIN tier_cuts tc ON tc.k = tv.k),`
       : ''
   }
@@ -288,8 +292,8 @@ function segmentInputsSql(
   ),
   f AS (
     -- revenue_units: the sums in exact millionths (stages-sql.ts), the same in any row order.
-    SELECT p.*, CAST(u.revenue AS DOUBLE) AS revenue, ${moneyUnitsSql('u.revenue')} AS revenue_units
-           ${used.has('margin') ? ', CAST(u.revenue AS DOUBLE) - CAST(coalesce(u.cost, 0) AS DOUBLE) AS margin' : ''}
+    SELECT p.*, CAST(u.revenue AS DOUBLE PRECISION) AS revenue, ${moneyUnitsSql('u.revenue')} AS revenue_units
+           ${used.has('margin') ? ', CAST(u.revenue AS DOUBLE PRECISION) - CAST(coalesce(u.cost, 0) AS DOUBLE PRECISION) AS margin' : ''}
            ${usage.map((x) => `, u.${x}`).join('')}${xUsage.map((x) => `, u.${x}`).join('')}
            ${usesTier ? ', CASE WHEN p.opening THEN t.value_tier END AS value_tier' : ''}
            ${usesStage ? ', st.stage' : ''}
@@ -406,8 +410,8 @@ export async function keepSegmentMembers(
   const reads = inPartition ? definitions.slice(0, partition) : [definitions[index] as SegmentDefinition];
   const tiers = reads.some((d) => fieldsOf(d.when).has('value_tier')) ? await monthTiers(store, [input.month]) : [];
   const params: (string | number)[] = [];
-  const sql = segmentMembersSql(input.month, reads, inPartition ? index : 0, span.first, span.hasScores, tiers, inPartition ? partition : 0, params, extraSources);
-  await store.run(`CREATE OR REPLACE TEMP TABLE ${table} AS ${sql}`, params);
+  const sql = segmentMembersSql(store.dialect, input.month, reads, inPartition ? index : 0, span.first, span.hasScores, tiers, inPartition ? partition : 0, params, extraSources);
+  for (const stmt of store.dialect.createTempTableAs(table, sql)) await store.run(stmt, stmt.startsWith('CREATE') ? params : []);
   const [row] = await store.query<{ n: number }>(`SELECT count(*) AS n FROM ${table}`);
   return Number(row?.n ?? 0);
 }
@@ -427,7 +431,7 @@ export async function segmentReport(store: AnalyticsStore, input: SegmentsInput 
   }
   const months = monthRange(start, to);
   const tiers = definitions.some((d) => fieldsOf(d.when).has('value_tier')) ? await monthTiers(store, months) : [];
-  const { sql, params } = segmentsSql(months, definitions, span.first, span.hasScores, tiers, partition, extraSources);
+  const { sql, params } = segmentsSql(store.dialect, months, definitions, span.first, span.hasScores, tiers, partition, extraSources);
   const rows = await store.query(sql, params);
   const totals = segmentTotals(rows, months.length, definitions.length);
   // Auto profiles: a preset of a profile is shown when its profile has members in the range.

@@ -82,7 +82,7 @@ export function valueInputsSql(asOf: MonthText, p: ValueParameters, withIds = fa
   WITH live AS (${liveSql(asOf)}),
   held AS (
     -- One row per customer and category held at the end of the month, with the peer-group keys.
-    SELECT s.customer_id, l.customer_type, l.province, s.category, max(CAST(s.monthly_fee AS DOUBLE)) AS fee
+    SELECT s.customer_id, l.customer_type, l.province, s.category, max(CAST(s.monthly_fee AS DOUBLE PRECISION)) AS fee
     FROM subscriptions s JOIN live l ON l.customer_id = s.customer_id
     WHERE s.start_date < ${next} AND (s.end_date IS NULL OR s.end_date >= ${next})
     GROUP BY s.customer_id, l.customer_type, l.province, s.category

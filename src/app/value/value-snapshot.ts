@@ -20,6 +20,7 @@ import { keptTable, temporaryTable, temporaryTableExists } from '../kept-tables.
 import { baseDataFingerprint } from '../lifecycle/history-store.ts';
 import { dateLiteral, exactSumSql } from '../lifecycle/stages-sql.ts';
 import { billsSql, liveSql, valueInputsSql, type ValueParameters } from './customer-value.ts';
+import type { Dialect } from '../../store/dialect.ts';
 
 export const SNAPSHOT_TABLE = 'value_snapshot';
 const RUNS_TABLE = 'value_snapshot_runs';
@@ -50,9 +51,9 @@ function lifetimeSql(p: ValueParameters, sbg: SbgParameters | null): { derlRows:
 
 /**
  * The tier cut values of domain/value/tiers.ts over a value column, as SQL: the type-7 quantiles
- * (quantile_cont is type 7, as domain/value/quantile.ts) at the cut-offs, one list.
+ * (PERCENTILE_CONT is type 7, as domain/value/quantile.ts) at the cut-offs, one array.
  */
-export const tierCutsSql = (value: string): string => `quantile_cont(${value}, [${DEFAULT_TIER_CUTOFFS.join(', ')}])`;
+export const tierCutsSql = (d: Dialect, value: string): string => d.quantilesCont(value, DEFAULT_TIER_CUTOFFS);
 
 /** The tier code of a value against a list of cut values: in the next tier when strictly above a cut, as tierIndex. */
 export const tierCaseSql = (value: string, cuts: string): string =>
@@ -111,10 +112,10 @@ export function valueSnapshotSql(asOf: MonthText, p: ValueParameters, sbg: SbgPa
 async function ensureTables(store: AnalyticsStore, temporary: boolean): Promise<void> {
   const create = temporary ? 'CREATE TEMP TABLE IF NOT EXISTS' : 'CREATE TABLE IF NOT EXISTS';
   await store.run(
-    `${create} ${SNAPSHOT_TABLE} (snapshot_key VARCHAR, as_of DATE, customer_id VARCHAR, current_value DOUBLE, up_buy DOUBLE,
-       cross_buy DOUBLE, referral DOUBLE, potential DOUBLE, lifetime DOUBLE, scored BOOLEAN, new_customer_value DOUBLE)`,
+    `${create} ${SNAPSHOT_TABLE} (snapshot_key VARCHAR, as_of DATE, customer_id VARCHAR, current_value DOUBLE PRECISION, up_buy DOUBLE PRECISION,
+       cross_buy DOUBLE PRECISION, referral DOUBLE PRECISION, potential DOUBLE PRECISION, lifetime DOUBLE PRECISION, scored BOOLEAN, new_customer_value DOUBLE PRECISION)`,
   );
-  await store.run(`${create} ${RUNS_TABLE} (snapshot_key VARCHAR, as_of DATE, fingerprint VARCHAR, new_customer_value DOUBLE, computed_at TIMESTAMP)`);
+  await store.run(`${create} ${RUNS_TABLE} (snapshot_key VARCHAR, as_of DATE, fingerprint VARCHAR, new_customer_value DOUBLE PRECISION, computed_at TIMESTAMP)`);
 }
 
 async function currentRun(store: AnalyticsStore, runs: string, key: string, month: string, fingerprint: string): Promise<{ v: number | null } | undefined> {
@@ -140,7 +141,7 @@ export async function ensureValueSnapshot(store: AnalyticsStore, asOf: MonthText
   let copyFrom: { snapshot: string; runs: string } | null = null;
   if (store.access === 'read-only') {
     const shadowed = await temporaryTableExists(store, RUNS_TABLE);
-    const inShadow = shadowed ? await currentRun(store, temporaryTable(RUNS_TABLE), key, month, fingerprint) : undefined;
+    const inShadow = shadowed ? await currentRun(store, temporaryTable(store, RUNS_TABLE), key, month, fingerprint) : undefined;
     if (inShadow) return { key, newCustomerValue: Number(inShadow.v ?? 0) };
     const snapshot = await keptTable(store, SNAPSHOT_TABLE);
     const runs = snapshot === null ? null : await keptTable(store, RUNS_TABLE);
@@ -164,13 +165,13 @@ export async function ensureValueSnapshot(store: AnalyticsStore, asOf: MonthText
     }
     await tx.run(
       `INSERT INTO ${SNAPSHOT_TABLE} (snapshot_key, as_of, customer_id, current_value, up_buy, cross_buy, referral, potential, lifetime, scored, new_customer_value)
-       SELECT $1, ${month}, customer_id, current_value, up_buy, cross_buy, referral, potential, lifetime, scored, new_customer_value
+       SELECT CAST($1 AS VARCHAR), ${month}, customer_id, current_value, up_buy, cross_buy, referral, potential, lifetime, scored, new_customer_value
        FROM (${valueSnapshotSql(asOf, p, sbg)}) AS s`,
       [key],
     );
     await tx.run(
       `INSERT INTO ${RUNS_TABLE}
-       SELECT $1, ${month}, $2, coalesce((SELECT max(new_customer_value) FROM ${SNAPSHOT_TABLE} WHERE snapshot_key = $1 AND as_of = ${month}), 0), current_timestamp`,
+       SELECT CAST($1 AS VARCHAR), ${month}, CAST($2 AS VARCHAR), coalesce((SELECT max(new_customer_value) FROM ${SNAPSHOT_TABLE} WHERE snapshot_key = CAST($1 AS VARCHAR) AND as_of = ${month}), 0), current_timestamp`,
       [key, fingerprint],
     );
   });

@@ -101,21 +101,22 @@ function tally(rows: readonly { key: string; returned: boolean }[]): Map<string,
 export async function winback(store: AnalyticsStore, input: { from?: string; to?: string; top?: number } = {}): Promise<WinbackReport> {
   const span = await dataSpan(store);
   const { from, to } = resolveMonthRange(input, span, (last) => addMonths(last, -11));
+  const dialect = store.dialect;
   const exits = await store.query<ExitRow>(
     `WITH back AS (
        SELECT winback_of, min(join_date) AS returned_on FROM customers WHERE winback_of IS NOT NULL GROUP BY winback_of
      ),
      bills AS (
-       SELECT u.customer_id, CAST(u.revenue - coalesce(u.cost, 0) AS DOUBLE) AS margin,
+       SELECT u.customer_id, CAST(u.revenue - coalesce(u.cost, 0) AS DOUBLE PRECISION) AS margin,
               row_number() OVER (PARTITION BY u.customer_id ORDER BY u.month DESC) AS k
        FROM monthly_usage u JOIN churn_events e ON e.customer_id = u.customer_id
        WHERE u.month < date_trunc('month', e.churn_date)
      ),
      margin3 AS (SELECT customer_id, avg(margin) AS margin3 FROM bills WHERE k <= 3 GROUP BY customer_id)
-     SELECT e.customer_id, strftime(e.churn_date, '%Y-%m-%d') AS churn_date, e.churn_type, e.reason_code,
+     SELECT e.customer_id, ${dialect.formatDate('e.churn_date')} AS churn_date, e.churn_type, e.reason_code,
             rc."group" AS reason_group, rc.zh, rc.en, e.competitor, c.marketing_consent AS consent,
-            date_diff('month', c.join_date, e.churn_date) AS tenure_months,
-            CASE WHEN b.returned_on >= e.churn_date THEN strftime(b.returned_on, '%Y-%m-%d') END AS returned_on,
+            ${dialect.monthsBetween('c.join_date', 'e.churn_date')} AS tenure_months,
+            CASE WHEN b.returned_on >= e.churn_date THEN ${dialect.formatDate('b.returned_on')} END AS returned_on,
             m.margin3
      FROM churn_events e
      JOIN customers c ON c.customer_id = e.customer_id

@@ -19,6 +19,7 @@ import { register as warn } from './warn.ts';
 import { register as segments } from './segments.ts';
 import { register as score } from './score.ts';
 import { register as start } from './start.ts';
+import { register as store } from './store.ts';
 import { register as uplift } from './uplift.ts';
 import { register as winback } from './winback.ts';
 
@@ -28,4 +29,4 @@ import { register as winback } from './winback.ts';
  */
 type Register = (program: Command) => void;
 
-export const COMMANDS: readonly Register[] = [campaign, care, churnIndex, customer, demo, forecast, importData, lifecycle, model, nba, points, relationship, report, retention, schema, score, segments, start, uplift, value, warn, winback];
+export const COMMANDS: readonly Register[] = [campaign, care, churnIndex, customer, demo, forecast, importData, lifecycle, model, nba, points, relationship, report, retention, schema, score, segments, start, store, uplift, value, warn, winback];

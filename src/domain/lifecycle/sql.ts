@@ -25,7 +25,7 @@ export function conditionSql(c: Condition, qualifier?: string): string {
   if ('ratio' in c) {
     const num = ident(c.ratio[0], qualifier);
     const den = ident(c.ratio[1], qualifier);
-    return `COALESCE(CASE WHEN ${den} > 0 THEN CAST(${num} AS DOUBLE) / ${den} ${SQL_OP[c.op]} ${literal(c.value)} ELSE FALSE END, FALSE)`;
+    return `COALESCE(CASE WHEN ${den} > 0 THEN CAST(${num} AS DOUBLE PRECISION) / ${den} ${SQL_OP[c.op]} ${literal(c.value)} ELSE FALSE END, FALSE)`;
   }
   if ('is' in c) return `COALESCE(${ident(c.feature, qualifier)} = ${c.is ? 'TRUE' : 'FALSE'}, FALSE)`;
   return `COALESCE(${ident(c.feature, qualifier)} ${SQL_OP[c.op]} ${literal(c.value)}, FALSE)`;

@@ -22,7 +22,7 @@ function ident(name: string, qualifier?: string): string {
 export function compileCondition(c: SegmentCondition, params: (string | number)[], qualifier?: string): string {
   const bind = (v: string | number): string => {
     params.push(v);
-    const cast = typeof v === 'number' ? 'DOUBLE' : 'VARCHAR';
+    const cast = typeof v === 'number' ? 'DOUBLE PRECISION' : 'VARCHAR';
     return `CAST($${params.length} AS ${cast})`;
   };
   if ('all' in c) return `(${c.all.map((x) => compileCondition(x, params, qualifier)).join(' AND ')})`;

@@ -1,4 +1,5 @@
 import { median } from './quantile.ts';
+import { ExactSum, exactSum } from '../numeric/exact-sum.ts';
 
 /**
  * Customer value matrix (客户价值矩阵, CRM textbook figure 3-3 and table 3-2): current value ×
@@ -101,29 +102,30 @@ export function summarizeMatrix(
   weights: Readonly<Record<Quadrant, number>> = DEFAULT_INVESTMENT_WEIGHTS,
 ): { thresholds: MatrixThresholds; quadrants: QuadrantSummary[] } {
   const q = assignQuadrants(currentValue, potential, thresholds);
+  // Exact sums: the same figures whatever order the store returned the customers in.
   const count = [0, 0, 0, 0];
-  const cur = [0, 0, 0, 0];
-  const pot = [0, 0, 0, 0];
-  const stake = [0, 0, 0, 0];
+  const cur = QUADRANTS.map(() => new ExactSum());
+  const pot = QUADRANTS.map(() => new ExactSum());
+  const stake = QUADRANTS.map(() => new ExactSum());
   for (let i = 0; i < q.length; i++) {
     const k = (q[i] as number) - 1;
     const c = currentValue[i] as number;
     const p = potential[i] as number;
     count[k] = (count[k] as number) + 1;
-    cur[k] = (cur[k] as number) + c;
-    pot[k] = (pot[k] as number) + p;
-    stake[k] = (stake[k] as number) + Math.max(0, c + p);
+    cur[k]?.add(c);
+    pot[k]?.add(p);
+    stake[k]?.add(Math.max(0, c + p));
   }
-  const weighted = QUADRANTS.map((name, k) => (weights[name] ?? 0) * (stake[k] as number));
-  const totalWeighted = weighted.reduce((a, b) => a + b, 0);
+  const weighted = QUADRANTS.map((name, k) => (weights[name] ?? 0) * (stake[k] as ExactSum).value());
+  const totalWeighted = exactSum(weighted);
   return {
     thresholds,
     quadrants: QUADRANTS.map((name, k) => ({
       quadrant: name,
       customers: count[k] as number,
       customerShare: q.length > 0 ? (count[k] as number) / q.length : 0,
-      currentValue: cur[k] as number,
-      potential: pot[k] as number,
+      currentValue: (cur[k] as ExactSum).value(),
+      potential: (pot[k] as ExactSum).value(),
       budgetShare: totalWeighted > 0 ? (weighted[k] as number) / totalWeighted : 0,
       strategy: QUADRANT_STRATEGIES[name],
     })),

@@ -1,5 +1,6 @@
 import { DEFAULT_INVESTMENT_WEIGHTS, medianThresholds, summarizeMatrix, type MatrixThresholds, type Quadrant, type QuadrantSummary } from './matrix.ts';
 import { assignTiers, DEFAULT_TIER_CUTOFFS, paretoSorted, TIERS, TIER_LABELS, type ParetoReport, type Tier } from './tiers.ts';
+import { ExactSum } from '../numeric/exact-sum.ts';
 
 /**
  * Everything `tenure value` prints, from per-customer columns: the value matrix with budget
@@ -41,15 +42,18 @@ export function valueReport(currentValue: ArrayLike<number>, potential: ArrayLik
   const ascending = Float64Array.from(basis).sort(); // one sort serves the tier cut-offs and the Pareto report
   const { tiers, thresholds: cuts } = assignTiers(basis, options.tierCutoffs ?? DEFAULT_TIER_CUTOFFS, ascending);
   const count = TIERS.map(() => 0);
-  const value = TIERS.map(() => 0);
-  let total = 0;
+  // Exact sums: the same figures whatever order the store returned the customers in.
+  const sums = TIERS.map(() => new ExactSum());
+  const all = new ExactSum();
   for (let i = 0; i < n; i++) {
     const k = tiers[i] as number;
     const v = basis[i] as number;
     count[k] = (count[k] as number) + 1;
-    value[k] = (value[k] as number) + v;
-    total += v;
+    sums[k]?.add(v);
+    all.add(v);
   }
+  const value = sums.map((s) => s.value());
+  const total = all.value();
   return {
     customers: n,
     thresholds: matrix.thresholds,

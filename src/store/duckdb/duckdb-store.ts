@@ -1,5 +1,6 @@
 import { DOUBLE, DuckDBConnection, DuckDBDataChunk, DuckDBTypeId, VARCHAR, type DuckDBResultReader } from '@duckdb/node-api';
-import { MIGRATIONS, DUCKDB_DIALECT, SCHEMA_VERSION, quoteIdent } from '../schema.ts';
+import { MIGRATIONS, SCHEMA_VERSION, quoteIdent } from '../schema.ts';
+import { DUCKDB_DIALECT, type Dialect } from '../dialect.ts';
 import type { AnalyticsStore, ColumnSet, FileFormat, Row, SqlValue, StageFileRequest, StoreAccess, StoreTx } from '../port.ts';
 import { StoreError } from '../errors.ts';
 import { engineSettings, type EngineSettings } from './settings.ts';
@@ -79,6 +80,7 @@ export interface DuckDBOpenOptions {
 
 export class DuckDBStore extends DuckDBTx implements AnalyticsStore {
   readonly engine = 'duckdb' as const;
+  readonly dialect: Dialect = DUCKDB_DIALECT;
   private inTransaction = false;
 
   private constructor(
@@ -159,8 +161,8 @@ export class DuckDBStore extends DuckDBTx implements AnalyticsStore {
     for (const m of MIGRATIONS) {
       if (m.version <= current) continue;
       await this.transaction(async (tx) => {
-        for (const stmt of m.statements(DUCKDB_DIALECT)) await tx.run(stmt);
-        if (m.apply) await m.apply(tx, DUCKDB_DIALECT);
+        for (const stmt of m.statements(this.dialect)) await tx.run(stmt);
+        if (m.apply) await m.apply(tx, this.dialect);
         await tx.run('INSERT INTO schema_migrations VALUES ($1, $2, current_timestamp)', [m.version, m.description]);
       });
       applied++;

@@ -1,0 +1,272 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { Readable, type Writable } from 'node:stream';
+import type pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import { POSTGRES_DIALECT, type Dialect } from '../dialect.ts';
+import { MIGRATIONS, SCHEMA_VERSION, quoteIdent } from '../schema.ts';
+import type { AnalyticsStore, ColumnSet, FileFormat, Row, SqlValue, StageFileRequest, StoreAccess, StoreTx } from '../port.ts';
+import { StoreError } from '../errors.ts';
+import { connect, postgresTarget, statementError, type PostgresTarget } from './connection.ts';
+
+/** Server types read into a Float64Array by queryColumns (int2, int4, int8, float4, float8, numeric, bool). */
+const NUMERIC_OIDS = new Set([16, 20, 21, 23, 700, 701, 1700]);
+
+/** A lock number of our own for migrations (pg_advisory_xact_lock), so two processes opening a new store migrate it once. */
+const MIGRATION_LOCK = 7_211_935_001;
+
+export interface PostgresOpenOptions {
+  readonly access?: StoreAccess;
+  /** Apply pending migrations on a read-write open (default true); a read-only open only checks. */
+  readonly migrate?: boolean;
+  /** Statement timeout in ms (default: TENURE_STATEMENT_TIMEOUT seconds, else 0 = none). */
+  readonly statementTimeoutMs?: number;
+  readonly connectTimeoutMs?: number;
+}
+
+function statementTimeoutFromEnv(): number {
+  const text = process.env.TENURE_STATEMENT_TIMEOUT;
+  if (text === undefined || text === '') return 0;
+  const seconds = Number(text);
+  if (!/^\d+(\.\d+)?$/.test(text) || !Number.isFinite(seconds)) {
+    throw new StoreError('BAD_SETTING', `TENURE_STATEMENT_TIMEOUT must be a number of seconds (0 = no limit), got ${JSON.stringify(text)}`);
+  }
+  return Math.round(seconds * 1000);
+}
+
+/** CSV text of one value for COPY … (FORMAT csv): NULL unquoted and empty, text always quoted. */
+function csvField(v: SqlValue | undefined, numeric: boolean): string {
+  if (v === null || v === undefined) return '';
+  if (numeric) return Number.isNaN(v as number) ? '' : String(v);
+  return `"${String(v).replaceAll('"', '""')}"`;
+}
+
+/**
+ * The AnalyticsStore over PostgreSQL 15+. One store is one server session (a dedicated
+ * connection): the temporary tables a use case builds live in it, as they do in DuckDB's.
+ *
+ * 'read-only' here is the product's promise, not the server's: PostgreSQL refuses temporary
+ * tables in a read-only transaction, and read commands build theirs, so a read-only open
+ * checks the schema without migrating and use cases state their writes (requireWritable).
+ * An operator who wants the server to enforce it gives readers a role with SELECT and TEMP
+ * privileges only.
+ */
+/**
+ * SQLSTATE class 42 (syntax error, undefined function, type or column) from SQL the app sent:
+ * a statement written for DuckDB that the dialect seam does not cover yet (issue 14).
+ */
+const NOT_PORTED = /^42(601|883|704|846|P18|725)$/;
+
+export class PostgresStore implements AnalyticsStore {
+  readonly engine = 'postgres' as const;
+  readonly dialect: Dialect = POSTGRES_DIALECT;
+  private inTransaction = false;
+  private scratch: string | undefined;
+
+  private constructor(
+    private readonly client: pg.Client,
+    private readonly target: PostgresTarget,
+    readonly access: StoreAccess,
+  ) {}
+
+  get location(): string {
+    return this.target.redacted;
+  }
+
+  static async open(url: string, options: PostgresOpenOptions = {}): Promise<PostgresStore> {
+    const target = postgresTarget(url);
+    const access = options.access ?? 'read-write';
+    const client = await connect(target, {
+      statementTimeoutMs: options.statementTimeoutMs ?? statementTimeoutFromEnv(),
+      connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
+    });
+    const store = new PostgresStore(client, target, access);
+    try {
+      if (access === 'read-only') await store.checkSchema();
+      else if (options.migrate !== false) await store.migrate();
+    } catch (err) {
+      await store.close();
+      throw err;
+    }
+    return store;
+  }
+
+  async run(sql: string, params: readonly SqlValue[] = []): Promise<void> {
+    await this.exec(sql, params);
+  }
+
+  async query<T extends Row = Row>(sql: string, params: readonly SqlValue[] = []): Promise<T[]> {
+    return (await this.exec(sql, params)).rows as T[];
+  }
+
+  private async exec(sql: string, params: readonly SqlValue[], rowMode?: 'array'): Promise<pg.QueryResult> {
+    const values = params.map((p) => (typeof p === 'bigint' ? p.toString() : p));
+    try {
+      return await this.client.query({ text: sql, values, ...(rowMode ? { rowMode } : {}) });
+    } catch (err) {
+      if (process.env.TENURE_DEBUG_SQL) process.stderr.write(`-- failed on ${this.location}: ${(err as Error).message}\n${sql}\n`);
+      const code = (err as { code?: string }).code ?? '';
+      if (NOT_PORTED.test(code)) {
+        throw new StoreError('UNSUPPORTED_ENGINE', `this command does not run on the PostgreSQL store yet (its SQL still speaks DuckDB: ${(err as Error).message}); use the DuckDB store, or the commands listed in the README as running on PostgreSQL`);
+      }
+      throw statementError(err, this.target);
+    }
+  }
+
+  private async storedVersion(): Promise<number> {
+    const [t] = await this.query<{ n: number }>("SELECT count(*) AS n FROM information_schema.tables WHERE table_name = 'schema_migrations' AND table_schema = current_schema()");
+    if (Number(t?.n ?? 0) === 0) return 0;
+    const rows = await this.query<{ v: number | null }>('SELECT max(version) AS v FROM schema_migrations');
+    return Number(rows[0]?.v ?? 0);
+  }
+
+  private async checkSchema(): Promise<void> {
+    const version = await this.storedVersion();
+    if (version === SCHEMA_VERSION) return;
+    const which = version < SCHEMA_VERSION ? 'an older' : 'a newer';
+    const fix = version < SCHEMA_VERSION ? 'run a command that writes to it first (tenure import DIR upgrades the store in place)' : 'use that newer Tenure to read it';
+    throw new StoreError('STORE_NEEDS_MIGRATION', `the store ${this.location} was written by ${which} Tenure (schema version ${version}, this one reads ${SCHEMA_VERSION}); ${fix}`);
+  }
+
+  async schemaVersion(): Promise<number> {
+    return this.storedVersion();
+  }
+
+  async migrate(): Promise<number> {
+    if (this.access === 'read-only') {
+      await this.checkSchema();
+      return 0;
+    }
+    // One transaction for the whole upgrade, under a lock: two processes opening a new store
+    // at once migrate it once, and a failed migration leaves the store at its old version.
+    return this.transaction(async (tx) => {
+      await tx.run(`SELECT pg_advisory_xact_lock(${MIGRATION_LOCK})`);
+      await tx.run('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER, description VARCHAR, applied_at TIMESTAMP)');
+      const [row] = await tx.query<{ v: number | null }>('SELECT max(version) AS v FROM schema_migrations');
+      const current = Number(row?.v ?? 0);
+      let applied = 0;
+      for (const m of MIGRATIONS) {
+        if (m.version <= current) continue;
+        for (const stmt of m.statements(this.dialect)) await tx.run(stmt);
+        if (m.apply) await m.apply(tx, this.dialect);
+        await tx.run('INSERT INTO schema_migrations VALUES ($1, $2, LOCALTIMESTAMP)', [m.version, m.description]);
+        applied++;
+      }
+      return applied;
+    });
+  }
+
+  async transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
+    if (this.inTransaction) throw new StoreError('NESTED_TRANSACTION', 'transactions do not nest');
+    this.inTransaction = true;
+    await this.exec('BEGIN', []);
+    try {
+      const result = await fn(this);
+      await this.exec('COMMIT', []);
+      return result;
+    } catch (err) {
+      await this.client.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      this.inTransaction = false;
+    }
+  }
+
+  fileSource(_request: Pick<StageFileRequest, 'path' | 'format' | 'columns'>): string {
+    throw new StoreError('UNSUPPORTED_ENGINE', `reading data files into the PostgreSQL store ${this.location} is not available yet (issue 14: the import's move to the dialect seam)`);
+  }
+
+  async stageFile(_tx: StoreTx, request: StageFileRequest): Promise<number> {
+    return Promise.reject(this.fileSourceError(request.path));
+  }
+
+  async describeFile(path: string, _format: FileFormat): Promise<string[]> {
+    return Promise.reject(this.fileSourceError(path));
+  }
+
+  private fileSourceError(path: string): StoreError {
+    return new StoreError('UNSUPPORTED_ENGINE', `reading ${path} into the PostgreSQL store ${this.location} is not available yet (issue 14: the import's move to the dialect seam)`);
+  }
+
+  /** Rows as arrays; numeric server types into Float64Array (NaN for NULL, booleans 1/0), the rest as text. */
+  async queryColumns(sql: string, params: readonly SqlValue[] = []): Promise<ColumnSet> {
+    const result = await this.exec(sql, params, 'array');
+    const names = result.fields.map((f) => f.name);
+    const numeric = result.fields.map((f) => NUMERIC_OIDS.has(f.dataTypeID));
+    const rows = result.rows as unknown as SqlValue[][];
+    const rowCount = rows.length;
+    const columns: Record<string, Float64Array | SqlValue[]> = {};
+    names.forEach((name, c) => {
+      if (numeric[c]) {
+        const out = new Float64Array(rowCount);
+        for (let i = 0; i < rowCount; i++) {
+          const v = rows[i]?.[c];
+          out[i] = v === null || v === undefined ? Number.NaN : typeof v === 'boolean' ? (v ? 1 : 0) : Number(v);
+        }
+        columns[name] = out;
+      } else {
+        const out = new Array<SqlValue>(rowCount);
+        for (let i = 0; i < rowCount; i++) {
+          const v = rows[i]?.[c];
+          out[i] = v === null || v === undefined ? null : String(v);
+        }
+        columns[name] = out;
+      }
+    });
+    return { rowCount, names, columns };
+  }
+
+  /** CREATE TEMP TABLE, then COPY … FROM STDIN in CSV, streamed in blocks of rows. */
+  async stageColumns(table: string, set: ColumnSet): Promise<number> {
+    if (this.inTransaction) throw new StoreError('NESTED_TRANSACTION', 'stageColumns must run outside a transaction');
+    const cols = set.names.map((name) => ({ name, values: set.columns[name] }));
+    for (const c of cols) {
+      if (!c.values || c.values.length !== set.rowCount) throw new RangeError(`stageColumns: column ${c.name} has ${c.values?.length ?? 0} values, expected ${set.rowCount}`);
+    }
+    const numeric = cols.map((c) => c.values instanceof Float64Array);
+    for (const stmt of this.dialect.createTempTableAs(quoteIdent(table), `SELECT ${cols.map((c, i) => `CAST(NULL AS ${numeric[i] ? this.dialect.double : this.dialect.text}) AS ${quoteIdent(c.name)}`).join(', ')} WITH NO DATA`)) {
+      await this.run(stmt);
+    }
+    const BLOCK = 4096;
+    function* lines(): Generator<string> {
+      for (let start = 0; start < set.rowCount; start += BLOCK) {
+        const end = Math.min(set.rowCount, start + BLOCK);
+        let text = '';
+        for (let i = start; i < end; i++) {
+          text += cols.map((c, j) => csvField((c.values as Float64Array | SqlValue[])[i], numeric[j] === true)).join(',') + '\n';
+        }
+        yield text;
+      }
+    }
+    const copy = this.client.query(copyFrom(`COPY ${quoteIdent(table)} (${cols.map((c) => quoteIdent(c.name)).join(', ')}) FROM STDIN (FORMAT csv)`));
+    try {
+      await pipeline(Readable.from(lines()), copy);
+    } catch (err) {
+      throw statementError(err, this.target);
+    }
+    return set.rowCount;
+  }
+
+  /** Runs a `COPY … FROM STDIN` on this session, fed by `feed` (which resolves when the data has been written). */
+  async copyIn(sql: string, feed: (stream: Writable) => Promise<void>): Promise<void> {
+    const stream = this.client.query(copyFrom(sql));
+    try {
+      await feed(stream);
+    } catch (err) {
+      throw statementError(err, this.target);
+    }
+  }
+
+  scratchDirectory(): string {
+    this.scratch ??= mkdtempSync(join(tmpdir(), 'tenure-pg-scratch-'));
+    return this.scratch;
+  }
+
+  async close(): Promise<void> {
+    if (this.scratch) rmSync(this.scratch, { recursive: true, force: true });
+    this.scratch = undefined;
+    await this.client.end().catch(() => undefined);
+  }
+}
