@@ -48,6 +48,8 @@ export interface TrainOptions {
    * training time grows with rows. The holdout is always evaluated on the whole base.
    */
   readonly maxTrainRows?: number;
+  /** Snapshots per fit (default TRAINING_SNAPSHOTS). */
+  readonly snapshots?: number;
   /** Learner parameters over CUSTOMER_MODEL_PARAMS. */
   readonly params?: Partial<GbdtParams>;
   readonly log?: (line: string) => void;
@@ -120,7 +122,7 @@ export async function dataMonths(store: AnalyticsStore): Promise<DataSpan> {
 }
 
 /** Chooses the holdout, validation and training months; pure so the rules are testable. */
-export function planSnapshots(first: string, last: string, horizon: number, asOf?: string): SnapshotPlan {
+export function planSnapshots(first: string, last: string, horizon: number, asOf?: string, count: number = TRAINING_SNAPSHOTS): SnapshotPlan {
   if (!Number.isInteger(horizon) || horizon < 1 || horizon > 24) throw new TenureError('USAGE', `--horizon must be a whole number of months from 1 to 24, got ${horizon}`);
   const latestObservable = addMonths(last, -horizon);
   const span = { first, last, hasScores: false };
@@ -141,7 +143,7 @@ export function planSnapshots(first: string, last: string, horizon: number, asOf
   }
   const monthsUpTo = (end: string): string[] => {
     const out: string[] = [];
-    for (let k = 0; k < TRAINING_SNAPSHOTS; k++) {
+    for (let k = 0; k < count; k++) {
       const m = addMonths(end, -k);
       if (monthsBetween(earliest, m) < 0) break;
       out.unshift(m);
@@ -277,7 +279,7 @@ export async function trainChurnModel(store: AnalyticsStore, options: TrainOptio
   const log = options.log ?? (() => {});
   const horizon = options.horizon ?? 3;
   const { first, last } = await dataMonths(store);
-  const plan = planSnapshots(first, last, horizon, options.asOf);
+  const plan = planSnapshots(first, last, horizon, options.asOf, options.snapshots);
   log(`training on snapshots ${plan.training.join(', ')}; early stopping and calibration on ${plan.validation}; holdout ${plan.holdout}; the stored model is refitted on ${plan.refit.join(', ')}`);
 
   const permille = await samplePermille(store, plan, options.maxTrainRows ?? DEFAULT_MAX_TRAIN_ROWS);
