@@ -6,7 +6,9 @@
  *
  * - every x_ usage measure M gives `M_3m`, its monthly mean over the last 3 months up to the
  *   as-of month, and `M_trend`, that mean against the mean of the 3 months before, as a
- *   relative change ((last − previous) / |previous|; missing when either is);
+ *   relative change ((last − previous) / |previous|; missing when either is); `M_last`, the
+ *   as-of month's own value, and `M_last_change`, that value against the mean of the 5 months
+ *   before it (the freshest signal, as features.ts's RECENT_FEATURES);
  * - every numeric x_ customer attribute is a numeric feature, every text attribute with at most
  *   MAX_ATTRIBUTE_CATEGORIES distinct values a categorical one. A text attribute with more
  *   values is an identifier or free text (an ID-card number, a note), not a feature: left out.

@@ -19,23 +19,30 @@ import { requireWritable } from '../../store/access.ts';
  * the next `horizon` months". With H the holdout month (default: the latest month whose
  * horizon is fully observed) and V = H − horizon the validation month:
  *
- * 1. The early-stopping fit trains on the 6 snapshots ending at V − horizon, whose labels end
- *    by V: none of its churners is a churner of V's label window. (With the 6 months just
+ * 1. The early-stopping fit trains on up to TRAINING_SNAPSHOTS snapshots ending at V − horizon
+ *    (as many as have MIN_HISTORY_MONTHS of bills), whose labels end by V: none of its churners is a churner of V's label window. (With the 6 months just
  *    before V, a customer leaving in V's window is a positive of both, and the validation
  *    loss keeps rewarding trees that learn those customers rather than churn: early stopping
  *    then ran to the round cap.) It stops on V, is calibrated (Platt) on V, and is evaluated
  *    once on H, a month it never saw: the reported holdout metrics.
- * 2. The stored model is refitted with that fit's number of rounds on the latest 6 snapshots
+ * 2. The stored model is refitted with that fit's number of rounds on the latest snapshots
  *    ending at H (their labels end by the data's last month), so scoring uses the most recent
- *    churn the data shows, and keeps the early-stopping fit's calibration. The two fits have
- *    the same number of snapshots, so the rounds are scaled only by their row counts
- *    (refitRounds). The holdout metrics are those of the first fit, trained on data 2 ×
+ *    churn the data shows, and keeps the early-stopping fit's calibration. The rounds are
+ *    scaled by the two fits' row counts (refitRounds): a shorter history gives the refit more
+ *    snapshots than the early-stopping fit. The holdout metrics are those of the first fit, trained on data 2 ×
  *    horizon months older than H: a conservative figure for the refitted model.
  *
  * Features at a month read data up to it only, so every evaluation is an honest forecast.
  */
 export const MIN_HISTORY_MONTHS = 6; // the trend features compare the last 3 months with the 3 before
-export const TRAINING_SNAPSHOTS = 6;
+/**
+ * Snapshots per fit, as many as the history allows up to this: a year of monthly closing bases.
+ * Churners are few (a few percent of a base in 3 months), so every month of history adds signal.
+ * Measured against 6 on 20k-customer exports (bench/customer-model.ts, test AUC on the churn
+ * after the data ends): demo seed 1 0.8622 → 0.8703, second operator seeds 1 and 2 0.7539 →
+ * 0.7598 and 0.7608 → 0.7705 (with RECENT_FEATURES); training takes about twice as long.
+ */
+export const TRAINING_SNAPSHOTS = 12;
 
 export interface TrainOptions {
   /** The holdout month, YYYY-MM. */
