@@ -9,7 +9,8 @@
  *   npx tsx bench/customer-model.ts --customers 200000 --seeds 1   # the 200k run (one at a time: memory is shared)
  * Options: --generators demo,second  --months 24  --nthread 2 (XGBoost's threads)  --rt (run every
  * timed process under `chrt -r 10`, so other jobs on a shared machine do not take its cores)
- * --no-peer-without-x (skip the notebook run that leaves the x_ columns out).
+ * --no-peer-without-x (skip the notebook run that leaves the x_ columns out)  --tenure-only (no notebook
+ * runs: to re-measure Tenure on data sets whose notebook figures are known).
  *
  * Data sets: the demo operator (`tenure demo`, profile mixed, 27 months written, cut after 24)
  * and the second operator (bench/second-operator.ts: other segments, drivers, export columns
@@ -42,6 +43,7 @@ const { values: args } = parseArgs({
     nthread: { type: 'string', default: '2' },
     rt: { type: 'boolean', default: false },
     'no-peer-without-x': { type: 'boolean', default: false },
+    'tenure-only': { type: 'boolean', default: false },
   },
 });
 
@@ -197,8 +199,8 @@ async function main(): Promise<void> {
       process.stderr.write(`${ds.name}: base ${ds.truth.length}, churn in ${HORIZON} months ${(churners / ds.truth.length).toFixed(4)}; tenure …\n`);
       const tenure = runTenure(ds);
       process.stderr.write(`${ds.name}: notebook …\n`);
-      const peer = runPeer(ds, true);
-      const peerNoX = args['no-peer-without-x'] ? null : runPeer(ds, false);
+      const peer: Record<string, unknown> = args['tenure-only'] ? {} : runPeer(ds, true);
+      const peerNoX = args['no-peer-without-x'] || args['tenure-only'] ? null : runPeer(ds, false);
       const row = { data_set: ds.name, generator, seed, customers, months, base: ds.truth.length, churn_rate: churners / ds.truth.length, bayes_auc: bayes, tenure, notebook: peer, notebook_without_x: peerNoX };
       results.push(row);
       process.stderr.write(`${ds.name}: tenure ${f4(tenure.test_auc)} notebook ${f4(peer.test_auc)}${peerNoX ? ` (without x_ ${f4(peerNoX.test_auc)})` : ''} bayes ${f4(bayes)}\n`);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildColumns, buildLabel, inferSchema } from './flat-schema.ts';
-import { stratifiedSplit, trainTable } from './flat.ts';
+import { CROSS_FIT_BELOW, crossFitMargins, stratifiedFolds, stratifiedSplit, trainTable } from './flat.ts';
+import { fitPlatt } from './calibration.ts';
 import { refitRounds } from './gbdt.ts';
 import { GbdtModel } from './model.ts';
 import { Rng } from './random.ts';
@@ -57,5 +58,32 @@ describe('refit after early stopping', () => {
     const p = flat.probability(buildColumns(csv, schema));
     const mean = p.reduce((a, b) => a + b, 0) / p.length;
     expect(Math.abs(mean - rate)).toBeLessThan(0.05);
+  });
+
+  it('stratifiedFolds: disjoint folds covering every row, each class dealt evenly', () => {
+    const label = Uint8Array.from({ length: 100 }, (_, i) => (i % 10 === 0 ? 1 : 0));
+    const rows = Array.from({ length: 100 }, (_, i) => i);
+    const folds = stratifiedFolds(rows, label, 5, 7);
+    expect(folds.map((f) => f.length)).toEqual([20, 20, 20, 20, 20]);
+    expect(folds.map((f) => f.filter((r) => label[r]).length)).toEqual([2, 2, 2, 2, 2]);
+    expect(folds.flat().sort((a, b) => a - b)).toEqual(rows);
+  });
+
+  it('a small table calibrates on out-of-fold margins of every row, a large one on the held-out rows', () => {
+    const { text } = table(1000);
+    const csv = parseCsv(text, 't.csv');
+    const schema = inferSchema(csv, { label: 'y', id: 'id' });
+    const { label } = buildLabel(csv, schema);
+    const rows = Array.from({ length: 1000 }, (_, i) => i);
+    const { summary, model } = trainTable(csv, { label: 'y', id: 'id', params: { minCategoryCount: 10 } });
+    // About 45 % positives: some 90 in the 200 held-out rows, under the threshold.
+    expect(summary.valid_rows * 0.5).toBeLessThan(CROSS_FIT_BELOW);
+    expect(summary.calibration_fit).toBe('cross-fit');
+    // Known answer: Platt on the out-of-fold margins of the refit's rounds, all 1000 rows.
+    const oof = crossFitMargins(buildColumns(csv, schema), rows, label, summary.trees, { minCategoryCount: 10 }, 42);
+    expect(GbdtModel.fromJSON(model).calibration).toEqual(fitPlatt(oof, label));
+    const held = trainTable(csv, { label: 'y', id: 'id', params: { minCategoryCount: 10 }, calibrationFit: 'holdout' });
+    expect(held.summary.calibration_fit).toBe('holdout');
+    expect(GbdtModel.fromJSON(held.model).calibration).not.toEqual(GbdtModel.fromJSON(model).calibration);
   });
 });

@@ -1,6 +1,6 @@
 import { TenureError } from '../app/errors.ts';
 import { fitCalibration, calibrateAll, type CalibrationKind } from './calibration.ts';
-import { selectRows } from './columns.ts';
+import { selectRows, type ColumnSet } from './columns.ts';
 import { Explainer, EXPLAIN_BLOCK } from './explain.ts';
 import { buildColumns, buildLabel, inferSchema, type FlatColumn, type FlatSchema } from './flat-schema.ts';
 import { refitRounds, trainGbdt } from './gbdt.ts';
@@ -23,7 +23,18 @@ export interface TrainTableOptions {
   calibration?: CalibrationKind;
   /** Share of the rows held out (stratified) for early stopping and calibration. */
   validationFraction?: number;
+  /**
+   * Which margins the calibration is fitted on: 'holdout', the early-stopping fit's margins on
+   * the held-out rows; 'cross-fit', out-of-fold margins of CROSS_FIT_FOLDS fits with the refit's
+   * rounds, one per stratified fold, so every row calibrates. Default: 'auto' (cross-fit when the
+   * held-out rows have fewer than CROSS_FIT_BELOW positives, holdout otherwise).
+   */
+  calibrationFit?: 'holdout' | 'cross-fit' | 'auto';
 }
+
+export const CROSS_FIT_FOLDS = 5;
+/** Held-out positives under which the calibration is cross-fitted (see calibrationFit). */
+export const CROSS_FIT_BELOW = 200;
 
 /**
  * How the flat-table model is fitted: early stopping on a stratified 20 % of the rows chooses
@@ -48,6 +59,8 @@ export interface TrainTableSummary {
   /** The early-stopping fit's AUC on the validation rows it did not train on. */
   valid_auc: number;
   calibration: CalibrationKind;
+  /** The margins the calibration was fitted on (TrainTableOptions.calibrationFit). */
+  calibration_fit: 'holdout' | 'cross-fit';
 }
 
 export function trainTable(table: CsvTable, opts: TrainTableOptions): { model: GbdtModelJson; summary: TrainTableSummary } {
@@ -70,7 +83,16 @@ export function trainTable(table: CsvTable, opts: TrainTableOptions): { model: G
   const calibration = opts.calibration ?? 'platt';
   const rounds = refitRounds(report.model.trees.length, train.length, keep.length);
   const final = trainGbdt({ train: selectRows(all, keep), label: pick(keep) }, { ...opts.params, maxRounds: rounds }).model;
-  final.calibration = fitCalibration(calibration, validMargin, validLabel);
+  let validPositives = 0;
+  for (const v of validLabel) validPositives += v;
+  const fit = opts.calibrationFit ?? 'auto';
+  const crossFit = calibration !== 'none' && (fit === 'cross-fit' || (fit === 'auto' && validPositives < CROSS_FIT_BELOW));
+  if (crossFit) {
+    const oof = crossFitMargins(all, keep, allLabel, rounds, opts.params, seed);
+    final.calibration = fitCalibration(calibration, oof, pick(keep));
+  } else {
+    final.calibration = fitCalibration(calibration, validMargin, validLabel);
+  }
   return {
     model: final.toJSON(schema),
     summary: {
@@ -85,8 +107,47 @@ export function trainTable(table: CsvTable, opts: TrainTableOptions): { model: G
       rounds_run: report.rounds,
       valid_auc: rocAuc(validMargin, validLabel),
       calibration,
+      calibration_fit: crossFit ? 'cross-fit' : 'holdout',
     },
   };
+}
+
+/**
+ * Out-of-fold margins, in the order of `rows`: CROSS_FIT_FOLDS stratified folds, each scored by
+ * a fit of `rounds` (the refit's rounds, scaled to the fold's training rows) on the others.
+ */
+export function crossFitMargins(all: ColumnSet, rows: readonly number[], label: Uint8Array, rounds: number, params: Partial<GbdtParams> | undefined, seed: number): Float64Array {
+  const folds = stratifiedFolds(rows, label, CROSS_FIT_FOLDS, seed);
+  const at = new Map(rows.map((r, i) => [r, i]));
+  const out = new Float64Array(rows.length);
+  for (const fold of folds) {
+    const held = new Set(fold);
+    const rest = rows.filter((r) => !held.has(r));
+    const foldLabel = Uint8Array.from(rest, (r) => label[r] as number);
+    let pos = 0;
+    for (const v of foldLabel) pos += v;
+    if (pos === 0 || pos === rest.length) throw new TenureError('BAD_INPUT', 'too few rows of one class to cross-fit the calibration');
+    const model = trainGbdt({ train: selectRows(all, rest), label: foldLabel }, { ...params, maxRounds: refitRounds(rounds, rows.length, rest.length) }).model;
+    const m = model.margin(selectRows(all, fold));
+    fold.forEach((r, i) => (out[at.get(r) as number] = m[i] as number));
+  }
+  return out;
+}
+
+/** `k` stratified folds of `rows` (each class dealt round-robin after a seeded shuffle). */
+export function stratifiedFolds(rows: readonly number[], label: Uint8Array, k: number, seed: number): number[][] {
+  const rng = new Rng(seed ^ 0x27d4eb2f);
+  const folds: number[][] = Array.from({ length: k }, () => []);
+  let next = 0;
+  for (const cls of [0, 1]) {
+    const members = rows.filter((r) => (label[r] ? 1 : 0) === cls);
+    for (let i = members.length - 1; i > 0; i--) {
+      const j = rng.int(i + 1);
+      [members[i], members[j]] = [members[j] as number, members[i] as number];
+    }
+    for (const r of members) (folds[next++ % k] as number[]).push(r);
+  }
+  return folds.map((f) => f.sort((a, b) => a - b));
 }
 
 /** Stratified hold-out: the same share of each class, chosen by a seeded shuffle. */

@@ -35,6 +35,8 @@ describe('x_ features', () => {
         // x_note: 52 distinct values, over the limit of 50: an identifier or free text, not a feature.
         ['x_outage_3m', 'numeric', 'monthly_usage', 'mean_3m'],
         ['x_outage_trend', 'numeric', 'monthly_usage', 'trend'],
+        ['x_outage_last', 'numeric', 'monthly_usage', 'last'],
+        ['x_outage_last_change', 'numeric', 'monthly_usage', 'last_change'],
       ]);
     } finally {
       await s.close();
@@ -56,6 +58,15 @@ describe('x_ features', () => {
       expect(num('x_outage_3m', 'b')).toBe(0);
       expect(num('x_outage_trend', 'b')).toBeNaN();
       expect(num('x_outage_3m', 'o1')).toBeNaN(); // no bills at all
+      // The last month's own value: a's June is blank; b's June 0 has no months before it.
+      expect(num('x_outage_last', 'a')).toBeNaN();
+      expect(num('x_outage_last', 'b')).toBe(0);
+      expect(num('x_outage_last_change', 'b')).toBeNaN();
+      // As of May: 6 against the mean of Dec–Apr's values (1, 2, 3, 4) = 2.5: (6 − 2.5) / 2.5.
+      const may = await buildCustomerFeatures(s, '2024-05', 3, 1000, extras);
+      const mayAt = (may.columns.customer_id as readonly string[]).indexOf('a');
+      expect((may.columns.x_outage_last as Float64Array)[mayAt]).toBe(6);
+      expect((may.columns.x_outage_last_change as Float64Array)[mayAt]).toBeCloseTo(1.4, 12);
       expect(num('x_score', 'b')).toBe(350.5);
       expect((f.columns.x_tier as readonly (string | null)[])[at('a')]).toBe('gold');
       expect((f.columns.x_tier as readonly (string | null)[])[at('b')]).toBeNull();
@@ -68,7 +79,7 @@ describe('x_ features', () => {
       expect(other.columns.x_tier).toEqual([null, null, 'gold']);
       const half = await buildCustomerFeatures(s, '2024-06', 3, 500, extras);
       expect(half.rowCount).toBeLessThan(f.rowCount);
-      expect(half.names.slice(-4)).toEqual(['x_tier', 'x_score', 'x_outage_3m', 'x_outage_trend']);
+      expect(half.names.slice(-6)).toEqual(['x_tier', 'x_score', 'x_outage_3m', 'x_outage_trend', 'x_outage_last', 'x_outage_last_change']);
     } finally {
       await s.close();
     }

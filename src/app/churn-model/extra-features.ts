@@ -6,7 +6,9 @@
  *
  * - every x_ usage measure M gives `M_3m`, its monthly mean over the last 3 months up to the
  *   as-of month, and `M_trend`, that mean against the mean of the 3 months before, as a
- *   relative change ((last − previous) / |previous|; missing when either is);
+ *   relative change ((last − previous) / |previous|; missing when either is); `M_last`, the
+ *   as-of month's own value, and `M_last_change`, that value against the mean of the 5 months
+ *   before it (the freshest signal, as features.ts's RECENT_FEATURES);
  * - every numeric x_ customer attribute is a numeric feature, every text attribute with at most
  *   MAX_ATTRIBUTE_CATEGORIES distinct values a categorical one. A text attribute with more
  *   values is an identifier or free text (an ID-card number, a note), not a feature: left out.
@@ -37,7 +39,7 @@ import { CLOSING_BASE_WHERE, onlyCustomersSql, type FeatureSpec } from './featur
 /** Text attributes with more distinct values than this are identifiers or free text, not categories. */
 export const MAX_ATTRIBUTE_CATEGORIES = 50;
 
-export type ExtraStat = 'mean_3m' | 'trend' | 'value';
+export type ExtraStat = 'mean_3m' | 'trend' | 'last' | 'last_change' | 'value';
 
 export interface ExtraFeature extends FeatureSpec {
   readonly source: 'monthly_usage' | 'customers';
@@ -56,6 +58,8 @@ function usageFeatures(column: string): ExtraFeature[] {
   return [
     { name: `${column}_3m`, kind: 'numeric', zh: `${column}近3月月均`, en: `${column}, last 3 months' mean`, source: 'monthly_usage', column, stat: 'mean_3m' },
     { name: `${column}_trend`, kind: 'numeric', zh: `${column}变化`, en: `${column} change`, unit: 'ratio', source: 'monthly_usage', column, stat: 'trend' },
+    { name: `${column}_last`, kind: 'numeric', zh: `${column}上月`, en: `${column}, last month`, source: 'monthly_usage', column, stat: 'last' },
+    { name: `${column}_last_change`, kind: 'numeric', zh: `${column}上月较前5月变化`, en: `${column} last month, change`, unit: 'ratio', source: 'monthly_usage', column, stat: 'last_change' },
   ];
 }
 
@@ -118,16 +122,28 @@ export function extraFeaturesSql(extras: readonly ExtraFeature[], only: string |
   const attrs = extras.filter((f) => f.source === 'customers');
   const measures = [...new Set(extras.filter((f) => f.source === 'monthly_usage').map((f) => f.column))];
   const recent = `u.month >= CAST($1 AS DATE) - INTERVAL 2 MONTH`;
+  const before = `u.month < CAST($1 AS DATE)`;
   // Means in whole millionths (exactSumSql): the same features whatever order the threads add bills in.
   const aggs = measures.flatMap((m, i) => [
     `${exactSumSql(`CASE WHEN ${recent} THEN u.${q(m)} END`)} / nullif(count(CASE WHEN ${recent} THEN u.${q(m)} END), 0) AS m${i}`,
     `${exactSumSql(`CASE WHEN NOT (${recent}) THEN u.${q(m)} END`)} / nullif(count(CASE WHEN NOT (${recent}) THEN u.${q(m)} END), 0) AS p${i}`,
+    `max(CASE WHEN u.month = CAST($1 AS DATE) THEN u.${q(m)} END) AS l${i}`,
+    `${exactSumSql(`CASE WHEN ${before} THEN u.${q(m)} END`)} / nullif(count(CASE WHEN ${before} THEN u.${q(m)} END), 0) AS b${i}`,
   ]);
   const index = new Map(measures.map((m, i) => [m, i]));
   const select = extras.map((f) => {
     if (f.source === 'customers') return `b.${q(f.column)} AS ${q(f.name)}`;
     const i = index.get(f.column) as number;
-    return f.stat === 'mean_3m' ? `CAST(x.m${i} AS DOUBLE) AS ${q(f.name)}` : `CAST((x.m${i} - x.p${i}) / nullif(abs(x.p${i}), 0) AS DOUBLE) AS ${q(f.name)}`;
+    switch (f.stat) {
+      case 'mean_3m':
+        return `CAST(x.m${i} AS DOUBLE) AS ${q(f.name)}`;
+      case 'last':
+        return `CAST(x.l${i} AS DOUBLE) AS ${q(f.name)}`;
+      case 'last_change':
+        return `CAST((x.l${i} - x.b${i}) / nullif(abs(x.b${i}), 0) AS DOUBLE) AS ${q(f.name)}`;
+      default:
+        return `CAST((x.m${i} - x.p${i}) / nullif(abs(x.p${i}), 0) AS DOUBLE) AS ${q(f.name)}`;
+    }
   });
   const usage = measures.length
     ? `, x AS (
@@ -222,7 +238,7 @@ export function extrasFromSource(source: unknown): ExtraFeature[] {
       f.column.startsWith('x_') &&
       (f.kind === 'numeric' || f.kind === 'categorical') &&
       (f.source === 'customers' || f.source === 'monthly_usage') &&
-      (f.source === 'customers' ? f.stat === 'value' : f.stat === 'mean_3m' || f.stat === 'trend') &&
+      (f.source === 'customers' ? f.stat === 'value' : f.stat === 'mean_3m' || f.stat === 'trend' || f.stat === 'last' || f.stat === 'last_change') &&
       (f.rates === undefined || (typeof f.rates === 'object' && f.rates !== null && typeof f.rates.overall === 'number' && typeof f.rates.byValue === 'object'));
     if (!ok) throw new Error(`source.extras[${i}] is not an x_ feature`);
     const base = f.source === 'monthly_usage' ? usageFeatures(f.column).find((u) => u.stat === f.stat) : undefined;
@@ -286,6 +302,20 @@ export function extraReason(f: ExtraFeature, values: Float64Array | null): (valu
       if (typeof v !== 'number' || !Number.isFinite(v)) return lang === 'zh' ? `${c}前3个月无可比数据` : `${c}: no earlier months to compare`;
       const pct = `${v >= 0 ? '+' : ''}${formatNumber(Math.round(v * 1000) / 10)}%`;
       return lang === 'zh' ? `${c}较前3个月${pct}` : `${c} ${pct} vs the previous 3 months`;
+    };
+  }
+  if (f.source === 'monthly_usage' && f.stat === 'last_change') {
+    return (v, lang) => {
+      if (typeof v !== 'number' || !Number.isFinite(v)) return lang === 'zh' ? `${c}前5个月无可比数据` : `${c}: no earlier months to compare`;
+      const pct = `${v >= 0 ? '+' : ''}${formatNumber(Math.round(v * 1000) / 10)}%`;
+      return lang === 'zh' ? `${c}上月较前5个月${pct}` : `${c} last month ${pct} vs the 5 months before`;
+    };
+  }
+  if (f.source === 'monthly_usage' && f.stat === 'last') {
+    return (v, lang) => {
+      if (typeof v !== 'number' || Number.isNaN(v)) return missing(lang);
+      const t = Number.isFinite(typical) ? formatNumber(typical) : '-';
+      return lang === 'zh' ? `${c}上月${formatNumber(v)}（一般水平${t}）` : `${c} ${formatNumber(v)} last month (typical ${t})`;
     };
   }
   if (f.source === 'monthly_usage') {

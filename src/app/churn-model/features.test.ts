@@ -54,6 +54,7 @@ describe('customer features as of a month', () => {
     const s = await fixture();
     try {
       await s.run(`UPDATE customers SET industry = 'retail', employees = 12 WHERE customer_id = 'b'`);
+      await s.run(`UPDATE customers SET city = '酒泉' WHERE customer_id = 'a'`);
       await s.run(`UPDATE monthly_usage SET sms = 10, data_mb = 300, tv_hours = 5, vod_orders = 1, paid = 10 WHERE customer_id = 'a' AND month = '2024-05-01'`);
       await s.run(`UPDATE monthly_usage SET sms = 20, data_mb = 100, tv_hours = 7, vod_orders = 3, paid = 6, care_calls = 2, distinct_contacts = 9 WHERE customer_id = 'a' AND month = '2024-06-01'`);
       await s.run(`UPDATE monthly_usage SET sms = 99, data_mb = 9999, tv_hours = 99, vod_orders = 99, paid = 0 WHERE customer_id = 'a' AND month = '2024-07-01'`);
@@ -96,6 +97,20 @@ describe('customer features as of a month', () => {
       expect(a('unresolved_share_3m')).toBe(0.5); // of the 2 contacts whose outcome is known
       expect(a('satisfaction_3m')).toBe(3);
       expect(a('months_since_contact')).toBe(0);
+      // RECENT_FEATURES: June's bill against the mean of the months before it in the window
+      // (January and May; July is the future), the as-of month's own contacts.
+      expect(a('revenue_last_change')).toBeCloseTo((12 - 15) / 15, 12);
+      expect(a('voice_last_change')).toBeCloseTo((100 - 150) / 150, 12);
+      expect(a('data_last_change')).toBeCloseTo((100 - 300) / 300, 12); // January has no data_mb
+      expect(a('sms_last_change')).toBe(1);
+      expect(a('tv_last_change')).toBeCloseTo(0.4, 12);
+      expect(a('contacts_1m')).toBe(2); // i4, i5; i6 is July
+      expect(a('inquiries_1m')).toBe(0); // i3 is May
+      expect(a('unresolved_1m')).toBe(1);
+      expect(a('unresolved_6m')).toBe(1);
+      expect(a('complaints_1m')).toBe(0);
+      expect(a('cancel_requests_1m')).toBe(0);
+      expect((f.columns.city as readonly (string | null)[])[0]).toBe('甘肃/酒泉');
       // Holdings at the end of June: voice s1, broadband s3, VOD s5 (its August end is the
       // future); s2 ended in June, s4 starts in July, s6 ended in February.
       expect(a('subs_voice')).toBe(1);

@@ -120,8 +120,32 @@ export const ANALYST_FEATURES: readonly FeatureSpec[] = [
   { name: 'months_since_contract_end', kind: 'numeric', zh: '距合约到期月数', en: 'months since a commitment ended', unit: 'months' },
 ];
 
+/**
+ * The freshest signals (RECENT_FEATURES): a customer who has decided to leave shows it in the
+ * last month before the exit (usage falls against the customer's own level, questions about
+ * contracts and porting, a cancellation request), and a 3-month mean dilutes it threefold.
+ * Each usage measure's last month against the mean of the 5 months before, as a relative change
+ * ((last − before) / |before|; missing when either is), and the as-of month's own contacts.
+ * Unresolved contacts of the last 6 months: dissatisfaction outlasts a quarter.
+ */
+export const RECENT_FEATURES: readonly FeatureSpec[] = [
+  { name: 'revenue_last_change', kind: 'numeric', zh: '上月账单较前5月变化', en: "last month's bill change", unit: 'ratio' },
+  { name: 'voice_last_change', kind: 'numeric', zh: '上月通话分钟较前5月变化', en: 'voice minutes last month, change', unit: 'ratio' },
+  { name: 'data_last_change', kind: 'numeric', zh: '上月流量较前5月变化', en: 'data last month, change', unit: 'ratio' },
+  { name: 'sms_last_change', kind: 'numeric', zh: '上月短信较前5月变化', en: 'SMS last month, change', unit: 'ratio' },
+  { name: 'tv_last_change', kind: 'numeric', zh: '上月收视时长较前5月变化', en: 'TV hours last month, change', unit: 'ratio' },
+  { name: 'contacts_1m', kind: 'numeric', zh: '上月接触次数', en: 'contacts last month', unit: 'count' },
+  { name: 'inquiries_1m', kind: 'numeric', zh: '上月咨询次数', en: 'inquiries last month', unit: 'count' },
+  { name: 'complaints_1m', kind: 'numeric', zh: '上月投诉次数', en: 'complaints last month', unit: 'count' },
+  { name: 'cancel_requests_1m', kind: 'numeric', zh: '上月销户咨询次数', en: 'cancellation requests last month', unit: 'count' },
+  { name: 'unresolved_1m', kind: 'numeric', zh: '上月未解决接触数', en: 'unresolved contacts last month', unit: 'count' },
+  { name: 'unresolved_6m', kind: 'numeric', zh: '近6月未解决接触数', en: 'unresolved contacts, last 6 months', unit: 'count' },
+  // The region below the province: networks, competitors and prices differ by city.
+  { name: 'city', kind: 'categorical', zh: '地市', en: 'city' },
+];
+
 /** Every feature of the customer model, in the model's column order. */
-export const CUSTOMER_FEATURES: readonly FeatureSpec[] = [...BASE_FEATURES, ...ANALYST_FEATURES];
+export const CUSTOMER_FEATURES: readonly FeatureSpec[] = [...BASE_FEATURES, ...ANALYST_FEATURES, ...RECENT_FEATURES];
 
 /**
  * One row per customer in the closing base of the as-of month: id, features and (when the
@@ -213,7 +237,13 @@ u AS (
     max(CASE WHEN month = CAST($1 AS DATE) THEN tv_hours END) AS tv_last,
     max(CASE WHEN month = CAST($1 AS DATE) THEN vod_orders END) AS vod_last,
     max(CASE WHEN month = CAST($1 AS DATE) THEN care_calls END) AS care_last,
-    max(CASE WHEN month = CAST($1 AS DATE) THEN distinct_contacts END) AS partners_last
+    max(CASE WHEN month = CAST($1 AS DATE) THEN distinct_contacts END) AS partners_last,
+    -- The 5 months before the as-of month, against which its own bill is compared.
+    avg(CASE WHEN month < CAST($1 AS DATE) THEN revenue END) AS revenue_before,
+    ${exactSumSql('CASE WHEN month < CAST($1 AS DATE) THEN voice_minutes END')} / nullif(count(CASE WHEN month < CAST($1 AS DATE) THEN voice_minutes END), 0) AS voice_before,
+    ${exactSumSql('CASE WHEN month < CAST($1 AS DATE) THEN data_mb END')} / nullif(count(CASE WHEN month < CAST($1 AS DATE) THEN data_mb END), 0) AS data_before,
+    ${exactSumSql('CASE WHEN month < CAST($1 AS DATE) THEN sms END')} / nullif(count(CASE WHEN month < CAST($1 AS DATE) THEN sms END), 0) AS sms_before,
+    ${exactSumSql('CASE WHEN month < CAST($1 AS DATE) THEN tv_hours END')} / nullif(count(CASE WHEN month < CAST($1 AS DATE) THEN tv_hours END), 0) AS tv_before
   FROM usage6
   GROUP BY customer_id
 ),
@@ -232,7 +262,13 @@ i AS (
     count(CASE WHEN NOT x.resolved AND x.ts >= p.last3_from THEN 1 END) AS unresolved_3m,
     count(CASE WHEN x.resolved IS NOT NULL AND x.ts >= p.last3_from THEN 1 END) AS outcome_known_3m,
     avg(CASE WHEN x.ts >= p.last3_from THEN x.satisfaction END) AS satisfaction_3m,
-    max(x.ts) AS last_contact
+    max(x.ts) AS last_contact,
+    count(CASE WHEN x.ts >= p.m0 THEN 1 END) AS contacts_1m,
+    count(CASE WHEN x.kind = 'inquiry' AND x.ts >= p.m0 THEN 1 END) AS inquiries_1m,
+    count(CASE WHEN x.kind = 'complaint' AND x.ts >= p.m0 THEN 1 END) AS complaints_1m,
+    count(CASE WHEN x.kind = 'cancel_request' AND x.ts >= p.m0 THEN 1 END) AS cancel_requests_1m,
+    count(CASE WHEN NOT x.resolved AND x.ts >= p.m0 THEN 1 END) AS unresolved_1m,
+    count(CASE WHEN NOT x.resolved AND x.ts >= p.m_end - INTERVAL 6 MONTH THEN 1 END) AS unresolved_6m
   FROM interactions x JOIN base b USING (customer_id), params p
   WHERE x.ts < CAST($1 AS DATE) + INTERVAL 1 MONTH
   GROUP BY x.customer_id
@@ -323,6 +359,19 @@ SELECT
   coalesce(sh.subs_started_3m, 0) AS subs_started_3m,
   coalesce(sh.subs_ended_3m, 0) AS subs_ended_3m,
   CASE WHEN sh.last_contract_end IS NOT NULL THEN date_diff('month', sh.last_contract_end, p.m0) END AS months_since_contract_end,
+  -- RECENT_FEATURES
+  CAST((u.revenue_last - u.revenue_before) / nullif(abs(u.revenue_before), 0) AS DOUBLE) AS revenue_last_change,
+  (u.voice_last - u.voice_before) / nullif(abs(u.voice_before), 0) AS voice_last_change,
+  (u.data_last - u.data_before) / nullif(abs(u.data_before), 0) AS data_last_change,
+  (u.sms_last - u.sms_before) / nullif(abs(u.sms_before), 0) AS sms_last_change,
+  (u.tv_last - u.tv_before) / nullif(abs(u.tv_before), 0) AS tv_last_change,
+  coalesce(i.contacts_1m, 0) AS contacts_1m,
+  coalesce(i.inquiries_1m, 0) AS inquiries_1m,
+  coalesce(i.complaints_1m, 0) AS complaints_1m,
+  coalesce(i.cancel_requests_1m, 0) AS cancel_requests_1m,
+  coalesce(i.unresolved_1m, 0) AS unresolved_1m,
+  coalesce(i.unresolved_6m, 0) AS unresolved_6m,
+  CASE WHEN b.city IS NOT NULL THEN b.province || '/' || b.city END AS city,
   CASE WHEN EXISTS (
     SELECT 1 FROM churn_events e
     WHERE e.customer_id = b.customer_id AND e.churn_date >= p.m_end AND e.churn_date < p.m_end + to_months(p.horizon)

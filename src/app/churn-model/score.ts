@@ -162,6 +162,12 @@ export function reasonFeature(spec: FeatureSpec, values: Float64Array | null): R
       scale: 100,
     };
   }
+  if (spec.unit === 'ratio' && spec.name.endsWith('_last_change')) {
+    return {
+      meta: { name: spec.name, label, template: { en: `${spec.en} {value}% vs the 5 months before`, zh: `${spec.zh}{value}%` } },
+      scale: 100,
+    };
+  }
   if (spec.unit === 'ratio') return { meta: { name: spec.name, label, unit: { en: '%', zh: '%' }, ...reference(100) }, scale: 100 };
   const unit = spec.unit ? UNIT_TEXT[spec.unit] : undefined;
   const comparable = spec.unit !== undefined && spec.unit !== 'months' && spec.unit !== 'years';

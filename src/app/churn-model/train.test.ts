@@ -25,9 +25,13 @@ describe('snapshot plan', () => {
     expect(plan.holdout).toBe('2025-09');
     expect(plan.validation).toBe('2025-06'); // its labels end 2025-09, before the holdout's start
     // Labels of 2025-03 end in 2025-06: none reaches the validation window Jul–Sep 2025.
-    expect(plan.training).toEqual(['2024-10', '2024-11', '2024-12', '2025-01', '2025-02', '2025-03']);
-    // The stored model: the latest six months, labels ending with the data (2025-12).
-    expect(plan.refit).toEqual(['2025-04', '2025-05', '2025-06', '2025-07', '2025-08', '2025-09']);
+    // Twelve months up to 2025-03, from the first with six months of bills (2024-06).
+    expect(plan.training).toEqual(['2024-06', '2024-07', '2024-08', '2024-09', '2024-10', '2024-11', '2024-12', '2025-01', '2025-02', '2025-03']);
+    // The stored model: the latest twelve months, labels ending with the data (2025-12).
+    expect(plan.refit).toEqual(['2024-10', '2024-11', '2024-12', '2025-01', '2025-02', '2025-03', '2025-04', '2025-05', '2025-06', '2025-07', '2025-08', '2025-09']);
+    // A longer history stops at twelve.
+    expect(planSnapshots('2022-01', '2025-12', 3).training).toEqual(['2024-04', '2024-05', '2024-06', '2024-07', '2024-08', '2024-09', '2024-10', '2024-11', '2024-12', '2025-01', '2025-02', '2025-03']);
+    expect(planSnapshots('2022-01', '2025-12', 3, undefined, 6).training).toEqual(['2024-10', '2024-11', '2024-12', '2025-01', '2025-02', '2025-03']);
   });
 
   it('keeps six months of history before the first training snapshot, and falls back as the history shortens', () => {
@@ -78,7 +82,7 @@ describe('customer-level churn model on the demo operator', () => {
 
   it('stores the model refitted on the latest snapshots with the early-stopping rounds', async () => {
     const m = trained.metrics;
-    expect(m.refit_snapshots).toEqual(['2025-04', '2025-05', '2025-06', '2025-07', '2025-08', '2025-09']);
+    expect(m.refit_snapshots).toEqual(['2024-10', '2024-11', '2024-12', '2025-01', '2025-02', '2025-03', '2025-04', '2025-05', '2025-06', '2025-07', '2025-08', '2025-09']);
     expect(m.early_stopping_trees).toBeGreaterThan(0);
     let refitRows = 0;
     for (const month of m.refit_snapshots) refitRows += (await buildCustomerFeatures(store, month, 3)).rowCount;

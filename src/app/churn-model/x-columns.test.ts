@@ -116,8 +116,14 @@ describe('x_ columns end to end, signal only in x_ columns', () => {
 
   it('reads the x_ measure and the categorical attribute as features, not the identifier', async () => {
     const extras = await discoverExtraFeatures(store);
-    expect(extras.map((f) => `${f.name}:${f.kind}`)).toEqual(['x_plan:categorical', 'x_outage_hours_3m:numeric', 'x_outage_hours_trend:numeric']);
-    expect(trained.features.slice(-3).map((f) => f.name)).toEqual(['x_plan', 'x_outage_hours_3m', 'x_outage_hours_trend']);
+    expect(extras.map((f) => `${f.name}:${f.kind}`)).toEqual([
+      'x_plan:categorical',
+      'x_outage_hours_3m:numeric',
+      'x_outage_hours_trend:numeric',
+      'x_outage_hours_last:numeric',
+      'x_outage_hours_last_change:numeric',
+    ]);
+    expect(trained.features.slice(-5).map((f) => f.name)).toEqual(['x_plan', 'x_outage_hours_3m', 'x_outage_hours_trend', 'x_outage_hours_last', 'x_outage_hours_last_change']);
   });
 
   it(`passes the AUC floor (${AUC_FLOOR}) on the holdout; the same data without x_ columns does not`, () => {
