@@ -1,5 +1,6 @@
 import { DOUBLE, DuckDBConnection, DuckDBDataChunk, DuckDBTypeId, VARCHAR, type DuckDBResultReader } from '@duckdb/node-api';
-import { MIGRATIONS, SCHEMA_VERSION, quoteIdent } from '../schema.ts';
+import { MIGRATIONS, quoteIdent } from '../schema.ts';
+import { SCHEMA_MIGRATIONS_DDL, applyMigration, requireCurrentSchema, storedSchemaVersion } from '../migrations-run.ts';
 import { DUCKDB_DIALECT, type Dialect } from '../dialect.ts';
 import type { AnalyticsStore, ColumnSet, FileFormat, Row, SqlValue, StageFileRequest, StoreAccess, StoreTx } from '../port.ts';
 import { StoreError } from '../errors.ts';
@@ -107,7 +108,7 @@ export class DuckDBStore extends DuckDBTx implements AnalyticsStore {
     });
     const store = new DuckDBStore(session, path, access);
     try {
-      if (access === 'read-only') await store.checkSchema();
+      if (access === 'read-only') requireCurrentSchema(store.location, await storedSchemaVersion(store, store.dialect));
       else if (options.migrate !== false) await store.migrate();
     } catch (err) {
       await store.close();
@@ -121,50 +122,22 @@ export class DuckDBStore extends DuckDBTx implements AnalyticsStore {
     return this.session.scratchDirectory();
   }
 
-  private async storedVersion(): Promise<number> {
-    const [t] = await this.query<{ n: number }>(
-      "SELECT count(*) AS n FROM information_schema.tables WHERE table_name = 'schema_migrations' AND table_catalog = current_database()",
-    );
-    if (Number(t?.n ?? 0) === 0) return 0;
-    const rows = await this.query<{ v: number | null }>('SELECT max(version) AS v FROM schema_migrations');
-    return Number(rows[0]?.v ?? 0);
-  }
-
-  private async checkSchema(): Promise<void> {
-    const version = await this.storedVersion();
-    if (version === SCHEMA_VERSION) return;
-    const which = version < SCHEMA_VERSION ? 'an older' : 'a newer';
-    const fix =
-      version < SCHEMA_VERSION
-        ? 'run a command that writes to it first (tenure import DIR, which upgrades the store in place)'
-        : 'use that newer Tenure to read it';
-    throw new StoreError(
-      'STORE_NEEDS_MIGRATION',
-      `the store ${this.location} was written by ${which} Tenure (schema version ${version}, this one reads ${SCHEMA_VERSION}); ${fix}`,
-    );
-  }
-
   async schemaVersion(): Promise<number> {
-    if (this.access === 'read-only') return this.storedVersion();
-    await this.run('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER, description VARCHAR, applied_at TIMESTAMP)');
-    const rows = await this.query<{ v: number | null }>('SELECT max(version) AS v FROM schema_migrations');
-    return Number(rows[0]?.v ?? 0);
+    if (this.access === 'read-only') return storedSchemaVersion(this, this.dialect);
+    await this.run(SCHEMA_MIGRATIONS_DDL);
+    return storedSchemaVersion(this, this.dialect);
   }
 
   async migrate(): Promise<number> {
     if (this.access === 'read-only') {
-      await this.checkSchema();
+      requireCurrentSchema(this.location, await storedSchemaVersion(this, this.dialect));
       return 0;
     }
     const current = await this.schemaVersion();
     let applied = 0;
     for (const m of MIGRATIONS) {
       if (m.version <= current) continue;
-      await this.transaction(async (tx) => {
-        for (const stmt of m.statements(this.dialect)) await tx.run(stmt);
-        if (m.apply) await m.apply(tx, this.dialect);
-        await tx.run('INSERT INTO schema_migrations VALUES ($1, $2, current_timestamp)', [m.version, m.description]);
-      });
+      await this.transaction((tx) => applyMigration(tx, m, this.dialect));
       applied++;
     }
     return applied;

@@ -6,7 +6,8 @@ import { Readable, type Writable } from 'node:stream';
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { POSTGRES_DIALECT, type Dialect } from '../dialect.ts';
-import { MIGRATIONS, SCHEMA_VERSION, quoteIdent } from '../schema.ts';
+import { MIGRATIONS, quoteIdent } from '../schema.ts';
+import { SCHEMA_MIGRATIONS_DDL, applyMigration, requireCurrentSchema, storedSchemaVersion } from '../migrations-run.ts';
 import type { AnalyticsStore, ColumnSet, FileFormat, Row, SqlValue, StageFileRequest, StoreAccess, StoreTx } from '../port.ts';
 import { StoreError } from '../errors.ts';
 import { connect, postgresTarget, statementError, type PostgresTarget } from './connection.ts';
@@ -84,7 +85,7 @@ export class PostgresStore implements AnalyticsStore {
     });
     const store = new PostgresStore(client, target, access);
     try {
-      if (access === 'read-only') await store.checkSchema();
+      if (access === 'read-only') requireCurrentSchema(store.location, await storedSchemaVersion(store, store.dialect));
       else if (options.migrate !== false) await store.migrate();
     } catch (err) {
       await store.close();
@@ -115,43 +116,26 @@ export class PostgresStore implements AnalyticsStore {
     }
   }
 
-  private async storedVersion(): Promise<number> {
-    const [t] = await this.query<{ n: number }>("SELECT count(*) AS n FROM information_schema.tables WHERE table_name = 'schema_migrations' AND table_schema = current_schema()");
-    if (Number(t?.n ?? 0) === 0) return 0;
-    const rows = await this.query<{ v: number | null }>('SELECT max(version) AS v FROM schema_migrations');
-    return Number(rows[0]?.v ?? 0);
-  }
-
-  private async checkSchema(): Promise<void> {
-    const version = await this.storedVersion();
-    if (version === SCHEMA_VERSION) return;
-    const which = version < SCHEMA_VERSION ? 'an older' : 'a newer';
-    const fix = version < SCHEMA_VERSION ? 'run a command that writes to it first (tenure import DIR upgrades the store in place)' : 'use that newer Tenure to read it';
-    throw new StoreError('STORE_NEEDS_MIGRATION', `the store ${this.location} was written by ${which} Tenure (schema version ${version}, this one reads ${SCHEMA_VERSION}); ${fix}`);
-  }
-
   async schemaVersion(): Promise<number> {
-    return this.storedVersion();
+    return storedSchemaVersion(this, this.dialect);
   }
 
   async migrate(): Promise<number> {
     if (this.access === 'read-only') {
-      await this.checkSchema();
+      requireCurrentSchema(this.location, await storedSchemaVersion(this, this.dialect));
       return 0;
     }
     // One transaction for the whole upgrade, under a lock: two processes opening a new store
     // at once migrate it once, and a failed migration leaves the store at its old version.
     return this.transaction(async (tx) => {
       await tx.run(`SELECT pg_advisory_xact_lock(${MIGRATION_LOCK})`);
-      await tx.run('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER, description VARCHAR, applied_at TIMESTAMP)');
+      await tx.run(SCHEMA_MIGRATIONS_DDL);
       const [row] = await tx.query<{ v: number | null }>('SELECT max(version) AS v FROM schema_migrations');
       const current = Number(row?.v ?? 0);
       let applied = 0;
       for (const m of MIGRATIONS) {
         if (m.version <= current) continue;
-        for (const stmt of m.statements(this.dialect)) await tx.run(stmt);
-        if (m.apply) await m.apply(tx, this.dialect);
-        await tx.run('INSERT INTO schema_migrations VALUES ($1, $2, LOCALTIMESTAMP)', [m.version, m.description]);
+        await applyMigration(tx, m, this.dialect);
         applied++;
       }
       return applied;
