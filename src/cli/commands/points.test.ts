@@ -52,6 +52,19 @@ describe('tenure points', () => {
     expect(JSON.parse(before.out)).toMatchObject({ balance: 0, expiring: [] });
   });
 
+  it("statement masks the operator's free-text reasons unless --show-pii", async () => {
+    const masked = await runCaptured(['points', 'statement', 'C1', '--as-of', '2024-01-31', '--db', db, '--json']);
+    expect(masked.code, masked.err).toBe(0);
+    const entries = (JSON.parse(masked.out) as { entries: { transaction_id: string | null; reason: string | null }[] }).entries;
+    const welcome = entries.find((e) => e.transaction_id === 'T1');
+    expect(welcome?.reason).toBe('***');
+    expect(masked.out).not.toContain('welcome');
+    const shown = await runCaptured(['points', 'statement', 'C1', '--as-of', '2024-01-31', '--db', db, '--json', '--show-pii']);
+    expect(shown.code).toBe(0);
+    expect(shown.out).toContain('"reason": "welcome"');
+    expect(shown.err).toMatch(/unmasked \(--show-pii\)/);
+  });
+
   it('statement speaks zh-CN by default and English with --lang en', async () => {
     const zh = await runCaptured(['points', 'statement', 'C1', '--as-of', '2024-01-31', '--db', db, '--format', 'table']);
     expect(zh.out).toContain('兑换');

@@ -13,11 +13,13 @@ import { openStore } from '../../store/open.ts';
 import { EXIT_DATA_PROBLEMS, EXIT_FATAL, EXIT_OK } from '../errors.ts';
 import { labelLang, printJson, printRows, resolveFormat, resolveOutput, toCsv, withFormat, type FormatOptions } from '../output.ts';
 import { safeMessage } from '../terminal.ts';
+import { ALL_PERSONAL_DATA, NO_PERSONAL_DATA, mask } from '../../domain/privacy/masking.ts';
 
 interface PointsOptions extends FormatOptions {
   db?: string;
   asOf?: string;
   rules?: string;
+  showPii?: boolean;
 }
 
 const KIND_ZH: Record<string, string> = { earn: '赚取', redeem: '兑换', adjust: '调整', expire: '过期', reversal: '冲正' };
@@ -51,7 +53,14 @@ async function statement(customerId: string, opts: PointsOptions): Promise<void>
   const out = resolveOutput(opts);
   const lang = labelLang(out.lang);
   const asOf = asOfOf(opts);
-  const lines = await withStore(opts.db, (store) => pointsStatement(store, customerId, asOf));
+  const rights = opts.showPii === true ? ALL_PERSONAL_DATA : NO_PERSONAL_DATA;
+  if (rights.personalData) process.stderr.write(`tenure: showing the operator's transaction reasons of ${safeMessage(customerId)} unmasked (--show-pii)\n`);
+  // An imported transaction's reason is the operator's free text (an adjustment may name a
+  // complaint or a person): masked like every hidden column unless --show-pii. The product's own
+  // rule and expiry texts are shown.
+  const lines = (await withStore(opts.db, (store) => pointsStatement(store, customerId, asOf))).map((l) =>
+    l.source === 'import' || l.source === 'replace' ? { ...l, reason: mask('points_transactions', 'reason', l.reason, rights) as string | null } : l,
+  );
   if (out.format === 'json') {
     printJson({ customer_id: customerId, as_of: asOf, balance: lines.at(-1)?.balance ?? 0, entries: lines });
     return;
@@ -141,6 +150,7 @@ export function register(program: Command): void {
       .description('every ledger entry of a customer in time order with the running balance, and who or what posted it')
       .argument('<customer>', 'customer_id')
       .option('--as-of <date>', AS_OF_HELP)
+      .option('--show-pii', "show the operator's free-text reasons of imported transactions unmasked")
       .option('--db <path>', DB_HELP),
   ).action(statement);
   withFormat(
