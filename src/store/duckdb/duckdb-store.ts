@@ -6,6 +6,7 @@ import type { AnalyticsStore, ColumnSet, FileFormat, Row, SqlValue, StageFileReq
 import { StoreError } from '../errors.ts';
 import { engineSettings, type EngineSettings } from './settings.ts';
 import { openEngine, type EngineSession } from './engine.ts';
+import { checkedColumns } from '../column-set.ts';
 
 const INTEGER_TYPES = new Set<DuckDBTypeId>([
   DuckDBTypeId.BIGINT,
@@ -231,10 +232,7 @@ export class DuckDBStore extends DuckDBTx implements AnalyticsStore {
   /** Through DuckDB's appender, a vector (2048 rows) at a time: no text round trip. */
   async stageColumns(table: string, set: ColumnSet): Promise<number> {
     if (this.inTransaction) throw new StoreError('NESTED_TRANSACTION', 'stageColumns must run outside a transaction');
-    const cols = set.names.map((name) => ({ name, values: set.columns[name] }));
-    for (const c of cols) {
-      if (!c.values || c.values.length !== set.rowCount) throw new RangeError(`stageColumns: column ${c.name} has ${c.values?.length ?? 0} values, expected ${set.rowCount}`);
-    }
+    const cols = checkedColumns(set);
     const types = cols.map((c) => (c.values instanceof Float64Array ? DOUBLE : VARCHAR));
     await this.run(`CREATE OR REPLACE TEMP TABLE ${quoteIdent(table)} (${cols.map((c, i) => `${quoteIdent(c.name)} ${types[i] === DOUBLE ? 'DOUBLE' : 'VARCHAR'}`).join(', ')})`);
     const appender = await this.connection.createAppender(table, 'main', 'temp');
@@ -245,7 +243,7 @@ export class DuckDBStore extends DuckDBTx implements AnalyticsStore {
         const chunk = DuckDBDataChunk.create(types, end - start);
         chunk.setColumns(
           cols.map((c) => {
-            const v = c.values as Float64Array | SqlValue[];
+            const v = c.values;
             if (v instanceof Float64Array) return Array.from(v.subarray(start, end), (x) => (Number.isNaN(x) ? null : x));
             return v.slice(start, end).map((x) => (x === null ? null : String(x)));
           }),

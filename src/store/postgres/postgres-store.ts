@@ -11,6 +11,7 @@ import { SCHEMA_MIGRATIONS_DDL, applyMigration, requireCurrentSchema, storedSche
 import type { AnalyticsStore, ColumnSet, FileFormat, Row, SqlValue, StageFileRequest, StoreAccess, StoreTx } from '../port.ts';
 import { StoreError } from '../errors.ts';
 import { connect, postgresTarget, statementError, type PostgresTarget } from './connection.ts';
+import { checkedColumns } from '../column-set.ts';
 
 /** Server types read into a Float64Array by queryColumns (int2, int4, int8, float4, float8, numeric, bool). */
 const NUMERIC_OIDS = new Set([16, 20, 21, 23, 700, 701, 1700]);
@@ -205,10 +206,7 @@ export class PostgresStore implements AnalyticsStore {
   /** CREATE TEMP TABLE, then COPY … FROM STDIN in CSV, streamed in blocks of rows. */
   async stageColumns(table: string, set: ColumnSet): Promise<number> {
     if (this.inTransaction) throw new StoreError('NESTED_TRANSACTION', 'stageColumns must run outside a transaction');
-    const cols = set.names.map((name) => ({ name, values: set.columns[name] }));
-    for (const c of cols) {
-      if (!c.values || c.values.length !== set.rowCount) throw new RangeError(`stageColumns: column ${c.name} has ${c.values?.length ?? 0} values, expected ${set.rowCount}`);
-    }
+    const cols = checkedColumns(set);
     const numeric = cols.map((c) => c.values instanceof Float64Array);
     for (const stmt of this.dialect.createTempTableAs(quoteIdent(table), `SELECT ${cols.map((c, i) => `CAST(NULL AS ${numeric[i] ? this.dialect.double : this.dialect.text}) AS ${quoteIdent(c.name)}`).join(', ')} WITH NO DATA`)) {
       await this.run(stmt);
@@ -219,7 +217,7 @@ export class PostgresStore implements AnalyticsStore {
         const end = Math.min(set.rowCount, start + BLOCK);
         let text = '';
         for (let i = start; i < end; i++) {
-          text += cols.map((c, j) => csvField((c.values as Float64Array | SqlValue[])[i], numeric[j] === true)).join(',') + '\n';
+          text += cols.map((c, j) => csvField(c.values[i], numeric[j] === true)).join(',') + '\n';
         }
         yield text;
       }
