@@ -28,7 +28,7 @@ import { cpus, loadavg, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { addMonths } from '../src/domain/month.ts';
-import { writeDemoDataset } from '../src/domain/demo/index.ts';
+import { writeDemoDataset } from '../src/app/demo/write-dataset.ts';
 import { rocAuc } from '../src/model/metrics.ts';
 import { parseCsv } from '../src/model/table.ts';
 import { cutAtMonth, type TruthRow } from './holdout-cut.ts';

@@ -6,7 +6,8 @@ import { copyFileSync, createReadStream, createWriteStream, existsSync, mkdirSyn
 import { once } from 'node:events';
 import { basename, join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { writeDemoDataset, type Profile } from '../src/domain/demo/index.ts';
+import { type Profile } from '../src/domain/demo/index.ts';
+import { writeDemoDataset } from '../src/app/demo/write-dataset.ts';
 
 export async function demoDataFolder(out: string, o: { customers: number; months: number; seed: number; profile: Profile }): Promise<string> {
   const dir = join(out, `data-${o.customers}x${o.months}-s${o.seed}-${o.profile}`);

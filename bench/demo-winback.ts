@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { toTable } from '../src/cli/output.ts';
-import { writeDemoDataset } from '../src/domain/demo/index.ts';
+import { writeDemoDataset } from '../src/app/demo/write-dataset.ts';
 import { seedList } from './demo-data.ts';
 
 const { values: args } = parseArgs({ options: { customers: { type: 'string', default: '20000' }, seeds: { type: 'string', default: '1..5' } } });

@@ -21,7 +21,8 @@ import { parseArgs } from 'node:util';
 import { forecastChurnFromStore } from '../src/app/forecast/churn-forecast.ts';
 import { importDataset } from '../src/app/import/import-dataset.ts';
 import { toTable } from '../src/cli/output.ts';
-import { writeDemoDataset, type Profile } from '../src/domain/demo/index.ts';
+import { type Profile } from '../src/domain/demo/index.ts';
+import { writeDemoDataset } from '../src/app/demo/write-dataset.ts';
 import { backtest, combinedForecaster, etsForecaster } from '../src/domain/forecast/backtest.ts';
 import { DuckDBStore } from '../src/store/duckdb/duckdb-store.ts';
 

@@ -29,7 +29,8 @@ import { latestChurnModel, scoreCustomers, type ScorePhase } from '../src/app/ch
 import { scoreContext } from '../src/app/churn-model/score-context.ts';
 import { CUSTOMER_FEATURES, buildCustomerFeatures } from '../src/app/churn-model/features.ts';
 import { dataMonths, toModelColumns, trainChurnModel } from '../src/app/churn-model/train.ts';
-import { writeDemoDataset, type Profile } from '../src/domain/demo/index.ts';
+import { type Profile } from '../src/domain/demo/index.ts';
+import { writeDemoDataset } from '../src/app/demo/write-dataset.ts';
 import { DuckDBStore } from '../src/store/duckdb/duckdb-store.ts';
 import { toTable } from '../src/cli/output.ts';
 

@@ -36,7 +36,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { CsvFileWriter } from '../src/domain/demo/writer.ts';
+import { CsvFileWriter } from '../src/app/demo/writer.ts';
 import { formatMonth, parseMonth } from '../src/domain/month.ts';
 
 export interface SecondOperatorOptions {

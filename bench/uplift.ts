@@ -23,7 +23,8 @@ import { evaluateUpliftModel } from '../src/app/uplift/evaluate.ts';
 import { trainUpliftModel } from '../src/app/uplift/train.ts';
 import { toTable } from '../src/cli/output.ts';
 import { rankingOrder } from '../src/domain/campaigns/uplift-metrics.ts';
-import { type Profile, writeDemoDataset } from '../src/domain/demo/index.ts';
+import { type Profile } from '../src/domain/demo/index.ts';
+import { writeDemoDataset } from '../src/app/demo/write-dataset.ts';
 import { DuckDBStore } from '../src/store/duckdb/duckdb-store.ts';
 
 const { values: args } = parseArgs({

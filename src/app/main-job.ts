@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { DEMO_DEFAULTS, writeDemoDataset } from '../domain/demo/index.ts';
+import { DEMO_DEFAULTS } from '../domain/demo/index.ts';
+import { writeDemoDataset } from './demo/write-dataset.ts';
 import { importDataset, type ImportReport } from './import/import-dataset.ts';
 import { churnReasons, churnRegions, churnTotals } from './reports/index.ts';
 import { scoreCustomers, type ScoreRun } from './churn-model/score.ts';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { writeDemoDataset } from '../domain/demo/index.ts';
+import { writeDemoDataset } from './demo/write-dataset.ts';
 import type { Profile } from '../domain/demo/products.ts';
 import { addMonths } from '../domain/month.ts';
 import { DuckDBStore } from '../store/duckdb/duckdb-store.ts';

@@ -1,6 +1,6 @@
 import { CommanderError } from 'commander';
 import { TenureError } from '../app/errors.ts';
-import { StoreError } from '../store/errors.ts';
+import { StoreError } from '../app/store.ts';
 
 /** Exit codes of the CLI contract: 0 ok, 1 data had problems but the command completed, 2 usage/fatal. */
 export const EXIT_OK = 0;

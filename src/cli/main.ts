@@ -1,7 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { COMMANDS } from './commands/index.ts';
 import { describeError } from './errors.ts';
-import { setEngineFlags } from '../store/duckdb/settings.ts';
+import { setEngineFlags } from '../app/store.ts';
 import { safeMessage } from './terminal.ts';
 
 export function buildProgram(): Command {

@@ -1,4 +1,4 @@
-import { TenureError } from '../app/errors.ts';
+import { TenureError } from '../domain/errors.ts';
 import type { ColumnSet, FeatureColumn } from './columns.ts';
 import type { CsvTable } from './table.ts';
 

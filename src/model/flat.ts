@@ -1,4 +1,4 @@
-import { TenureError } from '../app/errors.ts';
+import { TenureError } from '../domain/errors.ts';
 import { fitCalibration, calibrateAll, type CalibrationKind } from './calibration.ts';
 import { selectRows, type ColumnSet } from './columns.ts';
 import { Explainer, EXPLAIN_BLOCK } from './explain.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { TenureError } from '../app/errors.ts';
+import { TenureError } from '../domain/errors.ts';
 import { parseCsv } from './table.ts';
 
 describe('parseCsv (RFC 4180)', () => {

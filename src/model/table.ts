@@ -1,4 +1,4 @@
-import { TenureError } from '../app/errors.ts';
+import { TenureError } from '../domain/errors.ts';
 
 /** A CSV file read column-major: `columns[c][r]` is the raw text of row r in column c. */
 export interface CsvTable {

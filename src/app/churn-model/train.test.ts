@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeDemoDataset } from '../../domain/demo/index.ts';
+import { writeDemoDataset } from '../demo/write-dataset.ts';
 import { DuckDBStore } from '../../store/duckdb/duckdb-store.ts';
 import { TenureError } from '../errors.ts';
 import { importDataset } from '../import/import-dataset.ts';

@@ -2,7 +2,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeDemoDataset } from '../../domain/demo/index.ts';
+import { writeDemoDataset } from '../demo/write-dataset.ts';
 import { defaultLifecycleRules } from '../../domain/lifecycle/rules.ts';
 import { DuckDBStore } from '../../store/duckdb/duckdb-store.ts';
 import { importDataset } from '../import/import-dataset.ts';

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { binCounts, curveFromBins, rankingOrder } from '../../domain/campaigns/uplift-metrics.ts';
-import { writeDemoDataset } from '../../domain/demo/index.ts';
+import { writeDemoDataset } from '../demo/write-dataset.ts';
 import { runCaptured } from '../../cli/test-support.ts';
 import { DuckDBStore } from '../../store/duckdb/duckdb-store.ts';
 import { importDataset } from '../import/import-dataset.ts';

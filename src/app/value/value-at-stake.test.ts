@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeDemoDataset } from '../../domain/demo/index.ts';
+import { writeDemoDataset } from '../demo/write-dataset.ts';
 import { DuckDBStore } from '../../store/duckdb/duckdb-store.ts';
 import { scoreCustomers, type ScoreRun } from '../churn-model/score.ts';
 import { scoreContext } from '../churn-model/score-context.ts';

@@ -4,7 +4,7 @@ import { OutputFile } from '../../app/files/safe-write.ts';
 import { resolveTargets, type TargetSource } from '../../app/campaigns/targets.ts';
 import { TenureError } from '../../app/errors.ts';
 import { parseArms } from '../../domain/campaigns/design.ts';
-import { openStore } from '../../store/open.ts';
+import { openStore } from '../../app/store.ts';
 import { evaluateCampaigns, LOW_RISK_DECILES, type CampaignArm, type CampaignEvaluation } from '../../app/campaigns/evaluate.ts';
 import { withStore } from '../../app/lifecycle/context.ts';
 import { VERDICT_TEXT } from '../../domain/campaigns/evaluation.ts';

@@ -6,7 +6,7 @@ import { InputFile } from '../../app/import/input-file.ts';
 import { importLimits, LIMIT_ENV } from '../../app/import/limits.ts';
 import { compareChurnIndex, computeChurnIndex, type ScopeChurnIndex, type SurveyRow } from '../../domain/churn-index.ts';
 import { parseSurveysCsv, type RowProblem } from '../../domain/surveys-csv.ts';
-import { openStore, storeTarget } from '../../store/open.ts';
+import { openStore, storeTarget } from '../../app/store.ts';
 import { EXIT_DATA_PROBLEMS } from '../errors.ts';
 import { observedChurnByScope, type ObservedChurn } from '../../app/segments/observed-churn.ts';
 import { safeMessage } from '../terminal.ts';

@@ -4,7 +4,7 @@ import { withStore } from '../../app/lifecycle/context.ts';
 import { ALL_PERSONAL_DATA, NO_PERSONAL_DATA } from '../../domain/privacy/masking.ts';
 import { warnPartial } from '../partial.ts';
 import { STAGE_INFO, isStage } from '../../domain/lifecycle/stages.ts';
-import type { Row } from '../../store/port.ts';
+import type { Row } from '../../app/store.ts';
 import {
   dateText,
   fraction,

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { TenureError } from '../../app/errors.ts';
-import { DEMO_DEFAULTS, type DemoDatasetOptions, PROFILES, type Profile, writeDemoDataset } from '../../domain/demo/index.ts';
+import { DEMO_DEFAULTS, type DemoDatasetOptions, PROFILES, type Profile } from '../../domain/demo/index.ts';
+import { writeDemoDataset } from '../../app/demo/write-dataset.ts';
 import { parseMonth } from '../../domain/month.ts';
 
 interface DemoFlags {

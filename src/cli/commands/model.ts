@@ -1,5 +1,5 @@
 import { trainChurnModel } from '../../app/churn-model/train.ts';
-import { openStore } from '../../store/open.ts';
+import { openStore } from '../../app/store.ts';
 import { readFileSync } from 'node:fs';
 import { OutputFile } from '../../app/files/safe-write.ts';
 import { Option, type Command } from 'commander';

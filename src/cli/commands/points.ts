@@ -9,7 +9,7 @@ import { earnPoints } from '../../app/points/earn.ts';
 import { loadPointsRules } from '../../app/points/rules-file.ts';
 import { checkDate, expirePoints, operatorToday, pointsBalance, pointsExpiring, pointsStatement } from '../../app/points/ledger.ts';
 import { rejectedRows } from '../../app/points/rejects.ts';
-import { openStore } from '../../store/open.ts';
+import { openStore } from '../../app/store.ts';
 import { EXIT_DATA_PROBLEMS, EXIT_FATAL, EXIT_OK } from '../errors.ts';
 import { labelLang, printJson, printRows, resolveFormat, resolveOutput, toCsv, withFormat, type FormatOptions } from '../output.ts';
 import { safeMessage } from '../terminal.ts';

@@ -11,7 +11,7 @@ import { DEFAULT_SEGMENT_FIELD } from '../../app/service/common.ts';
 import { checkMonth } from '../../app/data-span.ts';
 import { COMPONENT_LABELS, COMPONENTS, DEFAULT_WEIGHTS, weightsCsv } from '../../domain/service/scorecard.ts';
 import type { Distribution } from '../../domain/service/rates.ts';
-import { DEFAULT_DB } from '../../store/open.ts';
+import { DEFAULT_DB } from '../../app/store.ts';
 import { labelLang, printJson, printRows, resolveOutput, withFormat, type Cell, type FormatOptions } from '../output.ts';
 
 interface RelationshipFlags extends FormatOptions {

@@ -11,8 +11,7 @@ import type { ReportRange } from '../../app/reports/range.ts';
 import type { PartialCoverage } from '../../app/data-span.ts';
 import { warnPartial } from '../partial.ts';
 import { registerServiceReports } from './service-reports.ts';
-import { DEFAULT_DB, openStore } from '../../store/open.ts';
-import type { AnalyticsStore } from '../../store/port.ts';
+import { type AnalyticsStore, DEFAULT_DB, openStore } from '../../app/store.ts';
 import { fraction, labelLang, money, printJson, printRows, resolveLang, resolveOutput, withCurrency, withFormat, type Cell, type FormatOptions, type OutputContext } from '../output.ts';
 
 interface ReportFlags extends FormatOptions {

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { scoreCustomers, type CustomerScore } from '../../app/churn-model/score.ts';
 import { scoreContext } from '../../app/churn-model/score-context.ts';
 import { TenureError } from '../../app/errors.ts';
-import { DEFAULT_DB, openStore } from '../../store/open.ts';
+import { DEFAULT_DB, openStore } from '../../app/store.ts';
 import { warnPartial } from '../partial.ts';
 import { fraction, labelLang, money, printJson, printRows, resolveOutput, withCurrency, withFormat, type FormatOptions } from '../output.ts';
 

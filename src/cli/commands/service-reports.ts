@@ -11,7 +11,7 @@ import { validateRange } from '../../app/reports/range.ts';
 import { REGION_LEVELS } from '../../app/reports/churn-regions.ts';
 import type { RateEstimate } from '../../domain/service/rates.ts';
 import { DEFAULT_SEGMENT_FIELD } from '../../app/service/common.ts';
-import { DEFAULT_DB } from '../../store/open.ts';
+import { DEFAULT_DB } from '../../app/store.ts';
 import { fraction, labelLang, printJson, printRows, resolveOutput, withFormat, type Cell, type FormatOptions } from '../output.ts';
 
 interface ComplaintsFlags extends FormatOptions {

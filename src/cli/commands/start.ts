@@ -5,7 +5,7 @@ import { CHURN_REASONS_COLUMNS } from '../../app/reports/churn-reasons.ts';
 import { CHURN_REGIONS_COLUMNS } from '../../app/reports/churn-regions.ts';
 import { CHURN_TOTALS_COLUMNS } from '../../app/reports/churn-totals.ts';
 import { VERDICT_TEXT } from '../../domain/campaigns/evaluation.ts';
-import { DEFAULT_DB, openStore } from '../../store/open.ts';
+import { DEFAULT_DB, openStore } from '../../app/store.ts';
 import { EXIT_DATA_PROBLEMS } from '../errors.ts';
 import { DEFAULT_CURRENCY, labelLang, money, pick, printRows, printText, resolveCurrency, resolveLang, type Cell } from '../output.ts';
 

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { copyStoreToServer } from '../../app/store-copy.ts';
-import { storeTarget } from '../../store/open.ts';
+import { storeTarget } from '../../app/store.ts';
 import { printJson, printRows, resolveOutput, withFormat, type FormatOptions } from '../output.ts';
 
 interface CopyOptions extends FormatOptions {

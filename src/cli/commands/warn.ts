@@ -21,7 +21,7 @@ import {
 import { STAGES, type Stage } from '../../domain/lifecycle/stages.ts';
 import { QUADRANT_STRATEGIES, QUADRANTS, type Quadrant } from '../../domain/value/matrix.ts';
 import { TIER_LABELS, TIERS, type Tier } from '../../domain/value/tiers.ts';
-import type { AnalyticsStore } from '../../store/port.ts';
+import type { AnalyticsStore } from '../../app/store.ts';
 import { fraction, money, pick, printJson, printRows, printText, jsonText, resolveOutput, toCsv, withCurrency, withFormat, type FormatOptions, type OutputContext, type OutputLang } from '../output.ts';
 import { loadDefinitions } from './segments.ts';
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_REASON_CODES, FILES, type FileName, LEXICAL, isExtraColumn } from '../../contract/spec.ts';
-import { writeDemoDataset } from './index.ts';
+import { writeDemoDataset } from '../../app/demo/write-dataset.ts';
 import { readTable } from './test-support.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'tenure-demo-contract-'));

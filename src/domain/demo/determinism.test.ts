@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { writeDemoDataset } from './index.ts';
+import { writeDemoDataset } from '../../app/demo/write-dataset.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'tenure-demo-determinism-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));

@@ -56,15 +56,13 @@
  * Determinism: one PRNG stream per customer slot derived from (seed, slot); no clock, no
  * Math.random; the window ends at a fixed month (default 2025-12).
  */
-import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
 import { DemoContext } from './context.ts';
 import type { Profile } from './products.ts';
 import { campaignLines, type MemberTruth, memberLine, type PlantedArm } from './retention.ts';
 import { DEMO_OFFER_LINES, HEADERS } from './rows.ts';
 import { type RowSinks, type Winback, simulateCustomer } from './simulate.ts';
 import { surveyLines } from './surveys.ts';
-import { CsvFileWriter } from './writer.ts';
+import type { LineSink } from './interactions.ts';
 
 export type { Profile } from './products.ts';
 export { PROFILES } from './products.ts';
@@ -119,8 +117,25 @@ export interface DemoDatasetResult {
 const DISCARD_LINE = { push: () => undefined };
 const DISCARD_SINKS: RowSinks = { customers: DISCARD_LINE, subscriptions: DISCARD_LINE, usage: DISCARD_LINE, interactions: DISCARD_LINE, churn: DISCARD_LINE };
 
-/** Writes the demo data set into `outDir`; returns rows written per file and the campaigns' planted effects. */
-export async function writeDemoDataset(options: DemoDatasetOptions): Promise<DemoDatasetResult> {
+/**
+ * Where one demo file's lines go (app/demo/writer.ts writes them to a CSV file). The generator
+ * awaits `drain` whenever a sink says `mustDrain`, so memory stays bounded; `close` finishes it.
+ */
+export interface DemoFileSink extends LineSink {
+  readonly rows: number;
+  readonly mustDrain: boolean;
+  drain(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Opens the sink of one demo file, given its header. */
+export type OpenDemoFile = (name: DemoFile, header: readonly string[]) => DemoFileSink;
+
+/**
+ * Generates the demo data set into the sinks `open` gives (pure generation: the files are the
+ * app's concern, app/demo/write-dataset.ts); returns rows per file and the campaigns' planted effects.
+ */
+export async function generateDemoDataset(options: DemoDatasetOptions, openFile: OpenDemoFile): Promise<DemoDatasetResult> {
   checkOptions(options);
   const ctx = new DemoContext({
     customers: options.customers,
@@ -130,8 +145,7 @@ export async function writeDemoDataset(options: DemoDatasetOptions): Promise<Dem
     endMonth: options.endMonth ?? DEMO_DEFAULTS.endMonth,
     campaigns: options.campaigns ?? true,
   });
-  await mkdir(options.outDir, { recursive: true });
-  const open = (name: DemoFile) => new CsvFileWriter(join(options.outDir, `${name}.csv`), HEADERS[name]);
+  const open = (name: DemoFile) => openFile(name, HEADERS[name]);
   const writers = {
     customers: open('customers'),
     subscriptions: open('subscriptions'),

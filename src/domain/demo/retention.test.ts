@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatMonth, parseMonth } from '../month.ts';
-import { type DemoDatasetResult, writeDemoDataset } from './index.ts';
+import { type DemoDatasetResult } from './index.ts';
+import { writeDemoDataset } from '../../app/demo/write-dataset.ts';
 import { demoCampaigns, saveChance } from './retention.ts';
 import { readTable } from './test-support.ts';
 

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addMonths } from '../month.ts';
-import { writeDemoDataset } from './index.ts';
+import { writeDemoDataset } from '../../app/demo/write-dataset.ts';
 import { PROVINCES } from './regions.ts';
 import { readTable, type Table } from './test-support.ts';
 

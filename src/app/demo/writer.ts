@@ -10,12 +10,12 @@
 import { once } from 'node:events';
 import type { WriteStream } from 'node:fs';
 import { finished } from 'node:stream/promises';
-import { OutputFile, SHARED_FILE } from '../../app/files/safe-write.ts';
-import type { LineSink } from './interactions.ts';
+import { OutputFile, SHARED_FILE } from '../files/safe-write.ts';
+import type { DemoFileSink } from '../../domain/demo/index.ts';
 
 const BATCH_CHARS = 1 << 16;
 
-export class CsvFileWriter implements LineSink {
+export class CsvFileWriter implements DemoFileSink {
   rows = 0;
   private batch: string[] = [];
   private batchChars = 0;
