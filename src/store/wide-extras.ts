@@ -34,8 +34,9 @@ export const NUMBER_TEXT_PATTERN = '-?(0|[1-9][0-9]*)(\\.[0-9]+)?';
 export const NUMBER_TEXT_MAX_DIGITS = 15;
 
 /** SQL: whether the (blank-as-NULL) text `expr` is a plain number (NULL counts as one). */
-export function numberTextSql(expr: string): string {
-  return `(${expr} IS NULL OR (regexp_full_match(${expr}, '${NUMBER_TEXT_PATTERN}') AND length(regexp_replace(${expr}, '[^0-9]', '', 'g')) <= ${NUMBER_TEXT_MAX_DIGITS}))`;
+export function numberTextSql(expr: string, d?: Dialect): string {
+  const full = d ? d.regexMatches(expr, `'^(${NUMBER_TEXT_PATTERN})$'`) : `regexp_full_match(${expr}, '${NUMBER_TEXT_PATTERN}')`;
+  return `(${expr} IS NULL OR (${full} AND length(regexp_replace(${expr}, '[^0-9]', '', 'g')) <= ${NUMBER_TEXT_MAX_DIGITS}))`;
 }
 
 /** SQL: a DOUBLE column's values as the text they were given (3.0 → '3', 2.5 → '2.5'). */
