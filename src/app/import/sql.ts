@@ -438,19 +438,24 @@ export function mergeSql(
 }
 
 /**
- * Rejects with physical lines, into the store's import log. A record's line is rec + 2 + the
- * delta of the last breakpoint at or before it (scanner.ts lineOf); deltas never decrease along
- * the file, so that delta is the running maximum over breakpoints and wanted records sorted
- * together, breakpoints first at an equal position: one sort, no range join.
+ * Physical lines of records: a SELECT of (rec, line) for the records of `recs` (a SELECT of one
+ * BIGINT column `rec`, without repeats). A record's line is rec + 2 + the delta of the last
+ * breakpoint at or before it (scanner.ts lineOf); deltas never decrease along the file, so that
+ * delta is the running maximum over breakpoints and records sorted together, breakpoints first
+ * at an equal position: one sort, no range join, on every engine.
  */
-export function storeRejectsSql(d: Dialect): string {
-  return `INSERT INTO import_rejects (run_id, file, line, "column", value, reason, row_bytes, row_sha256)
-    WITH wanted AS (
-      SELECT rec FROM ${REJ} WHERE rec IS NOT NULL UNION SELECT ref_rec FROM ${REJ} WHERE ref_rec IS NOT NULL
-    ), lines AS (
+export function linesSql(recs: string): string {
+  return `SELECT rec, line FROM (
       SELECT rec, kind, rec + 2 + coalesce(max(delta) OVER (ORDER BY rec, kind ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW), 0) AS line
-      FROM (SELECT rec, 0 AS kind, delta FROM ${BREAKPOINTS} UNION ALL SELECT rec, 1 AS kind, CAST(NULL AS BIGINT) FROM wanted) AS u
-    ), found AS (SELECT rec, line FROM lines WHERE kind = 1)
+      FROM (SELECT rec, 0 AS kind, delta FROM ${BREAKPOINTS} UNION ALL SELECT rec, 1 AS kind, CAST(NULL AS BIGINT) FROM (${recs}) AS r) AS u) AS l
+    WHERE kind = 1`;
+}
+
+/** Rejects with physical lines, into the store's import log. */
+export function storeRejectsSql(d: Dialect): string {
+  const wanted = `SELECT rec FROM ${REJ} WHERE rec IS NOT NULL UNION SELECT ref_rec FROM ${REJ} WHERE ref_rec IS NOT NULL`;
+  return `INSERT INTO import_rejects (run_id, file, line, "column", value, reason, row_bytes, row_sha256)
+    WITH found AS (${linesSql(wanted)})
     SELECT CAST($1 AS ${d.text}), CAST($2 AS ${d.text}), pline, "column", value, reason || coalesce(' (first seen at line ' || CAST(ref_line AS ${d.text}) || ')', ''), row_bytes, row_sha256
     FROM (
       SELECT r."column", r.value, r.reason, r.row_bytes, r.row_sha256, coalesce(r.line, l.line) AS pline, l2.line AS ref_line
