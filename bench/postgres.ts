@@ -2,20 +2,26 @@
  * The PostgreSQL server store against the embedded DuckDB store, side by side in one run.
  *
  *   npx tsx bench/postgres.ts [--customers 200000] [--months 24] [--seed 7] [--profile mixed] [--runs 3]
+ *                             [--data DIR] [--import-only]
  *
  * 1. The demo operator's files (bench/out/data-…, shared with the other benches), imported into
  *    DuckDB with `tenure import` (the store is kept and reused).
  * 2. Peers of moving the data: DuckDB's own read of the CSV files (read_csv into tables) and
  *    PostgreSQL's COPY of the same raw files into text tables (the server's physical limit).
+ *    Beside them, `tenure import --no-prepare` of the same folder (load only: validation, rejects,
+ *    merge) into a new PostgreSQL database and into a new DuckDB file, each its own CLI process,
+ *    `runs` times: median wall seconds. Target: PostgreSQL's within 3× DuckDB's own read.
  * 3. `tenure store copy` of the DuckDB store into a new PostgreSQL database (dropped at the end).
  * 4. Every read command that runs on PostgreSQL, as its own CLI process (`node bin/tenure.js …
  *    --json`, process start included), `runs` times on each store: median wall seconds.
  *
  * Needs the PostgreSQL test server (scripts/setup-test-env.sh, or TENURE_TEST_PG_URL). Prints a
  * table and writes bench/out/postgres-<customers>x<months>.json with the machine's load.
+ * --data DIR reads an existing demo folder (never written) instead of bench/out's; --import-only
+ * stops after the import figures (no store copy, no read commands).
  */
 import { spawnSync } from 'node:child_process';
-import { createReadStream, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createReadStream, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -35,6 +41,8 @@ const { values: args } = parseArgs({
     seed: { type: 'string', default: '7' },
     profile: { type: 'string', default: 'mixed' },
     runs: { type: 'string', default: '3' },
+    data: { type: 'string' },
+    'import-only': { type: 'boolean', default: false },
   },
 });
 const customers = Number(args.customers);
@@ -60,11 +68,11 @@ function cli(argv: string[]): { s: number; out: string } {
   return { s, out: r.stdout };
 }
 
-const dataDir = await demoDataFolder(OUT, { customers, months, seed: Number(args.seed), profile: args.profile as Profile });
+const dataDir = args.data ? resolve(args.data) : await demoDataFolder(OUT, { customers, months, seed: Number(args.seed), profile: args.profile as Profile });
 const csvs = readdirSync(dataDir).filter((f) => f.endsWith('.csv')).sort();
 const duck = join(OUT, `postgres-bench-${customers}x${months}.duckdb`);
 let importSeconds: number | null = null;
-if (!existsSync(duck)) {
+if (!args['import-only'] && !existsSync(duck)) {
   importSeconds = cli(['import', dataDir, '--db', duck, '--json']).s;
   process.stderr.write(`imported into ${duck} in ${importSeconds.toFixed(1)} s\n`);
 }
@@ -100,6 +108,47 @@ const rawCopy = await (async () => {
     await db.drop();
   }
 })();
+
+// `tenure import --no-prepare` of the same folder into a new store of each engine.
+const importRuns = { postgres: [] as number[], duckdb: [] as number[] };
+let importOutcome = '';
+for (let i = 0; i < runs; i++) {
+  const db = await freshDatabase('tenure_bench_import');
+  try {
+    const r = cli(['import', dataDir, '--no-prepare', '--db', db.url, '--json']);
+    importRuns.postgres.push(r.s);
+    importOutcome = r.out;
+  } finally {
+    await db.drop();
+  }
+  const file = join(OUT, `postgres-bench-import-${customers}x${months}.duckdb`);
+  rmSync(file, { force: true });
+  rmSync(`${file}.wal`, { force: true });
+  const d = cli(['import', dataDir, '--no-prepare', '--db', file, '--json']);
+  importRuns.duckdb.push(d.s);
+  rmSync(file, { force: true });
+  if (d.out !== importOutcome) throw new Error('tenure import printed different JSON on DuckDB and PostgreSQL');
+  process.stderr.write(`import run ${i + 1}: postgres ${importRuns.postgres.at(-1)?.toFixed(1)} s, duckdb ${d.s.toFixed(1)} s\n`);
+}
+const importFigure = {
+  tenure_import_postgres_s: Number(median(importRuns.postgres).toFixed(2)),
+  tenure_import_duckdb_no_prepare_s: Number(median(importRuns.duckdb).toFixed(2)),
+  ratio_postgres_import_to_duckdb_read: Number((median(importRuns.postgres) / duckRead).toFixed(2)),
+};
+const importTable = toTable(['measure', 'seconds'], [
+  { measure: 'DuckDB read_csv of the files (peer)', seconds: Number(duckRead.toFixed(2)) },
+  { measure: 'PostgreSQL COPY of the raw files (peer)', seconds: Number(rawCopy.toFixed(2)) },
+  { measure: 'tenure import --no-prepare into PostgreSQL', seconds: importFigure.tenure_import_postgres_s },
+  { measure: 'tenure import --no-prepare into DuckDB', seconds: importFigure.tenure_import_duckdb_no_prepare_s },
+]);
+const importLine = `PostgreSQL import / DuckDB read = ${importFigure.ratio_postgres_import_to_duckdb_read} (target <= 3; median of ${runs})`;
+if (args['import-only']) {
+  const load = loadavg().map((x) => Number(x.toFixed(2)));
+  process.stdout.write(`${importTable}\n${importLine}\nload ${load.join(' ')}\n`);
+  const summary = { customers, months, runs, load, data: dataDir, duckdb_read_csv_s: Number(duckRead.toFixed(2)), postgres_copy_raw_s: Number(rawCopy.toFixed(2)), ...importFigure, import_runs: importRuns };
+  writeFileSync(join(OUT, `postgres-import-${customers}x${months}.json`), JSON.stringify(summary, null, 2));
+  process.exit(0);
+}
 
 const target = await freshDatabase('tenure_bench');
 try {
@@ -152,6 +201,8 @@ try {
     postgres_copy_raw_s: Number(rawCopy.toFixed(2)),
     store_copy_s: Number(copied.s.toFixed(2)),
     store_copy_rows: copyReport.rows,
+    ...importFigure,
+    import_runs: importRuns,
     commands: rows,
   };
   process.stdout.write(
@@ -159,7 +210,9 @@ try {
       { measure: 'DuckDB read_csv of the files (peer)', seconds: summary.duckdb_read_csv_s },
       { measure: 'PostgreSQL COPY of the raw files (peer)', seconds: summary.postgres_copy_raw_s },
       { measure: `tenure store copy (${copyReport.rows} rows)`, seconds: summary.store_copy_s },
-    ]) + '\n\n',
+      { measure: 'tenure import --no-prepare into PostgreSQL', seconds: importFigure.tenure_import_postgres_s },
+      { measure: 'tenure import --no-prepare into DuckDB', seconds: importFigure.tenure_import_duckdb_no_prepare_s },
+    ]) + `\n${importLine}\n\n`,
   );
   process.stdout.write(toTable(['command', 'duckdb_s', 'postgres_s', 'same_json'], rows) + `\n\nload ${load.join(' ')}\n`);
   writeFileSync(join(OUT, `postgres-${customers}x${months}.json`), JSON.stringify(summary, null, 2));

@@ -51,6 +51,25 @@ async function evaluate(store: AnalyticsStore, d: Dialect): Promise<Record<strin
   ] as const) {
     out[`regexMatches ${text} ${pattern}`] = await one(`SELECT ${d.regexMatches('CAST($1 AS VARCHAR)', pattern)} AS v`, [text]);
   }
+  const casts: [kind: 'date' | 'integer' | 'money' | 'decimal' | 'timestamp', texts: string[]][] = [
+    ['date', ['2024-02-29', '2023-02-29', '2023-13-01', '1999-12-31']],
+    ['integer', ['42', '-7', '99999999999999999999', '9223372036854775807']],
+    ['money', ['12.5', '-0.000001', '999999999999.999999', '1000000000000']],
+    ['decimal', ['12.5', '-3', '0.1']],
+    ['timestamp', ['2024-01-05 10:00', '2024-01-05T10:00:00.5', '2024-02-30 10:00', '2024-01-05 23:59:59']],
+  ];
+  for (const [kind, texts] of casts) {
+    for (const t of texts) out[`tryCast ${kind} ${t}`] = await one(`SELECT ${d.tryCast('CAST($1 AS VARCHAR)', d.types[kind])} AS v`, [t]);
+  }
+  out['tryCast integer type'] = await one(`SELECT ${d.tryCast("'12'", 'INTEGER')} + 1 AS v`);
+  for (const [ts, n] of [['2024-03-31 23:50:00', 20], ['2024-03-01 00:10:00', -1440], ['2024-01-01 00:00:00', -1]] as const) {
+    out[`addMinutes ${ts} ${n}`] = await one(`SELECT ${d.formatTimestamp(d.addMinutes('CAST($1 AS TIMESTAMP)', '$2'))} AS v`, [ts, n]);
+  }
+  out['formatTimestamp fraction'] = await one(`SELECT ${d.formatTimestamp("CAST('2024-02-29 07:08:09.75' AS TIMESTAMP)")} AS v`);
+  out['hashOf distinct pairs'] = Number(
+    await one(`SELECT count(DISTINCT ${d.hashOf(['a', 'b'])}) AS v FROM (VALUES ('x', DATE '2024-01-01'), ('x', DATE '2024-01-01'), ('x', DATE '2024-02-01'), ('y', DATE '2024-01-01')) AS t(a, b)`),
+  );
+  out['jsonObjectText'] = await one(`SELECT ${d.jsonObjectText([['x_a', "CAST('1' AS VARCHAR)"], ['x_b', 'CAST(NULL AS VARCHAR)'], ['x_"c"', "CAST('甘肃 \"q\"' AS VARCHAR)"]])} AS v`);
   for (const stmt of d.createTempTableAs('dialect_tmp', 'SELECT 1 AS a')) await store.run(stmt);
   for (const stmt of d.createTempTableAs('dialect_tmp', 'SELECT 2 AS a UNION ALL SELECT 3')) await store.run(stmt);
   out['createTempTableAs replaces'] = Number(await one('SELECT sum(a) AS v FROM dialect_tmp'));
@@ -107,6 +126,18 @@ function expectKnownAnswers(got: Record<string, unknown>): void {
   expect(got['regexMatches 甘肃/酒泉/肃州区 \'^甘肃/\'']).toBe(true);
   expect(got["regexMatches abd '^[a-c]+$'"]).toBe(false);
   expect(got['createTempTableAs replaces']).toBe(5);
+  expect([got['tryCast date 2024-02-29'], got['tryCast date 2023-02-29'], got['tryCast date 2023-13-01']]).toEqual(['2024-02-29', null, null]);
+  expect([got['tryCast integer -7'], got['tryCast integer 99999999999999999999'], got['tryCast integer 9223372036854775807']]).toEqual([-7, null, 9223372036854775807n]);
+  expect([got['tryCast money 12.5'], got['tryCast money 999999999999.999999'], got['tryCast money 1000000000000']]).toEqual(['12.500000', '999999999999.999999', null]);
+  expect(got['tryCast decimal 0.1']).toBe(0.1);
+  expect([got['tryCast timestamp 2024-01-05T10:00:00.5'], got['tryCast timestamp 2024-02-30 10:00']]).toEqual(['2024-01-05 10:00:00.5', null]);
+  expect(got['tryCast integer type']).toBe(13);
+  expect(got['addMinutes 2024-03-31 23:50:00 20']).toBe('2024-04-01 00:10:00');
+  expect(got['addMinutes 2024-03-01 00:10:00 -1440']).toBe('2024-02-29 00:10:00');
+  expect(got['addMinutes 2024-01-01 00:00:00 -1']).toBe('2023-12-31 23:59:00');
+  expect(got['formatTimestamp fraction']).toBe('2024-02-29 07:08:09');
+  expect(got['hashOf distinct pairs']).toBe(3);
+  expect(got['jsonObjectText']).toBe('{"x_a":"1","x_b":null,"x_\\"c\\"":"甘肃 \\"q\\""}');
   expect([got['temporary before'], got['stored before'], got['temporary after']]).toEqual([0, 0, 1]);
   expect([got['unqualified reads the shadow'], got['stored table by its name'], got['temporary table by its name']]).toEqual([2, 1, 2]);
 }

@@ -73,6 +73,23 @@ export interface Dialect {
   readonly storedTableSql: string;
   /** Statements that (re)create a session-private temporary table from a SELECT. */
   createTempTableAs(name: string, select: string): string[];
+  /**
+   * A value of one of this dialect's `types` (a contract column type) from text, NULL when the
+   * text does not convert (never an error). Callers check the text's form first (the contract's
+   * lexical patterns): the engines' casts agree on text of those forms, not on every input.
+   */
+  tryCast(expr: string, type: string): string;
+  /** A TIMESTAMP plus n minutes (n an integer expression, may be negative), as TIMESTAMP. */
+  addMinutes(expr: string, n: string): string;
+  /** 'YYYY-MM-DD HH:MM:SS' of a TIMESTAMP (seconds truncated, no fraction). */
+  formatTimestamp(expr: string): string;
+  /**
+   * A 64-bit hash of one or more values, equal for equal values: only for counting distinct
+   * keys within one engine (the numbers differ between engines).
+   */
+  hashOf(items: readonly string[]): string;
+  /** JSON object text {"k":v,…} of (key, text expression) pairs, NULL values as null; compact, keys in the given order. */
+  jsonObjectText(pairs: readonly (readonly [key: string, expr: string])[]): string;
 }
 
 const quoteIdent = (name: string) => `"${name.replaceAll('"', '""')}"`;
@@ -124,6 +141,11 @@ export const DUCKDB_DIALECT: Dialect = {
   storedTableSql: `SELECT '"' || replace(current_database(), '"', '""') || '".main."' || replace(table_name, '"', '""') || '"' AS q
     FROM information_schema.tables WHERE table_catalog = current_database() AND table_schema = 'main' AND table_name = CAST($1 AS VARCHAR)`,
   createTempTableAs: (name, select) => [`CREATE OR REPLACE TEMP TABLE ${name} AS ${select}`],
+  tryCast: (e, type) => `TRY_CAST(${e} AS ${type})`,
+  addMinutes: (e, n) => `(${e} + to_minutes(CAST(${n} AS BIGINT)))`,
+  formatTimestamp: (e) => `strftime(${e}, '%Y-%m-%d %H:%M:%S')`,
+  hashOf: (items) => `hash(${items.join(', ')})`,
+  jsonObjectText: (pairs) => `CAST(json_object(${pairs.map(([k, e]) => `${quoteLiteral(k)}, ${e}`).join(', ')}) AS VARCHAR)`,
 };
 
 export const POSTGRES_DIALECT: Dialect = {
@@ -153,6 +175,48 @@ export const POSTGRES_DIALECT: Dialect = {
   storedTableSql: `SELECT quote_ident(table_schema) || '.' || quote_ident(table_name) AS q
     FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = CAST($1 AS VARCHAR)`,
   createTempTableAs: (name, select) => [`DROP TABLE IF EXISTS pg_temp.${name}`, `CREATE TEMP TABLE ${name} AS ${select}`],
+  tryCast: (e, type) => {
+    const fn = POSTGRES_TRY_CAST[type.toUpperCase()];
+    if (!fn) throw new RangeError(`tryCast to ${type} is not available on PostgreSQL`);
+    return `pg_temp.${fn}(CAST(${e} AS VARCHAR))`;
+  },
+  addMinutes: (e, n) => `(${e} + make_interval(mins => CAST(${n} AS INTEGER)))`,
+  formatTimestamp: (e) => `to_char(${e}, 'YYYY-MM-DD HH24:MI:SS')`,
+  hashOf: (items) => `hash_record_extended(ROW(${items.join(', ')}), 0)`,
+  // to_json escapes a text value as JSON does; concat_ws skips nothing here (every part is non-NULL).
+  jsonObjectText: (pairs) =>
+    pairs.length === 0 ? `'{}'` : `('{' || concat_ws(',', ${pairs.map(([k, e]) => `${quoteLiteral(`${JSON.stringify(k)}:`)} || coalesce(CAST(to_json(CAST(${e} AS VARCHAR)) AS VARCHAR), 'null')`).join(', ')}) || '}')`,
 };
+
+/**
+ * PostgreSQL 15 has no non-failing cast (pg_input_is_valid arrives in 16): one function per
+ * contract type catches the cast's error. Session-private (pg_temp), created by the adapter on
+ * every open (POSTGRES_SESSION_SQL), so a store needs no functions of its own. Each call is a
+ * subtransaction: for the suspect rows of an import, not for whole tables.
+ */
+const POSTGRES_TRY_CAST: Record<string, string> = {
+  DATE: 'tenure_try_date',
+  TIMESTAMP: 'tenure_try_timestamp',
+  'DECIMAL(18,6)': 'tenure_try_money',
+  'DOUBLE PRECISION': 'tenure_try_double',
+  BIGINT: 'tenure_try_bigint',
+  INTEGER: 'tenure_try_integer',
+};
+
+const POSTGRES_TRY_TYPES: Record<string, string> = {
+  tenure_try_date: 'DATE',
+  tenure_try_timestamp: 'TIMESTAMP',
+  tenure_try_money: 'DECIMAL(18,6)',
+  tenure_try_double: 'DOUBLE PRECISION',
+  tenure_try_bigint: 'BIGINT',
+  tenure_try_integer: 'INTEGER',
+};
+
+/** Statements a PostgreSQL session runs once when opened: the functions behind tryCast. */
+export const POSTGRES_SESSION_SQL: readonly string[] = Object.entries(POSTGRES_TRY_TYPES).map(
+  ([fn, type]) =>
+    `CREATE OR REPLACE FUNCTION pg_temp.${fn}(t VARCHAR) RETURNS ${type} LANGUAGE plpgsql STABLE AS $fn$
+     BEGIN RETURN CAST(t AS ${type}); EXCEPTION WHEN others THEN RETURN NULL; END $fn$`,
+);
 
 export { quoteLiteral };

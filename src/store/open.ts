@@ -28,10 +28,7 @@ export function storeTarget(db: string | undefined): string {
 /** Resolves `--db` / $TENURE_DB to a store: a file path is DuckDB, postgres:// a server store. */
 export async function openStore(db: string | undefined, options: OpenStoreOptions): Promise<AnalyticsStore> {
   const target = storeTarget(db);
-  if (isPostgresUrl(target)) return PostgresStore.open(target, { access: options.access });
-  return DuckDBStore.open(target, {
-    access: options.access,
-    create: options.create === true,
-    readableDirectories: (options.readableDirectories ?? []).map((d) => resolve(d)),
-  });
+  const readableDirectories = (options.readableDirectories ?? []).map((d) => resolve(d));
+  if (isPostgresUrl(target)) return PostgresStore.open(target, { access: options.access, readableDirectories });
+  return DuckDBStore.open(target, { access: options.access, create: options.create === true, readableDirectories });
 }

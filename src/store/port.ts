@@ -29,10 +29,13 @@ export type FileFormat = 'csv' | 'parquet';
 export type StoreAccess = 'read-only' | 'read-write';
 
 /**
- * A raw CSV/Parquet file read by the engine's own reader. The reader exposes every column as
- * text under the given (lower-cased) names; `query` turns that relation into the staged table
- * (by default all columns as they are). Rows keep file order: the table's row number is the
- * record's 0-based position among the rows read.
+ * A raw CSV/Parquet file read by the file reader, which is DuckDB on every store (the DuckDB
+ * store's own engine; an in-memory DuckDB beside the PostgreSQL store). The reader exposes every
+ * column as text under the given (lower-cased) names; `query` turns that relation into the
+ * staged table (by default all columns as they are) and is written in DuckDB's SQL, whatever
+ * the store's engine. The staged table gets a first column `_pos BIGINT`: the record's 0-based
+ * position among the rows read; its other columns take the query's types (DuckDB's DATE,
+ * TIMESTAMP, DECIMAL, DOUBLE, BIGINT, INTEGER, BOOLEAN, VARCHAR, as the store spells them).
  */
 export interface StageFileRequest {
   readonly path: string;
@@ -58,13 +61,8 @@ export interface AnalyticsStore extends StoreTx {
   /** Runs fn in one transaction: all of it or none of it lands. */
   transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T>;
   /**
-   * The engine's reader over a file as SQL text: a relation of text columns named `columns`, rows
-   * in file order. Staging queries and a later re-read (the import's merge) are built on it.
-   */
-  fileSource(request: Pick<StageFileRequest, 'path' | 'format' | 'columns'>): string;
-  /**
-   * Reads a file into the temporary `table` (replaced if it exists); returns the row count.
-   * Runs outside any transaction, so that the row number is the record's position in the file.
+   * Reads a file into the temporary `table` (replaced if it exists), with its `_pos` column;
+   * returns the row count. Runs outside any transaction.
    */
   stageFile(tx: StoreTx, request: StageFileRequest): Promise<number>;
   /** Column names of a self-describing file (Parquet), in file order. */

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { DuckDBInstance } from '@duckdb/node-api';
 import type { AnalyticsStore } from './port.ts';
 import { SCHEMA_VERSION } from './schema.ts';
 
@@ -10,10 +11,7 @@ import { SCHEMA_VERSION } from './schema.ts';
  * does with its dialects. `open` must return a fresh, empty, migrated store.
  */
 export interface SuiteOptions {
-  /**
-   * Whether the engine reads data files itself (stageFile, describeFile). DuckDB does; the
-   * PostgreSQL store gets them when the import moves behind the dialect seam (issue 14).
-   */
+  /** Whether the store reads data files (stageFile, describeFile): every adapter does, through DuckDB's reader. */
   readonly readsFiles: boolean;
 }
 
@@ -92,20 +90,41 @@ export function storeSuite(engine: string, open: () => Promise<AnalyticsStore>, 
           query: (source) => `SELECT n, label, pad, pad IS NULL AS blank FROM ${source}`,
         });
         expect(n).toBe(5001);
-        const got = await store.query('SELECT n, label, pad, blank FROM suite_stage ORDER BY rowid LIMIT 3');
+        const got = await store.query('SELECT _pos, n, label, pad, blank FROM suite_stage ORDER BY _pos LIMIT 3');
         expect(got).toEqual([
-          { n: '1\n2', label: 'x', pad: null, blank: true },
-          { n: '0', label: 'v 0, "q"', pad: null, blank: true },
-          { n: '1', label: 'v 1, "q"', pad: '01', blank: false },
+          { _pos: 0, n: '1\n2', label: 'x', pad: null, blank: true },
+          { _pos: 1, n: '0', label: 'v 0, "q"', pad: null, blank: true },
+          { _pos: 2, n: '1', label: 'v 1, "q"', pad: '01', blank: false },
         ]);
-        // The row number is the record's position in the file.
-        const [order] = await store.query('SELECT count(*) AS wrong FROM suite_stage WHERE rowid > 0 AND CAST(n AS BIGINT) <> rowid - 1');
-        expect(order?.wrong).toBe(0);
+        // `_pos` is the record's position in the file.
+        const [order] = await store.query('SELECT count(*) AS wrong, count(DISTINCT _pos) AS distinct_pos, max(_pos) AS last FROM suite_stage WHERE _pos > 0 AND CAST(n AS BIGINT) <> _pos - 1');
+        expect(order).toEqual({ wrong: 0, distinct_pos: 0, last: null });
+        const [all] = await store.query('SELECT count(DISTINCT _pos) AS n, min(_pos) AS first, max(_pos) AS last FROM suite_stage');
+        expect(all).toEqual({ n: 5001, first: 0, last: 5000 });
+        // Typed columns keep their types on the store: a staged date compares as a date.
+        await store.stageFile(store, {
+          path,
+          format: 'csv',
+          columns: ['n', 'label', 'pad'],
+          table: 'suite_typed',
+          query: (source) => `SELECT TRY_CAST(n AS BIGINT) AS k, CAST(TRY_CAST(n AS BIGINT) * 0.5 AS DECIMAL(18,6)) AS half, DATE '2024-01-31' + CAST(TRY_CAST(n AS BIGINT) % 3 AS INTEGER) AS d FROM ${source}`,
+        });
+        expect(await store.query("SELECT k, half, d, d > DATE '2024-02-01' AS later FROM suite_typed WHERE _pos IN (0, 3) ORDER BY _pos")).toEqual([
+          { k: null, half: null, d: null, later: null },
+          { k: 2, half: '1.000000', d: '2024-02-02', later: true },
+        ]);
         const pq = join(dir, 'x.parquet');
-        await store.run(`COPY (SELECT 1 AS "Customer_ID", DATE '2024-01-31' AS d) TO '${pq}' (FORMAT parquet)`);
+        const writer = await DuckDBInstance.create(':memory:');
+        try {
+          const c = await writer.connect();
+          await c.run(`COPY (SELECT 1 AS "Customer_ID", DATE '2024-01-31' AS d) TO '${pq}' (FORMAT parquet)`);
+          c.closeSync();
+        } finally {
+          writer.closeSync();
+        }
         expect(await store.describeFile(pq, 'parquet')).toEqual(['Customer_ID', 'd']);
         await store.stageFile(store, { path: pq, format: 'parquet', columns: ['customer_id', 'd'], table: 'suite_pq' });
-        expect(await store.query('SELECT * FROM suite_pq')).toEqual([{ customer_id: '1', d: '2024-01-31' }]);
+        expect(await store.query('SELECT * FROM suite_pq')).toEqual([{ _pos: 0, customer_id: '1', d: '2024-01-31' }]);
       } finally {
         await store.close();
         rmSync(dir, { recursive: true, force: true });

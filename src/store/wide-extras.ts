@@ -34,8 +34,9 @@ export const NUMBER_TEXT_PATTERN = '-?(0|[1-9][0-9]*)(\\.[0-9]+)?';
 export const NUMBER_TEXT_MAX_DIGITS = 15;
 
 /** SQL: whether the (blank-as-NULL) text `expr` is a plain number (NULL counts as one). */
-export function numberTextSql(expr: string): string {
-  return `(${expr} IS NULL OR (regexp_full_match(${expr}, '${NUMBER_TEXT_PATTERN}') AND length(regexp_replace(${expr}, '[^0-9]', '', 'g')) <= ${NUMBER_TEXT_MAX_DIGITS}))`;
+export function numberTextSql(expr: string, d?: Dialect): string {
+  const full = d ? d.regexMatches(expr, `'^(${NUMBER_TEXT_PATTERN})$'`) : `regexp_full_match(${expr}, '${NUMBER_TEXT_PATTERN}')`;
+  return `(${expr} IS NULL OR (${full} AND length(regexp_replace(${expr}, '[^0-9]', '', 'g')) <= ${NUMBER_TEXT_MAX_DIGITS}))`;
 }
 
 /** SQL: a DOUBLE column's values as the text they were given (3.0 → '3', 2.5 → '2.5'). */
@@ -47,11 +48,13 @@ export function numberAsTextSql(expr: string): string {
 export async function storedExtras(tx: StoreTx, table: WideExtraTable): Promise<StoredExtra[]> {
   const rows = await tx.query<{ name: string; type: string }>(
     `SELECT column_name AS name, data_type AS type FROM information_schema.columns
-     WHERE table_catalog = current_database() AND table_schema = 'main' AND table_name = $1 AND starts_with(column_name, 'x_')
+     WHERE table_catalog = current_database() AND table_schema = current_schema() AND table_name = CAST($1 AS VARCHAR) AND starts_with(column_name, 'x_')
      ORDER BY ordinal_position`,
     [table],
   );
-  return rows.filter((r) => isExtraColumn(r.name)).map((r) => ({ name: r.name, type: r.type === 'VARCHAR' ? 'text' : 'number' }));
+  // DuckDB names text VARCHAR, PostgreSQL character varying (or text).
+  const text = new Set(['VARCHAR', 'CHARACTER VARYING', 'TEXT']);
+  return rows.filter((r) => isExtraColumn(r.name)).map((r) => ({ name: r.name, type: text.has(r.type.toUpperCase()) ? 'text' : 'number' }));
 }
 
 /** DDL adding an x_ column. */

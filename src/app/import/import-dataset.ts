@@ -15,7 +15,7 @@ import { refreshChurnBasis } from '../reports/basis.ts';
 import { prepareLatestAnalytics, type PreparedAnalytics } from '../lifecycle/prepare.ts';
 import { keepCampaignArmSums } from '../campaigns/evaluate.ts';
 import { requireWritable } from '../../store/access.ts';
-import { DUCKDB_DIALECT } from '../../store/schema.ts';
+import type { Dialect } from '../../store/dialect.ts';
 import { loadPointsRules } from '../points/rules-file.ts';
 import { postImportedPoints } from '../points/post-import.ts';
 import { addExtraSql, storedExtras, widenToTextSql, type StoredExtra, type WideExtraTable } from '../../store/wide-extras.ts';
@@ -80,6 +80,7 @@ export interface ImportOptions {
 }
 
 interface RunContext {
+  readonly dialect: Dialect;
   readonly runId: string;
   readonly timezone: string;
   readonly work: string;
@@ -138,7 +139,7 @@ async function importFiles(store: AnalyticsStore, files: readonly DataFile[], ig
   try {
     for (const file of files) inputs.push(InputFile.open(file.path, { followSymlinks: options.followSymlinks === true }));
     await purgeRejects(store, retention);
-    const ctx: RunContext = { runId, timezone, work, limits, options };
+    const ctx: RunContext = { dialect: store.dialect, runId, timezone, work, limits, options };
     for (const [i, file] of files.entries()) outcomes.push(await importFile(store, file, inputs[i] as InputFile, ctx));
   } finally {
     for (const input of inputs) input.close();
@@ -175,7 +176,7 @@ async function importFiles(store: AnalyticsStore, files: readonly DataFile[], ig
 async function purgeRejects(store: AnalyticsStore, days: number): Promise<void> {
   await store.run(
     `DELETE FROM import_rejects WHERE run_id IN (
-       SELECT run_id FROM import_runs GROUP BY run_id HAVING max(finished_at) < current_timestamp - to_days(CAST($1 AS INTEGER)))`,
+       SELECT run_id FROM import_runs GROUP BY run_id HAVING max(finished_at) < ${store.dialect.addMinutes('current_timestamp', 'CAST($1 AS INTEGER) * -1440')})`,
     [days],
   );
 }
@@ -197,8 +198,6 @@ interface Staged {
   readonly lexicalInSql: boolean;
   /** A cleaned copy of the file, removed once the file is merged. */
   readonly copy: string | null;
-  /** The engine's reader over the file it staged, to read failing rows again as text. */
-  readonly source: string;
   readonly sha256: string;
 }
 
@@ -218,8 +217,7 @@ async function stage(store: AnalyticsStore, file: DataFile, input: InputFile, la
   const enginePath = input.enginePath(work, engineName(file));
   if (file.format === 'parquet') {
     const records = await store.stageFile(store, { path: enginePath, format: 'parquet', columns, table: S.T, query: queryFor(true) });
-    const source = store.fileSource({ path: enginePath, format: 'parquet', columns });
-    return { layout, scan: null, records, lexicalInSql: true, copy: null, source, sha256: await input.sha256() };
+    return { layout, scan: null, records, lexicalInSql: true, copy: null, sha256: await input.sha256() };
   }
   let bytesRead = 0;
   const progress = (n: number) => {
@@ -278,8 +276,7 @@ async function stage(store: AnalyticsStore, file: DataFile, input: InputFile, la
       file: file.path,
     });
   }
-  const source = store.fileSource({ path, format: 'csv', columns });
-  return { layout, scan, records: n, lexicalInSql, copy, source, sha256: scan.sha256 };
+  return { layout, scan, records: n, lexicalInSql, copy, sha256: scan.sha256 };
 }
 
 async function importFile(store: AnalyticsStore, file: DataFile, input: InputFile, ctx: RunContext): Promise<FileOutcome> {
@@ -317,20 +314,20 @@ async function importFile(store: AnalyticsStore, file: DataFile, input: InputFil
  * and the stored column (if any) is numeric too, else as text (a numeric column becomes text, its
  * numbers written as given). Returns the table's x_ columns afterwards, in column order.
  */
-async function prepareExtraColumns(tx: StoreTx, layout: S.Layout, table: WideExtraTable): Promise<StoredExtra[]> {
+async function prepareExtraColumns(tx: StoreTx, d: Dialect, layout: S.Layout, table: WideExtraTable): Promise<StoredExtra[]> {
   const stored = new Map((await storedExtras(tx, table)).map((x) => [x.name, x]));
   if (layout.extras.length === 0) return [...stored.values()];
   let numbers: readonly boolean[] = layout.extras.map(() => true);
   if (layout.spec.extras === 'attributes') {
-    const [row] = await tx.query<Record<string, boolean | null>>(S.extrasAreNumbersSql(layout));
+    const [row] = await tx.query<Record<string, boolean | null>>(S.extrasAreNumbersSql(layout, d));
     numbers = layout.extras.map((_, i) => row?.[`n${i}`] !== false);
   }
   let altered = false;
   for (const [i, name] of layout.extras.entries()) {
     const type = numbers[i] ? 'number' : 'text';
     const have = stored.get(name);
-    if (!have) await tx.run(addExtraSql(table, { name, type }, DUCKDB_DIALECT));
-    else if (have.type === 'number' && type === 'text') await tx.run(widenToTextSql(table, name, DUCKDB_DIALECT));
+    if (!have) await tx.run(addExtraSql(table, { name, type }, d));
+    else if (have.type === 'number' && type === 'text') await tx.run(widenToTextSql(table, name, d));
     else continue;
     altered = true;
   }
@@ -365,13 +362,16 @@ async function validateAndMerge(
   startedAt: string,
   ctx: RunContext,
 ): Promise<FileOutcome> {
-  const { runId, timezone, options } = ctx;
+  const { runId, timezone, options, dialect: d } = ctx;
   const { layout, scan } = staged;
   const sqlOpts = { timezone, lexicalInSql: staged.lexicalInSql };
-  await tx.run(S.createRejectsSql());
-  await tx.run(S.createTextTableSql(S.SCANNED, layout.fileColumns));
-  await tx.run(`CREATE OR REPLACE TEMP TABLE ${S.BREAKPOINTS} (rec BIGINT, delta BIGINT)`);
-  await tx.run(`CREATE OR REPLACE TEMP TABLE ${S.REPEATS} (rec BIGINT)`);
+  const runAll = async (statements: readonly string[]) => {
+    for (const sql of statements) await tx.run(sql);
+  };
+  await runAll(S.createRejectsSql(d));
+  await runAll(S.createTextTableSql(d, S.SCANNED, layout.fileColumns));
+  await runAll(S.createEmptyTableSql(d, S.BREAKPOINTS, [['rec', 'BIGINT'], ['delta', 'BIGINT']]));
+  await runAll(S.createEmptyTableSql(d, S.REPEATS, [['rec', 'BIGINT']]));
   if (scan) {
     await insertBatches(tx, S.REJ, scan.structural.map((r) => [null, r.line, r.column, null, r.reason, null, r.bytes, r.sha256]));
     const { rec, delta } = scan.breakpoints;
@@ -380,21 +380,18 @@ async function validateAndMerge(
     await insertBatches(tx, S.SCANNED, suspects.map((s) => [s.rec, ...s.fields.map((f) => (f === '' ? null : f))]));
   }
   // Row rules: the full validator runs only on suspect rows.
-  if ((await count(tx, `SELECT count(*) FROM ${S.T} WHERE NOT _ok`)) > 0) {
-    for (const sql of S.suspectsSql(layout, staged.source)) await tx.run(sql);
-  } else await tx.run(S.createTextTableSql(S.SUSPECTS, layout.fileColumns));
-  await tx.run(S.scannedSuspectsSql());
-  await tx.run(S.validateRowsSql(layout, sqlOpts, S.SUSPECTS, S.REJ));
+  if ((await count(tx, `SELECT count(*) FROM ${S.T} WHERE NOT _ok`)) > 0) await runAll(S.suspectsSql(d, layout));
+  else await runAll(S.createTextTableSql(d, S.SUSPECTS, layout.fileColumns));
+  await tx.run(S.scannedSuspectsSql(layout));
+  await tx.run(S.validateRowsSql(layout, sqlOpts, S.SUSPECTS, S.REJ, d));
   const unexplained = await count(tx, S.unexplainedSql());
   if (unexplained > 0) {
     throw new TenureError('INTERNAL', `${unexplained} rows failed a check that the full validator cannot explain`, {
       file: file.path,
     });
   }
-  for (const sql of S.crossRowSql(layout)) await tx.run(sql);
-  if ((await count(tx, S.duplicateHintSql(layout))) > 0) {
-    for (const sql of S.duplicatesSql(layout)) await tx.run(sql);
-  }
+  await runAll(S.crossRowSql(layout, d));
+  if ((await count(tx, S.duplicateHintSql(layout, d))) > 0) await runAll(S.duplicatesSql(layout, d));
   if (layout.spec.name === 'points_transactions') {
     // The ledger posts the rows first: one it refuses (insufficient_points) is a reject like any other.
     await postImportedPoints(tx, {
@@ -409,11 +406,11 @@ async function validateAndMerge(
   const repeats = await count(tx, `SELECT count(*) FROM ${S.REPEATS}`);
   options.onProgress?.({ file: file.name, phase: 'merging' });
   const table = layout.spec.name;
-  const targetEmpty = (await count(tx, `SELECT count(*) FROM (SELECT 1 FROM ${table} LIMIT 1)`)) === 0;
-  const extras = S.hasWideExtras(layout.spec) ? await prepareExtraColumns(tx, layout, layout.spec.name) : [];
+  const targetEmpty = (await count(tx, `SELECT count(*) FROM (SELECT 1 FROM ${table} LIMIT 1) AS t`)) === 0;
+  const extras = S.hasWideExtras(layout.spec) ? await prepareExtraColumns(tx, d, layout, layout.spec.name) : [];
   const filtered = (await count(tx, `SELECT count(*) FROM ${S.REJ} WHERE rec IS NOT NULL`)) > 0 || repeats > 0;
-  const plan = S.mergeSql(layout, { targetEmpty, filtered, extras });
-  for (const sql of plan.statements) await tx.run(sql);
+  const plan = S.mergeSql(layout, d, { targetEmpty, filtered, extras });
+  await runAll(plan.statements);
   const accepted = read - rejected;
   let inserted = accepted - repeats;
   let updated = 0;
@@ -432,7 +429,7 @@ async function validateAndMerge(
     }
   }
   const unchanged = accepted - inserted - updated;
-  await tx.run(S.storeRejectsSql(), [runId, file.name]);
+  await tx.run(S.storeRejectsSql(d), [runId, file.name]);
   // Last, before the commit: what was loaded is what was validated, from the file recorded.
   input.verifyUnchanged();
   await tx.run(

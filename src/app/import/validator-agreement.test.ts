@@ -106,10 +106,9 @@ describe('SQL validator and zod schema agree', () => {
       });
 
       // the full SQL validator, over the same rows as text
-      await store.run(S.createRejectsSql());
-      await store.run(S.createTextTableSql('agree_rows', columns));
+      for (const sql of [...S.createRejectsSql(store.dialect), ...S.createTextTableSql(store.dialect, 'agree_rows', columns)]) await store.run(sql);
       await store.run(S.insertValuesSql('agree_rows', rows.map((r, i) => [i, ...columns.map((c) => (r[c] === '' ? null : (r[c] ?? null)))])));
-      await store.run(S.validateRowsSql(layout, opts, 'agree_rows', S.REJ));
+      await store.run(S.validateRowsSql(layout, opts, 'agree_rows', S.REJ, store.dialect));
       const rejects = await store.query<{ rec: number; column: string; reason: string }>(`SELECT rec, "column", reason FROM ${S.REJ}`);
       const fromSql = new Set(rejects.map((r) => `${r.rec}|${r.column}|${r.reason}`));
       expect([...fromSql].sort()).toEqual([...fromZod].sort());
@@ -122,7 +121,7 @@ describe('SQL validator and zod schema agree', () => {
       const scan = await scanCsvFile(path, { checks: fieldChecks(layout), moneyScale: MONEY_SCALE });
       const query = S.stageQuery(layout, opts);
       await store.stageFile(store, { path, format: 'csv', columns, table: S.T, query });
-      const notOk = await store.query<{ rec: number }>(`SELECT rowid AS rec FROM ${S.T} WHERE NOT _ok`);
+      const notOk = await store.query<{ rec: number }>(`SELECT _pos AS rec FROM ${S.T} WHERE NOT _ok`);
       const caught = new Set([...notOk.map((r) => r.rec), ...(scan.suspects ?? []).map((s) => s.rec)]);
       const rejectedRows = new Set(rejects.map((r) => r.rec));
       for (const rec of rejectedRows) expect(caught.has(rec), `row ${rec} ${JSON.stringify(rows[rec])}`).toBe(true);
@@ -139,7 +138,7 @@ describe('SQL validator and zod schema agree', () => {
           return col;
         })
         .join(', ');
-      const typedRows = await store.query(`SELECT rowid AS rec, ${sel} FROM ${S.T}`);
+      const typedRows = await store.query(`SELECT _pos AS rec, ${sel} FROM ${S.T} ORDER BY _pos`);
       for (const i of good) {
         const row = rows[i] ?? {};
         for (const c of typedCols) {

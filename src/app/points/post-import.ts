@@ -55,10 +55,10 @@ const IN = 'pts_in';
 export async function postImportedPoints(tx: StoreTx, ctx: PointsImportContext): Promise<PointsImportOutcome> {
   const reasonCol = ctx.hasReason ? 'reason' : 'CAST(NULL AS VARCHAR)';
   await tx.run(`CREATE OR REPLACE TEMP TABLE ${IN} AS
-    SELECT s.rec, s.rec + 2 + coalesce(b.delta, 0) AS line, s.transaction_id, s.customer_id, s.ts, s.kind, s.points, s.reason
-    FROM (SELECT rowid AS rec, transaction_id, customer_id, ts, kind, points, ${reasonCol} AS reason FROM ${S.T}
-          WHERE rowid NOT IN (SELECT rec FROM ${S.REJ} WHERE rec IS NOT NULL) AND rowid NOT IN (SELECT rec FROM ${S.REPEATS})) s
-    ASOF LEFT JOIN ${S.BREAKPOINTS} b ON s.rec >= b.rec`);
+    WITH s AS (SELECT _pos AS rec, transaction_id, customer_id, ts, kind, points, ${reasonCol} AS reason FROM ${S.T}
+          WHERE _pos NOT IN (SELECT rec FROM ${S.REJ} WHERE rec IS NOT NULL) AND _pos NOT IN (SELECT rec FROM ${S.REPEATS}))
+    SELECT s.rec, l.line, s.transaction_id, s.customer_id, s.ts, s.kind, s.points, s.reason
+    FROM s JOIN (${S.linesSql('SELECT rec FROM s')}) AS l ON l.rec = s.rec`);
   // New and changed rows, each with the ledger entry now standing for its transaction (if any).
   const rows = await tx.query<Row>(`
     WITH cur AS (

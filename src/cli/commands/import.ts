@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { OutputFile } from '../../app/files/safe-write.ts';
+import { IMPORT_ORDER } from '../../contract/spec.ts';
 import { rejectsRetentionDays } from '../../app/import/limits.ts';
 import { importDataset, type ImportProgress, type ImportReport } from '../../app/import/import-dataset.ts';
 import { ignoredNotes, symlinkTargetFolders } from '../../app/import/discover.ts';
@@ -35,9 +36,10 @@ export function prepareHint(customers: number): string | null {
 
 type RejectRow = { file: string; line: number; column: string; value: string | null; reason: string; row_bytes: number | null; row_sha256: string | null };
 
+/** Files in the order they are imported (contract order), then lines: the same order on every engine. */
+const fileOrder = `CASE r.file ${IMPORT_ORDER.map((f, i) => `WHEN '${f}' THEN ${i}`).join(' ')} ELSE ${IMPORT_ORDER.length} END`;
 const rejectsQuery = `SELECT r.file, r.line, r."column", r.value, r.reason, r.row_bytes, r.row_sha256 FROM import_rejects r
-  JOIN (SELECT file, min(rowid) AS o FROM import_rejects WHERE run_id = $1 GROUP BY file) f USING (file)
-  WHERE r.run_id = $1 ORDER BY f.o, r.line, r."column" LIMIT $2 OFFSET $3`;
+  WHERE r.run_id = CAST($1 AS VARCHAR) ORDER BY ${fileOrder}, r.file, r.line, r."column", r.reason LIMIT CAST($2 AS BIGINT) OFFSET CAST($3 AS BIGINT)`;
 
 /**
  * Writes every reject of the run as `file,line,column,value,reason,row_bytes,row_sha256`, page by

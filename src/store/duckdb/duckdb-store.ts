@@ -7,6 +7,7 @@ import { StoreError } from '../errors.ts';
 import { engineSettings, type EngineSettings } from './settings.ts';
 import { openEngine, type EngineSession } from './engine.ts';
 import { checkedColumns } from '../column-set.ts';
+import { describeSource, stagedSelect } from './file-source.ts';
 
 const INTEGER_TYPES = new Set<DuckDBTypeId>([
   DuckDBTypeId.BIGINT,
@@ -49,10 +50,6 @@ function readRows<T extends Row>(reader: DuckDBResultReader): T[] {
     }
   }
   return rows as T[];
-}
-
-function sqlString(text: string): string {
-  return `'${text.replaceAll("'", "''")}'`;
 }
 
 class DuckDBTx implements StoreTx {
@@ -160,30 +157,18 @@ export class DuckDBStore extends DuckDBTx implements AnalyticsStore {
     }
   }
 
-  fileSource(req: Pick<StageFileRequest, 'path' | 'format' | 'columns'>): string {
-    if (req.format === 'parquet') {
-      const cols = req.columns.map((c) => `CAST(${quoteIdent(c)} AS VARCHAR) AS ${quoteIdent(c)}`).join(', ');
-      return `(SELECT ${cols} FROM read_parquet(${sqlString(req.path)}))`;
-    }
-    const cols = req.columns.map((c) => `${sqlString(c)}: 'VARCHAR'`).join(', ');
-    return `read_csv(${sqlString(req.path)}, header = true, auto_detect = false, delim = ',', quote = '"', escape = '"', columns = {${cols}}, strict_mode = true, null_padding = false)`;
-  }
-
+  /** The file through DuckDB's reader into a temporary table, `_pos` first (file-source.ts). */
   async stageFile(tx: StoreTx, req: StageFileRequest): Promise<number> {
-    // Rows inserted by an open transaction get provisional rowids, not positions.
+    // Inside an open transaction the import's later statements would see the staged rows only there.
     if (this.inTransaction) throw new StoreError('NESTED_TRANSACTION', 'stageFile must run outside a transaction');
-    const source = this.fileSource(req);
-    const select = req.query ? req.query(source) : `SELECT * FROM ${source}`;
-    // With insertion order preserved, rowid is the record's position in the file.
     await tx.run('SET preserve_insertion_order = true');
-    await tx.run(`CREATE OR REPLACE TEMP TABLE ${req.table} AS ${select}`);
+    await tx.run(`CREATE OR REPLACE TEMP TABLE ${req.table} AS ${stagedSelect(req)}`);
     const n = await tx.query<{ n: number }>(`SELECT count(*) AS n FROM ${req.table}`);
     return Number(n[0]?.n ?? 0);
   }
 
   async describeFile(path: string, format: FileFormat): Promise<string[]> {
-    const source = format === 'parquet' ? `read_parquet(${sqlString(path)})` : `read_csv(${sqlString(path)}, all_varchar = true)`;
-    const rows = await this.query<{ column_name: string }>(`DESCRIBE SELECT * FROM ${source}`);
+    const rows = await this.query<{ column_name: string }>(`DESCRIBE SELECT * FROM ${describeSource(path, format)}`);
     return rows.map((r) => r.column_name);
   }
 

@@ -1,4 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
+import { tmpdir } from 'node:os';
 import pg from 'pg';
 import { storeSuite } from '../store-suite.ts';
 import { SCHEMA_VERSION } from '../schema.ts';
@@ -30,7 +31,7 @@ if (problem && IN_CI) {
     return db.url;
   };
 
-  storeSuite('postgres', async () => PostgresStore.open(await fresh()), { readsFiles: false });
+  storeSuite('postgres', async () => PostgresStore.open(await fresh(), { readableDirectories: [tmpdir()] }));
 
   describe('PostgresStore', () => {
     it('migrates a new database once even when two processes open it at the same time', async () => {

@@ -5,13 +5,14 @@ import { pipeline } from 'node:stream/promises';
 import { Readable, type Writable } from 'node:stream';
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import { POSTGRES_DIALECT, type Dialect } from '../dialect.ts';
+import { POSTGRES_DIALECT, POSTGRES_SESSION_SQL, type Dialect } from '../dialect.ts';
 import { MIGRATIONS, quoteIdent } from '../schema.ts';
 import { SCHEMA_MIGRATIONS_DDL, applyMigration, requireCurrentSchema, storedSchemaVersion } from '../migrations-run.ts';
 import type { AnalyticsStore, ColumnSet, FileFormat, Row, SqlValue, StageFileRequest, StoreAccess, StoreTx } from '../port.ts';
 import { StoreError } from '../errors.ts';
 import { connect, postgresTarget, statementError, type PostgresTarget } from './connection.ts';
 import { checkedColumns } from '../column-set.ts';
+import { FileReader } from './file-reader.ts';
 
 /** Server types read into a Float64Array by queryColumns (int2, int4, int8, float4, float8, numeric, bool). */
 const NUMERIC_OIDS = new Set([16, 20, 21, 23, 700, 701, 1700]);
@@ -26,6 +27,8 @@ export interface PostgresOpenOptions {
   /** Statement timeout in ms (default: TENURE_STATEMENT_TIMEOUT seconds, else 0 = none). */
   readonly statementTimeoutMs?: number;
   readonly connectTimeoutMs?: number;
+  /** Folders the file reader (file-reader.ts) may read besides the store's scratch folder (import's data folder). */
+  readonly readableDirectories?: readonly string[];
 }
 
 function statementTimeoutFromEnv(): number {
@@ -66,11 +69,13 @@ export class PostgresStore implements AnalyticsStore {
   readonly dialect: Dialect = POSTGRES_DIALECT;
   private inTransaction = false;
   private scratch: string | undefined;
+  private reader: FileReader | undefined;
 
   private constructor(
     private readonly client: pg.Client,
     private readonly target: PostgresTarget,
     readonly access: StoreAccess,
+    private readonly readable: readonly string[],
   ) {}
 
   get location(): string {
@@ -84,8 +89,9 @@ export class PostgresStore implements AnalyticsStore {
       statementTimeoutMs: options.statementTimeoutMs ?? statementTimeoutFromEnv(),
       connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
     });
-    const store = new PostgresStore(client, target, access);
+    const store = new PostgresStore(client, target, access, options.readableDirectories ?? []);
     try {
+      for (const sql of POSTGRES_SESSION_SQL) await store.run(sql);
       if (access === 'read-only') requireCurrentSchema(store.location, await storedSchemaVersion(store, store.dialect));
       else if (options.migrate !== false) await store.migrate();
     } catch (err) {
@@ -159,20 +165,35 @@ export class PostgresStore implements AnalyticsStore {
     }
   }
 
-  fileSource(_request: Pick<StageFileRequest, 'path' | 'format' | 'columns'>): string {
-    throw new StoreError('UNSUPPORTED_ENGINE', `reading data files into the PostgreSQL store ${this.location} is not available yet (issue 14: the import's move to the dialect seam)`);
-  }
-
+  /**
+   * DuckDB reads and stages the file on this side (file-reader.ts); its rows, written as CSV,
+   * stream into a temporary table with COPY … FROM STDIN.
+   */
   async stageFile(_tx: StoreTx, request: StageFileRequest): Promise<number> {
-    return Promise.reject(this.fileSourceError(request.path));
+    if (this.inTransaction) throw new StoreError('NESTED_TRANSACTION', 'stageFile must run outside a transaction');
+    const staged = await this.fileReader().stage(request);
+    try {
+      await this.run(`DROP TABLE IF EXISTS pg_temp.${request.table}`);
+      await this.run(FileReader.tableSql(request.table, staged.columns));
+      const copy = this.client.query(copyFrom(`COPY ${request.table} (${staged.columns.map((c) => quoteIdent(c.name)).join(', ')}) FROM STDIN (FORMAT csv)`));
+      try {
+        await pipeline(FileReader.read(staged.file), copy);
+      } catch (err) {
+        throw statementError(err, this.target);
+      }
+      return Number(copy.rowCount);
+    } finally {
+      rmSync(staged.file, { force: true });
+    }
   }
 
-  async describeFile(path: string, _format: FileFormat): Promise<string[]> {
-    return Promise.reject(this.fileSourceError(path));
+  async describeFile(path: string, format: FileFormat): Promise<string[]> {
+    return this.fileReader().describe(path, format);
   }
 
-  private fileSourceError(path: string): StoreError {
-    return new StoreError('UNSUPPORTED_ENGINE', `reading ${path} into the PostgreSQL store ${this.location} is not available yet (issue 14: the import's move to the dialect seam)`);
+  private fileReader(): FileReader {
+    this.reader ??= new FileReader([this.scratchDirectory(), ...this.readable]);
+    return this.reader;
   }
 
   /** Rows as arrays; numeric server types into Float64Array (NaN for NULL, booleans 1/0), the rest as text. */
@@ -247,6 +268,8 @@ export class PostgresStore implements AnalyticsStore {
   }
 
   async close(): Promise<void> {
+    await this.reader?.close();
+    this.reader = undefined;
     if (this.scratch) rmSync(this.scratch, { recursive: true, force: true });
     this.scratch = undefined;
     await this.client.end().catch(() => undefined);

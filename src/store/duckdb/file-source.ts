@@ -1,0 +1,37 @@
+import { quoteIdent } from '../schema.ts';
+import type { FileFormat, StageFileRequest } from '../port.ts';
+
+/**
+ * DuckDB's reader over a data file as SQL text: a relation of text columns named `columns`, in
+ * file order. DuckDB is the file reader of every store: the DuckDB store reads with its own
+ * engine, the PostgreSQL store with a private in-memory DuckDB (postgres/file-reader.ts).
+ */
+
+function sqlString(text: string): string {
+  return `'${text.replaceAll("'", "''")}'`;
+}
+
+export function duckdbFileSource(req: Pick<StageFileRequest, 'path' | 'format' | 'columns'>): string {
+  if (req.format === 'parquet') {
+    const cols = req.columns.map((c) => `CAST(${quoteIdent(c)} AS VARCHAR) AS ${quoteIdent(c)}`).join(', ');
+    return `(SELECT ${cols} FROM read_parquet(${sqlString(req.path)}))`;
+  }
+  const cols = req.columns.map((c) => `${sqlString(c)}: 'VARCHAR'`).join(', ');
+  return `read_csv(${sqlString(req.path)}, header = true, auto_detect = false, delim = ',', quote = '"', escape = '"', columns = {${cols}}, strict_mode = true, null_padding = false)`;
+}
+
+/**
+ * The SELECT that fills a staged table: `_pos` (the record's 0-based position among the rows
+ * read, BIGINT) first, then the request's query over the reader. Run with insertion order
+ * preserved, the row number follows the file (row_number() OVER () streams in source order).
+ */
+export function stagedSelect(req: StageFileRequest): string {
+  const source = duckdbFileSource(req);
+  const select = req.query ? req.query(source) : `SELECT * FROM ${source}`;
+  return `SELECT CAST(row_number() OVER () - 1 AS BIGINT) AS _pos, q.* FROM (${select}) AS q`;
+}
+
+/** DESCRIBE source of a self-describing file (Parquet) or a CSV's header, every column as text. */
+export function describeSource(path: string, format: FileFormat): string {
+  return format === 'parquet' ? `read_parquet(${sqlString(path)})` : `read_csv(${sqlString(path)}, all_varchar = true)`;
+}

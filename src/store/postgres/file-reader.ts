@@ -1,0 +1,105 @@
+import { createReadStream, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { openEngine, type EngineSession } from '../duckdb/engine.ts';
+import { engineSettings } from '../duckdb/settings.ts';
+import { describeSource, stagedSelect } from '../duckdb/file-source.ts';
+import type { FileFormat, StageFileRequest } from '../port.ts';
+import { StoreError } from '../errors.ts';
+import { quoteIdent } from '../schema.ts';
+
+/**
+ * The PostgreSQL store's file reader: a private in-memory DuckDB, locked down like the DuckDB
+ * store (duckdb/engine.ts: no extensions, no file but its own session folder and the store's
+ * scratch folder). The server never reads a client file: DuckDB reads and types it with the
+ * same staging query as on the DuckDB store, writes the rows as CSV into its session folder,
+ * and the adapter streams that file into the server with COPY … FROM STDIN.
+ */
+export interface StagedCsv {
+  /** CSV without header, columns in `columns` order; removed by the caller. */
+  readonly file: string;
+  readonly columns: readonly { readonly name: string; readonly type: string }[];
+}
+
+/** DuckDB column types of a staged relation as PostgreSQL spells them. */
+export function postgresType(duckdbType: string): string {
+  const t = duckdbType.toUpperCase();
+  if (/^DECIMAL\(\d+,\d+\)$/.test(t)) return t;
+  switch (t) {
+    case 'VARCHAR':
+    case 'NULL':
+      return 'VARCHAR';
+    case 'BIGINT':
+    case 'INTEGER':
+    case 'SMALLINT':
+    case 'DATE':
+    case 'TIMESTAMP':
+    case 'BOOLEAN':
+      return t;
+    case 'TINYINT':
+      return 'SMALLINT';
+    case 'HUGEINT':
+      return 'NUMERIC(38,0)';
+    case 'DOUBLE':
+      return 'DOUBLE PRECISION';
+    case 'FLOAT':
+      return 'REAL';
+    case 'TIMESTAMP WITH TIME ZONE':
+      return 'TIMESTAMPTZ';
+    default:
+      throw new StoreError('UNSUPPORTED_ENGINE', `a staged column of DuckDB type ${duckdbType} has no PostgreSQL counterpart here`);
+  }
+}
+
+export class FileReader {
+  private session: Promise<EngineSession> | undefined;
+  private files = 0;
+
+  constructor(private readonly readable: readonly string[]) {}
+
+  private engine(): Promise<EngineSession> {
+    this.session ??= openEngine(':memory:', { access: 'read-write', create: true, readableDirectories: this.readable, settings: engineSettings() });
+    return this.session;
+  }
+
+  async describe(path: string, format: FileFormat): Promise<string[]> {
+    const { connection } = await this.engine();
+    const reader = await connection.runAndReadAll(`DESCRIBE SELECT * FROM ${describeSource(path, format)}`);
+    return (reader.getRowObjectsJson() as { column_name: string }[]).map((r) => r.column_name);
+  }
+
+  /** The staged rows (`_pos` first, file-source.ts) as a CSV file in the reader's session folder. */
+  async stage(req: StageFileRequest): Promise<StagedCsv> {
+    const session = await this.engine();
+    const c = session.connection;
+    const select = stagedSelect(req);
+    const described = await c.runAndReadAll(`DESCRIBE ${select}`);
+    const columns = (described.getRowObjectsJson() as { column_name: string; column_type: string }[]).map((r) => ({
+      name: r.column_name,
+      type: postgresType(r.column_type),
+    }));
+    const file = join(session.scratchDirectory(), `stage-${++this.files}.csv`);
+    await c.run('SET preserve_insertion_order = true');
+    try {
+      await c.run(`COPY (${select}) TO '${file.replaceAll("'", "''")}' (FORMAT csv, HEADER false)`);
+    } catch (err) {
+      rmSync(file, { force: true });
+      throw err;
+    }
+    return { file, columns };
+  }
+
+  /** CREATE TEMP TABLE … of the staged columns (no rows). */
+  static tableSql(table: string, columns: StagedCsv['columns']): string {
+    return `CREATE TEMP TABLE ${table} (${columns.map((c) => `${quoteIdent(c.name)} ${c.type}`).join(', ')})`;
+  }
+
+  static read(file: string): NodeJS.ReadableStream {
+    return createReadStream(file, { highWaterMark: 1 << 20 });
+  }
+
+  async close(): Promise<void> {
+    const session = this.session;
+    this.session = undefined;
+    if (session) (await session.catch(() => null))?.close();
+  }
+}
