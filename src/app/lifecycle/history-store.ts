@@ -10,39 +10,19 @@
  * leaves the months before it current) and a key of the rules; a month whose fingerprint or
  * rules differ is staged again. A change that keeps every row count (an UPDATE in place) is not seen: call
  * `tenure lifecycle refresh` after one. Like the reports' derived tables, these are derived
- * data, rebuilt on demand, not part of the contract schema.
+ * data, rebuilt on demand; their tables are the schema's (migration 11, store/schema.ts).
  */
 import { createHash } from 'node:crypto';
 import { rulesRead, type LifecycleRules } from '../../domain/lifecycle/rules.ts';
 import type { MonthText } from '../../domain/month.ts';
 import type { AnalyticsStore, StoreTx } from '../../store/port.ts';
+import { derivedColumns, derivedTableDdl } from '../../store/schema.ts';
 import { keptTable, temporaryTable, temporaryTableExists } from '../kept-tables.ts';
 import { dateLiteral, stagedSql } from './stages-sql.ts';
 
 export const HISTORY_TABLE = 'lifecycle_stage_history';
 const RUNS_TABLE = 'lifecycle_stage_runs';
 
-const HISTORY_COLUMNS = [
-  ['rules_key', 'VARCHAR'],
-  ['as_of', 'DATE'],
-  ['customer_id', 'VARCHAR'],
-  ['stage', 'VARCHAR'],
-  ['rule', 'VARCHAR'],
-  ['segment', 'VARCHAR'],
-  ['tenure_months', 'INTEGER'],
-  ['churned', 'BOOLEAN'],
-  ['arpu_last3', 'DOUBLE PRECISION'],
-  ['arpu_prev3', 'DOUBLE PRECISION'],
-  ['usage_last3', 'DOUBLE PRECISION'],
-  ['usage_prev3', 'DOUBLE PRECISION'],
-  ['dormant_months', 'INTEGER'],
-  ['peak_arpu3', 'DOUBLE PRECISION'],
-  ['segment_arpu_rank', 'DOUBLE PRECISION'],
-  ['churn_risk', 'DOUBLE PRECISION'],
-  ['revenue_m', 'DOUBLE PRECISION'],
-  ['margin_m', 'DOUBLE PRECISION'],
-  ['join_date', 'DATE'],
-] as const;
 
 /** Version of the staging SQL: bump when the feature definitions change, so kept months are restaged. */
 const STAGING_VERSION = 5; // 5: a month's churn_risk only from a scoring run of that month
@@ -121,11 +101,9 @@ async function withoutInsertionOrder<T>(store: AnalyticsStore, tx: StoreTx, fn: 
   }
 }
 
-/** The kept tables, or on a read-only store their temporary shadows (kept-tables.ts). */
-async function ensureTables(store: AnalyticsStore, temporary: boolean): Promise<void> {
-  const create = temporary ? 'CREATE TEMP TABLE IF NOT EXISTS' : 'CREATE TABLE IF NOT EXISTS';
-  await store.run(`${create} ${HISTORY_TABLE} (${HISTORY_COLUMNS.map(([n, t]) => `${n} ${t}`).join(', ')})`);
-  await store.run(`${create} ${RUNS_TABLE} (rules_key VARCHAR, as_of DATE, fingerprint VARCHAR, staged_at TIMESTAMP, customers BIGINT)`);
+/** On a read-only store, the temporary shadows of the kept tables (kept-tables.ts); the kept ones are the schema's (migration 11). */
+async function ensureShadowTables(store: AnalyticsStore): Promise<void> {
+  for (const table of [HISTORY_TABLE, RUNS_TABLE]) await store.run(derivedTableDdl(table, store.dialect, true));
 }
 
 async function currentMonths(store: AnalyticsStore, runs: string | null, key: string, fingerprints: Map<string, string>): Promise<Set<string>> {
@@ -151,7 +129,6 @@ export async function ensureStageHistory(store: AnalyticsStore, months: readonly
   const key = rulesKey(o.rules);
   const fingerprints = await stageFingerprints(store, months, rulesRead(o.rules, 'churn_risk'));
   if (store.access === 'read-only') return ensureReadOnly(store, months, o, key, fingerprints);
-  await ensureTables(store, false);
   const fresh = o.force ? new Set<string>() : await currentMonths(store, RUNS_TABLE, key, fingerprints);
   const missing = months.filter((m) => !fresh.has(m));
   await stageMonths(store, missing, [], o, key, fingerprints);
@@ -178,7 +155,7 @@ async function ensureReadOnly(
   const needed = months.filter((m) => !inShadow.has(m));
   const copies = keptHistory === null || keptRuns === null ? [] : needed.filter((m) => inKept.has(m)).map((m) => ({ month: m, history: keptHistory, runs: keptRuns }));
   const missing = needed.filter((m) => !inKept.has(m));
-  await ensureTables(store, true);
+  await ensureShadowTables(store);
   await stageMonths(store, missing, copies, o, key, fingerprints);
   return { key, staged: missing };
 }
@@ -194,7 +171,7 @@ async function stageMonths(
 ): Promise<void> {
   if (missing.length === 0 && copies.length === 0) return;
   const list = [...missing, ...copies.map((c) => c.month)].map(dateLiteral).join(', ');
-  const cols = HISTORY_COLUMNS.map(([n]) => n).filter((n) => n !== 'rules_key');
+  const cols = derivedColumns(HISTORY_TABLE, store.dialect).map(([n]) => n).filter((n) => n !== 'rules_key');
   await store.transaction(async (tx) => {
     await tx.run(`DELETE FROM ${HISTORY_TABLE} WHERE rules_key = $1 AND as_of IN (${list})`, [key]);
     await tx.run(`DELETE FROM ${RUNS_TABLE} WHERE rules_key = $1 AND as_of IN (${list})`, [key]);

@@ -15,6 +15,7 @@
  * fingerprint cannot see; call refreshChurnBasis after such a change.
  */
 import type { AnalyticsStore, StoreTx } from '../../store/port.ts';
+import { derivedColumns } from '../../store/schema.ts';
 import {
   churnBasisSelect,
   DERIVED_TABLES,
@@ -37,45 +38,37 @@ const FINGERPRINT_SQL = `
          CAST((SELECT count(*) FROM import_runs) AS VARCHAR) || ':' ||
          coalesce(CAST((SELECT max(finished_at) FROM import_runs) AS VARCHAR), '-') AS fingerprint`;
 
-/**
- * Rebuilds the derived tables from the current data (DDL + CREATE TABLE AS). On a read-only
- * store they are built as temporary tables of the same names, which shadow the kept ones for
- * this session only (app/kept-tables.ts).
- */
-export async function refreshChurnBasis(store: AnalyticsStore, tx: StoreTx = store): Promise<void> {
-  if (store.access === 'read-only') return buildTemporaryBasis(store, tx);
+function basisTables(store: AnalyticsStore): [string, string][] {
   const d = reportDialect(store);
-  const tables: [string, string][] = [
-    [DERIVED_TABLES.churnBasis, churnBasisSelect(d)],
-    [DERIVED_TABLES.monthlyRevenue, MONTHLY_REVENUE_SELECT],
-    [DERIVED_TABLES.joinCounts, joinCountsSelect(d)],
-  ];
-  for (const [table, select] of tables) {
-    await tx.run(`DROP TABLE IF EXISTS ${table}`);
-    await tx.run(`CREATE TABLE ${table} AS ${select}`);
-  }
-  await tx.run(`CREATE TABLE IF NOT EXISTS ${STATE_TABLE} (fingerprint VARCHAR)`);
-  await tx.run(`DELETE FROM ${STATE_TABLE}`);
-  await tx.run(`INSERT INTO ${STATE_TABLE} ${FINGERPRINT_SQL}`);
-}
-
-async function buildTemporaryBasis(store: AnalyticsStore, tx: StoreTx): Promise<void> {
-  const d = reportDialect(store);
-  const tables: [string, string][] = [
+  return [
     [DERIVED_TABLES.churnBasis, churnBasisSelect(d)],
     [DERIVED_TABLES.monthlyRevenue, MONTHLY_REVENUE_SELECT],
     [DERIVED_TABLES.joinCounts, joinCountsSelect(d)],
     [STATE_TABLE, FINGERPRINT_SQL],
   ];
-  for (const [table, select] of tables) for (const stmt of store.dialect.createTempTableAs(table, select)) await tx.run(stmt);
+}
+
+/**
+ * Rebuilds the derived tables from the current data: the tables are the schema's (migration 11,
+ * store/schema.ts), emptied and filled with INSERT … SELECT in the caller's transaction. On a
+ * read-only store they are built as temporary tables of the same names, which shadow the kept
+ * ones for this session only (app/kept-tables.ts).
+ */
+export async function refreshChurnBasis(store: AnalyticsStore, tx: StoreTx = store): Promise<void> {
+  if (store.access === 'read-only') return buildTemporaryBasis(store, tx);
+  for (const [table, select] of basisTables(store)) {
+    const cols = derivedColumns(table, store.dialect).map(([n]) => n).join(', ');
+    await tx.run(`DELETE FROM ${table}`);
+    await tx.run(`INSERT INTO ${table} (${cols}) SELECT ${cols} FROM (${select}) AS derived`);
+  }
+}
+
+async function buildTemporaryBasis(store: AnalyticsStore, tx: StoreTx): Promise<void> {
+  for (const [table, select] of basisTables(store)) for (const stmt of store.dialect.createTempTableAs(table, select)) await tx.run(stmt);
 }
 
 /** Whether the derived tables exist and match the current data. */
 export async function derivedTablesCurrent(store: AnalyticsStore): Promise<boolean> {
-  const [exists] = await store.query<{ n: number }>(
-    `SELECT count(*) AS n FROM information_schema.tables WHERE table_name = '${STATE_TABLE}'`,
-  );
-  if (Number(exists?.n ?? 0) === 0) return false;
   const [state] = await store.query<{ stored: string | null; current: string | null }>(
     `SELECT (SELECT max(fingerprint) FROM ${STATE_TABLE}) AS stored, (${FINGERPRINT_SQL}) AS current`,
   );
