@@ -73,6 +73,13 @@ export interface Dialect {
   readonly storedTableSql: string;
   /** Statements that (re)create a session-private temporary table from a SELECT. */
   createTempTableAs(name: string, select: string): string[];
+  /**
+   * Statements that create (if missing) a secondary index on a stored table's columns, for reads
+   * by key, by range or of min/max, where the engine profits from one; none where it does not:
+   * DuckDB answers those from its zone maps and column statistics, and an ART index would only
+   * slow its bulk loads. Names unquoted; the same query results either way, only the speed differs.
+   */
+  readIndex(name: string, table: string, columns: readonly string[]): string[];
 }
 
 const quoteIdent = (name: string) => `"${name.replaceAll('"', '""')}"`;
@@ -124,6 +131,7 @@ export const DUCKDB_DIALECT: Dialect = {
   storedTableSql: `SELECT '"' || replace(current_database(), '"', '""') || '".main."' || replace(table_name, '"', '""') || '"' AS q
     FROM information_schema.tables WHERE table_catalog = current_database() AND table_schema = 'main' AND table_name = CAST($1 AS VARCHAR)`,
   createTempTableAs: (name, select) => [`CREATE OR REPLACE TEMP TABLE ${name} AS ${select}`],
+  readIndex: () => [],
 };
 
 export const POSTGRES_DIALECT: Dialect = {
@@ -153,6 +161,7 @@ export const POSTGRES_DIALECT: Dialect = {
   storedTableSql: `SELECT quote_ident(table_schema) || '.' || quote_ident(table_name) AS q
     FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = CAST($1 AS VARCHAR)`,
   createTempTableAs: (name, select) => [`DROP TABLE IF EXISTS pg_temp.${name}`, `CREATE TEMP TABLE ${name} AS ${select}`],
+  readIndex: (name, table, columns) => [`CREATE INDEX IF NOT EXISTS ${quoteIdent(name)} ON ${quoteIdent(table)} (${columns.map(quoteIdent).join(', ')})`],
 };
 
 export { quoteLiteral };
