@@ -70,7 +70,7 @@ async function checkMigration(store: AnalyticsStore & { migrate(): Promise<numbe
   expect(await count(store, 'report_derived_state')).toBe(1);
 }
 
-const cases = Array.from({ length: SCHEMA_VERSION }, (_, from) => [false, true].map((legacy) => ({ from: `v${from}`, version: from, legacy }))).flat().filter((c) => !c.legacy || c.version >= 1);
+const cases = Array.from({ length: SCHEMA_VERSION }, (_, from) => [false, true].map((legacy) => ({ from: `v${from}`, version: from, legacy }))).flat().filter((c) => !c.legacy || (c.version >= 1 && c.version < DERIVED_VERSION));
 
 describe(`the derived tables (migration ${DERIVED_VERSION})`, () => {
   it('are a migration of their own, the latest', () => {

@@ -276,6 +276,28 @@ export const MIGRATIONS: readonly Migration[] = [
     statements: () => [],
     apply: (tx, d) => adoptDerivedTables(tx, d, DERIVED_TABLES_V11(d)),
   },
+  {
+    // Issue 14.3: the read commands on PostgreSQL. Its planner has no zone maps: the data span's
+    // min/max, a month's bills and one customer's rows are full scans without an index there.
+    // Through the dialect's readIndex these exist on PostgreSQL only (DuckDB answers the same from
+    // its column statistics, and an ART index would slow its bulk loads).
+    version: 12,
+    description: 'read indexes on the server store',
+    statements: (d) => [
+      ...d.readIndex('monthly_usage_month', 'monthly_usage', ['month']),
+      ...d.readIndex('monthly_usage_customer_month', 'monthly_usage', ['customer_id', 'month']),
+      ...d.readIndex('customers_join_date', 'customers', ['join_date']),
+      ...d.readIndex('customers_customer_id', 'customers', ['customer_id']),
+      ...d.readIndex('churn_events_churn_date', 'churn_events', ['churn_date']),
+      ...d.readIndex('churn_events_customer_id', 'churn_events', ['customer_id']),
+      ...d.readIndex('subscriptions_customer_id', 'subscriptions', ['customer_id']),
+      ...d.readIndex('interactions_customer_id', 'interactions', ['customer_id']),
+      ...d.readIndex('lifecycle_stage_history_key_month', 'lifecycle_stage_history', ['rules_key', 'as_of']),
+      ...d.readIndex('lifecycle_stage_history_customer', 'lifecycle_stage_history', ['customer_id']),
+      ...d.readIndex('value_snapshot_key_month', 'value_snapshot', ['snapshot_key', 'as_of']),
+      ...d.readIndex('value_snapshot_customer', 'value_snapshot', ['customer_id']),
+    ],
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;

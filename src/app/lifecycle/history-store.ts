@@ -17,7 +17,7 @@ import { rulesRead, type LifecycleRules } from '../../domain/lifecycle/rules.ts'
 import type { MonthText } from '../../domain/month.ts';
 import type { AnalyticsStore, StoreTx } from '../../store/port.ts';
 import { derivedColumns, derivedTableDdl } from '../../store/schema.ts';
-import { keptTable, temporaryTable, temporaryTableExists } from '../kept-tables.ts';
+import { dataCounts, keptTable, temporaryTable, temporaryTableExists } from '../kept-tables.ts';
 import { dateLiteral, stagedSql } from './stages-sql.ts';
 
 export const HISTORY_TABLE = 'lifecycle_stage_history';
@@ -35,29 +35,32 @@ const STAGING_VERSION = 5; // 5: a month's churn_risk only from a scoring run of
 const CHANGING_RUNS = `(SELECT finished_at FROM import_runs
   WHERE inserted + updated > 0 AND file IN ('customers', 'subscriptions', 'monthly_usage', 'churn_events')) AS changing`;
 
-/** Everything but the scores: row counts and the latest import that changed the inputs. */
-const BASE_FINGERPRINT_SQL = `'v${STAGING_VERSION}:' || CAST((SELECT count(*) FROM customers) AS VARCHAR) || ':' ||
-         CAST((SELECT count(*) FROM churn_events) AS VARCHAR) || ':' ||
-         CAST((SELECT count(*) FROM monthly_usage) AS VARCHAR) || ':' ||
-         CAST((SELECT count(*) FROM subscriptions) AS VARCHAR) || ':' ||
-         CAST((SELECT count(*) FROM ${CHANGING_RUNS}) AS VARCHAR) || ':' ||
-         coalesce(CAST((SELECT max(finished_at) FROM ${CHANGING_RUNS}) AS VARCHAR), '-')`;
-
-const FINGERPRINT_SQL = `
-  SELECT ${BASE_FINGERPRINT_SQL} || ':' ||
-         CAST((SELECT count(*) FROM churn_scores) AS VARCHAR) || ':' ||
-         coalesce(CAST((SELECT max(scored_at) FROM churn_scores) AS VARCHAR), '-') AS fingerprint`;
+/**
+ * Everything but the scores: row counts (counted once per read-only session, kept-tables.ts
+ * dataCounts) and the latest import that changed the inputs. Bound as $1 into the queries below.
+ */
+async function baseFingerprint(store: AnalyticsStore): Promise<string> {
+  const c = await dataCounts(store);
+  const [runs] = await store.query<{ runs: string }>(
+    `SELECT CAST((SELECT count(*) FROM ${CHANGING_RUNS}) AS VARCHAR) || ':' ||
+            coalesce(CAST((SELECT max(finished_at) FROM ${CHANGING_RUNS}) AS VARCHAR), '-') AS runs`,
+  );
+  return `v${STAGING_VERSION}:${c.customers}:${c.churn_events}:${c.monthly_usage}:${c.subscriptions}:${runs?.runs ?? ''}`;
+}
 
 /** The data state derived tables are valid for (row counts, the latest import that changed their inputs, the latest scoring run). */
 export async function dataFingerprint(store: AnalyticsStore): Promise<string> {
-  const [fp] = await store.query<{ fingerprint: string }>(FINGERPRINT_SQL);
+  const [fp] = await store.query<{ fingerprint: string }>(
+    `SELECT CAST($1 AS VARCHAR) || ':' || CAST((SELECT count(*) FROM churn_scores) AS VARCHAR) || ':' ||
+            coalesce(CAST((SELECT max(scored_at) FROM churn_scores) AS VARCHAR), '-') AS fingerprint`,
+    [await baseFingerprint(store)],
+  );
   return fp?.fingerprint ?? '';
 }
 
 /** The data state without the scoring runs: for derived data that never reads a score (the value snapshot). */
 export async function baseDataFingerprint(store: AnalyticsStore): Promise<string> {
-  const [fp] = await store.query<{ fingerprint: string }>(`SELECT ${BASE_FINGERPRINT_SQL} AS fingerprint`);
-  return fp?.fingerprint ?? '';
+  return baseFingerprint(store);
 }
 
 /**
@@ -70,12 +73,13 @@ export async function stageFingerprints(store: AnalyticsStore, months: readonly 
   const runs = readsScores ? 'SELECT as_of, count(*) AS n, max(scored_at) AS t FROM churn_scores GROUP BY as_of' : 'SELECT CAST(NULL AS DATE) AS as_of, 0 AS n, CAST(NULL AS TIMESTAMP) AS t WHERE FALSE';
   const rows = await store.query<{ as_of: string; fingerprint: string }>(
     `WITH m AS (SELECT * FROM (VALUES ${months.map((m) => `(${dateLiteral(m)})`).join(', ')}) AS t(as_of)),
-          base AS (SELECT ${BASE_FINGERPRINT_SQL} AS b),
+          base AS (SELECT CAST($1 AS VARCHAR) AS b),
           runs AS (${runs})
      SELECT ${store.dialect.formatMonth('m.as_of')} AS as_of,
             base.b || ':' || CAST(coalesce(sum(r.n), 0) AS VARCHAR) || ':' || coalesce(CAST(max(r.t) AS VARCHAR), '-') AS fingerprint
      FROM m CROSS JOIN base LEFT JOIN runs r ON r.as_of = m.as_of
      GROUP BY m.as_of, base.b`,
+    [await baseFingerprint(store)],
   );
   return new Map(rows.map((r) => [r.as_of, r.fingerprint]));
 }
