@@ -4,7 +4,7 @@ import { pipeline } from 'node:stream/promises';
 import type { DuckDBStore } from './duckdb/duckdb-store.ts';
 import type { PostgresStore } from './postgres/postgres-store.ts';
 import { StoreError } from './errors.ts';
-import { quoteIdent } from './schema.ts';
+import { DERIVED_TABLE_NAMES, quoteIdent } from './schema.ts';
 import { addExtraSql, storedExtras, type WideExtraTable } from './wide-extras.ts';
 
 /**
@@ -25,7 +25,8 @@ export interface CopyReport {
 
 /** Tables the migrations create that are filled before any data arrives (the default reason codes): replaced, not refused. */
 const SEEDED = new Set(['reason_codes']);
-const NOT_COPIED = new Set(['schema_migrations']);
+// Derived tables are the migrations' too (version 11) but each store builds its own (store-copy.ts).
+const NOT_COPIED = new Set(['schema_migrations', ...DERIVED_TABLE_NAMES]);
 
 async function tablesOf(store: DuckDBStore | PostgresStore, schema: string): Promise<Map<string, string[]>> {
   const rows = await store.query<{ t: string; c: string }>(

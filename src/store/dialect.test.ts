@@ -83,6 +83,11 @@ async function evaluate(store: AnalyticsStore, d: Dialect): Promise<Record<strin
   out['unqualified reads the shadow'] = Number(await one('SELECT a AS v FROM shadowed'));
   out['stored table by its name'] = Number(await one(`SELECT a AS v FROM ${stored}`));
   out['temporary table by its name'] = Number(await one(`SELECT a AS v FROM ${d.temporaryTable('shadowed')}`));
+  // An index changes no answer, and creating it twice is no error.
+  await store.run('CREATE TABLE indexed (k VARCHAR, m DATE)');
+  await store.run("INSERT INTO indexed VALUES ('b', DATE '2024-02-01'), ('a', DATE '2024-01-01'), ('a', DATE '2024-03-01')");
+  for (let i = 0; i < 2; i++) for (const stmt of d.readIndex('indexed_k_m', 'indexed', ['k', 'm'])) await store.run(stmt);
+  out['readIndex min/max'] = await one("SELECT CAST(min(m) AS VARCHAR) || ' ' || CAST(max(m) AS VARCHAR) AS v FROM indexed WHERE k = 'a'");
   return out;
 }
 
@@ -140,6 +145,7 @@ function expectKnownAnswers(got: Record<string, unknown>): void {
   expect(got['jsonObjectText']).toBe('{"x_a":"1","x_b":null,"x_\\"c\\"":"甘肃 \\"q\\""}');
   expect([got['temporary before'], got['stored before'], got['temporary after']]).toEqual([0, 0, 1]);
   expect([got['unqualified reads the shadow'], got['stored table by its name'], got['temporary table by its name']]).toEqual([2, 1, 2]);
+  expect(got['readIndex min/max']).toBe('2024-01-01 2024-03-01');
 }
 
 describe('dialect: DuckDB', () => {
@@ -174,6 +180,8 @@ describe.skipIf(problem !== undefined && !IN_CI)(`dialect: PostgreSQL${problem ?
   it('gives the known answers, and the same answer as DuckDB for every input', async () => {
     const pg = await evaluate(store, POSTGRES_DIALECT);
     expectKnownAnswers(pg);
+    const [index] = await store.query<Row>("SELECT indexdef AS d FROM pg_indexes WHERE indexname = 'indexed_k_m'");
+    expect(String(index?.d)).toMatch(/ON public\.indexed USING btree \(k, m\)/);
     const duck = await DuckDBStore.open(':memory:');
     try {
       expect(pg).toEqual(await evaluate(duck, DUCKDB_DIALECT));

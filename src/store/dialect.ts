@@ -90,6 +90,13 @@ export interface Dialect {
   hashOf(items: readonly string[]): string;
   /** JSON object text {"k":v,…} of (key, text expression) pairs, NULL values as null; compact, keys in the given order. */
   jsonObjectText(pairs: readonly (readonly [key: string, expr: string])[]): string;
+  /**
+   * Statements that create (if missing) a secondary index on a stored table's columns, for reads
+   * by key, by range or of min/max, where the engine profits from one; none where it does not:
+   * DuckDB answers those from its zone maps and column statistics, and an ART index would only
+   * slow its bulk loads. Names unquoted; the same query results either way, only the speed differs.
+   */
+  readIndex(name: string, table: string, columns: readonly string[]): string[];
 }
 
 const quoteIdent = (name: string) => `"${name.replaceAll('"', '""')}"`;
@@ -146,6 +153,7 @@ export const DUCKDB_DIALECT: Dialect = {
   formatTimestamp: (e) => `strftime(${e}, '%Y-%m-%d %H:%M:%S')`,
   hashOf: (items) => `hash(${items.join(', ')})`,
   jsonObjectText: (pairs) => `CAST(json_object(${pairs.map(([k, e]) => `${quoteLiteral(k)}, ${e}`).join(', ')}) AS VARCHAR)`,
+  readIndex: () => [],
 };
 
 export const POSTGRES_DIALECT: Dialect = {
@@ -186,6 +194,7 @@ export const POSTGRES_DIALECT: Dialect = {
   // to_json escapes a text value as JSON does; concat_ws skips nothing here (every part is non-NULL).
   jsonObjectText: (pairs) =>
     pairs.length === 0 ? `'{}'` : `('{' || concat_ws(',', ${pairs.map(([k, e]) => `${quoteLiteral(`${JSON.stringify(k)}:`)} || coalesce(CAST(to_json(CAST(${e} AS VARCHAR)) AS VARCHAR), 'null')`).join(', ')}) || '}')`,
+  readIndex: (name, table, columns) => [`CREATE INDEX IF NOT EXISTS ${quoteIdent(name)} ON ${quoteIdent(table)} (${columns.map(quoteIdent).join(', ')})`],
 };
 
 /**

@@ -27,6 +27,85 @@ function contractTableDdl(file: FileSpec, dialect: Dialect): string {
   return `CREATE TABLE IF NOT EXISTS ${file.name} (${cols.join(', ')})`;
 }
 
+/** A table's columns: name and SQL type, in order. */
+export type ColumnDefs = readonly (readonly [name: string, type: string])[];
+
+/**
+ * The derived tables the app keeps (rebuildable from the data, each guarded by a fingerprint of
+ * the data it was built from): the reports' basis (app/reports/basis.ts), the lifecycle stage
+ * history (app/lifecycle/history-store.ts) and the value snapshot (app/value/value-snapshot.ts).
+ * Created by migration 11 in the shape below; the app only fills them (DELETE + INSERT … SELECT)
+ * and, on a read-only store, shadows them with temporary tables of the same shape
+ * (derivedTableDdl(…, temporary)). A change of shape is a new migration and a new constant: this
+ * one stays what version 11 made.
+ */
+const DERIVED_TABLES_V11 = (d: Dialect): Record<string, ColumnDefs> => ({
+  report_churn_basis: [
+    ['customer_id', 'VARCHAR'], ['churn_date', 'DATE'], ['churn_month', 'DATE'], ['churn_type', 'VARCHAR'], ['reason_code', 'VARCHAR'],
+    ['province', 'VARCHAR'], ['city', 'VARCHAR'], ['district', 'VARCHAR'], ['n', 'BIGINT'], ['s', 'DECIMAL(38,6)'],
+  ],
+  report_monthly_revenue: [['month', 'DATE'], ['revenue', 'DECIMAL(38,6)']],
+  report_join_counts: [['province', 'VARCHAR'], ['city', 'VARCHAR'], ['district', 'VARCHAR'], ['join_month', 'DATE'], ['accounts', 'BIGINT']],
+  report_derived_state: [['fingerprint', 'VARCHAR']],
+  lifecycle_stage_history: [
+    ['rules_key', 'VARCHAR'], ['as_of', 'DATE'], ['customer_id', 'VARCHAR'], ['stage', 'VARCHAR'], ['rule', 'VARCHAR'], ['segment', 'VARCHAR'],
+    ['tenure_months', 'INTEGER'], ['churned', 'BOOLEAN'], ['arpu_last3', d.double], ['arpu_prev3', d.double], ['usage_last3', d.double],
+    ['usage_prev3', d.double], ['dormant_months', 'INTEGER'], ['peak_arpu3', d.double], ['segment_arpu_rank', d.double], ['churn_risk', d.double],
+    ['revenue_m', d.double], ['margin_m', d.double], ['join_date', 'DATE'],
+  ],
+  lifecycle_stage_runs: [['rules_key', 'VARCHAR'], ['as_of', 'DATE'], ['fingerprint', 'VARCHAR'], ['staged_at', 'TIMESTAMP'], ['customers', 'BIGINT']],
+  value_snapshot: [
+    ['snapshot_key', 'VARCHAR'], ['as_of', 'DATE'], ['customer_id', 'VARCHAR'], ['current_value', d.double], ['up_buy', d.double], ['cross_buy', d.double],
+    ['referral', d.double], ['potential', d.double], ['lifetime', d.double], ['scored', 'BOOLEAN'], ['new_customer_value', d.double],
+  ],
+  value_snapshot_runs: [['snapshot_key', 'VARCHAR'], ['as_of', 'DATE'], ['fingerprint', 'VARCHAR'], ['new_customer_value', d.double], ['computed_at', 'TIMESTAMP']],
+});
+
+/** The derived tables' current shapes. */
+export const DERIVED_TABLES = DERIVED_TABLES_V11;
+export type DerivedTableName = keyof ReturnType<typeof DERIVED_TABLES>;
+/** Names of the derived tables (not copied between stores: each store builds its own). */
+export const DERIVED_TABLE_NAMES: readonly string[] = Object.keys(DERIVED_TABLES(DUCKDB_DIALECT));
+
+/** The columns of a derived table, in order. */
+export function derivedColumns(name: string, d: Dialect): ColumnDefs {
+  const cols = DERIVED_TABLES(d)[name];
+  if (!cols) throw new RangeError(`no derived table ${name}`);
+  return cols;
+}
+
+/** CREATE TABLE IF NOT EXISTS of a derived table in its current shape; `temporary` for a read-only session's shadow. */
+export function derivedTableDdl(name: string, d: Dialect, temporary = false): string {
+  const cols = derivedColumns(name, d).map(([n, t]) => `${quoteIdent(n)} ${t}`).join(', ');
+  return `CREATE ${temporary ? 'TEMP ' : ''}TABLE IF NOT EXISTS ${quoteIdent(name)} (${cols})`;
+}
+
+/** Column names of the store's own table `name` in order (none when it does not exist), on either engine. */
+async function storedColumns(tx: StoreTx, name: string): Promise<string[]> {
+  const rows = await tx.query<{ c: string }>(
+    `SELECT column_name AS c FROM information_schema.columns
+     WHERE table_catalog = current_database() AND table_schema = current_schema() AND table_name = CAST($1 AS VARCHAR)
+     ORDER BY ordinal_position`,
+    [name],
+  );
+  return rows.map((r) => r.c);
+}
+
+/**
+ * Migration 11's data step: the derived tables the app used to create itself (CREATE TABLE AS,
+ * CREATE TABLE IF NOT EXISTS) become the migration's. A store whose table already has the
+ * columns of this version, by name and order, keeps it and its rows (their fingerprints still
+ * decide whether they are current); one of another shape (an older build's) is dropped and
+ * created anew: derived rows are rebuilt on first use, never lost data.
+ */
+async function adoptDerivedTables(tx: StoreTx, d: Dialect, tables: Record<string, ColumnDefs>): Promise<void> {
+  for (const [name, cols] of Object.entries(tables)) {
+    const have = await storedColumns(tx, name);
+    if (have.length > 0 && have.join('\u0000') !== cols.map(([n]) => n).join('\u0000')) await tx.run(`DROP TABLE ${quoteIdent(name)}`);
+    await tx.run(`CREATE TABLE IF NOT EXISTS ${quoteIdent(name)} (${cols.map(([n, t]) => `${quoteIdent(n)} ${t}`).join(', ')})`);
+  }
+}
+
 export interface Migration {
   readonly version: number;
   readonly description: string;
@@ -185,6 +264,38 @@ export const MIGRATIONS: readonly Migration[] = [
          campaign_id VARCHAR, arm VARCHAR, fingerprint VARCHAR, members BIGINT, churned_before BIGINT, churned BIGINT,
          reached BIGINT, touched BIGINT, cost DECIMAL(38,6), low_accepted BIGINT, low_discount DECIMAL(38,6),
          total_discount DECIMAL(38,6), revenue DECIMAL(38,6), retained_value ${d.double}, computed_at TIMESTAMP)`,
+    ],
+  },
+  {
+    // Issue 14.2: every table in the migrations. The derived tables (reports' basis, stage
+    // history, value snapshot, with their state/run tables) were created by the app on first
+    // use; this version creates them (or adopts those an older build made, see
+    // adoptDerivedTables) and the app only fills them.
+    version: 11,
+    description: 'derived tables: report basis, lifecycle stage history, value snapshot',
+    statements: () => [],
+    apply: (tx, d) => adoptDerivedTables(tx, d, DERIVED_TABLES_V11(d)),
+  },
+  {
+    // Issue 14.3: the read commands on PostgreSQL. Its planner has no zone maps: the data span's
+    // min/max, a month's bills and one customer's rows are full scans without an index there.
+    // Through the dialect's readIndex these exist on PostgreSQL only (DuckDB answers the same from
+    // its column statistics, and an ART index would slow its bulk loads).
+    version: 12,
+    description: 'read indexes on the server store',
+    statements: (d) => [
+      ...d.readIndex('monthly_usage_month', 'monthly_usage', ['month']),
+      ...d.readIndex('monthly_usage_customer_month', 'monthly_usage', ['customer_id', 'month']),
+      ...d.readIndex('customers_join_date', 'customers', ['join_date']),
+      ...d.readIndex('customers_customer_id', 'customers', ['customer_id']),
+      ...d.readIndex('churn_events_churn_date', 'churn_events', ['churn_date']),
+      ...d.readIndex('churn_events_customer_id', 'churn_events', ['customer_id']),
+      ...d.readIndex('subscriptions_customer_id', 'subscriptions', ['customer_id']),
+      ...d.readIndex('interactions_customer_id', 'interactions', ['customer_id']),
+      ...d.readIndex('lifecycle_stage_history_key_month', 'lifecycle_stage_history', ['rules_key', 'as_of']),
+      ...d.readIndex('lifecycle_stage_history_customer', 'lifecycle_stage_history', ['customer_id']),
+      ...d.readIndex('value_snapshot_key_month', 'value_snapshot', ['snapshot_key', 'as_of']),
+      ...d.readIndex('value_snapshot_customer', 'value_snapshot', ['customer_id']),
     ],
   },
 ];

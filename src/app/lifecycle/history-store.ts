@@ -10,39 +10,19 @@
  * leaves the months before it current) and a key of the rules; a month whose fingerprint or
  * rules differ is staged again. A change that keeps every row count (an UPDATE in place) is not seen: call
  * `tenure lifecycle refresh` after one. Like the reports' derived tables, these are derived
- * data, rebuilt on demand, not part of the contract schema.
+ * data, rebuilt on demand; their tables are the schema's (migration 11, store/schema.ts).
  */
 import { createHash } from 'node:crypto';
 import { rulesRead, type LifecycleRules } from '../../domain/lifecycle/rules.ts';
 import type { MonthText } from '../../domain/month.ts';
 import type { AnalyticsStore, StoreTx } from '../../store/port.ts';
-import { keptTable, temporaryTable, temporaryTableExists } from '../kept-tables.ts';
+import { derivedColumns, derivedTableDdl } from '../../store/schema.ts';
+import { dataCounts, keptTable, temporaryTable, temporaryTableExists } from '../kept-tables.ts';
 import { dateLiteral, stagedSql } from './stages-sql.ts';
 
 export const HISTORY_TABLE = 'lifecycle_stage_history';
 const RUNS_TABLE = 'lifecycle_stage_runs';
 
-const HISTORY_COLUMNS = [
-  ['rules_key', 'VARCHAR'],
-  ['as_of', 'DATE'],
-  ['customer_id', 'VARCHAR'],
-  ['stage', 'VARCHAR'],
-  ['rule', 'VARCHAR'],
-  ['segment', 'VARCHAR'],
-  ['tenure_months', 'INTEGER'],
-  ['churned', 'BOOLEAN'],
-  ['arpu_last3', 'DOUBLE PRECISION'],
-  ['arpu_prev3', 'DOUBLE PRECISION'],
-  ['usage_last3', 'DOUBLE PRECISION'],
-  ['usage_prev3', 'DOUBLE PRECISION'],
-  ['dormant_months', 'INTEGER'],
-  ['peak_arpu3', 'DOUBLE PRECISION'],
-  ['segment_arpu_rank', 'DOUBLE PRECISION'],
-  ['churn_risk', 'DOUBLE PRECISION'],
-  ['revenue_m', 'DOUBLE PRECISION'],
-  ['margin_m', 'DOUBLE PRECISION'],
-  ['join_date', 'DATE'],
-] as const;
 
 /** Version of the staging SQL: bump when the feature definitions change, so kept months are restaged. */
 const STAGING_VERSION = 5; // 5: a month's churn_risk only from a scoring run of that month
@@ -55,29 +35,32 @@ const STAGING_VERSION = 5; // 5: a month's churn_risk only from a scoring run of
 const CHANGING_RUNS = `(SELECT finished_at FROM import_runs
   WHERE inserted + updated > 0 AND file IN ('customers', 'subscriptions', 'monthly_usage', 'churn_events')) AS changing`;
 
-/** Everything but the scores: row counts and the latest import that changed the inputs. */
-const BASE_FINGERPRINT_SQL = `'v${STAGING_VERSION}:' || CAST((SELECT count(*) FROM customers) AS VARCHAR) || ':' ||
-         CAST((SELECT count(*) FROM churn_events) AS VARCHAR) || ':' ||
-         CAST((SELECT count(*) FROM monthly_usage) AS VARCHAR) || ':' ||
-         CAST((SELECT count(*) FROM subscriptions) AS VARCHAR) || ':' ||
-         CAST((SELECT count(*) FROM ${CHANGING_RUNS}) AS VARCHAR) || ':' ||
-         coalesce(CAST((SELECT max(finished_at) FROM ${CHANGING_RUNS}) AS VARCHAR), '-')`;
-
-const FINGERPRINT_SQL = `
-  SELECT ${BASE_FINGERPRINT_SQL} || ':' ||
-         CAST((SELECT count(*) FROM churn_scores) AS VARCHAR) || ':' ||
-         coalesce(CAST((SELECT max(scored_at) FROM churn_scores) AS VARCHAR), '-') AS fingerprint`;
+/**
+ * Everything but the scores: row counts (counted once per read-only session, kept-tables.ts
+ * dataCounts) and the latest import that changed the inputs. Bound as $1 into the queries below.
+ */
+async function baseFingerprint(store: AnalyticsStore): Promise<string> {
+  const c = await dataCounts(store);
+  const [runs] = await store.query<{ runs: string }>(
+    `SELECT CAST((SELECT count(*) FROM ${CHANGING_RUNS}) AS VARCHAR) || ':' ||
+            coalesce(CAST((SELECT max(finished_at) FROM ${CHANGING_RUNS}) AS VARCHAR), '-') AS runs`,
+  );
+  return `v${STAGING_VERSION}:${c.customers}:${c.churn_events}:${c.monthly_usage}:${c.subscriptions}:${runs?.runs ?? ''}`;
+}
 
 /** The data state derived tables are valid for (row counts, the latest import that changed their inputs, the latest scoring run). */
 export async function dataFingerprint(store: AnalyticsStore): Promise<string> {
-  const [fp] = await store.query<{ fingerprint: string }>(FINGERPRINT_SQL);
+  const [fp] = await store.query<{ fingerprint: string }>(
+    `SELECT CAST($1 AS VARCHAR) || ':' || CAST((SELECT count(*) FROM churn_scores) AS VARCHAR) || ':' ||
+            coalesce(CAST((SELECT max(scored_at) FROM churn_scores) AS VARCHAR), '-') AS fingerprint`,
+    [await baseFingerprint(store)],
+  );
   return fp?.fingerprint ?? '';
 }
 
 /** The data state without the scoring runs: for derived data that never reads a score (the value snapshot). */
 export async function baseDataFingerprint(store: AnalyticsStore): Promise<string> {
-  const [fp] = await store.query<{ fingerprint: string }>(`SELECT ${BASE_FINGERPRINT_SQL} AS fingerprint`);
-  return fp?.fingerprint ?? '';
+  return baseFingerprint(store);
 }
 
 /**
@@ -90,12 +73,13 @@ export async function stageFingerprints(store: AnalyticsStore, months: readonly 
   const runs = readsScores ? 'SELECT as_of, count(*) AS n, max(scored_at) AS t FROM churn_scores GROUP BY as_of' : 'SELECT CAST(NULL AS DATE) AS as_of, 0 AS n, CAST(NULL AS TIMESTAMP) AS t WHERE FALSE';
   const rows = await store.query<{ as_of: string; fingerprint: string }>(
     `WITH m AS (SELECT * FROM (VALUES ${months.map((m) => `(${dateLiteral(m)})`).join(', ')}) AS t(as_of)),
-          base AS (SELECT ${BASE_FINGERPRINT_SQL} AS b),
+          base AS (SELECT CAST($1 AS VARCHAR) AS b),
           runs AS (${runs})
      SELECT ${store.dialect.formatMonth('m.as_of')} AS as_of,
             base.b || ':' || CAST(coalesce(sum(r.n), 0) AS VARCHAR) || ':' || coalesce(CAST(max(r.t) AS VARCHAR), '-') AS fingerprint
      FROM m CROSS JOIN base LEFT JOIN runs r ON r.as_of = m.as_of
      GROUP BY m.as_of, base.b`,
+    [await baseFingerprint(store)],
   );
   return new Map(rows.map((r) => [r.as_of, r.fingerprint]));
 }
@@ -121,11 +105,9 @@ async function withoutInsertionOrder<T>(store: AnalyticsStore, tx: StoreTx, fn: 
   }
 }
 
-/** The kept tables, or on a read-only store their temporary shadows (kept-tables.ts). */
-async function ensureTables(store: AnalyticsStore, temporary: boolean): Promise<void> {
-  const create = temporary ? 'CREATE TEMP TABLE IF NOT EXISTS' : 'CREATE TABLE IF NOT EXISTS';
-  await store.run(`${create} ${HISTORY_TABLE} (${HISTORY_COLUMNS.map(([n, t]) => `${n} ${t}`).join(', ')})`);
-  await store.run(`${create} ${RUNS_TABLE} (rules_key VARCHAR, as_of DATE, fingerprint VARCHAR, staged_at TIMESTAMP, customers BIGINT)`);
+/** On a read-only store, the temporary shadows of the kept tables (kept-tables.ts); the kept ones are the schema's (migration 11). */
+async function ensureShadowTables(store: AnalyticsStore): Promise<void> {
+  for (const table of [HISTORY_TABLE, RUNS_TABLE]) await store.run(derivedTableDdl(table, store.dialect, true));
 }
 
 async function currentMonths(store: AnalyticsStore, runs: string | null, key: string, fingerprints: Map<string, string>): Promise<Set<string>> {
@@ -151,7 +133,6 @@ export async function ensureStageHistory(store: AnalyticsStore, months: readonly
   const key = rulesKey(o.rules);
   const fingerprints = await stageFingerprints(store, months, rulesRead(o.rules, 'churn_risk'));
   if (store.access === 'read-only') return ensureReadOnly(store, months, o, key, fingerprints);
-  await ensureTables(store, false);
   const fresh = o.force ? new Set<string>() : await currentMonths(store, RUNS_TABLE, key, fingerprints);
   const missing = months.filter((m) => !fresh.has(m));
   await stageMonths(store, missing, [], o, key, fingerprints);
@@ -178,7 +159,7 @@ async function ensureReadOnly(
   const needed = months.filter((m) => !inShadow.has(m));
   const copies = keptHistory === null || keptRuns === null ? [] : needed.filter((m) => inKept.has(m)).map((m) => ({ month: m, history: keptHistory, runs: keptRuns }));
   const missing = needed.filter((m) => !inKept.has(m));
-  await ensureTables(store, true);
+  await ensureShadowTables(store);
   await stageMonths(store, missing, copies, o, key, fingerprints);
   return { key, staged: missing };
 }
@@ -194,7 +175,7 @@ async function stageMonths(
 ): Promise<void> {
   if (missing.length === 0 && copies.length === 0) return;
   const list = [...missing, ...copies.map((c) => c.month)].map(dateLiteral).join(', ');
-  const cols = HISTORY_COLUMNS.map(([n]) => n).filter((n) => n !== 'rules_key');
+  const cols = derivedColumns(HISTORY_TABLE, store.dialect).map(([n]) => n).filter((n) => n !== 'rules_key');
   await store.transaction(async (tx) => {
     await tx.run(`DELETE FROM ${HISTORY_TABLE} WHERE rules_key = $1 AND as_of IN (${list})`, [key]);
     await tx.run(`DELETE FROM ${RUNS_TABLE} WHERE rules_key = $1 AND as_of IN (${list})`, [key]);

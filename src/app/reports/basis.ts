@@ -15,6 +15,9 @@
  * fingerprint cannot see; call refreshChurnBasis after such a change.
  */
 import type { AnalyticsStore, StoreTx } from '../../store/port.ts';
+import { derivedColumns } from '../../store/schema.ts';
+import { quoteLiteral } from '../../store/dialect.ts';
+import { dataCounts } from '../kept-tables.ts';
 import {
   churnBasisSelect,
   DERIVED_TABLES,
@@ -30,56 +33,48 @@ const STATE_TABLE = 'report_derived_state';
 /** Bump when the derived tables change shape: a store refreshed by an older build then reads inline. */
 const DERIVED_VERSION = 3;
 
-const FINGERPRINT_SQL = `
-  SELECT 'v${DERIVED_VERSION}:' || CAST((SELECT count(*) FROM customers) AS VARCHAR) || ':' ||
-         CAST((SELECT count(*) FROM churn_events) AS VARCHAR) || ':' ||
-         CAST((SELECT count(*) FROM monthly_usage) AS VARCHAR) || ':' ||
-         CAST((SELECT count(*) FROM import_runs) AS VARCHAR) || ':' ||
-         coalesce(CAST((SELECT max(finished_at) FROM import_runs) AS VARCHAR), '-') AS fingerprint`;
+/** The data state the tables are built from: row counts (kept-tables.ts dataCounts) and the latest import. */
+async function fingerprint(store: AnalyticsStore, tx: StoreTx): Promise<string> {
+  const c = await dataCounts(store, tx);
+  const [last] = await tx.query<{ t: string }>("SELECT coalesce(CAST((SELECT max(finished_at) FROM import_runs) AS VARCHAR), '-') AS t");
+  return `v${DERIVED_VERSION}:${c.customers}:${c.churn_events}:${c.monthly_usage}:${c.import_runs}:${last?.t ?? '-'}`;
+}
+
+async function basisTables(store: AnalyticsStore, tx: StoreTx): Promise<[string, string][]> {
+  const d = reportDialect(store);
+  return [
+    [DERIVED_TABLES.churnBasis, churnBasisSelect(d)],
+    [DERIVED_TABLES.monthlyRevenue, MONTHLY_REVENUE_SELECT],
+    [DERIVED_TABLES.joinCounts, joinCountsSelect(d)],
+    [STATE_TABLE, `SELECT CAST(${quoteLiteral(await fingerprint(store, tx))} AS VARCHAR) AS fingerprint`],
+  ];
+}
 
 /**
- * Rebuilds the derived tables from the current data (DDL + CREATE TABLE AS). On a read-only
- * store they are built as temporary tables of the same names, which shadow the kept ones for
- * this session only (app/kept-tables.ts).
+ * Rebuilds the derived tables from the current data: the tables are the schema's (migration 11,
+ * store/schema.ts), emptied and filled with INSERT … SELECT in the caller's transaction. On a
+ * read-only store they are built as temporary tables of the same names, which shadow the kept
+ * ones for this session only (app/kept-tables.ts).
  */
 export async function refreshChurnBasis(store: AnalyticsStore, tx: StoreTx = store): Promise<void> {
   if (store.access === 'read-only') return buildTemporaryBasis(store, tx);
-  const d = reportDialect(store);
-  const tables: [string, string][] = [
-    [DERIVED_TABLES.churnBasis, churnBasisSelect(d)],
-    [DERIVED_TABLES.monthlyRevenue, MONTHLY_REVENUE_SELECT],
-    [DERIVED_TABLES.joinCounts, joinCountsSelect(d)],
-  ];
-  for (const [table, select] of tables) {
-    await tx.run(`DROP TABLE IF EXISTS ${table}`);
-    await tx.run(`CREATE TABLE ${table} AS ${select}`);
+  for (const [table, select] of await basisTables(store, tx)) {
+    const cols = derivedColumns(table, store.dialect).map(([n]) => n).join(', ');
+    await tx.run(`DELETE FROM ${table}`);
+    await tx.run(`INSERT INTO ${table} (${cols}) SELECT ${cols} FROM (${select}) AS derived`);
   }
-  await tx.run(`CREATE TABLE IF NOT EXISTS ${STATE_TABLE} (fingerprint VARCHAR)`);
-  await tx.run(`DELETE FROM ${STATE_TABLE}`);
-  await tx.run(`INSERT INTO ${STATE_TABLE} ${FINGERPRINT_SQL}`);
 }
 
 async function buildTemporaryBasis(store: AnalyticsStore, tx: StoreTx): Promise<void> {
-  const d = reportDialect(store);
-  const tables: [string, string][] = [
-    [DERIVED_TABLES.churnBasis, churnBasisSelect(d)],
-    [DERIVED_TABLES.monthlyRevenue, MONTHLY_REVENUE_SELECT],
-    [DERIVED_TABLES.joinCounts, joinCountsSelect(d)],
-    [STATE_TABLE, FINGERPRINT_SQL],
-  ];
-  for (const [table, select] of tables) for (const stmt of store.dialect.createTempTableAs(table, select)) await tx.run(stmt);
+  for (const [table, select] of await basisTables(store, tx)) for (const stmt of store.dialect.createTempTableAs(table, select)) await tx.run(stmt);
 }
 
 /** Whether the derived tables exist and match the current data. */
 export async function derivedTablesCurrent(store: AnalyticsStore): Promise<boolean> {
-  const [exists] = await store.query<{ n: number }>(
-    `SELECT count(*) AS n FROM information_schema.tables WHERE table_name = '${STATE_TABLE}'`,
+  const [state] = await store.query<{ stored: string | null }>(
+    `SELECT (SELECT max(fingerprint) FROM ${STATE_TABLE}) AS stored`,
   );
-  if (Number(exists?.n ?? 0) === 0) return false;
-  const [state] = await store.query<{ stored: string | null; current: string | null }>(
-    `SELECT (SELECT max(fingerprint) FROM ${STATE_TABLE}) AS stored, (${FINGERPRINT_SQL}) AS current`,
-  );
-  return state?.stored != null && state.stored === state.current;
+  return state?.stored != null && state.stored === (await fingerprint(store, store));
 }
 
 /**

@@ -1,8 +1,8 @@
 /**
  * SQL pieces shared by the churn reports. Everything here is plain SQL that DuckDB and
  * PostgreSQL both run (CTEs, window functions, FILTER, generate_series over dates,
- * concat_ws, CREATE TABLE AS, positional GROUP BY); what differs per engine sits in
- * ReportDialect.
+ * concat_ws, INSERT … SELECT, positional GROUP BY); what differs per engine comes from the
+ * store's dialect (ReportDialect).
  *
  * Bound parameters (see range.ts rangeParams): $1 first day of the first month, $2 first
  * day of the last month, $3 first day after the last month, $4 first day of the month
@@ -24,20 +24,16 @@ export interface ReportDialect {
   monthOf(dateExpr: string): string;
 }
 
-const STANDARD_DIALECT: ReportDialect = {
-  monthSeries: `SELECT CAST(gs AS DATE) AS month FROM generate_series(CAST($1 AS DATE), CAST($2 AS DATE), INTERVAL '1 month') AS series(gs)`,
-  monthOf: (e) => `CAST(date_trunc('month', ${e}) AS DATE)`,
-};
-
+/** The reports' pieces over the store's dialect (store/dialect.ts): no branch on the engine here. */
 export function reportDialect(store: AnalyticsStore): ReportDialect {
-  switch (store.engine) {
-    case 'duckdb':
-    case 'postgres':
-      return STANDARD_DIALECT;
-  }
+  return {
+    // generate_series over dates and an interval: the same in both engines.
+    monthSeries: `SELECT CAST(gs AS DATE) AS month FROM generate_series(CAST($1 AS DATE), CAST($2 AS DATE), INTERVAL '1 month') AS series(gs)`,
+    monthOf: (e) => store.dialect.monthStart(e),
+  };
 }
 
-/** Names of the derived tables (basis.ts creates them). */
+/** Names of the derived tables (migration 11 in store/schema.ts creates them, basis.ts fills them). */
 export const DERIVED_TABLES = {
   churnBasis: 'report_churn_basis',
   monthlyRevenue: 'report_monthly_revenue',

@@ -16,6 +16,7 @@ import { sbgDerl, type SbgParameters } from '../../domain/retention/sbg.ts';
 import type { MonthText } from '../../domain/month.ts';
 import { DEFAULT_TIER_CUTOFFS, TIERS } from '../../domain/value/tiers.ts';
 import type { AnalyticsStore } from '../../store/port.ts';
+import { derivedTableDdl } from '../../store/schema.ts';
 import { keptTable, temporaryTable, temporaryTableExists } from '../kept-tables.ts';
 import { baseDataFingerprint } from '../lifecycle/history-store.ts';
 import { dateLiteral, exactSumSql } from '../lifecycle/stages-sql.ts';
@@ -108,14 +109,9 @@ export function valueSnapshotSql(asOf: MonthText, p: ValueParameters, sbg: SbgPa
   FROM valued v CROSS JOIN newcomers n`;
 }
 
-/** The kept tables, or on a read-only store their temporary shadows (kept-tables.ts). */
-async function ensureTables(store: AnalyticsStore, temporary: boolean): Promise<void> {
-  const create = temporary ? 'CREATE TEMP TABLE IF NOT EXISTS' : 'CREATE TABLE IF NOT EXISTS';
-  await store.run(
-    `${create} ${SNAPSHOT_TABLE} (snapshot_key VARCHAR, as_of DATE, customer_id VARCHAR, current_value DOUBLE PRECISION, up_buy DOUBLE PRECISION,
-       cross_buy DOUBLE PRECISION, referral DOUBLE PRECISION, potential DOUBLE PRECISION, lifetime DOUBLE PRECISION, scored BOOLEAN, new_customer_value DOUBLE PRECISION)`,
-  );
-  await store.run(`${create} ${RUNS_TABLE} (snapshot_key VARCHAR, as_of DATE, fingerprint VARCHAR, new_customer_value DOUBLE PRECISION, computed_at TIMESTAMP)`);
+/** On a read-only store, the temporary shadows of the kept tables (kept-tables.ts); the kept ones are the schema's (migration 11). */
+async function ensureShadowTables(store: AnalyticsStore): Promise<void> {
+  for (const table of [SNAPSHOT_TABLE, RUNS_TABLE]) await store.run(derivedTableDdl(table, store.dialect, true));
 }
 
 async function currentRun(store: AnalyticsStore, runs: string, key: string, month: string, fingerprint: string): Promise<{ v: number | null } | undefined> {
@@ -148,9 +144,8 @@ export async function ensureValueSnapshot(store: AnalyticsStore, asOf: MonthText
     const kept = snapshot !== null && runs !== null ? await currentRun(store, runs, key, month, fingerprint) : undefined;
     if (kept && !shadowed) return { key, newCustomerValue: Number(kept.v ?? 0) };
     if (kept && snapshot !== null && runs !== null) copyFrom = { snapshot, runs };
-    await ensureTables(store, true);
+    await ensureShadowTables(store);
   } else {
-    await ensureTables(store, false);
     const run = await currentRun(store, RUNS_TABLE, key, month, fingerprint);
     if (run) return { key, newCustomerValue: Number(run.v ?? 0) };
   }
