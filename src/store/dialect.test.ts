@@ -29,12 +29,15 @@ async function evaluate(store: AnalyticsStore, d: Dialect): Promise<Record<strin
     for (const b of DATES) {
       out[`monthsBetween ${a} ${b}`] = Number(await one(`SELECT ${d.monthsBetween(date, 'CAST($2 AS DATE)')} AS v`, [a, b]));
       out[`daysBetween ${a} ${b}`] = Number(await one(`SELECT ${d.daysBetween(date, 'CAST($2 AS DATE)')} AS v`, [a, b]));
+      out[`completeMonthsBetween ${a} ${b}`] = Number(await one(`SELECT ${d.completeMonthsBetween(date, 'CAST($2 AS DATE)')} AS v`, [a, b]));
+      out[`completeYearsBetween ${a} ${b}`] = Number(await one(`SELECT ${d.completeYearsBetween(date, 'CAST($2 AS DATE)')} AS v`, [a, b]));
     }
   }
   for (const t of NUMBER_TEXTS) out[`tryDouble ${JSON.stringify(t)}`] = await one(`SELECT ${d.tryDouble('CAST($1 AS VARCHAR)')} AS v`, [t]);
   for (const k of KEYS) {
     out[`hashBucket ${k} 1000`] = Number(await one(`SELECT ${d.hashBucket('CAST($1 AS VARCHAR)', 1000)} AS v`, [k]));
     out[`hashBucket ${k} 2^32`] = Number(await one(`SELECT ${d.hashBucket('CAST($1 AS VARCHAR)', 2 ** 32)} AS v`, [k]));
+    for (const m of [1000, 7, 2 ** 32]) out[`md5LowBucket ${k} ${m}`] = Number(await one(`SELECT ${d.md5LowBucket('CAST($1 AS VARCHAR)', m)} AS v`, [k]));
   }
   for (const f of [0, 0.1, 0.5, 0.9, 1]) {
     // The engines interpolate in a different order of operations: equal to 1e-12, not bit for bit.
@@ -98,6 +101,18 @@ function expectKnownAnswers(got: Record<string, unknown>): void {
   // md5('') = d41d8cd98f00b204e9800998ecf8427e: first 8 hex digits 0xd41d8cd9 = 3558706393.
   expect(got['hashBucket  2^32']).toBe(3558706393);
   expect(got['hashBucket  1000']).toBe(393);
+  // md5('') bytes 9–16 little-endian: 0x7e42f8ec980980e9 = 9098107892288553193.
+  expect(got['md5LowBucket  4294967296']).toBe(Number(9098107892288553193n % 4294967296n));
+  expect(got['md5LowBucket  1000']).toBe(193);
+  expect(got['md5LowBucket  7']).toBe(Number(9098107892288553193n % 7n));
+  expect(got['completeMonthsBetween 2024-01-31 2024-02-29']).toBe(1);
+  expect(got['completeMonthsBetween 2024-02-29 2024-03-15']).toBe(0);
+  expect(got['completeMonthsBetween 2024-03-15 2023-12-01']).toBe(-3);
+  expect(got['completeMonthsBetween 1999-12-31 2024-01-31']).toBe(289);
+  expect(got['completeMonthsBetween 2023-12-01 1999-12-31']).toBe(-287);
+  expect(got['completeYearsBetween 1999-12-31 2024-01-31']).toBe(24);
+  expect(got['completeYearsBetween 2020-02-29 2024-02-29']).toBe(4);
+  expect(got['completeYearsBetween 2024-01-31 2020-02-29']).toBe(-3);
   expect(got['quantileCont 0.5']).toBe(3);
   expect(got['quantileCont 0.1']).toBeCloseTo(1.3, 12);
   expect(got['quantileCont 1']).toBe(10);

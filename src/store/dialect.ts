@@ -73,6 +73,20 @@ export interface Dialect {
   readonly storedTableSql: string;
   /** Statements that (re)create a session-private temporary table from a SELECT. */
   createTempTableAs(name: string, select: string): string[];
+  /**
+   * Complete calendar months from `from` to `to` (DATEs), negative when `to` is earlier: a month
+   * counts once the day of the month is reached again, and the last day of a shorter month
+   * counts as reached (2024-01-31 → 2024-02-29 is 1, → 2024-02-28 is 0). DuckDB's date_sub('month').
+   */
+  completeMonthsBetween(from: string, to: string): string;
+  /** Complete years from `from` to `to` (DATEs): completeMonthsBetween / 12, truncated toward zero (an age). */
+  completeYearsBetween(from: string, to: string): string;
+  /**
+   * A reproducible number in 0 … modulus−1 from a text key: the low 64 bits of the key's MD5
+   * (bytes 9–16 read little-endian, DuckDB's md5_number_lower) modulo `modulus`. The training
+   * sample of the churn model, kept as it was drawn before the dialect existed.
+   */
+  md5LowBucket(expr: string, modulus: number): string;
 }
 
 const quoteIdent = (name: string) => `"${name.replaceAll('"', '""')}"`;
@@ -100,6 +114,23 @@ const CONTRACT_TYPES = {
   boolean: 'BOOLEAN',
 } as const satisfies Record<ColumnKind, string>;
 
+/** PostgreSQL's complete months from a to b, a <= b (DATEs): boundaries crossed, less one when b's day falls short of a's and b is not its month's last day. */
+const pgCompleteMonthsForward = (a: string, b: string) =>
+  `((EXTRACT(YEAR FROM ${b}) - EXTRACT(YEAR FROM ${a})) * 12 + EXTRACT(MONTH FROM ${b}) - EXTRACT(MONTH FROM ${a})
+    - CASE WHEN EXTRACT(DAY FROM ${b}) < EXTRACT(DAY FROM ${a}) AND ${b} <> CAST(date_trunc('month', ${b}) + INTERVAL '1 month' - INTERVAL '1 day' AS DATE) THEN 1 ELSE 0 END)::BIGINT`;
+const pgCompleteMonths = (from: string, to: string) => {
+  const a = `CAST(${from} AS DATE)`;
+  const b = `CAST(${to} AS DATE)`;
+  return `(CASE WHEN ${a} <= ${b} THEN ${pgCompleteMonthsForward(a, b)} ELSE -${pgCompleteMonthsForward(b, a)} END)`;
+};
+/** Σ byte(8+k) · 256^k mod m over k = 0…7, each weight reduced mod m first: exact in BIGINT for m ≤ 2^32. */
+const pgMd5LowBucket = (e: string, m: number) => {
+  const mod = BigInt(checkModulus(m));
+  const bytes = `decode(md5(${e}), 'hex')`;
+  const terms = Array.from({ length: 8 }, (_, k) => `CAST(get_byte(${bytes}, ${8 + k}) AS BIGINT) * ${(256n ** BigInt(k)) % mod}`);
+  return `((${terms.join(' + ')}) % ${mod})`;
+};
+
 export const DUCKDB_DIALECT: Dialect = {
   engine: 'duckdb',
   types: CONTRACT_TYPES,
@@ -124,6 +155,9 @@ export const DUCKDB_DIALECT: Dialect = {
   storedTableSql: `SELECT '"' || replace(current_database(), '"', '""') || '".main."' || replace(table_name, '"', '""') || '"' AS q
     FROM information_schema.tables WHERE table_catalog = current_database() AND table_schema = 'main' AND table_name = CAST($1 AS VARCHAR)`,
   createTempTableAs: (name, select) => [`CREATE OR REPLACE TEMP TABLE ${name} AS ${select}`],
+  completeMonthsBetween: (a, b) => `date_sub('month', ${a}, ${b})`,
+  completeYearsBetween: (a, b) => `date_sub('year', ${a}, ${b})`,
+  md5LowBucket: (e, m) => `(md5_number_lower(${e}) % ${checkModulus(m)})`,
 };
 
 export const POSTGRES_DIALECT: Dialect = {
@@ -153,6 +187,9 @@ export const POSTGRES_DIALECT: Dialect = {
   storedTableSql: `SELECT quote_ident(table_schema) || '.' || quote_ident(table_name) AS q
     FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = CAST($1 AS VARCHAR)`,
   createTempTableAs: (name, select) => [`DROP TABLE IF EXISTS pg_temp.${name}`, `CREATE TEMP TABLE ${name} AS ${select}`],
+  completeMonthsBetween: pgCompleteMonths,
+  completeYearsBetween: (a, b) => `(${pgCompleteMonths(a, b)} / 12)`,
+  md5LowBucket: pgMd5LowBucket,
 };
 
 export { quoteLiteral };
