@@ -46,6 +46,9 @@ async function evaluate(store: AnalyticsStore, d: Dialect): Promise<Record<strin
   const qs = (await store.query<Row>(`SELECT ${d.quantilesCont('x', [0.1, 0.5, 0.9])} AS v FROM (VALUES (1.0), (2.0), (4.0), (10.0)) AS t(x)`))[0]?.v as unknown as number[];
   out['quantilesCont'] = qs.map(roundTo12);
   out['quantilesCont indexed'] = roundTo12(await one(`SELECT q[2] AS v FROM (SELECT ${d.quantilesCont('x', [0.1, 0.5, 0.9])} AS q FROM (VALUES (1.0), (2.0), (4.0), (10.0)) AS t(x)) AS s`));
+  out['mean decimal'] = Number(await one(`SELECT ${d.mean('x')} AS v FROM (VALUES (CAST(21.97 AS DECIMAL(18,6))), (CAST(11.41 AS DECIMAL(18,6))), (CAST(10.41 AS DECIMAL(18,6))), (NULL)) AS t(x)`));
+  out['mean integer'] = Number(await one(`SELECT ${d.mean('x')} AS v FROM (VALUES (CAST(1 AS BIGINT)), (CAST(2 AS BIGINT)), (CAST(2 AS BIGINT))) AS t(x)`));
+  out['mean none'] = await one(`SELECT ${d.mean('x')} AS v FROM (VALUES (CAST(NULL AS BIGINT))) AS t(x)`);
   out['arrayOf indexed'] = Number(await one(`SELECT (${d.arrayOf(['CAST(7 AS DOUBLE PRECISION)', 'CAST(8 AS DOUBLE PRECISION)'])})[2] AS v`));
   for (const [text, pattern] of [
     ['甘肃/酒泉/肃州区', "'^甘肃/'"],
@@ -119,6 +122,10 @@ function expectKnownAnswers(got: Record<string, unknown>): void {
   expect(got['quantilesCont']).toEqual([1.3, 3, 8.2]);
   expect(got['quantilesCont indexed']).toBe(3);
   expect(got['arrayOf indexed']).toBe(8);
+  // 43.79 / 3 and 5 / 3, each the DOUBLE nearest the exact quotient.
+  expect(got['mean decimal']).toBe(14.596666666666666);
+  expect(got['mean integer']).toBe(5 / 3);
+  expect(got['mean none']).toBeNull();
   expect(got['regexMatches 甘肃/酒泉/肃州区 \'^甘肃/\'']).toBe(true);
   expect(got["regexMatches abd '^[a-c]+$'"]).toBe(false);
   expect(got['createTempTableAs replaces']).toBe(5);

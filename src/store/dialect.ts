@@ -87,6 +87,12 @@ export interface Dialect {
    * sample of the churn model, kept as it was drawn before the dialect existed.
    */
   md5LowBucket(expr: string, modulus: number): string;
+  /**
+   * The mean of an exact expression (integer or DECIMAL), an aggregate, as DOUBLE: the exact
+   * quotient rounded once (PostgreSQL's own avg keeps only 16 significant digits, which
+   * can be a different DOUBLE than DuckDB's avg gives).
+   */
+  mean(expr: string): string;
 }
 
 const quoteIdent = (name: string) => `"${name.replaceAll('"', '""')}"`;
@@ -158,6 +164,7 @@ export const DUCKDB_DIALECT: Dialect = {
   completeMonthsBetween: (a, b) => `date_sub('month', ${a}, ${b})`,
   completeYearsBetween: (a, b) => `date_sub('year', ${a}, ${b})`,
   md5LowBucket: (e, m) => `(md5_number_lower(${e}) % ${checkModulus(m)})`,
+  mean: (e) => `avg(${e})`,
 };
 
 export const POSTGRES_DIALECT: Dialect = {
@@ -190,6 +197,8 @@ export const POSTGRES_DIALECT: Dialect = {
   completeMonthsBetween: pgCompleteMonths,
   completeYearsBetween: (a, b) => `(${pgCompleteMonths(a, b)} / 12)`,
   md5LowBucket: pgMd5LowBucket,
+  // Thirty decimals in the dividend make the quotient carry them too: enough for the DOUBLE nearest the exact mean.
+  mean: (e) => `CAST(CAST(sum(${e}) AS NUMERIC(60, 30)) / nullif(count(${e}), 0) AS DOUBLE PRECISION)`,
 };
 
 export { quoteLiteral };
