@@ -49,6 +49,12 @@ async function evaluate(store: AnalyticsStore, d: Dialect): Promise<Record<strin
   out['mean decimal'] = Number(await one(`SELECT ${d.mean('x')} AS v FROM (VALUES (CAST(21.97 AS DECIMAL(18,6))), (CAST(11.41 AS DECIMAL(18,6))), (CAST(10.41 AS DECIMAL(18,6))), (NULL)) AS t(x)`));
   out['mean integer'] = Number(await one(`SELECT ${d.mean('x')} AS v FROM (VALUES (CAST(1 AS BIGINT)), (CAST(2 AS BIGINT)), (CAST(2 AS BIGINT))) AS t(x)`));
   out['mean none'] = await one(`SELECT ${d.mean('x')} AS v FROM (VALUES (CAST(NULL AS BIGINT))) AS t(x)`);
+  for (const x of ['0.125', '1.005', '2.675', '-0.125', '12345.675', '0.285', '7', 'Infinity', 'NaN']) {
+    // Number(): the adapters give a non-finite DOUBLE as text (DuckDB) or as a number (pg).
+    out[`roundHalfAway ${x}`] = Number(await one(`SELECT ${d.roundHalfAway('CAST(CAST($1 AS VARCHAR) AS DOUBLE PRECISION)', 2)} AS v`, [x]));
+    out[`isFinite ${x}`] = await one(`SELECT ${d.isFinite('CAST(CAST($1 AS VARCHAR) AS DOUBLE PRECISION)')} AS v`, [x]);
+  }
+  out['roundHalfAway 0 digits'] = await one(`SELECT ${d.roundHalfAway('CAST(2.5 AS DOUBLE PRECISION)', 0)} AS v`);
   out['arrayOf indexed'] = Number(await one(`SELECT (${d.arrayOf(['CAST(7 AS DOUBLE PRECISION)', 'CAST(8 AS DOUBLE PRECISION)'])})[2] AS v`));
   for (const [text, pattern] of [
     ['甘肃/酒泉/肃州区', "'^甘肃/'"],
@@ -126,6 +132,14 @@ function expectKnownAnswers(got: Record<string, unknown>): void {
   expect(got['mean decimal']).toBe(14.596666666666666);
   expect(got['mean integer']).toBe(5 / 3);
   expect(got['mean none']).toBeNull();
+  // Ties away from zero, of the DOUBLE times 100 (1.005 · 100 = 100.49999999999999).
+  expect(got['roundHalfAway 0.125']).toBe(0.13);
+  expect(got['roundHalfAway -0.125']).toBe(-0.13);
+  expect(got['roundHalfAway 1.005']).toBe(1);
+  expect(got['roundHalfAway 2.675']).toBe(2.68); // 2.675 · 100 = 267.5 in DOUBLE: a tie, away from zero
+  expect(got['roundHalfAway 0 digits']).toBe(3);
+  expect([got['roundHalfAway Infinity'], got['roundHalfAway NaN']]).toEqual([Infinity, NaN]);
+  expect([got['isFinite 7'], got['isFinite Infinity'], got['isFinite NaN']]).toEqual([true, false, false]);
   expect(got['regexMatches 甘肃/酒泉/肃州区 \'^甘肃/\'']).toBe(true);
   expect(got["regexMatches abd '^[a-c]+$'"]).toBe(false);
   expect(got['createTempTableAs replaces']).toBe(5);

@@ -93,6 +93,14 @@ export interface Dialect {
    * can be a different DOUBLE than DuckDB's avg gives).
    */
   mean(expr: string): string;
+  /** Whether a DOUBLE is a finite number (false for ±Infinity and NaN; NULL for NULL). */
+  isFinite(expr: string): string;
+  /**
+   * A DOUBLE rounded to `digits` decimals as round(x · 10^digits) / 10^digits with ties away from
+   * zero (DuckDB's round; PostgreSQL's round of a DOUBLE breaks ties to even, and its round to
+   * decimals takes only NUMERIC).
+   */
+  roundHalfAway(expr: string, digits: number): string;
 }
 
 const quoteIdent = (name: string) => `"${name.replaceAll('"', '""')}"`;
@@ -101,6 +109,11 @@ const quoteLiteral = (text: string) => `'${text.replaceAll("'", "''")}'`;
 function checkFraction(fraction: number): string {
   if (!(fraction >= 0 && fraction <= 1)) throw new RangeError(`quantile fraction ${fraction} is not within 0 … 1`);
   return String(fraction);
+}
+
+function checkDigits(digits: number): number {
+  if (!Number.isInteger(digits) || digits < 0 || digits > 15) throw new RangeError(`rounding digits ${digits} is not an integer in 0 … 15`);
+  return digits;
 }
 
 function checkModulus(modulus: number): number {
@@ -165,6 +178,8 @@ export const DUCKDB_DIALECT: Dialect = {
   completeYearsBetween: (a, b) => `date_sub('year', ${a}, ${b})`,
   md5LowBucket: (e, m) => `(md5_number_lower(${e}) % ${checkModulus(m)})`,
   mean: (e) => `avg(${e})`,
+  isFinite: (e) => `isfinite(${e})`,
+  roundHalfAway: (e, digits) => `round(${e}, ${checkDigits(digits)})`,
 };
 
 export const POSTGRES_DIALECT: Dialect = {
@@ -199,6 +214,16 @@ export const POSTGRES_DIALECT: Dialect = {
   md5LowBucket: pgMd5LowBucket,
   // Thirty decimals in the dividend make the quotient carry them too: enough for the DOUBLE nearest the exact mean.
   mean: (e) => `CAST(CAST(sum(${e}) AS NUMERIC(60, 30)) / nullif(count(${e}), 0) AS DOUBLE PRECISION)`,
+  isFinite: (e) => `(${e} > CAST('-Infinity' AS DOUBLE PRECISION) AND ${e} < CAST('Infinity' AS DOUBLE PRECISION))`,
+  roundHalfAway: (e, digits) => {
+    const scale = 10 ** checkDigits(digits);
+    const y = `abs(CAST(${e} AS DOUBLE PRECISION) * ${scale})`;
+    // floor and the fraction are exact in DOUBLE: the same integer as C's round(). Like DuckDB,
+    // the value itself where the product is not finite (±Infinity, NaN, an overflow).
+    return `(CASE WHEN ${y} < CAST('Infinity' AS DOUBLE PRECISION)
+      THEN sign(CAST(${e} AS DOUBLE PRECISION)) * (floor(${y}) + CASE WHEN ${y} - floor(${y}) >= 0.5 THEN 1 ELSE 0 END) / ${scale}
+      ELSE CAST(${e} AS DOUBLE PRECISION) END)`;
+  },
 };
 
 export { quoteLiteral };
