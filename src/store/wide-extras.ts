@@ -47,11 +47,12 @@ export function numberAsTextSql(expr: string): string {
 export async function storedExtras(tx: StoreTx, table: WideExtraTable): Promise<StoredExtra[]> {
   const rows = await tx.query<{ name: string; type: string }>(
     `SELECT column_name AS name, data_type AS type FROM information_schema.columns
-     WHERE table_catalog = current_database() AND table_schema = 'main' AND table_name = $1 AND starts_with(column_name, 'x_')
+     WHERE table_catalog = current_database() AND table_schema = current_schema() AND table_name = CAST($1 AS VARCHAR) AND starts_with(column_name, 'x_')
      ORDER BY ordinal_position`,
     [table],
   );
-  return rows.filter((r) => isExtraColumn(r.name)).map((r) => ({ name: r.name, type: r.type === 'VARCHAR' ? 'text' : 'number' }));
+  // DuckDB names text VARCHAR, PostgreSQL 'character varying'.
+  return rows.filter((r) => isExtraColumn(r.name)).map((r) => ({ name: r.name, type: /^(VARCHAR|character varying|text)$/i.test(r.type) ? 'text' : 'number' }));
 }
 
 /** DDL adding an x_ column. */
