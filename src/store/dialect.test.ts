@@ -55,6 +55,12 @@ async function evaluate(store: AnalyticsStore, d: Dialect): Promise<Record<strin
     out[`isFinite ${x}`] = await one(`SELECT ${d.isFinite('CAST(CAST($1 AS VARCHAR) AS DOUBLE PRECISION)')} AS v`, [x]);
   }
   out['roundHalfAway 0 digits'] = await one(`SELECT ${d.roundHalfAway('CAST(2.5 AS DOUBLE PRECISION)', 0)} AS v`);
+  // Engine-specific values: only that equal rows hash equal and a changed value or a NULL changes it.
+  const hashes = await store.query<Row>(
+    `SELECT ${d.changeHash(['a', 'b'])} AS h FROM (VALUES (CAST('x' AS VARCHAR), CAST(1.5 AS DECIMAL(18,6)), 1), (CAST('x' AS VARCHAR), CAST(1.5 AS DECIMAL(18,6)), 2), (CAST('x' AS VARCHAR), CAST(2.5 AS DECIMAL(18,6)), 3), (CAST('x' AS VARCHAR), NULL, 4), (NULL, CAST(1.5 AS DECIMAL(18,6)), 5)) AS t(a, b, i) ORDER BY i`,
+  );
+  const h = hashes.map((r) => String(r.h));
+  out['changeHash equal, changed, null'] = [h[0] === h[1], new Set(h.slice(1)).size];
   out['arrayOf indexed'] = Number(await one(`SELECT (${d.arrayOf(['CAST(7 AS DOUBLE PRECISION)', 'CAST(8 AS DOUBLE PRECISION)'])})[2] AS v`));
   for (const [text, pattern] of [
     ['甘肃/酒泉/肃州区', "'^甘肃/'"],
@@ -132,6 +138,7 @@ function expectKnownAnswers(got: Record<string, unknown>): void {
   expect(got['mean decimal']).toBe(14.596666666666666);
   expect(got['mean integer']).toBe(5 / 3);
   expect(got['mean none']).toBeNull();
+  expect(got['changeHash equal, changed, null']).toEqual([true, 4]);
   // Ties away from zero, of the DOUBLE times 100 (1.005 · 100 = 100.49999999999999).
   expect(got['roundHalfAway 0.125']).toBe(0.13);
   expect(got['roundHalfAway -0.125']).toBe(-0.13);

@@ -101,6 +101,12 @@ export interface Dialect {
    * decimals takes only NUMERIC).
    */
   roundHalfAway(expr: string, digits: number): string;
+  /**
+   * A 64-bit integer hash of several values (NULL hashes too), for noticing that kept rows
+   * changed: summed over rows it fingerprints a set. Engine-specific: never compare a hash
+   * across engines or keep it across releases.
+   */
+  changeHash(items: readonly string[]): string;
 }
 
 const quoteIdent = (name: string) => `"${name.replaceAll('"', '""')}"`;
@@ -180,6 +186,7 @@ export const DUCKDB_DIALECT: Dialect = {
   mean: (e) => `avg(${e})`,
   isFinite: (e) => `isfinite(${e})`,
   roundHalfAway: (e, digits) => `round(${e}, ${checkDigits(digits)})`,
+  changeHash: (items) => `hash(${items.join(', ')})`,
 };
 
 export const POSTGRES_DIALECT: Dialect = {
@@ -224,6 +231,8 @@ export const POSTGRES_DIALECT: Dialect = {
       THEN sign(CAST(${e} AS DOUBLE PRECISION)) * (floor(${y}) + CASE WHEN ${y} - floor(${y}) >= 0.5 THEN 1 ELSE 0 END) / ${scale}
       ELSE CAST(${e} AS DOUBLE PRECISION) END)`;
   },
+  // Each value as text, NULL as a control character no text value of these columns holds.
+  changeHash: (items) => `hashtextextended(${items.map((e) => `coalesce(CAST(${e} AS TEXT), chr(1))`).join(` || chr(2) || `)}, 0)`,
 };
 
 export { quoteLiteral };
