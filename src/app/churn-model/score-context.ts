@@ -27,7 +27,7 @@ export async function scoreContext(store: AnalyticsStore, asOf: string): Promise
   const { stageKey, valueKey } = await keepDefaultStagesAndValues(store, [asOf], { dataFirst: first, hasScores: true });
   // The medians by the value module's own function (valueCuts), as the kept context cuts them.
   const cuts = await valueCuts(store, valueKey, asOf);
-  const quadrantSql = cuts ? quadrantCaseSql('v.current_value', 'v.potential', double(store.dialect, cuts.matrix.currentValue), double(store.dialect, cuts.matrix.potential)) : `CAST(NULL AS ${store.dialect.text})`;
+  const quadrantSql = cuts ? quadrantCaseSql('v.current_value', 'v.potential', doubleSql(store.dialect, cuts.matrix.currentValue), doubleSql(store.dialect, cuts.matrix.potential)) : `CAST(NULL AS ${store.dialect.text})`;
   // Columns rather than row objects: a million customers come back in a fraction of the time.
   const set = await store.queryColumns(
     `WITH v AS (SELECT * FROM ${SNAPSHOT_TABLE} WHERE snapshot_key = CAST($2 AS VARCHAR) AND as_of = CAST($3 AS DATE))
@@ -74,7 +74,7 @@ export interface ValueCuts {
  * quantile: on a value shared by many customers (one plan, one tenure) the two interpolations can
  * differ in the last bit and put those customers in another tier than `tenure value` does.
  */
-async function valueCuts(store: AnalyticsStore, valueKey: string, asOf: MonthText): Promise<ValueCuts | null> {
+export async function valueCuts(store: AnalyticsStore, valueKey: string, asOf: MonthText): Promise<ValueCuts | null> {
   const set = await store.queryColumns(`SELECT current_value, potential FROM ${SNAPSHOT_TABLE} WHERE snapshot_key = $1 AND as_of = CAST($2 AS DATE)`, [valueKey, `${asOf}-01`]);
   const current = set.columns.current_value;
   const potential = set.columns.potential;
@@ -83,7 +83,7 @@ async function valueCuts(store: AnalyticsStore, valueKey: string, asOf: MonthTex
 }
 
 /** A double as SQL, exactly (the shortest text that reads back as the same double). */
-const double = (d: Dialect, x: number): string => {
+export const doubleSql = (d: Dialect, x: number): string => {
   if (!Number.isFinite(x)) throw new RangeError(`not a finite number: ${x}`);
   return `CAST('${String(x)}' AS ${d.double})`;
 };
@@ -91,9 +91,9 @@ const double = (d: Dialect, x: number): string => {
 /** The context rows of a run as SQL (the stage history and value snapshot of its month must be kept under these keys). */
 export function scoreContextSql(d: Dialect, run: ScoringRunKey, stageKey: string, valueKey: string, cuts: ValueCuts | null): string {
   const month = `DATE ${sqlText(`${run.asOf}-01`)}`;
-  const quadrant = cuts ? quadrantCaseSql('v.current_value', 'v.potential', double(d, cuts.matrix.currentValue), double(d, cuts.matrix.potential)) : `CAST(NULL AS ${d.text})`;
+  const quadrant = cuts ? quadrantCaseSql('v.current_value', 'v.potential', doubleSql(d, cuts.matrix.currentValue), doubleSql(d, cuts.matrix.potential)) : `CAST(NULL AS ${d.text})`;
   // The array in parentheses: PostgreSQL subscripts an ARRAY[…] constructor only so.
-  const tier = cuts ? `CASE WHEN v.customer_id IS NULL THEN NULL ELSE ${tierCaseSql('v.current_value', `(${d.arrayOf(cuts.tiers.map((t) => double(d, t)))})`)} END` : `CAST(NULL AS ${d.text})`;
+  const tier = cuts ? `CASE WHEN v.customer_id IS NULL THEN NULL ELSE ${tierCaseSql('v.current_value', `(${d.arrayOf(cuts.tiers.map((t) => doubleSql(d, t)))})`)} END` : `CAST(NULL AS ${d.text})`;
   return `
     WITH v AS (SELECT customer_id, current_value, potential FROM ${SNAPSHOT_TABLE} WHERE snapshot_key = ${sqlText(valueKey)} AND as_of = ${month}),
     st AS (SELECT customer_id, stage FROM ${HISTORY_TABLE} WHERE rules_key = ${sqlText(stageKey)} AND as_of = ${month})
