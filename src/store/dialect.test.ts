@@ -29,12 +29,15 @@ async function evaluate(store: AnalyticsStore, d: Dialect): Promise<Record<strin
     for (const b of DATES) {
       out[`monthsBetween ${a} ${b}`] = Number(await one(`SELECT ${d.monthsBetween(date, 'CAST($2 AS DATE)')} AS v`, [a, b]));
       out[`daysBetween ${a} ${b}`] = Number(await one(`SELECT ${d.daysBetween(date, 'CAST($2 AS DATE)')} AS v`, [a, b]));
+      out[`completeMonthsBetween ${a} ${b}`] = Number(await one(`SELECT ${d.completeMonthsBetween(date, 'CAST($2 AS DATE)')} AS v`, [a, b]));
+      out[`completeYearsBetween ${a} ${b}`] = Number(await one(`SELECT ${d.completeYearsBetween(date, 'CAST($2 AS DATE)')} AS v`, [a, b]));
     }
   }
   for (const t of NUMBER_TEXTS) out[`tryDouble ${JSON.stringify(t)}`] = await one(`SELECT ${d.tryDouble('CAST($1 AS VARCHAR)')} AS v`, [t]);
   for (const k of KEYS) {
     out[`hashBucket ${k} 1000`] = Number(await one(`SELECT ${d.hashBucket('CAST($1 AS VARCHAR)', 1000)} AS v`, [k]));
     out[`hashBucket ${k} 2^32`] = Number(await one(`SELECT ${d.hashBucket('CAST($1 AS VARCHAR)', 2 ** 32)} AS v`, [k]));
+    for (const m of [1000, 7, 2 ** 32]) out[`md5LowBucket ${k} ${m}`] = Number(await one(`SELECT ${d.md5LowBucket('CAST($1 AS VARCHAR)', m)} AS v`, [k]));
   }
   for (const f of [0, 0.1, 0.5, 0.9, 1]) {
     // The engines interpolate in a different order of operations: equal to 1e-12, not bit for bit.
@@ -43,6 +46,21 @@ async function evaluate(store: AnalyticsStore, d: Dialect): Promise<Record<strin
   const qs = (await store.query<Row>(`SELECT ${d.quantilesCont('x', [0.1, 0.5, 0.9])} AS v FROM (VALUES (1.0), (2.0), (4.0), (10.0)) AS t(x)`))[0]?.v as unknown as number[];
   out['quantilesCont'] = qs.map(roundTo12);
   out['quantilesCont indexed'] = roundTo12(await one(`SELECT q[2] AS v FROM (SELECT ${d.quantilesCont('x', [0.1, 0.5, 0.9])} AS q FROM (VALUES (1.0), (2.0), (4.0), (10.0)) AS t(x)) AS s`));
+  out['mean decimal'] = Number(await one(`SELECT ${d.mean('x')} AS v FROM (VALUES (CAST(21.97 AS DECIMAL(18,6))), (CAST(11.41 AS DECIMAL(18,6))), (CAST(10.41 AS DECIMAL(18,6))), (NULL)) AS t(x)`));
+  out['mean integer'] = Number(await one(`SELECT ${d.mean('x')} AS v FROM (VALUES (CAST(1 AS BIGINT)), (CAST(2 AS BIGINT)), (CAST(2 AS BIGINT))) AS t(x)`));
+  out['mean none'] = await one(`SELECT ${d.mean('x')} AS v FROM (VALUES (CAST(NULL AS BIGINT))) AS t(x)`);
+  for (const x of ['0.125', '1.005', '2.675', '-0.125', '12345.675', '0.285', '7', 'Infinity', 'NaN']) {
+    // Number(): the adapters give a non-finite DOUBLE as text (DuckDB) or as a number (pg).
+    out[`roundHalfAway ${x}`] = Number(await one(`SELECT ${d.roundHalfAway('CAST(CAST($1 AS VARCHAR) AS DOUBLE PRECISION)', 2)} AS v`, [x]));
+    out[`isFinite ${x}`] = await one(`SELECT ${d.isFinite('CAST(CAST($1 AS VARCHAR) AS DOUBLE PRECISION)')} AS v`, [x]);
+  }
+  out['roundHalfAway 0 digits'] = await one(`SELECT ${d.roundHalfAway('CAST(2.5 AS DOUBLE PRECISION)', 0)} AS v`);
+  // Engine-specific values: only that equal rows hash equal and a changed value or a NULL changes it.
+  const hashes = await store.query<Row>(
+    `SELECT ${d.hashOf(['a', 'b'])} AS h FROM (VALUES (CAST('x' AS VARCHAR), CAST(1.5 AS DECIMAL(18,6)), 1), (CAST('x' AS VARCHAR), CAST(1.5 AS DECIMAL(18,6)), 2), (CAST('x' AS VARCHAR), CAST(2.5 AS DECIMAL(18,6)), 3), (CAST('x' AS VARCHAR), NULL, 4), (NULL, CAST(1.5 AS DECIMAL(18,6)), 5)) AS t(a, b, i) ORDER BY i`,
+  );
+  const h = hashes.map((r) => String(r.h));
+  out['hashOf equal, changed, null'] = [h[0] === h[1], new Set(h.slice(1)).size];
   out['arrayOf indexed'] = Number(await one(`SELECT (${d.arrayOf(['CAST(7 AS DOUBLE PRECISION)', 'CAST(8 AS DOUBLE PRECISION)'])})[2] AS v`));
   for (const [text, pattern] of [
     ['甘肃/酒泉/肃州区', "'^甘肃/'"],
@@ -122,12 +140,37 @@ function expectKnownAnswers(got: Record<string, unknown>): void {
   // md5('') = d41d8cd98f00b204e9800998ecf8427e: first 8 hex digits 0xd41d8cd9 = 3558706393.
   expect(got['hashBucket  2^32']).toBe(3558706393);
   expect(got['hashBucket  1000']).toBe(393);
+  // md5('') bytes 9–16 little-endian: 0x7e42f8ec980980e9 = 9098107892288553193.
+  expect(got['md5LowBucket  4294967296']).toBe(Number(9098107892288553193n % 4294967296n));
+  expect(got['md5LowBucket  1000']).toBe(193);
+  expect(got['md5LowBucket  7']).toBe(Number(9098107892288553193n % 7n));
+  expect(got['completeMonthsBetween 2024-01-31 2024-02-29']).toBe(1);
+  expect(got['completeMonthsBetween 2024-02-29 2024-03-15']).toBe(0);
+  expect(got['completeMonthsBetween 2024-03-15 2023-12-01']).toBe(-3);
+  expect(got['completeMonthsBetween 1999-12-31 2024-01-31']).toBe(289);
+  expect(got['completeMonthsBetween 2023-12-01 1999-12-31']).toBe(-287);
+  expect(got['completeYearsBetween 1999-12-31 2024-01-31']).toBe(24);
+  expect(got['completeYearsBetween 2020-02-29 2024-02-29']).toBe(4);
+  expect(got['completeYearsBetween 2024-01-31 2020-02-29']).toBe(-3);
   expect(got['quantileCont 0.5']).toBe(3);
   expect(got['quantileCont 0.1']).toBeCloseTo(1.3, 12);
   expect(got['quantileCont 1']).toBe(10);
   expect(got['quantilesCont']).toEqual([1.3, 3, 8.2]);
   expect(got['quantilesCont indexed']).toBe(3);
   expect(got['arrayOf indexed']).toBe(8);
+  // 43.79 / 3 and 5 / 3, each the DOUBLE nearest the exact quotient.
+  expect(got['mean decimal']).toBe(14.596666666666666);
+  expect(got['mean integer']).toBe(5 / 3);
+  expect(got['mean none']).toBeNull();
+  expect(got['hashOf equal, changed, null']).toEqual([true, 4]);
+  // Ties away from zero, of the DOUBLE times 100 (1.005 · 100 = 100.49999999999999).
+  expect(got['roundHalfAway 0.125']).toBe(0.13);
+  expect(got['roundHalfAway -0.125']).toBe(-0.13);
+  expect(got['roundHalfAway 1.005']).toBe(1);
+  expect(got['roundHalfAway 2.675']).toBe(2.68); // 2.675 · 100 = 267.5 in DOUBLE: a tie, away from zero
+  expect(got['roundHalfAway 0 digits']).toBe(3);
+  expect([got['roundHalfAway Infinity'], got['roundHalfAway NaN']]).toEqual([Infinity, NaN]);
+  expect([got['isFinite 7'], got['isFinite Infinity'], got['isFinite NaN']]).toEqual([true, false, false]);
   expect(got['regexMatches 甘肃/酒泉/肃州区 \'^甘肃/\'']).toBe(true);
   expect(got["regexMatches abd '^[a-c]+$'"]).toBe(false);
   expect(got['createTempTableAs replaces']).toBe(5);

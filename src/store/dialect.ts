@@ -84,8 +84,9 @@ export interface Dialect {
   /** 'YYYY-MM-DD HH:MM:SS' of a TIMESTAMP (seconds truncated, no fraction). */
   formatTimestamp(expr: string): string;
   /**
-   * A 64-bit hash of one or more values, equal for equal values: only for counting distinct
-   * keys within one engine (the numbers differ between engines).
+   * A 64-bit hash of one or more values (NULL hashes too), equal for equal values: for counting
+   * distinct keys, or summed over rows as a fingerprint that notices kept rows changing, within
+   * one engine only (the numbers differ between engines: never compare or keep them across).
    */
   hashOf(items: readonly string[]): string;
   /** JSON object text {"k":v,…} of (key, text expression) pairs, NULL values as null; compact, keys in the given order. */
@@ -97,6 +98,34 @@ export interface Dialect {
    * slow its bulk loads. Names unquoted; the same query results either way, only the speed differs.
    */
   readIndex(name: string, table: string, columns: readonly string[]): string[];
+  /**
+   * Complete calendar months from `from` to `to` (DATEs), negative when `to` is earlier: a month
+   * counts once the day of the month is reached again, and the last day of a shorter month
+   * counts as reached (2024-01-31 → 2024-02-29 is 1, → 2024-02-28 is 0). DuckDB's date_sub('month').
+   */
+  completeMonthsBetween(from: string, to: string): string;
+  /** Complete years from `from` to `to` (DATEs): completeMonthsBetween / 12, truncated toward zero (an age). */
+  completeYearsBetween(from: string, to: string): string;
+  /**
+   * A reproducible number in 0 … modulus−1 from a text key: the low 64 bits of the key's MD5
+   * (bytes 9–16 read little-endian, DuckDB's md5_number_lower) modulo `modulus`. The training
+   * sample of the churn model, kept as it was drawn before the dialect existed.
+   */
+  md5LowBucket(expr: string, modulus: number): string;
+  /**
+   * The mean of an exact expression (integer or DECIMAL), an aggregate, as DOUBLE: the exact
+   * quotient rounded once (PostgreSQL's own avg keeps only 16 significant digits, which
+   * can be a different DOUBLE than DuckDB's avg gives).
+   */
+  mean(expr: string): string;
+  /** Whether a DOUBLE is a finite number (false for ±Infinity and NaN; NULL for NULL). */
+  isFinite(expr: string): string;
+  /**
+   * A DOUBLE rounded to `digits` decimals as round(x · 10^digits) / 10^digits with ties away from
+   * zero (DuckDB's round; PostgreSQL's round of a DOUBLE breaks ties to even, and its round to
+   * decimals takes only NUMERIC).
+   */
+  roundHalfAway(expr: string, digits: number): string;
 }
 
 const quoteIdent = (name: string) => `"${name.replaceAll('"', '""')}"`;
@@ -105,6 +134,11 @@ const quoteLiteral = (text: string) => `'${text.replaceAll("'", "''")}'`;
 function checkFraction(fraction: number): string {
   if (!(fraction >= 0 && fraction <= 1)) throw new RangeError(`quantile fraction ${fraction} is not within 0 … 1`);
   return String(fraction);
+}
+
+function checkDigits(digits: number): number {
+  if (!Number.isInteger(digits) || digits < 0 || digits > 15) throw new RangeError(`rounding digits ${digits} is not an integer in 0 … 15`);
+  return digits;
 }
 
 function checkModulus(modulus: number): number {
@@ -123,6 +157,23 @@ const CONTRACT_TYPES = {
   integer: 'BIGINT',
   boolean: 'BOOLEAN',
 } as const satisfies Record<ColumnKind, string>;
+
+/** PostgreSQL's complete months from a to b, a <= b (DATEs): boundaries crossed, less one when b's day falls short of a's and b is not its month's last day. */
+const pgCompleteMonthsForward = (a: string, b: string) =>
+  `((EXTRACT(YEAR FROM ${b}) - EXTRACT(YEAR FROM ${a})) * 12 + EXTRACT(MONTH FROM ${b}) - EXTRACT(MONTH FROM ${a})
+    - CASE WHEN EXTRACT(DAY FROM ${b}) < EXTRACT(DAY FROM ${a}) AND ${b} <> CAST(date_trunc('month', ${b}) + INTERVAL '1 month' - INTERVAL '1 day' AS DATE) THEN 1 ELSE 0 END)::BIGINT`;
+const pgCompleteMonths = (from: string, to: string) => {
+  const a = `CAST(${from} AS DATE)`;
+  const b = `CAST(${to} AS DATE)`;
+  return `(CASE WHEN ${a} <= ${b} THEN ${pgCompleteMonthsForward(a, b)} ELSE -${pgCompleteMonthsForward(b, a)} END)`;
+};
+/** Σ byte(8+k) · 256^k mod m over k = 0…7, each weight reduced mod m first: exact in BIGINT for m ≤ 2^32. */
+const pgMd5LowBucket = (e: string, m: number) => {
+  const mod = BigInt(checkModulus(m));
+  const bytes = `decode(md5(${e}), 'hex')`;
+  const terms = Array.from({ length: 8 }, (_, k) => `CAST(get_byte(${bytes}, ${8 + k}) AS BIGINT) * ${(256n ** BigInt(k)) % mod}`);
+  return `((${terms.join(' + ')}) % ${mod})`;
+};
 
 export const DUCKDB_DIALECT: Dialect = {
   engine: 'duckdb',
@@ -154,6 +205,12 @@ export const DUCKDB_DIALECT: Dialect = {
   hashOf: (items) => `hash(${items.join(', ')})`,
   jsonObjectText: (pairs) => `CAST(json_object(${pairs.map(([k, e]) => `${quoteLiteral(k)}, ${e}`).join(', ')}) AS VARCHAR)`,
   readIndex: () => [],
+  completeMonthsBetween: (a, b) => `date_sub('month', ${a}, ${b})`,
+  completeYearsBetween: (a, b) => `date_sub('year', ${a}, ${b})`,
+  md5LowBucket: (e, m) => `(md5_number_lower(${e}) % ${checkModulus(m)})`,
+  mean: (e) => `avg(${e})`,
+  isFinite: (e) => `isfinite(${e})`,
+  roundHalfAway: (e, digits) => `round(${e}, ${checkDigits(digits)})`,
 };
 
 export const POSTGRES_DIALECT: Dialect = {
@@ -195,6 +252,22 @@ export const POSTGRES_DIALECT: Dialect = {
   jsonObjectText: (pairs) =>
     pairs.length === 0 ? `'{}'` : `('{' || concat_ws(',', ${pairs.map(([k, e]) => `${quoteLiteral(`${JSON.stringify(k)}:`)} || coalesce(CAST(to_json(CAST(${e} AS VARCHAR)) AS VARCHAR), 'null')`).join(', ')}) || '}')`,
   readIndex: (name, table, columns) => [`CREATE INDEX IF NOT EXISTS ${quoteIdent(name)} ON ${quoteIdent(table)} (${columns.map(quoteIdent).join(', ')})`],
+  completeMonthsBetween: pgCompleteMonths,
+  completeYearsBetween: (a, b) => `(${pgCompleteMonths(a, b)} / 12)`,
+  md5LowBucket: pgMd5LowBucket,
+  // Thirty decimals in the dividend make the quotient carry them too: enough for the DOUBLE nearest the exact mean.
+  mean: (e) => `CAST(CAST(sum(${e}) AS NUMERIC(60, 30)) / nullif(count(${e}), 0) AS DOUBLE PRECISION)`,
+  isFinite: (e) => `(${e} > CAST('-Infinity' AS DOUBLE PRECISION) AND ${e} < CAST('Infinity' AS DOUBLE PRECISION))`,
+  roundHalfAway: (e, digits) => {
+    const scale = 10 ** checkDigits(digits);
+    const y = `abs(CAST(${e} AS DOUBLE PRECISION) * ${scale})`;
+    // floor and the fraction are exact in DOUBLE: the same integer as C's round(). Like DuckDB,
+    // the value itself where the product is not finite (±Infinity, NaN, an overflow).
+    return `(CASE WHEN ${y} < CAST('Infinity' AS DOUBLE PRECISION)
+      THEN sign(CAST(${e} AS DOUBLE PRECISION)) * (floor(${y}) + CASE WHEN ${y} - floor(${y}) >= 0.5 THEN 1 ELSE 0 END) / ${scale}
+      ELSE CAST(${e} AS DOUBLE PRECISION) END)`;
+  },
+  // Each value as text, NULL as a control character no text value of these columns holds.
 };
 
 /**

@@ -20,7 +20,8 @@ import type { AnalyticsStore } from '../../store/port.ts';
 import { TenureError } from '../errors.ts';
 import { dataSpan } from '../data-span.ts';
 import { baseSbg, DEFAULT_VALUE_PARAMETERS } from '../value/customer-value.ts';
-import { ensureValueSnapshot, SNAPSHOT_TABLE } from '../value/value-snapshot.ts';
+import { ensureValueSnapshot, quadrantCaseSql, SNAPSHOT_TABLE } from '../value/value-snapshot.ts';
+import { doubleSql, valueCuts } from '../churn-model/score-context.ts';
 import { previousScoringRun } from '../warn/warn.ts';
 import { DEFAULT_HORIZON_MONTHS } from './evaluate.ts';
 
@@ -121,6 +122,11 @@ export async function designCampaign(store: AnalyticsStore, input: CampaignDesig
     let valueKey: string | null = null;
     if (valueAsOf !== null) valueKey = (await ensureValueSnapshot(store, valueAsOf, DEFAULT_VALUE_PARAMETERS, await baseSbg(store))).key;
 
+    // The medians of the value matrix by the value module (as `tenure value` and the score's context cut them).
+    const cuts = valueKey === null || valueAsOf === null ? null : await valueCuts(store, valueKey, valueAsOf);
+    const quadrant = cuts
+      ? quadrantCaseSql('v.current_value', 'v.potential', doubleSql(store.dialect, cuts.matrix.currentValue), doubleSql(store.dialect, cuts.matrix.potential))
+      : `CAST(NULL AS ${store.dialect.text})`;
     // One pass over the targets: a target that is not a customer comes back with known = false.
     const rows = await store.query<MemberRow>(
       `WITH t AS (
@@ -129,29 +135,28 @@ export async function designCampaign(store: AnalyticsStore, input: CampaignDesig
          LEFT JOIN churn_events e ON e.customer_id = t.customer_id
        ),
        v AS (
-         SELECT v.customer_id, v.current_value, v.potential, m.cm, m.pm
-         FROM ${SNAPSHOT_TABLE} v,
-              (SELECT quantile_cont(current_value, 0.5) AS cm, quantile_cont(potential, 0.5) AS pm
-               FROM ${SNAPSHOT_TABLE} WHERE snapshot_key = $2 AND as_of = CAST($3 AS DATE)) AS m
-         WHERE v.snapshot_key = $2 AND v.as_of = CAST($3 AS DATE)
+         SELECT v.customer_id, v.current_value, v.potential
+         FROM ${SNAPSHOT_TABLE} v
+         WHERE v.snapshot_key = CAST($2 AS VARCHAR) AND v.as_of = CAST($3 AS DATE)
        ),
        eligible AS (
          SELECT t.*, s.churn_probability, t.known AND t.consent AND NOT coalesce(t.churn_date < CAST($1 AS DATE), false) AS assignable FROM t
-         LEFT JOIN churn_scores s ON s.customer_id = t.customer_id AND s.as_of = CAST($4 AS DATE) AND s.model_version = $5
+         LEFT JOIN churn_scores s ON s.customer_id = t.customer_id AND s.as_of = CAST($4 AS DATE) AND s.model_version = CAST($5 AS VARCHAR)
        )
        SELECT e.customer_id, e.known, coalesce(e.churn_date < CAST($1 AS DATE), false) AS churned_before, e.consent,
               e.churn_probability,
               -- Risk decile 1 (safest) … 10 among the assignable scored targets, ties by id:
-              -- floor(10 · rank / n) + 1 over the rank from 0 (the engine sorts, not JS).
+              -- floor(10 · rank / n) + 1 over the rank from 0 (the engine sorts, not JS), the floor
+              -- as (a − a mod n) / n: whole on every engine, whatever its integer division does.
               CASE WHEN e.assignable AND e.churn_probability IS NOT NULL THEN
-                CAST((10 * (row_number() OVER ranked - 1)) // count(*) OVER (PARTITION BY e.assignable AND e.churn_probability IS NOT NULL) + 1 AS INTEGER) END AS decile,
+                CAST((10 * (row_number() OVER ranked - 1) - (10 * (row_number() OVER ranked - 1)) % count(*) OVER ranked_all)
+                     / count(*) OVER ranked_all + 1 AS INTEGER) END AS decile,
               v.current_value,
-              CASE WHEN v.customer_id IS NULL THEN NULL
-                   WHEN v.current_value > v.cm THEN (CASE WHEN v.potential > v.pm THEN 'IV' ELSE 'III' END)
-                   ELSE (CASE WHEN v.potential > v.pm THEN 'II' ELSE 'I' END) END AS quadrant,
-              date_diff('month', e.join_date, CAST($1 AS DATE)) AS tenure_months
+              ${quadrant} AS quadrant,
+              ${store.dialect.monthsBetween('e.join_date', 'CAST($1 AS DATE)')} AS tenure_months
        FROM eligible e LEFT JOIN v ON v.customer_id = e.customer_id
-       WINDOW ranked AS (PARTITION BY e.assignable AND e.churn_probability IS NOT NULL ORDER BY e.churn_probability, e.customer_id)
+       WINDOW ranked AS (PARTITION BY e.assignable AND e.churn_probability IS NOT NULL ORDER BY e.churn_probability, e.customer_id),
+              ranked_all AS (PARTITION BY e.assignable AND e.churn_probability IS NOT NULL)
        ORDER BY e.customer_id`,
       [start, valueKey, valueAsOf === null ? null : `${valueAsOf}-01`, riskAsOf === null ? null : `${riskAsOf}-01`, riskRun?.modelVersion ?? null],
     );
@@ -211,7 +216,7 @@ export async function designCampaign(store: AnalyticsStore, input: CampaignDesig
         [input.campaignId, input.name ?? input.campaignId, input.purpose ?? 'retention', start, horizon],
       );
       await tx.run(
-        `INSERT INTO campaign_members (campaign_id, customer_id, arm, assigned_date) SELECT $1, customer_id, arm, CAST($2 AS DATE) FROM ${ASSIGNMENT}`,
+        `INSERT INTO campaign_members (campaign_id, customer_id, arm, assigned_date) SELECT CAST($1 AS VARCHAR), customer_id, arm, CAST($2 AS DATE) FROM ${ASSIGNMENT}`,
         [input.campaignId, assigned],
       );
     });

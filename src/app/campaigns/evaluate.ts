@@ -13,6 +13,7 @@ import { CONTROL_ARM } from '../../contract/spec.ts';
 import { evaluateArms, type ArmEvaluation, type ArmSums } from '../../domain/campaigns/evaluation.ts';
 import { addMonths, monthsBetween, type MonthText } from '../../domain/month.ts';
 import { requireWritable } from '../../store/access.ts';
+import type { Dialect } from '../../store/dialect.ts';
 import type { AnalyticsStore, SqlValue } from '../../store/port.ts';
 import { TenureError } from '../errors.ts';
 import { dataSpan } from '../data-span.ts';
@@ -97,12 +98,12 @@ export async function hasCampaigns(store: AnalyticsStore): Promise<boolean> {
   return Number(row?.n ?? 0) > 0;
 }
 
-const CAMPAIGNS_SQL = `SELECT campaign_id, name, purpose, strftime(start_date, '%Y-%m-%d') AS start_date, coalesce(horizon_months, ${DEFAULT_HORIZON_MONTHS}) AS horizon
-  FROM campaigns WHERE start_date IS NOT NULL AND ($1::VARCHAR IS NULL OR campaign_id = $1) ORDER BY start_date, campaign_id`;
+const campaignsSql = (d: Dialect) => `SELECT campaign_id, name, purpose, ${d.formatDate('start_date')} AS start_date, coalesce(horizon_months, ${DEFAULT_HORIZON_MONTHS}) AS horizon
+  FROM campaigns WHERE start_date IS NOT NULL AND (CAST($1 AS VARCHAR) IS NULL OR campaign_id = CAST($1 AS VARCHAR)) ORDER BY start_date, campaign_id`;
 
 export async function evaluateCampaigns(store: AnalyticsStore, input: { campaignId?: string } = {}): Promise<CampaignEvaluationReport> {
   const id = input.campaignId ?? null;
-  const campaigns = await store.query<CampaignRow>(CAMPAIGNS_SQL, [id]);
+  const campaigns = await store.query<CampaignRow>(campaignsSql(store.dialect), [id]);
   if (campaigns.length === 0) {
     throw new TenureError('NO_DATA', id === null ? 'no campaigns in the store; import campaigns.csv and campaign_members.csv first' : `no campaign ${id} in the store`);
   }
@@ -210,7 +211,7 @@ async function computeArmSums(store: AnalyticsStore, windows: readonly CampaignW
       const scores = complete.has(w.campaignId) ? w.scores : null;
       params.push(w.campaignId, scores === null ? null : `${scores.asOf}-01`, scores?.modelVersion ?? null);
       const n = params.length;
-      return `($${n - 2}, CAST($${n - 1} AS DATE), CAST($${n} AS VARCHAR))`;
+      return `(CAST($${n - 2} AS VARCHAR), CAST($${n - 1} AS DATE), CAST($${n} AS VARCHAR))`;
     })
     .join(', ');
   // A constant list of the runs' months, so the scan of churn_scores skips the other runs.
@@ -230,7 +231,7 @@ async function computeArmSums(store: AnalyticsStore, windows: readonly CampaignW
      agg AS (
        SELECT m.campaign_id, m.arm, count(*) AS members,
               count(*) FILTER (WHERE NOT (${evaluated})) AS churned_before,
-              count(*) FILTER (WHERE m.churn_date >= m.start_date AND m.churn_date < m.start_date + to_months(m.horizon)) AS churned,
+              count(*) FILTER (WHERE m.churn_date >= m.start_date AND m.churn_date < ${store.dialect.addMonths('m.start_date', 'm.horizon')}) AS churned,
               count(*) FILTER (WHERE (${evaluated}) AND m.contacted_ts IS NOT NULL) AS reached,
               count(*) FILTER (WHERE (${evaluated}) AND (m.contacted_ts IS NOT NULL OR m.response IS NOT NULL)) AS touched,
               sum(CASE WHEN ${evaluated} THEN
@@ -264,7 +265,7 @@ async function computeArmSums(store: AnalyticsStore, windows: readonly CampaignW
      SELECT agg.campaign_id, agg.arm, agg.members, agg.churned_before, agg.churned, agg.reached, agg.touched,
             CAST(agg.cost AS VARCHAR) AS cost,
             d.low_accepted, CAST(d.low_discount AS VARCHAR) AS low_discount, CAST(d.total_discount AS VARCHAR) AS total_discount,
-            CAST(NULL AS VARCHAR) AS revenue, CAST(NULL AS DOUBLE) AS retained_value
+            CAST(NULL AS VARCHAR) AS revenue, CAST(NULL AS ${store.dialect.double}) AS retained_value
      FROM agg LEFT JOIN dilution d ON d.campaign_id = agg.campaign_id AND d.arm = agg.arm`,
     params,
   );
@@ -296,7 +297,7 @@ async function windowSums(store: AnalyticsStore, windows: readonly CampaignWindo
     .map((w) => {
       params.push(w.campaignId, w.startDate, `${w.firstMonth}-01`, `${addMonths(w.firstMonth, w.horizon)}-01`, `${w.lastMonth}-01`);
       const n = params.length;
-      return `($${n - 4}, CAST($${n - 3} AS DATE), CAST($${n - 2} AS DATE), CAST($${n - 1} AS DATE), CAST($${n} AS DATE))`;
+      return `(CAST($${n - 4} AS VARCHAR), CAST($${n - 3} AS DATE), CAST($${n - 2} AS DATE), CAST($${n - 1} AS DATE), CAST($${n} AS DATE))`;
     })
     .join(', ');
   // The usage rows are those of the windows' months only, joined on the customer alone: a join
@@ -318,7 +319,7 @@ async function windowSums(store: AnalyticsStore, windows: readonly CampaignWindo
      ),
      retained AS (
        SELECT m.campaign_id, m.arm, avg(v.current_value) AS retained_value
-       FROM m JOIN ${SNAPSHOT_TABLE} v ON v.customer_id = m.customer_id AND v.snapshot_key = $3 AND v.as_of = m.value_as_of
+       FROM m JOIN ${SNAPSHOT_TABLE} v ON v.customer_id = m.customer_id AND v.snapshot_key = CAST($3 AS VARCHAR) AND v.as_of = m.value_as_of
        GROUP BY m.campaign_id, m.arm
      )
      SELECT coalesce(rev.campaign_id, t.campaign_id) AS campaign_id, coalesce(rev.arm, t.arm) AS arm,
@@ -347,11 +348,12 @@ const ARM_SUMS_VERSION = 1;
 async function armSumFingerprints(store: AnalyticsStore, windows: readonly CampaignWindow[]): Promise<Map<string, string>> {
   if (windows.length === 0) return new Map();
   const base = await baseDataFingerprint(store);
+  const d = store.dialect;
   const rows = await store.query<{ campaign_id: string; n: number | bigint; h: string; offers: string }>(
-    `SELECT m.campaign_id, count(*) AS n, CAST(sum(hash(m.customer_id, m.arm, m.contacted_ts, m.response, m.cost)) AS VARCHAR) AS h, any_value(o.offers) AS offers
+    `SELECT m.campaign_id, count(*) AS n, CAST(sum(${d.hashOf(['m.customer_id', 'm.arm', 'm.contacted_ts', 'm.response', 'm.cost'])}) AS VARCHAR) AS h, max(o.offers) AS offers
      FROM campaign_members m,
-          (SELECT CAST(count(*) AS VARCHAR) || ':' || coalesce(CAST(sum(hash(offer_id, monthly_discount, months, unit_cost, contact_cost)) AS VARCHAR), '-') AS offers FROM offers) AS o
-     WHERE m.campaign_id IN (${windows.map((_, i) => `$${i + 1}`).join(', ')}) GROUP BY m.campaign_id`,
+          (SELECT CAST(count(*) AS VARCHAR) || ':' || coalesce(CAST(sum(${d.hashOf(['offer_id', 'monthly_discount', 'months', 'unit_cost', 'contact_cost'])}) AS VARCHAR), '-') AS offers FROM offers) AS o
+     WHERE m.campaign_id IN (${windows.map((_, i) => `CAST($${i + 1} AS VARCHAR)`).join(', ')}) GROUP BY m.campaign_id`,
     windows.map((w) => w.campaignId),
   );
   const byId = new Map(windows.map((w) => [w.campaignId, w]));
@@ -391,7 +393,7 @@ async function keptArmSums(store: AnalyticsStore, fingerprints: ReadonlyMap<stri
  */
 export async function keepCampaignArmSums(store: AnalyticsStore, campaignId?: string): Promise<string[]> {
   requireWritable(store, 'keeping campaign sums');
-  const campaigns = await store.query<CampaignRow>(CAMPAIGNS_SQL, [campaignId ?? null]);
+  const campaigns = await store.query<CampaignRow>(campaignsSql(store.dialect), [campaignId ?? null]);
   if (campaigns.length === 0) return [];
   const { last } = await dataSpan(store);
   // A campaign designed ahead of its window (the usual case) has nothing to keep yet.

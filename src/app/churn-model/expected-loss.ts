@@ -1,3 +1,5 @@
+import type { Dialect } from '../../store/dialect.ts';
+
 /**
  * Expected loss, the one definition (README, "How figures are defined"): churn probability within
  * the model's horizon × max(0, value at stake), to the cent. Risk counts once, here: the value at
@@ -11,8 +13,8 @@ export function expectedLoss(probability: number, valueAtStake: number): number 
 
 /**
  * expectedLoss as SQL over a probability and a value expression, for figures kept in the store.
- * DuckDB rounds a DOUBLE as round(x · 100) / 100, half away from zero: for these non-negative
- * amounts the same as Math.round (expected-loss.test.ts compares the two).
+ * Rounded as round(x · 100) / 100, half away from zero (dialect.roundHalfAway): for these
+ * non-negative amounts the same as Math.round (expected-loss.test.ts compares the two on each engine).
  */
-export const expectedLossSql = (probability: string, valueAtStake: string): string =>
-  `CASE WHEN isfinite(${valueAtStake}) THEN round(${probability} * greatest(0, ${valueAtStake}), 2) ELSE 0 END`;
+export const expectedLossSql = (d: Dialect, probability: string, valueAtStake: string): string =>
+  `CASE WHEN ${d.isFinite(valueAtStake)} THEN ${d.roundHalfAway(`${probability} * greatest(0, ${valueAtStake})`, 2)} ELSE 0 END`;

@@ -30,6 +30,7 @@
 import { formatNumber, type Lang } from '../../model/reasons.ts';
 import type { ColumnSet as ModelColumns } from '../../model/columns.ts';
 import type { AnalyticsStore, ColumnSet } from '../../store/port.ts';
+import type { Dialect } from '../../store/dialect.ts';
 import { quoteIdent as q } from '../../store/schema.ts';
 import { storedExtras } from '../../store/wide-extras.ts';
 import { TenureError } from '../errors.ts';
@@ -118,10 +119,10 @@ export async function requireExtraColumns(store: AnalyticsStore, extras: readonl
  * same rows and order as features.ts (the same base and sample; `$2` = permille kept), so the
  * columns line up without a join in the common case.
  */
-export function extraFeaturesSql(extras: readonly ExtraFeature[], only: string | null = null): string {
+export function extraFeaturesSql(d: Dialect, extras: readonly ExtraFeature[], only: string | null = null): string {
   const attrs = extras.filter((f) => f.source === 'customers');
   const measures = [...new Set(extras.filter((f) => f.source === 'monthly_usage').map((f) => f.column))];
-  const recent = `u.month >= CAST($1 AS DATE) - INTERVAL 2 MONTH`;
+  const recent = `u.month >= CAST($1 AS DATE) - INTERVAL '2 month'`;
   const before = `u.month < CAST($1 AS DATE)`;
   // Means in whole millionths (exactSumSql): the same features whatever order the threads add bills in.
   const aggs = measures.flatMap((m, i) => [
@@ -136,26 +137,26 @@ export function extraFeaturesSql(extras: readonly ExtraFeature[], only: string |
     const i = index.get(f.column) as number;
     switch (f.stat) {
       case 'mean_3m':
-        return `CAST(x.m${i} AS DOUBLE) AS ${q(f.name)}`;
+        return `CAST(x.m${i} AS ${d.double}) AS ${q(f.name)}`;
       case 'last':
-        return `CAST(x.l${i} AS DOUBLE) AS ${q(f.name)}`;
+        return `CAST(x.l${i} AS ${d.double}) AS ${q(f.name)}`;
       case 'last_change':
-        return `CAST((x.l${i} - x.b${i}) / nullif(abs(x.b${i}), 0) AS DOUBLE) AS ${q(f.name)}`;
+        return `CAST((x.l${i} - x.b${i}) / nullif(abs(x.b${i}), 0) AS ${d.double}) AS ${q(f.name)}`;
       default:
-        return `CAST((x.m${i} - x.p${i}) / nullif(abs(x.p${i}), 0) AS DOUBLE) AS ${q(f.name)}`;
+        return `CAST((x.m${i} - x.p${i}) / nullif(abs(x.p${i}), 0) AS ${d.double}) AS ${q(f.name)}`;
     }
   });
   const usage = measures.length
     ? `, x AS (
     SELECT u.customer_id, ${aggs.join(', ')}
     FROM monthly_usage u JOIN base b USING (customer_id)
-    WHERE u.month >= CAST($1 AS DATE) - INTERVAL 5 MONTH AND u.month <= CAST($1 AS DATE)
+    WHERE u.month >= CAST($1 AS DATE) - INTERVAL '5 month' AND u.month <= CAST($1 AS DATE)
     GROUP BY u.customer_id)`
     : '';
   return `WITH base AS (
     SELECT c.customer_id${attrs.map((f) => `, c.${q(f.column)}`).join('')} FROM customers c
     WHERE ${CLOSING_BASE_WHERE}
-      AND (CAST($2 AS INTEGER) >= 1000 OR md5_number_lower(c.customer_id) % 1000 < CAST($2 AS INTEGER))${onlyCustomersSql(only)})${usage}
+      AND (CAST($2 AS INTEGER) >= 1000 OR ${d.md5LowBucket('c.customer_id', 1000)} < CAST($2 AS INTEGER))${onlyCustomersSql(only)})${usage}
   SELECT b.customer_id${select.map((s) => `, ${s}`).join('')}
   FROM base b${measures.length ? ' LEFT JOIN x USING (customer_id)' : ''}
   ORDER BY b.customer_id`;
@@ -171,7 +172,7 @@ export async function withExtraFeatures(
   only: string | null = null,
 ): Promise<ColumnSet> {
   if (extras.length === 0) return set;
-  const x = await store.queryColumns(extraFeaturesSql(extras, only), [asOfStart, samplePermille]);
+  const x = await store.queryColumns(extraFeaturesSql(store.dialect, extras, only), [asOfStart, samplePermille]);
   const ids = set.columns.customer_id as readonly (string | null)[];
   const xids = x.columns.customer_id as readonly (string | null)[];
   let aligned = x.rowCount === set.rowCount;

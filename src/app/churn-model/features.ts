@@ -1,4 +1,5 @@
 import type { AnalyticsStore, ColumnSet } from '../../store/port.ts';
+import type { Dialect } from '../../store/dialect.ts';
 import { monthStart } from '../../domain/month.ts';
 import { exactSumSql } from '../lifecycle/stages-sql.ts';
 import { withExtraFeatures, type ExtraFeature } from './extra-features.ts';
@@ -158,19 +159,19 @@ export const CUSTOMER_FEATURES: readonly FeatureSpec[] = [...BASE_FEATURES, ...A
  * Customers `c` on the books at the end of the month starting at `$1`: joined before its end,
  * not churned by then. The closing base the features, scoring and training sample use.
  */
-export const CLOSING_BASE_WHERE = `c.join_date < CAST($1 AS DATE) + INTERVAL 1 MONTH
-    AND NOT EXISTS (SELECT 1 FROM churn_events e WHERE e.customer_id = c.customer_id AND e.churn_date < CAST($1 AS DATE) + INTERVAL 1 MONTH)`;
+export const CLOSING_BASE_WHERE = `c.join_date < CAST($1 AS DATE) + INTERVAL '1 month'
+    AND NOT EXISTS (SELECT 1 FROM churn_events e WHERE e.customer_id = c.customer_id AND e.churn_date < CAST($1 AS DATE) + INTERVAL '1 month')`;
 
 /** Restricts a closing base `c` to the customer ids of a table (none: the whole base). */
 export const onlyCustomersSql = (table: string | null): string => (table === null ? '' : `\n    AND c.customer_id IN (SELECT customer_id FROM ${table})`);
 
 /** The features query; `only` names a table of customer ids to build them for (else the whole base). */
-export const customerFeaturesSql = (only: string | null = null): string => `
+export const customerFeaturesSql = (d: Dialect, only: string | null = null): string => `
 WITH params AS (
   SELECT CAST($1 AS DATE) AS m0,
-         CAST($1 AS DATE) + INTERVAL 1 MONTH AS m_end,       -- first day after the as-of month
-         CAST($1 AS DATE) - INTERVAL 2 MONTH AS last3_from,
-         CAST($1 AS DATE) - INTERVAL 5 MONTH AS prev3_from,
+         CAST($1 AS DATE) + INTERVAL '1 month' AS m_end,       -- first day after the as-of month
+         CAST($1 AS DATE) - INTERVAL '2 month' AS last3_from,
+         CAST($1 AS DATE) - INTERVAL '5 month' AS prev3_from,
          CAST($2 AS INTEGER) AS horizon
 ),
 base AS (
@@ -180,22 +181,22 @@ base AS (
     -- The training sample: MD5's low 64 bits, fixed by the MD5 standard, where DuckDB's hash() may
     -- change between releases and so change which customers a retrained model learns from.
     -- With the whole base ($3 = 1000) the condition folds away and no id is hashed.
-    AND (CAST($3 AS INTEGER) >= 1000 OR md5_number_lower(c.customer_id) % 1000 < CAST($3 AS INTEGER))${onlyCustomersSql(only)}
+    AND (CAST($3 AS INTEGER) >= 1000 OR ${d.md5LowBucket('c.customer_id', 1000)} < CAST($3 AS INTEGER))${onlyCustomersSql(only)}
 ),
 -- Filters on the bound parameters themselves, not on the params CTE: DuckDB pushes a
 -- constant range into the table scan, where a join with params reads every bill ever.
 usage6 AS (
-  SELECT u.*, (u.month >= CAST($1 AS DATE) - INTERVAL 2 MONTH) AS recent
+  SELECT u.*, (u.month >= CAST($1 AS DATE) - INTERVAL '2 month') AS recent
   FROM monthly_usage u JOIN base b USING (customer_id)
-  WHERE u.month >= CAST($1 AS DATE) - INTERVAL 5 MONTH AND u.month <= CAST($1 AS DATE)
+  WHERE u.month >= CAST($1 AS DATE) - INTERVAL '5 month' AND u.month <= CAST($1 AS DATE)
 ),
 -- DOUBLE measures are added as whole millionths (exactSumSql), so a customer's features, and
 -- with them the scores, come out the same on every run whatever order the threads add bills in.
 u AS (
   SELECT customer_id,
-    avg(CASE WHEN recent THEN revenue END) AS arpu_3m,
-    avg(CASE WHEN NOT recent THEN revenue END) AS arpu_prev3,
-    avg(CASE WHEN recent THEN revenue - coalesce(cost, 0) END) AS margin_3m,
+    ${d.mean(`CASE WHEN recent THEN revenue END`)} AS arpu_3m,
+    ${d.mean(`CASE WHEN NOT recent THEN revenue END`)} AS arpu_prev3,
+    ${d.mean(`CASE WHEN recent THEN revenue - coalesce(cost, 0) END`)} AS margin_3m,
     ${exactSumSql('CASE WHEN recent THEN voice_minutes END')} AS voice3,
     ${exactSumSql('CASE WHEN NOT recent THEN voice_minutes END')} AS voice_prev3,
     ${exactSumSql('CASE WHEN recent THEN outgoing_minutes END')} AS outgoing3,
@@ -204,8 +205,8 @@ u AS (
     ${exactSumSql('CASE WHEN recent THEN long_distance_minutes END')} AS long_distance3,
     sum(CASE WHEN recent THEN calls END) AS calls3,
     sum(CASE WHEN recent THEN dropped_calls END) AS dropped3,
-    avg(CASE WHEN recent THEN care_calls END) AS care_calls_per_month,
-    avg(CASE WHEN recent THEN distinct_contacts END) AS call_partners,
+    ${d.mean(`CASE WHEN recent THEN care_calls END`)} AS care_calls_per_month,
+    ${d.mean(`CASE WHEN recent THEN distinct_contacts END`)} AS call_partners,
     sum(CASE WHEN recent THEN on_net_contacts END) AS on_net3,
     sum(CASE WHEN recent THEN distinct_contacts END) AS distinct3,
     ${exactSumSql('CASE WHEN recent THEN data_mb END')} AS data3,
@@ -239,7 +240,7 @@ u AS (
     max(CASE WHEN month = CAST($1 AS DATE) THEN care_calls END) AS care_last,
     max(CASE WHEN month = CAST($1 AS DATE) THEN distinct_contacts END) AS partners_last,
     -- The 5 months before the as-of month, against which its own bill is compared.
-    avg(CASE WHEN month < CAST($1 AS DATE) THEN revenue END) AS revenue_before,
+    ${d.mean(`CASE WHEN month < CAST($1 AS DATE) THEN revenue END`)} AS revenue_before,
     ${exactSumSql('CASE WHEN month < CAST($1 AS DATE) THEN voice_minutes END')} / nullif(count(CASE WHEN month < CAST($1 AS DATE) THEN voice_minutes END), 0) AS voice_before,
     ${exactSumSql('CASE WHEN month < CAST($1 AS DATE) THEN data_mb END')} / nullif(count(CASE WHEN month < CAST($1 AS DATE) THEN data_mb END), 0) AS data_before,
     ${exactSumSql('CASE WHEN month < CAST($1 AS DATE) THEN sms END')} / nullif(count(CASE WHEN month < CAST($1 AS DATE) THEN sms END), 0) AS sms_before,
@@ -251,8 +252,8 @@ i AS (
   SELECT x.customer_id,
     count(CASE WHEN x.kind = 'complaint' AND x.ts >= p.last3_from THEN 1 END) AS complaints_3m,
     max(CASE WHEN x.kind = 'complaint' THEN x.ts END) AS last_complaint,
-    count(CASE WHEN x.kind = 'cancel_request' AND x.ts >= p.m_end - INTERVAL 6 MONTH THEN 1 END) AS cancel_requests_6m,
-    avg(x.satisfaction) AS satisfaction_avg,
+    count(CASE WHEN x.kind = 'cancel_request' AND x.ts >= p.m_end - INTERVAL '6 month' THEN 1 END) AS cancel_requests_6m,
+    ${d.mean(`x.satisfaction`)} AS satisfaction_avg,
     count(CASE WHEN x.ts >= p.last3_from THEN 1 END) AS contacts_3m,
     count(CASE WHEN x.kind = 'inquiry' AND x.ts >= p.last3_from THEN 1 END) AS inquiries_3m,
     count(CASE WHEN x.kind = 'repair' AND x.ts >= p.last3_from THEN 1 END) AS repairs_3m,
@@ -261,69 +262,69 @@ i AS (
     count(CASE WHEN x.kind = 'care' AND x.ts >= p.last3_from THEN 1 END) AS care_contacts_3m,
     count(CASE WHEN NOT x.resolved AND x.ts >= p.last3_from THEN 1 END) AS unresolved_3m,
     count(CASE WHEN x.resolved IS NOT NULL AND x.ts >= p.last3_from THEN 1 END) AS outcome_known_3m,
-    avg(CASE WHEN x.ts >= p.last3_from THEN x.satisfaction END) AS satisfaction_3m,
+    ${d.mean(`CASE WHEN x.ts >= p.last3_from THEN x.satisfaction END`)} AS satisfaction_3m,
     max(x.ts) AS last_contact,
     count(CASE WHEN x.ts >= p.m0 THEN 1 END) AS contacts_1m,
     count(CASE WHEN x.kind = 'inquiry' AND x.ts >= p.m0 THEN 1 END) AS inquiries_1m,
     count(CASE WHEN x.kind = 'complaint' AND x.ts >= p.m0 THEN 1 END) AS complaints_1m,
     count(CASE WHEN x.kind = 'cancel_request' AND x.ts >= p.m0 THEN 1 END) AS cancel_requests_1m,
     count(CASE WHEN NOT x.resolved AND x.ts >= p.m0 THEN 1 END) AS unresolved_1m,
-    count(CASE WHEN NOT x.resolved AND x.ts >= p.m_end - INTERVAL 6 MONTH THEN 1 END) AS unresolved_6m
+    count(CASE WHEN NOT x.resolved AND x.ts >= p.m_end - INTERVAL '6 month' THEN 1 END) AS unresolved_6m
   FROM interactions x JOIN base b USING (customer_id), params p
-  WHERE x.ts < CAST($1 AS DATE) + INTERVAL 1 MONTH
+  WHERE x.ts < CAST($1 AS DATE) + INTERVAL '1 month'
   GROUP BY x.customer_id
 ),
 s AS (
   SELECT sub.customer_id,
     count(*) AS products,
     sum(sub.monthly_fee) AS monthly_fee,
-    min(CASE WHEN sub.contract_end_date >= p.m_end THEN date_sub('month', CAST(p.m_end AS DATE), sub.contract_end_date) END) AS contract_months_left,
+    min(CASE WHEN sub.contract_end_date >= p.m_end THEN ${d.completeMonthsBetween('CAST(p.m_end AS DATE)', 'sub.contract_end_date')} END) AS contract_months_left,
     ${SUBSCRIPTION_CATEGORIES.map((c) => `count(CASE WHEN sub.category = '${c}' THEN 1 END) AS subs_${c}`).join(',\n    ')}
   FROM subscriptions sub JOIN base b USING (customer_id), params p
-  WHERE sub.start_date < CAST($1 AS DATE) + INTERVAL 1 MONTH AND (sub.end_date IS NULL OR sub.end_date >= CAST($1 AS DATE) + INTERVAL 1 MONTH)
+  WHERE sub.start_date < CAST($1 AS DATE) + INTERVAL '1 month' AND (sub.end_date IS NULL OR sub.end_date >= CAST($1 AS DATE) + INTERVAL '1 month')
   GROUP BY sub.customer_id
 ),
 -- Every subscription started by the month's end: what changed lately, when a commitment ended.
 -- An end date on or after the month's end is the future and is not read.
 sh AS (
   SELECT sub.customer_id,
-    count(CASE WHEN sub.start_date >= CAST($1 AS DATE) - INTERVAL 2 MONTH THEN 1 END) AS subs_started_3m,
-    count(CASE WHEN sub.end_date >= CAST($1 AS DATE) - INTERVAL 2 MONTH AND sub.end_date < CAST($1 AS DATE) + INTERVAL 1 MONTH THEN 1 END) AS subs_ended_3m,
-    max(CASE WHEN sub.contract_end_date < CAST($1 AS DATE) + INTERVAL 1 MONTH THEN sub.contract_end_date END) AS last_contract_end
+    count(CASE WHEN sub.start_date >= CAST($1 AS DATE) - INTERVAL '2 month' THEN 1 END) AS subs_started_3m,
+    count(CASE WHEN sub.end_date >= CAST($1 AS DATE) - INTERVAL '2 month' AND sub.end_date < CAST($1 AS DATE) + INTERVAL '1 month' THEN 1 END) AS subs_ended_3m,
+    max(CASE WHEN sub.contract_end_date < CAST($1 AS DATE) + INTERVAL '1 month' THEN sub.contract_end_date END) AS last_contract_end
   FROM subscriptions sub JOIN base b USING (customer_id)
-  WHERE sub.start_date < CAST($1 AS DATE) + INTERVAL 1 MONTH
+  WHERE sub.start_date < CAST($1 AS DATE) + INTERVAL '1 month'
   GROUP BY sub.customer_id
 )
 SELECT
   b.customer_id,
-  date_sub('month', b.join_date, CAST(p.m_end - INTERVAL 1 DAY AS DATE)) AS tenure_months,
-  CASE WHEN b.birth_date IS NOT NULL THEN date_sub('year', b.birth_date, CAST(p.m_end - INTERVAL 1 DAY AS DATE)) END AS age,
+  ${d.completeMonthsBetween('b.join_date', `CAST(p.m_end - INTERVAL '1 day' AS DATE)`)} AS tenure_months,
+  CASE WHEN b.birth_date IS NOT NULL THEN ${d.completeYearsBetween('b.birth_date', `CAST(p.m_end - INTERVAL '1 day' AS DATE)`)} END AS age,
   b.gender, b.customer_type, b.province, b.acquisition_channel,
   CASE WHEN b.winback_of IS NOT NULL THEN 1 ELSE 0 END AS is_winback,
-  CAST(u.arpu_3m AS DOUBLE) AS arpu_3m,
-  CAST(u.arpu_3m / nullif(u.arpu_prev3, 0) - 1 AS DOUBLE) AS arpu_trend,
-  CAST(u.margin_3m AS DOUBLE) AS margin_3m,
+  CAST(u.arpu_3m AS ${d.double}) AS arpu_3m,
+  CAST(u.arpu_3m AS ${d.double}) / nullif(CAST(u.arpu_prev3 AS ${d.double}), 0) - 1 AS arpu_trend,
+  CAST(u.margin_3m AS ${d.double}) AS margin_3m,
   u.outgoing3 / nullif(u.voice3, 0) AS outgoing_ratio,
   u.forwarded3 / nullif(u.voice3, 0) AS forwarded_ratio,
   u.roaming3 / nullif(u.voice3, 0) AS roaming_ratio,
   u.long_distance3 / nullif(u.voice3, 0) AS long_distance_ratio,
   u.care_calls_per_month,
-  u.dropped3 / nullif(u.calls3, 0) AS dropped_call_rate,
+  CAST(u.dropped3 AS ${d.double}) / nullif(CAST(u.calls3 AS ${d.double}), 0) AS dropped_call_rate,
   u.call_partners,
-  u.on_net3 / nullif(u.distinct3, 0) AS on_net_ratio,
+  CAST(u.on_net3 AS ${d.double}) / nullif(CAST(u.distinct3 AS ${d.double}), 0) AS on_net_ratio,
   u.voice3 / nullif(u.voice_prev3, 0) - 1 AS voice_trend,
   u.data3 / nullif(u.data_prev3, 0) - 1 AS data_trend,
   u.tv3 / nullif(u.tv_prev3, 0) - 1 AS tv_trend,
   coalesce(u.dormant_months_3m, 0) AS dormant_months_3m,
   u.overdue_days,
-  CAST(u.paid3 / nullif(u.revenue3, 0) AS DOUBLE) AS paid_ratio_3m,
+  CAST(u.paid3 AS ${d.double}) / nullif(CAST(u.revenue3 AS ${d.double}), 0) AS paid_ratio_3m,
   coalesce(i.complaints_3m, 0) AS complaints_3m,
-  CASE WHEN i.last_complaint IS NOT NULL THEN date_diff('month', CAST(i.last_complaint AS DATE), p.m0) END AS months_since_complaint,
+  CASE WHEN i.last_complaint IS NOT NULL THEN ${d.monthsBetween('CAST(i.last_complaint AS DATE)', 'p.m0')} END AS months_since_complaint,
   coalesce(i.cancel_requests_6m, 0) AS cancel_requests_6m,
   i.satisfaction_avg,
   s.contract_months_left,
   coalesce(s.products, 0) AS products,
-  CAST(s.monthly_fee AS DOUBLE) AS monthly_fee,
+  CAST(s.monthly_fee AS ${d.double}) AS monthly_fee,
   -- ANALYST_FEATURES
   u.voice3 / nullif(u.voice_bills3, 0) AS voice_minutes_3m,
   u.data3 / nullif(u.data_bills3, 0) AS data_mb_3m,
@@ -332,8 +333,8 @@ SELECT
   u.vod3 / nullif(u.vod_bills3, 0) AS vod_orders_3m,
   u.sms3 / nullif(u.sms_prev3, 0) - 1 AS sms_trend,
   u.vod3 / nullif(u.vod_prev3, 0) - 1 AS vod_trend,
-  CAST(u.revenue_last AS DOUBLE) AS revenue_last,
-  CAST(u.paid_last / nullif(u.revenue_last, 0) AS DOUBLE) AS paid_share_last,
+  CAST(u.revenue_last AS ${d.double}) AS revenue_last,
+  CAST(u.paid_last AS ${d.double}) / nullif(CAST(u.revenue_last AS ${d.double}), 0) AS paid_share_last,
   u.voice_last AS voice_minutes_last,
   u.outgoing_last / nullif(u.voice_last, 0) AS outgoing_ratio_last,
   u.forwarded_last / nullif(u.voice_last, 0) AS forwarded_ratio_last,
@@ -341,8 +342,8 @@ SELECT
   u.sms_last,
   u.tv_last AS tv_hours_last,
   u.vod_last AS vod_orders_last,
-  CAST(u.care_last AS DOUBLE) AS care_calls_last,
-  CAST(u.partners_last AS DOUBLE) AS call_partners_last,
+  CAST(u.care_last AS ${d.double}) AS care_calls_last,
+  CAST(u.partners_last AS ${d.double}) AS call_partners_last,
   coalesce(i.contacts_3m, 0) AS contacts_3m,
   coalesce(i.inquiries_3m, 0) AS inquiries_3m,
   coalesce(i.repairs_3m, 0) AS repairs_3m,
@@ -350,17 +351,17 @@ SELECT
   coalesce(i.offers_3m, 0) AS offers_3m,
   coalesce(i.care_contacts_3m, 0) AS care_contacts_3m,
   coalesce(i.unresolved_3m, 0) AS unresolved_3m,
-  CAST(i.unresolved_3m AS DOUBLE) / nullif(i.outcome_known_3m, 0) AS unresolved_share_3m,
+  CAST(i.unresolved_3m AS ${d.double}) / nullif(i.outcome_known_3m, 0) AS unresolved_share_3m,
   i.satisfaction_3m,
-  CASE WHEN i.last_contact IS NOT NULL THEN date_diff('month', CAST(i.last_contact AS DATE), p.m0) END AS months_since_contact,
+  CASE WHEN i.last_contact IS NOT NULL THEN ${d.monthsBetween('CAST(i.last_contact AS DATE)', 'p.m0')} END AS months_since_contact,
   b.industry,
-  CAST(b.employees AS DOUBLE) AS employees,
+  CAST(b.employees AS ${d.double}) AS employees,
   ${SUBSCRIPTION_CATEGORIES.map((c) => `coalesce(s.subs_${c}, 0) AS subs_${c}`).join(',\n  ')},
   coalesce(sh.subs_started_3m, 0) AS subs_started_3m,
   coalesce(sh.subs_ended_3m, 0) AS subs_ended_3m,
-  CASE WHEN sh.last_contract_end IS NOT NULL THEN date_diff('month', sh.last_contract_end, p.m0) END AS months_since_contract_end,
+  CASE WHEN sh.last_contract_end IS NOT NULL THEN ${d.monthsBetween('sh.last_contract_end', 'p.m0')} END AS months_since_contract_end,
   -- RECENT_FEATURES
-  CAST((u.revenue_last - u.revenue_before) / nullif(abs(u.revenue_before), 0) AS DOUBLE) AS revenue_last_change,
+  (CAST(u.revenue_last AS ${d.double}) - CAST(u.revenue_before AS ${d.double})) / nullif(abs(CAST(u.revenue_before AS ${d.double})), 0) AS revenue_last_change,
   (u.voice_last - u.voice_before) / nullif(abs(u.voice_before), 0) AS voice_last_change,
   (u.data_last - u.data_before) / nullif(abs(u.data_before), 0) AS data_last_change,
   (u.sms_last - u.sms_before) / nullif(abs(u.sms_before), 0) AS sms_last_change,
@@ -374,7 +375,7 @@ SELECT
   CASE WHEN b.city IS NOT NULL THEN b.province || '/' || b.city END AS city,
   CASE WHEN EXISTS (
     SELECT 1 FROM churn_events e
-    WHERE e.customer_id = b.customer_id AND e.churn_date >= p.m_end AND e.churn_date < p.m_end + to_months(p.horizon)
+    WHERE e.customer_id = b.customer_id AND e.churn_date >= p.m_end AND e.churn_date < ${d.addMonths('CAST(p.m_end AS DATE)', 'p.horizon')}
   ) THEN 1 ELSE 0 END AS churned
 FROM base b
 CROSS JOIN params p
@@ -384,8 +385,6 @@ LEFT JOIN s USING (customer_id)
 LEFT JOIN sh USING (customer_id)
 ORDER BY b.customer_id
 `;
-
-export const CUSTOMER_FEATURES_SQL = customerFeaturesSql();
 
 /**
  * Builds the feature columns for one as-of month ('YYYY-MM'); `extras`: the operator's x_
@@ -400,6 +399,6 @@ export async function buildCustomerFeatures(
   /** A table of customer ids: features of those of the base only (a campaign's members), the same values as the whole base gives them. */
   only: string | null = null,
 ): Promise<ColumnSet> {
-  const set = await store.queryColumns(only === null ? CUSTOMER_FEATURES_SQL : customerFeaturesSql(only), [monthStart(asOf), horizon, samplePermille]);
+  const set = await store.queryColumns(customerFeaturesSql(store.dialect, only), [monthStart(asOf), horizon, samplePermille]);
   return withExtraFeatures(store, set, monthStart(asOf), samplePermille, extras, only);
 }

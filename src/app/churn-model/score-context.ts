@@ -1,6 +1,7 @@
 import type { MonthText } from '../../domain/month.ts';
 import { requireWritable } from '../../store/access.ts';
 import type { AnalyticsStore } from '../../store/port.ts';
+import type { Dialect } from '../../store/dialect.ts';
 import { dataSpan } from '../data-span.ts';
 import { HISTORY_TABLE } from '../lifecycle/history-store.ts';
 import { keepDefaultStagesAndValues } from '../lifecycle/prepare.ts';
@@ -24,16 +25,15 @@ export interface ScoreContext {
 export async function scoreContext(store: AnalyticsStore, asOf: string): Promise<Map<string, ScoreContext>> {
   const { first } = await dataMonths(store);
   const { stageKey, valueKey } = await keepDefaultStagesAndValues(store, [asOf], { dataFirst: first, hasScores: true });
+  // The medians by the value module's own function (valueCuts), as the kept context cuts them.
+  const cuts = await valueCuts(store, valueKey, asOf);
+  const quadrantSql = cuts ? quadrantCaseSql('v.current_value', 'v.potential', doubleSql(store.dialect, cuts.matrix.currentValue), doubleSql(store.dialect, cuts.matrix.potential)) : `CAST(NULL AS ${store.dialect.text})`;
   // Columns rather than row objects: a million customers come back in a fraction of the time.
   const set = await store.queryColumns(
-    `WITH v AS (SELECT * FROM ${SNAPSHOT_TABLE} WHERE snapshot_key = $2 AND as_of = CAST($3 AS DATE)),
-          t AS (SELECT quantile_cont(current_value, 0.5) AS cm, quantile_cont(potential, 0.5) AS pm FROM v)
-     SELECT h.customer_id, h.stage,
-            CASE WHEN v.customer_id IS NULL THEN NULL
-                 WHEN v.current_value > t.cm THEN CASE WHEN v.potential > t.pm THEN 'IV' ELSE 'III' END
-                 ELSE CASE WHEN v.potential > t.pm THEN 'II' ELSE 'I' END END AS quadrant
-     FROM ${HISTORY_TABLE} h CROSS JOIN t LEFT JOIN v ON v.customer_id = h.customer_id
-     WHERE h.rules_key = $1 AND h.as_of = CAST($3 AS DATE)`,
+    `WITH v AS (SELECT * FROM ${SNAPSHOT_TABLE} WHERE snapshot_key = CAST($2 AS VARCHAR) AND as_of = CAST($3 AS DATE))
+     SELECT h.customer_id, h.stage, ${quadrantSql} AS quadrant
+     FROM ${HISTORY_TABLE} h LEFT JOIN v ON v.customer_id = h.customer_id
+     WHERE h.rules_key = CAST($1 AS VARCHAR) AND h.as_of = CAST($3 AS DATE)`,
     [stageKey, valueKey, `${asOf}-01`],
   );
   const ids = set.columns.customer_id as readonly (string | null)[];
@@ -74,7 +74,7 @@ export interface ValueCuts {
  * quantile: on a value shared by many customers (one plan, one tenure) the two interpolations can
  * differ in the last bit and put those customers in another tier than `tenure value` does.
  */
-async function valueCuts(store: AnalyticsStore, valueKey: string, asOf: MonthText): Promise<ValueCuts | null> {
+export async function valueCuts(store: AnalyticsStore, valueKey: string, asOf: MonthText): Promise<ValueCuts | null> {
   const set = await store.queryColumns(`SELECT current_value, potential FROM ${SNAPSHOT_TABLE} WHERE snapshot_key = $1 AND as_of = CAST($2 AS DATE)`, [valueKey, `${asOf}-01`]);
   const current = set.columns.current_value;
   const potential = set.columns.potential;
@@ -83,22 +83,23 @@ async function valueCuts(store: AnalyticsStore, valueKey: string, asOf: MonthTex
 }
 
 /** A double as SQL, exactly (the shortest text that reads back as the same double). */
-const double = (x: number): string => {
+export const doubleSql = (d: Dialect, x: number): string => {
   if (!Number.isFinite(x)) throw new RangeError(`not a finite number: ${x}`);
-  return `CAST('${String(x)}' AS DOUBLE)`;
+  return `CAST('${String(x)}' AS ${d.double})`;
 };
 
 /** The context rows of a run as SQL (the stage history and value snapshot of its month must be kept under these keys). */
-export function scoreContextSql(run: ScoringRunKey, stageKey: string, valueKey: string, cuts: ValueCuts | null): string {
+export function scoreContextSql(d: Dialect, run: ScoringRunKey, stageKey: string, valueKey: string, cuts: ValueCuts | null): string {
   const month = `DATE ${sqlText(`${run.asOf}-01`)}`;
-  const quadrant = cuts ? quadrantCaseSql('v.current_value', 'v.potential', double(cuts.matrix.currentValue), double(cuts.matrix.potential)) : 'CAST(NULL AS VARCHAR)';
-  const tier = cuts ? `CASE WHEN v.customer_id IS NULL THEN NULL ELSE ${tierCaseSql('v.current_value', `[${cuts.tiers.map(double).join(', ')}]`)} END` : 'CAST(NULL AS VARCHAR)';
+  const quadrant = cuts ? quadrantCaseSql('v.current_value', 'v.potential', doubleSql(d, cuts.matrix.currentValue), doubleSql(d, cuts.matrix.potential)) : `CAST(NULL AS ${d.text})`;
+  // The array in parentheses: PostgreSQL subscripts an ARRAY[…] constructor only so.
+  const tier = cuts ? `CASE WHEN v.customer_id IS NULL THEN NULL ELSE ${tierCaseSql('v.current_value', `(${d.arrayOf(cuts.tiers.map((t) => doubleSql(d, t)))})`)} END` : `CAST(NULL AS ${d.text})`;
   return `
     WITH v AS (SELECT customer_id, current_value, potential FROM ${SNAPSHOT_TABLE} WHERE snapshot_key = ${sqlText(valueKey)} AND as_of = ${month}),
     st AS (SELECT customer_id, stage FROM ${HISTORY_TABLE} WHERE rules_key = ${sqlText(stageKey)} AND as_of = ${month})
     SELECT s.model_version, s.as_of, s.customer_id, s.churn_probability,
            CAST(coalesce(v.current_value, 0) AS DECIMAL(18,2)) AS customer_value,
-           CAST(${expectedLossSql('s.churn_probability', 'coalesce(v.current_value, 0)')} AS DECIMAL(18,2)) AS expected_loss,
+           CAST(${expectedLossSql(d, 's.churn_probability', 'coalesce(v.current_value, 0)')} AS DECIMAL(18,2)) AS expected_loss,
            st.stage AS lifecycle_stage, ${quadrant} AS value_quadrant, ${tier} AS value_tier,
            CAST(ntile(10) OVER (ORDER BY s.churn_probability, s.customer_id) AS INTEGER) AS risk_decile,
            nullif(cu.province, '') AS province, cu.region, s.top_reasons
@@ -112,7 +113,7 @@ export function scoreContextSql(run: ScoringRunKey, stageKey: string, valueKey: 
 async function contextSql(store: AnalyticsStore, run: ScoringRunKey): Promise<string> {
   const span = await dataSpan(store);
   const { stageKey, valueKey } = await keepDefaultStagesAndValues(store, [run.asOf], { dataFirst: span.first, hasScores: span.hasScores });
-  return scoreContextSql(run, stageKey, valueKey, await valueCuts(store, valueKey, run.asOf));
+  return scoreContextSql(store.dialect, run, stageKey, valueKey, await valueCuts(store, valueKey, run.asOf));
 }
 
 /** Keeps (replaces) a run's context; `tenure score` calls it after writing the scores. */
@@ -140,6 +141,6 @@ export async function scoreContextOf(store: AnalyticsStore, run: ScoringRunKey, 
     await keepScoreContext(store, run);
     return SCORE_CONTEXT_TABLE;
   }
-  await store.run(`CREATE OR REPLACE TEMP TABLE ${temporary} AS ${await contextSql(store, run)}`);
+  for (const stmt of store.dialect.createTempTableAs(temporary, await contextSql(store, run))) await store.run(stmt);
   return temporary;
 }

@@ -123,7 +123,7 @@ interface StoredUpliftRow {
 
 async function loadUpliftModel(store: AnalyticsStore, modelId?: string): Promise<{ row: StoredUpliftRow; model: UpliftModel; metrics: UpliftTrainMetrics }> {
   const [row] = await store.query<StoredUpliftRow>(
-    `SELECT model_id, offer_id, metrics, model_json FROM uplift_models WHERE ($1::VARCHAR IS NULL OR model_id = $1) ORDER BY created_at DESC LIMIT 1`,
+    `SELECT model_id, offer_id, metrics, model_json FROM uplift_models WHERE (CAST($1 AS VARCHAR) IS NULL OR model_id = CAST($1 AS VARCHAR)) ORDER BY created_at DESC LIMIT 1`,
     [modelId ?? null],
   );
   if (!row) throw new TenureError('NO_DATA', modelId === undefined ? 'no uplift model in the store; run `tenure uplift train` first' : `no uplift model ${modelId} in the store`);

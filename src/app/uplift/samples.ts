@@ -46,10 +46,10 @@ interface CampaignArmRow {
 /** Every campaign with its arms (members and acceptances), oldest first. */
 export async function campaignRecords(store: AnalyticsStore): Promise<CampaignRecord[]> {
   const rows = await store.query<CampaignArmRow>(
-    `SELECT c.campaign_id, strftime(c.start_date, '%Y-%m-%d') AS start_date, coalesce(c.horizon_months, ${DEFAULT_HORIZON_MONTHS}) AS horizon,
+    `SELECT c.campaign_id, ${store.dialect.formatDate('c.start_date')} AS start_date, coalesce(c.horizon_months, ${DEFAULT_HORIZON_MONTHS}) AS horizon,
             m.arm, count(*) AS members, count(*) FILTER (WHERE m.response = 'accepted') AS accepted
      FROM campaigns c JOIN campaign_members m ON m.campaign_id = c.campaign_id
-     GROUP BY ALL ORDER BY start_date, c.campaign_id, m.arm`,
+     GROUP BY c.campaign_id, c.start_date, c.horizon_months, m.arm ORDER BY c.start_date, c.campaign_id, m.arm`,
   );
   const { last } = await dataSpan(store);
   const out = new Map<string, { campaignId: string; startDate: string; firstMonth: string; horizonMonths: number; monthsOpen: number; arms: Map<string, CampaignArmCount> }>();
@@ -112,11 +112,11 @@ export async function memberSample(
     throw new TenureError('NO_DATA', `campaign ${c.campaignId} starts ${c.startDate}, before the data has a month to read its members' features from (the data covers ${span.first}..${span.last})`);
   }
   const outcomes = await store.query<OutcomeRow>(
-    `SELECT m.customer_id, CASE WHEN m.arm = $2 THEN 1 ELSE 0 END AS treated,
-            CASE WHEN e.churn_date IS NOT NULL AND e.churn_date < c.start_date + to_months(coalesce(c.horizon_months, ${DEFAULT_HORIZON_MONTHS})) THEN 1 ELSE 0 END AS churned
+    `SELECT m.customer_id, CASE WHEN m.arm = CAST($2 AS VARCHAR) THEN 1 ELSE 0 END AS treated,
+            CASE WHEN e.churn_date IS NOT NULL AND e.churn_date < ${store.dialect.addMonths('c.start_date', `coalesce(c.horizon_months, ${DEFAULT_HORIZON_MONTHS})`)} THEN 1 ELSE 0 END AS churned
      FROM campaign_members m JOIN campaigns c ON c.campaign_id = m.campaign_id
      LEFT JOIN churn_events e ON e.customer_id = m.customer_id
-     WHERE m.campaign_id = $1 AND m.arm IN ('${CONTROL_ARM}', $2) AND (e.churn_date IS NULL OR e.churn_date >= c.start_date)
+     WHERE m.campaign_id = CAST($1 AS VARCHAR) AND m.arm IN ('${CONTROL_ARM}', CAST($2 AS VARCHAR)) AND (e.churn_date IS NULL OR e.churn_date >= c.start_date)
      ORDER BY m.customer_id`,
     [c.campaignId, offerId],
   );

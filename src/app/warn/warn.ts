@@ -29,6 +29,7 @@ import type { Quadrant } from '../../domain/value/matrix.ts';
 import type { Tier } from '../../domain/value/tiers.ts';
 import { requireWritable } from '../../store/access.ts';
 import type { AnalyticsStore, SqlValue } from '../../store/port.ts';
+import type { Dialect } from '../../store/dialect.ts';
 import { scoreContextOf } from '../churn-model/score-context.ts';
 import { dataSpan, resolveMonth } from '../data-span.ts';
 import { TenureError } from '../errors.ts';
@@ -106,13 +107,23 @@ export interface WarnRow {
   readonly previous_risk_decile: number | null;
 }
 
+/** A TIMESTAMP as the port gives it ('YYYY-MM-DD HH:MM:SS[.ffffff]', either engine) to the second, ISO: 'YYYY-MM-DDTHH:MM:SS'. */
+const isoSecond = (ts: string): string => ts.slice(0, 19).replace(' ', 'T');
+const isoSecondOrNull = (ts: string | null): string | null => (ts === null ? null : isoSecond(ts));
+
 const runRow = (r: { as_of: string; model_version: string; scored_at: string } | undefined): ScoringRun | null =>
-  r ? { asOf: r.as_of, modelVersion: r.model_version, scoredAt: r.scored_at } : null;
+  r ? { asOf: r.as_of, modelVersion: r.model_version, scoredAt: isoSecond(String(r.scored_at)) } : null;
+
+/** Runs a temporary table's (re)creation from a SELECT with its bound parameters. */
+async function createTemp(store: AnalyticsStore, table: string, select: string, params: readonly SqlValue[]): Promise<void> {
+  const stmts = store.dialect.createTempTableAs(table, select);
+  for (const [i, stmt] of stmts.entries()) await store.run(stmt, i === stmts.length - 1 ? params : []);
+}
 
 /** The latest scoring run stored for `asOf`, or null. */
 export async function scoringRun(store: AnalyticsStore, asOf: MonthText): Promise<ScoringRun | null> {
   const [row] = await store.query<{ as_of: string; model_version: string; scored_at: string }>(
-    `SELECT strftime(as_of, '%Y-%m') AS as_of, model_version, strftime(max(scored_at), '%Y-%m-%dT%H:%M:%S') AS scored_at
+    `SELECT ${store.dialect.formatMonth('as_of')} AS as_of, model_version, max(scored_at) AS scored_at
      FROM churn_scores WHERE as_of = CAST($1 AS DATE) GROUP BY as_of, model_version
      ORDER BY max(scored_at) DESC, model_version DESC LIMIT 1`,
     [`${asOf}-01`],
@@ -123,7 +134,7 @@ export async function scoringRun(store: AnalyticsStore, asOf: MonthText): Promis
 /** The latest scoring run of the latest scored month before `asOf` (any month when null), or null. */
 export async function previousScoringRun(store: AnalyticsStore, asOf: MonthText | null): Promise<ScoringRun | null> {
   const [row] = await store.query<{ as_of: string; model_version: string; scored_at: string }>(
-    `SELECT strftime(as_of, '%Y-%m') AS as_of, model_version, strftime(max(scored_at), '%Y-%m-%dT%H:%M:%S') AS scored_at
+    `SELECT ${store.dialect.formatMonth('as_of')} AS as_of, model_version, max(scored_at) AS scored_at
      FROM churn_scores ${asOf === null ? '' : 'WHERE as_of < CAST($1 AS DATE)'} GROUP BY as_of, model_version
      ORDER BY as_of DESC, max(scored_at) DESC, model_version DESC LIMIT 1`,
     asOf === null ? [] : [`${asOf}-01`],
@@ -156,11 +167,11 @@ interface RunFilter {
  * tier, figures and region as of its month); the segment's accounts are `segmentTable`'s.
  * Context rows are aliased `c`.
  */
-function runFilter(input: WarnInput, context: string, run: ScoringRun, segmentTable: string | null): RunFilter {
+function runFilter(d: Dialect, input: WarnInput, context: string, run: ScoringRun, segmentTable: string | null): RunFilter {
   const params: (string | number)[] = [];
   const bind = (v: string | number): string => {
     params.push(v);
-    return `CAST($${params.length} AS ${typeof v === 'number' ? 'DOUBLE' : 'VARCHAR'})`;
+    return `CAST($${params.length} AS ${typeof v === 'number' ? d.double : d.text})`;
   };
   const conds = [`c.model_version = ${bind(run.modelVersion)}`, `c.as_of = CAST(${bind(`${run.asOf}-01`)} AS DATE)`];
   const inList = (values: readonly string[]) => values.map(bind).join(', ');
@@ -200,12 +211,12 @@ export async function buildWarningList(store: AnalyticsStore, input: WarnInput =
     segmentTable = 'warn_segment';
     await keepSegmentMembers(store, { month: asOf, name: input.segment, ...(input.segmentDefinitions ? { definitions: input.segmentDefinitions } : {}) }, segmentTable);
   }
-  const now = runFilter(input, await scoreContextOf(store, scoring, 'warn_context_now'), scoring, segmentTable);
+  const now = runFilter(store.dialect, input, await scoreContextOf(store, scoring, 'warn_context_now'), scoring, segmentTable);
   const limit = input.top !== undefined ? ` LIMIT ${Math.trunc(input.top)}` : '';
   try {
     const [counts] = await store.query<{ matched: number; scored: number }>(
       `SELECT (SELECT count(*) ${now.from}) AS matched,
-              (SELECT count(*) FROM churn_scores WHERE model_version = $${now.params.length + 1} AND as_of = CAST($${now.params.length + 2} AS DATE)) AS scored`,
+              (SELECT count(*) FROM churn_scores WHERE model_version = CAST($${now.params.length + 1} AS VARCHAR) AND as_of = CAST($${now.params.length + 2} AS DATE)) AS scored`,
       [...now.params, scoring.modelVersion, `${asOf}-01`],
     );
     // The list as the previous run gave it: the same filters and --top on its own figures.
@@ -218,25 +229,26 @@ export async function buildWarningList(store: AnalyticsStore, input: WarnInput =
       // Without a filter or a cut, the previous list is everyone that run scored.
       const cut = Object.keys(filterRecord(input)).length > 0;
       if (cut) {
-        const before = runFilter(input, previousContext, previous, segmentTable);
-        await store.run(`CREATE OR REPLACE TEMP TABLE ${BEFORE_TABLE} AS SELECT c.customer_id ${before.from}${limit ? ` ORDER BY ${RANKING}${limit}` : ''}`, before.params);
+        const before = runFilter(store.dialect, input, previousContext, previous, segmentTable);
+        await createTemp(store, BEFORE_TABLE, `SELECT c.customer_id ${before.from}${limit ? ` ORDER BY ${RANKING}${limit}` : ''}`, before.params);
       }
       params.push(previous.modelVersion, `${previous.asOf}-01`);
       previousJoins = `
-       LEFT JOIN (SELECT customer_id, risk_decile FROM ${previousContext} WHERE model_version = $${params.length - 1} AND as_of = CAST($${params.length} AS DATE)) p
+       LEFT JOIN (SELECT customer_id, risk_decile FROM ${previousContext} WHERE model_version = CAST($${params.length - 1} AS VARCHAR) AND as_of = CAST($${params.length} AS DATE)) AS p
               ON p.customer_id = c.customer_id
        ${cut ? `LEFT JOIN ${BEFORE_TABLE} bf ON bf.customer_id = c.customer_id` : ''}`;
       newWhen = cut ? 'bf.customer_id IS NULL' : 'p.customer_id IS NULL';
     }
     // One pass: the top n by a heap (no sort of the whole run), ranked, with the change since the
     // previous run; the province only (the masking policy shows no more of the region).
-    await store.run(
-      `CREATE OR REPLACE TEMP TABLE ${WARN_TABLE} AS
-       SELECT row_number() OVER (ORDER BY ${RANKING}) AS rank, c.customer_id, c.churn_probability, c.customer_value, c.expected_loss,
+    await createTemp(
+      store,
+      WARN_TABLE,
+      `SELECT row_number() OVER (ORDER BY ${RANKING}) AS rank, c.customer_id, c.churn_probability, c.customer_value, c.expected_loss,
               c.lifecycle_stage, c.value_quadrant, c.value_tier, c.province AS region, c.top_reasons,
               ${
                 previous === null
-                  ? 'CAST(NULL AS VARCHAR) AS change, c.risk_decile, CAST(NULL AS INTEGER) AS previous_risk_decile'
+                  ? `CAST(NULL AS ${store.dialect.text}) AS change, c.risk_decile, CAST(NULL AS INTEGER) AS previous_risk_decile`
                   : `CASE WHEN ${newWhen} THEN 'new' WHEN c.risk_decile > p.risk_decile THEN 'risen'
                           WHEN c.risk_decile < p.risk_decile THEN 'fell' ELSE 'unchanged' END AS change,
                      c.risk_decile, p.risk_decile AS previous_risk_decile`
@@ -349,7 +361,7 @@ export async function saveWarningList(store: AnalyticsStore, list: WarningList, 
     throw new TenureError('USAGE', `--save: a list name is 1–60 letters, digits, spaces, _ . : + or -, got "${name}"`);
   }
   return store.transaction(async (tx) => {
-    const [next] = await tx.query<{ n: number }>(`SELECT coalesce(max(TRY_CAST(substr(list_id, 3) AS BIGINT)), 0) + 1 AS n FROM warning_lists WHERE list_id LIKE 'WL%'`);
+    const [next] = await tx.query<{ n: number }>(`SELECT CAST(coalesce(max(${store.dialect.tryDouble('substr(list_id, 3)')}), 0) + 1 AS BIGINT) AS n FROM warning_lists WHERE list_id LIKE 'WL%'`);
     const listId = `WL${Number(next?.n ?? 1)}`;
     await tx.run(
       `INSERT INTO warning_lists (list_id, name, created_at, as_of, filters, model_version, scored_at, previous_as_of, previous_model_version, previous_scored_at, scored, matched, members)
@@ -371,35 +383,35 @@ export async function saveWarningList(store: AnalyticsStore, list: WarningList, 
     );
     await tx.run(
       `INSERT INTO warning_list_members
-       SELECT $1, rank, customer_id, churn_probability, CAST(customer_value AS DECIMAL(18,2)), CAST(expected_loss AS DECIMAL(18,2)),
+       SELECT CAST($1 AS VARCHAR), rank, customer_id, churn_probability, CAST(customer_value AS DECIMAL(18,2)), CAST(expected_loss AS DECIMAL(18,2)),
               lifecycle_stage, value_quadrant, value_tier, region, top_reasons, change, risk_decile, previous_risk_decile
        FROM ${WARN_TABLE}`,
       [listId],
     );
-    const saved = await savedListsWhere(tx, 'WHERE list_id = $1', [listId]);
+    const saved = await savedListsWhere(store.dialect, tx, 'WHERE list_id = $1', [listId]);
     return saved[0] as SavedList;
   });
 }
 
-async function savedListsWhere(store: Pick<AnalyticsStore, 'query'>, where: string, params: SqlValue[]): Promise<SavedList[]> {
+async function savedListsWhere(d: Dialect, store: Pick<AnalyticsStore, 'query'>, where: string, params: SqlValue[]): Promise<SavedList[]> {
   const rows = await store.query<{
     list_id: string; name: string; created_at: string; as_of: string; filters: string; model_version: string; scored_at: string;
     previous_as_of: string | null; previous_model_version: string | null; previous_scored_at: string | null; scored: number; matched: number; members: number;
   }>(
-    `SELECT list_id, name, strftime(created_at, '%Y-%m-%dT%H:%M:%S') AS created_at, strftime(as_of, '%Y-%m') AS as_of, filters, model_version,
-            strftime(scored_at, '%Y-%m-%dT%H:%M:%S') AS scored_at, strftime(previous_as_of, '%Y-%m') AS previous_as_of, previous_model_version,
-            strftime(previous_scored_at, '%Y-%m-%dT%H:%M:%S') AS previous_scored_at, scored, matched, members
-     FROM warning_lists ${where} ORDER BY created_at, TRY_CAST(substr(list_id, 3) AS BIGINT), list_id`,
+    `SELECT list_id, name, created_at, ${d.formatMonth('as_of')} AS as_of, filters, model_version,
+            scored_at, ${d.formatMonth('previous_as_of')} AS previous_as_of, previous_model_version,
+            previous_scored_at, scored, matched, members
+     FROM warning_lists ${where} ORDER BY created_at, ${d.tryDouble('substr(list_id, 3)')}, list_id`,
     params,
   );
   return rows.map((r) => ({
     listId: r.list_id,
     name: r.name,
-    createdAt: r.created_at,
+    createdAt: isoSecond(String(r.created_at)),
     asOf: r.as_of,
     filters: JSON.parse(r.filters) as FilterRecord,
-    scoring: { asOf: r.as_of, modelVersion: r.model_version, scoredAt: r.scored_at },
-    previous: r.previous_as_of === null ? null : { asOf: r.previous_as_of, modelVersion: r.previous_model_version ?? '', scoredAt: r.previous_scored_at ?? '' },
+    scoring: { asOf: r.as_of, modelVersion: r.model_version, scoredAt: isoSecond(String(r.scored_at)) },
+    previous: r.previous_as_of === null ? null : { asOf: r.previous_as_of, modelVersion: r.previous_model_version ?? '', scoredAt: isoSecondOrNull(r.previous_scored_at) ?? '' },
     scored: Number(r.scored),
     matched: Number(r.matched),
     members: Number(r.members),
@@ -407,17 +419,17 @@ async function savedListsWhere(store: Pick<AnalyticsStore, 'query'>, where: stri
 }
 
 export async function savedLists(store: AnalyticsStore): Promise<SavedList[]> {
-  return savedListsWhere(store, '', []);
+  return savedListsWhere(store.dialect, store, '', []);
 }
 
 /** A saved list by id, or null. */
 export async function findSavedList(store: AnalyticsStore, listId: string): Promise<SavedList | null> {
-  return (await savedListsWhere(store, 'WHERE list_id = $1', [listId]))[0] ?? null;
+  return (await savedListsWhere(store.dialect, store, 'WHERE list_id = $1', [listId]))[0] ?? null;
 }
 
 /** Saved lists with this name (names may repeat: each month's list may keep its name). */
 export async function savedListsNamed(store: AnalyticsStore, name: string): Promise<SavedList[]> {
-  return savedListsWhere(store, 'WHERE name = $1', [name]);
+  return savedListsWhere(store.dialect, store, 'WHERE name = $1', [name]);
 }
 
 /** `; lists named so have the ids WL2, WL5` when the text is a list's name rather than its id. */
