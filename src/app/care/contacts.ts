@@ -9,17 +9,17 @@
 export const OUTBOUND_INTERACTION_KINDS = ['care', 'offer'] as const;
 
 /**
- * SQL of the contacts (customer_id, day DATE) with local dates in [$from, $to] (DATE parameters
- * at the given positions), for the customers of `customers` (a relation with customer_id) or
- * all customers.
+ * SQL of the contacts (customer_id, day DATE) with local dates in [from, to] (SQL expressions of
+ * dates: literals or parameters), for the customers of `customers` (a relation with customer_id,
+ * aliased here) or all customers. Runs on every engine.
  */
 export function contactsSql(from: string, to: string, customers?: string): string {
-  const only = customers ? `AND customer_id IN (SELECT customer_id FROM ${customers})` : '';
+  const only = customers ? `AND customer_id IN (SELECT customer_id FROM ${customers} AS cs)` : '';
   return `
     SELECT customer_id, CAST(contacted_ts AS DATE) AS day FROM campaign_members
-    WHERE contacted_ts >= CAST(${from} AS DATE) AND contacted_ts < CAST(${to} AS DATE) + INTERVAL 1 DAY ${only}
+    WHERE contacted_ts >= CAST(${from} AS DATE) AND contacted_ts < CAST(${to} AS DATE) + 1 ${only}
     UNION ALL
     SELECT customer_id, CAST(ts AS DATE) AS day FROM interactions
     WHERE kind IN (${OUTBOUND_INTERACTION_KINDS.map((k) => `'${k}'`).join(', ')})
-      AND ts >= CAST(${from} AS DATE) AND ts < CAST(${to} AS DATE) + INTERVAL 1 DAY ${only}`;
+      AND ts >= CAST(${from} AS DATE) AND ts < CAST(${to} AS DATE) + 1 ${only}`;
 }
