@@ -10,11 +10,11 @@ export const OUTBOUND_INTERACTION_KINDS = ['care', 'offer'] as const;
 
 /**
  * SQL of the contacts (customer_id, day DATE) with local dates in [from, to] (SQL expressions of
- * dates: literals or parameters), for the customers of `customers` (a relation with customer_id,
- * aliased here) or all customers. Runs on every engine.
+ * dates: literals or parameters), for the customers of `customers` (a relation with customer_id in
+ * parentheses, aliased here, or a condition on customer_id) or all customers. Runs on every engine.
  */
 export function contactsSql(from: string, to: string, customers?: string): string {
-  const only = customers ? `AND customer_id IN (SELECT customer_id FROM ${customers} AS cs)` : '';
+  const only = customers === undefined ? '' : customers.startsWith('(') ? `AND customer_id IN (SELECT customer_id FROM ${customers} AS cs)` : `AND ${customers}`;
   return `
     SELECT customer_id, CAST(contacted_ts AS DATE) AS day FROM campaign_members
     WHERE contacted_ts >= CAST(${from} AS DATE) AND contacted_ts < CAST(${to} AS DATE) + 1 ${only}

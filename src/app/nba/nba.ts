@@ -140,26 +140,79 @@ interface CustomerRow {
   [k: string]: string | number | boolean | null;
 }
 
-const sqlText = (text: string) => `'${text.replaceAll("'", "''")}'`;
-
 /** Today's local date in the operator's time zone. */
 export const localToday = (timezone: string): string => wallClock(new Date(), timezone).slice(0, 10);
 
-export async function nextBestAction(ctx: NbaContext, customerId: string, input: { date?: string; lang?: 'zh' | 'en' } = {}): Promise<NbaResult> {
-  const store = ctx.store;
-  const date = input.date ?? localToday(ctx.timezone);
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(date) || dayText(dayNumber(date)) !== date) throw new TenureError('USAGE', `--date must be a date written YYYY-MM-DD, got "${date}"`);
+type Part = { part: string; a: string | null; b: string | null; x: number | null; y: number | null; p: boolean | null; q: boolean | null };
+
+/**
+ * Everything a call reads about one customer, in one statement (a live call pays one round
+ * trip): the customer row (consent, birth day, churn day, the scoring run's probability and risk
+ * decile, the value snapshot's row unless the context holds it), the categories held on the day
+ * with their next contract end, the offer history and the outbound contacts of the fatigue
+ * window. Every part filters on the customer first, so each big table is read in the row groups
+ * that can hold the customer only.
+ */
+async function readCustomer(
+  ctx: NbaContext,
+  customerId: string,
+  date: string,
+): Promise<{ row: CustomerRow | undefined; subs: { category: string; contract_end: string | null }[]; history: { arm: string; response: string | null; running: boolean; recent_decline: boolean }[]; contactDays: number[] }> {
+  const d = ctx.store.dialect;
   const s = ctx.scoring;
-  const [row] = await store.query<CustomerRow>(
-    `SELECT c.customer_id, c.marketing_consent AS consent, strftime(c.birth_date, '%Y-%m-%d') AS birth_date, strftime(e.churn_date, '%Y-%m-%d') AS churn_date,
-            (SELECT churn_probability FROM churn_scores WHERE customer_id = $1 AND model_version = $2 AND as_of = CAST($3 AS DATE) LIMIT 1) AS churn_probability,
-            (SELECT risk_decile FROM churn_score_context WHERE customer_id = $1 AND model_version = $2 AND as_of = CAST($3 AS DATE) LIMIT 1) AS risk_decile,
-            ${ctx.values ? 'NULL AS current_value, NULL AS potential, NULL AS up_buy, NULL AS cross_buy' : 'v.current_value, v.potential, v.up_buy, v.cross_buy'}
-     FROM customers c LEFT JOIN churn_events e ON e.customer_id = c.customer_id
-     ${ctx.values ? '' : `LEFT JOIN ${SNAPSHOT_TABLE} v ON v.customer_id = c.customer_id AND v.snapshot_key = $4 AND v.as_of = CAST($5 AS DATE)`}
-     WHERE c.customer_id = $1`,
-    ctx.values ? [customerId, s?.modelVersion ?? null, s ? `${s.asOf}-01` : null] : [customerId, s?.modelVersion ?? null, s ? `${s.asOf}-01` : null, ctx.valueKey, `${ctx.valueAsOf}-01`],
+  const id = 'CAST($1 AS VARCHAR)';
+  const day = 'CAST($2 AS DATE)';
+  const windowStart = dayText(dayNumber(date) - ctx.policy.windowDays + 1);
+  // $6 and $7 only when the context does not hold the value snapshot (an engine may refuse an unused parameter).
+  const params: (string | null)[] = [customerId, date, s?.modelVersion ?? null, s ? `${s.asOf}-01` : null, windowStart, ...(ctx.values ? [] : [ctx.valueKey, `${ctx.valueAsOf}-01`])];
+  const run = 'model_version = CAST($3 AS VARCHAR) AND as_of = CAST($4 AS DATE)';
+  const value = (col: string) =>
+    ctx.values ? `CAST(NULL AS ${d.double})` : `(SELECT ${col} FROM ${SNAPSHOT_TABLE} WHERE customer_id = ${id} AND snapshot_key = CAST($6 AS VARCHAR) AND as_of = CAST($7 AS DATE))`;
+  const none = (type: string) => `CAST(NULL AS ${type})`;
+  const B = 'BOOLEAN';
+  const rows = await ctx.store.query<Part>(
+    `SELECT 'c' AS part, CASE WHEN c.marketing_consent IS NULL THEN NULL WHEN c.marketing_consent THEN 'true' ELSE 'false' END AS a,
+            ${d.formatDate('c.birth_date')} AS b,
+            (SELECT churn_probability FROM churn_scores WHERE customer_id = ${id} AND ${run} LIMIT 1) AS x,
+            CAST((SELECT risk_decile FROM churn_score_context WHERE customer_id = ${id} AND ${run} LIMIT 1) AS ${d.double}) AS y,
+            ${none(B)} AS p, ${none(B)} AS q
+     FROM customers c WHERE c.customer_id = ${id}
+     UNION ALL
+     SELECT 'e', NULL, ${d.formatDate('min(churn_date)')}, NULL, NULL, NULL, NULL FROM churn_events WHERE customer_id = ${id}
+     UNION ALL
+     SELECT 'v', NULL, NULL, ${value('current_value')}, ${value('potential')}, NULL, NULL
+     UNION ALL
+     SELECT 'w', NULL, NULL, ${value('up_buy')}, ${value('cross_buy')}, NULL, NULL
+     UNION ALL
+     SELECT 's', category, ${d.formatDate(`min(contract_end_date) FILTER (WHERE contract_end_date >= ${day})`)}, NULL, NULL, NULL, NULL
+     FROM subscriptions WHERE customer_id = ${id} AND start_date <= ${day} AND (end_date IS NULL OR end_date > ${day})
+     GROUP BY category
+     UNION ALL
+     SELECT 'h', m.arm, m.response, NULL, NULL,
+            m.response = 'accepted' AND coalesce(o.months, 0) > 0 AND ${d.addMonths('coalesce(CAST(m.contacted_ts AS DATE), k.start_date)', 'coalesce(o.months, 0)')} > ${day},
+            m.response = 'declined' AND CAST(m.contacted_ts AS DATE) > ${d.addDays(day, String(-DECLINED_COOL_OFF_DAYS))}
+     FROM campaign_members m JOIN campaigns k ON k.campaign_id = m.campaign_id LEFT JOIN offers o ON o.offer_id = m.arm
+     WHERE m.customer_id = ${id} AND m.arm <> '${CONTROL_ARM}'
+     UNION ALL
+     SELECT 'k', NULL, ${d.formatDate('day')}, NULL, NULL, NULL, NULL FROM (${contactsSql('$5', '$2', `customer_id = ${id}`)}) AS t`,
+    params,
   );
+  const num = (x: number | null) => (x === null ? null : Number(x));
+  const c = rows.find((r) => r.part === 'c');
+  const v = rows.find((r) => r.part === 'v');
+  const w = rows.find((r) => r.part === 'w');
+  const row: CustomerRow | undefined = c && {
+    customer_id: customerId,
+    consent: c.a === null ? null : c.a === 'true',
+    birth_date: c.b,
+    churn_date: rows.find((r) => r.part === 'e')?.b ?? null,
+    churn_probability: num(c.x),
+    risk_decile: num(c.y),
+    current_value: num(v?.x ?? null),
+    potential: num(v?.y ?? null),
+    up_buy: num(w?.x ?? null),
+    cross_buy: num(w?.y ?? null),
+  };
   if (row && ctx.values) {
     const i = ctx.values.row.get(customerId);
     if (i !== undefined) {
@@ -170,30 +223,25 @@ export async function nextBestAction(ctx: NbaContext, customerId: string, input:
       row.cross_buy = at(ctx.values.crossBuy);
     }
   }
+  const subs = rows
+    .filter((r) => r.part === 's')
+    .map((r) => ({ category: r.a as string, contract_end: r.b }))
+    .sort((x, y) => (x.category < y.category ? -1 : x.category > y.category ? 1 : 0));
+  const history = rows.filter((r) => r.part === 'h').map((r) => ({ arm: r.a as string, response: r.b, running: r.p === true, recent_decline: r.q === true }));
+  const contactDays = rows.filter((r) => r.part === 'k').map((r) => dayNumber(r.b as string));
+  return { row, subs, history, contactDays };
+}
+
+export async function nextBestAction(ctx: NbaContext, customerId: string, input: { date?: string; lang?: 'zh' | 'en' } = {}): Promise<NbaResult> {
+  const store = ctx.store;
+  const date = input.date ?? localToday(ctx.timezone);
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(date) || dayText(dayNumber(date)) !== date) throw new TenureError('USAGE', `--date must be a date written YYYY-MM-DD, got "${date}"`);
+  const { row, subs, history, contactDays } = await readCustomer(ctx, customerId, date);
   if (!row) throw new TenureError('NO_DATA', `no customer ${customerId} in the store ${store.location}`);
   if (row.churn_date !== null && row.churn_date <= date) {
     throw new TenureError('NO_DATA', `customer ${customerId} churned on ${row.churn_date}: no next best action for a churned account (a win-back is \`tenure winback\`'s)`);
   }
-  const subs = await store.query<{ category: string; contract_end: string | null }>(
-    `SELECT category, strftime(min(contract_end_date) FILTER (WHERE contract_end_date >= CAST($2 AS DATE)), '%Y-%m-%d') AS contract_end
-     FROM subscriptions WHERE customer_id = $1 AND start_date <= CAST($2 AS DATE) AND (end_date IS NULL OR end_date > CAST($2 AS DATE))
-     GROUP BY category ORDER BY category`,
-    [customerId, date],
-  );
-  const history = await store.query<{ arm: string; response: string | null; running: boolean; recent_decline: boolean }>(
-    `SELECT m.arm, m.response,
-            m.response = 'accepted' AND coalesce(o.months, 0) > 0
-              AND coalesce(CAST(m.contacted_ts AS DATE), c.start_date) + to_months(CAST(coalesce(o.months, 0) AS INTEGER)) > CAST($2 AS DATE) AS running,
-            m.response = 'declined' AND CAST(m.contacted_ts AS DATE) > CAST($2 AS DATE) - INTERVAL ${DECLINED_COOL_OFF_DAYS} DAY AS recent_decline
-     FROM campaign_members m JOIN campaigns c ON c.campaign_id = m.campaign_id LEFT JOIN offers o ON o.offer_id = m.arm
-     WHERE m.customer_id = $1 AND m.arm <> '${CONTROL_ARM}'`,
-    [customerId, date],
-  );
-  const windowStart = dayText(dayNumber(date) - ctx.policy.windowDays + 1);
-  const contacts = await store.query<{ day: string }>(
-    `SELECT strftime(day, '%Y-%m-%d') AS day FROM (${contactsSql(`'${windowStart}'`, `'${date}'`, `(SELECT ${sqlText(customerId)} AS customer_id)`)}) AS k`,
-  );
-  const contactDays = contacts.map((c) => dayNumber(c.day));
+  const s = ctx.scoring;
   const today = dayNumber(date);
   const ends = subs.map((r) => r.contract_end).filter((d): d is string => d !== null).sort();
   let birthdayInDays: number | null = null;
