@@ -20,7 +20,7 @@ import { anniversaryIn } from '../../domain/care/calendar.ts';
 import { localTimestamp, wallClock } from '../../domain/care/local-time.ts';
 import { ACTION_PURPOSE, decideNextBestAction, inNbaHoldout, nbaCampaignId, type NbaAction, type NbaDecision, type NbaFacts, type OfferFacts } from '../../domain/nba/decide.ts';
 import { quadrantOf } from '../../domain/value/matrix.ts';
-import type { MonthText } from '../../domain/month.ts';
+import { addMonths, type MonthText } from '../../domain/month.ts';
 import { requireWritable } from '../../store/access.ts';
 import type { AnalyticsStore } from '../../store/port.ts';
 import { CONTROL_ARM } from '../../contract/spec.ts';
@@ -29,7 +29,7 @@ import { dataSpan } from '../data-span.ts';
 import { TenureError } from '../errors.ts';
 import { baseSbg, DEFAULT_VALUE_PARAMETERS } from '../value/customer-value.ts';
 import { ensureValueSnapshot, SNAPSHOT_TABLE } from '../value/value-snapshot.ts';
-import { previousScoringRun, type ScoringRun } from '../warn/warn.ts';
+import { latestScoringRun } from '../care/latest-run.ts';
 
 export const NBA_OUTCOMES = ['accepted', 'declined', 'not_offered'] as const;
 export type NbaOutcome = (typeof NBA_OUTCOMES)[number];
@@ -52,7 +52,7 @@ export interface NbaContext {
   readonly valueAsOf: MonthText;
   readonly valueKey: string;
   readonly medians: { readonly currentValue: number; readonly potential: number } | null;
-  readonly scoring: ScoringRun | null;
+  readonly scoring: { readonly asOf: MonthText; readonly modelVersion: string } | null;
   readonly offers: readonly OfferRow[];
   readonly upliftOffers: ReadonlySet<string>;
   /** The value snapshot in memory (preload), so a call reads no snapshot row; null: read per call. */
@@ -89,14 +89,15 @@ async function loadValues(store: AnalyticsStore, key: string, asOf: MonthText): 
 export async function nbaContext(store: AnalyticsStore, options: { policy?: ContactPolicy; timezone?: string; preload?: boolean } = {}): Promise<NbaContext> {
   const span = await dataSpan(store);
   const { key } = await ensureValueSnapshot(store, span.last, DEFAULT_VALUE_PARAMETERS, await baseSbg(store));
+  const d = store.dialect;
   const [m] = await store.query<{ cm: number | null; pm: number | null }>(
-    `SELECT quantile_cont(current_value, 0.5) AS cm, quantile_cont(potential, 0.5) AS pm FROM ${SNAPSHOT_TABLE} WHERE snapshot_key = $1 AND as_of = CAST($2 AS DATE)`,
+    `SELECT ${d.quantileCont('current_value', 0.5)} AS cm, ${d.quantileCont('potential', 0.5)} AS pm FROM ${SNAPSHOT_TABLE} WHERE snapshot_key = $1 AND as_of = CAST($2 AS DATE)`,
     [key, `${span.last}-01`],
   );
-  const scoring = await previousScoringRun(store, null);
+  const scoring = await latestScoringRun(store);
   const offers = await store.query<OfferRow>(
     `SELECT offer_id, name, kind,
-            CAST(coalesce(monthly_discount, 0) * coalesce(months, 0) + coalesce(unit_cost, 0) + coalesce(contact_cost, 0) AS DOUBLE) AS cost
+            CAST(coalesce(monthly_discount, 0) * coalesce(months, 0) + coalesce(unit_cost, 0) + coalesce(contact_cost, 0) AS ${d.double}) AS cost
      FROM offers ORDER BY offer_id`,
   );
   const uplift = await store.query<{ offer_id: string }>('SELECT DISTINCT offer_id FROM uplift_models WHERE offer_id IS NOT NULL');
@@ -340,6 +341,7 @@ export async function recordNbaOutcome(ctx: NbaContext, input: NbaRecordInput): 
   const contactedTs = response === null ? null : ts;
   const month = date.slice(0, 7);
   const start = `${month}-01`;
+  const monthEnd = (m: string) => dayText(dayNumber(`${addMonths(m, 1)}-01`) - 1);
   const purpose = ACTION_PURPOSE[nba.wouldBe];
   let newCampaign = false;
   await store.transaction(async (tx) => {
@@ -348,8 +350,8 @@ export async function recordNbaOutcome(ctx: NbaContext, input: NbaRecordInput): 
       newCampaign = true;
       await tx.run(
         `INSERT INTO campaigns (campaign_id, name, purpose, start_date, end_date, horizon_months)
-         VALUES ($1, $2, $3, CAST($4 AS DATE), CAST(last_day(CAST($4 AS DATE)) AS DATE), $5)`,
-        [nba.campaignId, `Next best action ${month} (${purpose})`, purpose, start, NBA_HORIZON_MONTHS],
+         VALUES (CAST($1 AS VARCHAR), CAST($2 AS VARCHAR), CAST($3 AS VARCHAR), CAST($4 AS DATE), CAST($5 AS DATE), $6)`,
+        [nba.campaignId, `Next best action ${month} (${purpose})`, purpose, start, monthEnd(month), NBA_HORIZON_MONTHS],
       );
     }
     const [member] = await tx.query<{ arm: string }>('SELECT arm FROM campaign_members WHERE campaign_id = $1 AND customer_id = $2', [nba.campaignId, input.customerId]);
