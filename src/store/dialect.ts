@@ -73,6 +73,8 @@ export interface Dialect {
   readonly storedTableSql: string;
   /** Statements that (re)create a session-private temporary table from a SELECT. */
   createTempTableAs(name: string, select: string): string[];
+  /** 'YYYY-MM-DD HH:MM:SS' of a TIMESTAMP (24-hour clock), with '.ffffff' (microseconds, always 6 digits) when `micros`. */
+  formatTimestamp(expr: string, micros?: boolean): string;
 }
 
 const quoteIdent = (name: string) => `"${name.replaceAll('"', '""')}"`;
@@ -124,6 +126,7 @@ export const DUCKDB_DIALECT: Dialect = {
   storedTableSql: `SELECT '"' || replace(current_database(), '"', '""') || '".main."' || replace(table_name, '"', '""') || '"' AS q
     FROM information_schema.tables WHERE table_catalog = current_database() AND table_schema = 'main' AND table_name = CAST($1 AS VARCHAR)`,
   createTempTableAs: (name, select) => [`CREATE OR REPLACE TEMP TABLE ${name} AS ${select}`],
+  formatTimestamp: (e, micros) => `strftime(${e}, '%Y-%m-%d %H:%M:%S${micros ? '.%f' : ''}')`,
 };
 
 export const POSTGRES_DIALECT: Dialect = {
@@ -153,6 +156,7 @@ export const POSTGRES_DIALECT: Dialect = {
   storedTableSql: `SELECT quote_ident(table_schema) || '.' || quote_ident(table_name) AS q
     FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = CAST($1 AS VARCHAR)`,
   createTempTableAs: (name, select) => [`DROP TABLE IF EXISTS pg_temp.${name}`, `CREATE TEMP TABLE ${name} AS ${select}`],
+  formatTimestamp: (e, micros) => `to_char(${e}, 'YYYY-MM-DD HH24:MI:SS${micros ? '.US' : ''}')`,
 };
 
 export { quoteLiteral };
