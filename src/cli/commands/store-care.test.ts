@@ -58,12 +58,12 @@ describe.skipIf(problem !== undefined && !IN_CI)(`care, nba, points and service 
     'care --from 2027-02-20 --to 2027-03-05 --unknown-consent allow',
     'care --segment netizen --promotion Double-data --unknown-consent allow --lang en',
     'report complaints',
-    'report complaints --by segment --segment-by x_segment --lang en',
+    'report complaints --by segment --segment-by province --lang en',
     'report complaints --by channel --from 2025-01',
     'report service-quality',
     'report service-quality --level city --from 2025-06 --bands 0,0.02',
     'relationship',
-    'relationship --as-of 2025-06 --segment-by x_segment --lang en',
+    'relationship --as-of 2025-06 --segment-by province --lang en',
   ];
   it.each(reads)('tenure %s: the same JSON from both stores', async (command) => {
     const out = await same(command.split(' '));
