@@ -23,8 +23,9 @@ import { quadrantOf } from '../../domain/value/matrix.ts';
 import { addMonths, type MonthText } from '../../domain/month.ts';
 import { requireWritable } from '../../store/access.ts';
 import type { AnalyticsStore } from '../../store/port.ts';
+import { quoteLiteral } from '../../store/dialect.ts';
 import { CONTROL_ARM } from '../../contract/spec.ts';
-import { contactsSql } from '../care/contacts.ts';
+import { campaignContactsSql, contactsSql, interactionContactsSql } from '../care/contacts.ts';
 import { dataSpan } from '../data-span.ts';
 import { TenureError } from '../errors.ts';
 import { baseSbg, DEFAULT_VALUE_PARAMETERS } from '../value/customer-value.ts';
@@ -57,6 +58,86 @@ export interface NbaContext {
   readonly upliftOffers: ReadonlySet<string>;
   /** The value snapshot in memory (preload), so a call reads no snapshot row; null: read per call. */
   readonly values: ValueIndex | null;
+  /** The customers' imported facts in memory (preload), so a call reads only scores and campaign rows; null: read per call. */
+  readonly facts: FactIndex | null;
+}
+
+/**
+ * What a call needs of the imported data, held in memory by a preloaded context: per customer
+ * (an index) the consent, birth and first churn day, the subscriptions (category code, start,
+ * end and contract end days) and the outbound interaction days, the last two as slices of flat
+ * arrays (offsets per customer). Days are day numbers, NaN for none. A preloaded context answers
+ * for the data as it was when it was made, like its value snapshot: make a new one after an import.
+ */
+interface FactIndex {
+  readonly row: ReadonlyMap<string, number>;
+  readonly consent: Int8Array;
+  readonly birth: Float64Array;
+  readonly churn: Float64Array;
+  readonly categories: readonly string[];
+  readonly subOffsets: Int32Array;
+  readonly subCategory: Int32Array;
+  readonly subStart: Float64Array;
+  readonly subEnd: Float64Array;
+  readonly subContract: Float64Array;
+  readonly contactOffsets: Int32Array;
+  readonly contactDays: Float64Array;
+}
+
+const EPOCH = "DATE '1970-01-01'";
+
+/** Groups rows by customer index into flat arrays: the offsets and the order of the rows. */
+function slices(customerOf: Int32Array, customers: number): { offsets: Int32Array; order: Int32Array } {
+  const offsets = new Int32Array(customers + 1);
+  for (const c of customerOf) if (c >= 0) offsets[c + 1] = (offsets[c + 1] as number) + 1;
+  for (let i = 0; i < customers; i++) offsets[i + 1] = (offsets[i + 1] as number) + (offsets[i] as number);
+  const at = offsets.slice(0, customers);
+  const order = new Int32Array(offsets[customers] as number);
+  customerOf.forEach((c, i) => {
+    if (c >= 0) order[(at[c] = (at[c] as number) + 1) - 1] = i;
+  });
+  return { offsets, order };
+}
+
+async function loadFacts(store: AnalyticsStore): Promise<FactIndex> {
+  const d = store.dialect;
+  const days = (col: string) => d.daysBetween(EPOCH, col);
+  const cs = await store.queryColumns(
+    `SELECT c.customer_id, CASE WHEN c.marketing_consent IS NULL THEN 0 WHEN c.marketing_consent THEN 2 ELSE 1 END AS consent, ${days('c.birth_date')} AS birth,
+            ${days('(SELECT min(e.churn_date) FROM churn_events e WHERE e.customer_id = c.customer_id)')} AS churn
+     FROM customers c`,
+  );
+  const ids = cs.columns.customer_id as readonly string[];
+  const row = new Map<string, number>();
+  ids.forEach((id, i) => row.set(id, i));
+  const n = cs.rowCount;
+  const index = (set: { rowCount: number; columns: Record<string, unknown> }) => Int32Array.from(set.columns.customer_id as readonly string[], (id) => row.get(id) ?? -1);
+  const categories = (await store.query<{ category: string }>('SELECT DISTINCT category FROM subscriptions')).map((r) => r.category).sort();
+  const subs = await store.queryColumns(
+    `SELECT customer_id, CASE category ${categories.map((c, i) => `WHEN ${quoteLiteral(c)} THEN ${i}`).join(' ')} END AS category,
+            ${days('start_date')} AS s, ${days('end_date')} AS e, ${days('contract_end_date')} AS k FROM subscriptions`,
+  );
+  const subSlices = slices(index(subs), n);
+  const pick = (set: { columns: Record<string, unknown> }, name: string, order: Int32Array) => {
+    const col = set.columns[name] as Float64Array;
+    return Float64Array.from(order, (i) => col[i] as number);
+  };
+  const outbound = await store.queryColumns(`SELECT customer_id, ${days('day')} AS day FROM (${interactionContactsSql(`'1000-01-01'`, `'9999-12-30'`)}) AS k`);
+  const contactSlices = slices(index(outbound), n);
+  return {
+    row,
+    consent: Int8Array.from(cs.columns.consent as Float64Array),
+    birth: cs.columns.birth as Float64Array,
+    churn: cs.columns.churn as Float64Array,
+    categories,
+    subOffsets: subSlices.offsets,
+    subCategory: Int32Array.from(pick(subs, 'category', subSlices.order)),
+    subStart: pick(subs, 's', subSlices.order),
+    subEnd: pick(subs, 'e', subSlices.order),
+    subContract: pick(subs, 'k', subSlices.order),
+    contactOffsets: contactSlices.offsets,
+    contactDays: pick(outbound, 'day', contactSlices.order),
+  };
 }
 
 interface ValueIndex {
@@ -112,6 +193,7 @@ export async function nbaContext(store: AnalyticsStore, options: { policy?: Cont
     offers,
     upliftOffers: new Set(uplift.map((u) => u.offer_id)),
     values: options.preload ? await loadValues(store, key, span.last) : null,
+    facts: options.preload ? await loadFacts(store) : null,
   };
 }
 
@@ -171,12 +253,25 @@ async function readCustomer(
     ctx.values ? `CAST(NULL AS ${d.double})` : `(SELECT ${col} FROM ${SNAPSHOT_TABLE} WHERE customer_id = ${id} AND snapshot_key = CAST($6 AS VARCHAR) AND as_of = CAST($7 AS DATE))`;
   const none = (type: string) => `CAST(NULL AS ${type})`;
   const B = 'BOOLEAN';
+  const historySql = `SELECT 'h' AS part, m.arm AS a, m.response AS b, ${none(d.double)} AS x, ${none(d.double)} AS y,
+            m.response = 'accepted' AND coalesce(o.months, 0) > 0 AND ${d.addMonths('coalesce(CAST(m.contacted_ts AS DATE), k.start_date)', 'coalesce(o.months, 0)')} > ${day} AS p,
+            m.response = 'declined' AND CAST(m.contacted_ts AS DATE) > ${d.addDays(day, String(-DECLINED_COOL_OFF_DAYS))} AS q
+     FROM campaign_members m JOIN campaigns k ON k.campaign_id = m.campaign_id LEFT JOIN offers o ON o.offer_id = m.arm
+     WHERE m.customer_id = ${id} AND m.arm <> '${CONTROL_ARM}'`;
+  const scoresSql = `(SELECT churn_probability FROM churn_scores WHERE customer_id = ${id} AND ${run} LIMIT 1) AS x,
+            CAST((SELECT risk_decile FROM churn_score_context WHERE customer_id = ${id} AND ${run} LIMIT 1) AS ${d.double}) AS y`;
+  const f = ctx.facts;
+  if (f) return fromFacts(ctx, f, customerId, date, await ctx.store.query<Part>(
+    `${historySql}
+     UNION ALL
+     SELECT 'c', NULL, NULL, ${scoresSql}, NULL, NULL
+     UNION ALL
+     SELECT 'k', NULL, ${d.formatDate('day')}, NULL, NULL, NULL, NULL FROM (${campaignContactsSql('$5', '$2', `customer_id = ${id}`)}) AS t`,
+    params,
+  ));
   const rows = await ctx.store.query<Part>(
     `SELECT 'c' AS part, CASE WHEN c.marketing_consent IS NULL THEN NULL WHEN c.marketing_consent THEN 'true' ELSE 'false' END AS a,
-            ${d.formatDate('c.birth_date')} AS b,
-            (SELECT churn_probability FROM churn_scores WHERE customer_id = ${id} AND ${run} LIMIT 1) AS x,
-            CAST((SELECT risk_decile FROM churn_score_context WHERE customer_id = ${id} AND ${run} LIMIT 1) AS ${d.double}) AS y,
-            ${none(B)} AS p, ${none(B)} AS q
+            ${d.formatDate('c.birth_date')} AS b, ${scoresSql}, ${none(B)} AS p, ${none(B)} AS q
      FROM customers c WHERE c.customer_id = ${id}
      UNION ALL
      SELECT 'e', NULL, ${d.formatDate('min(churn_date)')}, NULL, NULL, NULL, NULL FROM churn_events WHERE customer_id = ${id}
@@ -189,11 +284,7 @@ async function readCustomer(
      FROM subscriptions WHERE customer_id = ${id} AND start_date <= ${day} AND (end_date IS NULL OR end_date > ${day})
      GROUP BY category
      UNION ALL
-     SELECT 'h', m.arm, m.response, NULL, NULL,
-            m.response = 'accepted' AND coalesce(o.months, 0) > 0 AND ${d.addMonths('coalesce(CAST(m.contacted_ts AS DATE), k.start_date)', 'coalesce(o.months, 0)')} > ${day},
-            m.response = 'declined' AND CAST(m.contacted_ts AS DATE) > ${d.addDays(day, String(-DECLINED_COOL_OFF_DAYS))}
-     FROM campaign_members m JOIN campaigns k ON k.campaign_id = m.campaign_id LEFT JOIN offers o ON o.offer_id = m.arm
-     WHERE m.customer_id = ${id} AND m.arm <> '${CONTROL_ARM}'
+     ${historySql}
      UNION ALL
      SELECT 'k', NULL, ${d.formatDate('day')}, NULL, NULL, NULL, NULL FROM (${contactsSql('$5', '$2', `customer_id = ${id}`)}) AS t`,
     params,
@@ -230,6 +321,59 @@ async function readCustomer(
     .sort((x, y) => (x.category < y.category ? -1 : x.category > y.category ? 1 : 0));
   const history = rows.filter((r) => r.part === 'h').map((r) => ({ arm: r.a as string, response: r.b, running: r.p === true, recent_decline: r.q === true }));
   const contactDays = rows.filter((r) => r.part === 'k').map((r) => dayNumber(r.b as string));
+  return { row, subs, history, contactDays };
+}
+
+type CustomerRead = Awaited<ReturnType<typeof readCustomer>>;
+
+/** readCustomer's answer from a preloaded context's facts and the call's small statement (scores, offer history, campaign contacts). */
+function fromFacts(ctx: NbaContext, f: FactIndex, customerId: string, date: string, rows: readonly Part[]): CustomerRead {
+  const i = f.row.get(customerId);
+  const history = rows.filter((r) => r.part === 'h').map((r) => ({ arm: r.a as string, response: r.b, running: r.p === true, recent_decline: r.q === true }));
+  const contactDays = rows.filter((r) => r.part === 'k').map((r) => dayNumber(r.b as string));
+  if (i === undefined) return { row: undefined, subs: [], history, contactDays };
+  const today = dayNumber(date);
+  const from = today - ctx.policy.windowDays + 1;
+  for (let j = f.contactOffsets[i] as number; j < (f.contactOffsets[i + 1] as number); j++) {
+    const day = f.contactDays[j] as number;
+    if (day >= from && day <= today) contactDays.push(day);
+  }
+  // Categories held on the day (started by it, not ended by it) with their first contract end on or after it.
+  const held = new Map<number, number>();
+  for (let j = f.subOffsets[i] as number; j < (f.subOffsets[i + 1] as number); j++) {
+    const end = f.subEnd[j] as number;
+    if (!((f.subStart[j] as number) <= today && (Number.isNaN(end) || end > today))) continue;
+    const category = f.subCategory[j] as number;
+    const contract = f.subContract[j] as number;
+    const best = held.get(category) ?? Number.NaN;
+    held.set(category, contract >= today && !(contract >= best) ? contract : best);
+  }
+  const subs = [...held.entries()]
+    .map(([k, end]) => ({ category: f.categories[k] as string, contract_end: Number.isNaN(end) ? null : dayText(end) }))
+    .sort((x, y) => (x.category < y.category ? -1 : x.category > y.category ? 1 : 0));
+  const day = (x: number) => (Number.isNaN(x) ? null : dayText(x));
+  const c = rows.find((r) => r.part === 'c');
+  const consent = f.consent[i] as number;
+  const row: CustomerRow = {
+    customer_id: customerId,
+    consent: consent === 0 ? null : consent === 2,
+    birth_date: day(f.birth[i] as number),
+    churn_date: day(f.churn[i] as number),
+    churn_probability: c?.x === null || c?.x === undefined ? null : Number(c.x),
+    risk_decile: c?.y === null || c?.y === undefined ? null : Number(c.y),
+    current_value: null,
+    potential: null,
+    up_buy: null,
+    cross_buy: null,
+  };
+  const v = ctx.values?.row.get(customerId);
+  if (ctx.values && v !== undefined) {
+    const at = (col: Float64Array) => (Number.isNaN(col[v] as number) ? null : (col[v] as number));
+    row.current_value = at(ctx.values.currentValue);
+    row.potential = at(ctx.values.potential);
+    row.up_buy = at(ctx.values.upBuy);
+    row.cross_buy = at(ctx.values.crossBuy);
+  }
   return { row, subs, history, contactDays };
 }
 
