@@ -3,8 +3,8 @@
  * per customer after the first call on a 1M store; care for a 30-day window at 1M customers
  * under 2 s), each against a named peer in the same run:
  *
- * - nba, in process: nbaContext once (the first call's set-up), then nextBestAction for --calls
- *   random live customers through the same app function the CLI calls; peer: a plain DuckDB
+ * - nba, in process: nbaContext once with preload (the first call's set-up: the value snapshot and
+ *   the customers' imported facts in memory), then nextBestAction for --calls random live customers through the same app function the CLI calls; peer: a plain DuckDB
  *   read of the same facts for the same customers (the customer row with its score and value,
  *   subscriptions, offer history and contacts as one statement each, no decision).
  * - nba and care as CLI processes (`node bin/tenure.js …`), start-up included; peer: `--help`.
@@ -68,8 +68,16 @@ const ids = (
   )
 ).map((r) => r.id);
 
+// care in process, first: the preloaded nba context below holds a large heap that would slow it down
+let t0 = 0;
+const careRuns: { ms: number; rows: number; phases: Record<string, number> }[] = [];
+for (let i = 0; i < runs; i++) {
+  t0 = performance.now();
+  const c = await careCalendar(store, { policy: { ...DEFAULT_CONTACT_POLICY, unknownConsent: 'allow' } });
+  careRuns.push({ ms: ms(t0), rows: c.rows.length, phases: Object.fromEntries(Object.entries(c.phases).map(([k, v]) => [k, round(v * 1000)])) });
+}
 // nba in process
-let t0 = performance.now();
+t0 = performance.now();
 const ctx = await nbaContext(store, { policy: DEFAULT_CONTACT_POLICY, preload: true });
 const contextMs = ms(t0);
 t0 = performance.now();
@@ -100,13 +108,6 @@ for (const id of ids) {
   peer.push(ms(t0));
 }
 
-// care in process
-const careRuns: { ms: number; rows: number; phases: Record<string, number> }[] = [];
-for (let i = 0; i < runs; i++) {
-  t0 = performance.now();
-  const c = await careCalendar(store, { policy: { ...DEFAULT_CONTACT_POLICY, unknownConsent: 'allow' } });
-  careRuns.push({ ms: ms(t0), rows: c.rows.length, phases: Object.fromEntries(Object.entries(c.phases).map(([k, v]) => [k, round(v * 1000)])) });
-}
 const from = `${addMonths(span.last, 1)}-01`;
 const carePeer: number[] = [];
 for (let i = 0; i < runs; i++) {

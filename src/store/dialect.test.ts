@@ -24,6 +24,10 @@ async function evaluate(store: AnalyticsStore, d: Dialect): Promise<Record<strin
     out[`monthStart ts ${a}`] = await one(`SELECT ${d.monthStart(`CAST($1 AS TIMESTAMP)`)} AS v`, [`${a} 23:59:59`]);
     out[`formatMonth ${a}`] = await one(`SELECT ${d.formatMonth(date)} AS v`, [a]);
     out[`formatDate ${a}`] = await one(`SELECT ${d.formatDate(date)} AS v`, [a]);
+    for (const t of ['00:00:00', '23:59:59.5', '09:05:07.000123']) {
+      out[`formatTimestamp ${a} ${t}`] = await one(`SELECT ${d.formatTimestamp('CAST($1 AS TIMESTAMP)')} AS v`, [`${a} ${t}`]);
+      out[`formatTimestamp micros ${a} ${t}`] = await one(`SELECT ${d.formatTimestamp('CAST($1 AS TIMESTAMP)', true)} AS v`, [`${a} ${t}`]);
+    }
     for (const n of [1, -1, 12, 0, 13]) out[`addMonths ${a} ${n}`] = await one(`SELECT ${d.addMonths(date, '$2')} AS v`, [a, n]);
     for (const n of [1, -1, 366]) out[`addDays ${a} ${n}`] = await one(`SELECT ${d.addDays(date, '$2')} AS v`, [a, n]);
     for (const b of DATES) {
@@ -115,6 +119,11 @@ function expectKnownAnswers(got: Record<string, unknown>): void {
   expect(got['monthStart ts 1999-12-31']).toBe('1999-12-01');
   expect(got['formatMonth 2024-01-31']).toBe('2024-01');
   expect(got['formatDate 2020-02-29']).toBe('2020-02-29');
+  expect(got['formatTimestamp 2024-02-29 23:59:59.5']).toBe('2024-02-29 23:59:59');
+  expect(got['formatTimestamp 1999-12-31 00:00:00']).toBe('1999-12-31 00:00:00');
+  expect(got['formatTimestamp micros 2024-02-29 23:59:59.5']).toBe('2024-02-29 23:59:59.500000');
+  expect(got['formatTimestamp micros 2023-12-01 09:05:07.000123']).toBe('2023-12-01 09:05:07.000123');
+  expect(got['formatTimestamp micros 2024-01-31 00:00:00']).toBe('2024-01-31 00:00:00.000000');
   expect(got['addMonths 2024-01-31 1']).toBe('2024-02-29');
   expect(got['addMonths 2020-02-29 12']).toBe('2021-02-28');
   expect(got['addMonths 2024-03-15 -1']).toBe('2024-02-15');

@@ -81,8 +81,8 @@ export interface Dialect {
   tryCast(expr: string, type: string): string;
   /** A TIMESTAMP plus n minutes (n an integer expression, may be negative), as TIMESTAMP. */
   addMinutes(expr: string, n: string): string;
-  /** 'YYYY-MM-DD HH:MM:SS' of a TIMESTAMP (seconds truncated, no fraction). */
-  formatTimestamp(expr: string): string;
+  /** 'YYYY-MM-DD HH:MM:SS' of a TIMESTAMP (24-hour clock, seconds truncated), with '.ffffff' (microseconds, always 6 digits) when `micros`. */
+  formatTimestamp(expr: string, micros?: boolean): string;
   /**
    * A 64-bit hash of one or more values (NULL hashes too), equal for equal values: for counting
    * distinct keys, or summed over rows as a fingerprint that notices kept rows changing, within
@@ -201,7 +201,7 @@ export const DUCKDB_DIALECT: Dialect = {
   createTempTableAs: (name, select) => [`CREATE OR REPLACE TEMP TABLE ${name} AS ${select}`],
   tryCast: (e, type) => `TRY_CAST(${e} AS ${type})`,
   addMinutes: (e, n) => `(${e} + to_minutes(CAST(${n} AS BIGINT)))`,
-  formatTimestamp: (e) => `strftime(${e}, '%Y-%m-%d %H:%M:%S')`,
+  formatTimestamp: (e, micros) => `strftime(${e}, '%Y-%m-%d %H:%M:%S${micros ? '.%f' : ''}')`,
   hashOf: (items) => `hash(${items.join(', ')})`,
   jsonObjectText: (pairs) => `CAST(json_object(${pairs.map(([k, e]) => `${quoteLiteral(k)}, ${e}`).join(', ')}) AS VARCHAR)`,
   readIndex: () => [],
@@ -246,7 +246,7 @@ export const POSTGRES_DIALECT: Dialect = {
     return `pg_temp.${fn}(CAST(${e} AS VARCHAR))`;
   },
   addMinutes: (e, n) => `(${e} + make_interval(mins => CAST(${n} AS INTEGER)))`,
-  formatTimestamp: (e) => `to_char(${e}, 'YYYY-MM-DD HH24:MI:SS')`,
+  formatTimestamp: (e, micros) => `to_char(${e}, 'YYYY-MM-DD HH24:MI:SS${micros ? '.US' : ''}')`,
   hashOf: (items) => `hash_record_extended(ROW(${items.join(', ')}), 0)`,
   // to_json escapes a text value as JSON does; concat_ws skips nothing here (every part is non-NULL).
   jsonObjectText: (pairs) =>

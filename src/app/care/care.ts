@@ -25,6 +25,7 @@
  */
 import {
   careScript,
+  OCCASIONS,
   CONTRACT_REMINDER_DAYS,
   DISCOUNT_END_NOTICE_DAYS,
   MILESTONE_YEARS,
@@ -43,10 +44,10 @@ import { dataSpan } from '../data-span.ts';
 import { TenureError } from '../errors.ts';
 import { keepSegmentMembers } from '../segments/segments.ts';
 import { baseSbg, DEFAULT_VALUE_PARAMETERS } from '../value/customer-value.ts';
-import { ensureValueSnapshot, SNAPSHOT_TABLE, tierCaseSql, tierCutsSql } from '../value/value-snapshot.ts';
-import { previousScoringRun } from '../warn/warn.ts';
+import { ensureValueSnapshot, SNAPSHOT_TABLE, tierCutsSql } from '../value/value-snapshot.ts';
 import { contactsSql } from './contacts.ts';
-import type { Dialect } from '../../store/dialect.ts';
+import { latestScoringRun } from './latest-run.ts';
+import { quoteLiteral, type Dialect } from '../../store/dialect.ts';
 
 export const DEFAULT_CARE_DAYS = 30;
 export const MAX_CARE_DAYS = 366;
@@ -54,7 +55,6 @@ export const MAX_CARE_DAYS = 366;
 export const PREMIUM_TIER: Tier = 'platinum';
 const OCCASIONS_TABLE = 'care_occasions';
 const SEGMENT_TABLE = 'care_segment';
-const LIVE_TABLE = 'care_live';
 
 export interface CareInput {
   readonly from?: string;
@@ -108,67 +108,124 @@ export function careWindow(input: { from?: string; to?: string }, lastMonth: Mon
 }
 
 const lit = (date: string) => `DATE '${date}'`;
+const isLeap = (y: number) => (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
+const monthDay = (date: string) => Number(date.slice(5, 7)) * 100 + Number(date.slice(8, 10));
 
-/** The annual date of `col` in year `y` (Feb 29 → Feb 28 when y has none), as SQL. */
-const annualSql = (col: string, y: string) =>
-  `CASE WHEN month(${col}) = 2 AND day(${col}) = 29 AND NOT (${y} % 4 = 0 AND (${y} % 100 <> 0 OR ${y} % 400 = 0))
-        THEN make_date(${y}, 2, 28) ELSE make_date(${y}, month(${col}), day(${col})) END`;
-
-function occasionsSql(from: string, to: string, scores: { modelVersion: string; asOf: MonthText } | null, segment: boolean): string {
-  const f = lit(from);
-  const t = lit(to);
-  const milestones = `[${MILESTONE_YEARS.join(', ')}]`;
-  const reminders = CONTRACT_REMINDER_DAYS.map((k) => `(${k})`).join(', ');
-  const parts = [
-    `SELECT l.customer_id, 'birthday' AS occasion, ${annualSql('l.birth_date', 'y.y')} AS d, NULL::INTEGER AS years, NULL::INTEGER AS days_ahead, NULL::DATE AS end_date, NULL::VARCHAR AS name
-     FROM ${LIVE_TABLE} l, years y WHERE l.birth_date IS NOT NULL`,
-    `SELECT l.customer_id, CASE WHEN list_contains(${milestones}, y.y - year(l.join_date)) THEN 'milestone' ELSE 'anniversary' END, ${annualSql('l.join_date', 'y.y')},
-            CAST(y.y - year(l.join_date) AS INTEGER), NULL, NULL, NULL
-     FROM ${LIVE_TABLE} l, years y WHERE y.y - year(l.join_date) >= 1`,
-    `SELECT DISTINCT s.customer_id, 'contract_expiry', CAST(s.contract_end_date - r.k AS DATE), NULL, r.k, s.contract_end_date, NULL
-     FROM subscriptions s JOIN ${LIVE_TABLE} l ON l.customer_id = s.customer_id, (VALUES ${reminders}) AS r(k)
-     WHERE s.contract_end_date BETWEEN ${f} + INTERVAL ${Math.min(...CONTRACT_REMINDER_DAYS)} DAY AND ${t} + INTERVAL ${Math.max(...CONTRACT_REMINDER_DAYS)} DAY
-       AND (s.end_date IS NULL OR s.end_date > s.contract_end_date - r.k)`,
-    `SELECT customer_id, 'discount_end', CAST(last_day_of - ${DISCOUNT_END_NOTICE_DAYS} AS DATE), NULL, NULL, last_day_of, name FROM (
-       SELECT m.customer_id, o.name,
-              CAST(coalesce(CAST(m.contacted_ts AS DATE), c.start_date) + to_months(CAST(o.months AS INTEGER)) - INTERVAL 1 DAY AS DATE) AS last_day_of
-       FROM campaign_members m JOIN campaigns c ON c.campaign_id = m.campaign_id JOIN offers o ON o.offer_id = m.arm
-       JOIN ${LIVE_TABLE} l ON l.customer_id = m.customer_id
-       WHERE m.response = 'accepted' AND o.months > 0 AND o.kind IN ('discount', 'bonus_data', 'free_content'))`,
-    `SELECT l.customer_id, 'premium_service', make_date(year(q.qs), month(q.qs), least(day(l.join_date), day(last_day(q.qs)))), NULL, NULL, NULL, NULL
-     FROM ${LIVE_TABLE} l, quarters q WHERE l.tier = '${PREMIUM_TIER}'`,
-  ];
-  if (segment) parts.push(`SELECT l.customer_id, 'promotion', ${f}, NULL, NULL, NULL, NULL FROM ${LIVE_TABLE} l WHERE l.customer_id IN (SELECT customer_id FROM ${SEGMENT_TABLE})`);
-  const scoreJoin = scores
-    ? `LEFT JOIN churn_scores s ON s.customer_id = o.customer_id AND s.model_version = '${scores.modelVersion.replaceAll("'", "''")}' AND s.as_of = ${lit(`${scores.asOf}-01`)}`
-    : '';
-  return `
-    WITH years AS (SELECT CAST(unnest(range(year(${f}), year(${t}) + 1)) AS INTEGER) AS y),
-    quarters AS (SELECT CAST(unnest(range(date_trunc('quarter', ${f} - INTERVAL 92 DAY), ${t} + INTERVAL 1 DAY, INTERVAL 3 MONTH)) AS DATE) AS qs),
-    o AS (${parts.join('\n UNION ALL \n')})
-    SELECT o.customer_id, o.occasion, strftime(o.d, '%Y-%m-%d') AS d, o.years, o.days_ahead, strftime(o.end_date, '%Y-%m-%d') AS end_date, o.name,
-           l.tier, ${scores ? 's.churn_probability' : 'CAST(NULL AS DOUBLE)'} AS churn_probability,
-           CASE WHEN l.marketing_consent IS NULL THEN NULL WHEN l.marketing_consent THEN 'true' ELSE 'false' END AS consent
-    FROM o JOIN ${LIVE_TABLE} l ON l.customer_id = o.customer_id ${scoreJoin}
-    WHERE o.d BETWEEN ${f} AND ${t}
-    ORDER BY o.customer_id, o.d, o.occasion`;
+/**
+ * The annual date of `col` in year `y` (Feb 29 → Feb 28 when y has none), as SQL, with a filter
+ * that keeps only the dates whose month and day fall in [from, to] ∩ year y (so the engine
+ * builds dates for a window's customers only, not for the whole base).
+ */
+function annualParts(col: string, from: string, to: string): { y: number; date: string; where: string }[] {
+  const parts: { y: number; date: string; where: string }[] = [];
+  const month = `CAST(EXTRACT(MONTH FROM ${col}) AS INTEGER)`;
+  const day = `CAST(EXTRACT(DAY FROM ${col}) AS INTEGER)`;
+  for (let y = Number(from.slice(0, 4)); y <= Number(to.slice(0, 4)); y++) {
+    const a = `${y}` === from.slice(0, 4) ? monthDay(from) : 101;
+    let b = `${y}` === to.slice(0, 4) ? monthDay(to) : 1231;
+    // Feb 29 falls on Feb 28 in a year without one: a window ending on Feb 28 takes it too.
+    if (!isLeap(y) && b === 228) b = 229;
+    const date = isLeap(y) ? `make_date(${y}, ${month}, ${day})` : `CASE WHEN ${month} = 2 AND ${day} = 29 THEN make_date(${y}, 2, 28) ELSE make_date(${y}, ${month}, ${day}) END`;
+    parts.push({ y, date, where: `${month} * 100 + ${day} BETWEEN ${a} AND ${b}` });
+  }
+  return parts;
 }
 
 /**
- * The customers the calendar may name, with what every occasion needs: never churned, joined by
- * the window's end, their value tier (the snapshot's tier cuts) and consent. Kept in a temporary
- * table, since every occasion reads it.
+ * The first days of the quarters whose premium visit may fall in [from, to] (the quarter of
+ * 92 days before `from` up to `to`), with the last day of each quarter's first month.
  */
-function liveSql(d: Dialect, to: string, valueKey: string, valueAsOf: MonthText): string {
-  const month = lit(`${valueAsOf}-01`);
+function quarterStarts(from: string, to: string): { y: number; m: number; last: number }[] {
+  const back = dayText(dayNumber(from) - 92);
+  let y = Number(back.slice(0, 4));
+  let m = Math.floor((Number(back.slice(5, 7)) - 1) / 3) * 3 + 1;
+  const out: { y: number; m: number; last: number }[] = [];
+  while (`${String(y).padStart(4, '0')}-${String(m).padStart(2, '0')}-01` <= to) {
+    out.push({ y, m, last: new Date(Date.UTC(y, m, 0)).getUTCDate() });
+    m += 3;
+    if (m > 12) {
+      m -= 12;
+      y++;
+    }
+  }
+  return out;
+}
+
+/**
+ * The small facts of an occasion row travel packed in one whole number (`code`): reading a
+ * column out of the engine costs about as much per value as the planning does, so an occasion,
+ * its customer's tier and consent, the reminder's lead and the tenure years come as one value.
+ * code = occasion index + 8 × (tier index + 1, 0 none) + 64 × (consent: 0 blank, 1 false, 2
+ * true) + CODE_AHEAD × (days ahead + 1, 0 none) + CODE_YEARS × (years + 1, 0 none).
+ */
+const CODE_AHEAD = 256;
+const CODE_YEARS = 256 * 1024;
+
+/**
+ * The window's occasions of the live customers, one row each (customer, day number, occasion,
+ * the packed code, churn probability, contract or discount end, offer name). Each occasion kind
+ * reads only the customers it can concern (month and day of the window, contract ends in range,
+ * the top tier of the kept value snapshot); the live rule (never churned, joined by the window's
+ * end) and the tier are applied to those rows only.
+ */
+export function occasionsSql(d: Dialect, from: string, to: string, value: { key: string; asOf: MonthText; cuts: readonly (number | null)[] }, scores: { modelVersion: string; asOf: MonthText } | null, segment: boolean): string {
+  const f = lit(from);
+  const t = lit(to);
+  const joined = `c.join_date <= ${t}`;
+  const nulls = (n: number) => Array.from({ length: n }, () => 'NULL').join(', ');
+  // The tier of a snapshot row against the cut values (inlined: a list value joined to every row costs more than the CASE).
+  const cut = (i: number) => {
+    const x = value.cuts[i];
+    return x === null || x === undefined ? `CAST(NULL AS ${d.double})` : `CAST('${x}' AS ${d.double})`;
+  };
+  const tier = `CASE ${TIERS.slice(0, -1).map((t, i) => `WHEN v.current_value <= ${cut(i)} THEN '${t}'`).join(' ')} ELSE '${TIERS[TIERS.length - 1]}' END`;
+  const tierCode = `CASE ${TIERS.slice(0, -1).map((_, i) => `WHEN v.current_value <= ${cut(i)} THEN ${i + 1}`).join(' ')} ELSE ${TIERS.length} END`;
+  const ofSnapshot = `v.snapshot_key = ${quoteLiteral(value.key)} AND v.as_of = ${lit(`${value.asOf}-01`)}`;
+  const parts: string[] = [];
+  for (const p of annualParts('c.birth_date', from, to)) {
+    parts.push(`SELECT c.customer_id, 'birthday' AS occasion, ${p.date} AS d, CAST(NULL AS INTEGER) AS years, CAST(NULL AS INTEGER) AS days_ahead, CAST(NULL AS DATE) AS end_date, CAST(NULL AS ${d.text}) AS name, c.marketing_consent AS consent
+     FROM customers c WHERE c.birth_date IS NOT NULL AND ${p.where} AND ${joined}`);
+  }
+  for (const p of annualParts('c.join_date', from, to)) {
+    const years = `CAST(${p.y} - EXTRACT(YEAR FROM c.join_date) AS INTEGER)`;
+    parts.push(`SELECT c.customer_id, CASE WHEN ${years} IN (${MILESTONE_YEARS.join(', ')}) THEN 'milestone' ELSE 'anniversary' END, ${p.date}, ${years}, ${nulls(3)}, c.marketing_consent
+     FROM customers c WHERE ${years} >= 1 AND ${p.where} AND ${joined}`);
+  }
+  const reminders = CONTRACT_REMINDER_DAYS.map((k) => `(${k})`).join(', ');
+  const reminderDay = d.addDays('s.contract_end_date', '-r.k');
+  parts.push(`SELECT DISTINCT s.customer_id, 'contract_expiry', ${reminderDay}, CAST(NULL AS INTEGER), CAST(r.k AS INTEGER), s.contract_end_date, NULL, c.marketing_consent
+     FROM subscriptions s JOIN customers c ON c.customer_id = s.customer_id CROSS JOIN (VALUES ${reminders}) AS r(k)
+     WHERE s.contract_end_date BETWEEN ${lit(dayText(dayNumber(from) + Math.min(...CONTRACT_REMINDER_DAYS)))} AND ${lit(dayText(dayNumber(to) + Math.max(...CONTRACT_REMINDER_DAYS)))}
+       AND (s.end_date IS NULL OR s.end_date > ${reminderDay}) AND ${joined}`);
+  const lastDayOf = d.addDays(d.addMonths('coalesce(CAST(m.contacted_ts AS DATE), k.start_date)', 'o.months'), '-1');
+  parts.push(`SELECT customer_id, 'discount_end', ${d.addDays('last_day_of', `-${DISCOUNT_END_NOTICE_DAYS}`)}, NULL, NULL, last_day_of, name, consent FROM (
+       SELECT m.customer_id, o.name, ${lastDayOf} AS last_day_of, c.marketing_consent AS consent
+       FROM campaign_members m JOIN campaigns k ON k.campaign_id = m.campaign_id JOIN offers o ON o.offer_id = m.arm
+       JOIN customers c ON c.customer_id = m.customer_id
+       WHERE m.response = 'accepted' AND o.months > 0 AND o.kind IN ('discount', 'bonus_data', 'free_content') AND ${joined}) AS a`);
+  const quarters = quarterStarts(from, to).map((q) => `(${q.y}, ${q.m}, ${q.last})`);
+  if (quarters.length > 0) {
+    parts.push(`SELECT c.customer_id, 'premium_service', make_date(q.y, q.m, least(CAST(EXTRACT(DAY FROM c.join_date) AS INTEGER), q.last)), ${nulls(4)}, c.marketing_consent
+     FROM (SELECT v.customer_id FROM ${SNAPSHOT_TABLE} v WHERE ${ofSnapshot} AND ${tier} = '${PREMIUM_TIER}') AS p
+     JOIN customers c ON c.customer_id = p.customer_id CROSS JOIN (VALUES ${quarters.join(', ')}) AS q(y, m, last)
+     WHERE ${joined}`);
+  }
+  if (segment) parts.push(`SELECT c.customer_id, 'promotion', ${f}, ${nulls(4)}, c.marketing_consent FROM customers c WHERE c.customer_id IN (SELECT customer_id FROM ${SEGMENT_TABLE}) AND ${joined}`);
+  const scoreJoin = scores
+    ? `LEFT JOIN churn_scores s ON s.customer_id = w.customer_id AND s.model_version = ${quoteLiteral(scores.modelVersion)} AND s.as_of = ${lit(`${scores.asOf}-01`)}`
+    : '';
   return `
-    WITH v AS (SELECT customer_id, current_value FROM ${SNAPSHOT_TABLE} WHERE snapshot_key = '${valueKey}' AND as_of = ${month}),
-    cuts AS (SELECT ${tierCutsSql(d, 'current_value')} AS c FROM v),
-    tiers AS (SELECT v.customer_id, ${tierCaseSql('v.current_value', 'cuts.c')} AS tier FROM v, cuts)
-    SELECT c.customer_id, c.birth_date, c.join_date, c.marketing_consent, t.tier
-    FROM customers c ANTI JOIN churn_events e ON e.customer_id = c.customer_id
-    LEFT JOIN tiers t ON t.customer_id = c.customer_id
-    WHERE c.join_date <= ${lit(to)}`;
+    WITH o AS (${parts.join('\n UNION ALL \n')}),
+    w AS (SELECT * FROM o WHERE o.d BETWEEN ${f} AND ${t} AND NOT EXISTS (SELECT 1 FROM churn_events e WHERE e.customer_id = o.customer_id))
+    SELECT w.customer_id, ${d.daysBetween(lit('1970-01-01'), 'w.d')} AS d, w.occasion, w.days_ahead,
+           CAST(CASE w.occasion ${OCCASIONS.map((o, i) => `WHEN '${o}' THEN ${i}`).join(' ')} END
+             + 8 * (CASE WHEN v.customer_id IS NULL THEN 0 ELSE ${tierCode} END)
+             + 64 * (CASE WHEN w.consent IS NULL THEN 0 WHEN w.consent THEN 2 ELSE 1 END)
+             + ${CODE_AHEAD} * coalesce(w.days_ahead + 1, 0) + ${CODE_YEARS} * coalesce(w.years + 1, 0) AS BIGINT) AS code,
+           ${scores ? 's.churn_probability' : `CAST(NULL AS ${d.double})`} AS churn_probability,
+           ${d.formatDate('w.end_date')} AS end_date, w.name
+    FROM w LEFT JOIN ${SNAPSHOT_TABLE} v ON v.customer_id = w.customer_id AND ${ofSnapshot}
+    ${scoreJoin}`;
 }
 
 const text = (set: ColumnSet, name: string) => set.columns[name] as readonly (string | null)[];
@@ -194,27 +251,32 @@ export async function careCalendar(store: AnalyticsStore, input: CareInput = {})
   const { from, to } = careWindow(input, span.last);
   const valueAsOf = span.last;
   const { key } = await ensureValueSnapshot(store, valueAsOf, DEFAULT_VALUE_PARAMETERS, await baseSbg(store));
-  const run = await previousScoringRun(store, null);
+  const run = await latestScoringRun(store);
   if (input.segment !== undefined) await keepSegmentMembers(store, { month: valueAsOf, name: input.segment }, SEGMENT_TABLE);
   lap('value');
+  const d = store.dialect;
+  const [q] = await store.query<Record<string, number | null>>(
+    `SELECT ${TIERS.slice(0, -1).map((_, i) => `q.c[${i + 1}] AS c${i}`).join(', ')} FROM (SELECT ${tierCutsSql(d, 'current_value')} AS c FROM ${SNAPSHOT_TABLE} WHERE snapshot_key = $1 AND as_of = CAST($2 AS DATE)) AS q`,
+    [key, `${valueAsOf}-01`],
+  );
+  const cuts = TIERS.slice(0, -1).map((_, i) => (q?.[`c${i}`] ?? null) === null ? null : Number(q?.[`c${i}`]));
   try {
-    await store.run(`CREATE OR REPLACE TEMP TABLE ${LIVE_TABLE} AS ${liveSql(store.dialect, to, key, valueAsOf)}`);
-    lap('live');
-    await store.run(`CREATE OR REPLACE TEMP TABLE ${OCCASIONS_TABLE} AS ${occasionsSql(from, to, run, input.segment !== undefined)}`);
-    const set = await store.queryColumns(`SELECT * FROM ${OCCASIONS_TABLE}`);
+    for (const stmt of d.createTempTableAs(OCCASIONS_TABLE, occasionsSql(d, from, to, { key, asOf: valueAsOf, cuts }, run, input.segment !== undefined))) await store.run(stmt);
     lap('occasions');
+    const set = await store.queryColumns(`SELECT customer_id, d, code, churn_probability, end_date, name FROM ${OCCASIONS_TABLE} ORDER BY customer_id, d, occasion, days_ahead NULLS LAST, end_date NULLS LAST, name NULLS LAST`);
+    lap('read');
     const contactFrom = dayText(dayNumber(from) - policy.windowDays + 1);
     const contacts = await store.queryColumns(
-      `SELECT customer_id, strftime(day, '%Y-%m-%d') AS day FROM (${contactsSql(`'${contactFrom}'`, `'${to}'`, `(SELECT DISTINCT customer_id FROM ${OCCASIONS_TABLE})`)}) AS k`,
+      `SELECT customer_id, ${d.daysBetween(lit('1970-01-01'), 'day')} AS day FROM (${contactsSql(`'${contactFrom}'`, `'${to}'`, `(SELECT DISTINCT customer_id FROM ${OCCASIONS_TABLE})`)}) AS k`,
     );
     const pastByCustomer = new Map<string, number[]>();
     const cIds = text(contacts, 'customer_id');
-    const cDays = text(contacts, 'day');
+    const cDays = numbers(contacts, 'day');
     for (let i = 0; i < contacts.rowCount; i++) {
       const id = cIds[i] as string;
-      const list = pastByCustomer.get(id) ?? [];
-      list.push(dayNumber(cDays[i] as string));
-      pastByCustomer.set(id, list);
+      const list = pastByCustomer.get(id);
+      if (list) list.push(cDays[i] as number);
+      else pastByCustomer.set(id, [cDays[i] as number]);
     }
     lap('contacts');
     const planned = planRows(set, pastByCustomer, dayNumber(to), policy, input);
@@ -223,24 +285,46 @@ export async function careCalendar(store: AnalyticsStore, input: CareInput = {})
   } finally {
     await store.run(`DROP TABLE IF EXISTS ${OCCASIONS_TABLE}`);
     await store.run(`DROP TABLE IF EXISTS ${SEGMENT_TABLE}`);
-    await store.run(`DROP TABLE IF EXISTS ${LIVE_TABLE}`);
   }
 }
 
 function planRows(set: ColumnSet, past: ReadonlyMap<string, number[]>, lastDay: number, policy: ContactPolicy, input: CareInput): { counts: Record<PlanStatus, number>; rows: CareRow[] } {
   const ids = text(set, 'customer_id');
-  const occasions = text(set, 'occasion') as readonly Occasion[];
-  const days = text(set, 'd');
-  const years = numbers(set, 'years');
-  const ahead = numbers(set, 'days_ahead');
+  const days = numbers(set, 'd');
+  const codes = numbers(set, 'code');
   const ends = text(set, 'end_date');
   const names = text(set, 'name');
-  const tiers = text(set, 'tier') as readonly (Tier | null)[];
   const probabilities = numbers(set, 'churn_probability');
-  const consents = text(set, 'consent');
+  const n = set.rowCount;
+  const occasions: Occasion[] = new Array<Occasion>(n);
+  const tiers: (Tier | null)[] = new Array<Tier | null>(n);
+  const consents: (boolean | null)[] = new Array<boolean | null>(n);
+  const ahead: (number | null)[] = new Array<number | null>(n);
+  const years: (number | null)[] = new Array<number | null>(n);
+  for (let i = 0; i < n; i++) {
+    const code = codes[i] as number;
+    occasions[i] = OCCASIONS[code % 8] as Occasion;
+    const tier = Math.floor(code / 8) % 8;
+    tiers[i] = tier === 0 ? null : (TIERS[tier - 1] as Tier);
+    const consent = Math.floor(code / 64) % 4;
+    consents[i] = consent === 0 ? null : consent === 2;
+    const a = Math.floor(code / CODE_AHEAD) % 1024;
+    ahead[i] = a === 0 ? null : a - 1;
+    const y = Math.floor(code / CODE_YEARS);
+    years[i] = y === 0 ? null : y - 1;
+  }
   const lang = input.lang ?? 'zh';
+  // A window has at most MAX_CARE_DAYS days (plus deferrals): each day's text is made once.
+  const dayTexts = new Map<number, string>();
+  const textOf = (day: number) => {
+    let t = dayTexts.get(day);
+    if (t === undefined) dayTexts.set(day, (t = dayText(day)));
+    return t;
+  };
   const rows: CareRow[] = [];
+  const rowDays: number[] = [];
   const counts: Record<PlanStatus, number> = { planned: 0, deferred: 0, dropped: 0 };
+  const none: number[] = [];
   let start = 0;
   while (start < set.rowCount) {
     const id = ids[start] as string;
@@ -249,21 +333,21 @@ function planRows(set: ColumnSet, past: ReadonlyMap<string, number[]>, lastDay: 
     const candidates: CandidateOccasion[] = [];
     for (let i = start; i < end; i++) {
       const tier = tiers[i] ?? null;
-      candidates.push({ occasion: occasions[i] as Occasion, day: dayNumber(days[i] as string), priority: occasionPriority(occasions[i] as Occasion, tier === null ? null : TIERS.indexOf(tier), probabilities[i] ?? null), index: i });
+      candidates.push({ occasion: occasions[i] as Occasion, day: days[i] as number, priority: occasionPriority(occasions[i] as Occasion, tier === null ? null : TIERS.indexOf(tier), probabilities[i] ?? null), index: i });
     }
-    const consent = consents[start] === null ? null : consents[start] === 'true';
-    for (const p of planCustomer(candidates, past.get(id) ?? [], consent, lastDay, policy)) {
+    for (const p of planCustomer(candidates, past.get(id) ?? none, consents[start] ?? null, lastDay, policy)) {
       const i = p.index;
       const c = candidates[i - start] as CandidateOccasion;
       const facts = { occasion: c.occasion, years: years[i] ?? null, daysAhead: ahead[i] ?? null, endDate: ends[i] ?? null, name: c.occasion === 'promotion' ? (input.promotion ?? null) : (names[i] ?? null), segment: input.segment ?? null };
       counts[p.status]++;
+      rowDays.push(p.day);
       rows.push({
         customer_id: id,
-        date: dayText(p.day),
+        date: textOf(p.day),
         occasion: c.occasion,
         priority: c.priority,
         status: p.status,
-        occasion_date: days[i] as string,
+        occasion_date: textOf(c.day),
         reason: reasonText(p, c.day, policy, lang),
         value_tier: tiers[i] ?? null,
         churn_probability: probabilities[i] ?? null,
@@ -272,6 +356,16 @@ function planRows(set: ColumnSet, past: ReadonlyMap<string, number[]>, lastDay: 
     }
     start = end;
   }
-  rows.sort((a, b) => (a.date < b.date ? -1 : a.date > b.date ? 1 : b.priority - a.priority || (a.customer_id < b.customer_id ? -1 : a.customer_id > b.customer_id ? 1 : a.occasion < b.occasion ? -1 : 1)));
-  return { counts, rows };
+  // By contact day, then priority (highest first), customer, occasion; the occasions' own order
+  // (customer, day, occasion, facts) breaks any remaining tie.
+  const order = Uint32Array.from(rows.keys());
+  order.sort((x, y) => {
+    const dx = rowDays[x] as number;
+    const dy = rowDays[y] as number;
+    if (dx !== dy) return dx - dy;
+    const a = rows[x] as CareRow;
+    const b = rows[y] as CareRow;
+    return b.priority - a.priority || (a.customer_id < b.customer_id ? -1 : a.customer_id > b.customer_id ? 1 : a.occasion < b.occasion ? -1 : a.occasion > b.occasion ? 1 : x - y);
+  });
+  return { counts, rows: Array.from(order, (i) => rows[i] as CareRow) };
 }

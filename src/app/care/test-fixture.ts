@@ -24,11 +24,15 @@ export const CARE_CUSTOMERS = {
 } as const;
 
 export async function careStore(): Promise<AnalyticsStore> {
-  const store = await memoryStore();
+  return fillCareStore(await memoryStore());
+}
+
+/** The care customers in an empty store of any engine. */
+export async function fillCareStore(store: AnalyticsStore): Promise<AnalyticsStore> {
   const ids = Object.values(CARE_CUSTOMERS);
   await addCustomers(store, ids.map((id) => ({ id, joined: '2020-06-15' })));
   const set = async (id: string, birth: string | null, consent: boolean | null) =>
-    store.run(`UPDATE customers SET birth_date = CAST($2 AS DATE), marketing_consent = CAST($3 AS BOOLEAN) WHERE customer_id = $1`, [id, birth, consent]);
+    store.run(`UPDATE customers SET birth_date = CAST($2 AS DATE), marketing_consent = CAST($3 AS BOOLEAN) WHERE customer_id = CAST($1 AS VARCHAR)`, [id, birth, consent]);
   await set('C1', '1992-02-29', true);
   await set('C2', '1980-01-10', false);
   await set('C3', '1980-01-11', null);
@@ -39,7 +43,7 @@ export async function careStore(): Promise<AnalyticsStore> {
   for (const id of ['C5', 'C6', 'C7']) {
     await store.run(
       `INSERT INTO subscriptions (subscription_id, customer_id, product_id, category, start_date, contract_end_date, monthly_fee)
-       VALUES ($1, $2, 'TV-HD', 'tv_hd', DATE '2024-03-11', DATE '2026-03-11', 60)`,
+       VALUES (CAST($1 AS VARCHAR), CAST($2 AS VARCHAR), 'TV-HD', 'tv_hd', DATE '2024-03-11', DATE '2026-03-11', 60)`,
       [`S-${id}`, id],
     );
   }

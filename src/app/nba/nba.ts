@@ -20,16 +20,17 @@ import { anniversaryIn } from '../../domain/care/calendar.ts';
 import { localTimestamp, wallClock } from '../../domain/care/local-time.ts';
 import { ACTION_PURPOSE, decideNextBestAction, inNbaHoldout, nbaCampaignId, type NbaAction, type NbaDecision, type NbaFacts, type OfferFacts } from '../../domain/nba/decide.ts';
 import { quadrantOf } from '../../domain/value/matrix.ts';
-import type { MonthText } from '../../domain/month.ts';
+import { addMonths, type MonthText } from '../../domain/month.ts';
 import { requireWritable } from '../../store/access.ts';
 import type { AnalyticsStore } from '../../store/port.ts';
+import { quoteLiteral } from '../../store/dialect.ts';
 import { CONTROL_ARM } from '../../contract/spec.ts';
-import { contactsSql } from '../care/contacts.ts';
+import { campaignContactsSql, contactsSql, interactionContactsSql } from '../care/contacts.ts';
 import { dataSpan } from '../data-span.ts';
 import { TenureError } from '../errors.ts';
 import { baseSbg, DEFAULT_VALUE_PARAMETERS } from '../value/customer-value.ts';
 import { ensureValueSnapshot, SNAPSHOT_TABLE } from '../value/value-snapshot.ts';
-import { previousScoringRun, type ScoringRun } from '../warn/warn.ts';
+import { latestScoringRun } from '../care/latest-run.ts';
 
 export const NBA_OUTCOMES = ['accepted', 'declined', 'not_offered'] as const;
 export type NbaOutcome = (typeof NBA_OUTCOMES)[number];
@@ -52,11 +53,91 @@ export interface NbaContext {
   readonly valueAsOf: MonthText;
   readonly valueKey: string;
   readonly medians: { readonly currentValue: number; readonly potential: number } | null;
-  readonly scoring: ScoringRun | null;
+  readonly scoring: { readonly asOf: MonthText; readonly modelVersion: string } | null;
   readonly offers: readonly OfferRow[];
   readonly upliftOffers: ReadonlySet<string>;
   /** The value snapshot in memory (preload), so a call reads no snapshot row; null: read per call. */
   readonly values: ValueIndex | null;
+  /** The customers' imported facts in memory (preload), so a call reads only scores and campaign rows; null: read per call. */
+  readonly facts: FactIndex | null;
+}
+
+/**
+ * What a call needs of the imported data, held in memory by a preloaded context: per customer
+ * (an index) the consent, birth and first churn day, the subscriptions (category code, start,
+ * end and contract end days) and the outbound interaction days, the last two as slices of flat
+ * arrays (offsets per customer). Days are day numbers, NaN for none. A preloaded context answers
+ * for the data as it was when it was made, like its value snapshot: make a new one after an import.
+ */
+interface FactIndex {
+  readonly row: ReadonlyMap<string, number>;
+  readonly consent: Int8Array;
+  readonly birth: Float64Array;
+  readonly churn: Float64Array;
+  readonly categories: readonly string[];
+  readonly subOffsets: Int32Array;
+  readonly subCategory: Int32Array;
+  readonly subStart: Float64Array;
+  readonly subEnd: Float64Array;
+  readonly subContract: Float64Array;
+  readonly contactOffsets: Int32Array;
+  readonly contactDays: Float64Array;
+}
+
+const EPOCH = "DATE '1970-01-01'";
+
+/** Groups rows by customer index into flat arrays: the offsets and the order of the rows. */
+function slices(customerOf: Int32Array, customers: number): { offsets: Int32Array; order: Int32Array } {
+  const offsets = new Int32Array(customers + 1);
+  for (const c of customerOf) if (c >= 0) offsets[c + 1] = (offsets[c + 1] as number) + 1;
+  for (let i = 0; i < customers; i++) offsets[i + 1] = (offsets[i + 1] as number) + (offsets[i] as number);
+  const at = offsets.slice(0, customers);
+  const order = new Int32Array(offsets[customers] as number);
+  customerOf.forEach((c, i) => {
+    if (c >= 0) order[(at[c] = (at[c] as number) + 1) - 1] = i;
+  });
+  return { offsets, order };
+}
+
+async function loadFacts(store: AnalyticsStore): Promise<FactIndex> {
+  const d = store.dialect;
+  const days = (col: string) => d.daysBetween(EPOCH, col);
+  const cs = await store.queryColumns(
+    `SELECT c.customer_id, CASE WHEN c.marketing_consent IS NULL THEN 0 WHEN c.marketing_consent THEN 2 ELSE 1 END AS consent, ${days('c.birth_date')} AS birth,
+            ${days('(SELECT min(e.churn_date) FROM churn_events e WHERE e.customer_id = c.customer_id)')} AS churn
+     FROM customers c`,
+  );
+  const ids = cs.columns.customer_id as readonly string[];
+  const row = new Map<string, number>();
+  ids.forEach((id, i) => row.set(id, i));
+  const n = cs.rowCount;
+  const index = (set: { rowCount: number; columns: Record<string, unknown> }) => Int32Array.from(set.columns.customer_id as readonly string[], (id) => row.get(id) ?? -1);
+  const categories = (await store.query<{ category: string }>('SELECT DISTINCT category FROM subscriptions')).map((r) => r.category).sort();
+  const subs = await store.queryColumns(
+    `SELECT customer_id, CASE category ${categories.map((c, i) => `WHEN ${quoteLiteral(c)} THEN ${i}`).join(' ')} END AS category,
+            ${days('start_date')} AS s, ${days('end_date')} AS e, ${days('contract_end_date')} AS k FROM subscriptions`,
+  );
+  const subSlices = slices(index(subs), n);
+  const pick = (set: { columns: Record<string, unknown> }, name: string, order: Int32Array) => {
+    const col = set.columns[name] as Float64Array;
+    return Float64Array.from(order, (i) => col[i] as number);
+  };
+  const outbound = await store.queryColumns(`SELECT customer_id, ${days('day')} AS day FROM (${interactionContactsSql(`'1000-01-01'`, `'9999-12-30'`)}) AS k`);
+  const contactSlices = slices(index(outbound), n);
+  return {
+    row,
+    consent: Int8Array.from(cs.columns.consent as Float64Array),
+    birth: cs.columns.birth as Float64Array,
+    churn: cs.columns.churn as Float64Array,
+    categories,
+    subOffsets: subSlices.offsets,
+    subCategory: Int32Array.from(pick(subs, 'category', subSlices.order)),
+    subStart: pick(subs, 's', subSlices.order),
+    subEnd: pick(subs, 'e', subSlices.order),
+    subContract: pick(subs, 'k', subSlices.order),
+    contactOffsets: contactSlices.offsets,
+    contactDays: pick(outbound, 'day', contactSlices.order),
+  };
 }
 
 interface ValueIndex {
@@ -89,14 +170,15 @@ async function loadValues(store: AnalyticsStore, key: string, asOf: MonthText): 
 export async function nbaContext(store: AnalyticsStore, options: { policy?: ContactPolicy; timezone?: string; preload?: boolean } = {}): Promise<NbaContext> {
   const span = await dataSpan(store);
   const { key } = await ensureValueSnapshot(store, span.last, DEFAULT_VALUE_PARAMETERS, await baseSbg(store));
+  const d = store.dialect;
   const [m] = await store.query<{ cm: number | null; pm: number | null }>(
-    `SELECT quantile_cont(current_value, 0.5) AS cm, quantile_cont(potential, 0.5) AS pm FROM ${SNAPSHOT_TABLE} WHERE snapshot_key = $1 AND as_of = CAST($2 AS DATE)`,
+    `SELECT ${d.quantileCont('current_value', 0.5)} AS cm, ${d.quantileCont('potential', 0.5)} AS pm FROM ${SNAPSHOT_TABLE} WHERE snapshot_key = $1 AND as_of = CAST($2 AS DATE)`,
     [key, `${span.last}-01`],
   );
-  const scoring = await previousScoringRun(store, null);
+  const scoring = await latestScoringRun(store);
   const offers = await store.query<OfferRow>(
     `SELECT offer_id, name, kind,
-            CAST(coalesce(monthly_discount, 0) * coalesce(months, 0) + coalesce(unit_cost, 0) + coalesce(contact_cost, 0) AS DOUBLE) AS cost
+            CAST(coalesce(monthly_discount, 0) * coalesce(months, 0) + coalesce(unit_cost, 0) + coalesce(contact_cost, 0) AS ${d.double}) AS cost
      FROM offers ORDER BY offer_id`,
   );
   const uplift = await store.query<{ offer_id: string }>('SELECT DISTINCT offer_id FROM uplift_models WHERE offer_id IS NOT NULL');
@@ -111,6 +193,7 @@ export async function nbaContext(store: AnalyticsStore, options: { policy?: Cont
     offers,
     upliftOffers: new Set(uplift.map((u) => u.offer_id)),
     values: options.preload ? await loadValues(store, key, span.last) : null,
+    facts: options.preload ? await loadFacts(store) : null,
   };
 }
 
@@ -140,26 +223,88 @@ interface CustomerRow {
   [k: string]: string | number | boolean | null;
 }
 
-const sqlText = (text: string) => `'${text.replaceAll("'", "''")}'`;
-
 /** Today's local date in the operator's time zone. */
 export const localToday = (timezone: string): string => wallClock(new Date(), timezone).slice(0, 10);
 
-export async function nextBestAction(ctx: NbaContext, customerId: string, input: { date?: string; lang?: 'zh' | 'en' } = {}): Promise<NbaResult> {
-  const store = ctx.store;
-  const date = input.date ?? localToday(ctx.timezone);
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(date) || dayText(dayNumber(date)) !== date) throw new TenureError('USAGE', `--date must be a date written YYYY-MM-DD, got "${date}"`);
+type Part = { part: string; a: string | null; b: string | null; x: number | null; y: number | null; p: boolean | null; q: boolean | null };
+
+/**
+ * Everything a call reads about one customer, in one statement (a live call pays one round
+ * trip): the customer row (consent, birth day, churn day, the scoring run's probability and risk
+ * decile, the value snapshot's row unless the context holds it), the categories held on the day
+ * with their next contract end, the offer history and the outbound contacts of the fatigue
+ * window. Every part filters on the customer first, so each big table is read in the row groups
+ * that can hold the customer only.
+ */
+async function readCustomer(
+  ctx: NbaContext,
+  customerId: string,
+  date: string,
+): Promise<{ row: CustomerRow | undefined; subs: { category: string; contract_end: string | null }[]; history: { arm: string; response: string | null; running: boolean; recent_decline: boolean }[]; contactDays: number[] }> {
+  const d = ctx.store.dialect;
   const s = ctx.scoring;
-  const [row] = await store.query<CustomerRow>(
-    `SELECT c.customer_id, c.marketing_consent AS consent, strftime(c.birth_date, '%Y-%m-%d') AS birth_date, strftime(e.churn_date, '%Y-%m-%d') AS churn_date,
-            (SELECT churn_probability FROM churn_scores WHERE customer_id = $1 AND model_version = $2 AND as_of = CAST($3 AS DATE) LIMIT 1) AS churn_probability,
-            (SELECT risk_decile FROM churn_score_context WHERE customer_id = $1 AND model_version = $2 AND as_of = CAST($3 AS DATE) LIMIT 1) AS risk_decile,
-            ${ctx.values ? 'NULL AS current_value, NULL AS potential, NULL AS up_buy, NULL AS cross_buy' : 'v.current_value, v.potential, v.up_buy, v.cross_buy'}
-     FROM customers c LEFT JOIN churn_events e ON e.customer_id = c.customer_id
-     ${ctx.values ? '' : `LEFT JOIN ${SNAPSHOT_TABLE} v ON v.customer_id = c.customer_id AND v.snapshot_key = $4 AND v.as_of = CAST($5 AS DATE)`}
-     WHERE c.customer_id = $1`,
-    ctx.values ? [customerId, s?.modelVersion ?? null, s ? `${s.asOf}-01` : null] : [customerId, s?.modelVersion ?? null, s ? `${s.asOf}-01` : null, ctx.valueKey, `${ctx.valueAsOf}-01`],
+  const id = 'CAST($1 AS VARCHAR)';
+  const day = 'CAST($2 AS DATE)';
+  const windowStart = dayText(dayNumber(date) - ctx.policy.windowDays + 1);
+  // $6 and $7 only when the context does not hold the value snapshot (an engine may refuse an unused parameter).
+  const params: (string | null)[] = [customerId, date, s?.modelVersion ?? null, s ? `${s.asOf}-01` : null, windowStart, ...(ctx.values ? [] : [ctx.valueKey, `${ctx.valueAsOf}-01`])];
+  const run = 'model_version = CAST($3 AS VARCHAR) AND as_of = CAST($4 AS DATE)';
+  const value = (col: string) =>
+    ctx.values ? `CAST(NULL AS ${d.double})` : `(SELECT ${col} FROM ${SNAPSHOT_TABLE} WHERE customer_id = ${id} AND snapshot_key = CAST($6 AS VARCHAR) AND as_of = CAST($7 AS DATE))`;
+  const none = (type: string) => `CAST(NULL AS ${type})`;
+  const B = 'BOOLEAN';
+  const historySql = `SELECT 'h' AS part, m.arm AS a, m.response AS b, ${none(d.double)} AS x, ${none(d.double)} AS y,
+            m.response = 'accepted' AND coalesce(o.months, 0) > 0 AND ${d.addMonths('coalesce(CAST(m.contacted_ts AS DATE), k.start_date)', 'coalesce(o.months, 0)')} > ${day} AS p,
+            m.response = 'declined' AND CAST(m.contacted_ts AS DATE) > ${d.addDays(day, String(-DECLINED_COOL_OFF_DAYS))} AS q
+     FROM campaign_members m JOIN campaigns k ON k.campaign_id = m.campaign_id LEFT JOIN offers o ON o.offer_id = m.arm
+     WHERE m.customer_id = ${id} AND m.arm <> '${CONTROL_ARM}'`;
+  const scoresSql = `(SELECT churn_probability FROM churn_scores WHERE customer_id = ${id} AND ${run} LIMIT 1) AS x,
+            CAST((SELECT risk_decile FROM churn_score_context WHERE customer_id = ${id} AND ${run} LIMIT 1) AS ${d.double}) AS y`;
+  const f = ctx.facts;
+  if (f) return fromFacts(ctx, f, customerId, date, await ctx.store.query<Part>(
+    `${historySql}
+     UNION ALL
+     SELECT 'c', NULL, NULL, ${scoresSql}, NULL, NULL
+     UNION ALL
+     SELECT 'k', NULL, ${d.formatDate('day')}, NULL, NULL, NULL, NULL FROM (${campaignContactsSql('$5', '$2', `customer_id = ${id}`)}) AS t`,
+    params,
+  ));
+  const rows = await ctx.store.query<Part>(
+    `SELECT 'c' AS part, CASE WHEN c.marketing_consent IS NULL THEN NULL WHEN c.marketing_consent THEN 'true' ELSE 'false' END AS a,
+            ${d.formatDate('c.birth_date')} AS b, ${scoresSql}, ${none(B)} AS p, ${none(B)} AS q
+     FROM customers c WHERE c.customer_id = ${id}
+     UNION ALL
+     SELECT 'e', NULL, ${d.formatDate('min(churn_date)')}, NULL, NULL, NULL, NULL FROM churn_events WHERE customer_id = ${id}
+     UNION ALL
+     SELECT 'v', NULL, NULL, ${value('current_value')}, ${value('potential')}, NULL, NULL
+     UNION ALL
+     SELECT 'w', NULL, NULL, ${value('up_buy')}, ${value('cross_buy')}, NULL, NULL
+     UNION ALL
+     SELECT 's', category, ${d.formatDate(`min(contract_end_date) FILTER (WHERE contract_end_date >= ${day})`)}, NULL, NULL, NULL, NULL
+     FROM subscriptions WHERE customer_id = ${id} AND start_date <= ${day} AND (end_date IS NULL OR end_date > ${day})
+     GROUP BY category
+     UNION ALL
+     ${historySql}
+     UNION ALL
+     SELECT 'k', NULL, ${d.formatDate('day')}, NULL, NULL, NULL, NULL FROM (${contactsSql('$5', '$2', `customer_id = ${id}`)}) AS t`,
+    params,
   );
+  const num = (x: number | null) => (x === null ? null : Number(x));
+  const c = rows.find((r) => r.part === 'c');
+  const v = rows.find((r) => r.part === 'v');
+  const w = rows.find((r) => r.part === 'w');
+  const row: CustomerRow | undefined = c && {
+    customer_id: customerId,
+    consent: c.a === null ? null : c.a === 'true',
+    birth_date: c.b,
+    churn_date: rows.find((r) => r.part === 'e')?.b ?? null,
+    churn_probability: num(c.x),
+    risk_decile: num(c.y),
+    current_value: num(v?.x ?? null),
+    potential: num(v?.y ?? null),
+    up_buy: num(w?.x ?? null),
+    cross_buy: num(w?.y ?? null),
+  };
   if (row && ctx.values) {
     const i = ctx.values.row.get(customerId);
     if (i !== undefined) {
@@ -170,30 +315,78 @@ export async function nextBestAction(ctx: NbaContext, customerId: string, input:
       row.cross_buy = at(ctx.values.crossBuy);
     }
   }
+  const subs = rows
+    .filter((r) => r.part === 's')
+    .map((r) => ({ category: r.a as string, contract_end: r.b }))
+    .sort((x, y) => (x.category < y.category ? -1 : x.category > y.category ? 1 : 0));
+  const history = rows.filter((r) => r.part === 'h').map((r) => ({ arm: r.a as string, response: r.b, running: r.p === true, recent_decline: r.q === true }));
+  const contactDays = rows.filter((r) => r.part === 'k').map((r) => dayNumber(r.b as string));
+  return { row, subs, history, contactDays };
+}
+
+type CustomerRead = Awaited<ReturnType<typeof readCustomer>>;
+
+/** readCustomer's answer from a preloaded context's facts and the call's small statement (scores, offer history, campaign contacts). */
+function fromFacts(ctx: NbaContext, f: FactIndex, customerId: string, date: string, rows: readonly Part[]): CustomerRead {
+  const i = f.row.get(customerId);
+  const history = rows.filter((r) => r.part === 'h').map((r) => ({ arm: r.a as string, response: r.b, running: r.p === true, recent_decline: r.q === true }));
+  const contactDays = rows.filter((r) => r.part === 'k').map((r) => dayNumber(r.b as string));
+  if (i === undefined) return { row: undefined, subs: [], history, contactDays };
+  const today = dayNumber(date);
+  const from = today - ctx.policy.windowDays + 1;
+  for (let j = f.contactOffsets[i] as number; j < (f.contactOffsets[i + 1] as number); j++) {
+    const day = f.contactDays[j] as number;
+    if (day >= from && day <= today) contactDays.push(day);
+  }
+  // Categories held on the day (started by it, not ended by it) with their first contract end on or after it.
+  const held = new Map<number, number>();
+  for (let j = f.subOffsets[i] as number; j < (f.subOffsets[i + 1] as number); j++) {
+    const end = f.subEnd[j] as number;
+    if (!((f.subStart[j] as number) <= today && (Number.isNaN(end) || end > today))) continue;
+    const category = f.subCategory[j] as number;
+    const contract = f.subContract[j] as number;
+    const best = held.get(category) ?? Number.NaN;
+    held.set(category, contract >= today && !(contract >= best) ? contract : best);
+  }
+  const subs = [...held.entries()]
+    .map(([k, end]) => ({ category: f.categories[k] as string, contract_end: Number.isNaN(end) ? null : dayText(end) }))
+    .sort((x, y) => (x.category < y.category ? -1 : x.category > y.category ? 1 : 0));
+  const day = (x: number) => (Number.isNaN(x) ? null : dayText(x));
+  const c = rows.find((r) => r.part === 'c');
+  const consent = f.consent[i] as number;
+  const row: CustomerRow = {
+    customer_id: customerId,
+    consent: consent === 0 ? null : consent === 2,
+    birth_date: day(f.birth[i] as number),
+    churn_date: day(f.churn[i] as number),
+    churn_probability: c?.x === null || c?.x === undefined ? null : Number(c.x),
+    risk_decile: c?.y === null || c?.y === undefined ? null : Number(c.y),
+    current_value: null,
+    potential: null,
+    up_buy: null,
+    cross_buy: null,
+  };
+  const v = ctx.values?.row.get(customerId);
+  if (ctx.values && v !== undefined) {
+    const at = (col: Float64Array) => (Number.isNaN(col[v] as number) ? null : (col[v] as number));
+    row.current_value = at(ctx.values.currentValue);
+    row.potential = at(ctx.values.potential);
+    row.up_buy = at(ctx.values.upBuy);
+    row.cross_buy = at(ctx.values.crossBuy);
+  }
+  return { row, subs, history, contactDays };
+}
+
+export async function nextBestAction(ctx: NbaContext, customerId: string, input: { date?: string; lang?: 'zh' | 'en' } = {}): Promise<NbaResult> {
+  const store = ctx.store;
+  const date = input.date ?? localToday(ctx.timezone);
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(date) || dayText(dayNumber(date)) !== date) throw new TenureError('USAGE', `--date must be a date written YYYY-MM-DD, got "${date}"`);
+  const { row, subs, history, contactDays } = await readCustomer(ctx, customerId, date);
   if (!row) throw new TenureError('NO_DATA', `no customer ${customerId} in the store ${store.location}`);
   if (row.churn_date !== null && row.churn_date <= date) {
     throw new TenureError('NO_DATA', `customer ${customerId} churned on ${row.churn_date}: no next best action for a churned account (a win-back is \`tenure winback\`'s)`);
   }
-  const subs = await store.query<{ category: string; contract_end: string | null }>(
-    `SELECT category, strftime(min(contract_end_date) FILTER (WHERE contract_end_date >= CAST($2 AS DATE)), '%Y-%m-%d') AS contract_end
-     FROM subscriptions WHERE customer_id = $1 AND start_date <= CAST($2 AS DATE) AND (end_date IS NULL OR end_date > CAST($2 AS DATE))
-     GROUP BY category ORDER BY category`,
-    [customerId, date],
-  );
-  const history = await store.query<{ arm: string; response: string | null; running: boolean; recent_decline: boolean }>(
-    `SELECT m.arm, m.response,
-            m.response = 'accepted' AND coalesce(o.months, 0) > 0
-              AND coalesce(CAST(m.contacted_ts AS DATE), c.start_date) + to_months(CAST(coalesce(o.months, 0) AS INTEGER)) > CAST($2 AS DATE) AS running,
-            m.response = 'declined' AND CAST(m.contacted_ts AS DATE) > CAST($2 AS DATE) - INTERVAL ${DECLINED_COOL_OFF_DAYS} DAY AS recent_decline
-     FROM campaign_members m JOIN campaigns c ON c.campaign_id = m.campaign_id LEFT JOIN offers o ON o.offer_id = m.arm
-     WHERE m.customer_id = $1 AND m.arm <> '${CONTROL_ARM}'`,
-    [customerId, date],
-  );
-  const windowStart = dayText(dayNumber(date) - ctx.policy.windowDays + 1);
-  const contacts = await store.query<{ day: string }>(
-    `SELECT strftime(day, '%Y-%m-%d') AS day FROM (${contactsSql(`'${windowStart}'`, `'${date}'`, `(SELECT ${sqlText(customerId)} AS customer_id)`)}) AS k`,
-  );
-  const contactDays = contacts.map((c) => dayNumber(c.day));
+  const s = ctx.scoring;
   const today = dayNumber(date);
   const ends = subs.map((r) => r.contract_end).filter((d): d is string => d !== null).sort();
   let birthdayInDays: number | null = null;
@@ -292,6 +485,7 @@ export async function recordNbaOutcome(ctx: NbaContext, input: NbaRecordInput): 
   const contactedTs = response === null ? null : ts;
   const month = date.slice(0, 7);
   const start = `${month}-01`;
+  const monthEnd = (m: string) => dayText(dayNumber(`${addMonths(m, 1)}-01`) - 1);
   const purpose = ACTION_PURPOSE[nba.wouldBe];
   let newCampaign = false;
   await store.transaction(async (tx) => {
@@ -300,8 +494,8 @@ export async function recordNbaOutcome(ctx: NbaContext, input: NbaRecordInput): 
       newCampaign = true;
       await tx.run(
         `INSERT INTO campaigns (campaign_id, name, purpose, start_date, end_date, horizon_months)
-         VALUES ($1, $2, $3, CAST($4 AS DATE), CAST(last_day(CAST($4 AS DATE)) AS DATE), $5)`,
-        [nba.campaignId, `Next best action ${month} (${purpose})`, purpose, start, NBA_HORIZON_MONTHS],
+         VALUES (CAST($1 AS VARCHAR), CAST($2 AS VARCHAR), CAST($3 AS VARCHAR), CAST($4 AS DATE), CAST($5 AS DATE), $6)`,
+        [nba.campaignId, `Next best action ${month} (${purpose})`, purpose, start, monthEnd(month), NBA_HORIZON_MONTHS],
       );
     }
     const [member] = await tx.query<{ arm: string }>('SELECT arm FROM campaign_members WHERE campaign_id = $1 AND customer_id = $2', [nba.campaignId, input.customerId]);

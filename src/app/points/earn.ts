@@ -1,6 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { EarningRule, MemberDay, PointsRules } from '../../domain/points/rules.ts';
+import { dayNumber, dayText } from '../../domain/care/contact-policy.ts';
+import { addMonths } from '../../domain/month.ts';
 import { requireWritable } from '../../store/access.ts';
+import type { Dialect } from '../../store/dialect.ts';
 import type { AnalyticsStore } from '../../store/port.ts';
 import { checkMonth, dataSpan, requireInSpan } from '../data-span.ts';
 import { TenureError } from '../errors.ts';
@@ -28,15 +31,16 @@ const decimal = (x: number) => `CAST(${lit(String(x))} AS DECIMAL(18,6))`;
 function memberDayMultiplier(days: readonly MemberDay[], date: string): string {
   if (days.length === 0) return '1';
   const arms = days.map((d) =>
-    'date' in d ? `CASE WHEN ${date} = DATE ${lit(d.date)} THEN ${decimal(d.multiplier)} END` : `CASE WHEN dayofmonth(${date}) = ${d.day_of_month} THEN ${decimal(d.multiplier)} END`,
+    'date' in d ? `CASE WHEN ${date} = DATE ${lit(d.date)} THEN ${decimal(d.multiplier)} END` : `CASE WHEN EXTRACT(DAY FROM ${date}) = ${d.day_of_month} THEN ${decimal(d.multiplier)} END`,
   );
-  return `coalesce(list_max([${arms.join(', ')}]), 1)`;
+  // The largest multiplier of the member days the date is (NULL arms ignored), else 1.
+  return `coalesce((SELECT max(m) FROM (VALUES ${arms.map((a) => `(${a})`).join(', ')}) AS md(m)), 1)`;
 }
 
 /** SELECT of one rule's candidate credits: customer_id, ts, points, rule_id, source_ref, reason, dated. */
-function ruleSelect(rule: EarningRule, month: string): string {
+function ruleSelect(d: Dialect, rule: EarningRule, month: string): string {
   const first = `DATE ${lit(`${month}-01`)}`;
-  const last = `last_day(${first})`;
+  const last = `DATE ${lit(dayText(dayNumber(`${addMonths(month, 1)}-01`) - 1))}`;
   const id = lit(rule.id);
   switch (rule.kind) {
     case 'per_currency_unit':
@@ -48,7 +52,7 @@ function ruleSelect(rule: EarningRule, month: string): string {
                 ${lit(`bill of ${month} paid on time`)}, false
               FROM monthly_usage WHERE month = ${first} AND revenue > 0 AND paid >= revenue AND coalesce(overdue_days, 0) = 0`;
     case 'tenure_milestone': {
-      const day = `CAST(join_date + to_months(${rule.months}) AS DATE)`;
+      const day = d.addMonths('join_date', String(rule.months));
       return `SELECT customer_id, CAST(${day} AS TIMESTAMP), CAST(${rule.points} AS BIGINT), ${id}, ${id},
                 ${lit(`${rule.months} months of tenure`)}, true
               FROM customers WHERE ${day} BETWEEN ${first} AND ${last}`;
@@ -70,21 +74,25 @@ export async function earnPoints(store: AnalyticsStore, monthText: string, rules
   requireInSpan('--month', month, await dataSpan(store));
   const runId = randomUUID();
   if (rules.rules.length === 0) return { runId, month, rules: [], entries: 0, points: 0 };
-  const candidates = rules.rules.map((r) => ruleSelect(r, month)).join(' UNION ALL ');
+  const d = store.dialect;
+  const candidates = rules.rules.map((r) => ruleSelect(d, r, month)).join(' UNION ALL ');
   const multiplier = memberDayMultiplier(rules.member_days, 'CAST(x.ts AS DATE)');
   return store.transaction(async (tx) => {
-    await tx.run(`CREATE OR REPLACE TEMP TABLE pts_earn AS
-      SELECT (SELECT coalesce(max(entry_id), 0) FROM points_entries) + row_number() OVER (ORDER BY rule_id, customer_id, source_ref) AS entry_id, *
+    const earn = d.createTempTableAs(
+      'pts_earn',
+      `SELECT (SELECT coalesce(max(entry_id), 0) FROM points_entries) + row_number() OVER (ORDER BY rule_id, customer_id, source_ref) AS entry_id, c.*
       FROM (
         SELECT x.customer_id, x.ts, x.rule_id, x.source_ref, x.reason,
                CASE WHEN x.dated THEN CAST(floor(x.points * ${multiplier}) AS BIGINT) ELSE x.points END AS points
         FROM (${candidates}) AS x (customer_id, ts, points, rule_id, source_ref, reason, dated)
         WHERE NOT EXISTS (SELECT 1 FROM churn_events ce WHERE ce.customer_id = x.customer_id AND ce.churn_date <= CAST(x.ts AS DATE))
-          AND NOT EXISTS (SELECT 1 FROM points_entries e WHERE e.source = 'rule' AND e.customer_id = x.customer_id AND e.source_ref = x.source_ref))
-      WHERE points > 0`);
+          AND NOT EXISTS (SELECT 1 FROM points_entries e WHERE e.source = 'rule' AND e.customer_id = x.customer_id AND e.source_ref = x.source_ref)) AS c
+      WHERE points > 0`,
+    );
+    for (const stmt of earn) await tx.run(stmt);
     await tx.run(
       `INSERT INTO points_entries (entry_id, customer_id, ts, kind, points, expires_on, source, source_ref, transaction_id, rule_id, reason, reverses, run_id, posted_at)
-       SELECT entry_id, customer_id, ts, 'earn', points, CAST(CAST(ts AS DATE) + to_months(${rules.expiry_months}) AS DATE), 'rule', source_ref, NULL, rule_id, reason, NULL, $1, current_timestamp
+       SELECT entry_id, customer_id, ts, 'earn', points, ${d.addMonths('CAST(ts AS DATE)', String(rules.expiry_months))}, 'rule', source_ref, NULL, rule_id, reason, NULL, CAST($1 AS VARCHAR), current_timestamp
        FROM pts_earn`,
       [runId],
     );

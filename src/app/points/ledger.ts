@@ -26,10 +26,11 @@ export function operatorToday(now: Date = new Date(), timezone?: string): string
   return new Intl.DateTimeFormat('en-CA', { timeZone: operatorTimezone(timezone), year: 'numeric', month: '2-digit', day: '2-digit' }).format(now);
 }
 
-const endOf = (date: string) => `CAST(CAST($2 AS DATE) + INTERVAL 1 DAY AS TIMESTAMP)`.replace('$2', date);
+/** The start of the day after a DATE parameter, as a TIMESTAMP (DATE + 1 is the next day on every engine). */
+const endOf = (date: string) => `CAST(CAST(${date} AS DATE) + 1 AS TIMESTAMP)`;
 
 async function requireCustomer(store: AnalyticsStore, customerId: string): Promise<void> {
-  const [row] = await store.query<{ n: number }>('SELECT count(*) AS n FROM customers WHERE customer_id = $1', [customerId]);
+  const [row] = await store.query<{ n: number }>('SELECT count(*) AS n FROM customers WHERE customer_id = CAST($1 AS VARCHAR)', [customerId]);
   if (Number(row?.n ?? 0) === 0) throw new TenureError('NO_DATA', `unknown customer ${customerId}: not in customers`);
 }
 
@@ -38,8 +39,8 @@ const LOTS_AS_OF = `
   SELECT l.entry_id, l.customer_id, l.expires_on, l.points - coalesce(u.used, 0) AS remaining
   FROM points_entries l
   LEFT JOIN (SELECT a.lot_entry_id, sum(a.points) AS used FROM points_allocations a JOIN points_entries d ON d.entry_id = a.debit_entry_id
-             WHERE (CAST($1 AS VARCHAR) IS NULL OR d.customer_id = $1) AND d.ts < ${endOf('$2')} GROUP BY a.lot_entry_id) u ON u.lot_entry_id = l.entry_id
-  WHERE ${LOT_WHERE.replaceAll('e.', 'l.')} AND (CAST($1 AS VARCHAR) IS NULL OR l.customer_id = $1) AND l.ts < ${endOf('$2')}`;
+             WHERE (CAST($1 AS VARCHAR) IS NULL OR d.customer_id = CAST($1 AS VARCHAR)) AND d.ts < ${endOf('$2')} GROUP BY a.lot_entry_id) u ON u.lot_entry_id = l.entry_id
+  WHERE ${LOT_WHERE.replaceAll('e.', 'l.')} AND (CAST($1 AS VARCHAR) IS NULL OR l.customer_id = CAST($1 AS VARCHAR)) AND l.ts < ${endOf('$2')}`;
 
 export interface PointsBalance {
   readonly customerId: string;
@@ -56,11 +57,12 @@ export interface PointsBalance {
 export async function pointsBalance(store: AnalyticsStore, customerId: string, asOf: string): Promise<PointsBalance> {
   await requireCustomer(store, customerId);
   const [sum] = await store.query<{ balance: number | null; n: number }>(
-    `SELECT sum(points) AS balance, count(*) AS n FROM points_entries WHERE customer_id = $1 AND ts < ${endOf('$2')}`,
+    `SELECT sum(points) AS balance, count(*) AS n FROM points_entries WHERE customer_id = CAST($1 AS VARCHAR) AND ts < ${endOf('$2')}`,
     [customerId, asOf],
   );
+  const d = store.dialect;
   const lots = await store.query<{ date: string; points: number }>(
-    `SELECT strftime(expires_on, '%Y-%m-%d') AS date, sum(remaining) AS points FROM (${LOTS_AS_OF}) GROUP BY expires_on HAVING sum(remaining) > 0 ORDER BY expires_on`,
+    `SELECT ${d.formatDate('expires_on')} AS date, sum(remaining) AS points FROM (${LOTS_AS_OF}) AS l GROUP BY expires_on HAVING sum(remaining) > 0 ORDER BY expires_on`,
     [customerId, asOf],
   );
   const expiring = lots.filter((l) => l.date > asOf).map((l) => ({ date: l.date, points: Number(l.points) }));
@@ -86,11 +88,12 @@ export interface StatementLine {
 /** Every entry of the customer up to the end of asOf, in time order, with the running balance. */
 export async function pointsStatement(store: AnalyticsStore, customerId: string, asOf: string): Promise<StatementLine[]> {
   await requireCustomer(store, customerId);
+  const d = store.dialect;
   const rows = await store.query<StatementLine>(
-    `SELECT entry_id, strftime(ts, '%Y-%m-%d %H:%M:%S') AS ts, kind, points,
+    `SELECT entry_id, ${d.formatTimestamp('ts')} AS ts, kind, points,
             sum(points) OVER (ORDER BY ts, entry_id ROWS UNBOUNDED PRECEDING) AS balance,
-            strftime(expires_on, '%Y-%m-%d') AS expires_on, source, source_ref, transaction_id, rule_id, reason
-     FROM points_entries WHERE customer_id = $1 AND ts < ${endOf('$2')} ORDER BY ts, entry_id`,
+            ${d.formatDate('expires_on')} AS expires_on, source, source_ref, transaction_id, rule_id, reason
+     FROM points_entries WHERE customer_id = CAST($1 AS VARCHAR) AND ts < ${endOf('$2')} ORDER BY ts, entry_id`,
     [customerId, asOf],
   );
   return rows.map((r) => ({ ...r, entry_id: Number(r.entry_id), points: Number(r.points), balance: Number(r.balance) }));
@@ -106,14 +109,15 @@ export interface ExpiringRow {
 
 /** Customers with points expiring in (asOf, asOf + days], soonest first then most points: for care to call before they go. */
 export async function pointsExpiring(store: AnalyticsStore, asOf: string, days: number): Promise<ExpiringRow[]> {
+  const d = store.dialect;
   const rows = await store.query<ExpiringRow>(
     `WITH lots AS (${LOTS_AS_OF}),
           soon AS (SELECT customer_id, expires_on, sum(remaining) AS points FROM lots
-                   WHERE expires_on > CAST($2 AS DATE) AND expires_on <= CAST($2 AS DATE) + to_days(CAST($3 AS INTEGER))
-                   GROUP BY ALL HAVING sum(remaining) > 0),
+                   WHERE expires_on > CAST($2 AS DATE) AND expires_on <= ${d.addDays('CAST($2 AS DATE)', '$3')}
+                   GROUP BY customer_id, expires_on HAVING sum(remaining) > 0),
           bal AS (SELECT customer_id, sum(points) AS balance FROM points_entries
                   WHERE ts < ${endOf('$2')} AND customer_id IN (SELECT customer_id FROM soon) GROUP BY customer_id)
-     SELECT s.customer_id, strftime(s.expires_on, '%Y-%m-%d') AS date, s.points, b.balance
+     SELECT s.customer_id, ${d.formatDate('s.expires_on')} AS date, s.points, b.balance
      FROM soon s JOIN bal b USING (customer_id) ORDER BY s.expires_on, s.points DESC, s.customer_id`,
     [null, asOf, days],
   );
@@ -136,17 +140,18 @@ export interface ExpiryRun {
 export async function expirePoints(store: AnalyticsStore, asOf: string): Promise<ExpiryRun> {
   requireWritable(store, 'points expire');
   const runId = randomUUID();
+  const d = store.dialect;
   return store.transaction(async (tx) => {
-    await tx.run(
-      `CREATE OR REPLACE TEMP TABLE pts_due AS
-       SELECT (SELECT coalesce(max(entry_id), 0) FROM points_entries) + row_number() OVER (ORDER BY expires_on, customer_id, entry_id) AS debit, *
-       FROM (${LOTS_SQL}) WHERE expires_on <= CAST($1 AS DATE) AND remaining > 0`,
-      [asOf],
+    const due = d.createTempTableAs(
+      'pts_due',
+      `SELECT (SELECT coalesce(max(entry_id), 0) FROM points_entries) + row_number() OVER (ORDER BY expires_on, customer_id, entry_id) AS debit, l.*
+       FROM (${LOTS_SQL}) AS l WHERE expires_on <= CAST($1 AS DATE) AND remaining > 0`,
     );
+    for (const stmt of due) await tx.run(stmt, stmt.includes('$1') ? [asOf] : []);
     await tx.run(
       `INSERT INTO points_entries (entry_id, customer_id, ts, kind, points, expires_on, source, source_ref, transaction_id, rule_id, reason, reverses, run_id, posted_at)
        SELECT debit, customer_id, CAST(expires_on AS TIMESTAMP), 'expire', -remaining, NULL, 'expiry', 'lot ' || CAST(entry_id AS VARCHAR),
-              NULL, NULL, 'expired on ' || strftime(expires_on, '%Y-%m-%d'), NULL, $1, current_timestamp
+              NULL, NULL, 'expired on ' || ${d.formatDate('expires_on')}, NULL, CAST($1 AS VARCHAR), current_timestamp
        FROM pts_due`,
       [runId],
     );

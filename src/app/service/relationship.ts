@@ -121,12 +121,12 @@ export function relationshipInputsSql(segmentSql: string, withIds = true): strin
   SELECT ${withIds ? 'b.customer_id, b.segment,' : ''}
          CAST((extract(year FROM CAST($1 AS DATE)) - extract(year FROM b.join_date)) * 12
               + extract(month FROM CAST($1 AS DATE)) - extract(month FROM b.join_date)
-              - CASE WHEN extract(day FROM b.join_date) > 1 THEN 1 ELSE 0 END AS DOUBLE) AS tenure_months,
-         CAST(coalesce(h.held, 0) AS DOUBLE) AS held,
-         CAST(p.paid AS DOUBLE) AS paid, CAST(p.billed AS DOUBLE) AS billed, CAST(p.overdue AS DOUBLE) AS overdue,
-         CAST(coalesce(t.resolved, 0) AS DOUBLE) AS resolved, CAST(coalesce(t.unresolved, 0) AS DOUBLE) AS unresolved,
-         CAST(t.satisfaction AS DOUBLE) AS satisfaction,
-         CAST(CASE WHEN b.churn_date < CAST($4 AS DATE) THEN 1 ELSE 0 END AS DOUBLE) AS churned
+              - CASE WHEN extract(day FROM b.join_date) > 1 THEN 1 ELSE 0 END AS DOUBLE PRECISION) AS tenure_months,
+         CAST(coalesce(h.held, 0) AS DOUBLE PRECISION) AS held,
+         CAST(p.paid AS DOUBLE PRECISION) AS paid, CAST(p.billed AS DOUBLE PRECISION) AS billed, CAST(p.overdue AS DOUBLE PRECISION) AS overdue,
+         CAST(coalesce(t.resolved, 0) AS DOUBLE PRECISION) AS resolved, CAST(coalesce(t.unresolved, 0) AS DOUBLE PRECISION) AS unresolved,
+         CAST(t.satisfaction AS DOUBLE PRECISION) AS satisfaction,
+         CAST(CASE WHEN b.churn_date < CAST($4 AS DATE) THEN 1 ELSE 0 END AS DOUBLE PRECISION) AS churned
   FROM base b
   LEFT JOIN held h ON h.customer_id = b.customer_id
   LEFT JOIN pay p ON p.customer_id = b.customer_id

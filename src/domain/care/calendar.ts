@@ -92,6 +92,9 @@ export function planCustomer(
   if (!consentAllows(consent, policy)) {
     return candidates.map((c) => ({ index: c.index, status: 'dropped', day: c.day, reason: 'no_consent', contactsInWindow: null }));
   }
+  // One occasion and no contact before it (the usual case): nothing can stand in its way.
+  const only = candidates.length === 1 && pastContacts.length === 0 ? candidates[0] : undefined;
+  if (only && only.day <= lastDay) return [{ index: only.index, status: 'planned', day: only.day, reason: null, contactsInWindow: null }];
   const order = [...candidates].sort((a, b) => b.priority - a.priority || a.day - b.day || a.occasion.localeCompare(b.occasion) || a.index - b.index);
   const contacts = [...pastContacts];
   const out: PlannedOccasion[] = [];
