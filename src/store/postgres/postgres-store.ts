@@ -10,7 +10,8 @@ import { MIGRATIONS, quoteIdent } from '../schema.ts';
 import { SCHEMA_MIGRATIONS_DDL, applyMigration, requireCurrentSchema, storedSchemaVersion } from '../migrations-run.ts';
 import type { AnalyticsStore, ColumnSet, FileFormat, Row, SqlValue, StageFileRequest, StoreAccess, StoreTx } from '../port.ts';
 import { StoreError } from '../errors.ts';
-import { connect, postgresTarget, statementError, type PostgresTarget } from './connection.ts';
+import { connect, postgresTarget, statementError, type ConnectOptions, type PostgresTarget } from './connection.ts';
+import { sessionAccess } from '../access.ts';
 import { checkedColumns } from '../column-set.ts';
 
 /** Server types read into a Float64Array by queryColumns (int2, int4, int8, float4, float8, numeric, bool). */
@@ -71,6 +72,7 @@ export class PostgresStore implements AnalyticsStore {
     private readonly client: pg.Client,
     private readonly target: PostgresTarget,
     readonly access: StoreAccess,
+    private readonly connectOptions: ConnectOptions,
   ) {}
 
   get location(): string {
@@ -80,11 +82,12 @@ export class PostgresStore implements AnalyticsStore {
   static async open(url: string, options: PostgresOpenOptions = {}): Promise<PostgresStore> {
     const target = postgresTarget(url);
     const access = options.access ?? 'read-write';
-    const client = await connect(target, {
+    const connectOptions = {
       statementTimeoutMs: options.statementTimeoutMs ?? statementTimeoutFromEnv(),
       connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
-    });
-    const store = new PostgresStore(client, target, access);
+    };
+    const client = await connect(target, connectOptions);
+    const store = new PostgresStore(client, target, access, connectOptions);
     try {
       if (access === 'read-only') requireCurrentSchema(store.location, await storedSchemaVersion(store, store.dialect));
       else if (options.migrate !== false) await store.migrate();
@@ -244,6 +247,13 @@ export class PostgresStore implements AnalyticsStore {
   scratchDirectory(): string {
     this.scratch ??= mkdtempSync(join(tmpdir(), 'tenure-pg-scratch-'));
     return this.scratch;
+  }
+
+  /** A new server session (connection) to the same database, with this store's timeouts; no migration. */
+  async openSession(access?: StoreAccess): Promise<AnalyticsStore> {
+    const granted = sessionAccess(this.location, this.access, access);
+    const client = await connect(this.target, this.connectOptions);
+    return new PostgresStore(client, this.target, granted, this.connectOptions);
   }
 
   async close(): Promise<void> {
