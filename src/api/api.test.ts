@@ -132,6 +132,8 @@ describe('tenure serve: reads', () => {
     const body = (await res.json()) as { error: { code: string; request_id: string } };
     expect(body.error.code).toBe('NO_DATA');
     expect(body.error.request_id).toBe(res.headers.get('x-request-id'));
+    expect(JSON.stringify(body)).not.toContain(store.location);
+    expect(JSON.stringify(body)).toContain('no customer NOBODY in the store');
   });
 
   it('next best action for one customer', async () => {

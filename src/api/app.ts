@@ -95,9 +95,11 @@ export function createApi(deps: ApiDeps): Api {
   app.onError((err, c) => {
     const requestId = c.get('requestId') ?? null;
     const e = httpError(err, requestId);
+    // Coded messages name the store for the operator at a shell; a client is told "the store".
+    const message = e.body.error.message.replaceAll(deps.store.location, 'the store');
     if (e.unexpected) log({ level: 'error', request_id: requestId, error: err instanceof Error ? (err.stack ?? err.message) : String(err) });
     for (const [k, v] of Object.entries(e.headers)) c.header(k, v);
-    return c.json(e.body, e.status as never);
+    return c.json({ error: { ...e.body.error, message } }, e.status as never);
   });
   app.notFound((c) => c.json({ error: { code: 'NOT_FOUND', message: 'no such route', request_id: c.get('requestId') ?? null } }, 404));
 
