@@ -13,7 +13,8 @@ export const LAYERS = {
   model: ['contract', 'domain'],
   store: ['contract'],
   app: ['contract', 'domain', 'model', 'store'],
-  cli: ['contract', 'domain', 'model', 'app'],
+  // cli launches the HTTP transport (tenure serve); api never imports cli.
+  cli: ['contract', 'domain', 'model', 'app', 'api'],
   api: ['contract', 'domain', 'model', 'app'],
   web: [],
 };

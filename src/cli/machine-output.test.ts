@@ -83,6 +83,9 @@ const INVOCATIONS: Record<SchemaCommand, () => string[][]> = {
   'uplift train': () => [['uplift', 'train', '--db', db, '--campaigns', 'RET-2024-09,RET-2025-01,RET-2025-05']],
   'uplift evaluate': () => [['uplift', 'evaluate', '--db', db, '--campaign', 'RET-2025-09', '--bootstrap', '200']],
   winback: () => [['winback', '--db', db, '--top', '20'], ['winback', '--db', db, '--lang', 'en', '--from', '2025-01', '--to', '2025-06']],
+  // tenure serve's accounts and audit trail (issue 15): empty on the demo store, still valid.
+  audit: () => [['audit', '--db', db], ['audit', '--verify', '--db', db]],
+  'user list': () => [['user', 'list', '--db', db]],
 };
 
 const pgProblem = await testServerProblem();

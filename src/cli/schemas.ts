@@ -625,6 +625,25 @@ export const OUTPUT_SCHEMAS = {
     totals: z.record(z.string(), money),
     new_customer_value: money,
   }),
+  // tenure serve's accounts and audit trail (issue 15).
+  audit: z.union([
+    z.array(
+      obj({
+        seq: count,
+        ts: z.string(),
+        actor: z.string(),
+        action: z.string(),
+        target: z.string().nullable(),
+        outcome: z.enum(['ok', 'denied', 'failed']),
+        source: z.string(),
+        detail: z.string().nullable(),
+        prev_hash: z.string().regex(/^[0-9a-f]{64}$/),
+        hash: z.string().regex(/^[0-9a-f]{64}$/),
+      }),
+    ),
+    obj({ rows: count, ok: z.boolean(), broken_at: count.nullable(), reason: z.string().nullable() }),
+  ]),
+  'user list': z.array(obj({ username: z.string(), role: z.enum(['admin', 'analyst', 'retention_manager', 'agent', 'read_only']), disabled: z.boolean() })),
 } as const satisfies Record<string, z.ZodType>;
 
 export type SchemaCommand = keyof typeof OUTPUT_SCHEMAS;

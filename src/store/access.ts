@@ -1,4 +1,4 @@
-import type { AnalyticsStore } from './port.ts';
+import type { AnalyticsStore, StoreAccess } from './port.ts';
 import { StoreError } from './errors.ts';
 
 /**
@@ -10,4 +10,13 @@ export function requireWritable(store: AnalyticsStore, what: string): void {
   if (store.access === 'read-only') {
     throw new StoreError('READ_ONLY', `${what} writes to the store, but ${store.location} was opened read-only`);
   }
+}
+
+/** The access of a session opened from a store with `parent` access: it may narrow, never widen. */
+export function sessionAccess(location: string, parent: StoreAccess, requested: StoreAccess | undefined): StoreAccess {
+  const access = requested ?? parent;
+  if (parent === 'read-only' && access === 'read-write') {
+    throw new StoreError('READ_ONLY', `a read-write session was asked of ${location}, which was opened read-only`);
+  }
+  return access;
 }

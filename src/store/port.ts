@@ -80,6 +80,14 @@ export interface AnalyticsStore extends StoreTx {
    * staged copies here, since the engine reaches no other file. Removed on close.
    */
   scratchDirectory(): string;
+  /**
+   * Another session on the same database (the HTTP server gives one to each request): its own
+   * connection, so its own temporary tables and transactions, sharing this store's engine and
+   * limits. `access` may narrow this store's ('read-only' on a writable store keeps the
+   * product's read-only promise: use cases derive into temporary tables, never shared ones) but
+   * never widen it. Closing the session leaves this store open; close sessions before the store.
+   */
+  openSession(access?: StoreAccess): Promise<AnalyticsStore>;
   close(): Promise<void>;
 }
 

@@ -298,6 +298,25 @@ export const MIGRATIONS: readonly Migration[] = [
       ...d.readIndex('value_snapshot_customer', 'value_snapshot', ['customer_id']),
     ],
   },
+  {
+    // Issue 15: accounts of `tenure serve`. Secrets are never stored: passwords as scrypt hashes
+    // (app/auth/password.ts), session ids and API tokens as SHA-256 of their random secret. Times
+    // are epoch milliseconds (BIGINT) and audit times ISO text, so that both engines read back
+    // exactly what was written and the audit hash chain verifies byte for byte.
+    version: 13,
+    description: 'API accounts: users, login sessions, API tokens, the append-only audit log (hash chain)',
+    statements: () => [
+      `CREATE TABLE IF NOT EXISTS api_users (
+         username VARCHAR, role VARCHAR, password_hash VARCHAR, disabled BOOLEAN, created_ms BIGINT, updated_ms BIGINT)`,
+      `CREATE TABLE IF NOT EXISTS api_sessions (
+         session_hash VARCHAR, username VARCHAR, csrf_token VARCHAR, created_ms BIGINT, expires_ms BIGINT, revoked BOOLEAN)`,
+      `CREATE TABLE IF NOT EXISTS api_tokens (
+         token_id VARCHAR, token_hash VARCHAR, username VARCHAR, scopes VARCHAR, created_ms BIGINT, expires_ms BIGINT, revoked BOOLEAN)`,
+      `CREATE TABLE IF NOT EXISTS audit_log (
+         seq BIGINT, ts VARCHAR, actor VARCHAR, action VARCHAR, target VARCHAR, outcome VARCHAR, source VARCHAR,
+         detail VARCHAR, prev_hash VARCHAR, hash VARCHAR)`,
+    ],
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;

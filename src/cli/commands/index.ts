@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { register as audit } from './audit.ts';
 import { register as campaign } from './campaign.ts';
 import { register as care } from './care.ts';
 import { register as churnIndex } from './churn-index.ts';
@@ -17,10 +18,12 @@ import { register as schema } from './schema.ts';
 import { register as value } from './value.ts';
 import { register as warn } from './warn.ts';
 import { register as segments } from './segments.ts';
+import { register as serve } from './serve.ts';
 import { register as score } from './score.ts';
 import { register as start } from './start.ts';
 import { register as store } from './store.ts';
 import { register as uplift } from './uplift.ts';
+import { register as user } from './user.ts';
 import { register as winback } from './winback.ts';
 
 /**
@@ -29,4 +32,4 @@ import { register as winback } from './winback.ts';
  */
 type Register = (program: Command) => void;
 
-export const COMMANDS: readonly Register[] = [campaign, care, churnIndex, customer, demo, forecast, importData, lifecycle, model, nba, points, relationship, report, retention, schema, score, segments, start, store, uplift, value, warn, winback];
+export const COMMANDS: readonly Register[] = [audit, campaign, care, churnIndex, customer, demo, forecast, importData, lifecycle, model, nba, points, relationship, report, retention, schema, score, segments, serve, start, store, uplift, user, value, warn, winback];

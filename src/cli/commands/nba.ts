@@ -3,7 +3,8 @@ import { withStore, withWritableStore } from '../../app/lifecycle/context.ts';
 import { operatorTimezone } from '../../app/import/import-dataset.ts';
 import { nbaContext, nextBestAction, NBA_OUTCOMES, recordNbaOutcome, type NbaOutcome } from '../../app/nba/nba.ts';
 import { TenureError } from '../../app/errors.ts';
-import { fraction, labelLang, printJson, printRows, resolveOutput, withFormat, type FormatOptions } from '../output.ts';
+import { nbaJson } from '../../app/nba/nba-json.ts';
+import { labelLang, printJson, printRows, resolveOutput, withFormat, type FormatOptions } from '../output.ts';
 import { contactPolicyOf, withContactPolicy } from './care.ts';
 
 interface PolicyFlags {
@@ -30,21 +31,8 @@ async function show(customerId: string, opts: NbaOptions): Promise<void> {
   const lang = labelLang(out.lang);
   const policy = contactPolicyOf(opts);
   const r = await withStore(opts.db, async (store) => nextBestAction(await nbaContext(store, { policy, timezone: operatorTimezone() }), customerId, { lang, ...(opts.date === undefined ? {} : { date: opts.date }) }));
-  const json = {
-    customer_id: r.customerId,
-    action: r.decision.action,
-    offer_id: r.decision.offerId,
-    why: r.decision.why,
-    offer_name: r.decision.offerName,
-    date: r.date,
-    holdout: r.holdout,
-    campaign_id: r.campaignId,
-    churn_probability: fraction(r.facts.churnProbability),
-    risk_decile: r.facts.riskDecile,
-    value_quadrant: r.facts.quadrant,
-    marketing_consent: r.facts.consent,
-    recent_contacts: r.facts.recentContacts,
-  };
+  const json = nbaJson(r);
+
   if (out.format === 'json') {
     printJson(json);
     return;

@@ -9,10 +9,11 @@ import { validateRange } from '../../app/reports/range.ts';
 import type { ReportOptions } from '../../app/reports/sql.ts';
 import type { ReportRange } from '../../app/reports/range.ts';
 import type { PartialCoverage } from '../../app/data-span.ts';
+import { MONEY_COLUMNS, reportJsonRows, type ReportRow as JsonReportRow } from '../../app/reports/report-json.ts';
 import { warnPartial } from '../partial.ts';
 import { registerServiceReports } from './service-reports.ts';
 import { type AnalyticsStore, DEFAULT_DB, openStore } from '../../app/store.ts';
-import { fraction, labelLang, money, printJson, printRows, resolveLang, resolveOutput, withCurrency, withFormat, type Cell, type FormatOptions, type OutputContext } from '../output.ts';
+import { labelLang, printJson, printRows, resolveLang, resolveOutput, withCurrency, withFormat, type Cell, type FormatOptions, type OutputContext } from '../output.ts';
 
 interface ReportFlags extends FormatOptions {
   db?: string;
@@ -28,32 +29,10 @@ interface ReportFlags extends FormatOptions {
  */
 const CLI_REPORT_OPTIONS: ReportOptions = { refreshStale: true };
 
-/** Columns holding money as exact decimal text: numbers (2 decimals) in JSON, the currency in JSON and table headers. */
-const MONEY_COLUMNS = ['arpu', 'revenue_lost', 'revenue_lost_serious'];
-/** Columns holding a rate or share as exact decimal text (6 decimals): numbers in JSON. */
-const RATE_COLUMNS = new Set(['churn_rate', 'share_of_voluntary', 'share', 'serious_share', 'serious_rate', 'trailing_mean', 'trailing_bound']);
-
-type ReportRow = { readonly [column: string]: string | number | null | readonly ReasonGroupCount[] };
-
 /** How a row reads in a table or CSV cell (one value per cell; JSON keeps the row as it is). */
+type ReportRow = JsonReportRow;
 type CellView = (row: ReportRow, out: OutputContext) => Record<string, Cell>;
 const plainCells: CellView = (row) => ({ ...row }) as Record<string, Cell>;
-
-/** Typed JSON rows: money rounded half-up to 2 decimals, rates as numbers, each row naming its currency. */
-export function reportJsonRows(columns: readonly string[], rows: readonly ReportRow[], currency: string, partial: readonly PartialCoverage[] = []): Record<string, unknown>[] {
-  return rows.map((row) => {
-    const out: Record<string, unknown> = {};
-    for (const c of columns) {
-      const v = row[c] ?? null;
-      const scalar = typeof v === 'object' ? null : v; // lists (a competitor's reason groups) stay as they are
-      out[c] = MONEY_COLUMNS.includes(c) ? money(scalar) : RATE_COLUMNS.has(c) ? fraction(scalar) : v;
-    }
-    out.currency = currency;
-    // Figures of this row computed on less history than they need (app/data-span.ts); [] when complete.
-    out.partial = partial.filter((p) => p.months.includes(String(row.month))).map((p) => p.figure);
-    return out;
-  });
-}
 
 interface PrintOptions {
   /** Table and CSV cells of a row (default: the row's values). */

@@ -72,6 +72,10 @@ const READ_COMMANDS: string[][] = [
   ['points', 'expiring', '--within-days', '30'],
   ['care'],
   ['nba', 'CUSTOMER', '--date', '2026-01-05'],
+  // tenure serve's accounts and audit trail (issue 15).
+  ['audit'],
+  ['audit', '--verify'],
+  ['user', 'list'],
 ];
 /** Read commands that need records the demo does not have (a scoring, a saved list, an uplift model): checked for a mistyped --db only (warn's read-only run: warn.test.ts). */
 const READ_COMMANDS_NEEDING_RECORDS: string[][] = [['warn'], ['warn', 'show', 'WL1'], ['uplift', 'evaluate', '--campaign', 'RET-2025-05']];

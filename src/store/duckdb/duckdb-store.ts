@@ -8,6 +8,7 @@ import { engineSettings, type EngineSettings } from './settings.ts';
 import { openEngine, type EngineSession } from './engine.ts';
 import { checkedColumns } from '../column-set.ts';
 import { describeSource, stagedSelect } from './file-source.ts';
+import { sessionAccess } from '../access.ts';
 
 const INTEGER_TYPES = new Set<DuckDBTypeId>([
   DuckDBTypeId.BIGINT,
@@ -240,6 +241,29 @@ export class DuckDBStore extends DuckDBTx implements AnalyticsStore {
       appender.closeSync();
     }
     return set.rowCount;
+  }
+
+  /**
+   * A new connection of this instance: the engine's lock-down and limits are instance-wide, so
+   * the session has them too; its temporary tables are its own. Closing it closes the connection
+   * only; the scratch folder stays the store's.
+   */
+  async openSession(access?: StoreAccess): Promise<AnalyticsStore> {
+    const granted = sessionAccess(this.location, this.access, access);
+    const connection = await this.session.instance.connect();
+    const parent = this.session;
+    let closed = false;
+    const child: EngineSession = {
+      instance: parent.instance,
+      connection,
+      scratchDirectory: () => parent.scratchDirectory(),
+      close: () => {
+        if (closed) return;
+        closed = true;
+        connection.closeSync();
+      },
+    };
+    return new DuckDBStore(child, this.location, granted);
   }
 
   async close(): Promise<void> {

@@ -10,7 +10,8 @@ import { MIGRATIONS, quoteIdent } from '../schema.ts';
 import { SCHEMA_MIGRATIONS_DDL, applyMigration, requireCurrentSchema, storedSchemaVersion } from '../migrations-run.ts';
 import type { AnalyticsStore, ColumnSet, FileFormat, Row, SqlValue, StageFileRequest, StoreAccess, StoreTx } from '../port.ts';
 import { StoreError } from '../errors.ts';
-import { connect, postgresTarget, statementError, type PostgresTarget } from './connection.ts';
+import { connect, postgresTarget, statementError, type ConnectOptions, type PostgresTarget } from './connection.ts';
+import { sessionAccess } from '../access.ts';
 import { checkedColumns } from '../column-set.ts';
 import { FileReader } from './file-reader.ts';
 
@@ -76,6 +77,7 @@ export class PostgresStore implements AnalyticsStore {
     private readonly target: PostgresTarget,
     readonly access: StoreAccess,
     private readonly readable: readonly string[],
+    private readonly connectOptions: ConnectOptions,
   ) {}
 
   get location(): string {
@@ -85,11 +87,12 @@ export class PostgresStore implements AnalyticsStore {
   static async open(url: string, options: PostgresOpenOptions = {}): Promise<PostgresStore> {
     const target = postgresTarget(url);
     const access = options.access ?? 'read-write';
-    const client = await connect(target, {
+    const connectOptions = {
       statementTimeoutMs: options.statementTimeoutMs ?? statementTimeoutFromEnv(),
       connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
-    });
-    const store = new PostgresStore(client, target, access, options.readableDirectories ?? []);
+    };
+    const client = await connect(target, connectOptions);
+    const store = new PostgresStore(client, target, access, options.readableDirectories ?? [], connectOptions);
     try {
       for (const sql of POSTGRES_SESSION_SQL) await store.run(sql);
       if (access === 'read-only') requireCurrentSchema(store.location, await storedSchemaVersion(store, store.dialect));
@@ -265,6 +268,20 @@ export class PostgresStore implements AnalyticsStore {
   scratchDirectory(): string {
     this.scratch ??= mkdtempSync(join(tmpdir(), 'tenure-pg-scratch-'));
     return this.scratch;
+  }
+
+  /** A new server session (connection) to the same database, with this store's timeouts; no migration. */
+  async openSession(access?: StoreAccess): Promise<AnalyticsStore> {
+    const granted = sessionAccess(this.location, this.access, access);
+    const client = await connect(this.target, this.connectOptions);
+    const session = new PostgresStore(client, this.target, granted, this.readable, this.connectOptions);
+    try {
+      for (const sql of POSTGRES_SESSION_SQL) await session.run(sql);
+    } catch (err) {
+      await session.close();
+      throw err;
+    }
+    return session;
   }
 
   async close(): Promise<void> {

@@ -1,0 +1,86 @@
+import type { Command } from 'commander';
+import { getConnInfo } from '@hono/node-server/conninfo';
+import { createApi } from '../../api/index.ts';
+import { startServer } from '../../api/server.ts';
+import { openStore } from '../../app/store.ts';
+import { TenureError } from '../../app/errors.ts';
+import { resolveCurrency } from '../output.ts';
+
+interface ServeOptions {
+  db?: string;
+  port: string;
+  host: string;
+  secureCookies?: boolean;
+  maxSessions: string;
+  currency?: string;
+}
+
+const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
+
+function whole(flag: string, text: string, min: number, max: number): number {
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || n < min || n > max) throw new TenureError('USAGE', `${flag} must be a whole number from ${min} to ${max}, got "${text}"`);
+  return n;
+}
+
+/**
+ * The HTTP API until SIGTERM or SIGINT: then it stops accepting connections, lets the requests
+ * in flight finish and closes the store. The server owns the store (DuckDB allows one writer
+ * process): accounts (tenure user) and imports wait until it stops, or use a PostgreSQL store.
+ */
+async function serve(opts: ServeOptions): Promise<void> {
+  const port = whole('--port', opts.port, 0, 65_535);
+  const maxSessions = whole('--max-sessions', opts.maxSessions, 1, 256);
+  const store = await openStore(opts.db, { access: 'read-write' });
+  const api = createApi({
+    store,
+    secureCookies: opts.secureCookies === true,
+    maxSessions,
+    currency: resolveCurrency(opts),
+    clientAddress: (c) => {
+      try {
+        return getConnInfo(c).remote.address;
+      } catch {
+        return undefined;
+      }
+    },
+  });
+  let server;
+  try {
+    server = await startServer(api, { port, host: opts.host });
+  } catch (err) {
+    await store.close();
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new TenureError('USAGE', `cannot listen on ${opts.host}:${port}: ${code ?? (err as Error).message}`);
+  }
+  if (!LOOPBACK.has(opts.host)) process.stderr.write(`tenure serve: listening on ${opts.host}, not only on this machine: put TLS in front (a reverse proxy) and pass --secure-cookies\n`);
+  process.stderr.write(`tenure serve: http://${opts.host.includes(':') ? `[${opts.host}]` : opts.host}:${server.port}/ (store ${store.location}; OpenAPI at /api/openapi.json)\n`);
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string) => {
+      process.stderr.write(`tenure serve: ${signal}: finishing requests in flight, then closing the store\n`);
+      process.off('SIGTERM', onTerm);
+      process.off('SIGINT', onInt);
+      void server
+        .close()
+        .finally(() => store.close())
+        .finally(resolve);
+    };
+    const onTerm = () => stop('SIGTERM');
+    const onInt = () => stop('SIGINT');
+    process.on('SIGTERM', onTerm);
+    process.on('SIGINT', onInt);
+  });
+}
+
+export function register(program: Command): void {
+  program
+    .command('serve')
+    .description('the HTTP API (/api/v1/…, OpenAPI 3.1 at /api/openapi.json, docs at /api/docs, /healthz, /readyz) with accounts (tenure user), roles, masked personal data and an audit trail; stops gracefully on SIGTERM')
+    .option('--db <path>', 'store (default ./tenure.duckdb or $TENURE_DB; postgres://… for the server store)')
+    .option('--port <port>', 'TCP port (0: any free port)', '8080')
+    .option('--host <address>', 'address to listen on (default loopback only)', '127.0.0.1')
+    .option('--secure-cookies', 'mark the session cookie Secure (behind a TLS-terminating proxy)')
+    .option('--max-sessions <n>', 'requests reading the store at once (more wait)', '8')
+    .option('--currency <code>', 'ISO 4217 code of money figures (default $TENURE_CURRENCY or CNY)')
+    .action(serve);
+}
