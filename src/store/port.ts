@@ -65,6 +65,8 @@ export interface AnalyticsStore extends StoreTx {
    * returns the row count. Runs outside any transaction.
    */
   stageFile(tx: StoreTx, request: StageFileRequest): Promise<number>;
+  /** Drops what stageFile made for `table` (nothing when there is none). */
+  unstageFile(table: string): Promise<void>;
   /** Column names of a self-describing file (Parquet), in file order. */
   describeFile(path: string, format: FileFormat): Promise<string[]>;
   /** Column-wise result for model inputs: numeric columns as Float64Array (NaN for NULL), others as text arrays (null for NULL). */

@@ -302,6 +302,7 @@ async function importFile(store: AnalyticsStore, file: DataFile, input: InputFil
     options.onProgress?.({ file: file.name, phase: 'done' });
     return outcome;
   } finally {
+    await store.unstageFile(S.T);
     for (const sql of S.dropTempSql()) await store.run(sql);
     if (staged?.copy) rmSync(staged.copy, { force: true });
   }

@@ -467,6 +467,7 @@ export function rejectCountSql(): string {
   return `SELECT count(DISTINCT rec) + count(*) FILTER (WHERE rec IS NULL) AS n FROM ${REJ}`;
 }
 
+/** The import's temporary tables besides the staged file (store.unstageFile drops that). */
 export function dropTempSql(): string[] {
-  return [T, REJ, SUSPECTS, SCANNED, BREAKPOINTS, REPEATS, CLASSIFIED, 'imp_dups'].map((t) => `DROP TABLE IF EXISTS ${t}`);
+  return [REJ, SUSPECTS, SCANNED, BREAKPOINTS, REPEATS, CLASSIFIED, 'imp_dups'].map((t) => `DROP TABLE IF EXISTS ${t}`);
 }

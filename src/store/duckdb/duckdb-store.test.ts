@@ -29,7 +29,7 @@ describe('DuckDBStore.stageFile', () => {
       const request = { path, format: 'csv' as const, columns: ['a'], table: 'staged' };
       await expect(store.transaction((tx) => store.stageFile(tx, request))).rejects.toThrow(/outside a transaction/);
       expect(await store.stageFile(store, request)).toBe(2);
-      expect(await store.query('SELECT rowid AS r, a FROM staged')).toEqual([
+      expect(await store.query('SELECT _pos AS r, a FROM staged ORDER BY _pos')).toEqual([
         { r: 0, a: '1' },
         { r: 1, a: '2' },
       ]);

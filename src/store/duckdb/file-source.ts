@@ -26,9 +26,18 @@ export function duckdbFileSource(req: Pick<StageFileRequest, 'path' | 'format' |
  * preserved, the row number follows the file (row_number() OVER () streams in source order).
  */
 export function stagedSelect(req: StageFileRequest): string {
+  return `SELECT CAST(row_number() OVER () - 1 AS BIGINT) AS _pos, q.* FROM (${readerSelect(req)}) AS q`;
+}
+
+/** The request's query over the reader, without `_pos` (the DuckDB store numbers rows by rowid). */
+export function readerSelect(req: StageFileRequest): string {
   const source = duckdbFileSource(req);
-  const select = req.query ? req.query(source) : `SELECT * FROM ${source}`;
-  return `SELECT CAST(row_number() OVER () - 1 AS BIGINT) AS _pos, q.* FROM (${select}) AS q`;
+  return req.query ? req.query(source) : `SELECT * FROM ${source}`;
+}
+
+/** The table under a staged view (duckdb-store.ts): the rows as read, numbered by their rowid. */
+export function stagedRowsTable(table: string): string {
+  return `${table}__rows`;
 }
 
 /** DESCRIBE source of a self-describing file (Parquet) or a CSV's header, every column as text. */

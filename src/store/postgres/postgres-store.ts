@@ -172,6 +172,10 @@ export class PostgresStore implements AnalyticsStore {
    * DuckDB reads and stages the file on this side (file-reader.ts); its rows, written as CSV,
    * stream into a temporary table with COPY … FROM STDIN.
    */
+  async unstageFile(table: string): Promise<void> {
+    await this.run(`DROP TABLE IF EXISTS pg_temp.${table}`);
+  }
+
   async stageFile(_tx: StoreTx, request: StageFileRequest): Promise<number> {
     if (this.inTransaction) throw new StoreError('NESTED_TRANSACTION', 'stageFile must run outside a transaction');
     const staged = await this.fileReader().stage(request);
