@@ -21,15 +21,9 @@ export function duckdbFileSource(req: Pick<StageFileRequest, 'path' | 'format' |
 }
 
 /**
- * The SELECT that fills a staged table: `_pos` (the record's 0-based position among the rows
- * read, BIGINT) first, then the request's query over the reader. Run with insertion order
- * preserved, the row number follows the file (row_number() OVER () streams in source order).
+ * The request's query over the reader. Staging adds `_pos`, the record's 0-based position, from
+ * the rowid of the table this fills with insertion order preserved (duckdb-store.ts, postgres/file-reader.ts).
  */
-export function stagedSelect(req: StageFileRequest): string {
-  return `SELECT CAST(row_number() OVER () - 1 AS BIGINT) AS _pos, q.* FROM (${readerSelect(req)}) AS q`;
-}
-
-/** The request's query over the reader, without `_pos` (the DuckDB store numbers rows by rowid). */
 export function readerSelect(req: StageFileRequest): string {
   const source = duckdbFileSource(req);
   return req.query ? req.query(source) : `SELECT * FROM ${source}`;

@@ -2,10 +2,13 @@ import { createReadStream, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { openEngine, type EngineSession } from '../duckdb/engine.ts';
 import { engineSettings } from '../duckdb/settings.ts';
-import { describeSource, stagedSelect } from '../duckdb/file-source.ts';
+import { describeSource, readerSelect } from '../duckdb/file-source.ts';
 import type { FileFormat, StageFileRequest } from '../port.ts';
 import { StoreError } from '../errors.ts';
 import { quoteIdent } from '../schema.ts';
+
+/** The reader session's table of the rows being staged (one file at a time). */
+const ROWS = 'tenure_reader_rows';
 
 /**
  * The PostgreSQL store's file reader: a private in-memory DuckDB, locked down like the DuckDB
@@ -67,18 +70,31 @@ export class FileReader {
     return (reader.getRowObjectsJson() as { column_name: string }[]).map((r) => r.column_name);
   }
 
-  /** The staged rows (`_pos` first, file-source.ts) as a CSV file in the reader's session folder. */
+  /**
+   * The staged rows (`_pos` first) as a CSV file in the reader's session folder. The rows are read
+   * into a table first and numbered by its rowid (insertion order preserved): numbering them in
+   * the reading SELECT (row_number() OVER ()) serialises DuckDB's parallel CSV reader.
+   */
   async stage(req: StageFileRequest): Promise<StagedCsv> {
     const session = await this.engine();
     const c = session.connection;
-    const select = stagedSelect(req);
+    await c.run('SET preserve_insertion_order = true');
+    await c.run(`CREATE OR REPLACE TEMP TABLE ${ROWS} AS ${readerSelect(req)}`);
+    try {
+      return await this.copyOut(session, `SELECT rowid AS _pos, * FROM ${ROWS}`);
+    } finally {
+      await c.run(`DROP TABLE IF EXISTS ${ROWS}`);
+    }
+  }
+
+  private async copyOut(session: EngineSession, select: string): Promise<StagedCsv> {
+    const c = session.connection;
     const described = await c.runAndReadAll(`DESCRIBE ${select}`);
     const columns = (described.getRowObjectsJson() as { column_name: string; column_type: string }[]).map((r) => ({
       name: r.column_name,
       type: postgresType(r.column_type),
     }));
     const file = join(session.scratchDirectory(), `stage-${++this.files}.csv`);
-    await c.run('SET preserve_insertion_order = true');
     try {
       await c.run(`COPY (${select}) TO '${file.replaceAll("'", "''")}' (FORMAT csv, HEADER false)`);
     } catch (err) {
