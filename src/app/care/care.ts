@@ -46,7 +46,7 @@ import { keepSegmentMembers } from '../segments/segments.ts';
 import { baseSbg, DEFAULT_VALUE_PARAMETERS } from '../value/customer-value.ts';
 import { ensureValueSnapshot, SNAPSHOT_TABLE, tierCutsSql } from '../value/value-snapshot.ts';
 import { contactsSql } from './contacts.ts';
-import { latestScoringRun } from './latest-run.ts';
+import { previousScoringRun } from '../warn/warn.ts';
 import { quoteLiteral, type Dialect } from '../../store/dialect.ts';
 
 export const DEFAULT_CARE_DAYS = 30;
@@ -251,7 +251,7 @@ export async function careCalendar(store: AnalyticsStore, input: CareInput = {})
   const { from, to } = careWindow(input, span.last);
   const valueAsOf = span.last;
   const { key } = await ensureValueSnapshot(store, valueAsOf, DEFAULT_VALUE_PARAMETERS, await baseSbg(store));
-  const run = await latestScoringRun(store);
+  const run = await previousScoringRun(store, null);
   if (input.segment !== undefined) await keepSegmentMembers(store, { month: valueAsOf, name: input.segment }, SEGMENT_TABLE);
   lap('value');
   const d = store.dialect;

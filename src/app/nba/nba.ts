@@ -30,7 +30,7 @@ import { dataSpan } from '../data-span.ts';
 import { TenureError } from '../errors.ts';
 import { baseSbg, DEFAULT_VALUE_PARAMETERS } from '../value/customer-value.ts';
 import { ensureValueSnapshot, SNAPSHOT_TABLE } from '../value/value-snapshot.ts';
-import { latestScoringRun } from '../care/latest-run.ts';
+import { previousScoringRun } from '../warn/warn.ts';
 
 export const NBA_OUTCOMES = ['accepted', 'declined', 'not_offered'] as const;
 export type NbaOutcome = (typeof NBA_OUTCOMES)[number];
@@ -175,7 +175,7 @@ export async function nbaContext(store: AnalyticsStore, options: { policy?: Cont
     `SELECT ${d.quantileCont('current_value', 0.5)} AS cm, ${d.quantileCont('potential', 0.5)} AS pm FROM ${SNAPSHOT_TABLE} WHERE snapshot_key = $1 AND as_of = CAST($2 AS DATE)`,
     [key, `${span.last}-01`],
   );
-  const scoring = await latestScoringRun(store);
+  const scoring = await previousScoringRun(store, null);
   const offers = await store.query<OfferRow>(
     `SELECT offer_id, name, kind,
             CAST(coalesce(monthly_discount, 0) * coalesce(months, 0) + coalesce(unit_cost, 0) + coalesce(contact_cost, 0) AS ${d.double}) AS cost
