@@ -14,6 +14,10 @@
 # a message; with CI=true it fails the run.
 set -euo pipefail
 
+# ClickHouse (issue 17): a two-shard loopback test cluster, in a script of its own (it fails the
+# run only with CI=true, like the PostgreSQL part below).
+bash "$(dirname "${BASH_SOURCE[0]}")/clickhouse-cluster.sh"
+
 PG_DIR="${TENURE_TEST_PG_DIR:-/tmp/tenure-test-pg}"
 DATA="$PG_DIR/data"
 

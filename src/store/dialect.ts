@@ -18,7 +18,7 @@ import type { ColumnKind } from '../contract/spec.ts';
  * Each function takes SQL expressions (text) and returns an SQL expression.
  */
 export interface Dialect {
-  readonly engine: 'duckdb' | 'postgres';
+  readonly engine: 'duckdb' | 'postgres' | 'clickhouse';
   /** Column types of the contract's kinds. */
   readonly types: Record<ColumnKind, string>;
   /** 64-bit floating point. */
@@ -302,3 +302,147 @@ export const POSTGRES_SESSION_SQL: readonly string[] = Object.entries(POSTGRES_T
 );
 
 export { quoteLiteral };
+
+// ---------------------------------------------------------------------------------------------
+// ClickHouse (issue 17): the dialect as ClickHouse 18.16 (Debian's package, the tested version)
+// and current releases both accept it. What 18.16 cannot express, and so the app's SQL must
+// avoid on this engine (the adapter reports it as UNSUPPORTED_ENGINE when it meets it):
+// - window functions (OVER …): none in 18.16; per-customer sequences use arrays (groupArray,
+//   arraySort, arrayMap), runningDifference over an ordered subquery, or LIMIT n BY;
+// - transactions: none; writers load in batches readers filter on (store/clickhouse);
+// - a boolean type: comparisons and the contract's boolean columns are UInt8 0/1;
+// - DateTime has whole seconds (no DateTime64 before 20.1): formatTimestamp's microseconds are 0;
+// - string literals interpret backslashes (\n, \\, \'): a literal written by app code for the
+//   standard SQL of DuckDB and PostgreSQL means something else here when it holds a backslash
+//   (regexMatches re-renders its pattern literal; bound values are escaped by the adapter);
+// - NULL: a function of a NULL argument is NULL, as in standard SQL, but the key columns of a
+//   MergeTree table are never Nullable (the store's layout keeps keys NOT NULL), and 18.16's
+//   if() refuses a Nullable condition: CASE WHEN (multiIf, where NULL counts as false) does not,
+//   so this dialect writes multiIf and app SQL for ClickHouse writes CASE.
+// ---------------------------------------------------------------------------------------------
+
+/** ClickHouse string literal of any text (backslash escapes; control characters as \xHH). */
+function clickHouseLiteral(text: string): string {
+  let out = "'";
+  for (const ch of text) {
+    const code = ch.codePointAt(0) ?? 0;
+    if (ch === '\\') out += '\\\\';
+    else if (ch === "'") out += "\\'";
+    else if (code < 0x20 || code === 0x7f) out += `\\x${code.toString(16).padStart(2, '0')}`;
+    else out += ch;
+  }
+  return `${out}'`;
+}
+
+/** A standard SQL literal ('…' with '' for a quote) re-rendered for ClickHouse; any other expression as it is. */
+function clickHouseFromStandardLiteral(expr: string): string {
+  const m = /^'((?:[^']|'')*)'$/.exec(expr.trim());
+  return m ? clickHouseLiteral((m[1] as string).replaceAll("''", "'")) : expr;
+}
+
+const CLICKHOUSE_TYPES = {
+  string: 'Nullable(String)',
+  enum: 'Nullable(String)',
+  date: 'Nullable(Date)',
+  month: 'Nullable(Date)',
+  timestamp: 'Nullable(DateTime)',
+  money: 'Nullable(Decimal(18,6))',
+  decimal: 'Nullable(Float64)',
+  integer: 'Nullable(Int64)',
+  boolean: 'Nullable(UInt8)',
+} as const satisfies Record<ColumnKind, string>;
+
+/** The sorted non-NULL values of an aggregate's argument bound to `s` by a one-item arrayMap: 18.16 has no WITH inside an expression. */
+const withSorted = (e: string, body: string) => `arrayElement(arrayMap(s -> ${body}, [arraySort(groupArray(toFloat64(${e})))]), 1)`;
+/** PERCENTILE_CONT over the sorted array `s` at fraction f: s[lo] + (h − lo)·(s[lo+1] − s[lo]), h = 1 + (n−1)·f, 1-based. */
+const interpolate = (f: string) => {
+  const h = `(1 + (length(s) - 1) * ${f})`;
+  const lo = `toUInt64(floor(${h}))`;
+  return `(s[${lo}] + (${h} - floor(${h})) * (s[least(${lo} + 1, length(s))] - s[${lo}]))`;
+};
+/** Complete months from a to b, a <= b (Dates): months crossed, less one when b's day falls short of a's and b is not its month's last day. */
+const chCompleteMonthsForward = (a: string, b: string) =>
+  `((toYear(${b}) - toYear(${a})) * 12 + toMonth(${b}) - toMonth(${a})
+    - multiIf(toDayOfMonth(${b}) < toDayOfMonth(${a}) AND ${b} != addDays(addMonths(toStartOfMonth(${b}), 1), -1), 1, 0))`;
+const chCompleteMonths = (from: string, to: string) => {
+  const a = `toDate(${from})`;
+  const b = `toDate(${to})`;
+  return `toInt64(multiIf(${a} <= ${b}, ${chCompleteMonthsForward(a, b)}, -${chCompleteMonthsForward(b, a)}))`;
+};
+
+export const CLICKHOUSE_DIALECT: Dialect = {
+  engine: 'clickhouse',
+  types: CLICKHOUSE_TYPES,
+  double: 'Float64',
+  text: 'String',
+  monthStart: (e) => `toStartOfMonth(${e})`,
+  addMonths: (e, n) => `addMonths(toDate(${e}), toInt32(${n}))`,
+  addDays: (e, n) => `addDays(toDate(${e}), toInt32(${n}))`,
+  monthsBetween: (a, b) => `toInt64(dateDiff('month', toDate(${a}), toDate(${b})))`,
+  daysBetween: (a, b) => `toInt64(dateDiff('day', toDate(${a}), toDate(${b})))`,
+  formatMonth: (e) => `formatDateTime(toDate(${e}), '%Y-%m')`,
+  formatDate: (e) => `toString(toDate(${e}))`,
+  // DuckDB's TRY_CAST trims blanks and takes a leading '+'; toFloat64OrNull does neither.
+  tryDouble: (e) => `toFloat64OrNull(replaceRegexpOne(replaceRegexpAll(${e}, '^[ \\t\\n\\r]+|[ \\t\\n\\r]+$', ''), '^[+]', ''))`,
+  quantileCont: (e, f) => withSorted(e, `multiIf(length(s) = 0, NULL, ${interpolate(checkFraction(f))})`),
+  quantilesCont: (e, fs) => withSorted(e, `arrayMap(f -> multiIf(length(s) = 0, nan, ${interpolate('f')}), [${fs.map((f) => `toFloat64(${checkFraction(f)})`).join(', ')}])`),
+  arrayOf: (items) => `[${items.join(', ')}]`,
+  // MD5 is 16 bytes: its first 4 read big-endian (as the hex digits read) are the UInt32.
+  hashBucket: (e, m) => `(reinterpretAsUInt32(reverse(substring(MD5(${e}), 1, 4))) % ${checkModulus(m)})`,
+  regexMatches: (e, p) => `match(${e}, ${clickHouseFromStandardLiteral(p)})`,
+  insertionOrder: () => [],
+  temporaryTable: (name) => quoteIdent(name),
+  temporaryTableExistsSql: 'SELECT count() AS n FROM system.tables WHERE is_temporary AND name = CAST($1 AS String)',
+  storedTableSql: `SELECT concat('"', replaceAll(database, '"', '""'), '"."', replaceAll(name, '"', '""'), '"') AS q
+    FROM system.tables WHERE database = currentDatabase() AND NOT is_temporary AND name = CAST($1 AS String)`,
+  createTempTableAs: (name, select) => [`DROP TEMPORARY TABLE IF EXISTS ${name}`, `CREATE TEMPORARY TABLE ${name} ENGINE = Memory AS ${select}`],
+  tryCast: (e, type) => {
+    const t = type.replace(/\s+/g, '');
+    const inner = /^Nullable\((.*)\)$/.exec(t)?.[1] ?? t;
+    const text = `toString(${e})`;
+    switch (inner) {
+      case 'Date':
+        return `multiIf(match(${text}, '^[0-9]{4}-[0-9]{2}-[0-9]{2}$') AND toString(toDateOrNull(${text})) = ${text}, toDateOrNull(${text}), NULL)`;
+      case 'DateTime':
+        return `toDateTimeOrNull(${text})`;
+      case 'Int64':
+      case 'Int32': {
+        // toInt64OrNull wraps around on overflow: the result must print back as the text did.
+        const cast = `to${inner}OrNull(${text})`;
+        const plain = `replaceRegexpOne(replaceRegexpOne(${text}, '^[+]', ''), '^(-?)0+([0-9])', '\\1\\2')`;
+        return `multiIf(match(${text}, '^[+-]?[0-9]+$') AND toString(${cast}) = ${plain}, ${cast}, NULL)`;
+      }
+      case 'Float64':
+        return CLICKHOUSE_DIALECT.tryDouble(text);
+      case 'Decimal(18,6)':
+        // No toDecimal64OrNull in 18.16, and multiIf() evaluates both branches: the cast gets '0' for text that is not a decimal.
+        return `multiIf(match(${text}, '^-?[0-9]{1,12}([.][0-9]{1,6})?$'), toDecimal64(multiIf(match(${text}, '^-?[0-9]{1,12}([.][0-9]{1,6})?$'), ${text}, '0'), 6), NULL)`;
+      default:
+        throw new RangeError(`tryCast to ${type} is not available on ClickHouse`);
+    }
+  },
+  addMinutes: (e, n) => `addMinutes(${e}, toInt64(${n}))`,
+  formatTimestamp: (e, micros) => (micros ? `concat(toString(toDateTime(${e})), '.000000')` : `toString(toDateTime(${e}))`),
+  // A NULL hashes as its own flag: isNull(x), then the value (or '' when NULL), per item.
+  hashOf: (items) => `cityHash64(${items.map((e) => `isNull(${e}), ifNull(toString(${e}), '')`).join(', ')})`,
+  jsonObjectText: (pairs) => {
+    const json = (e: string) =>
+      `multiIf(isNull(${e}), 'null', concat('"', replaceAll(replaceAll(replaceAll(replaceAll(replaceAll(toString(${e}), '\\\\', '\\\\\\\\'), '"', '\\\\"'), '\\n', '\\\\n'), '\\r', '\\\\r'), '\\t', '\\\\t'), '"'))`;
+    return pairs.length === 0 ? `'{}'` : `concat('{', ${pairs.map(([k, e], i) => `${clickHouseLiteral(`${i > 0 ? ',' : ''}${JSON.stringify(k)}:`)}, ${json(e)}`).join(', ')}, '}')`;
+  },
+  // The MergeTree tables are ordered by their key (customer_id, month): no secondary index.
+  readIndex: () => [],
+  completeMonthsBetween: chCompleteMonths,
+  completeYearsBetween: (a, b) => `intDiv(${chCompleteMonths(a, b)}, 12)`,
+  // Bytes 9–16 of the MD5 read little-endian, as DuckDB's md5_number_lower.
+  md5LowBucket: (e, m) => `(reinterpretAsUInt64(substring(MD5(${e}), 9, 8)) % ${checkModulus(m)})`,
+  // The exact sum divided at 18 decimals, then one rounding to Float64; NULL over no rows (avg would fail on a Decimal).
+  mean: (e) => `multiIf(count(${e}) = 0, NULL, toFloat64(divide(toDecimal128(sum(${e}), 18), greatest(count(${e}), 1))))`,
+  isFinite: (e) => `isFinite(${e})`,
+  roundHalfAway: (e, digits) => {
+    const scale = 10 ** checkDigits(digits);
+    const x = `toFloat64(${e})`;
+    const y = `abs(${x} * ${scale})`;
+    return `multiIf(isFinite(${y}), multiIf(${x} < 0, -1, 1) * (floor(${y}) + multiIf(${y} - floor(${y}) >= 0.5, 1, 0)) / ${scale}, ${x})`;
+  },
+};

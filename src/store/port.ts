@@ -48,7 +48,7 @@ export interface StageFileRequest {
 }
 
 export interface AnalyticsStore extends StoreTx {
-  readonly engine: 'duckdb' | 'postgres';
+  readonly engine: 'duckdb' | 'postgres' | 'clickhouse';
   /** How this engine spells what differs between engines (dialect.ts); app code builds its SQL with it. */
   readonly dialect: Dialect;
   /** Where the data lives, for messages (file path or connection string without password). */
