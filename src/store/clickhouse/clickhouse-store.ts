@@ -174,8 +174,13 @@ export class ClickHouseStore implements AnalyticsStore {
     return pending.length;
   }
 
-  /** fn on a session of each server of the store, one server after the other. */
-  private async onEveryServer(fn: (s: ClickHouseSession) => Promise<void>): Promise<void> {
+  /** The session on the coordinator (the first host): the store's own, for its loader. */
+  get coordinator(): ClickHouseSession {
+    return this.session;
+  }
+
+  /** fn on a session of each server of the store, one server after the other (DDL that ON CLUSTER would need ZooKeeper for). */
+  async onEveryServer(fn: (s: ClickHouseSession) => Promise<void>): Promise<void> {
     for (const host of this.target.hosts) {
       const s = host === this.target.hosts[0] ? this.session : ClickHouseSession.open(this.target, host, this.options);
       try {

@@ -96,14 +96,19 @@ export class ClickHouseSession {
 
   /** `INSERT INTO table (columns) FORMAT TabSeparated` fed by the lines (each ending in \n). */
   async insertTsv(table: string, columns: readonly string[], lines: Iterable<string>, settings?: Settings): Promise<void> {
-    const query = `INSERT INTO ${table} (${columns.join(', ')}) FORMAT TabSeparated`;
+    await this.insertStream(table, columns, 'TabSeparated', Readable.from(lines), settings);
+  }
+
+  /** `INSERT INTO table (columns) FORMAT format`, the body read from `body` (one INSERT: one part per partition). */
+  async insertStream(table: string, columns: readonly string[], format: 'TabSeparated' | 'CSV', body: Readable, settings?: Settings): Promise<void> {
+    const query = `INSERT INTO ${table} (${columns.join(', ')}) FORMAT ${format}`;
     await this.serial(async () => {
       try {
-        const stream = await this.client.exec({ query, values: Readable.from(lines), clickhouse_settings: this.settingsOf(settings) as never });
-        stream.stream.resume();
+        const result = await this.client.exec({ query, values: body, clickhouse_settings: this.settingsOf(settings) as never });
+        result.stream.resume();
         await new Promise<void>((resolve, reject) => {
-          stream.stream.on('end', resolve);
-          stream.stream.on('error', reject);
+          result.stream.on('end', resolve);
+          result.stream.on('error', reject);
         });
       } catch (err) {
         throw this.error(err, query);

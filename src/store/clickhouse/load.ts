@@ -1,0 +1,182 @@
+import { createReadStream, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import type { DuckDBStore } from '../duckdb/duckdb-store.ts';
+import { StoreError } from '../errors.ts';
+import type { ClickHouseStore } from './clickhouse-store.ts';
+import type { ClickHouseSession } from './connection.ts';
+import { CONTRACT_LAYOUTS, type TableLayout } from './layout.ts';
+
+/**
+ * Loading validated data into the ClickHouse store (issue 17, import at scale, first slice).
+ *
+ * Validation is not repeated here: the rows come from a DuckDB store the ordinary import filled
+ * (`tenure import DIR --db scratch.duckdb`), so the same strict checks and the same reject report
+ * apply by construction, without touching the import's code. From there each contract table
+ * travels in batches (default 50,000 rows: one INSERT each) into staging tables beside the live
+ * ones, and is swapped in only when complete:
+ *
+ * 1. on every server, `<local>__load` is dropped and created anew with the live table's
+ *    structure (and, for a sharded table, a Distributed `<name>__load` over them);
+ * 2. the source's rows go in batches, by DuckDB rowid ranges written as CSV in the source's
+ *    scratch folder: sharded tables through the Distributed staging table
+ *    (insert_distributed_sync, so each batch is on its shards when the INSERT returns),
+ *    reference tables into every server's staging table;
+ * 3. the staged row count must equal the source's, else nothing is swapped;
+ * 4. on every server, `RENAME TABLE <local> TO <local>__old, <local>__load TO <local>` (one
+ *    statement, atomic on that server), then the old table is dropped.
+ *
+ * A load that fails anywhere before step 4 leaves the live tables as they were and is simply run
+ * again: step 1 discards what the failed run staged, so a retry neither duplicates nor misses a
+ * row. Readers never see a half-loaded table. What is not atomic is the swap across servers and
+ * across tables: for the moment between two servers' renames a reader can see one shard new and
+ * the other old (the next slice: a load version every read filters on, swapped in one row).
+ *
+ * A load replaces each table it carries with the source's rows (the DuckDB store holds the
+ * operator's complete data after its import); tables the source does not have are left alone.
+ */
+export interface LoadOptions {
+  /** Rows per INSERT (10,000–100,000). */
+  readonly batchRows?: number;
+  /** After each batch (tests make a load fail half-way here). */
+  readonly onBatch?: (table: string, rowsSoFar: number) => void | Promise<void>;
+  readonly onTable?: (table: string, rows: number, ms: number) => void;
+}
+
+export interface LoadReport {
+  readonly tables: readonly { readonly table: string; readonly rows: number; readonly ms: number }[];
+  readonly rows: number;
+}
+
+const q = (name: string) => `"${name.replaceAll('"', '""')}"`;
+const STAGE = '__load';
+const OLD = '__old';
+
+/** Columns of a DuckDB table: name and DuckDB type, in order. */
+async function sourceColumns(source: DuckDBStore, table: string): Promise<{ name: string; type: string }[]> {
+  return source.query<{ name: string; type: string }>(
+    `SELECT column_name AS name, data_type AS type FROM information_schema.columns
+     WHERE table_catalog = current_database() AND table_schema = 'main' AND table_name = CAST($1 AS VARCHAR) ORDER BY ordinal_position`,
+    [table],
+  );
+}
+
+/** How a DuckDB value is written so ClickHouse 18.16's CSV reader takes it: booleans as 1/0, timestamps in whole seconds. */
+function exportExpr(name: string, duckType: string): string {
+  const t = duckType.toUpperCase();
+  if (t === 'BOOLEAN') return `CAST(${q(name)} AS INTEGER)`;
+  if (t.startsWith('TIMESTAMP')) return `strftime(${q(name)}, '%Y-%m-%d %H:%M:%S')`;
+  return q(name);
+}
+
+/** The ClickHouse type of an x_ column the source grew (numeric measures DOUBLE, attributes text). */
+function extraType(duckType: string): string {
+  return /^(DOUBLE|FLOAT|DECIMAL|BIGINT|INTEGER)/i.test(duckType) ? 'Nullable(Float64)' : 'Nullable(String)';
+}
+
+async function columnsOn(s: ClickHouseSession, table: string): Promise<Set<string>> {
+  const r = await s.select('SELECT name FROM system.columns WHERE database = currentDatabase() AND table = $1', [table]);
+  return new Set(r.rows.map((row) => row[0] as string));
+}
+
+export async function loadDuckDBIntoClickHouse(source: DuckDBStore, target: ClickHouseStore, options: LoadOptions = {}): Promise<LoadReport> {
+  const batchRows = options.batchRows ?? 50_000;
+  if (!(Number.isInteger(batchRows) && batchRows >= 1)) throw new RangeError(`batch size ${batchRows} is not a positive integer`);
+  if (target.access === 'read-only') throw new StoreError('READ_ONLY', `${target.location} was opened read-only`);
+  const cluster = target.target.cluster;
+  const report: { table: string; rows: number; ms: number }[] = [];
+  for (const layout of CONTRACT_LAYOUTS) {
+    const cols = await sourceColumns(source, layout.name);
+    if (cols.length === 0) continue;
+    const started = Date.now();
+    const rows = await loadTable(source, target, layout, cols, cluster, batchRows, options);
+    const ms = Date.now() - started;
+    report.push({ table: layout.name, rows, ms });
+    options.onTable?.(layout.name, rows, ms);
+  }
+  return { tables: report, rows: report.reduce((n, t) => n + t.rows, 0) };
+}
+
+async function loadTable(
+  source: DuckDBStore,
+  target: ClickHouseStore,
+  layout: TableLayout,
+  cols: { name: string; type: string }[],
+  cluster: string | undefined,
+  batchRows: number,
+  options: LoadOptions,
+): Promise<number> {
+  const sharded = layout.sharded && cluster !== undefined;
+  const local = sharded ? layout.local : layout.name;
+  const known = new Set(layout.columns.map(([n]) => n));
+  // Columns the source has that the contract layout does not: the operator's x_ columns, added
+  // to the live tables (local and Distributed) on every server before staging copies their shape.
+  const extras = cols.filter((c) => !known.has(c.name));
+  for (const c of extras) {
+    if (!c.name.startsWith('x_')) throw new StoreError('STORE_UNREADABLE', `the source's ${layout.name} has a column ${c.name} the ClickHouse store does not know; refusing to drop data`);
+  }
+  await target.onEveryServer(async (s) => {
+    for (const table of sharded ? [local, layout.name] : [local]) {
+      const have = await columnsOn(s, table);
+      for (const c of extras) if (!have.has(c.name)) await s.run(`ALTER TABLE ${q(table)} ADD COLUMN ${q(c.name)} ${extraType(c.type)}`);
+    }
+    // 1. fresh staging tables
+    await s.run(`DROP TABLE IF EXISTS ${q(layout.name + STAGE)}`);
+    await s.run(`DROP TABLE IF EXISTS ${q(local + STAGE)}`);
+    await s.run(`DROP TABLE IF EXISTS ${q(local + OLD)}`);
+    await s.run(`CREATE TABLE ${q(local + STAGE)} AS ${q(local)}`);
+    if (sharded) {
+      await s.run(`CREATE TABLE ${q(layout.name + STAGE)} AS ${q(local)} ENGINE = Distributed(${cluster}, ${target.target.database}, ${local + STAGE}, cityHash64(customer_id))`);
+    }
+  });
+
+  // 2. batches by rowid range
+  const [bounds] = await source.query<{ lo: number | null; hi: number | null; n: number }>(`SELECT min(rowid) AS lo, max(rowid) AS hi, count(*) AS n FROM ${q(layout.name)}`);
+  const expected = Number(bounds?.n ?? 0);
+  const select = cols.map((c) => exportExpr(c.name, c.type)).join(', ');
+  const names = cols.map((c) => q(c.name));
+  const file = join(source.scratchDirectory(), `clickhouse-load-${layout.name}.csv`);
+  let loaded = 0;
+  if (expected > 0) {
+    const lo = Number(bounds?.lo ?? 0);
+    const hi = Number(bounds?.hi ?? -1);
+    for (let from = lo; from <= hi; from += batchRows) {
+      try {
+        await source.run(
+          `COPY (SELECT ${select} FROM ${q(layout.name)} WHERE rowid >= ${from} AND rowid < ${from + batchRows} ORDER BY rowid) TO '${file.replaceAll("'", "''")}' (FORMAT csv, HEADER false, NULLSTR '\\N')`,
+        );
+        if (sharded) {
+          await target.coordinator.insertStream(q(layout.name + STAGE), names, 'CSV', createReadStream(file));
+        } else {
+          await target.onEveryServer((s) => s.insertStream(q(local + STAGE), names, 'CSV', createReadStream(file)));
+        }
+      } finally {
+        rmSync(file, { force: true });
+      }
+      loaded = Math.min(expected, loaded + batchRows);
+      await options.onBatch?.(layout.name, loaded);
+    }
+  }
+
+  // 3. complete, or nothing is swapped
+  const counts: number[] = [];
+  if (sharded) {
+    const r = await target.coordinator.select(`SELECT count() AS n FROM ${q(layout.name + STAGE)}`);
+    counts.push(Number(r.rows[0]?.[0] ?? 0));
+  } else {
+    await target.onEveryServer(async (s) => {
+      const r = await s.select(`SELECT count() AS n FROM ${q(local + STAGE)}`);
+      counts.push(Number(r.rows[0]?.[0] ?? 0));
+    });
+  }
+  if (counts.some((n) => n !== expected)) {
+    throw new StoreError('STORE_UNREADABLE', `staged ${counts.join(' / ')} rows of ${layout.name} but the source has ${expected}; the live table is unchanged (run the load again)`);
+  }
+
+  // 4. swap on every server
+  await target.onEveryServer(async (s) => {
+    await s.run(`RENAME TABLE ${q(local)} TO ${q(local + OLD)}, ${q(local + STAGE)} TO ${q(local)}`);
+    await s.run(`DROP TABLE IF EXISTS ${q(local + OLD)}`);
+    if (sharded) await s.run(`DROP TABLE IF EXISTS ${q(layout.name + STAGE)}`);
+  });
+  return expected;
+}
