@@ -93,10 +93,12 @@ for s in "${SHARDS[@]}"; do
 done
 rm -f "$CH_DIR/cluster.json"
 
-# Free ports: three per server, from 58123 on, nothing listening there and not taken here.
+# Free ports: three per server, from 58123 on, nothing listening there and not taken here; and one
+# more that no server listens on, the second shard of the cluster `tenure_down` (tests of a shard
+# that does not answer).
 declare -a PORTS=()
 candidate=58123
-while [ "${#PORTS[@]}" -lt $((3 * ${#SHARDS[@]})) ]; do
+while [ "${#PORTS[@]}" -lt $((3 * ${#SHARDS[@]} + 1)) ]; do
   [ "$candidate" -lt 58999 ] || fail "no free ports in 58123-58999 for the test cluster"
   if ! (exec 3<>"/dev/tcp/127.0.0.1/$candidate") 2>/dev/null; then PORTS+=("$candidate"); fi
   candidate=$((candidate + 1))
@@ -110,6 +112,7 @@ done
     echo "INTER_${s}=${PORTS[$((i + 2))]}"
     i=$((i + 3))
   done
+  echo "DEAD_TCP=${PORTS[$i]}"
 } >"$CH_DIR/ports"
 # shellcheck disable=SC1091
 . "$CH_DIR/ports"
@@ -158,6 +161,7 @@ for s in "${SHARDS[@]}"; do
   <mlock_executable>false</mlock_executable>
   <remote_servers>
     <$CLUSTER>$shards_xml</$CLUSTER>
+    <${CLUSTER}_down><shard><replica><host>127.0.0.1</host><port>$TCP_s1</port></replica></shard><shard><replica><host>127.0.0.1</host><port>$DEAD_TCP</port></replica></shard></${CLUSTER}_down>
   </remote_servers>
   <max_session_timeout>3600</max_session_timeout>
   <default_session_timeout>60</default_session_timeout>
@@ -207,6 +211,7 @@ done
 {
   echo "{"
   echo "  \"cluster\": \"$CLUSTER\","
+  echo "  \"downCluster\": {\"name\": \"${CLUSTER}_down\", \"deadTcpPort\": $DEAD_TCP},"
   echo "  \"shards\": ["
   sep=""
   for s in "${SHARDS[@]}"; do

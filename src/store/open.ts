@@ -3,6 +3,8 @@ import type { AnalyticsStore, StoreAccess } from './port.ts';
 import { DuckDBStore } from './duckdb/duckdb-store.ts';
 import { PostgresStore } from './postgres/postgres-store.ts';
 import { isPostgresUrl } from './postgres/connection.ts';
+import { ClickHouseStore } from './clickhouse/clickhouse-store.ts';
+import { isClickHouseUrl } from './clickhouse/target.ts';
 
 export const DEFAULT_DB = './tenure.duckdb';
 
@@ -25,10 +27,12 @@ export function storeTarget(db: string | undefined): string {
   return env !== undefined && env.length > 0 ? env : DEFAULT_DB;
 }
 
-/** Resolves `--db` / $TENURE_DB to a store: a file path is DuckDB, postgres:// a server store. */
+/** Resolves `--db` / $TENURE_DB to a store: a file path is DuckDB, postgres:// and clickhouse:// server stores. */
 export async function openStore(db: string | undefined, options: OpenStoreOptions): Promise<AnalyticsStore> {
   const target = storeTarget(db);
   const readableDirectories = (options.readableDirectories ?? []).map((d) => resolve(d));
   if (isPostgresUrl(target)) return PostgresStore.open(target, { access: options.access, readableDirectories });
+  // ClickHouse (issue 17, first slice): commands whose SQL or transactions it cannot run yet fail with UNSUPPORTED_ENGINE.
+  if (isClickHouseUrl(target)) return ClickHouseStore.open(target, { access: options.access, create: options.create === true });
   return DuckDBStore.open(target, { access: options.access, create: options.create === true, readableDirectories });
 }

@@ -152,6 +152,23 @@ describe.skipIf(problem !== undefined)(`ClickHouse store on the two-shard test c
     expect(Number(exists?.n)).toBe(1);
   });
 
+  it('fails with a clear error naming the shard that does not answer, never a partial total', async () => {
+    const down = testCluster()?.downCluster;
+    expect(down).toBeDefined();
+    const db = store.target.database;
+    await store.run(`CREATE TABLE usage_down AS monthly_usage_local ENGINE = Distributed(${down?.name}, ${db}, monthly_usage_local, cityHash64(customer_id))`);
+    let error: unknown;
+    try {
+      await store.query('SELECT count() AS n, sum(revenue) AS s FROM usage_down');
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toMatchObject({ code: 'STORE_UNREADABLE' });
+    expect((error as Error).message).toMatch(/a shard of the ClickHouse store .* does not answer/);
+    expect((error as Error).message).toContain(`127.0.0.1:${down?.deadTcpPort}`);
+    await store.run('DROP TABLE usage_down');
+  });
+
   it('fails with a coded error where ClickHouse cannot keep the port\'s promise', async () => {
     await expect(store.transaction(async () => 1)).rejects.toMatchObject({ code: 'UNSUPPORTED_ENGINE' });
     await expect(store.query('SELECT row_number() OVER (ORDER BY 1) AS n')).rejects.toMatchObject({ code: 'UNSUPPORTED_ENGINE' });

@@ -17,8 +17,8 @@ import { CONTRACT_LAYOUTS, type TableLayout } from './layout.ts';
  *
  * 1. on every server, `<local>__load` is dropped and created anew with the live table's
  *    structure (and, for a sharded table, a Distributed `<name>__load` over them);
- * 2. the source's rows go in batches, by DuckDB rowid ranges written as CSV in the source's
- *    scratch folder: sharded tables through the Distributed staging table
+ * 2. the source's rows go in batches (batchFilters: monthly data a month and a customer range
+ *    at a time, so each INSERT is one part per shard), written as CSV in the source's scratch folder: sharded tables through the Distributed staging table
  *    (insert_distributed_sync, so each batch is on its shards when the INSERT returns),
  *    reference tables into every server's staging table;
  * 3. the staged row count must equal the source's, else nothing is swapped;
@@ -71,6 +71,32 @@ function exportExpr(name: string, duckType: string): string {
 /** The ClickHouse type of an x_ column the source grew (numeric measures DOUBLE, attributes text). */
 function extraType(duckType: string): string {
   return /^(DOUBLE|FLOAT|DECIMAL|BIGINT|INTEGER)/i.test(duckType) ? 'Nullable(Float64)' : 'Nullable(String)';
+}
+
+/**
+ * The WHERE clauses of a table's batches, each at most `batchRows` rows. A table partitioned by
+ * month goes one month at a time, cut into ranges of customer_id (at most one row per customer
+ * and month, by its key), so each INSERT writes one part per shard instead of one per month;
+ * any other table goes by ranges of DuckDB's rowid.
+ */
+async function batchFilters(source: DuckDBStore, layout: TableLayout, batchRows: number): Promise<string[]> {
+  const t = q(layout.name);
+  if (layout.partitionBy !== undefined && layout.orderBy.join() === 'customer_id,month') {
+    const months = (await source.query<{ m: string }>(`SELECT DISTINCT CAST(month AS VARCHAR) AS m FROM ${t} ORDER BY m`)).map((r) => r.m);
+    const cuts = (
+      await source.query<{ c: string }>(
+        `SELECT customer_id AS c FROM (SELECT customer_id, row_number() OVER (ORDER BY customer_id) AS r FROM (SELECT DISTINCT customer_id FROM ${t}) AS d) AS x
+         WHERE (r - 1) % ${batchRows} = 0 ORDER BY c`,
+      )
+    ).map((r) => r.c);
+    const lit = (text: string) => `'${text.replaceAll("'", "''")}'`;
+    const ranges = cuts.map((c, i) => (i + 1 < cuts.length ? `customer_id >= ${lit(c)} AND customer_id < ${lit(cuts[i + 1] as string)}` : `customer_id >= ${lit(c)}`));
+    return months.flatMap((m) => ranges.map((r) => `month = DATE ${lit(m)} AND ${r}`));
+  }
+  const [b] = await source.query<{ lo: number | null; hi: number | null }>(`SELECT min(rowid) AS lo, max(rowid) AS hi FROM ${t}`);
+  const out: string[] = [];
+  for (let from = Number(b?.lo ?? 0); from <= Number(b?.hi ?? -1); from += batchRows) out.push(`rowid >= ${from} AND rowid < ${from + batchRows}`);
+  return out;
 }
 
 async function columnsOn(s: ClickHouseSession, table: string): Promise<Set<string>> {
@@ -129,32 +155,26 @@ async function loadTable(
     }
   });
 
-  // 2. batches by rowid range
-  const [bounds] = await source.query<{ lo: number | null; hi: number | null; n: number }>(`SELECT min(rowid) AS lo, max(rowid) AS hi, count(*) AS n FROM ${q(layout.name)}`);
-  const expected = Number(bounds?.n ?? 0);
+  // 2. batches
+  const [count] = await source.query<{ n: number }>(`SELECT count(*) AS n FROM ${q(layout.name)}`);
+  const expected = Number(count?.n ?? 0);
   const select = cols.map((c) => exportExpr(c.name, c.type)).join(', ');
   const names = cols.map((c) => q(c.name));
   const file = join(source.scratchDirectory(), `clickhouse-load-${layout.name}.csv`);
   let loaded = 0;
-  if (expected > 0) {
-    const lo = Number(bounds?.lo ?? 0);
-    const hi = Number(bounds?.hi ?? -1);
-    for (let from = lo; from <= hi; from += batchRows) {
-      try {
-        await source.run(
-          `COPY (SELECT ${select} FROM ${q(layout.name)} WHERE rowid >= ${from} AND rowid < ${from + batchRows} ORDER BY rowid) TO '${file.replaceAll("'", "''")}' (FORMAT csv, HEADER false, NULLSTR '\\N')`,
-        );
-        if (sharded) {
-          await target.coordinator.insertStream(q(layout.name + STAGE), names, 'CSV', createReadStream(file));
-        } else {
-          await target.onEveryServer((s) => s.insertStream(q(local + STAGE), names, 'CSV', createReadStream(file)));
-        }
-      } finally {
-        rmSync(file, { force: true });
+  for (const where of expected > 0 ? await batchFilters(source, layout, batchRows) : []) {
+    try {
+      await source.run(`COPY (SELECT ${select} FROM ${q(layout.name)} WHERE ${where}) TO '${file.replaceAll("'", "''")}' (FORMAT csv, HEADER false, NULLSTR '\\N')`);
+      if (sharded) {
+        await target.coordinator.insertStream(q(layout.name + STAGE), names, 'CSV', createReadStream(file));
+      } else {
+        await target.onEveryServer((s) => s.insertStream(q(local + STAGE), names, 'CSV', createReadStream(file)));
       }
-      loaded = Math.min(expected, loaded + batchRows);
-      await options.onBatch?.(layout.name, loaded);
+    } finally {
+      rmSync(file, { force: true });
     }
+    loaded = Math.min(expected, loaded + batchRows);
+    await options.onBatch?.(layout.name, loaded);
   }
 
   // 3. complete, or nothing is swapped

@@ -9,6 +9,8 @@ import { createClient } from '@clickhouse/client';
  */
 export interface TestCluster {
   readonly cluster: string;
+  /** A cluster of the first shard and a port no server listens on: a shard down. */
+  readonly downCluster: { readonly name: string; readonly deadTcpPort: number };
   readonly shards: readonly { readonly name: string; readonly http: string; readonly tcpPort: number }[];
 }
 
