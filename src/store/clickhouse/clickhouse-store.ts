@@ -97,7 +97,7 @@ export class ClickHouseStore implements AnalyticsStore {
   /** The database exists and, for a cluster, the server knows the cluster with one shard per listed host. */
   private async checkServer(): Promise<void> {
     const db = await this.session.select('SELECT count() AS n FROM system.databases WHERE name = $1', [this.target.database]);
-    if (Number(db.rows[0]?.[0] ?? 0) === 0) throw new StoreError('STORE_NOT_FOUND', `the ClickHouse store ${this.location} has no database ${this.target.database} (tenure import creates it)`);
+    if (Number(db.rows[0]?.[0] ?? 0) === 0) throw new StoreError('STORE_NOT_FOUND', `the ClickHouse store ${this.location} has no database ${this.target.database} (no Tenure data has been loaded there)`);
     const cluster = this.target.cluster;
     if (cluster === undefined) return;
     const shards = await this.session.select('SELECT count(DISTINCT shard_num) AS n FROM system.clusters WHERE cluster = $1', [cluster]);

@@ -14,8 +14,8 @@ import { hostUrl, type ClickHouseHost, type ClickHouseTarget } from './target.ts
  */
 export type Settings = Record<string, string | number>;
 
-/** Server error codes of SQL the engine does not understand: the app's SQL still speaks another engine here. */
-const NOT_PORTED = new Set(['62', '46', '47', '50', '43', '36', '48', '1', '53', '386']);
+/** Server error codes of SQL the engine does not understand (or of a table the ClickHouse layout does not have yet): the app's SQL still speaks another engine here. */
+const NOT_PORTED = new Set(['62', '46', '47', '50', '43', '36', '48', '1', '53', '386', '60']);
 /** Errors of a shard that cannot be reached from the coordinator. */
 const SHARD_DOWN = new Set(['279', '210', '209', '394']);
 
@@ -128,7 +128,7 @@ export class ClickHouseSession {
     if (SHARD_DOWN.has(code)) {
       return new StoreError('STORE_UNREADABLE', `a shard of the ClickHouse store ${this.target.redacted} does not answer (no partial result is given): ${message}`);
     }
-    if (code === '81') return new StoreError('STORE_NOT_FOUND', `the ClickHouse store ${this.target.redacted} has no database ${this.target.database} on ${this.where} (tenure import creates it)`);
+    if (code === '81') return new StoreError('STORE_NOT_FOUND', `the ClickHouse store ${this.target.redacted} has no database ${this.target.database} on ${this.where} (no Tenure data has been loaded there)`);
     if (code === '159') return new StoreError('STATEMENT_TIMEOUT', `a statement on ${this.target.redacted} ran longer than its time limit and was cancelled`);
     if (code === '164') return new StoreError('READ_ONLY', `${this.target.redacted} was opened read-only`);
     if (NOT_PORTED.has(code)) {
