@@ -9,6 +9,11 @@ import { trainChurnModel, type TrainedChurnModel } from './churn-model/train.ts'
 import { TenureError } from './errors.ts';
 import { evaluateCampaigns, hasCampaigns, type CampaignEvaluationReport } from './campaigns/evaluate.ts';
 import type { AnalyticsStore } from '../store/port.ts';
+import { dataSpan } from './data-span.ts';
+import { monthRange } from '../domain/month.ts';
+import { earnPoints } from './points/earn.ts';
+import { expirePoints, ledgerSummary, type LedgerSummary } from './points/ledger.ts';
+import { loadPointsRules } from './points/rules-file.ts';
 
 /**
  * The main job behind `npm start` / `tenure start`: bring data into the store and produce the
@@ -36,6 +41,27 @@ export interface MainJobResult {
   readonly scores?: ScoreRun;
   /** The data's past campaigns against their control groups (absent when it has none). */
   readonly campaigns?: CampaignEvaluationReport;
+  /** The loyalty ledger after the monthly earning runs and expiry to the data's last day (absent when the data has no points). */
+  readonly points?: LedgerSummary;
+}
+
+/**
+ * The loyalty programme over the data's months: the monthly earning run for every month (each
+ * posts only what it has not posted, so a second start adds nothing), then expiry as of the last
+ * month's last day. Runs when the data has points transactions or the operator set points rules.
+ */
+async function runPoints(store: AnalyticsStore, log: (line: string) => void): Promise<LedgerSummary | undefined> {
+  const [row] = await store.query<{ n: number }>('SELECT count(*) AS n FROM (SELECT 1 FROM points_transactions LIMIT 1) AS t');
+  if (Number(row?.n ?? 0) === 0 && !process.env.TENURE_POINTS_RULES) return undefined;
+  const rules = loadPointsRules();
+  const span = await dataSpan(store);
+  let entries = 0;
+  for (const month of monthRange(span.first, span.last)) entries += (await earnPoints(store, month, rules)).entries;
+  const [y, m] = span.last.split('-').map(Number) as [number, number];
+  const lastDay = new Date(Date.UTC(y, m, 0)).toISOString().slice(0, 10);
+  const expired = await expirePoints(store, lastDay);
+  log(`loyalty points: ${entries} entries earned by the rules over ${span.first}..${span.last}, ${expired.lots} lots expired by ${lastDay}`);
+  return ledgerSummary(store, lastDay);
 }
 
 /** The demo renames each file into place only once it is complete, so the required files present mean a usable set. */
@@ -74,5 +100,17 @@ export async function runMainJob(store: AnalyticsStore, options: MainJobOptions 
   }
   // The retention loop: how the past campaigns did against their control groups.
   const campaigns = (await hasCampaigns(store)) ? await evaluateCampaigns(store) : undefined;
-  return { dataDir, generated, imported, totals, reasons, regions, ...(model ? { model } : {}), ...(scores ? { scores } : {}), ...(campaigns ? { campaigns } : {}) };
+  const points = await runPoints(store, log);
+  return {
+    dataDir,
+    generated,
+    imported,
+    totals,
+    reasons,
+    regions,
+    ...(model ? { model } : {}),
+    ...(scores ? { scores } : {}),
+    ...(campaigns ? { campaigns } : {}),
+    ...(points ? { points } : {}),
+  };
 }

@@ -47,6 +47,20 @@ export interface StageFileRequest {
   readonly query?: (source: string) => string;
 }
 
+/**
+ * A query's rows as a Parquet file, written by DuckDB on every store (its own engine, or the
+ * in-memory DuckDB beside PostgreSQL, postgres/file-reader.ts). `select` runs on the store, in
+ * the store's SQL, without bound parameters, and yields `columns` in that order. `shape` builds,
+ * in DuckDB's SQL whatever the store's engine, the SELECT of the file's columns, types and row
+ * order from `source`: a relation of those columns each as text (a DOUBLE as its shortest exact
+ * text, a DECIMAL exact, a DATE 'YYYY-MM-DD', NULL as NULL), so both engines write the same file.
+ */
+export interface ParquetWriteRequest {
+  readonly select: string;
+  readonly columns: readonly string[];
+  readonly shape: (source: string) => string;
+}
+
 export interface AnalyticsStore extends StoreTx {
   readonly engine: 'duckdb' | 'postgres' | 'clickhouse';
   /** How this engine spells what differs between engines (dialect.ts); app code builds its SQL with it. */
@@ -67,6 +81,8 @@ export interface AnalyticsStore extends StoreTx {
   stageFile(tx: StoreTx, request: StageFileRequest): Promise<number>;
   /** Drops what stageFile made for `table` (nothing when there is none). */
   unstageFile(table: string): Promise<void>;
+  /** Writes the request's rows as Parquet into scratchDirectory() and returns the file's path. Runs outside a transaction. */
+  writeParquet(request: ParquetWriteRequest): Promise<string>;
   /** Column names of a self-describing file (Parquet), in file order. */
   describeFile(path: string, format: FileFormat): Promise<string[]>;
   /** Column-wise result for model inputs: numeric columns as Float64Array (NaN for NULL), others as text arrays (null for NULL). */

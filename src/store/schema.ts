@@ -317,6 +317,18 @@ export const MIGRATIONS: readonly Migration[] = [
          detail VARCHAR, prev_hash VARCHAR, hash VARCHAR)`,
     ],
   },
+  {
+    // Issue 13: the next best action uses the customer's own uplift. `tenure uplift train` keeps
+    // the model's prediction for every customer of the base as of the data's last month (churn
+    // without and with the offer), so a call reads its customer's row instead of building features.
+    version: 14,
+    description: 'per-customer uplift predictions of the uplift models',
+    statements: (d) => [
+      `CREATE TABLE IF NOT EXISTS uplift_scores (
+         model_id VARCHAR, offer_id VARCHAR, as_of DATE, customer_id VARCHAR, uplift ${d.double}, churn_without ${d.double}, churn_with ${d.double})`,
+      ...d.readIndex('uplift_scores_customer', 'uplift_scores', ['customer_id']),
+    ],
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;

@@ -31,6 +31,7 @@ import { TenureError } from '../errors.ts';
 import { baseSbg, DEFAULT_VALUE_PARAMETERS } from '../value/customer-value.ts';
 import { ensureValueSnapshot, SNAPSHOT_TABLE } from '../value/value-snapshot.ts';
 import { previousScoringRun } from '../warn/warn.ts';
+import { latestUpliftModels, loadUpliftIndex, readCustomerUplift, type CustomerUplift, type OfferUpliftModel, type UpliftIndex } from './customer-uplift.ts';
 
 export const NBA_OUTCOMES = ['accepted', 'declined', 'not_offered'] as const;
 export type NbaOutcome = (typeof NBA_OUTCOMES)[number];
@@ -56,6 +57,10 @@ export interface NbaContext {
   readonly scoring: { readonly asOf: MonthText; readonly modelVersion: string } | null;
   readonly offers: readonly OfferRow[];
   readonly upliftOffers: ReadonlySet<string>;
+  /** The latest uplift model of each offer that has one, for the customer's own uplift. */
+  readonly upliftModels: readonly OfferUpliftModel[];
+  /** Every customer's kept uplift predictions (preload); null: read per call for the one customer. */
+  readonly uplift: UpliftIndex | null;
   /** The value snapshot in memory (preload), so a call reads no snapshot row; null: read per call. */
   readonly values: ValueIndex | null;
   /** The customers' imported facts in memory (preload), so a call reads only scores and campaign rows; null: read per call. */
@@ -181,7 +186,7 @@ export async function nbaContext(store: AnalyticsStore, options: { policy?: Cont
             CAST(coalesce(monthly_discount, 0) * coalesce(months, 0) + coalesce(unit_cost, 0) + coalesce(contact_cost, 0) AS ${d.double}) AS cost
      FROM offers ORDER BY offer_id`,
   );
-  const uplift = await store.query<{ offer_id: string }>('SELECT DISTINCT offer_id FROM uplift_models WHERE offer_id IS NOT NULL');
+  const upliftModels = await latestUpliftModels(store);
   return {
     store,
     policy: options.policy ?? DEFAULT_CONTACT_POLICY,
@@ -191,7 +196,9 @@ export async function nbaContext(store: AnalyticsStore, options: { policy?: Cont
     medians: m && m.cm !== null && m.pm !== null ? { currentValue: Number(m.cm), potential: Number(m.pm) } : null,
     scoring,
     offers,
-    upliftOffers: new Set(uplift.map((u) => u.offer_id)),
+    upliftOffers: new Set(upliftModels.map((u) => u.offerId)),
+    upliftModels,
+    uplift: options.preload && upliftModels.length > 0 ? await loadUpliftIndex(store, upliftModels) : null,
     values: options.preload ? await loadValues(store, key, span.last) : null,
     facts: options.preload ? await loadFacts(store) : null,
   };
@@ -377,6 +384,10 @@ function fromFacts(ctx: NbaContext, f: FactIndex, customerId: string, date: stri
   return { row, subs, history, contactDays };
 }
 
+function customerUpliftFacts(u: CustomerUplift | undefined): NbaFacts['offers'][number]['customerUplift'] {
+  return u === undefined ? null : { uplift: u.uplift, churnWithout: u.churnWithout, churnWith: u.churnWith, asOf: u.asOf };
+}
+
 export async function nextBestAction(ctx: NbaContext, customerId: string, input: { date?: string; lang?: 'zh' | 'en' } = {}): Promise<NbaResult> {
   const store = ctx.store;
   const date = input.date ?? localToday(ctx.timezone);
@@ -395,6 +406,13 @@ export async function nextBestAction(ctx: NbaContext, customerId: string, input:
     const next = [year, year + 1].map((y) => dayNumber(anniversaryIn(row.birth_date as string, y))).find((d) => d >= today);
     birthdayInDays = next === undefined ? null : next - today;
   }
+  // The customer's own predicted uplift of each offer with a model (kept by `tenure uplift train`).
+  const uplift: ReadonlyMap<string, CustomerUplift> = ctx.uplift
+    ? new Map(ctx.upliftModels.flatMap((m) => {
+        const u = ctx.uplift?.byOffer.get(m.offerId)?.get(customerId);
+        return u ? [[m.offerId, u] as const] : [];
+      }))
+    : await readCustomerUplift(store, ctx.upliftModels, customerId);
   const running = new Set(history.filter((h) => h.running).map((h) => h.arm));
   const declined = new Set(history.filter((h) => h.recent_decline).map((h) => h.arm));
   const offers: OfferFacts[] = ctx.offers.map((o) => ({
@@ -403,6 +421,7 @@ export async function nextBestAction(ctx: NbaContext, customerId: string, input:
     kind: o.kind,
     cost: Number(o.cost),
     hasUpliftModel: ctx.upliftOffers.has(o.offer_id),
+    customerUplift: customerUpliftFacts(uplift.get(o.offer_id)),
     running: running.has(o.offer_id),
     recentlyDeclined: declined.has(o.offer_id),
   }));

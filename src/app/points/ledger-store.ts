@@ -5,10 +5,31 @@ import { insertValuesSql } from '../import/sql.ts';
 /**
  * The ledger's tables (store/schema.ts version 8) seen from the app: append entries and
  * allocations, load a set of customers' lots. Timestamps travel as fixed-width local text
- * (TS_FORMAT), so the domain compares them as strings.
+ * ('YYYY-MM-DD HH:MM:SS.ffffff', fixedTs), so the domain compares them as strings.
+ *
+ * The SQL here runs on every engine inside the import's transaction, where only a StoreTx is at
+ * hand: it needs nothing the engines spell differently (timestamps come back as the port's ISO
+ * text and are made fixed-width here; temporary tables are dropped and created, not replaced).
  */
-export const TS_FORMAT = '%Y-%m-%d %H:%M:%S.%f';
 const BATCH = 1000;
+
+const TS_RE = /^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}:\d{2})(?:\.(\d{1,6}))?$/;
+
+/**
+ * A TIMESTAMP as the port returns it ('YYYY-MM-DD HH:MM:SS[.f…]', DuckDB and PostgreSQL trim the
+ * fraction differently) as fixed-width text with six fraction digits, which sorts as time does.
+ */
+export function fixedTs(value: unknown): string {
+  const m = TS_RE.exec(String(value));
+  if (!m) throw new TypeError(`not a local timestamp: ${String(value)}`);
+  return `${m[1]} ${m[2]}.${(m[3] ?? '').padEnd(6, '0')}`;
+}
+
+/** A temporary table made afresh on every engine (its previous copy in this session dropped). */
+async function freshTempTable(tx: StoreTx, table: string, columns: string): Promise<void> {
+  await tx.run(`DROP TABLE IF EXISTS ${table}`);
+  await tx.run(`CREATE TEMP TABLE ${table} (${columns})`);
+}
 
 /** A lot: a credit entry that is not a reversal (a reversal gives points back to existing lots). */
 export const LOT_WHERE = `e.points > 0 AND e.kind <> 'reversal'`;
@@ -46,7 +67,7 @@ export async function appendEntries(
     run.runId,
   ]);
   for (let i = 0; i < rows.length; i += BATCH) {
-    await tx.run('CREATE OR REPLACE TEMP TABLE pts_new_entries (entry_id BIGINT, customer_id VARCHAR, ts VARCHAR, kind VARCHAR, points BIGINT, expires_on VARCHAR, source VARCHAR, source_ref VARCHAR, transaction_id VARCHAR, rule_id VARCHAR, reason VARCHAR, reverses BIGINT, run_id VARCHAR)');
+    await freshTempTable(tx, 'pts_new_entries', 'entry_id BIGINT, customer_id VARCHAR, ts VARCHAR, kind VARCHAR, points BIGINT, expires_on VARCHAR, source VARCHAR, source_ref VARCHAR, transaction_id VARCHAR, rule_id VARCHAR, reason VARCHAR, reverses BIGINT, run_id VARCHAR');
     await tx.run(insertValuesSql('pts_new_entries', rows.slice(i, i + BATCH)));
     await tx.run(`INSERT INTO points_entries (entry_id, customer_id, ts, kind, points, expires_on, source, source_ref, transaction_id, rule_id, reason, reverses, run_id, posted_at)
       SELECT entry_id, customer_id, CAST(ts AS TIMESTAMP), kind, points, CAST(expires_on AS DATE), source, source_ref, transaction_id, rule_id, reason, reverses, run_id, current_timestamp
@@ -63,15 +84,15 @@ export async function appendEntries(
  */
 export async function loadLots(tx: StoreTx, customersTable: string, alsoLots: string | null): Promise<Map<string, Lot[]>> {
   const rows = await tx.query<{ entry_id: number; customer_id: string; ts: string; expires_on: string; remaining: number }>(
-    `SELECT l.entry_id, l.customer_id, strftime(l.ts, '${TS_FORMAT}') AS ts, strftime(l.expires_on, '%Y-%m-%d') AS expires_on, l.remaining
-     FROM (${LOTS_SQL} AND e.customer_id IN (SELECT customer_id FROM ${customersTable})) l
+    `SELECT l.entry_id, l.customer_id, l.ts, l.expires_on, l.remaining
+     FROM (${LOTS_SQL} AND e.customer_id IN (SELECT customer_id FROM ${customersTable})) AS l
      WHERE l.remaining > 0 ${alsoLots ? `OR l.entry_id IN (${alsoLots})` : ''}
      ORDER BY l.customer_id, l.ts, l.entry_id`,
   );
   const out = new Map<string, Lot[]>();
   for (const r of rows) {
     const list = out.get(r.customer_id) ?? [];
-    list.push({ entryId: Number(r.entry_id), ts: r.ts, expiresOn: r.expires_on, remaining: Number(r.remaining) });
+    list.push({ entryId: Number(r.entry_id), ts: fixedTs(r.ts), expiresOn: String(r.expires_on), remaining: Number(r.remaining) });
     out.set(r.customer_id, list);
   }
   return out;
@@ -79,7 +100,7 @@ export async function loadLots(tx: StoreTx, customersTable: string, alsoLots: st
 
 /** Fills temp table `table` (customer_id) with the given ids. */
 export async function stageCustomerIds(tx: StoreTx, table: string, ids: Iterable<string>): Promise<void> {
-  await tx.run(`CREATE OR REPLACE TEMP TABLE ${table} (customer_id VARCHAR)`);
+  await freshTempTable(tx, table, 'customer_id VARCHAR');
   const list = [...ids].map((c) => [c]);
   for (let i = 0; i < list.length; i += BATCH) await tx.run(insertValuesSql(table, list.slice(i, i + BATCH)));
 }

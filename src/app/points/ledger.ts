@@ -163,3 +163,36 @@ export async function expirePoints(store: AnalyticsStore, asOf: string): Promise
     return { runId, asOf, lots: Number(row?.lots ?? 0), customers: Number(row?.customers ?? 0), points: Number(row?.points ?? 0) };
   });
 }
+
+export interface LedgerSummary {
+  readonly asOf: string;
+  /** Customers whose balance at the end of asOf is above zero. */
+  readonly customers: number;
+  /** Σ of every entry up to the end of asOf (never negative: the sum of the customers' balances). */
+  readonly balance: number;
+  /** Points by entry kind and source up to the end of asOf (credits positive, debits negative). */
+  readonly byKind: readonly { readonly kind: string; readonly source: string; readonly entries: number; readonly points: number }[];
+  /** Points still held that expire within 90 days after asOf, and how many customers hold them. */
+  readonly expiringSoon: { readonly customers: number; readonly points: number };
+}
+
+/** The whole ledger at the end of a day, for the main job's overview. */
+export async function ledgerSummary(store: AnalyticsStore, asOf: string): Promise<LedgerSummary> {
+  const byKind = await store.query<{ kind: string; source: string; entries: number; points: number }>(
+    `SELECT kind, source, count(*) AS entries, sum(points) AS points FROM points_entries WHERE ts < ${endOf('$1')} GROUP BY kind, source ORDER BY kind, source`,
+    [asOf],
+  );
+  const [held] = await store.query<{ customers: number; balance: number | null }>(
+    `SELECT count(*) FILTER (WHERE balance > 0) AS customers, sum(balance) AS balance
+     FROM (SELECT customer_id, sum(points) AS balance FROM points_entries WHERE ts < ${endOf('$1')} GROUP BY customer_id) AS b`,
+    [asOf],
+  );
+  const soon = await pointsExpiring(store, asOf, 90);
+  return {
+    asOf,
+    customers: Number(held?.customers ?? 0),
+    balance: Number(held?.balance ?? 0),
+    byKind: byKind.map((r) => ({ kind: r.kind, source: r.source, entries: Number(r.entries), points: Number(r.points) })),
+    expiringSoon: { customers: new Set(soon.map((r) => r.customer_id)).size, points: soon.reduce((n, r) => n + r.points, 0) },
+  };
+}

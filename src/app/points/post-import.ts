@@ -2,7 +2,7 @@ import { reason } from '../../contract/rules.ts';
 import { expiryDate, InsufficientPoints, localDate, post, type Allocation, type Lot, type NewEntry, type Posting, type Replaced } from '../../domain/points/ledger.ts';
 import type { StoreTx } from '../../store/port.ts';
 import * as S from '../import/sql.ts';
-import { appendEntries, loadLots, nextEntryId, stageCustomerIds, TS_FORMAT } from './ledger-store.ts';
+import { appendEntries, fixedTs, loadLots, nextEntryId, stageCustomerIds } from './ledger-store.ts';
 
 /**
  * Posts the accepted rows of a staged points_transactions file to the ledger, inside the
@@ -54,20 +54,23 @@ const IN = 'pts_in';
 
 export async function postImportedPoints(tx: StoreTx, ctx: PointsImportContext): Promise<PointsImportOutcome> {
   const reasonCol = ctx.hasReason ? 'reason' : 'CAST(NULL AS VARCHAR)';
-  await tx.run(`CREATE OR REPLACE TEMP TABLE ${IN} AS
+  await tx.run(`DROP TABLE IF EXISTS ${IN}`);
+  await tx.run(`CREATE TEMP TABLE ${IN} AS
     WITH s AS (SELECT _pos AS rec, transaction_id, customer_id, ts, kind, points, ${reasonCol} AS reason FROM ${S.T}
           WHERE _pos NOT IN (SELECT rec FROM ${S.REJ} WHERE rec IS NOT NULL) AND _pos NOT IN (SELECT rec FROM ${S.REPEATS}))
     SELECT s.rec, l.line, s.transaction_id, s.customer_id, s.ts, s.kind, s.points, s.reason
     FROM s JOIN (${S.linesSql('SELECT rec FROM s')}) AS l ON l.rec = s.rec`);
   // New and changed rows, each with the ledger entry now standing for its transaction (if any).
+  // The standing entry of a transaction is its latest non-reversal import entry.
   const rows = await tx.query<Row>(`
     WITH cur AS (
       SELECT e.transaction_id, e.entry_id, e.customer_id, e.ts, e.points
       FROM points_entries e
-      WHERE e.source = 'import' AND e.kind <> 'reversal' AND e.transaction_id IN (SELECT transaction_id FROM ${IN})
-      QUALIFY row_number() OVER (PARTITION BY e.transaction_id ORDER BY e.entry_id DESC) = 1)
-    SELECT p.rec, p.line, p.transaction_id, p.customer_id, strftime(p.ts, '${TS_FORMAT}') AS ts, p.kind, p.points, p.reason,
-           c.entry_id AS old_entry_id, c.customer_id AS old_customer_id, strftime(c.ts, '${TS_FORMAT}') AS old_ts, c.points AS old_points
+      JOIN (SELECT transaction_id, max(entry_id) AS entry_id FROM points_entries
+            WHERE source = 'import' AND kind <> 'reversal' AND transaction_id IN (SELECT transaction_id FROM ${IN})
+            GROUP BY transaction_id) AS latest ON latest.entry_id = e.entry_id)
+    SELECT p.rec, p.line, p.transaction_id, p.customer_id, p.ts, p.kind, p.points, p.reason,
+           c.entry_id AS old_entry_id, c.customer_id AS old_customer_id, c.ts AS old_ts, c.points AS old_points
     FROM ${IN} p
     LEFT JOIN points_transactions t ON t.transaction_id = p.transaction_id
     LEFT JOIN cur c ON c.transaction_id = p.transaction_id
@@ -111,6 +114,8 @@ export async function postImportedPoints(tx: StoreTx, ctx: PointsImportContext):
   const rejects: (string | number | null)[][] = [];
   let replaced = 0;
   for (const r of rows) {
+    r.ts = fixedTs(r.ts);
+    if (r.old_ts !== null) r.old_ts = fixedTs(r.old_ts);
     const points = Number(r.points);
     const posting: Posting = {
       customerId: r.customer_id,

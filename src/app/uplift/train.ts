@@ -24,6 +24,8 @@ import type { AnalyticsStore } from '../../store/port.ts';
 import { CUSTOMER_FEATURES } from '../churn-model/features.ts';
 import { TenureError } from '../errors.ts';
 import { campaignRecords, type CampaignRecord, memberSample, type MemberSample, requireUsable, usableFor } from './samples.ts';
+import { dataSpan } from '../data-span.ts';
+import { keepUpliftScores } from '../nba/customer-uplift.ts';
 
 export const SELECTION_BINS = 10;
 const RANDOM_HOLDOUT = 0.3;
@@ -189,5 +191,9 @@ export async function trainUpliftModel(store: AnalyticsStore, input: UpliftTrain
     JSON.stringify(metrics),
     JSON.stringify(model.toJSON({ features: CUSTOMER_FEATURES.map((f) => f.name) })),
   ]);
+  // Every customer's own prediction as of the data's last month, for the next best action.
+  const span = await dataSpan(store);
+  const kept = await keepUpliftScores(store, { modelId, offerId, model }, span.last);
+  log(`kept ${kept} customers' predicted uplift of ${offerId} as of ${span.last} for tenure nba`);
   return { modelId, model, metrics };
 }

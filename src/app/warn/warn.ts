@@ -458,27 +458,28 @@ export async function savedListMembers(store: AnalyticsStore, listId: string): P
  * Writes a list as Parquet into the session's scratch folder (the only place the engine may
  * write) and returns the file's path; the caller moves it to its destination through the safe
  * writer. Columns as the CSV: money as DECIMAL(18,2), reasons as a list of text, the quadrant's
- * recommended play in the words given per quadrant.
+ * recommended play in the words given per quadrant. The store hands the rows over as text and
+ * DuckDB writes the file on every engine (store.writeParquet), so both engines write the same file.
  */
 export async function writeListParquet(store: AnalyticsStore, source: ListSource, plays: Readonly<Record<Quadrant, string>>): Promise<string> {
   const quadrants = Object.keys(plays) as Quadrant[];
-  await store.stageColumns('warn_plays', { rowCount: quadrants.length, names: ['quadrant', 'play'], columns: { quadrant: quadrants, play: quadrants.map((q) => plays[q]) } });
-  const path = `${store.scratchDirectory()}/warn-${process.pid}-${Date.now()}.parquet`;
   if (source.kind === 'saved' && !looksLikeListId(source.listId)) throw new TenureError('USAGE', `not a list id: ${source.listId}`);
-  // COPY takes no bound parameters: the list id is checked above to be WL and digits.
-  const from = source.kind === 'built' ? WARN_TABLE : `(SELECT * FROM warning_list_members WHERE list_id = '${source.listId}') AS m`;
+  await store.stageColumns('warn_plays', { rowCount: quadrants.length, names: ['quadrant', 'play'], columns: { quadrant: quadrants, play: quadrants.map((q) => plays[q]) } });
+  // The file's SELECT takes no bound parameters: the list id is checked above to be WL and digits.
+  const from = source.kind === 'built' ? WARN_TABLE : `(SELECT * FROM warning_list_members WHERE list_id = '${source.listId}')`;
   try {
-    await store.run(
-      `COPY (
-         SELECT l.customer_id, round(l.churn_probability, 6) AS churn_probability, CAST(l.customer_value AS DECIMAL(18,2)) AS customer_value,
-                CAST(l.expected_loss AS DECIMAL(18,2)) AS expected_loss, l.lifecycle_stage, l.value_quadrant, l.value_tier, l.region,
-                CAST(coalesce(from_json(l.top_reasons, '["VARCHAR"]'), []) AS VARCHAR[]) AS top_reasons, p.play AS recommended_play, l.change
-         FROM ${from} l LEFT JOIN warn_plays p ON p.quadrant = l.value_quadrant
-         ORDER BY l.rank
-       ) TO '${path.replaceAll("'", "''")}' (FORMAT parquet)`,
-    );
+    return await store.writeParquet({
+      select: `SELECT l.rank, l.customer_id, l.churn_probability, l.customer_value, l.expected_loss, l.lifecycle_stage, l.value_quadrant, l.value_tier,
+                      l.region, l.top_reasons, p.play AS recommended_play, l.change
+               FROM ${from} l LEFT JOIN warn_plays p ON p.quadrant = l.value_quadrant`,
+      columns: ['rank', 'customer_id', 'churn_probability', 'customer_value', 'expected_loss', 'lifecycle_stage', 'value_quadrant', 'value_tier', 'region', 'top_reasons', 'recommended_play', 'change'],
+      // DuckDB's SQL (the file writer's), over the rows as text.
+      shape: (rows) => `SELECT customer_id, round(CAST(churn_probability AS DOUBLE), 6) AS churn_probability, CAST(customer_value AS DECIMAL(18,2)) AS customer_value,
+                CAST(expected_loss AS DECIMAL(18,2)) AS expected_loss, lifecycle_stage, value_quadrant, value_tier, region,
+                CAST(coalesce(from_json(top_reasons, '["VARCHAR"]'), []) AS VARCHAR[]) AS top_reasons, recommended_play, change
+         FROM ${rows} ORDER BY CAST(rank AS BIGINT)`,
+    });
   } finally {
     await store.run('DROP TABLE IF EXISTS warn_plays');
   }
-  return path;
 }

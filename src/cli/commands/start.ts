@@ -28,6 +28,7 @@ const TITLES = {
   model: { zh: '流失预测模型', en: 'churn model' },
   risk: { zh: '高危客户预警', en: 'highest churn risk' },
   campaigns: { zh: '挽留活动成效（与对照组比较）', en: 'retention campaigns against their control groups' },
+  points: { zh: '积分账户', en: 'loyalty points' },
 } as const;
 
 const pct = (x: number | null) => (x === null ? '' : `${(100 * x).toFixed(1)}%`);
@@ -104,6 +105,16 @@ export function register(program: Command): void {
               })),
             ),
             'table',
+          );
+        }
+        if (result.points) {
+          const p = result.points;
+          section(`${t('points')}, ${p.asOf}`);
+          printRows(['kind', 'source', 'entries', 'points'], p.byKind, 'table');
+          printText(
+            labelLang(lang) === 'en'
+              ? `${p.customers} customers hold ${p.balance} points; ${p.expiringSoon.points} points of ${p.expiringSoon.customers} customers expire within 90 days (tenure points expiring --within-days 90)\n`
+              : `${p.customers} 位客户共持有积分 ${p.balance}；${p.expiringSoon.customers} 位客户的 ${p.expiringSoon.points} 积分将在 90 天内到期（tenure points expiring --within-days 90）\n`,
           );
         }
         process.stdout.write(`\nstore: ${store.location}   data: ${result.dataDir}\n`);

@@ -193,6 +193,26 @@ function crossFileErrors(dir: string): string[] {
     if (consent.get(id) !== 'true') errors.push(`${where}: contacted without marketing consent`);
     if (arm !== 'control' && !offers.has(arm)) errors.push(`${where}: arm ${arm} is not an offer`);
   }
+  // Points: inside the account's service, and the file's own running balance never negative
+  // (every redemption covered by earlier credits of the file, so the ledger accepts it).
+  const points = readTable(dir, 'points_transactions');
+  const running = new Map<string, number>();
+  const lastTs = new Map<string, string>();
+  for (const r of points.rows) {
+    const id = points.get(r, 'customer_id');
+    const a = accounts.get(id);
+    const ts = points.get(r, 'ts');
+    const day = ts.slice(0, 10);
+    const where = `points_transactions: ${points.get(r, 'transaction_id')}`;
+    if (!a) errors.push(`${where}: unknown customer`);
+    else if (day < a.join || (a.churn !== undefined && day >= a.churn)) errors.push(`${where} at ${day} outside service`);
+    if ((lastTs.get(id) ?? '') > ts) errors.push(`${where}: not in time order`);
+    lastTs.set(id, ts);
+    const n = Number(points.get(r, 'points'));
+    const balance = (running.get(id) ?? 0) + (points.get(r, 'kind') === 'redeem' ? -n : n);
+    if (balance < 0) errors.push(`${where}: balance ${balance}`);
+    running.set(id, balance);
+  }
   const interactions = readTable(dir, 'interactions');
   for (const r of interactions.rows) {
     const a = accounts.get(interactions.get(r, 'customer_id'));
@@ -206,7 +226,7 @@ function crossFileErrors(dir: string): string[] {
 describe('demo data set conforms to the data contract', () => {
   for (const [profile, dir] of Object.entries(sets)) {
     it(`${profile}: every file and column is valid`, () => {
-      const files = ['customers', 'subscriptions', 'monthly_usage', 'interactions', 'churn_events', 'surveys', 'offers', 'campaigns', 'campaign_members'] as const;
+      const files = ['customers', 'subscriptions', 'monthly_usage', 'interactions', 'churn_events', 'surveys', 'offers', 'campaigns', 'campaign_members', 'points_transactions'] as const;
       const errors = files.flatMap((f) => lexicalErrors(dir, f));
       expect(errors.slice(0, 10)).toEqual([]);
     });
@@ -226,6 +246,7 @@ describe('demo data set conforms to the data contract', () => {
       'interactions.csv',
       'monthly_usage.csv',
       'offers.csv',
+      'points_transactions.csv',
       'subscriptions.csv',
       'surveys.csv',
     ]);
@@ -253,6 +274,12 @@ describe('demo data set conforms to the data contract', () => {
     const withCompetitor = churn.rows.filter((r) => churn.get(r, 'competitor') !== '');
     expect(withCompetitor.length).toBeGreaterThan(20);
     expect(withCompetitor.every((r) => churn.get(r, 'churn_type') === 'voluntary')).toBe(true);
+    const points = readTable(sets.mixed, 'points_transactions');
+    const kindOf = (k: string) => points.rows.filter((r) => points.get(r, 'kind') === k);
+    expect(kindOf('earn').length).toBeGreaterThan(1800);
+    expect(kindOf('redeem').length).toBeGreaterThan(300);
+    expect(kindOf('adjust').some((r) => Number(points.get(r, 'points')) < 0)).toBe(true);
+    expect(kindOf('adjust').some((r) => Number(points.get(r, 'points')) > 0)).toBe(true);
     const kinds = new Set(readTable(sets.mixed, 'interactions').rows.map((r) => r[4]));
     for (const kind of ['complaint', 'repair', 'care', 'cancel_request', 'offer', 'inquiry', 'order']) expect(kinds).toContain(kind);
   });

@@ -21,7 +21,7 @@ describe('demo determinism', () => {
   it('same flags give byte-identical files, also when the folder already holds an older run', async () => {
     const a = await generate('a', 42);
     const b = await generate('b', 42);
-    expect(Object.keys(a)).toHaveLength(9);
+    expect(Object.keys(a)).toHaveLength(10);
     expect(b).toEqual(a);
     await writeDemoDataset({ outDir: join(root, 'a'), customers: 50, months: 3, seed: 1, profile: 'cable' });
     expect(await generate('a', 42)).toEqual(a);
@@ -30,7 +30,7 @@ describe('demo determinism', () => {
   it('a different seed or profile gives different data', async () => {
     const a = await generate('c', 42);
     const other = await generate('d', 43);
-    for (const file of ['customers.csv', 'monthly_usage.csv', 'churn_events.csv']) expect(other[file]).not.toEqual(a[file]);
+    for (const file of ['customers.csv', 'monthly_usage.csv', 'churn_events.csv', 'points_transactions.csv']) expect(other[file]).not.toEqual(a[file]);
     const mobile = await generate('e', 42, 'mobile');
     expect(mobile['subscriptions.csv']).not.toEqual(a['subscriptions.csv']);
   });

@@ -48,6 +48,9 @@
  *   customers, quarterly home maintenance for full-service households, renewal offers
  *   before contract expiry.
  * - Surveys for the churn index mirror the simulation (surveys.ts).
+ * - Loyalty points from the operator's loyalty platform (points.ts): migrated balances, welcome
+ *   bonuses, partner earnings, catalogue redemptions and adjustments (contract v2
+ *   `points_transactions`); the product's own earning rules run on top (`tenure points earn`).
  * - Retention campaigns (retention.ts): every 4 months the operator targets customers who look at
  *   risk (consent required), randomizes them to a control arm and two offers, and the offers
  *   change treated members' hazards and bills: persuadables, sure things, lost causes and a few
@@ -156,6 +159,7 @@ export async function generateDemoDataset(options: DemoDatasetOptions, openFile:
     offers: open('offers'),
     campaigns: open('campaigns'),
     campaign_members: open('campaign_members'),
+    points_transactions: open('points_transactions'),
   };
   const all = Object.values(writers);
   const sinks = {
@@ -164,6 +168,7 @@ export async function generateDemoDataset(options: DemoDatasetOptions, openFile:
     usage: writers.monthly_usage,
     interactions: writers.interactions,
     churn: writers.churn_events,
+    points: writers.points_transactions,
   };
 
   // Win-backs wait in a FIFO and take the next free slot, so ids stay dense and a returning
@@ -217,6 +222,7 @@ export async function generateDemoDataset(options: DemoDatasetOptions, openFile:
     offers: writers.offers.rows,
     campaigns: writers.campaigns.rows,
     campaign_members: writers.campaign_members.rows,
+    points_transactions: writers.points_transactions.rows,
   };
   return { files, planted: [...planted.values()], ...(memberTruth ? { memberTruth } : {}) };
 }

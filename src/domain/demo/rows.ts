@@ -22,6 +22,7 @@ export const HEADERS = {
   offers: specColumns('offers'),
   campaigns: specColumns('campaigns'),
   campaign_members: specColumns('campaign_members'),
+  points_transactions: specColumns('points_transactions'),
 } as const;
 
 /**

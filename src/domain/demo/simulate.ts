@@ -26,6 +26,7 @@ import {
 } from './retention.ts';
 import { type ConsentText, customerLine, subscriptionLine } from './rows.ts';
 import { newMonthState } from './state.ts';
+import { pointsTransactionLines } from './points.ts';
 import { cableUsageLine, finalBillLine, mobileUsageLine } from './usage.ts';
 
 export interface RowSinks {
@@ -34,6 +35,8 @@ export interface RowSinks {
   readonly usage: LineSink;
   readonly interactions: LineSink;
   readonly churn: LineSink;
+  /** Loyalty points from outside the earning rules (points.ts); absent: none written. */
+  readonly points?: LineSink;
 }
 
 /** A campaign membership and whether the member churned in the campaign's window. */
@@ -420,6 +423,12 @@ export function simulateCustomer(ctx: DemoContext, slot: number, sinks: RowSinks
     const s = membership.campaign.startMonth;
     return { membership, churnedInWindow: exitMonth >= s && exitMonth < s + CAMPAIGN_HORIZON_MONTHS };
   });
+
+  if (sinks.points) {
+    const exit = exitMonth >= 0 ? { month: exitMonth, day: exitDay } : undefined;
+    const life = { customerId: id, joinMonth, joinDay, exit, windowStart: ctx.windowStart, windowEnd: ctx.windowEnd, engagement: p.engagement, monthlyRevenue: norm };
+    pointsTransactionLines(ctx.options.seed, slot, life, texts, sinks.points);
+  }
 
   const subscriptionId = `S${id.slice(1)}`;
   holdings.forEach((h, i) => {

@@ -1,7 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import { decideNextBestAction, fnv1a32, inNbaHoldout, type NbaFacts, type OfferFacts } from './decide.ts';
 
-const offer = (offerId: string, kind: string, cost: number, extra: Partial<OfferFacts> = {}): OfferFacts => ({ offerId, name: offerId, kind, cost, hasUpliftModel: false, running: false, recentlyDeclined: false, ...extra });
+const offer = (offerId: string, kind: string, cost: number, extra: Partial<OfferFacts> = {}): OfferFacts => ({
+  offerId,
+  name: offerId,
+  kind,
+  cost,
+  hasUpliftModel: false,
+  customerUplift: null,
+  running: false,
+  recentlyDeclined: false,
+  ...extra,
+});
+/** An offer with this customer's own predicted uplift (churn without − with). */
+const modelled = (offerId: string, kind: string, cost: number, churnWithout: number, churnWith: number): OfferFacts =>
+  offer(offerId, kind, cost, { hasUpliftModel: true, customerUplift: { uplift: churnWithout - churnWith, churnWithout, churnWith, asOf: '2025-12' } });
 const base: NbaFacts = {
   holdout: false,
   holdoutCampaign: '',
@@ -34,7 +47,29 @@ describe('next best action', () => {
     const offers = base.offers.map((o) => (o.offerId === 'TV' ? { ...o, running: true } : o.offerId === 'CARE' ? { ...o, recentlyDeclined: true } : o));
     expect(decideNextBestAction({ ...base, offers }, 'en').offerId).toBe('DATA5G');
     expect(decideNextBestAction({ ...base, offers, contractEndsInDays: 45 }, 'en').offerId).toBe('RENEW');
-    expect(decideNextBestAction({ ...base, offers: [offer('X', 'discount', 5, { hasUpliftModel: true }), ...base.offers] }, 'en').offerId).toBe('X');
+  });
+
+  it("uses the customer's own uplift: the offer of highest expected net value (uplift × value at stake − cost), known answers", () => {
+    // Value at stake 1000: X keeps 10 points (worth 100, cost 61.5: net 38.5), Y keeps 5 points (50 − 5 = 45): Y wins.
+    const offers = [modelled('X', 'discount', 61.5, 0.6, 0.5), modelled('Y', 'bonus_data', 5, 0.6, 0.55), ...base.offers.filter((o) => o.offerId !== 'R10')];
+    const d = decideNextBestAction({ ...base, offers }, 'en');
+    expect([d.action, d.offerId]).toEqual(['retention_offer', 'Y']);
+    expect(d.why.at(-1)).toBe("Y: the uplift model (features of 2025-12) predicts it lowers this customer's churn from 60.0% to 55.0% (5.0 points), worth 50.00 of the 1000.00 at stake against its cost 5.00.");
+    // At a value at stake of 2000, X is worth 200 − 61.5 = 138.5 against Y's 100 − 5 = 95.
+    expect(decideNextBestAction({ ...base, valueAtStake: 2000, offers }, 'en').offerId).toBe('X');
+    // A model is no longer enough by itself: without the customer's own prediction the offer is just another offer.
+    expect(decideNextBestAction({ ...base, offers: [offer('X', 'discount', 5.5, { hasUpliftModel: true }), ...base.offers] }, 'en').offerId).toBe('TV');
+  });
+
+  it('an offer the model says does not pay for this customer (a sleeping dog, or uplift worth less than its cost) is not suggested, and the agent is told why', () => {
+    const dog = modelled('TV', 'free_content', 5, 0.6, 0.65);
+    const d = decideNextBestAction({ ...base, offers: [dog, ...base.offers.filter((o) => o.offerId !== 'TV')] }, 'en');
+    // TV would have been the cheapest within the expected loss; the model rules it out: CARE next.
+    expect([d.action, d.offerId]).toEqual(['retention_offer', 'CARE']);
+    expect(d.why).toContain("Not TV: the uplift model predicts it changes this customer's churn by 5.0 points (60.0% → 65.0%), worth -50.00, less than its cost 5.00.");
+    const zh = decideNextBestAction({ ...base, offers: [dog] }, 'zh');
+    expect([zh.action, zh.offerId]).toEqual(['care_note', null]);
+    expect(zh.why.some((w) => w.startsWith('不推荐 TV：增益模型预测'))).toBe(true);
   });
 
   it('no offer costs less than the expected loss → a care note', () => {

@@ -8,9 +8,12 @@
  * 3. the contact-fatigue limit is reached → care_note;
  * 4. high churn risk (risk decile ≥ 8 of the latest scoring run, or probability ≥ 0.3 when the
  *    run kept no decile) and worth keeping (value quadrant II, III or IV) → retention_offer:
- *    among eligible retention offers, the one an uplift model was trained for first, then a
- *    contract renewal when the contract ends within 90 days, then the cheapest whose cost is
- *    within the expected loss (probability × value at stake); none → care_note;
+ *    among eligible retention offers, first the one with the highest expected net value for this
+ *    customer where an uplift model predicts the customer's own uplift (uplift × value at stake
+ *    − cost, when above 0; an offer the model says does not pay for itself for this customer is
+ *    not suggested at all), then a contract renewal when the contract ends within 90 days, then
+ *    the cheapest whose cost is within the expected loss (probability × value at stake); none →
+ *    care_note;
  * 5. high risk in quadrant I (little value, little potential) → care_note (no spend);
  * 6. growth potential (quadrant II or IV): cross-selling potential above up-selling → cross_sell
  *    with an eligible free_content offer if any, else up_sell with an eligible bonus_data or
@@ -46,10 +49,21 @@ export interface OfferFacts {
   readonly cost: number;
   /** An uplift model was trained for this offer (app/uplift). */
   readonly hasUpliftModel: boolean;
+  /** That model's prediction for this customer (null: no model, or no features for the customer as of its month). */
+  readonly customerUplift: CustomerUpliftFacts | null;
   /** Running for the customer now (accepted, months not over). */
   readonly running: boolean;
   /** Declined by the customer in the last 90 days. */
   readonly recentlyDeclined: boolean;
+}
+
+export interface CustomerUpliftFacts {
+  /** Churn without the offer minus churn with it (positive: the offer keeps this customer). */
+  readonly uplift: number;
+  readonly churnWithout: number;
+  readonly churnWith: number;
+  /** The month the customer's features were read as of. */
+  readonly asOf: string;
 }
 
 export interface NbaFacts {
@@ -134,22 +148,42 @@ export function decideNextBestAction(f: NbaFacts, lang: Lang): NbaDecision {
     if (f.quadrant === 'I' || f.quadrant === null) {
       return done('care_note', null, [...why, en ? 'At risk but little value at stake: listen, solve the problem, no offer.' : '有流失风险但价值低：倾听并解决问题，不做优惠。']);
     }
-    const offers = eligible(f, RETENTION_KINDS);
-    const expectedLoss = (f.churnProbability ?? 0) * Math.max(0, f.valueAtStake ?? 0);
-    const modelled = offers.filter((o) => o.hasUpliftModel).sort(byCost)[0];
+    const all = eligible(f, RETENTION_KINDS);
+    const stake = Math.max(0, f.valueAtStake ?? 0);
+    const expectedLoss = (f.churnProbability ?? 0) * stake;
+    // Offers with this customer's own predicted uplift, by expected net value (uplift × value at stake − cost).
+    const valued = all
+      .filter((o) => o.hasUpliftModel && o.customerUplift !== null)
+      .map((o) => ({ o, u: o.customerUplift as CustomerUpliftFacts, net: (o.customerUplift as CustomerUpliftFacts).uplift * stake - o.cost }))
+      .sort((a, b) => b.net - a.net || byCost(a.o, b.o));
+    const best = valued[0] !== undefined && valued[0].net > 0 ? valued[0] : undefined;
+    const unprofitable = valued.filter((v) => v.net <= 0);
+    const offers = all.filter((o) => !unprofitable.some((v) => v.o === o));
     const renewal = f.contractEndsInDays !== null && f.contractEndsInDays <= 90 ? offers.filter((o) => o.kind === 'contract_renewal').sort(byCost)[0] : undefined;
     const affordable = offers.filter((o) => o.cost <= expectedLoss).sort(byCost)[0];
-    const pick = modelled ?? renewal ?? affordable;
+    const pick = best?.o ?? renewal ?? affordable;
+    const points = (u: number) => (u * 100).toFixed(1);
+    const notWorth = unprofitable.map((v) =>
+      en
+        ? `Not ${v.o.name}: the uplift model predicts it changes this customer's churn by ${points(-v.u.uplift)} points (${pct(v.u.churnWithout)} → ${pct(v.u.churnWith)}), worth ${(v.u.uplift * stake).toFixed(2)}, less than its cost ${v.o.cost.toFixed(2)}.`
+        : `不推荐 ${v.o.name}：增益模型预测它使该客户流失概率变化 ${points(-v.u.uplift)} 个百分点（${pct(v.u.churnWithout)} → ${pct(v.u.churnWith)}），价值 ${(v.u.uplift * stake).toFixed(2)}，低于成本 ${v.o.cost.toFixed(2)}。`,
+    );
     if (!pick) {
-      return done('care_note', null, [...why, en ? `No eligible retention offer costs less than the expected loss (${expectedLoss.toFixed(2)}): a care call instead.` : `没有成本低于预期损失（${expectedLoss.toFixed(2)}）的可用挽留优惠：改为关怀沟通。`]);
+      return done('care_note', null, [
+        ...why,
+        ...notWorth,
+        en ? `No eligible retention offer costs less than the expected loss (${expectedLoss.toFixed(2)}): a care call instead.` : `没有成本低于预期损失（${expectedLoss.toFixed(2)}）的可用挽留优惠：改为关怀沟通。`,
+      ]);
     }
     const because =
-      pick === modelled
-        ? en ? `${pick.name}: an uplift model learned from past campaigns who this offer keeps.` : `${pick.name}：有基于历史活动的增益模型支持此优惠。`
+      best !== undefined && pick === best.o
+        ? en
+          ? `${pick.name}: the uplift model (features of ${best.u.asOf}) predicts it lowers this customer's churn from ${pct(best.u.churnWithout)} to ${pct(best.u.churnWith)} (${points(best.u.uplift)} points), worth ${(best.u.uplift * stake).toFixed(2)} of the ${stake.toFixed(2)} at stake against its cost ${pick.cost.toFixed(2)}.`
+          : `${pick.name}：增益模型（${best.u.asOf} 特征）预测它可使该客户流失概率从 ${pct(best.u.churnWithout)} 降至 ${pct(best.u.churnWith)}（${points(best.u.uplift)} 个百分点），在 ${stake.toFixed(2)} 的客户价值中挽回 ${(best.u.uplift * stake).toFixed(2)}，高于成本 ${pick.cost.toFixed(2)}。`
         : pick === renewal
           ? en ? `The contract ends in ${f.contractEndsInDays} days: offer the renewal ${pick.name}.` : `合约 ${f.contractEndsInDays} 天后到期：推荐续约方案 ${pick.name}。`
           : en ? `${pick.name} is the cheapest eligible retention offer (cost ${pick.cost.toFixed(2)} ≤ expected loss ${expectedLoss.toFixed(2)}).` : `${pick.name} 是最便宜的可用挽留优惠（成本 ${pick.cost.toFixed(2)} ≤ 预期损失 ${expectedLoss.toFixed(2)}）。`;
-    return done('retention_offer', pick, [...why, because]);
+    return done('retention_offer', pick, [...why, ...notWorth, because]);
   }
   if (f.quadrant === 'II' || f.quadrant === 'IV') {
     const cross = eligible(f, CROSS_SELL_KINDS).sort(byCost)[0];

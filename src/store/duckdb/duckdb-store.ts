@@ -1,8 +1,9 @@
+import { join } from 'node:path';
 import { DOUBLE, DuckDBConnection, DuckDBDataChunk, DuckDBTypeId, VARCHAR, type DuckDBResultReader } from '@duckdb/node-api';
 import { MIGRATIONS, quoteIdent } from '../schema.ts';
 import { SCHEMA_MIGRATIONS_DDL, applyMigration, requireCurrentSchema, storedSchemaVersion } from '../migrations-run.ts';
 import { DUCKDB_DIALECT, type Dialect } from '../dialect.ts';
-import type { AnalyticsStore, ColumnSet, FileFormat, Row, SqlValue, StageFileRequest, StoreAccess, StoreTx } from '../port.ts';
+import type { AnalyticsStore, ColumnSet, FileFormat, ParquetWriteRequest, Row, SqlValue, StageFileRequest, StoreAccess, StoreTx } from '../port.ts';
 import { StoreError } from '../errors.ts';
 import { engineSettings, type EngineSettings } from './settings.ts';
 import { openEngine, type EngineSession } from './engine.ts';
@@ -31,6 +32,8 @@ const NUMERIC_TYPES = new Set<DuckDBTypeId>([
   DuckDBTypeId.DECIMAL,
   DuckDBTypeId.BOOLEAN,
 ]);
+
+let parquetFiles = 0;
 
 function toInteger(text: string): number | bigint {
   const n = Number(text);
@@ -179,6 +182,15 @@ export class DuckDBStore extends DuckDBTx implements AnalyticsStore {
   async unstageFile(table: string): Promise<void> {
     await this.run(`DROP VIEW IF EXISTS ${table}`);
     await this.run(`DROP TABLE IF EXISTS ${stagedRowsTable(table)}`);
+  }
+
+  /** COPY … TO the scratch folder, the select's columns cast to text under the shape (as the PostgreSQL store hands them over). */
+  async writeParquet(req: ParquetWriteRequest): Promise<string> {
+    if (this.inTransaction) throw new StoreError('NESTED_TRANSACTION', 'writeParquet must run outside a transaction');
+    const path = join(this.scratchDirectory(), `export-${process.pid}-${++parquetFiles}.parquet`);
+    const text = req.columns.map((c) => `CAST(q.${quoteIdent(c)} AS VARCHAR) AS ${quoteIdent(c)}`).join(', ');
+    await this.run(`COPY (${req.shape(`(SELECT ${text} FROM (${req.select}) AS q)`)}) TO '${path.replaceAll("'", "''")}' (FORMAT parquet)`);
+    return path;
   }
 
   async describeFile(path: string, format: FileFormat): Promise<string[]> {

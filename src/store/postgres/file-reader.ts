@@ -3,12 +3,18 @@ import { join } from 'node:path';
 import { openEngine, type EngineSession } from '../duckdb/engine.ts';
 import { engineSettings } from '../duckdb/settings.ts';
 import { describeSource, readerSelect } from '../duckdb/file-source.ts';
-import type { FileFormat, StageFileRequest } from '../port.ts';
+import type { FileFormat, ParquetWriteRequest, StageFileRequest } from '../port.ts';
 import { StoreError } from '../errors.ts';
 import { quoteIdent } from '../schema.ts';
 
 /** The reader session's table of the rows being staged (one file at a time). */
 const ROWS = 'tenure_reader_rows';
+/** The reader session's table of rows being written to Parquet. */
+const WRITER_ROWS = 'tenure_writer_rows';
+
+function sqlText(text: string): string {
+  return `'${text.replaceAll("'", "''")}'`;
+}
 
 /**
  * The PostgreSQL store's file reader: a private in-memory DuckDB, locked down like the DuckDB
@@ -102,6 +108,29 @@ export class FileReader {
       throw err;
     }
     return { file, columns };
+  }
+
+  /**
+   * The Parquet writer: `fill` writes the rows as headerless CSV (NULL unquoted and empty, an
+   * empty text quoted, as PostgreSQL's COPY writes them) into a file of this session's folder;
+   * they are read back as text and written to `path` under the request's shape.
+   */
+  async writeParquet(req: ParquetWriteRequest, path: string, fill: (csvFile: string) => Promise<void>): Promise<void> {
+    const session = await this.engine();
+    const c = session.connection;
+    const csv = join(session.scratchDirectory(), `export-${++this.files}.csv`);
+    const cols = req.columns.map((n) => `${sqlText(n)}: 'VARCHAR'`).join(', ');
+    try {
+      await fill(csv);
+      await c.run(
+        `CREATE OR REPLACE TEMP TABLE ${WRITER_ROWS} AS SELECT * FROM read_csv(${sqlText(csv)}, header = false, auto_detect = false, delim = ',', quote = '"', escape = '"',
+           columns = {${cols}}, allow_quoted_nulls = false, strict_mode = true, null_padding = false)`,
+      );
+      await c.run(`COPY (${req.shape(WRITER_ROWS)}) TO ${sqlText(path)} (FORMAT parquet)`);
+    } finally {
+      await c.run(`DROP TABLE IF EXISTS ${WRITER_ROWS}`).catch(() => undefined);
+      rmSync(csv, { force: true });
+    }
   }
 
   /** CREATE TEMP TABLE … of the staged columns (no rows). */

@@ -1,14 +1,14 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Readable, type Writable } from 'node:stream';
 import type pg from 'pg';
-import { from as copyFrom } from 'pg-copy-streams';
+import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 import { POSTGRES_DIALECT, POSTGRES_SESSION_SQL, type Dialect } from '../dialect.ts';
 import { MIGRATIONS, quoteIdent } from '../schema.ts';
 import { SCHEMA_MIGRATIONS_DDL, applyMigration, requireCurrentSchema, storedSchemaVersion } from '../migrations-run.ts';
-import type { AnalyticsStore, ColumnSet, FileFormat, Row, SqlValue, StageFileRequest, StoreAccess, StoreTx } from '../port.ts';
+import type { AnalyticsStore, ColumnSet, FileFormat, ParquetWriteRequest, Row, SqlValue, StageFileRequest, StoreAccess, StoreTx } from '../port.ts';
 import { StoreError } from '../errors.ts';
 import { connect, postgresTarget, statementError, type ConnectOptions, type PostgresTarget } from './connection.ts';
 import { sessionAccess } from '../access.ts';
@@ -71,6 +71,7 @@ export class PostgresStore implements AnalyticsStore {
   private inTransaction = false;
   private scratch: string | undefined;
   private reader: FileReader | undefined;
+  private parquetFiles = 0;
 
   private constructor(
     private readonly client: pg.Client,
@@ -192,6 +193,24 @@ export class PostgresStore implements AnalyticsStore {
     } finally {
       rmSync(staged.file, { force: true });
     }
+  }
+
+  /**
+   * The server writes the rows as CSV (COPY … TO STDOUT) into the file reader's session folder;
+   * its DuckDB reads them as text and writes the Parquet file under the request's shape.
+   */
+  async writeParquet(req: ParquetWriteRequest): Promise<string> {
+    if (this.inTransaction) throw new StoreError('NESTED_TRANSACTION', 'writeParquet must run outside a transaction');
+    const path = join(this.scratchDirectory(), `export-${process.pid}-${++this.parquetFiles}.parquet`);
+    await this.fileReader().writeParquet(req, path, async (csv) => {
+      const copy = this.client.query(copyTo(`COPY (${req.select}) TO STDOUT (FORMAT csv)`));
+      try {
+        await pipeline(copy, createWriteStream(csv, { mode: 0o600 }));
+      } catch (err) {
+        throw statementError(err, this.target);
+      }
+    });
+    return path;
   }
 
   async describeFile(path: string, format: FileFormat): Promise<string[]> {
