@@ -2,6 +2,7 @@ import { createApi as createCore, type Api, type ApiDeps } from './app.ts';
 import { authRoutes } from './routes/auth.ts';
 import { consoleRoutes } from './routes/console.ts';
 import { dataRoutes } from './routes/data.ts';
+import { nbaRecordRoutes } from './routes/nba-record.ts';
 import { systemRoutes } from './routes/system.ts';
 
 export type { Api, ApiDeps } from './app.ts';
@@ -15,6 +16,7 @@ export function createApi(deps: ApiDeps, options: { readonly consoleDir?: string
   systemRoutes(api);
   authRoutes(api);
   dataRoutes(api);
+  nbaRecordRoutes(api);
   // Last: the console's catch-all passes every API path on.
   consoleRoutes(api, options.consoleDir ?? null);
   return api;
