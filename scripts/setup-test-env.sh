@@ -17,6 +17,34 @@ set -euo pipefail
 # ClickHouse (issue 17): a two-shard loopback test cluster, in a script of its own (it fails the
 # run only with CI=true, like the PostgreSQL part below).
 bash "$(dirname "${BASH_SOURCE[0]}")/clickhouse-cluster.sh"
+# Chromium: the console's browser tests (test/console/) drive Debian's chromium through
+# playwright-core (no downloaded browser). Installed with apt-get when /usr/bin/chromium is
+# missing; outside CI a failure is a warning and those tests skip, with CI=true it fails the run.
+# This part runs first and never exits early, so the PostgreSQL part below always runs.
+if [ ! -x /usr/bin/chromium ]; then
+  if [ "$(id -u)" != "0" ]; then
+    echo "setup-test-env: /usr/bin/chromium is missing and this is not root: apt-get install chromium" >&2
+    if [ "${CI:-}" = "true" ]; then exit 1; fi
+  else
+    echo "setup-test-env: installing Chromium (apt-get install chromium)" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    # Another apt run (a second setup) may hold the lock: wait for it rather than fail.
+    apt_chromium() { apt-get install -y -q --no-install-recommends -o DPkg::Lock::Timeout=600 chromium >>/tmp/tenure-apt-chromium.log 2>&1; }
+    if ! apt_chromium; then
+      apt-get update -q -o DPkg::Lock::Timeout=600 >>/tmp/tenure-apt-chromium.log 2>&1 || true
+      if ! apt_chromium; then
+        echo "setup-test-env: apt-get install chromium failed (log: /tmp/tenure-apt-chromium.log)" >&2
+        if [ "${CI:-}" = "true" ]; then exit 1; fi
+        echo "setup-test-env: continuing without Chromium (the console's browser tests will skip; in CI they fail)" >&2
+      fi
+    fi
+  fi
+fi
+# The console speaks Chinese by default: without a CJK font its screenshots show boxes.
+if [ -x /usr/bin/chromium ] && [ "$(id -u)" = "0" ] && command -v fc-list >/dev/null 2>&1 && [ -z "$(fc-list :lang=zh 2>/dev/null)" ]; then
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends -o DPkg::Lock::Timeout=600 fonts-wqy-zenhei >>/tmp/tenure-apt-chromium.log 2>&1 ||
+    echo "setup-test-env: apt-get install fonts-wqy-zenhei failed: Chinese text in the console's screenshots shows as boxes" >&2
+fi
 
 PG_DIR="${TENURE_TEST_PG_DIR:-/tmp/tenure-test-pg}"
 DATA="$PG_DIR/data"

@@ -142,6 +142,8 @@ export function createApi(deps: ApiDeps): Api {
       contentSecurityPolicy: { defaultSrc: ["'none'"], styleSrc: ["'self'"], frameAncestors: ["'none'"], baseUri: ["'none'"], formAction: ["'self'"] },
       strictTransportSecurity: 'max-age=31536000; includeSubDomains',
       referrerPolicy: 'no-referrer',
+      // A route may set its own header (the console's pages send a CSP that allows their scripts).
+      overwrite: false,
     }),
   );
   app.use('*', async (c, next) => {

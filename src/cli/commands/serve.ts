@@ -1,3 +1,5 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { Command } from 'commander';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import { createApi } from '../../api/index.ts';
@@ -17,6 +19,21 @@ interface ServeOptions {
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 
+/**
+ * The built web console (dist/console) of this checkout: found by walking up from this module,
+ * which runs from src/cli/commands or from the CLI bundle's cache under node_modules.
+ */
+export function consoleDirectory(from: string = import.meta.dirname): string | null {
+  for (let dir = from; ; dir = dirname(dir)) {
+    try {
+      if ((JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: string }).name === 'tenure') return join(dir, 'dist', 'console');
+    } catch {
+      // no package.json here
+    }
+    if (dirname(dir) === dir) return null;
+  }
+}
+
 function whole(flag: string, text: string, min: number, max: number): number {
   const n = Number(text);
   if (!/^\d+$/.test(text) || n < min || n > max) throw new TenureError('USAGE', `${flag} must be a whole number from ${min} to ${max}, got "${text}"`);
@@ -32,19 +49,24 @@ async function serve(opts: ServeOptions): Promise<void> {
   const port = whole('--port', opts.port, 0, 65_535);
   const maxSessions = whole('--max-sessions', opts.maxSessions, 1, 256);
   const store = await openStore(opts.db, { access: 'read-write' });
-  const api = createApi({
-    store,
-    secureCookies: opts.secureCookies === true,
-    maxSessions,
-    currency: resolveCurrency(opts),
-    clientAddress: (c) => {
-      try {
-        return getConnInfo(c).remote.address;
-      } catch {
-        return undefined;
-      }
+  const consoleDir = consoleDirectory();
+  if (consoleDir === null || !existsSync(join(consoleDir, 'index.html'))) process.stderr.write('tenure serve: the web console is not built (npm run build:console); serving the API only\n');
+  const api = createApi(
+    {
+      store,
+      secureCookies: opts.secureCookies === true,
+      maxSessions,
+      currency: resolveCurrency(opts),
+      clientAddress: (c) => {
+        try {
+          return getConnInfo(c).remote.address;
+        } catch {
+          return undefined;
+        }
+      },
     },
-  });
+    { consoleDir },
+  );
   let server;
   try {
     server = await startServer(api, { port, host: opts.host });
@@ -54,7 +76,7 @@ async function serve(opts: ServeOptions): Promise<void> {
     throw new TenureError('USAGE', `cannot listen on ${opts.host}:${port}: ${code ?? (err as Error).message}`);
   }
   if (!LOOPBACK.has(opts.host)) process.stderr.write(`tenure serve: listening on ${opts.host}, not only on this machine: put TLS in front (a reverse proxy) and pass --secure-cookies\n`);
-  process.stderr.write(`tenure serve: http://${opts.host.includes(':') ? `[${opts.host}]` : opts.host}:${server.port}/ (store ${store.location}; OpenAPI at /api/openapi.json)\n`);
+  process.stderr.write(`tenure serve: http://${opts.host.includes(':') ? `[${opts.host}]` : opts.host}:${server.port}/ (the console at /; store ${store.location}; OpenAPI at /api/openapi.json)\n`);
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {
       process.stderr.write(`tenure serve: ${signal}: finishing requests in flight, then closing the store\n`);
