@@ -1,6 +1,8 @@
 import { createApi as createCore, type Api, type ApiDeps } from './app.ts';
 import { authRoutes } from './routes/auth.ts';
 import { dataRoutes } from './routes/data.ts';
+import { insightRoutes } from './routes/insights.ts';
+import { listRoutes } from './routes/lists.ts';
 import { systemRoutes } from './routes/system.ts';
 
 export type { Api, ApiDeps } from './app.ts';
@@ -11,5 +13,7 @@ export function createApi(deps: ApiDeps): Api {
   systemRoutes(api);
   authRoutes(api);
   dataRoutes(api);
+  insightRoutes(api);
+  listRoutes(api);
   return api;
 }

@@ -13,7 +13,8 @@ import { openStore } from '../../app/store.ts';
 import { EXIT_DATA_PROBLEMS, EXIT_FATAL, EXIT_OK } from '../errors.ts';
 import { labelLang, printJson, printRows, resolveFormat, resolveOutput, toCsv, withFormat, type FormatOptions } from '../output.ts';
 import { safeMessage } from '../terminal.ts';
-import { ALL_PERSONAL_DATA, NO_PERSONAL_DATA, mask } from '../../domain/privacy/masking.ts';
+import { ALL_PERSONAL_DATA, NO_PERSONAL_DATA } from '../../domain/privacy/masking.ts';
+import { maskedStatement, pointsBalanceJson, pointsExpiringJson, pointsStatementJson } from '../../app/points/points-json.ts';
 
 interface PointsOptions extends FormatOptions {
   db?: string;
@@ -33,8 +34,7 @@ async function balance(customerId: string, opts: PointsOptions): Promise<void> {
   const lang = labelLang(out.lang);
   const asOf = asOfOf(opts);
   const b = await withStore(opts.db, (store) => pointsBalance(store, customerId, asOf));
-  const json = { customer_id: b.customerId, balance: b.balance, expiring: b.expiring, as_of: b.asOf, expired_not_posted: b.expiredNotPosted, entries: b.entries };
-  if (out.format === 'json') printJson(json);
+  if (out.format === 'json') printJson(pointsBalanceJson(b));
   else if (out.format === 'csv') printRows(['customer_id', 'as_of', 'balance', 'date', 'points'], b.expiring.map((e) => ({ customer_id: b.customerId, as_of: asOf, balance: b.balance, ...e })), 'csv');
   else {
     process.stdout.write(lang === 'en' ? `${b.customerId}: ${b.balance} points at the end of ${asOf}\n` : `${b.customerId}：截至 ${asOf} 日终积分 ${b.balance}\n`);
@@ -58,11 +58,9 @@ async function statement(customerId: string, opts: PointsOptions): Promise<void>
   // An imported transaction's reason is the operator's free text (an adjustment may name a
   // complaint or a person): masked like every hidden column unless --show-pii. The product's own
   // rule and expiry texts are shown.
-  const lines = (await withStore(opts.db, (store) => pointsStatement(store, customerId, asOf))).map((l) =>
-    l.source === 'import' || l.source === 'replace' ? { ...l, reason: mask('points_transactions', 'reason', l.reason, rights) as string | null } : l,
-  );
+  const lines = maskedStatement(await withStore(opts.db, (store) => pointsStatement(store, customerId, asOf)), rights);
   if (out.format === 'json') {
-    printJson({ customer_id: customerId, as_of: asOf, balance: lines.at(-1)?.balance ?? 0, entries: lines });
+    printJson(pointsStatementJson(customerId, asOf, lines));
     return;
   }
   const columns = ['ts', 'kind', 'points', 'balance', 'expires_on', 'source', 'source_ref', 'transaction_id', 'rule_id', 'reason'];
@@ -78,7 +76,7 @@ async function expiring(opts: PointsOptions & { withinDays: string }): Promise<v
   }
   const days = Number(opts.withinDays);
   const rows = await withStore(opts.db, (store) => pointsExpiring(store, asOf, days));
-  if (out.format === 'json') printJson({ as_of: asOf, within_days: days, customers: new Set(rows.map((r) => r.customer_id)).size, expiring: rows });
+  if (out.format === 'json') printJson(pointsExpiringJson(asOf, days, rows));
   else printRows(['customer_id', 'date', 'points', 'balance'], rows, out.format);
 }
 
