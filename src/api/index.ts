@@ -3,6 +3,7 @@ import { authRoutes } from './routes/auth.ts';
 import { dataRoutes } from './routes/data.ts';
 import { insightRoutes } from './routes/insights.ts';
 import { listRoutes } from './routes/lists.ts';
+import { jobRoutes } from './routes/jobs.ts';
 import { systemRoutes } from './routes/system.ts';
 
 export type { Api, ApiDeps } from './app.ts';
@@ -15,5 +16,6 @@ export function createApi(deps: ApiDeps): Api {
   dataRoutes(api);
   insightRoutes(api);
   listRoutes(api);
+  jobRoutes(api, { dataRoot: deps.dataRoot });
   return api;
 }
