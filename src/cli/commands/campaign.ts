@@ -5,6 +5,8 @@ import { resolveTargets, type TargetSource } from '../../app/campaigns/targets.t
 import { TenureError } from '../../app/errors.ts';
 import { parseArms } from '../../domain/campaigns/design.ts';
 import { openStore } from '../../app/store.ts';
+import { appendAudit } from '../../app/auth/audit.ts';
+import { cliActor } from '../../app/auth/cli-actor.ts';
 import { evaluateCampaigns, LOW_RISK_DECILES } from '../../app/campaigns/evaluate.ts';
 import { campaignEvaluationJson, signed } from '../../app/campaigns/campaign-json.ts';
 import { withStore } from '../../app/lifecycle/context.ts';
@@ -123,6 +125,15 @@ async function design(opts: DesignOptions): Promise<void> {
         purpose: opts.purpose,
         ...(opts.name === undefined ? {} : { name: opts.name }),
         ...(opts.assigned === undefined ? {} : { assignedDate: opts.assigned }),
+      });
+      // A design is kept once and steers who is offered what: the audit trail says who made it.
+      await appendAudit(store, {
+        actor: cliActor(),
+        action: 'campaign_design',
+        target: d.campaignId,
+        outcome: 'ok',
+        source: 'cli',
+        detail: JSON.stringify({ start_date: d.startDate, seed: d.seed, targets: d.targets, members: d.members.length, arms: d.arms.map((a) => `${a.arm}:${a.share}`).join(','), target_list: source.kind === 'list' ? source.listId : 'file' }),
       });
     } finally {
       await store.close();

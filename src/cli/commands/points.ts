@@ -1,6 +1,8 @@
-import { dirname } from 'node:path';
+import { basename, dirname } from 'node:path';
 import type { Command } from 'commander';
 import { OutputFile } from '../../app/files/safe-write.ts';
+import { appendAudit } from '../../app/auth/audit.ts';
+import { cliActor } from '../../app/auth/cli-actor.ts';
 import { TenureError } from '../../app/errors.ts';
 import { importContractFile } from '../../app/import/import-dataset.ts';
 import { rejectsRetentionDays } from '../../app/import/limits.ts';
@@ -97,6 +99,15 @@ async function postFile(file: string, opts: PointsOptions & { rejects?: string }
     const f = report.files[0];
     if (!f) throw new TenureError('INTERNAL', 'the file was not imported');
     const rejects = await rejectedRows(store, report.runId);
+    // Ledger postings are audited: who posted which file, with what outcome.
+    await appendAudit(store, {
+      actor: cliActor(),
+      action: 'points_post',
+      target: basename(file),
+      outcome: f.status === 'loaded' ? 'ok' : 'failed',
+      source: 'cli',
+      detail: JSON.stringify({ run_id: report.runId, sha256: f.sha256, read: f.read, accepted: f.accepted, rejected: f.rejected, inserted: f.inserted, updated: f.updated }),
+    });
     if (rejectsOut) {
       rejectsOut.write(toCsv(['file', 'line', 'column', 'value', 'reason'], rejects.map((r) => ({ ...r, file }))));
       rejectsOut.commit();
@@ -118,7 +129,11 @@ async function postFile(file: string, opts: PointsOptions & { rejects?: string }
 async function expire(opts: PointsOptions): Promise<void> {
   const format = resolveFormat(opts);
   const asOf = asOfOf(opts);
-  const run = await withWritableStore(opts.db, (store) => expirePoints(store, asOf));
+  const run = await withWritableStore(opts.db, async (store) => {
+    const r = await expirePoints(store, asOf);
+    await appendAudit(store, { actor: cliActor(), action: 'points_expire', target: r.asOf, outcome: 'ok', source: 'cli', detail: JSON.stringify({ run_id: r.runId, lots: r.lots, customers: r.customers, points: r.points }) });
+    return r;
+  });
   const row = { as_of: run.asOf, lots: run.lots, customers: run.customers, points: run.points, run_id: run.runId };
   if (format === 'json') printJson(row);
   else printRows(['as_of', 'lots', 'customers', 'points', 'run_id'], [row], format);
@@ -127,7 +142,11 @@ async function expire(opts: PointsOptions): Promise<void> {
 async function earn(opts: PointsOptions & { month: string }): Promise<void> {
   const format = resolveFormat(opts);
   const rules = loadPointsRules(opts.rules);
-  const run = await withWritableStore(opts.db, (store) => earnPoints(store, opts.month, rules));
+  const run = await withWritableStore(opts.db, async (store) => {
+    const r = await earnPoints(store, opts.month, rules);
+    await appendAudit(store, { actor: cliActor(), action: 'points_earn', target: r.month, outcome: 'ok', source: 'cli', detail: JSON.stringify({ run_id: r.runId, entries: r.entries, points: r.points }) });
+    return r;
+  });
   if (format === 'json') printJson({ month: run.month, entries: run.entries, points: run.points, rules: run.rules, run_id: run.runId });
   else printRows(['rule_id', 'entries', 'points'], run.rules, format);
 }
