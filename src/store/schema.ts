@@ -324,9 +324,9 @@ export const MIGRATIONS: readonly Migration[] = [
     // milliseconds; params and result are JSON text.
     version: 14,
     description: 'API jobs: import, train and score runs with their state, progress and result',
-    statements: () => [
+    statements: (d) => [
       `CREATE TABLE IF NOT EXISTS api_jobs (
-         job_id VARCHAR, kind VARCHAR, state VARCHAR, progress DOUBLE, params VARCHAR, created_by VARCHAR,
+         job_id VARCHAR, kind VARCHAR, state VARCHAR, progress ${d.double}, params VARCHAR, created_by VARCHAR,
          created_ms BIGINT, started_ms BIGINT, finished_ms BIGINT, result VARCHAR, error_code VARCHAR, error_message VARCHAR)`,
     ],
   },

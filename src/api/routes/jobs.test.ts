@@ -92,7 +92,7 @@ describe('jobs run one at a time and never block reads', () => {
     expect(res.status).toBe(202);
     const imp = (await res.json()) as JobRecord;
     expect(res.headers.get('location')).toBe(`/api/v1/jobs/${imp.job_id}`);
-    expect(imp).toMatchObject({ kind: 'import', state: 'queued', progress: 0, params: { path: 'operator' }, created_by: expect.stringContaining('analyst') });
+    expect(imp).toMatchObject({ kind: 'import', state: 'queued', progress: 0, started_at: null, params: { path: 'operator' }, created_by: expect.stringContaining('analyst') });
     const train = (await (await post('train', { horizon: 3 })).json()) as JobRecord;
     const score = (await (await post('score', { lang: 'en' })).json()) as JobRecord;
     expect((await job(train.job_id)).state).toBe('queued');

@@ -206,7 +206,21 @@ export class JobQueue {
     this.tail = this.tail.then(() => this.run(jobId, kind, params, folder)).finally(() => {
       this.pending--;
     });
-    return getJob(this.o.store, jobId);
+    // The job as kept at submission (it may have started by the time the caller reads it).
+    const record: JobRecord = {
+      job_id: jobId,
+      kind,
+      state: 'queued',
+      progress: 0,
+      params: { ...params },
+      created_by: actor,
+      created_at: new Date(created).toISOString(),
+      started_at: null,
+      finished_at: null,
+      result: null,
+      error: null,
+    };
+    return record;
   }
 
   private async update(jobId: string, set: string, params: (string | number | null)[]): Promise<void> {
@@ -222,7 +236,7 @@ export class JobQueue {
       if (t - lastWrite < (this.o.progressEveryMs ?? 1000)) return;
       lastWrite = t;
       const p = Math.max(0, Math.min(0.99, fraction));
-      writing = writing.then(() => this.update(jobId, `progress = CAST($2 AS DOUBLE)`, [p])).catch(() => undefined);
+      writing = writing.then(() => this.update(jobId, `progress = CAST($2 AS ${this.o.store.dialect.double})`, [p])).catch(() => undefined);
     };
     const session = await this.o.store.openSession('read-write');
     try {
