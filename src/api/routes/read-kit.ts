@@ -18,11 +18,6 @@ export const whole = (min: number, max: number) => z.coerce.number().int().min(m
 
 export const json = (description: string, schema: z.ZodType = Json) => ({ 200: { description, content: { 'application/json': { schema } } }, ...ERROR_RESPONSES });
 
-/** Drops the keys whose value is undefined (the app's inputs use exactOptionalPropertyTypes). */
-export function defined<T extends Record<string, unknown>>(o: T): { [K in keyof T]: Exclude<T[K], undefined> } {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as { [K in keyof T]: Exclude<T[K], undefined> };
-}
-
 export const labelLang = (lang: ShownLang): 'zh' | 'en' => (lang === 'en' ? 'en' : 'zh');
 
 interface PagingContext {
