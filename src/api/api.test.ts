@@ -181,7 +181,7 @@ describe('tenure serve: reads', () => {
     const admin = await (await get('/api/v1/customers/C1?unmask=true', bearer('admin'))).text();
     expect(admin).toContain(PII.name);
     expect(checked).toBeGreaterThan(20);
-  });
+  }, 300_000);
 
   it('the audit trail over the API, and its chain verifies', async () => {
     expect((await get('/api/v1/audit', bearer('analyst'))).status).toBe(403);

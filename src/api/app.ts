@@ -37,6 +37,8 @@ export interface ApiDeps {
   readonly clientAddress?: (c: Context) => string | undefined;
   /** The currency named in money figures (default $TENURE_CURRENCY or CNY). */
   readonly currency?: string;
+  /** The folder import jobs may read from (tenure serve --data-root); none: no import jobs. */
+  readonly dataRoot?: string;
 }
 
 export interface Api {

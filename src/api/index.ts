@@ -3,6 +3,9 @@ import { authRoutes } from './routes/auth.ts';
 import { consoleRoutes } from './routes/console.ts';
 import { dataRoutes } from './routes/data.ts';
 import { nbaRecordRoutes } from './routes/nba-record.ts';
+import { insightRoutes } from './routes/insights.ts';
+import { listRoutes } from './routes/lists.ts';
+import { jobRoutes } from './routes/jobs.ts';
 import { systemRoutes } from './routes/system.ts';
 
 export type { Api, ApiDeps } from './app.ts';
@@ -17,6 +20,9 @@ export function createApi(deps: ApiDeps, options: { readonly consoleDir?: string
   authRoutes(api);
   dataRoutes(api);
   nbaRecordRoutes(api);
+  insightRoutes(api);
+  listRoutes(api);
+  jobRoutes(api, { dataRoot: deps.dataRoot });
   // Last: the console's catch-all passes every API path on.
   consoleRoutes(api, options.consoleDir ?? null);
   return api;

@@ -329,6 +329,19 @@ export const MIGRATIONS: readonly Migration[] = [
       ...d.readIndex('uplift_scores_customer', 'uplift_scores', ['customer_id']),
     ],
   },
+  {
+    // Issue 15: the API's long jobs (import, train, score), one at a time per store. Kept so that
+    // a client can read a job's outcome after a restart; a job that was queued or running when
+    // the server stopped is marked failed (INTERRUPTED) at the next start. Times are epoch
+    // milliseconds; params and result are JSON text.
+    version: 15,
+    description: 'API jobs: import, train and score runs with their state, progress and result',
+    statements: (d) => [
+      `CREATE TABLE IF NOT EXISTS api_jobs (
+         job_id VARCHAR, kind VARCHAR, state VARCHAR, progress ${d.double}, params VARCHAR, created_by VARCHAR,
+         created_ms BIGINT, started_ms BIGINT, finished_ms BIGINT, result VARCHAR, error_code VARCHAR, error_message VARCHAR)`,
+    ],
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;

@@ -8,11 +8,11 @@ import { appendAudit, listAudit, verifyAudit } from './audit.ts';
 
 /** The matrix written out by hand, cell by cell: a change to permissions.ts must change this too. */
 const EXPECTED: Record<Role, Record<Permission, boolean>> = {
-  admin: { 'reports:read': true, 'customer:read': true, 'customer:list': true, 'export:bulk': true, 'pii:unmask': true, 'nba:record': true, 'audit:read': true, 'users:manage': true },
-  analyst: { 'reports:read': true, 'customer:read': true, 'customer:list': true, 'export:bulk': true, 'pii:unmask': false, 'nba:record': false, 'audit:read': false, 'users:manage': false },
-  retention_manager: { 'reports:read': true, 'customer:read': true, 'customer:list': true, 'export:bulk': true, 'pii:unmask': true, 'nba:record': true, 'audit:read': false, 'users:manage': false },
-  agent: { 'reports:read': false, 'customer:read': true, 'customer:list': false, 'export:bulk': false, 'pii:unmask': true, 'nba:record': true, 'audit:read': false, 'users:manage': false },
-  read_only: { 'reports:read': true, 'customer:read': false, 'customer:list': false, 'export:bulk': false, 'pii:unmask': false, 'nba:record': false, 'audit:read': false, 'users:manage': false },
+  admin: { 'reports:read': true, 'customer:read': true, 'customer:list': true, 'export:bulk': true, 'pii:unmask': true, 'nba:record': true, 'audit:read': true, 'users:manage': true, 'jobs:run': true },
+  analyst: { 'reports:read': true, 'customer:read': true, 'customer:list': true, 'export:bulk': true, 'pii:unmask': false, 'nba:record': false, 'audit:read': false, 'users:manage': false, 'jobs:run': true },
+  retention_manager: { 'reports:read': true, 'customer:read': true, 'customer:list': true, 'export:bulk': true, 'pii:unmask': true, 'nba:record': true, 'audit:read': false, 'users:manage': false, 'jobs:run': false },
+  agent: { 'reports:read': false, 'customer:read': true, 'customer:list': false, 'export:bulk': false, 'pii:unmask': true, 'nba:record': true, 'audit:read': false, 'users:manage': false, 'jobs:run': false },
+  read_only: { 'reports:read': true, 'customer:read': false, 'customer:list': false, 'export:bulk': false, 'pii:unmask': false, 'nba:record': false, 'audit:read': false, 'users:manage': false, 'jobs:run': false },
 };
 
 describe('permission matrix', () => {

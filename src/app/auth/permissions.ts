@@ -11,16 +11,17 @@
  * - nba:record       record an agent's outcome of a next best action
  * - audit:read       the audit trail
  * - users:manage     accounts and tokens
+ * - jobs:run         start the long jobs (import, train, score) and read their state
  */
 export const ROLES = ['admin', 'analyst', 'retention_manager', 'agent', 'read_only'] as const;
 export type Role = (typeof ROLES)[number];
 
-export const PERMISSIONS = ['reports:read', 'customer:read', 'customer:list', 'export:bulk', 'pii:unmask', 'nba:record', 'audit:read', 'users:manage'] as const;
+export const PERMISSIONS = ['reports:read', 'customer:read', 'customer:list', 'export:bulk', 'pii:unmask', 'nba:record', 'audit:read', 'users:manage', 'jobs:run'] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
 export const PERMISSION_MATRIX: Readonly<Record<Role, readonly Permission[]>> = {
   admin: PERMISSIONS,
-  analyst: ['reports:read', 'customer:read', 'customer:list', 'export:bulk'],
+  analyst: ['reports:read', 'customer:read', 'customer:list', 'export:bulk', 'jobs:run'],
   retention_manager: ['reports:read', 'customer:read', 'customer:list', 'export:bulk', 'pii:unmask', 'nba:record'],
   // The agent talks to one customer at a time: that customer's record (contact details on an
   // audited request) and the next best action; no lists, no exports, no aggregates.

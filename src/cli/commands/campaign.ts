@@ -5,68 +5,18 @@ import { resolveTargets, type TargetSource } from '../../app/campaigns/targets.t
 import { TenureError } from '../../app/errors.ts';
 import { parseArms } from '../../domain/campaigns/design.ts';
 import { openStore } from '../../app/store.ts';
-import { evaluateCampaigns, LOW_RISK_DECILES, type CampaignArm, type CampaignEvaluation } from '../../app/campaigns/evaluate.ts';
+import { appendAudit } from '../../app/auth/audit.ts';
+import { cliActor } from '../../app/auth/cli-actor.ts';
+import { evaluateCampaigns, LOW_RISK_DECILES } from '../../app/campaigns/evaluate.ts';
+import { campaignEvaluationJson, signed } from '../../app/campaigns/campaign-json.ts';
 import { withStore } from '../../app/lifecycle/context.ts';
 import { VERDICT_TEXT } from '../../domain/campaigns/evaluation.ts';
-import { fraction, labelLang, money, printJson, printRows, resolveFormat, resolveOutput, roundNumber, toCsv, withCurrency, withFormat, type FormatOptions } from '../output.ts';
+import { fraction, labelLang, money, printJson, printRows, resolveFormat, resolveOutput, toCsv, withCurrency, withFormat, type FormatOptions } from '../output.ts';
 
 interface EvaluateOptions extends FormatOptions {
   db?: string;
 }
 
-/** Uplift, its interval and ROI can be negative: 6 decimals, like fractions, but not bounded to 0–1. */
-const signed = (x: number | null) => (x === null ? null : roundNumber(x, 6));
-const ci = (x: readonly [number, number] | null) => (x === null ? null : [signed(x[0]), signed(x[1])]);
-
-function armJson(a: CampaignArm, lang: 'zh' | 'en') {
-  const common = {
-    arm: a.arm,
-    members: a.members,
-    churned: a.churned,
-    churn_rate: fraction(a.churnRate),
-    churn_rate_ci: ci(a.churnRateCi),
-    reached: a.reached,
-    revenue_per_member: money(a.revenuePerMember),
-    cost: money(a.cost),
-    verdict: a.verdict,
-    verdict_text: VERDICT_TEXT[a.verdict][lang],
-  };
-  if (a.arm === 'control') return common;
-  return {
-    ...common,
-    uplift: signed(a.uplift),
-    uplift_ci: ci(a.upliftCi),
-    saved: a.saved === null ? null : roundNumber(a.saved, 2),
-    retained_value: money(a.retainedValue),
-    incremental_revenue: money(a.incrementalRevenue),
-    net_value: money(a.netValue),
-    roi: signed(a.roi),
-    uplift_among_reached: signed(a.upliftAmongReached),
-    dilution: a.dilution && {
-      risk_scores_as_of: a.dilution.riskScoresAsOf,
-      low_risk_deciles: LOW_RISK_DECILES,
-      low_risk_accepted: a.dilution.lowRiskAccepted,
-      low_risk_discount: money(a.dilution.lowRiskDiscount),
-      total_discount: money(a.dilution.totalDiscount),
-    },
-  };
-}
-
-function campaignJson(c: CampaignEvaluation, lang: 'zh' | 'en') {
-  return {
-    campaign_id: c.campaignId,
-    name: c.name,
-    purpose: c.purpose,
-    start_date: c.startDate,
-    horizon_months: c.horizonMonths,
-    window: { from: c.windowMonths[0], to: c.windowMonths[1] },
-    status: c.status,
-    months_open: c.monthsOpen,
-    churned_before_start: c.churnedBeforeStart,
-    contamination: c.contamination,
-    arms: c.arms.map((a) => armJson(a, lang)),
-  };
-}
 
 const pct = (x: number | null) => (x === null ? '' : `${(x * 100).toFixed(2)}%`);
 const interval = (x: readonly [number, number] | null) => (x === null ? '' : `${pct(x[0])} … ${pct(x[1])}`);
@@ -77,7 +27,7 @@ async function evaluate(id: string | undefined, opts: EvaluateOptions): Promise<
   const lang = labelLang(out.lang);
   const report = await withStore(opts.db, (store) => evaluateCampaigns(store, id === undefined ? {} : { campaignId: id }));
   if (format === 'json') {
-    printJson({ currency: out.currency, data_last_month: report.dataLastMonth, campaigns: report.campaigns.map((c) => campaignJson(c, lang)) });
+    printJson(campaignEvaluationJson(report, { lang: out.lang, currency: out.currency }));
     return;
   }
   const rows = report.campaigns.flatMap((c) =>
@@ -175,6 +125,15 @@ async function design(opts: DesignOptions): Promise<void> {
         purpose: opts.purpose,
         ...(opts.name === undefined ? {} : { name: opts.name }),
         ...(opts.assigned === undefined ? {} : { assignedDate: opts.assigned }),
+      });
+      // A design is kept once and steers who is offered what: the audit trail says who made it.
+      await appendAudit(store, {
+        actor: cliActor(),
+        action: 'campaign_design',
+        target: d.campaignId,
+        outcome: 'ok',
+        source: 'cli',
+        detail: JSON.stringify({ start_date: d.startDate, seed: d.seed, targets: d.targets, members: d.members.length, arms: d.arms.map((a) => `${a.arm}:${a.share}`).join(','), target_list: source.kind === 'list' ? source.listId : 'file' }),
       });
     } finally {
       await store.close();

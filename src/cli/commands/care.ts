@@ -1,12 +1,12 @@
 import type { Command } from 'commander';
-import { careCalendar, type CareCalendar, type CareRow } from '../../app/care/care.ts';
+import { careCalendar, type CareCalendar } from '../../app/care/care.ts';
+import { CARE_COLUMNS, careIcs, careJson, careRowJson } from '../../app/care/care-json.ts';
 import { OutputFile, SHARED_FILE } from '../../app/files/safe-write.ts';
 import { withStore } from '../../app/lifecycle/context.ts';
 import { TenureError } from '../../app/errors.ts';
 import { OCCASIONS } from '../../domain/care/calendar.ts';
 import { DEFAULT_CONTACT_POLICY, type ContactPolicy } from '../../domain/care/contact-policy.ts';
-import { toICalendar } from '../../domain/care/ical.ts';
-import { fraction, labelLang, printJson, printRows, resolveOutput, toCsv, withFormat, type FormatOptions } from '../output.ts';
+import { labelLang, printJson, printRows, resolveOutput, toCsv, withFormat, type FormatOptions } from '../output.ts';
 
 interface CareOptions extends FormatOptions {
   db?: string;
@@ -20,7 +20,7 @@ interface CareOptions extends FormatOptions {
   out?: string;
 }
 
-export const CARE_COLUMNS = ['customer_id', 'date', 'occasion', 'priority', 'status', 'occasion_date', 'reason', 'value_tier', 'churn_probability', 'script'] as const;
+export { CARE_COLUMNS } from '../../app/care/care-json.ts';
 
 const whole = (flag: string, text: string): number => {
   if (!/^[0-9]+$/.test(text)) throw new TenureError('USAGE', `${flag} must be a whole number, got "${text}"`);
@@ -39,23 +39,6 @@ export function withContactPolicy(cmd: Command): Command {
     .option('--max-contacts <n>', 'contact-fatigue limit: outbound contacts allowed in any window of --fatigue-days days', String(DEFAULT_CONTACT_POLICY.maxContacts))
     .option('--fatigue-days <n>', 'length of the contact-fatigue window in days', String(DEFAULT_CONTACT_POLICY.windowDays))
     .option('--unknown-consent <rule>', 'blank marketing_consent: deny (the contract default) or allow outbound contact', DEFAULT_CONTACT_POLICY.unknownConsent);
-}
-
-const rowOut = (r: CareRow) => ({ ...r, churn_probability: fraction(r.churn_probability) });
-
-function icsText(c: CareCalendar, lang: 'zh' | 'en'): string {
-  const events = c.rows
-    .filter((r) => r.status !== 'dropped')
-    .map((r) => ({
-      uid: `${r.customer_id}-${r.occasion}-${r.occasion_date}@tenure.care`,
-      date: r.date,
-      summary: `${r.customer_id} ${r.occasion}`,
-      description: r.reason ? `${r.script}\n${r.reason}` : r.script,
-      categories: [r.occasion, r.status],
-      // iCalendar PRIORITY: 1 highest … 9 lowest.
-      priority: Math.max(1, Math.min(9, 10 - Math.round(r.priority * 2))),
-    }));
-  return toICalendar(events, { stamp: new Date(), name: lang === 'en' ? `Care calendar ${c.from}..${c.to}` : `关怀日历 ${c.from}..${c.to}` });
 }
 
 async function run(opts: CareOptions): Promise<void> {
@@ -81,21 +64,13 @@ async function run(opts: CareOptions): Promise<void> {
     file?.abort();
     throw err;
   }
-  const rows = c.rows.map(rowOut);
+  const rows = c.rows.map(careRowJson);
   if (file) {
-    file.write(ext === 'ics' ? icsText(c, lang) : toCsv(CARE_COLUMNS, rows));
+    file.write(ext === 'ics' ? careIcs(c, lang) : toCsv(CARE_COLUMNS, rows));
     file.commit();
   }
   if (out.format === 'json') {
-    printJson({
-      from: c.from,
-      to: c.to,
-      value_as_of: c.valueAsOf,
-      scores_as_of: c.scoresAsOf,
-      policy: { max_contacts: c.policy.maxContacts, window_days: c.policy.windowDays, unknown_consent: c.policy.unknownConsent },
-      counts: c.counts,
-      occasions: rows,
-    });
+    printJson(careJson(c));
     return;
   }
   printRows(CARE_COLUMNS, rows, out.format, process.stdout, { percent: ['churn_probability'] });

@@ -2,11 +2,12 @@ import type { Command } from 'commander';
 
 /** Options given before the subcommand name (`lifecycle --db X transitions`) reach it too. */
 const merged = <T>(cmd: Command): T => cmd.optsWithGlobals<T & Record<string, unknown>>();
-import { lifecycleSnapshot, type LifecycleSnapshot } from '../../app/lifecycle/lifecycle.ts';
-import { lifecycleTransitions, refreshStageHistory, type LifecycleTransitions, type PatternRow } from '../../app/lifecycle/transitions.ts';
-import { STAGES, type Stage } from '../../domain/lifecycle/stages.ts';
+import { lifecycleSnapshot } from '../../app/lifecycle/lifecycle.ts';
+import { lifecycleTransitions, refreshStageHistory } from '../../app/lifecycle/transitions.ts';
+import { lifecycleJson, localizedPatterns, patternsJson, transitionsJson, unassignedIn } from '../../app/lifecycle/lifecycle-json.ts';
+import { STAGES } from '../../domain/lifecycle/stages.ts';
 import { monthRange } from '../../domain/month.ts';
-import { printJson, printRows, printText, resolveFormat, resolveOutput, withCurrency, withFormat, type Cell, type FormatOptions, type OutputContext, type OutputLang } from '../output.ts';
+import { printJson, printRows, printText, resolveFormat, resolveOutput, withCurrency, withFormat, type Cell, type FormatOptions } from '../output.ts';
 import { withStore, withWritableStore } from '../../app/lifecycle/context.ts';
 import { warnPartial } from '../partial.ts';
 
@@ -23,37 +24,13 @@ interface TransitionOptions extends FormatOptions {
   rules?: string;
 }
 
-/** The deck's question for each stage (STAGE_INFO.focus) in Chinese, so every label has both languages. */
-const FOCUS_ZH: Record<Stage, string> = {
-  A: '如何发现并赢得客户',
-  B: '如何把客户培养成高价值客户',
-  C: '如何销售新产品、培养客户忠诚',
-  D: '如何延长客户生命周期',
-  E: '如何赢回客户',
-};
 const STAGE_MONEY = ['arpu', 'margin', 'arpu_last3'];
-
-/** Stage labels in the output's language only: name, relationship and focus; the stage letter is the key. */
-export function localizedSnapshot(report: LifecycleSnapshot, out: OutputContext) {
-  const en = out.lang === 'en';
-  return {
-    ...report,
-    currency: out.currency,
-    by_stage: report.by_stage.map(({ zh, relationship_zh, ...s }) => ({
-      ...s,
-      name: en ? s.name : zh,
-      relationship: en ? s.relationship : relationship_zh,
-      focus: en ? s.focus : FOCUS_ZH[s.stage],
-    })),
-    relationship_stages: report.relationship_stages.map(({ zh, ...r }) => ({ ...r, relationship: en ? r.relationship : zh })),
-  };
-}
 
 async function snapshot(opts: LifecycleOptions): Promise<void> {
   const out = resolveOutput(opts);
   const report = await withStore(opts.db, (store) => lifecycleSnapshot(store, { asOf: opts.asOf, rulesFile: opts.rules }));
   warnPartial(report.partial_coverage);
-  const j = localizedSnapshot(report, out);
+  const j = lifecycleJson(report, out);
   if (out.format === 'json') {
     printJson(j);
     return;
@@ -76,26 +53,13 @@ async function snapshot(opts: LifecycleOptions): Promise<void> {
   }
 }
 
-/** The relationship patterns named in one language; the numeral (I–IV) is the key. */
-const UNASSIGNED_ZH: Record<string, string> = {
-  joined_and_left_in_one_month: '同月入网并离网（没有可观察的关系阶段）',
-  left_in_first_month_of_range: '在范围第一个月离网（范围内看不到离网前的阶段）',
-};
-
-/** The unassigned exits with their reasons worded in the output's language. */
-function unassignedIn(u: LifecycleTransitions['unassigned'], lang: OutputLang): LifecycleTransitions['unassigned'] {
-  return { ...u, reasons: u.reasons.map((r) => ({ ...r, description: lang === 'en' ? r.description : (UNASSIGNED_ZH[r.reason] ?? r.description) })) };
-}
-
-const localizedPatterns = (patterns: readonly PatternRow[], lang: OutputLang) => patterns.map(({ zh, en, ...p }) => ({ ...p, name: lang === 'en' ? en : zh }));
-
 async function transitions(opts: TransitionOptions): Promise<void> {
   const out = resolveOutput(opts);
   const format = out.format;
   const t = await withStore(opts.db, (store) => lifecycleTransitions(store, { from: opts.from, to: opts.to, rulesFile: opts.rules }));
   warnPartial(t.partial_coverage);
   if (format === 'json') {
-    printJson({ ...t, patterns: localizedPatterns(t.patterns, out.lang) });
+    printJson(transitionsJson(t, out.lang));
     return;
   }
   const rows: Record<string, Cell>[] = STAGES.map((from, i) => {
@@ -125,12 +89,12 @@ async function patterns(opts: TransitionOptions): Promise<void> {
   const format = out.format;
   const t = await withStore(opts.db, (store) => lifecycleTransitions(store, { from: opts.from, to: opts.to, rulesFile: opts.rules }));
   warnPartial(t.partial_coverage);
-  // One language: the pattern's name in the output's language, the numeral is the key.
-  const shown = localizedPatterns(t.patterns, out.lang);
   if (format === 'json') {
-    printJson({ from: t.from, to: t.to, long_stability_months: t.long_stability_months, exits: t.exits, patterns: shown, unassigned: unassignedIn(t.unassigned, out.lang), partial_coverage: t.partial_coverage });
+    printJson(patternsJson(t, out.lang));
     return;
   }
+  // One language: the pattern's name in the output's language, the numeral is the key.
+  const shown = localizedPatterns(t.patterns, out.lang);
   if (format === 'table') {
     const observed = monthRange(t.from, t.to).length;
     const tooShort = observed <= t.long_stability_months;

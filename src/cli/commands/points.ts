@@ -1,6 +1,8 @@
-import { dirname } from 'node:path';
+import { basename, dirname } from 'node:path';
 import type { Command } from 'commander';
 import { OutputFile } from '../../app/files/safe-write.ts';
+import { appendAudit } from '../../app/auth/audit.ts';
+import { cliActor } from '../../app/auth/cli-actor.ts';
 import { TenureError } from '../../app/errors.ts';
 import { importContractFile } from '../../app/import/import-dataset.ts';
 import { rejectsRetentionDays } from '../../app/import/limits.ts';
@@ -13,7 +15,8 @@ import { openStore } from '../../app/store.ts';
 import { EXIT_DATA_PROBLEMS, EXIT_FATAL, EXIT_OK } from '../errors.ts';
 import { labelLang, printJson, printRows, resolveFormat, resolveOutput, toCsv, withFormat, type FormatOptions } from '../output.ts';
 import { safeMessage } from '../terminal.ts';
-import { ALL_PERSONAL_DATA, NO_PERSONAL_DATA, mask } from '../../domain/privacy/masking.ts';
+import { ALL_PERSONAL_DATA, NO_PERSONAL_DATA } from '../../domain/privacy/masking.ts';
+import { maskedStatement, pointsBalanceJson, pointsExpiringJson, pointsStatementJson } from '../../app/points/points-json.ts';
 
 interface PointsOptions extends FormatOptions {
   db?: string;
@@ -33,8 +36,7 @@ async function balance(customerId: string, opts: PointsOptions): Promise<void> {
   const lang = labelLang(out.lang);
   const asOf = asOfOf(opts);
   const b = await withStore(opts.db, (store) => pointsBalance(store, customerId, asOf));
-  const json = { customer_id: b.customerId, balance: b.balance, expiring: b.expiring, as_of: b.asOf, expired_not_posted: b.expiredNotPosted, entries: b.entries };
-  if (out.format === 'json') printJson(json);
+  if (out.format === 'json') printJson(pointsBalanceJson(b));
   else if (out.format === 'csv') printRows(['customer_id', 'as_of', 'balance', 'date', 'points'], b.expiring.map((e) => ({ customer_id: b.customerId, as_of: asOf, balance: b.balance, ...e })), 'csv');
   else {
     process.stdout.write(lang === 'en' ? `${b.customerId}: ${b.balance} points at the end of ${asOf}\n` : `${b.customerId}：截至 ${asOf} 日终积分 ${b.balance}\n`);
@@ -58,11 +60,9 @@ async function statement(customerId: string, opts: PointsOptions): Promise<void>
   // An imported transaction's reason is the operator's free text (an adjustment may name a
   // complaint or a person): masked like every hidden column unless --show-pii. The product's own
   // rule and expiry texts are shown.
-  const lines = (await withStore(opts.db, (store) => pointsStatement(store, customerId, asOf))).map((l) =>
-    l.source === 'import' || l.source === 'replace' ? { ...l, reason: mask('points_transactions', 'reason', l.reason, rights) as string | null } : l,
-  );
+  const lines = maskedStatement(await withStore(opts.db, (store) => pointsStatement(store, customerId, asOf)), rights);
   if (out.format === 'json') {
-    printJson({ customer_id: customerId, as_of: asOf, balance: lines.at(-1)?.balance ?? 0, entries: lines });
+    printJson(pointsStatementJson(customerId, asOf, lines));
     return;
   }
   const columns = ['ts', 'kind', 'points', 'balance', 'expires_on', 'source', 'source_ref', 'transaction_id', 'rule_id', 'reason'];
@@ -78,7 +78,7 @@ async function expiring(opts: PointsOptions & { withinDays: string }): Promise<v
   }
   const days = Number(opts.withinDays);
   const rows = await withStore(opts.db, (store) => pointsExpiring(store, asOf, days));
-  if (out.format === 'json') printJson({ as_of: asOf, within_days: days, customers: new Set(rows.map((r) => r.customer_id)).size, expiring: rows });
+  if (out.format === 'json') printJson(pointsExpiringJson(asOf, days, rows));
   else printRows(['customer_id', 'date', 'points', 'balance'], rows, out.format);
 }
 
@@ -99,6 +99,15 @@ async function postFile(file: string, opts: PointsOptions & { rejects?: string }
     const f = report.files[0];
     if (!f) throw new TenureError('INTERNAL', 'the file was not imported');
     const rejects = await rejectedRows(store, report.runId);
+    // Ledger postings are audited: who posted which file, with what outcome.
+    await appendAudit(store, {
+      actor: cliActor(),
+      action: 'points_post',
+      target: basename(file),
+      outcome: f.status === 'loaded' ? 'ok' : 'failed',
+      source: 'cli',
+      detail: JSON.stringify({ run_id: report.runId, sha256: f.sha256, read: f.read, accepted: f.accepted, rejected: f.rejected, inserted: f.inserted, updated: f.updated }),
+    });
     if (rejectsOut) {
       rejectsOut.write(toCsv(['file', 'line', 'column', 'value', 'reason'], rejects.map((r) => ({ ...r, file }))));
       rejectsOut.commit();
@@ -120,7 +129,11 @@ async function postFile(file: string, opts: PointsOptions & { rejects?: string }
 async function expire(opts: PointsOptions): Promise<void> {
   const format = resolveFormat(opts);
   const asOf = asOfOf(opts);
-  const run = await withWritableStore(opts.db, (store) => expirePoints(store, asOf));
+  const run = await withWritableStore(opts.db, async (store) => {
+    const r = await expirePoints(store, asOf);
+    await appendAudit(store, { actor: cliActor(), action: 'points_expire', target: r.asOf, outcome: 'ok', source: 'cli', detail: JSON.stringify({ run_id: r.runId, lots: r.lots, customers: r.customers, points: r.points }) });
+    return r;
+  });
   const row = { as_of: run.asOf, lots: run.lots, customers: run.customers, points: run.points, run_id: run.runId };
   if (format === 'json') printJson(row);
   else printRows(['as_of', 'lots', 'customers', 'points', 'run_id'], [row], format);
@@ -129,7 +142,11 @@ async function expire(opts: PointsOptions): Promise<void> {
 async function earn(opts: PointsOptions & { month: string }): Promise<void> {
   const format = resolveFormat(opts);
   const rules = loadPointsRules(opts.rules);
-  const run = await withWritableStore(opts.db, (store) => earnPoints(store, opts.month, rules));
+  const run = await withWritableStore(opts.db, async (store) => {
+    const r = await earnPoints(store, opts.month, rules);
+    await appendAudit(store, { actor: cliActor(), action: 'points_earn', target: r.month, outcome: 'ok', source: 'cli', detail: JSON.stringify({ run_id: r.runId, entries: r.entries, points: r.points }) });
+    return r;
+  });
   if (format === 'json') printJson({ month: run.month, entries: run.entries, points: run.points, rules: run.rules, run_id: run.runId });
   else printRows(['rule_id', 'entries', 'points'], run.rules, format);
 }

@@ -5,12 +5,12 @@
  */
 import type { Command } from 'commander';
 import { withStore } from '../../app/lifecycle/context.ts';
-import { DEFAULT_RELATIONSHIP_HORIZON, DEFAULT_WEAKEST, relationshipReport, type RelationshipReport } from '../../app/service/relationship.ts';
+import { DEFAULT_RELATIONSHIP_HORIZON, DEFAULT_WEAKEST, relationshipReport } from '../../app/service/relationship.ts';
+import { relationshipJson } from '../../app/service/relationship-json.ts';
 import { loadWeights } from '../../app/service/weights-file.ts';
 import { DEFAULT_SEGMENT_FIELD } from '../../app/service/common.ts';
 import { checkMonth } from '../../app/data-span.ts';
-import { COMPONENT_LABELS, COMPONENTS, DEFAULT_WEIGHTS, weightsCsv } from '../../domain/service/scorecard.ts';
-import type { Distribution } from '../../domain/service/rates.ts';
+import { COMPONENTS, DEFAULT_WEIGHTS, weightsCsv } from '../../domain/service/scorecard.ts';
 import { DEFAULT_DB } from '../../app/store.ts';
 import { labelLang, printJson, printRows, resolveOutput, withFormat, type Cell, type FormatOptions } from '../output.ts';
 
@@ -23,43 +23,13 @@ interface RelationshipFlags extends FormatOptions {
   weakest?: string;
 }
 
-const r2 = (x: number | null) => (x === null ? null : Math.round(x * 100) / 100);
-const r6 = (x: number | null) => (x === null ? null : Math.round(x * 1e6) / 1e6);
-
-function distributionJson(d: Distribution) {
-  const [p10, p25, p50, p75, p90] = d.quantiles.map(r2);
-  return { n: d.n, mean: r2(d.mean), p10, p25, p50, p75, p90 };
-}
-
-function reportJson(r: RelationshipReport, lang: 'zh' | 'en') {
-  return {
-    as_of: r.as_of,
-    segment_field: r.segment_field,
-    accounts: r.accounts,
-    components: COMPONENTS.map((c) => ({ component: c, name: COMPONENT_LABELS[c][lang], weight: r.weights[c], coverage: r6(r.coverage[c]) })),
-    distribution: distributionJson(r.overall),
-    segments: r.segments.map((s) => ({ segment: s.segment, ...distributionJson(s.distribution) })),
-    weakest: r.weakest.map((w) => ({ customer_id: w.customer_id, segment: w.segment, score: r2(w.score), components: Object.fromEntries(COMPONENTS.map((c) => [c, r6(w.components[c])])) })),
-    prediction: {
-      evaluated_as_of: r.prediction.evaluated_as_of,
-      horizon: r.prediction.horizon,
-      accounts: r.prediction.accounts,
-      churned: r.prediction.churned,
-      auc: r6(r.prediction.auc),
-      component_auc: Object.fromEntries(COMPONENTS.map((c) => [c, r6(r.prediction.component_auc[c])])),
-      model: r.prediction.model === null ? null : { ...r.prediction.model, auc: r6(r.prediction.model.auc) },
-      note: r.prediction.note,
-    },
-  };
-}
-
 async function run(opts: RelationshipFlags): Promise<void> {
   const out = resolveOutput(opts);
   const lang = labelLang(out.lang);
   checkMonth('--as-of', opts.asOf);
   const weights = opts.weights === undefined ? DEFAULT_WEIGHTS : loadWeights(opts.weights); // a bad file fails before the store is opened
   const r = await withStore(opts.db, (store) => relationshipReport(store, { asOf: opts.asOf, weights, segmentBy: opts.segmentBy, horizon: opts.horizon, weakest: opts.weakest }));
-  const j = reportJson(r, lang);
+  const j = relationshipJson(r, lang);
   if (out.format === 'json') {
     printJson(j);
     return;

@@ -3,8 +3,9 @@ import type { Command } from 'commander';
 import { TenureError } from '../../app/errors.ts';
 import { withStore } from '../../app/lifecycle/context.ts';
 import { BY_FIELDS, MAX_BY_VALUES, segmentReport } from '../../app/segments/segments.ts';
+import { segmentsJson } from '../../app/segments/segments-json.ts';
 import { parseSegmentDefinitions, SEGMENT_PROFILES, type SegmentDefinition, type SegmentProfile } from '../../domain/segments/definitions.ts';
-import { printJson, printRows, printText, resolveOutput, withCurrency, withFormat, type FormatOptions, type OutputLang } from '../output.ts';
+import { printJson, printRows, printText, resolveOutput, withCurrency, withFormat, type FormatOptions } from '../output.ts';
 
 interface SegmentsOptions extends FormatOptions {
   asOf?: string;
@@ -46,20 +47,6 @@ export function loadDefinitions(path: string | undefined): readonly SegmentDefin
   return definitions;
 }
 
-/**
- * The built-in descriptions carry both languages ("基础业务: basic TV only"); the output shows
- * the one asked for. A user's own descriptions are data and are shown as written.
- */
-export function segmentDescription(text: string, lang: OutputLang): string {
-  if (text === "every opening account (the month's base)") return lang === 'en' ? text : '当月期初全部在网账户（当月基数）';
-  if (text === 'in none of the segments above') return lang === 'en' ? text : '不属于以上任何细分';
-  const tier = /^value tier (\S+): value at stake at the start of the month, the base's percentile as in tenure value$/.exec(text);
-  if (tier) return lang === 'en' ? text : `价值层 ${tier[1] ?? ''}：月初的在网价值，按全体客户的百分位划分（与 tenure value 相同）`;
-  const pair = /^([^:]*[\u3400-\u9fff][^:]*): (.+)$/.exec(text);
-  if (pair && !/[\u3400-\u9fff]/.test(pair[2] ?? '')) return lang === 'en' ? (pair[2] as string) : (pair[1] as string);
-  return text;
-}
-
 async function segments(opts: SegmentsOptions): Promise<void> {
   const out = resolveOutput(opts);
   const format = out.format;
@@ -77,12 +64,12 @@ async function segments(opts: SegmentsOptions): Promise<void> {
       ...(opts.months !== undefined ? { months: Number(opts.months) } : {}),
     }),
   );
-  const trends = report.trends.map((t) => ({ ...t, description: segmentDescription(t.description, out.lang) }));
+  const j = segmentsJson(report, out);
   if (format === 'json') {
-    const definitions = report.definitions.map((d) => ({ ...d, description: segmentDescription(d.description, out.lang) }));
-    printJson({ ...report, currency: out.currency, definitions, trends });
+    printJson(j);
     return;
   }
+  const trends = j.trends;
   const view = { money: ['arpu'], currency: out.currency, percent: ['share'] };
   if (opts.monthly) {
     printRows(['segment', 'month', 'size', 'share', 'arpu', 'churned', 'churn_rate'], report.months, format, process.stdout, view);

@@ -1,9 +1,10 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Command } from 'commander';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import { createApi } from '../../api/index.ts';
 import { startServer } from '../../api/server.ts';
+import { jobsOf } from '../../api/routes/jobs.ts';
 import { openStore } from '../../app/store.ts';
 import { TenureError } from '../../app/errors.ts';
 import { resolveCurrency } from '../output.ts';
@@ -15,6 +16,7 @@ interface ServeOptions {
   secureCookies?: boolean;
   maxSessions: string;
   currency?: string;
+  dataRoot?: string;
 }
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
@@ -40,6 +42,11 @@ function whole(flag: string, text: string, min: number, max: number): number {
   return n;
 }
 
+function checkDataRoot(dir: string): string {
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new TenureError('USAGE', `--data-root ${dir}: not a folder`, { file: dir });
+  return realpathSync(dir);
+}
+
 /**
  * The HTTP API until SIGTERM or SIGINT: then it stops accepting connections, lets the requests
  * in flight finish and closes the store. The server owns the store (DuckDB allows one writer
@@ -48,12 +55,15 @@ function whole(flag: string, text: string, min: number, max: number): number {
 async function serve(opts: ServeOptions): Promise<void> {
   const port = whole('--port', opts.port, 0, 65_535);
   const maxSessions = whole('--max-sessions', opts.maxSessions, 1, 256);
-  const store = await openStore(opts.db, { access: 'read-write' });
+  const dataRoot = opts.dataRoot === undefined ? undefined : checkDataRoot(opts.dataRoot);
+  // The engine may read the data root and nothing else: import jobs read their folders there.
+  const store = await openStore(opts.db, { access: 'read-write', ...(dataRoot === undefined ? {} : { readableDirectories: [dataRoot] }) });
   const consoleDir = consoleDirectory();
   if (consoleDir === null || !existsSync(join(consoleDir, 'index.html'))) process.stderr.write('tenure serve: the web console is not built (npm run build:console); serving the API only\n');
   const api = createApi(
     {
       store,
+      ...(dataRoot === undefined ? {} : { dataRoot }),
       secureCookies: opts.secureCookies === true,
       maxSessions,
       currency: resolveCurrency(opts),
@@ -67,6 +77,8 @@ async function serve(opts: ServeOptions): Promise<void> {
     },
     { consoleDir },
   );
+  const interrupted = await jobsOf(api)?.recover();
+  if (interrupted) process.stderr.write(`tenure serve: ${interrupted} job(s) of the previous run never finished: marked failed (INTERRUPTED)\n`);
   let server;
   try {
     server = await startServer(api, { port, host: opts.host });
@@ -82,8 +94,11 @@ async function serve(opts: ServeOptions): Promise<void> {
       process.stderr.write(`tenure serve: ${signal}: finishing requests in flight, then closing the store\n`);
       process.off('SIGTERM', onTerm);
       process.off('SIGINT', onInt);
+      const jobs = jobsOf(api);
+      if (jobs && jobs.busy() > 0) process.stderr.write(`tenure serve: waiting for ${jobs.busy()} job(s) to finish\n`);
       void server
         .close()
+        .then(() => jobs?.idle())
         .finally(() => store.close())
         .finally(resolve);
     };
@@ -103,6 +118,7 @@ export function register(program: Command): void {
     .option('--host <address>', 'address to listen on (default loopback only)', '127.0.0.1')
     .option('--secure-cookies', 'mark the session cookie Secure (behind a TLS-terminating proxy)')
     .option('--max-sessions <n>', 'requests reading the store at once (more wait)', '8')
+    .option('--data-root <dir>', 'folder whose subfolders import jobs (POST /api/v1/jobs/import) may read; nothing outside it')
     .option('--currency <code>', 'ISO 4217 code of money figures (default $TENURE_CURRENCY or CNY)')
     .action(serve);
 }

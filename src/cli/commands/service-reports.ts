@@ -4,15 +4,15 @@
  * by the churn comparisons with their 95 % intervals.
  */
 import { Option, type Command } from 'commander';
-import { COMPLAINT_STATUSES, COMPLAINTS_BY, COMPLAINTS_COLUMNS, complaintsReport, DEFAULT_CHURN_WINDOW, DEFAULT_COMPLAINT_LOOKBACK, type StatusChurn } from '../../app/service/complaints.ts';
-import { DEFAULT_BAND_EDGES, DEFAULT_CLAIM, DEFAULT_QUALITY_LOOKBACK, DEFAULT_SERVICE_GROUPS, SERVICE_QUALITY_COLUMNS, serviceQualityReport, type BandRow, type RegionMonthRow, type ServiceShareRow } from '../../app/service/service-quality.ts';
+import { COMPLAINTS_BY, COMPLAINTS_COLUMNS, complaintsReport, DEFAULT_CHURN_WINDOW, DEFAULT_COMPLAINT_LOOKBACK, type StatusChurn } from '../../app/service/complaints.ts';
+import { DEFAULT_BAND_EDGES, DEFAULT_CLAIM, DEFAULT_QUALITY_LOOKBACK, DEFAULT_SERVICE_GROUPS, SERVICE_QUALITY_COLUMNS, serviceQualityReport } from '../../app/service/service-quality.ts';
 import { withStore } from '../../app/lifecycle/context.ts';
 import { validateRange } from '../../app/reports/range.ts';
 import { REGION_LEVELS } from '../../app/reports/churn-regions.ts';
-import type { RateEstimate } from '../../domain/service/rates.ts';
+import { complaintsJson, regionJson, serviceQualityJson } from '../../app/service/service-json.ts';
 import { DEFAULT_SEGMENT_FIELD } from '../../app/service/common.ts';
 import { DEFAULT_DB } from '../../app/store.ts';
-import { fraction, labelLang, printJson, printRows, resolveOutput, withFormat, type Cell, type FormatOptions } from '../output.ts';
+import { labelLang, printJson, printRows, resolveOutput, withFormat, type Cell, type FormatOptions } from '../output.ts';
 
 interface ComplaintsFlags extends FormatOptions {
   db?: string;
@@ -38,21 +38,8 @@ interface ServiceQualityFlags extends FormatOptions {
   lookback?: string;
 }
 
-const round = (x: number | null, places: number): number | null => (x === null ? null : Math.round(x * 10 ** places) / 10 ** places);
-const interval = (ci: readonly [number, number] | null) => (ci === null ? null : [round(ci[0], 6), round(ci[1], 6)]);
 const pct = (x: number | null) => (x === null ? '–' : `${(x * 100).toFixed(1)}%`);
 const pctCi = (ci: readonly [number, number] | null) => (ci === null ? '–' : `${(ci[0] * 100).toFixed(1)}–${(ci[1] * 100).toFixed(1)}%`);
-
-const rateJson = (r: RateEstimate) => ({ accounts: r.n, churned: r.k, churn_rate: fraction(r.rate), churn_rate_ci: interval(r.ci) });
-
-function statusJson(s: StatusChurn) {
-  return {
-    month: s.month,
-    ...Object.fromEntries(COMPLAINT_STATUSES.map((g) => [g, rateJson(s.groups[g])])),
-    difference: round(s.unresolved_vs_none.difference, 6),
-    difference_ci: interval(s.unresolved_vs_none.ci),
-  };
-}
 
 function statusCells(s: StatusChurn): Record<string, Cell> {
   const g = s.groups;
@@ -70,33 +57,10 @@ async function runComplaints(opts: ComplaintsFlags): Promise<void> {
   const lang = labelLang(out.lang);
   validateRange(opts);
   const r = await withStore(opts.db, (store) => complaintsReport(store, opts));
-  const rows = r.rows.map((x) => ({
-    ...x,
-    resolution_rate: fraction(x.resolution_rate),
-    repeat_30d_rate: fraction(x.repeat_30d_rate),
-    satisfaction: round(x.satisfaction, 4),
-  }));
+  const j = complaintsJson(r);
+  const rows = j.rows;
   if (out.format === 'json') {
-    printJson({
-      from: r.from,
-      to: r.to,
-      by: r.by,
-      level: r.level,
-      segment_field: r.segment_field,
-      kinds: r.kinds,
-      time_to_resolve:
-        'the contract has no resolution timestamp: for a contact not resolved at the contact, the calendar days to the same customer’s next contact of the same kind marked resolved, when it comes within 30 days',
-      rows,
-      churn_by_complaint_status: {
-        base: r.churn.base,
-        window_months: r.churn.window_months,
-        lookback_months: r.churn.lookback_months,
-        censored_months: r.churn.censored_months,
-        partial_lookback_months: r.churn.partial_lookback_months,
-        months: r.churn.months.map(statusJson),
-        pooled: r.churn.pooled === null ? null : statusJson(r.churn.pooled),
-      },
-    });
+    printJson(j);
     return;
   }
   const cells = rows.map((x) => ({ ...x, month: x.month ?? 'all' }) as Record<string, Cell>);
@@ -121,19 +85,6 @@ async function runComplaints(opts: ComplaintsFlags): Promise<void> {
   }
 }
 
-function regionJson(r: RegionMonthRow | Omit<RegionMonthRow, 'month'>) {
-  const { measures, ...rest } = r;
-  return {
-    ...rest,
-    churn_rate: fraction(r.churn_rate),
-    dropped_call_rate: fraction(r.dropped_call_rate),
-    ...Object.fromEntries(Object.entries(measures).map(([k, v]) => [k, round(v, 6)])),
-  };
-}
-
-const shareJson = (s: ServiceShareRow) => ({ month: s.month, voluntary: s.voluntary, service_related: s.service_related, share: fraction(s.share.rate), share_ci: interval(s.share.ci) });
-const bandJson = (b: BandRow) => ({ band: b.band, lower: b.lower, upper: b.upper, ...rateJson(b.churn) });
-
 const VERDICT_WORDS = {
   consistent: { zh: '与数据相符（在 95% 区间内）', en: 'consistent with the data (inside the 95 % interval)' },
   above_data: { zh: '高于数据（数据显示的服务相关占比更低）', en: 'above the data (the data shows a smaller service-related share)' },
@@ -151,25 +102,10 @@ async function runServiceQuality(opts: ServiceQualityFlags): Promise<void> {
     serviceGroups: opts.serviceGroups?.split(',').map((g) => g.trim()).filter((g) => g !== ''),
   };
   const r = await withStore(opts.db, (store) => serviceQualityReport(store, input, { refreshStale: true }));
-  const rows = r.rows.map(regionJson);
+  const j = serviceQualityJson(r);
+  const rows = j.rows;
   if (out.format === 'json') {
-    printJson({
-      from: r.from,
-      to: r.to,
-      level: r.level,
-      measures: r.measures,
-      rows,
-      regions: r.regions.map(regionJson),
-      correlation_with_churn: Object.fromEntries(Object.entries(r.correlation_with_churn).map(([k, v]) => [k, round(v, 6)])),
-      service_share: {
-        service_groups: r.service_share.service_groups,
-        claim: r.service_share.claim,
-        verdict: r.service_share.verdict,
-        range: shareJson(r.service_share.range),
-        months: r.service_share.months.map(shareJson),
-      },
-      dropped_call_bands: { ...r.bands, rows: r.bands.rows.map(bandJson) },
-    });
+    printJson(j);
     return;
   }
   const columns = [...SERVICE_QUALITY_COLUMNS, ...r.measures];

@@ -8,7 +8,6 @@ import {
   savedList,
   savedLists,
   saveWarningList,
-  WARN_DEFINITION,
   warningRows,
   writeListParquet,
   type Change,
@@ -18,12 +17,15 @@ import {
   type ScoringRun,
   type WarnRow,
 } from '../../app/warn/warn.ts';
+import { listHeader, recommendedPlay, savedListJson, WARN_COLUMNS, warnCsvRow, warnJsonRow } from '../../app/warn/warn-json.ts';
 import { STAGES, type Stage } from '../../domain/lifecycle/stages.ts';
-import { QUADRANT_STRATEGIES, QUADRANTS, type Quadrant } from '../../domain/value/matrix.ts';
+import { QUADRANTS, type Quadrant } from '../../domain/value/matrix.ts';
 import { TIER_LABELS, TIERS, type Tier } from '../../domain/value/tiers.ts';
 import type { AnalyticsStore } from '../../app/store.ts';
-import { fraction, money, pick, printJson, printRows, printText, jsonText, resolveOutput, toCsv, withCurrency, withFormat, type FormatOptions, type OutputContext, type OutputLang } from '../output.ts';
+import { pick, printJson, printRows, printText, jsonText, resolveOutput, toCsv, withCurrency, withFormat, type FormatOptions, type OutputContext, type OutputLang } from '../output.ts';
 import { loadDefinitions } from './segments.ts';
+
+export { WARN_COLUMNS } from '../../app/warn/warn-json.ts';
 
 interface WarnOptions extends FormatOptions {
   db?: string;
@@ -41,21 +43,6 @@ interface WarnOptions extends FormatOptions {
   out?: string;
 }
 
-/** The list's columns, in the contract's order: it starts customer_id,churn_probability,customer_value,expected_loss. */
-export const WARN_COLUMNS = [
-  'customer_id',
-  'churn_probability',
-  'customer_value',
-  'expected_loss',
-  'lifecycle_stage',
-  'value_quadrant',
-  'value_tier',
-  'region',
-  'top_reasons',
-  'recommended_play',
-  'change',
-] as const;
-
 /** Rows per page read from the store: a million-row list is printed without holding it. */
 const PAGE = 50_000;
 
@@ -65,12 +52,6 @@ const CHANGE_WORDS: Readonly<Record<Change, { zh: string; en: string }>> = {
   unchanged: { zh: '持平', en: 'unchanged' },
   fell: { zh: '风险下降', en: 'fell' },
 };
-
-/** The recommended play of a value-matrix quadrant: its investment and retention strategy (domain/value/matrix.ts). */
-export function recommendedPlay(quadrant: Quadrant, lang: OutputLang): string {
-  const s = QUADRANT_STRATEGIES[quadrant];
-  return lang === 'en' ? `${s.investment.en}: ${s.retention.en}` : `${s.investment.zh}：${s.retention.zh}`;
-}
 
 const plays = (lang: OutputLang): Record<Quadrant, string> => Object.fromEntries(QUADRANTS.map((q) => [q, recommendedPlay(q, lang)])) as Record<Quadrant, string>;
 
@@ -128,38 +109,9 @@ interface Shown {
   readonly source: ListSource;
 }
 
-function csvRow(r: WarnRow, lang: OutputLang) {
-  return {
-    customer_id: r.customer_id,
-    churn_probability: fraction(r.churn_probability),
-    customer_value: money(r.customer_value),
-    expected_loss: money(r.expected_loss),
-    lifecycle_stage: r.lifecycle_stage,
-    value_quadrant: r.value_quadrant,
-    value_tier: r.value_tier,
-    region: r.region,
-    top_reasons: r.top_reasons.join('; '),
-    recommended_play: r.value_quadrant ? recommendedPlay(r.value_quadrant, lang) : null,
-    change: r.change,
-  };
-}
-
-function jsonRow(r: WarnRow, out: OutputContext) {
-  return {
-    rank: r.rank,
-    ...csvRow(r, out.lang),
-    top_reasons: r.top_reasons.map((text, i) => ({ rank: i + 1, text })),
-    risk_decile: r.risk_decile,
-    previous_risk_decile: r.previous_risk_decile,
-    currency: out.currency,
-  };
-}
-
 async function* pages(store: AnalyticsStore, source: ListSource, total: number): AsyncGenerator<WarnRow[]> {
   for (let offset = 0; offset < total; offset += PAGE) yield await warningRows(store, source, offset, Math.min(PAGE, total - offset));
 }
-
-const runJson = (r: ScoringRun | null) => (r === null ? null : { as_of: r.asOf, model_version: r.modelVersion, scored_at: r.scoredAt });
 
 /** JSON written page by page: the header's fields, then `customers` one row at a time. */
 async function writeJson(store: AnalyticsStore, shown: Shown, out: OutputContext, stream: NodeJS.WritableStream): Promise<void> {
@@ -169,7 +121,7 @@ async function writeJson(store: AnalyticsStore, shown: Shown, out: OutputContext
   stream.write(open);
   let first = true;
   for await (const page of pages(store, shown.source, shown.total)) {
-    const text = page.map((r) => jsonText(jsonRow(r, out)).trimEnd().replaceAll('\n', '\n    ')).join(',\n    ');
+    const text = page.map((r) => jsonText(warnJsonRow(r, out)).trimEnd().replaceAll('\n', '\n    ')).join(',\n    ');
     if (text === '') continue;
     stream.write(`${first ? '\n    ' : ',\n    '}${text}`);
     first = false;
@@ -180,7 +132,7 @@ async function writeJson(store: AnalyticsStore, shown: Shown, out: OutputContext
 async function writeCsv(store: AnalyticsStore, shown: Shown, lang: OutputLang, write: (text: string) => void): Promise<void> {
   write(toCsv(WARN_COLUMNS, []));
   for await (const page of pages(store, shown.source, shown.total)) {
-    const text = toCsv(WARN_COLUMNS, page.map((r) => csvRow(r, lang)));
+    const text = toCsv(WARN_COLUMNS, page.map((r) => warnCsvRow(r, lang)));
     write(text.slice(text.indexOf('\n') + 1));
   }
 }
@@ -209,7 +161,7 @@ async function writeTable(store: AnalyticsStore, shown: Shown, out: OutputContex
   const rows: Record<string, string | number | null>[] = [];
   for await (const page of pages(store, shown.source, shown.total)) {
     for (const r of page) {
-      const row = csvRow(r, out.lang);
+      const row = warnCsvRow(r, out.lang);
       rows.push({ ...row, change: r.change === null ? null : pick(CHANGE_WORDS[r.change], out.lang) });
     }
   }
@@ -236,32 +188,6 @@ async function writeOut(store: AnalyticsStore, file: OutputFile, kind: OutKind, 
   }
   file.commit();
 }
-
-/** What every list output says about its list: the scoring it was cut from, the previous one, the filters and counts. */
-function listHeader(list: { asOf: string; scoring: ScoringRun; previous: ScoringRun | null; filters: FilterRecord; scored: number; matched: number }, listed: number, out: OutputContext) {
-  return {
-    as_of: list.asOf,
-    currency: out.currency,
-    definition: WARN_DEFINITION,
-    scoring: runJson(list.scoring),
-    previous_scoring: runJson(list.previous),
-    filters: list.filters,
-    scored: list.scored,
-    matched: list.matched,
-    listed,
-  };
-}
-
-const savedJson = (s: SavedList) => ({
-  list_id: s.listId,
-  name: s.name,
-  created_at: s.createdAt,
-  as_of: s.asOf,
-  filters: s.filters,
-  model_version: s.scoring.modelVersion,
-  previous_as_of: s.previous?.asOf ?? null,
-  members: s.members,
-});
 
 /** Prints a list (stdout in the format asked, or only the --out file unless a format is asked for too). */
 async function emit(store: AnalyticsStore, shown: Shown, opts: WarnOptions, out: OutputContext, target: { file: OutputFile; kind: OutKind } | null, text: string): Promise<void> {
@@ -296,7 +222,7 @@ async function warn(opts: WarnOptions): Promise<void> {
     const list = await buildWarningList(store, input);
     const saved = opts.save === undefined ? undefined : await saveWarningList(store, list, opts.save);
     const shown: Shown = {
-      header: { ...listHeader(list, list.listed, out), saved_list: saved ? savedJson(saved) : null, out_file: opts.out ?? null },
+      header: { ...listHeader(list, list.listed, out), saved_list: saved ? savedListJson(saved) : null, out_file: opts.out ?? null },
       total: list.listed,
       source: { kind: 'built' },
     };
@@ -327,7 +253,7 @@ async function show(id: string, opts: WarnOptions): Promise<void> {
     await withStore(opts.db, async (store) => {
       const s = await savedList(store, id);
       const listed = top === undefined ? s.members : Math.min(top, s.members);
-      const shown: Shown = { header: { list: savedJson(s), ...listHeader(s, listed, out) }, total: listed, source: { kind: 'saved', listId: s.listId } };
+      const shown: Shown = { header: { list: savedListJson(s), ...listHeader(s, listed, out) }, total: listed, source: { kind: 'saved', listId: s.listId } };
       const text = preamble({ ...s, listed }, out.lang, s);
       await emit(store, shown, opts, out, target, text);
     });
@@ -341,13 +267,13 @@ async function lists(opts: WarnOptions): Promise<void> {
   const out = resolveOutput(opts);
   const all = await withStore(opts.db, (store) => savedLists(store));
   if (out.format === 'json') {
-    printJson({ lists: all.map(savedJson) });
+    printJson({ lists: all.map(savedListJson) });
     return;
   }
   const filterText = (f: FilterRecord) => Object.entries(f).map(([k, v]) => `${k}=${Array.isArray(v) ? v.join(',') : String(v)}`).join(' ');
   printRows(
     ['list_id', 'name', 'created_at', 'as_of', 'members', 'filters', 'model_version', 'previous_as_of'],
-    all.map((s) => ({ ...savedJson(s), filters: filterText(s.filters) })),
+    all.map((s) => ({ ...savedListJson(s), filters: filterText(s.filters) })),
     out.format,
   );
 }

@@ -1,37 +1,15 @@
 import type { Command } from 'commander';
 import { withStore } from '../../app/lifecycle/context.ts';
-import { winback, type RateRow, type WinbackCandidate } from '../../app/winback/winback.ts';
+import { winback } from '../../app/winback/winback.ts';
+import { winbackAccountJson, winbackJson } from '../../app/winback/winback-json.ts';
 import { TenureError } from '../../app/errors.ts';
-import { fraction, labelLang, money, printJson, printRows, resolveOutput, withCurrency, withFormat, type FormatOptions } from '../output.ts';
+import { labelLang, money, printJson, printRows, resolveOutput, withCurrency, withFormat, type FormatOptions } from '../output.ts';
 
 interface WinbackOptions extends FormatOptions {
   db?: string;
   from?: string;
   to?: string;
   top: string;
-}
-
-const rateJson = (r: RateRow) => ({ churned: r.churned, returned: r.returned, rate: fraction(r.rate) });
-
-function accountJson(a: WinbackCandidate, lang: 'zh' | 'en') {
-  return {
-    customer_id: a.customerId,
-    churn_date: a.churnDate,
-    months_since_churn: a.monthsSinceChurn,
-    churn_type: a.churnType,
-    reason_code: a.reasonCode,
-    reason_group: a.reasonGroup,
-    reason: a.reason[lang],
-    competitor: a.competitor,
-    monthly_margin: money(a.monthlyMargin),
-    value_lost: money(a.valueLost),
-    value_tier: a.valueTier,
-    marketing_consent: a.consent,
-    likelihood: fraction(a.likelihood),
-    expected_recovery: money(a.expectedRecovery),
-    revisit_date: a.revisitDate,
-    plan: a.consent === true ? a.plan[lang] : lang === 'zh' ? '无营销许可：不外呼，仅在客户来电时挽回' : 'no marketing consent: no outbound contact; win back only when the customer calls',
-  };
 }
 
 async function run(opts: WinbackOptions): Promise<void> {
@@ -41,27 +19,10 @@ async function run(opts: WinbackOptions): Promise<void> {
   if (!/^[0-9]+$/.test(opts.top)) throw new TenureError('USAGE', `--top must be a whole number >= 0, got "${opts.top}"`);
   const r = await withStore(opts.db, (store) => winback(store, { from: opts.from, to: opts.to, top: Number(opts.top) }));
   if (format === 'json') {
-    printJson({
-      currency: out.currency,
-      from: r.from,
-      to: r.to,
-      data_last_month: r.dataLastMonth,
-      churned: r.churned,
-      candidates: r.candidates,
-      value_thresholds: { mid: money(r.valueThresholds.mid), high: money(r.valueThresholds.high) },
-      rate: {
-        overall: fraction(r.rate.overall.rate),
-        overall_counts: rateJson(r.rate.overall),
-        by_reason_group: Object.fromEntries(Object.entries(r.rate.byReasonGroup).map(([k, v]) => [k, fraction(v.rate)])),
-        by_reason_group_counts: Object.fromEntries(Object.entries(r.rate.byReasonGroup).map(([k, v]) => [k, rateJson(v)])),
-        by_competitor: Object.fromEntries(Object.entries(r.rate.byCompetitor).map(([k, v]) => [k, rateJson(v)])),
-        within_months: r.rate.withinMonths.map((w) => ({ months: w.months, ...rateJson(w) })),
-      },
-      accounts: r.accounts.map((a) => accountJson(a, lang)),
-    });
+    printJson(winbackJson(r, { lang: out.lang, currency: out.currency }));
     return;
   }
-  const rows = r.accounts.map((a) => accountJson(a, lang));
+  const rows = r.accounts.map((a) => winbackAccountJson(a, lang));
   printRows(
     ['customer_id', 'churn_date', 'reason', 'competitor', 'value_lost', 'value_tier', 'likelihood', 'expected_recovery', 'revisit_date', 'plan'],
     rows,
