@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CLICKHOUSE_DIALECT, type Dialect } from '../dialect.ts';
-import type { AnalyticsStore, ColumnSet, FileFormat, Row, SqlValue, StageFileRequest, StoreAccess, StoreTx } from '../port.ts';
+import type { AnalyticsStore, ColumnSet, FileFormat, ParquetWriteRequest, Row, SqlValue, StageFileRequest, StoreAccess, StoreTx } from '../port.ts';
 import { StoreError } from '../errors.ts';
 import { sessionAccess } from '../access.ts';
 import { checkedColumns } from '../column-set.ts';
@@ -203,6 +203,10 @@ export class ClickHouseStore implements AnalyticsStore {
 
   async unstageFile(table: string): Promise<void> {
     await this.session.run(`DROP TEMPORARY TABLE IF EXISTS ${this.dialect.temporaryTable(table)}`);
+  }
+
+  writeParquet(_request: ParquetWriteRequest): Promise<string> {
+    return Promise.reject(unsupported('write Parquet files'));
   }
 
   describeFile(_path: string, _format: FileFormat): Promise<string[]> {
