@@ -110,6 +110,17 @@ async function evaluate(store: AnalyticsStore, d: Dialect): Promise<Record<strin
   await store.run("INSERT INTO indexed VALUES ('b', DATE '2024-02-01'), ('a', DATE '2024-01-01'), ('a', DATE '2024-03-01')");
   for (let i = 0; i < 2; i++) for (const stmt of d.readIndex('indexed_k_m', 'indexed', ['k', 'm'])) await store.run(stmt);
   out['readIndex min/max'] = await one("SELECT CAST(min(m) AS VARCHAR) || ' ' || CAST(max(m) AS VARCHAR) AS v FROM indexed WHERE k = 'a'");
+  // A bulk load's round trip: drop the listed indexes, load, create them again from their ddl.
+  const indexes = await store.query<{ name: string; ddl: string }>(d.secondaryIndexesSql, ['indexed']);
+  await store.transaction(async (tx) => {
+    for (const sql of d.bulkLoadSettings()) await tx.run(sql);
+    for (const ix of indexes) await tx.run(`DROP INDEX "${ix.name}"`);
+    await tx.run("INSERT INTO indexed VALUES ('a', DATE '2023-12-01')");
+    for (const ix of indexes) await tx.run(ix.ddl);
+  });
+  out['secondaryIndexes after a rebuild'] = (await store.query<{ name: string; ddl: string }>(d.secondaryIndexesSql, ['indexed'])).length === indexes.length;
+  out['secondaryIndexes rebuilt min/max'] = await one("SELECT CAST(min(m) AS VARCHAR) || ' ' || CAST(max(m) AS VARCHAR) AS v FROM indexed WHERE k = 'a'");
+  out['secondaryIndexes of no table'] = (await store.query(d.secondaryIndexesSql, ['no_such_table'])).length;
   return out;
 }
 
@@ -198,6 +209,7 @@ function expectKnownAnswers(got: Record<string, unknown>): void {
   expect([got['temporary before'], got['stored before'], got['temporary after']]).toEqual([0, 0, 1]);
   expect([got['unqualified reads the shadow'], got['stored table by its name'], got['temporary table by its name']]).toEqual([2, 1, 2]);
   expect(got['readIndex min/max']).toBe('2024-01-01 2024-03-01');
+  expect([got['secondaryIndexes after a rebuild'], got['secondaryIndexes rebuilt min/max'], got['secondaryIndexes of no table']]).toEqual([true, '2023-12-01 2024-03-01', 0]);
 }
 
 describe('dialect: DuckDB', () => {
@@ -234,6 +246,15 @@ describe.skipIf(problem !== undefined && !IN_CI)(`dialect: PostgreSQL${problem ?
     expectKnownAnswers(pg);
     const [index] = await store.query<Row>("SELECT indexdef AS d FROM pg_indexes WHERE indexname = 'indexed_k_m'");
     expect(String(index?.d)).toMatch(/ON public\.indexed USING btree \(k, m\)/);
+    // The index the bulk load drops and builds again, and its ddl; the session's work memory only inside the transaction.
+    const listed = await store.query<{ name: string; ddl: string }>(POSTGRES_DIALECT.secondaryIndexesSql, ['indexed']);
+    expect(listed).toEqual([{ name: 'indexed_k_m', ddl: String(index?.d) }]);
+    const before = (await store.query<Row>("SELECT current_setting('work_mem') AS v"))[0]?.v;
+    const work = await store.transaction(async (tx) => {
+      for (const sql of POSTGRES_DIALECT.bulkLoadSettings()) await tx.run(sql);
+      return (await tx.query<Row>("SELECT current_setting('work_mem') AS v"))[0]?.v;
+    });
+    expect([work, (await store.query<Row>("SELECT current_setting('work_mem') AS v"))[0]?.v]).toEqual(['256MB', before]);
     const duck = await DuckDBStore.open(':memory:');
     try {
       expect(pg).toEqual(await evaluate(duck, DUCKDB_DIALECT));

@@ -126,6 +126,19 @@ export interface Dialect {
    * decimals takes only NUMERIC).
    */
   roundHalfAway(expr: string, digits: number): string;
+  /**
+   * A SELECT of the secondary indexes of the store's own table named $1, by name: `name` and
+   * `ddl`, the statement that creates it again. A bulk load into an empty table drops them and
+   * builds them once after the load, which costs far less than maintaining them row by row (a
+   * first import of 3.4 million bills into PostgreSQL). Indexes behind a constraint are not
+   * listed. None on DuckDB, where the store keeps none (readIndex).
+   */
+  readonly secondaryIndexesSql: string;
+  /**
+   * Transaction-local settings (SET LOCAL) for the sorts, hashes and index builds of a bulk load
+   * of millions of rows; none where the engine sizes its memory itself (DuckDB's memory_limit).
+   */
+  bulkLoadSettings(): string[];
 }
 
 const quoteIdent = (name: string) => `"${name.replaceAll('"', '""')}"`;
@@ -211,6 +224,8 @@ export const DUCKDB_DIALECT: Dialect = {
   mean: (e) => `avg(${e})`,
   isFinite: (e) => `isfinite(${e})`,
   roundHalfAway: (e, digits) => `round(${e}, ${checkDigits(digits)})`,
+  secondaryIndexesSql: 'SELECT CAST(NULL AS VARCHAR) AS name, CAST(NULL AS VARCHAR) AS ddl WHERE CAST($1 AS VARCHAR) IS NULL AND false',
+  bulkLoadSettings: () => [],
 };
 
 export const POSTGRES_DIALECT: Dialect = {
@@ -267,6 +282,13 @@ export const POSTGRES_DIALECT: Dialect = {
       THEN sign(CAST(${e} AS DOUBLE PRECISION)) * (floor(${y}) + CASE WHEN ${y} - floor(${y}) >= 0.5 THEN 1 ELSE 0 END) / ${scale}
       ELSE CAST(${e} AS DOUBLE PRECISION) END)`;
   },
+  secondaryIndexesSql: `SELECT i.relname AS name, pg_get_indexdef(i.oid) AS ddl
+    FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid JOIN pg_namespace n ON n.oid = t.relnamespace
+    WHERE n.nspname = current_schema() AND t.relname = CAST($1 AS VARCHAR)
+      AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.oid)
+    ORDER BY i.relname`,
+  // A sort or hash of a few million keys in memory rather than in temporary files (the default is 4 MB).
+  bulkLoadSettings: () => ["SET LOCAL work_mem = '256MB'", "SET LOCAL maintenance_work_mem = '512MB'"],
   // Each value as text, NULL as a control character no text value of these columns holds.
 };
 
@@ -444,5 +466,7 @@ export const CLICKHOUSE_DIALECT: Dialect = {
     const x = `toFloat64(${e})`;
     const y = `abs(${x} * ${scale})`;
     return `multiIf(isFinite(${y}), multiIf(${x} < 0, -1, 1) * (floor(${y}) + multiIf(${y} - floor(${y}) >= 0.5, 1, 0)) / ${scale}, ${x})`;
-  },
+  },  // No secondary indexes (readIndex makes none) and no session memory settings to raise for a load.
+  secondaryIndexesSql: "SELECT '' AS name, '' AS ddl WHERE toString($1) = '' AND 0",
+  bulkLoadSettings: () => [],
 };

@@ -16,6 +16,7 @@ import { prepareLatestAnalytics, type PreparedAnalytics } from '../lifecycle/pre
 import { keepCampaignArmSums } from '../campaigns/evaluate.ts';
 import { requireWritable } from '../../store/access.ts';
 import type { Dialect } from '../../store/dialect.ts';
+import { quoteIdent } from '../../store/schema.ts';
 import { loadPointsRules } from '../points/rules-file.ts';
 import { postImportedPoints } from '../points/post-import.ts';
 import { addExtraSql, storedExtras, widenToTextSql, type StoredExtra, type WideExtraTable } from '../../store/wide-extras.ts';
@@ -199,6 +200,16 @@ interface Staged {
   /** A cleaned copy of the file, removed once the file is merged. */
   readonly copy: string | null;
   readonly sha256: string;
+  /** Staged rows failing a cheap check (stageQuery `_ok`), for the full validator. */
+  readonly failing: number;
+}
+
+/** One scan of the staged rows: their decoded bytes (checked against the scanner's) and how many fail a cheap check. */
+async function stagedSums(store: AnalyticsStore): Promise<{ bytes: number; failing: number }> {
+  const [row] = await store.query<{ bytes: number | null; failing: number | null }>(
+    `SELECT sum(_len) AS bytes, count(*) FILTER (WHERE NOT _ok) AS failing FROM ${S.T}`,
+  );
+  return { bytes: Number(row?.bytes ?? 0), failing: Number(row?.failing ?? 0) };
 }
 
 /** The engine's file name for an input: our own glob-free name in the work folder, the suffix kept. */
@@ -217,7 +228,8 @@ async function stage(store: AnalyticsStore, file: DataFile, input: InputFile, la
   const enginePath = input.enginePath(work, engineName(file));
   if (file.format === 'parquet') {
     const records = await store.stageFile(store, { path: enginePath, format: 'parquet', columns, table: S.T, query: queryFor(true) });
-    return { layout, scan: null, records, lexicalInSql: true, copy: null, sha256: await input.sha256() };
+    const { failing } = await stagedSums(store);
+    return { layout, scan: null, records, lexicalInSql: true, copy: null, sha256: await input.sha256(), failing };
   }
   let bytesRead = 0;
   const progress = (n: number) => {
@@ -270,13 +282,13 @@ async function stage(store: AnalyticsStore, file: DataFile, input: InputFile, la
       file: file.path,
     });
   }
-  const [sum] = await store.query<{ bytes: number | null }>(`SELECT sum(_len) AS bytes FROM ${S.T}`);
-  if (Number(sum?.bytes ?? 0) !== scan.fieldBytes) {
+  const { bytes, failing } = await stagedSums(store);
+  if (bytes !== scan.fieldBytes) {
     throw new TenureError('BAD_INPUT', 'the database and the scanner disagree on the field contents; refusing to guess', {
       file: file.path,
     });
   }
-  return { layout, scan, records: n, lexicalInSql, copy, sha256: scan.sha256 };
+  return { layout, scan, records: n, lexicalInSql, copy, sha256: scan.sha256, failing };
 }
 
 async function importFile(store: AnalyticsStore, file: DataFile, input: InputFile, ctx: RunContext): Promise<FileOutcome> {
@@ -369,6 +381,7 @@ async function validateAndMerge(
   const runAll = async (statements: readonly string[]) => {
     for (const sql of statements) await tx.run(sql);
   };
+  await runAll(d.bulkLoadSettings());
   await runAll(S.createRejectsSql(d));
   await runAll(S.createTextTableSql(d, S.SCANNED, layout.fileColumns));
   await runAll(S.createEmptyTableSql(d, S.BREAKPOINTS, [['rec', 'BIGINT'], ['delta', 'BIGINT']]));
@@ -381,11 +394,12 @@ async function validateAndMerge(
     await insertBatches(tx, S.SCANNED, suspects.map((s) => [s.rec, ...s.fields.map((f) => (f === '' ? null : f))]));
   }
   // Row rules: the full validator runs only on suspect rows.
-  if ((await count(tx, `SELECT count(*) FROM ${S.T} WHERE NOT _ok`)) > 0) await runAll(S.suspectsSql(d, layout));
+  if (staged.failing > 0) await runAll(S.suspectsSql(d, layout));
   else await runAll(S.createTextTableSql(d, S.SUSPECTS, layout.fileColumns));
   await tx.run(S.scannedSuspectsSql(layout));
   await tx.run(S.validateRowsSql(layout, sqlOpts, S.SUSPECTS, S.REJ, d));
-  const unexplained = await count(tx, S.unexplainedSql());
+  // Every row failing a cheap check must have a reject (none to look for when no row failed).
+  const unexplained = staged.failing > 0 ? await count(tx, S.unexplainedSql()) : 0;
   if (unexplained > 0) {
     throw new TenureError('INTERNAL', `${unexplained} rows failed a check that the full validator cannot explain`, {
       file: file.path,
@@ -411,7 +425,12 @@ async function validateAndMerge(
   const extras = S.hasWideExtras(layout.spec) ? await prepareExtraColumns(tx, d, layout, layout.spec.name) : [];
   const filtered = (await count(tx, `SELECT count(*) FROM ${S.REJ} WHERE rec IS NOT NULL`)) > 0 || repeats > 0;
   const plan = S.mergeSql(layout, d, { targetEmpty, filtered, extras });
+  // Into an empty table, its secondary indexes (the server store's read indexes) are built once
+  // after the load instead of row by row: the same indexes, a fraction of the work.
+  const indexes = targetEmpty ? await tx.query<{ name: string; ddl: string }>(d.secondaryIndexesSql, [table]) : [];
+  await runAll(indexes.map((ix) => `DROP INDEX ${quoteIdent(ix.name)}`));
   await runAll(plan.statements);
+  await runAll(indexes.map((ix) => ix.ddl));
   const accepted = read - rejected;
   let inserted = accepted - repeats;
   let updated = 0;

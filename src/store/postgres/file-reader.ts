@@ -16,18 +16,16 @@ function sqlText(text: string): string {
   return `'${text.replaceAll("'", "''")}'`;
 }
 
-/**
- * The PostgreSQL store's file reader: a private in-memory DuckDB, locked down like the DuckDB
- * store (duckdb/engine.ts: no extensions, no file but its own session folder and the store's
- * scratch folder). The server never reads a client file: DuckDB reads and types it with the
- * same staging query as on the DuckDB store, writes the rows as CSV into its session folder,
- * and the adapter streams that file into the server with COPY … FROM STDIN.
- */
-export interface StagedCsv {
-  /** CSV without header, columns in `columns` order; removed by the caller. */
-  readonly file: string;
+/** What the reader stages, as the server will hold it. */
+export interface StagedColumns {
+  /** Every column of the staged relation, with its PostgreSQL type. */
   readonly columns: readonly { readonly name: string; readonly type: string }[];
+  /** The columns the CSV files hold: those with a value in some row (a column NULL in every row is left to COPY's NULL default). */
+  readonly shipped: readonly string[];
 }
+
+/** Rows per CSV slice: large enough that a COPY's own cost is nothing, small enough that writing and sending overlap. */
+const SLICE_ROWS = 500_000;
 
 /** DuckDB column types of a staged relation as PostgreSQL spells them. */
 export function postgresType(duckdbType: string): string {
@@ -59,6 +57,14 @@ export function postgresType(duckdbType: string): string {
   }
 }
 
+/**
+ * The PostgreSQL store's file reader: a private in-memory DuckDB, locked down like the DuckDB
+ * store (duckdb/engine.ts: no extensions, no file but its own session folder and the store's
+ * scratch folder). The server never reads a client file: DuckDB reads and types it with the
+ * same staging query as on the DuckDB store, writes the rows as CSV files into its session
+ * folder, a slice of rows at a time, and the adapter streams each into the server with COPY …
+ * FROM STDIN while DuckDB writes the next.
+ */
 export class FileReader {
   private session: Promise<EngineSession> | undefined;
   private files = 0;
@@ -77,37 +83,67 @@ export class FileReader {
   }
 
   /**
-   * The staged rows (`_pos` first) as a CSV file in the reader's session folder. The rows are read
-   * into a table first and numbered by its rowid (insertion order preserved): numbering them in
-   * the reading SELECT (row_number() OVER ()) serialises DuckDB's parallel CSV reader.
+   * The staged rows (`_pos` first) as CSV files in the reader's session folder, without header,
+   * columns in `shipped` order: `prepare` gets the columns first, then `ship` each file in turn
+   * (the caller sends it; the file is removed after), while DuckDB writes the next one. The rows
+   * are read into a table first and numbered by its rowid (insertion order preserved):
+   * numbering them in the reading SELECT (row_number() OVER ()) serialises DuckDB's parallel
+   * CSV reader. Returns the rows written.
    */
-  async stage(req: StageFileRequest): Promise<StagedCsv> {
+  async stage(req: StageFileRequest, prepare: (staged: StagedColumns) => Promise<void>, ship: (file: string) => Promise<void>): Promise<number> {
     const session = await this.engine();
     const c = session.connection;
     await c.run('SET preserve_insertion_order = true');
     await c.run(`CREATE OR REPLACE TEMP TABLE ${ROWS} AS ${readerSelect(req)}`);
     try {
-      return await this.copyOut(session, `SELECT rowid AS _pos, * FROM ${ROWS}`);
+      const select = `SELECT rowid AS _pos, * FROM ${ROWS}`;
+      const described = await c.runAndReadAll(`DESCRIBE ${select}`);
+      const columns = (described.getRowObjectsJson() as { column_name: string; column_type: string }[]).map((r) => ({
+        name: r.column_name,
+        type: postgresType(r.column_type),
+      }));
+      // Columns without a value in any row (the import's text of failing rows, mostly) are not
+      // written, parsed and sent: count() of a column reads its validity mask only.
+      const counted = await c.runAndReadAll(
+        `SELECT count(*) AS n, ${columns.map((col, i) => `count(${quoteIdent(col.name)}) AS c${i}`).join(', ')} FROM (${select}) AS s`,
+      );
+      const [rows = 0, ...counts] = (counted.getRows()[0] ?? []).map(Number);
+      const shipped = columns.filter((_, i) => (counts[i] ?? 0) > 0).map((col) => col.name);
+      await prepare({ columns, shipped });
+      // The slice being sent: resolves to its error, or null (never rejects, so an error waits for its turn).
+      let sending: Promise<unknown> = Promise.resolve(null);
+      const sent = async () => {
+        const failed = await sending;
+        sending = Promise.resolve(null);
+        if (failed !== null) throw failed;
+      };
+      try {
+        for (let from = 0; from < rows; from += SLICE_ROWS) {
+          const file = join(session.scratchDirectory(), `stage-${++this.files}.csv`);
+          try {
+            const slice = `SELECT rowid AS _pos, * FROM ${ROWS} WHERE rowid >= ${from} AND rowid < ${from + SLICE_ROWS}`;
+            await c.run(`COPY (SELECT ${shipped.map(quoteIdent).join(', ')} FROM (${slice}) AS s) TO '${file.replaceAll("'", "''")}' (FORMAT csv, HEADER false)`);
+          } catch (err) {
+            rmSync(file, { force: true });
+            throw err;
+          }
+          // One COPY at a time on the server session: the previous slice must be in before this one goes.
+          await sent();
+          sending = ship(file).then(
+            () => null,
+            (err: unknown) => err ?? new Error('COPY failed'),
+          );
+          void sending.finally(() => rmSync(file, { force: true }));
+        }
+        await sent();
+      } finally {
+        // Never leave a COPY running behind a thrown error.
+        await sending;
+      }
+      return rows;
     } finally {
       await c.run(`DROP TABLE IF EXISTS ${ROWS}`);
     }
-  }
-
-  private async copyOut(session: EngineSession, select: string): Promise<StagedCsv> {
-    const c = session.connection;
-    const described = await c.runAndReadAll(`DESCRIBE ${select}`);
-    const columns = (described.getRowObjectsJson() as { column_name: string; column_type: string }[]).map((r) => ({
-      name: r.column_name,
-      type: postgresType(r.column_type),
-    }));
-    const file = join(session.scratchDirectory(), `stage-${++this.files}.csv`);
-    try {
-      await c.run(`COPY (${select}) TO '${file.replaceAll("'", "''")}' (FORMAT csv, HEADER false)`);
-    } catch (err) {
-      rmSync(file, { force: true });
-      throw err;
-    }
-    return { file, columns };
   }
 
   /**
@@ -134,7 +170,7 @@ export class FileReader {
   }
 
   /** CREATE TEMP TABLE … of the staged columns (no rows). */
-  static tableSql(table: string, columns: StagedCsv['columns']): string {
+  static tableSql(table: string, columns: StagedColumns['columns']): string {
     return `CREATE TEMP TABLE ${table} (${columns.map((c) => `${quoteIdent(c.name)} ${c.type}`).join(', ')})`;
   }
 

@@ -169,30 +169,32 @@ export class PostgresStore implements AnalyticsStore {
     }
   }
 
-  /**
-   * DuckDB reads and stages the file on this side (file-reader.ts); its rows, written as CSV,
-   * stream into a temporary table with COPY … FROM STDIN.
-   */
   async unstageFile(table: string): Promise<void> {
     await this.run(`DROP TABLE IF EXISTS pg_temp.${table}`);
   }
 
+  /**
+   * DuckDB reads and stages the file on this side (file-reader.ts); its rows, written as CSV a
+   * slice at a time, stream into a temporary table with COPY … FROM STDIN.
+   */
   async stageFile(_tx: StoreTx, request: StageFileRequest): Promise<number> {
     if (this.inTransaction) throw new StoreError('NESTED_TRANSACTION', 'stageFile must run outside a transaction');
-    const staged = await this.fileReader().stage(request);
-    try {
-      await this.run(`DROP TABLE IF EXISTS pg_temp.${request.table}`);
-      await this.run(FileReader.tableSql(request.table, staged.columns));
-      const copy = this.client.query(copyFrom(`COPY ${request.table} (${staged.columns.map((c) => quoteIdent(c.name)).join(', ')}) FROM STDIN (FORMAT csv)`));
-      try {
-        await pipeline(FileReader.read(staged.file), copy);
-      } catch (err) {
-        throw statementError(err, this.target);
-      }
-      return Number(copy.rowCount);
-    } finally {
-      rmSync(staged.file, { force: true });
-    }
+    let copy = '';
+    return this.fileReader().stage(
+      request,
+      async (staged) => {
+        await this.run(`DROP TABLE IF EXISTS pg_temp.${request.table}`);
+        await this.run(FileReader.tableSql(request.table, staged.columns));
+        copy = `COPY ${request.table} (${staged.shipped.map(quoteIdent).join(', ')}) FROM STDIN (FORMAT csv)`;
+      },
+      async (file) => {
+        try {
+          await pipeline(FileReader.read(file), this.client.query(copyFrom(copy)));
+        } catch (err) {
+          throw statementError(err, this.target);
+        }
+      },
+    );
   }
 
   /**
