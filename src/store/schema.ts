@@ -317,6 +317,19 @@ export const MIGRATIONS: readonly Migration[] = [
          detail VARCHAR, prev_hash VARCHAR, hash VARCHAR)`,
     ],
   },
+  {
+    // Issue 15 (the API's load figure): the data generation, one row. Every writer of data that
+    // served results derive from (an import, a scoring run, an uplift fit) adds one to it in its
+    // own transaction (app/data-generation.ts), so a long-running server keeps what it derived
+    // (report results, the next-best-action context) until the number moves, and reads one row
+    // to know.
+    version: 14,
+    description: 'data generation counter for long-lived server caches',
+    statements: () => [
+      'CREATE TABLE IF NOT EXISTS data_generation (generation BIGINT, changed_ms BIGINT, reason VARCHAR)',
+      "INSERT INTO data_generation SELECT 0, NULL, 'created' WHERE NOT EXISTS (SELECT 1 FROM data_generation)",
+    ],
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;

@@ -24,6 +24,7 @@ import type { AnalyticsStore } from '../../store/port.ts';
 import { CUSTOMER_FEATURES } from '../churn-model/features.ts';
 import { TenureError } from '../errors.ts';
 import { campaignRecords, type CampaignRecord, memberSample, type MemberSample, requireUsable, usableFor } from './samples.ts';
+import { changingData } from '../data-generation.ts';
 
 export const SELECTION_BINS = 10;
 const RANDOM_HOLDOUT = 0.3;
@@ -181,13 +182,15 @@ export async function trainUpliftModel(store: AnalyticsStore, input: UpliftTrain
     held_out: heldOut,
   };
   const modelId = `uplift-${offerId}-${best.learner}-${Date.now().toString(36)}`;
-  await store.run('INSERT INTO uplift_models VALUES ($1, current_timestamp, $2, $3, $4, $5, $6)', [
-    modelId,
-    offerId,
-    best.learner,
-    JSON.stringify(metrics.campaigns),
-    JSON.stringify(metrics),
-    JSON.stringify(model.toJSON({ features: CUSTOMER_FEATURES.map((f) => f.name) })),
-  ]);
+  await changingData(store, 'uplift', (tx) =>
+    tx.run('INSERT INTO uplift_models VALUES ($1, current_timestamp, $2, $3, $4, $5, $6)', [
+      modelId,
+      offerId,
+      best.learner,
+      JSON.stringify(metrics.campaigns),
+      JSON.stringify(metrics),
+      JSON.stringify(model.toJSON({ features: CUSTOMER_FEATURES.map((f) => f.name) })),
+    ]),
+  );
   return { modelId, model, metrics };
 }
