@@ -37,6 +37,7 @@ describe.each(engines)('SessionPool on $name', (engine) => {
       await a.release();
       const lc = await c;
       expect(got).toBe(a.session);
+      expect(got?.access).toBe('read-only');
       expect(await lc.session.query('SELECT count(*) AS n FROM pool_probe')).toEqual([{ n: 1 }]);
       await lc.release();
       await b.release();
@@ -60,7 +61,14 @@ describe.each(engines)('SessionPool on $name', (engine) => {
       const exists = async (name: string) => Number((await s.query<{ n: number }>(s.dialect.temporaryTableExistsSql, [name]))[0]?.n ?? 0);
       expect(await exists('scratch_rows')).toBe(0);
       expect(await exists('kept_shadow')).toBe(1);
+      // Made inside a transaction too: the clean-up sees it.
+      await s.transaction(async (tx) => {
+        for (const stmt of s.dialect.createTempTableAs('tx_rows', 'SELECT 3 AS v')) await tx.run(stmt);
+      });
       await second.release();
+      const third = await pool.acquire();
+      expect(await exists('tx_rows')).toBe(0);
+      await third.release();
     } finally {
       await pool.close();
     }

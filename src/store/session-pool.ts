@@ -1,4 +1,4 @@
-import type { AnalyticsStore, StoreAccess } from './port.ts';
+import type { AnalyticsStore, ColumnSet, FileFormat, Row, SqlValue, StageFileRequest, StoreAccess, StoreTx } from './port.ts';
 import { StoreError } from './errors.ts';
 
 /**
@@ -33,8 +33,94 @@ export interface SessionPoolOptions {
 }
 
 interface Pooled {
-  readonly session: AnalyticsStore;
+  readonly session: TrackedSession;
   readonly epoch: number;
+}
+
+const CREATES = /\bcreate\b/i;
+
+/**
+ * A pooled session as its leases see it: the session itself, noting whether a statement may have
+ * created something (CREATE in its text, a staged file or column set), so that a lease that only
+ * read (a cached answer, an authentication) is given back without the catalog query of the
+ * clean-up.
+ */
+class TrackedSession implements AnalyticsStore {
+  created = false;
+  readonly engine: AnalyticsStore['engine'];
+  readonly dialect: AnalyticsStore['dialect'];
+  readonly location: string;
+  readonly access: StoreAccess;
+
+  constructor(readonly inner: AnalyticsStore) {
+    this.engine = inner.engine;
+    this.dialect = inner.dialect;
+    this.location = inner.location;
+    this.access = inner.access;
+  }
+
+  private note(sql: string): void {
+    if (!this.created && CREATES.test(sql)) this.created = true;
+  }
+
+  private tracked(tx: StoreTx): StoreTx {
+    return {
+      run: (sql, params) => {
+        this.note(sql);
+        return tx.run(sql, params);
+      },
+      query: <T extends Row = Row>(sql: string, params?: readonly SqlValue[]) => {
+        this.note(sql);
+        return tx.query<T>(sql, params);
+      },
+    };
+  }
+
+  run(sql: string, params?: readonly SqlValue[]): Promise<void> {
+    this.note(sql);
+    return this.inner.run(sql, params);
+  }
+  query<T extends Row = Row>(sql: string, params?: readonly SqlValue[]): Promise<T[]> {
+    this.note(sql);
+    return this.inner.query<T>(sql, params);
+  }
+  migrate(): Promise<number> {
+    return this.inner.migrate();
+  }
+  schemaVersion(): Promise<number> {
+    return this.inner.schemaVersion();
+  }
+  transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
+    return this.inner.transaction((tx) => fn(this.tracked(tx)));
+  }
+  stageFile(tx: StoreTx, request: StageFileRequest): Promise<number> {
+    this.created = true;
+    // The adapter runs the staging on its own session: hand it the inner one when given this wrapper.
+    return this.inner.stageFile(tx === this ? this.inner : tx, request);
+  }
+  unstageFile(table: string): Promise<void> {
+    return this.inner.unstageFile(table);
+  }
+  describeFile(path: string, format: FileFormat): Promise<string[]> {
+    return this.inner.describeFile(path, format);
+  }
+  queryColumns(sql: string, params?: readonly SqlValue[]): Promise<ColumnSet> {
+    this.note(sql);
+    return this.inner.queryColumns(sql, params);
+  }
+  stageColumns(table: string, set: ColumnSet): Promise<number> {
+    this.created = true;
+    return this.inner.stageColumns(table, set);
+  }
+  scratchDirectory(): string {
+    return this.inner.scratchDirectory();
+  }
+  openSession(access?: StoreAccess): Promise<AnalyticsStore> {
+    return this.inner.openSession(access);
+  }
+  close(): Promise<void> {
+    return this.inner.close();
+  }
 }
 
 /** Temporary tables and views of the session, by engine: what hygiene drops. */
@@ -111,7 +197,7 @@ export class SessionPool {
     if (this.open < this.options.size) {
       this.open++;
       try {
-        return { session: await this.store.openSession(this.access), epoch: this.epoch_ };
+        return { session: new TrackedSession(await this.store.openSession(this.access)), epoch: this.epoch_ };
       } catch (err) {
         this.open--;
         this.handOn();
@@ -140,13 +226,16 @@ export class SessionPool {
   }
 
   /** Drops what the lease left behind: temporary tables and views but the kept shadows. */
-  private async clean(session: AnalyticsStore): Promise<void> {
+  private async clean(tracked: TrackedSession): Promise<void> {
+    if (!tracked.created) return;
+    const session = tracked.inner;
     const left = await session.query<{ name: string; kind: string }>(temporarySql(session));
     for (const t of left) {
       if (this.keep.has(t.name.toLowerCase())) continue;
       const name = session.dialect.temporaryTable(t.name);
       await session.run(t.kind === 'VIEW' ? `DROP VIEW IF EXISTS ${name}` : `DROP TABLE IF EXISTS ${name}`);
     }
+    tracked.created = false;
   }
 
   private async discard(p: Pooled): Promise<void> {
@@ -165,7 +254,7 @@ export class SessionPool {
     this.open++;
     const epoch = this.epoch_;
     this.store.openSession(this.access).then(
-      (session) => waiter({ session, epoch }),
+      (session) => waiter({ session: new TrackedSession(session), epoch }),
       (err: unknown) => {
         this.open--;
         waiter(err instanceof Error ? err : new Error(String(err)));
