@@ -21,6 +21,7 @@ import { ensureStageHistory, HISTORY_TABLE } from '../lifecycle/history-store.ts
 import { baseSbg, DEFAULT_VALUE_PARAMETERS } from '../value/customer-value.ts';
 import { ensureValueSnapshot, SNAPSHOT_TABLE } from '../value/value-snapshot.ts';
 import { maskRow, NO_PERSONAL_DATA, type AccessRights } from '../../domain/privacy/masking.ts';
+import { pointRead, type RowLocator } from './row-locator.ts';
 
 export const HISTORY_MONTHS = 6;
 
@@ -73,6 +74,8 @@ export interface Customer360Base {
   readonly hasScores: boolean;
   readonly historyMonths: number;
   readonly stageKey: string;
+  /** Where each customer's rows are (DuckDB, a server's base: row-locator.ts); absent: the plain filters. */
+  readonly locator?: RowLocator | null;
   /** The value snapshot's key and the base's medians at the month (computed once, on first call). */
   value(): Promise<{ readonly key: string; readonly medians: { readonly currentValue: number; readonly potential: number } | null }>;
 }
@@ -115,13 +118,14 @@ export async function customer360(
 ): Promise<Customer360> {
   const id = input.customerId;
   const rights = input.rights ?? NO_PERSONAL_DATA;
-  const [profile] = await store.query('SELECT * FROM customers WHERE customer_id = $1', [id]);
+  const [profile] = await pointRead(store, base?.locator, { table: 'customers', params: [id] });
   if (!profile) throw new TenureError('NO_DATA', `no customer ${id} in the store ${store.location}`);
   const b = base ?? (await customer360Base(store, input));
   const { asOf, hasScores, span } = b;
   const end = `${addMonths(asOf, 1)}-01`;
 
-  const subscriptions = await store.query('SELECT * FROM subscriptions WHERE customer_id = $1 ORDER BY start_date, subscription_id', [id]);
+  const locator = b.locator;
+  const subscriptions = await pointRead(store, locator, { table: 'subscriptions', params: [id], orderBy: 'start_date, subscription_id' });
   const usage = await store.query(
     `SELECT * FROM monthly_usage WHERE customer_id = $1 AND month < CAST($2 AS DATE) AND month >= CAST($3 AS DATE) ORDER BY month`,
     [id, end, `${addMonths(asOf, -(HISTORY_MONTHS - 1))}-01`],
@@ -143,10 +147,12 @@ export async function customer360(
       )
     : [];
 
-  const staged = await store.query(
-    `SELECT * FROM ${HISTORY_TABLE} WHERE rules_key = $1 AND customer_id = $2 AND as_of > CAST($3 AS DATE) AND as_of <= CAST($4 AS DATE) ORDER BY as_of`,
-    [b.stageKey, id, `${addMonths(asOf, -b.historyMonths)}-01`, `${asOf}-01`],
-  );
+  const staged = await pointRead(store, locator, {
+    table: HISTORY_TABLE,
+    where: 'rules_key = $2 AND as_of > CAST($3 AS DATE) AND as_of <= CAST($4 AS DATE)',
+    params: [id, b.stageKey, `${addMonths(asOf, -b.historyMonths)}-01`, `${asOf}-01`],
+    orderBy: 'as_of',
+  });
   const current = staged.find((r) => String(r.as_of).slice(0, 7) === asOf) ?? null;
   const stage = current ? (String(current.stage) as Stage) : null;
   const featureNames = ['tenure_months', 'churned', 'arpu_last3', 'arpu_prev3', 'usage_last3', 'usage_prev3', 'dormant_months', 'peak_arpu3', 'segment_arpu_rank', 'churn_risk', 'segment'];
@@ -156,11 +162,11 @@ export async function customer360(
   const live = current !== null && current.churned !== true;
   if (live) {
     const { key: valueKey, medians } = await b.value();
-    const [row] = await store.query<Record<string, number | null>>(
-      `SELECT v.* FROM ${SNAPSHOT_TABLE} v
-       WHERE v.snapshot_key = CAST($1 AS VARCHAR) AND v.as_of = CAST($2 AS DATE) AND v.customer_id = CAST($3 AS VARCHAR)`,
-      [valueKey, `${asOf}-01`, id],
-    );
+    const [row] = await pointRead<Record<string, number | null>>(store, locator, {
+      table: SNAPSHOT_TABLE,
+      where: 'snapshot_key = CAST($2 AS VARCHAR) AND as_of = CAST($3 AS DATE)',
+      params: [id, valueKey, `${asOf}-01`],
+    });
     if (row && medians) {
       const current_value = Number(row.current_value);
       const potential = Number(row.potential);

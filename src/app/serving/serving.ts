@@ -26,7 +26,10 @@ import { customer360Base as makeCustomer360Base, type Customer360Base } from '..
 import { DEFAULT_CONTACT_POLICY, type ContactPolicy } from '../../domain/care/contact-policy.ts';
 import { operatorTimezone } from '../import/import-dataset.ts';
 import { dataSpan } from '../data-span.ts';
-import { ensureValueSnapshot } from '../value/value-snapshot.ts';
+import { ensureValueSnapshot, SNAPSHOT_TABLE } from '../value/value-snapshot.ts';
+import { HISTORY_TABLE } from '../lifecycle/history-store.ts';
+import { RowLocator } from '../customer/row-locator.ts';
+import { addMonths } from '../../domain/month.ts';
 import { baseSbg, DEFAULT_VALUE_PARAMETERS } from '../value/customer-value.ts';
 import { ResultCache } from './result-cache.ts';
 
@@ -125,11 +128,11 @@ export class Serving {
     return { ...state.context, store: lease.session };
   }
 
-  /** Starts the NBA context of the current generation (a server calls it at start). */
+  /** Makes the NBA context and the latest month's 360 base of the current generation (a server calls it at start). */
   async warm(): Promise<void> {
     const lease = await this.lease();
     try {
-      await this.nbaContext(lease);
+      await Promise.all([this.nbaContext(lease), this.customer360Base(lease, undefined)]);
     } finally {
       await lease.release();
     }
@@ -142,17 +145,24 @@ export class Serving {
   async customer360Base(lease: ServingLease, asOf: string | undefined): Promise<Customer360Base | null> {
     const write = this.options.write;
     if (!write || this.store.access !== 'read-write') return null;
-    return this.memo(lease, 'customer360-base', asOf ?? '', () =>
-      write(async (store) => {
-        const base = await makeCustomer360Base(store, asOf === undefined ? {} : { asOf });
+    return this.memo(lease, 'customer360-base', asOf ?? '', async (session) => {
+      const started = this.now();
+      const { base, value } = await write(async (store) => {
+        const made = await makeCustomer360Base(store, asOf === undefined ? {} : { asOf });
         // Its value part now, inside the write: the writer's connection is not touched later.
-        const value = await base.value().then(
-          (v) => () => Promise.resolve(v),
-          (err: unknown) => () => Promise.reject(err instanceof Error ? err : new Error(String(err))),
-        );
-        return { ...base, value };
-      }),
-    );
+        return { base: made, value: await made.value().then((v) => v, (err: unknown) => (err instanceof Error ? err : new Error(String(err)))) };
+      });
+      const month = `${base.asOf}-01`;
+      // Where each customer's rows are, for the point reads of every later call (DuckDB; null elsewhere).
+      const locator = await RowLocator.make(session, [
+        { table: 'customers' },
+        { table: 'subscriptions' },
+        { table: HISTORY_TABLE, where: { sql: 'rules_key = $1 AND as_of > CAST($2 AS DATE) AND as_of <= CAST($3 AS DATE)', params: [base.stageKey, `${addMonths(base.asOf, -base.historyMonths)}-01`, month] } },
+        ...(value instanceof Error ? [] : [{ table: SNAPSHOT_TABLE, where: { sql: 'snapshot_key = $1 AND as_of = CAST($2 AS DATE)', params: [value.key, month] } }]),
+      ]);
+      this.options.log?.({ level: 'info', event: 'customer360_base', generation: lease.generation, as_of: base.asOf, ms: this.now() - started });
+      return { ...base, locator, value: () => (value instanceof Error ? Promise.reject(value) : Promise.resolve(value)) };
+    });
   }
 
   stats(): { generation: number | undefined; results: number; sessions: ReturnType<SessionPool['stats']>; nba: number | undefined } {
