@@ -15,12 +15,16 @@ import type { AnalyticsStore, StoreTx } from '../store/port.ts';
 
 export type DataChange = 'import' | 'score' | 'uplift';
 
-/** Adds one to the generation, in the writer's transaction `tx`. */
+/**
+ * Adds one to the generation, in the writer's transaction `tx`. One row, made by the first change:
+ * concurrent writers (PostgreSQL) queue on its row lock, so each adds its own one.
+ */
 export async function bumpDataGeneration(tx: StoreTx, reason: DataChange, nowMs: number = Date.now()): Promise<void> {
   await tx.run('UPDATE data_generation SET generation = generation + 1, changed_ms = $1, reason = $2', [nowMs, reason]);
+  await tx.run('INSERT INTO data_generation SELECT 1, CAST($1 AS BIGINT), CAST($2 AS VARCHAR) WHERE NOT EXISTS (SELECT 1 FROM data_generation)', [nowMs, reason]);
 }
 
-/** The current generation (0 on a store nothing has changed since migration 14). */
+/** The current generation (0 on a store nothing has changed since migration 14: the table is empty). */
 export async function dataGeneration(store: StoreTx): Promise<number> {
   const [row] = await store.query<{ g: number | bigint | null }>('SELECT max(generation) AS g FROM data_generation');
   return Number(row?.g ?? 0);

@@ -326,8 +326,8 @@ export const MIGRATIONS: readonly Migration[] = [
     version: 14,
     description: 'data generation counter for long-lived server caches',
     statements: () => [
+      // Empty until the first change (a new store holds no data: `tenure store copy` checks that).
       'CREATE TABLE IF NOT EXISTS data_generation (generation BIGINT, changed_ms BIGINT, reason VARCHAR)',
-      "INSERT INTO data_generation SELECT 0, NULL, 'created' WHERE NOT EXISTS (SELECT 1 FROM data_generation)",
     ],
   },
 ];
