@@ -8,11 +8,17 @@
  * - nba:          GET /api/v1/customers/{id}/nba, likewise
  *
  * Reports p50/p95/p99 latency (from every response's own time, so p95 is exact rather than
- * autocannon's nearest bucket), requests per second, non-2xx responses and socket errors.
+ * autocannon's nearest bucket), requests per second, non-2xx responses and socket errors; and,
+ * before the load, what one client alone sees (--single sequential requests per endpoint).
  * The server runs in this process (createApi + startServer, as `tenure serve` does) on a copy
- * of the demo store, with an admin token; the per-caller rate limit is lifted for the run.
+ * of the demo store, with an admin token; the per-caller rate limit is lifted for the run. The
+ * server's start (the next-best-action context of the whole base, app/serving) is timed apart.
  *
- *   npx tsx bench/api.ts [--customers 20000] [--months 24] [--seed 7] [--connections 50] [--duration 15]
+ *   npx tsx bench/api.ts [--customers 20000] [--months 24] [--seed 7] [--connections 50] [--duration 15] [--single 40]
+ *                        [--data DIR] [--db FILE]
+ *
+ * --data: an existing demo folder instead of bench/out/data-…; --db: an existing store (written
+ * to: accounts, the kept derived tables; give it a copy) instead of bench/out/api-….duckdb.
  *
  * Prints a table and writes bench/out/api-<customers>.json.
  */
@@ -36,6 +42,9 @@ const { values: args } = parseArgs({
     seed: { type: 'string', default: '7' },
     connections: { type: 'string', default: '50' },
     duration: { type: 'string', default: '15' },
+    single: { type: 'string', default: '40' },
+    data: { type: 'string' },
+    db: { type: 'string' },
   },
 });
 const OUT = resolve('bench/out');
@@ -44,11 +53,12 @@ const months = Number(args.months);
 const seed = Number(args.seed);
 const connections = Math.max(1, Number(args.connections));
 const duration = Math.min(20, Math.max(1, Number(args.duration))); // 3 endpoints × 20 s = 60 s at most
+const single = Math.max(0, Number(args.single));
 mkdirSync(OUT, { recursive: true });
 
-const dataDir = await demoDataFolder(OUT, { customers, months, seed, profile: 'mixed' });
-const dbPath = join(OUT, `api-${customers}x${months}-s${seed}.duckdb`);
+const dbPath = args.db !== undefined ? resolve(args.db) : join(OUT, `api-${customers}x${months}-s${seed}.duckdb`);
 if (!existsSync(dbPath)) {
+  const dataDir = args.data !== undefined ? resolve(args.data) : await demoDataFolder(OUT, { customers, months, seed, profile: 'mixed' });
   const store = await DuckDBStore.open(dbPath, { readableDirectories: [dataDir] });
   try {
     const t = performance.now();
@@ -62,7 +72,9 @@ if (!existsSync(dbPath)) {
   await store.close();
 }
 
+const opened = performance.now();
 const store = await DuckDBStore.open(dbPath, { access: 'read-write' });
+const openMs = performance.now() - opened;
 if (!(await listUsers(store)).some((u) => u.username === 'bench')) await addUser(store, 'bench', 'admin', 'bench password, loopback only');
 const { token } = await createToken(store, 'bench', ['reports:read', 'customer:read'], 1);
 // Live customers (a churned one has no next best action): the 360 and nba draw from the same ids.
@@ -71,13 +83,21 @@ const ids = (
 ).map((r) => r.id);
 const api = createApi({ store, log: () => undefined, requestsPerMinute: 1e9, maxSessions: 8 });
 const server = await startServer(api, { port: 0, host: '127.0.0.1' });
+// What `tenure serve` does at start: the NBA context of the whole base, preloaded.
+const warmStarted = performance.now();
+await api.serving.warm();
+const warmMs = performance.now() - warmStarted;
 const base = `http://127.0.0.1:${server.port}`;
 const headers = { Authorization: `Bearer ${token}` };
 
 // Warm-up: the first report and 360 of a store derive its basis and stage history once.
-for (const path of ['/api/v1/reports/churn-totals', `/api/v1/customers/${ids[0]}`, `/api/v1/customers/${ids[0]}/nba`]) {
+const firstMs: Record<string, number> = {};
+for (const [name, path] of [['report', '/api/v1/reports/churn-totals'], ['customer 360', `/api/v1/customers/${ids[0]}`], ['nba', `/api/v1/customers/${ids[0]}/nba`]] as const) {
+  const t = performance.now();
   const res = await fetch(`${base}${path}`, { headers });
   if (res.status !== 200) throw new Error(`warm-up ${path}: ${res.status} ${await res.text()}`);
+  await res.arrayBuffer();
+  firstMs[name] = Number((performance.now() - t).toFixed(1));
 }
 
 let rnd = seed >>> 0 || 1;
@@ -85,6 +105,21 @@ const randomId = () => {
   rnd = (Math.imul(rnd, 1_103_515_245) + 12_345) >>> 0;
   return encodeURIComponent(ids[rnd % ids.length] as string);
 };
+
+/** One client alone: `single` sequential requests, each on its own random customer. */
+async function alone(endpoint: string, path: () => string): Promise<{ endpoint: string; requests: number; p50_ms: number; p95_ms: number; max_ms: number }> {
+  const times: number[] = [];
+  for (let i = 0; i < single; i++) {
+    const t = performance.now();
+    const res = await fetch(`${base}${path()}`, { headers });
+    await res.arrayBuffer();
+    if (res.status !== 200) throw new Error(`${endpoint}: ${res.status}`);
+    times.push(performance.now() - t);
+  }
+  times.sort((a, b) => a - b);
+  const q = (p: number) => Number((times[Math.min(times.length - 1, Math.floor(p * times.length))] ?? Number.NaN).toFixed(1));
+  return { endpoint, requests: times.length, p50_ms: q(0.5), p95_ms: q(0.95), max_ms: q(1) };
+}
 
 interface Row {
   endpoint: string;
@@ -102,6 +137,9 @@ async function load(endpoint: string, path: () => string): Promise<Row> {
   const instance = autocannon({ url: base, connections, duration, headers, requests: [{ method: 'GET', setupRequest: (req) => ({ ...req, path: path() }) }] });
   instance.on('response', (_client: unknown, _status: number, _bytes: number, ms: number) => times.push(ms));
   const result = await instance;
+  // Requests autocannon gave up on (its 10 s timeout) still run in the server: let them finish,
+  // so the next endpoint is measured alone.
+  await api.drained();
   times.sort((a, b) => a - b);
   const q = (p: number) => Number((times[Math.min(times.length - 1, Math.floor(p * times.length))] ?? Number.NaN).toFixed(1));
   return {
@@ -117,7 +155,12 @@ async function load(endpoint: string, path: () => string): Promise<Row> {
 }
 
 const rows: Row[] = [];
+const singles: Awaited<ReturnType<typeof alone>>[] = [];
+const loadBefore = loadavg();
 try {
+  singles.push(await alone('report churn-totals', () => '/api/v1/reports/churn-totals'));
+  singles.push(await alone('customer 360', () => `/api/v1/customers/${randomId()}`));
+  singles.push(await alone('nba', () => `/api/v1/customers/${randomId()}/nba`));
   rows.push(await load('report churn-totals', () => '/api/v1/reports/churn-totals'));
   rows.push(await load('customer 360', () => `/api/v1/customers/${randomId()}`));
   rows.push(await load('nba', () => `/api/v1/customers/${randomId()}/nba`));
@@ -127,8 +170,15 @@ try {
 }
 
 const columns = ['endpoint', 'requests', 'rps', 'p50_ms', 'p95_ms', 'p99_ms', 'non_2xx', 'errors'];
-process.stdout.write(`tenure serve on loopback, ${customers} customers × ${months} months, ${connections} connections, ${duration} s per endpoint (cores ${cpus().length}, load ${loadavg().map((x) => x.toFixed(1)).join(' ')})\n`);
-process.stdout.write(`${toTable(columns, rows.map((r) => ({ ...r })))}\n`);
+const loadText = (l: number[]) => l.map((x) => x.toFixed(1)).join(' ');
+process.stdout.write(
+  `tenure serve on loopback, ${customers} customers × ${months} months (${dbPath}): store open ${openMs.toFixed(0)} ms, NBA context ${warmMs.toFixed(0)} ms, first calls ${JSON.stringify(firstMs)} (cores ${cpus().length}, load before ${loadText(loadBefore)})\n`,
+);
+process.stdout.write(`one client alone, ${single} sequential requests per endpoint:\n${toTable(['endpoint', 'requests', 'p50_ms', 'p95_ms', 'max_ms'], singles.map((r) => ({ ...r })))}\n`);
+process.stdout.write(`${connections} connections, ${duration} s per endpoint (load after ${loadText(loadavg())}):\n${toTable(columns, rows.map((r) => ({ ...r })))}\n`);
 const file = join(OUT, `api-${customers}.json`);
-writeFileSync(file, `${JSON.stringify({ customers, months, seed, connections, duration_s: duration, cores: cpus().length, load: loadavg(), rows }, null, 2)}\n`);
+writeFileSync(
+  file,
+  `${JSON.stringify({ customers, months, seed, db: dbPath, connections, duration_s: duration, cores: cpus().length, load_before: loadBefore, load_after: loadavg(), open_ms: openMs, nba_context_ms: warmMs, first_ms: firstMs, single: singles, rows }, null, 2)}\n`,
+);
 process.stdout.write(`wrote ${file}\n`);

@@ -38,6 +38,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
+  await api?.close();
   await store?.close();
 });
 

@@ -10,7 +10,8 @@ import { appendAudit, type AuditEntry } from '../app/auth/audit.ts';
 import type { Permission } from '../app/auth/permissions.ts';
 import { ApiError, httpError } from './errors.ts';
 import type { ApiEnv } from './context.ts';
-import { FailureWindow, RateLimit, Semaphore } from './limits.ts';
+import { FailureWindow, RateLimit } from './limits.ts';
+import { Serving, type ServingLease } from '../app/serving/serving.ts';
 
 export const SESSION_COOKIE = 'tenure_session';
 export const CSRF_HEADER = 'X-CSRF-Token';
@@ -25,8 +26,12 @@ export interface ApiDeps {
   readonly now?: () => number;
   /** Set the Secure flag on the session cookie even when the request arrived over plain HTTP (behind a TLS proxy). */
   readonly secureCookies?: boolean;
-  /** Concurrent request sessions on the store (default 8); more requests wait. */
+  /** Pooled read sessions on the store (default 8): requests reading at once; more wait. */
   readonly maxSessions?: number;
+  /** How stale the known data generation may be, in ms (default 500; at once after the server's own writes). */
+  readonly generationCheckMs?: number;
+  /** Results kept across requests (reports and the like, per data generation; default 256). */
+  readonly cachedResults?: number;
   /** Failed logins allowed per user name and per client address in the window (default 5 in 15 minutes). */
   readonly loginFailures?: { readonly max: number; readonly windowMs: number };
   /** Requests per caller (user or token) per minute (default 6000). */
@@ -48,6 +53,10 @@ export interface Api {
   /** Runs a write on the server's store, one at a time. */
   write<T>(fn: (store: AnalyticsStore) => Promise<T>): Promise<T>;
   readonly limits: { readonly login: FailureWindow };
+  /** Pooled sessions and what the use cases derive from the whole base, per data generation (app/serving). */
+  readonly serving: Serving;
+  /** Closes the pooled sessions (after the requests in flight); the store stays the caller's. */
+  close(): Promise<void>;
   readonly deps: ApiDeps;
   readonly now: () => number;
   /** Requests being served now. */
@@ -70,10 +79,18 @@ export function createApi(deps: ApiDeps): Api {
   const log = deps.log ?? ((e) => process.stderr.write(`${JSON.stringify(e)}\n`));
   const login = new FailureWindow(deps.loginFailures?.max ?? 5, deps.loginFailures?.windowMs ?? 15 * 60_000);
   const rate = new RateLimit(deps.requestsPerMinute ?? 6000);
-  const sessions = new Semaphore(deps.maxSessions ?? 8);
+  const serving = new Serving(deps.store, {
+    sessions: deps.maxSessions ?? 8,
+    ...(deps.generationCheckMs === undefined ? {} : { generationCheckMs: deps.generationCheckMs }),
+    ...(deps.cachedResults === undefined ? {} : { results: deps.cachedResults }),
+    write: (fn) => write(fn),
+    log,
+    now,
+  });
   let writes: Promise<unknown> = Promise.resolve();
   const write = <T>(fn: (store: AnalyticsStore) => Promise<T>): Promise<T> => {
-    const next = writes.then(() => fn(deps.store));
+    // Whatever the write was, the next request reads the data generation again.
+    const next = writes.then(() => fn(deps.store)).finally(() => serving.dataChanged());
     writes = next.catch(() => undefined);
     return next;
   };
@@ -90,6 +107,11 @@ export function createApi(deps: ApiDeps): Api {
       await write((store) => appendAudit(store, entry, () => new Date(now())));
     },
     write,
+    serving,
+    close: async () => {
+      await api.drained();
+      await serving.close();
+    },
     inFlight: () => inFlight,
     drained: () => (inFlight === 0 ? Promise.resolve() : new Promise((r) => drainWaiters.push(r))),
   };
@@ -105,7 +127,7 @@ export function createApi(deps: ApiDeps): Api {
   });
   app.notFound((c) => c.json({ error: { code: 'NOT_FOUND', message: 'no such route', request_id: c.get('requestId') ?? null } }, 404));
 
-  // Request id, access log, in-flight count and the request's store session.
+  // Request id, access log, in-flight count and the request's store session (leased from the pool at first use).
   app.use('*', async (c, next) => {
     const given = c.req.header('X-Request-Id');
     const requestId = given !== undefined && REQUEST_ID.test(given) ? given : randomUUID();
@@ -114,20 +136,14 @@ export function createApi(deps: ApiDeps): Api {
     c.set('client', deps.clientAddress?.(c) ?? 'local');
     const started = performance.now();
     inFlight++;
-    let session: Promise<AnalyticsStore> | undefined;
-    let release: (() => void) | undefined;
-    c.set('reader', () => {
-      session ??= sessions.acquire().then(async (r) => {
-        release = r;
-        return deps.store.openSession('read-only');
-      });
-      return session;
-    });
+    let lease: Promise<ServingLease> | undefined;
+    c.set('lease', () => (lease ??= serving.lease()));
+    c.set('reader', async () => (await c.get('lease')()).session);
     try {
       await next();
     } finally {
-      if (session) await session.then((s) => s.close()).catch(() => undefined);
-      release?.();
+      // A request that failed unexpectedly gives its session back to be closed, not reused.
+      if (lease) await lease.then((l) => l.release(c.error === undefined && c.res.status < 500)).catch(() => undefined);
       inFlight--;
       if (inFlight === 0) {
         const waiters = drainWaiters;

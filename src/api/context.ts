@@ -1,5 +1,6 @@
 import type { AnalyticsStore } from '../app/store.ts';
 import type { Principal } from '../app/auth/accounts.ts';
+import type { ServingLease } from '../app/serving/serving.ts';
 
 /** What the middleware gives every handler (Hono context variables). */
 export interface ApiVariables {
@@ -7,8 +8,10 @@ export interface ApiVariables {
   /** The client's address, for the audit trail and the login throttle. */
   client: string;
   principal: Principal;
-  /** This request's own store session (read-only), opened at the first call and closed with the request. */
+  /** This request's store session (read-only), leased from the pool at the first call, had alone until the request ends. */
   reader: () => Promise<AnalyticsStore>;
+  /** The same lease with the data generation it reads, for the caches of app/serving (`api.serving.memo(lease, …)`). */
+  lease: () => Promise<ServingLease>;
 }
 
 export interface ApiEnv {

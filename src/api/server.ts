@@ -24,6 +24,8 @@ export async function startServer(api: Api, options: { port: number; host: strin
           // Connections kept alive by a finished request close now that nothing is in flight.
           (server as Server).closeIdleConnections?.();
           await closed;
+          // Then the pooled sessions, so the caller can close the store.
+          await api.close();
         },
       });
     }) as Server;

@@ -342,6 +342,19 @@ export const MIGRATIONS: readonly Migration[] = [
          created_ms BIGINT, started_ms BIGINT, finished_ms BIGINT, result VARCHAR, error_code VARCHAR, error_message VARCHAR)`,
     ],
   },
+  {
+    // Issue 15 (the API's load figure): the data generation, one row. Every writer of data that
+    // served results derive from (an import, a scoring run, an uplift fit) adds one to it in its
+    // own transaction (app/data-generation.ts), so a long-running server keeps what it derived
+    // (report results, the next-best-action context) until the number moves, and reads one row
+    // to know.
+    version: 16,
+    description: 'data generation counter for long-lived server caches',
+    statements: () => [
+      // Empty until the first change (a new store holds no data: `tenure store copy` checks that).
+      'CREATE TABLE IF NOT EXISTS data_generation (generation BIGINT, changed_ms BIGINT, reason VARCHAR)',
+    ],
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;

@@ -3,13 +3,11 @@ import { stream } from 'hono/streaming';
 import { customer360 } from '../../app/customer/customer360.ts';
 import { customerJson } from '../../app/customer/customer-json.ts';
 import { nbaJson } from '../../app/nba/nba-json.ts';
-import { nbaContext, nextBestAction } from '../../app/nba/nba.ts';
-import { operatorTimezone } from '../../app/import/import-dataset.ts';
+import { nextBestAction } from '../../app/nba/nba.ts';
 import { CHURN_REPORT_NAMES, churnReportJson } from '../../app/reports/catalogue.ts';
 import { latestScores, latestScoresPage, SCORE_COLUMNS } from '../../app/exports/scores.ts';
 import { listAudit, verifyAudit } from '../../app/auth/audit.ts';
 import { ALL_PERSONAL_DATA, NO_PERSONAL_DATA } from '../../domain/privacy/masking.ts';
-import { DEFAULT_CONTACT_POLICY } from '../../domain/care/contact-policy.ts';
 import { ApiError } from '../errors.ts';
 import { ERROR_RESPONSES, SECURED, actorOf, need, type Api } from '../app.ts';
 
@@ -63,12 +61,10 @@ export function dataRoutes(api: Api): void {
     async (c) => {
       const { name } = c.req.valid('param');
       const q = c.req.valid('query');
-      const rows = await churnReportJson(
-        await c.get('reader')(),
-        name,
-        { ...(q.from === undefined ? {} : { from: q.from }), ...(q.to === undefined ? {} : { to: q.to }), ...(q.level === undefined ? {} : { level: q.level }), lang: q.lang === 'en' ? 'en' : 'zh' },
-        currencyOf(q.currency),
-      );
+      const query = { ...(q.from === undefined ? {} : { from: q.from }), ...(q.to === undefined ? {} : { to: q.to }), ...(q.level === undefined ? {} : { level: q.level }), lang: q.lang === 'en' ? ('en' as const) : ('zh' as const) };
+      const currency = currencyOf(q.currency);
+      // Kept per data generation: the same report with the same parameters is computed once.
+      const rows = await api.serving.memo(await c.get('lease')(), 'report', JSON.stringify([name, query, currency]), (store) => churnReportJson(store, name, query, currency));
       return c.json(paged(c, rows, q.offset, q.limit), 200);
     },
   );
@@ -92,7 +88,10 @@ export function dataRoutes(api: Api): void {
         await api.audit({ actor: actorOf(p), action: 'pii_view', target: id, outcome: 'denied', source: c.get('client'), detail: `role ${p.role} lacks pii:unmask` });
         throw new ApiError('FORBIDDEN', `role ${p.role} may not see personal data unmasked`);
       }
-      const view = await customer360(await c.get('reader')(), { customerId: id, ...(q.as_of === undefined ? {} : { asOf: q.as_of }), rights: unmask ? ALL_PERSONAL_DATA : NO_PERSONAL_DATA });
+      const lease = await c.get('lease')();
+      // Base-wide parts (month, stage and value keys, medians) kept per data generation; the customer's own rows read now.
+      const base = await api.serving.customer360Base(lease, q.as_of);
+      const view = await customer360(lease.session, { customerId: id, ...(q.as_of === undefined ? {} : { asOf: q.as_of }), rights: unmask ? ALL_PERSONAL_DATA : NO_PERSONAL_DATA }, base ?? undefined);
       if (unmask) await api.audit({ actor: actorOf(p), action: 'pii_view', target: id, outcome: 'ok', source: c.get('client') });
       return c.json(customerJson(view, { currency: currencyOf(q.currency), lang: q.lang }), 200);
     },
@@ -111,8 +110,8 @@ export function dataRoutes(api: Api): void {
     async (c) => {
       const { id } = c.req.valid('param');
       const q = c.req.valid('query');
-      const store = await c.get('reader')();
-      const ctx = await nbaContext(store, { policy: DEFAULT_CONTACT_POLICY, timezone: operatorTimezone() });
+      // The context of the whole base is the server's, per data generation (app/serving); the call reads this customer.
+      const ctx = await api.serving.nbaContext(await c.get('lease')());
       const r = await nextBestAction(ctx, id, { lang: q.lang === 'en' ? 'en' : 'zh', ...(q.date === undefined ? {} : { date: q.date }) });
       return c.json(nbaJson(r), 200);
     },

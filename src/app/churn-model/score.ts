@@ -15,6 +15,7 @@ import { dataSpan, partialHistory, resolveMonth, type DataSpan, type PartialCove
 import { requireWritable } from '../../store/access.ts';
 import { expectedLoss } from './expected-loss.ts';
 import { keepScoreContext } from './score-context.ts';
+import { bumpDataGeneration } from '../data-generation.ts';
 
 /**
  * Scores the closing base of a month with the latest churn model: probability, the money at
@@ -284,6 +285,7 @@ async function saveScores(store: AnalyticsStore, version: string, asOf: string, 
            FROM staged_scores`,
         [version, `${asOf}-01`],
       );
+      await bumpDataGeneration(tx, 'score');
     });
   } finally {
     await store.run('DROP TABLE IF EXISTS staged_scores');

@@ -16,11 +16,12 @@ import type { AnalyticsStore, Row } from '../../store/port.ts';
 import { TenureError } from '../errors.ts';
 import { loadRules } from '../lifecycle/context.ts';
 import { resolveAsOf, stagePartial } from '../lifecycle/lifecycle.ts';
-import type { PartialCoverage } from '../data-span.ts';
+import type { DataSpan, PartialCoverage } from '../data-span.ts';
 import { ensureStageHistory, HISTORY_TABLE } from '../lifecycle/history-store.ts';
 import { baseSbg, DEFAULT_VALUE_PARAMETERS } from '../value/customer-value.ts';
 import { ensureValueSnapshot, SNAPSHOT_TABLE } from '../value/value-snapshot.ts';
 import { maskRow, NO_PERSONAL_DATA, type AccessRights } from '../../domain/privacy/masking.ts';
+import { pointRead, type RowLocator } from './row-locator.ts';
 
 export const HISTORY_MONTHS = 6;
 
@@ -58,18 +59,73 @@ export interface Customer360 {
 
 const r2 = (x: number) => Number(x.toFixed(2));
 
+/**
+ * What the 360 view of any customer at a month reads of the whole base: the month (from the
+ * data's span), the kept stage history's key (the month staged for everyone) and, on first need,
+ * the value snapshot's key with the base's medians (the quadrant thresholds). A caller that
+ * shows many customers (the HTTP server, app/serving) keeps one per month and data generation;
+ * a one-shot call makes its own. The keys name rows of this store's session: on a read-only
+ * session a month nobody kept is staged into its temporary shadow, so a base is used with the
+ * session that made it, or made on a writable store (which keeps what it stages).
+ */
+export interface Customer360Base {
+  readonly asOf: MonthText;
+  readonly span: DataSpan;
+  readonly hasScores: boolean;
+  readonly historyMonths: number;
+  readonly stageKey: string;
+  /** Where each customer's rows are (DuckDB, a server's base: row-locator.ts); absent: the plain filters. */
+  readonly locator?: RowLocator | null;
+  /** The value snapshot's key and the base's medians at the month (computed once, on first call). */
+  value(): Promise<{ readonly key: string; readonly medians: { readonly currentValue: number; readonly potential: number } | null }>;
+}
+
+export async function customer360Base(store: AnalyticsStore, input: { asOf?: string; rules?: LifecycleRules; historyMonths?: number } = {}): Promise<Customer360Base> {
+  const { asOf, first, hasScores, span } = await resolveAsOf(store, input.asOf);
+  // The stage of the month (staged for the whole base and kept: the rank needs everyone) and
+  // the months of the window the kept history already has (`tenure lifecycle refresh` keeps more).
+  const rules = input.rules ?? loadRules();
+  const { key } = await ensureStageHistory(store, [asOf], { rules, dataFirst: first, hasScores });
+  let value: ReturnType<Customer360Base['value']> | undefined;
+  return {
+    asOf,
+    span,
+    hasScores,
+    historyMonths: input.historyMonths ?? HISTORY_MONTHS,
+    stageKey: key,
+    value: () => {
+      value ??= (async () => {
+        const { key: valueKey } = await ensureValueSnapshot(store, asOf, DEFAULT_VALUE_PARAMETERS, await baseSbg(store));
+        // Quadrant thresholds are the base's medians (type-7 quantiles, as domain/value/quantile.ts).
+        const [m] = await store.query<{ cm: number | null; pm: number | null }>(
+          `SELECT ${store.dialect.quantileCont('current_value', 0.5)} AS cm, ${store.dialect.quantileCont('potential', 0.5)} AS pm
+           FROM ${SNAPSHOT_TABLE} WHERE snapshot_key = CAST($1 AS VARCHAR) AND as_of = CAST($2 AS DATE)`,
+          [valueKey, `${asOf}-01`],
+        );
+        const medians = m && m.cm !== null && m.pm !== null ? { currentValue: Number(m.cm), potential: Number(m.pm) } : null;
+        return { key: valueKey, medians };
+      })();
+      value.catch(() => (value = undefined));
+      return value;
+    },
+  };
+}
+
 export async function customer360(
   store: AnalyticsStore,
   input: { customerId: string; asOf?: string; rights?: AccessRights; rules?: LifecycleRules; historyMonths?: number },
+  base?: Customer360Base,
 ): Promise<Customer360> {
   const id = input.customerId;
   const rights = input.rights ?? NO_PERSONAL_DATA;
-  const [profile] = await store.query('SELECT * FROM customers WHERE customer_id = $1', [id]);
+  const [profile] = await pointRead(store, base?.locator, { table: 'customers', params: [id] });
   if (!profile) throw new TenureError('NO_DATA', `no customer ${id} in the store ${store.location}`);
-  const { asOf, first, hasScores, span } = await resolveAsOf(store, input.asOf);
+  const b = base ?? (await customer360Base(store, input));
+  const { asOf, hasScores, span } = b;
   const end = `${addMonths(asOf, 1)}-01`;
 
-  const subscriptions = await store.query('SELECT * FROM subscriptions WHERE customer_id = $1 ORDER BY start_date, subscription_id', [id]);
+  const locator = b.locator;
+  const subscriptions = await pointRead(store, locator, { table: 'subscriptions', params: [id], orderBy: 'start_date, subscription_id' });
   const usage = await store.query(
     `SELECT * FROM monthly_usage WHERE customer_id = $1 AND month < CAST($2 AS DATE) AND month >= CAST($3 AS DATE) ORDER BY month`,
     [id, end, `${addMonths(asOf, -(HISTORY_MONTHS - 1))}-01`],
@@ -91,15 +147,12 @@ export async function customer360(
       )
     : [];
 
-  // The stage of the month (staged for the whole base and kept: the rank needs everyone) and
-  // the months of the window the kept history already has (`tenure lifecycle refresh` keeps more).
-  const rules = input.rules ?? loadRules();
-  const historyMonths = input.historyMonths ?? HISTORY_MONTHS;
-  const { key } = await ensureStageHistory(store, [asOf], { rules, dataFirst: first, hasScores });
-  const staged = await store.query(
-    `SELECT * FROM ${HISTORY_TABLE} WHERE rules_key = $1 AND customer_id = $2 AND as_of > CAST($3 AS DATE) AND as_of <= CAST($4 AS DATE) ORDER BY as_of`,
-    [key, id, `${addMonths(asOf, -historyMonths)}-01`, `${asOf}-01`],
-  );
+  const staged = await pointRead(store, locator, {
+    table: HISTORY_TABLE,
+    where: 'rules_key = $2 AND as_of > CAST($3 AS DATE) AND as_of <= CAST($4 AS DATE)',
+    params: [id, b.stageKey, `${addMonths(asOf, -b.historyMonths)}-01`, `${asOf}-01`],
+    orderBy: 'as_of',
+  });
   const current = staged.find((r) => String(r.as_of).slice(0, 7) === asOf) ?? null;
   const stage = current ? (String(current.stage) as Stage) : null;
   const featureNames = ['tenure_months', 'churned', 'arpu_last3', 'arpu_prev3', 'usage_last3', 'usage_prev3', 'dormant_months', 'peak_arpu3', 'segment_arpu_rank', 'churn_risk', 'segment'];
@@ -108,20 +161,16 @@ export async function customer360(
   let value: Customer360['value'] = null;
   const live = current !== null && current.churned !== true;
   if (live) {
-    const p = DEFAULT_VALUE_PARAMETERS;
-    const { key: valueKey } = await ensureValueSnapshot(store, asOf, p, await baseSbg(store));
-    // Quadrant thresholds are the base's medians (type-7 quantiles, as domain/value/quantile.ts).
-    const [row] = await store.query<Record<string, number | null>>(
-      `SELECT v.*, t.cm, t.pm FROM ${SNAPSHOT_TABLE} v,
-              (SELECT ${store.dialect.quantileCont('current_value', 0.5)} AS cm, ${store.dialect.quantileCont('potential', 0.5)} AS pm
-               FROM ${SNAPSHOT_TABLE} WHERE snapshot_key = CAST($1 AS VARCHAR) AND as_of = CAST($2 AS DATE)) AS t
-       WHERE v.snapshot_key = CAST($1 AS VARCHAR) AND v.as_of = CAST($2 AS DATE) AND v.customer_id = CAST($3 AS VARCHAR)`,
-      [valueKey, `${asOf}-01`, id],
-    );
-    if (row) {
+    const { key: valueKey, medians } = await b.value();
+    const [row] = await pointRead<Record<string, number | null>>(store, locator, {
+      table: SNAPSHOT_TABLE,
+      where: 'snapshot_key = CAST($2 AS VARCHAR) AND as_of = CAST($3 AS DATE)',
+      params: [id, valueKey, `${asOf}-01`],
+    });
+    if (row && medians) {
       const current_value = Number(row.current_value);
       const potential = Number(row.potential);
-      const q = quadrantOf(current_value, potential, { currentValue: Number(row.cm), potential: Number(row.pm) });
+      const q = quadrantOf(current_value, potential, medians);
       value = {
         current_value: r2(current_value),
         potential: r2(potential),

@@ -20,6 +20,7 @@ import { quoteIdent } from '../../store/schema.ts';
 import { loadPointsRules } from '../points/rules-file.ts';
 import { postImportedPoints } from '../points/post-import.ts';
 import { addExtraSql, storedExtras, widenToTextSql, type StoredExtra, type WideExtraTable } from '../../store/wide-extras.ts';
+import { changingData } from '../data-generation.ts';
 
 export interface FileOutcome {
   readonly file: FileName;
@@ -310,7 +311,8 @@ async function importFile(store: AnalyticsStore, file: DataFile, input: InputFil
     staged = await stage(store, file, input, checked.layout, ctx);
     options.onProgress?.({ file: file.name, phase: 'validating' });
     const ready = staged;
-    const outcome = await store.transaction((tx) => validateAndMerge(tx, ready, file, input, startedAt, ctx));
+    // The data generation moves with the file's rows (app/data-generation.ts): a server's caches follow.
+    const outcome = await changingData(store, 'import', (tx) => validateAndMerge(tx, ready, file, input, startedAt, ctx));
     options.onProgress?.({ file: file.name, phase: 'done' });
     return outcome;
   } finally {

@@ -26,6 +26,7 @@ import { TenureError } from '../errors.ts';
 import { campaignRecords, type CampaignRecord, memberSample, type MemberSample, requireUsable, usableFor } from './samples.ts';
 import { dataSpan } from '../data-span.ts';
 import { keepUpliftScores } from '../nba/customer-uplift.ts';
+import { changingData } from '../data-generation.ts';
 
 export const SELECTION_BINS = 10;
 const RANDOM_HOLDOUT = 0.3;
@@ -183,17 +184,20 @@ export async function trainUpliftModel(store: AnalyticsStore, input: UpliftTrain
     held_out: heldOut,
   };
   const modelId = `uplift-${offerId}-${best.learner}-${Date.now().toString(36)}`;
-  await store.run('INSERT INTO uplift_models VALUES ($1, current_timestamp, $2, $3, $4, $5, $6)', [
-    modelId,
-    offerId,
-    best.learner,
-    JSON.stringify(metrics.campaigns),
-    JSON.stringify(metrics),
-    JSON.stringify(model.toJSON({ features: CUSTOMER_FEATURES.map((f) => f.name) })),
-  ]);
-  // Every customer's own prediction as of the data's last month, for the next best action.
+  // Every customer's own prediction as of the data's last month, for the next best action: kept
+  // first, so the model row (and the data generation a server watches) appears with its scores.
   const span = await dataSpan(store);
   const kept = await keepUpliftScores(store, { modelId, offerId, model }, span.last);
   log(`kept ${kept} customers' predicted uplift of ${offerId} as of ${span.last} for tenure nba`);
+  await changingData(store, 'uplift', (tx) =>
+    tx.run('INSERT INTO uplift_models VALUES ($1, current_timestamp, $2, $3, $4, $5, $6)', [
+      modelId,
+      offerId,
+      best.learner,
+      JSON.stringify(metrics.campaigns),
+      JSON.stringify(metrics),
+      JSON.stringify(model.toJSON({ features: CUSTOMER_FEATURES.map((f) => f.name) })),
+    ]),
+  );
   return { modelId, model, metrics };
 }

@@ -87,6 +87,9 @@ async function serve(opts: ServeOptions): Promise<void> {
     const code = (err as NodeJS.ErrnoException).code;
     throw new TenureError('USAGE', `cannot listen on ${opts.host}:${port}: ${code ?? (err as Error).message}`);
   }
+  // The whole base's state (the next-best-action context, the latest month's 360 base) is made now,
+  // in the background: requests are served meanwhile, those needing it wait for it.
+  api.serving.warm().catch((err: unknown) => process.stderr.write(`tenure serve: warming up failed (the first requests will try again): ${(err as Error).message}\n`));
   if (!LOOPBACK.has(opts.host)) process.stderr.write(`tenure serve: listening on ${opts.host}, not only on this machine: put TLS in front (a reverse proxy) and pass --secure-cookies\n`);
   process.stderr.write(`tenure serve: http://${opts.host.includes(':') ? `[${opts.host}]` : opts.host}:${server.port}/ (the console at /; store ${store.location}; OpenAPI at /api/openapi.json)\n`);
   await new Promise<void>((resolve) => {
