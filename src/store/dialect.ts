@@ -139,6 +139,12 @@ export interface Dialect {
    * of millions of rows; none where the engine sizes its memory itself (DuckDB's memory_limit).
    */
   bulkLoadSettings(): string[];
+  /**
+   * The pseudo-column of a row's position in its table, readable in SELECT and WHERE and stable
+   * until the table is rewritten, for point reads where the engine keeps no index (DuckDB's rowid,
+   * whose equality reads one row group); null where reads by key go through indexes instead.
+   */
+  readonly rowPosition: string | null;
 }
 
 const quoteIdent = (name: string) => `"${name.replaceAll('"', '""')}"`;
@@ -226,6 +232,7 @@ export const DUCKDB_DIALECT: Dialect = {
   roundHalfAway: (e, digits) => `round(${e}, ${checkDigits(digits)})`,
   secondaryIndexesSql: 'SELECT CAST(NULL AS VARCHAR) AS name, CAST(NULL AS VARCHAR) AS ddl WHERE CAST($1 AS VARCHAR) IS NULL AND false',
   bulkLoadSettings: () => [],
+  rowPosition: 'rowid',
 };
 
 export const POSTGRES_DIALECT: Dialect = {
@@ -289,6 +296,8 @@ export const POSTGRES_DIALECT: Dialect = {
     ORDER BY i.relname`,
   // A sort or hash of a few million keys in memory rather than in temporary files (the default is 4 MB).
   bulkLoadSettings: () => ["SET LOCAL work_mem = '256MB'", "SET LOCAL maintenance_work_mem = '512MB'"],
+  // The read indexes (migration 12) serve a customer's rows.
+  rowPosition: null,
   // Each value as text, NULL as a control character no text value of these columns holds.
 };
 
@@ -466,7 +475,10 @@ export const CLICKHOUSE_DIALECT: Dialect = {
     const x = `toFloat64(${e})`;
     const y = `abs(${x} * ${scale})`;
     return `multiIf(isFinite(${y}), multiIf(${x} < 0, -1, 1) * (floor(${y}) + multiIf(${y} - floor(${y}) >= 0.5, 1, 0)) / ${scale}, ${x})`;
-  },  // No secondary indexes (readIndex makes none) and no session memory settings to raise for a load.
+  },
+  // No secondary indexes (readIndex makes none) and no session memory settings to raise for a load.
   secondaryIndexesSql: "SELECT '' AS name, '' AS ddl WHERE toString($1) = '' AND 0",
   bulkLoadSettings: () => [],
+  // The tables are ordered by customer_id: a key read prunes by the primary key.
+  rowPosition: null,
 };

@@ -33,9 +33,10 @@ export class RowLocator {
     private readonly indexes: ReadonlyMap<string, Index>,
   ) {}
 
-  /** Reads the rowids of `tables` (customers first: its ids number the slots). DuckDB only; null elsewhere. */
+  /** Reads the row positions of `tables` (customers first: its ids number the slots); null on an engine without them (dialect.rowPosition). */
   static async make(store: AnalyticsStore, tables: readonly LocatedTable[]): Promise<RowLocator | null> {
-    if (store.engine !== 'duckdb') return null;
+    const position = store.dialect.rowPosition;
+    if (position === null) return null;
     const slot = new Map<string, number>();
     const ids = await store.queryColumns('SELECT customer_id FROM customers');
     (ids.columns.customer_id as readonly (string | null)[]).forEach((id) => {
@@ -44,7 +45,7 @@ export class RowLocator {
     const indexes = new Map<string, Index>();
     for (const t of tables) {
       const where = t.where ? ` WHERE ${t.where.sql}` : '';
-      const set = await store.queryColumns(`SELECT customer_id, CAST(rowid AS DOUBLE) AS r FROM ${t.table}${where}`, t.where?.params ?? []);
+      const set = await store.queryColumns(`SELECT customer_id, CAST(${position} AS DOUBLE PRECISION) AS r FROM ${t.table}${where}`, t.where?.params ?? []);
       const customer = set.columns.customer_id as readonly (string | null)[];
       const rowid = set.columns.r as Float64Array;
       const of = Int32Array.from(customer, (id) => (id === null ? -1 : (slot.get(id) ?? -1)));
@@ -83,12 +84,13 @@ export async function pointRead<T extends Row = Row>(
   const filter = `customer_id = $1${q.where ? ` AND ${q.where}` : ''}`;
   const order = q.orderBy ? ` ORDER BY ${q.orderBy}` : '';
   const plain = () => store.query<T>(`SELECT * FROM ${q.table} WHERE ${filter}${order}`, q.params);
+  const position = store.dialect.rowPosition;
   const rowids = locator?.rowids(q.table, String(q.params[0]));
-  if (rowids === undefined || !rowids.every((r) => Number.isSafeInteger(r))) return plain();
+  if (position === null || rowids === undefined || !rowids.every((r) => Number.isSafeInteger(r))) return plain();
   // A customer the locator knows with no row there: none (the tables it read change with the data generation only).
   if (rowids.length === 0) return [];
   // One branch per rowid: DuckDB reads a rowid equality from its row group alone (an IN list it scans).
-  const branches = rowids.map((r) => `SELECT * FROM ${q.table} WHERE rowid = ${r} AND ${filter}`).join(' UNION ALL ');
+  const branches = rowids.map((r) => `SELECT * FROM ${q.table} WHERE ${position} = ${r} AND ${filter}`).join(' UNION ALL ');
   const rows = await store.query<T>(`SELECT * FROM (${branches}) AS located${order}`, q.params);
   return rows.length === rowids.length ? rows : plain();
 }
