@@ -3,6 +3,7 @@ import type { AnalyticsStore } from '../../store/port.ts';
 import { requireWritable } from '../../store/access.ts';
 import { TenureError } from '../errors.ts';
 import { checkNewPassword, hashPassword, verifyPassword } from './password.ts';
+import { appendAudit } from './audit.ts';
 import { grantedPermissions, isPermission, isRole, type Permission, type Role } from './permissions.ts';
 
 /**
@@ -195,4 +196,26 @@ export async function tokenPrincipal(store: AnalyticsStore, token: string, now =
   if (!row || !isRole(row.role) || !sameText(sha256(m[2] as string), row.token_hash)) return null;
   const scopes = row.scopes.split(' ').filter(isPermission);
   return { username: row.username, role: row.role, permissions: grantedPermissions(row.role, scopes), via: { kind: 'token', tokenId: m[1] as string } };
+}
+
+export interface FirstAccount {
+  readonly username: string;
+  readonly role: Role;
+  /** Shown once to whoever started the server; stored only as its hash. */
+  readonly password: string;
+}
+
+/**
+ * The console's first account for a store that has none (`tenure start --serve` on a fresh
+ * store): an admin with a random 24-character password (144 bits), audited as `actor`. A store
+ * with any account, enabled or not, gets nothing: accounts are then `tenure user`'s business.
+ */
+export async function firstRunAccount(store: AnalyticsStore, actor: string, now = Date.now()): Promise<FirstAccount | null> {
+  requireWritable(store, 'adding the first user');
+  if ((await listUsers(store)).length > 0) return null;
+  const username = 'admin';
+  const password = randomBytes(18).toString('base64url');
+  await addUser(store, username, 'admin', password, now);
+  await appendAudit(store, { actor, action: 'user_add', target: username, outcome: 'ok', source: 'cli', detail: 'role admin (first account, tenure start --serve)' });
+  return { username, role: 'admin', password };
 }

@@ -9,7 +9,7 @@ import { openStore } from '../../app/store.ts';
 import { TenureError } from '../../app/errors.ts';
 import { resolveCurrency } from '../output.ts';
 
-interface ServeOptions {
+export interface ServeOptions {
   db?: string;
   port: string;
   host: string;
@@ -17,6 +17,8 @@ interface ServeOptions {
   maxSessions: string;
   currency?: string;
   dataRoot?: string;
+  /** Called once the server listens, with its console URL (tenure start --serve prints its account there). */
+  onListening?: (url: string) => void;
 }
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
@@ -52,7 +54,7 @@ function checkDataRoot(dir: string): string {
  * in flight finish and closes the store. The server owns the store (DuckDB allows one writer
  * process): accounts (tenure user) and imports wait until it stops, or use a PostgreSQL store.
  */
-async function serve(opts: ServeOptions): Promise<void> {
+export async function serve(opts: ServeOptions): Promise<void> {
   const port = whole('--port', opts.port, 0, 65_535);
   const maxSessions = whole('--max-sessions', opts.maxSessions, 1, 256);
   const dataRoot = opts.dataRoot === undefined ? undefined : checkDataRoot(opts.dataRoot);
@@ -91,7 +93,9 @@ async function serve(opts: ServeOptions): Promise<void> {
   // in the background: requests are served meanwhile, those needing it wait for it.
   api.serving.warm().catch((err: unknown) => process.stderr.write(`tenure serve: warming up failed (the first requests will try again): ${(err as Error).message}\n`));
   if (!LOOPBACK.has(opts.host)) process.stderr.write(`tenure serve: listening on ${opts.host}, not only on this machine: put TLS in front (a reverse proxy) and pass --secure-cookies\n`);
-  process.stderr.write(`tenure serve: http://${opts.host.includes(':') ? `[${opts.host}]` : opts.host}:${server.port}/ (the console at /; store ${store.location}; OpenAPI at /api/openapi.json)\n`);
+  const url = `http://${opts.host.includes(':') ? `[${opts.host}]` : opts.host}:${server.port}/`;
+  process.stderr.write(`tenure serve: ${url} (the console at /; store ${store.location}; OpenAPI at /api/openapi.json)\n`);
+  opts.onListening?.(url);
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {
       process.stderr.write(`tenure serve: ${signal}: finishing requests in flight, then closing the store\n`);

@@ -6,6 +6,8 @@ import { CHURN_REGIONS_COLUMNS } from '../../app/reports/churn-regions.ts';
 import { CHURN_TOTALS_COLUMNS } from '../../app/reports/churn-totals.ts';
 import { VERDICT_TEXT } from '../../domain/campaigns/evaluation.ts';
 import { DEFAULT_DB, openStore } from '../../app/store.ts';
+import { firstRunAccount, type FirstAccount } from '../../app/auth/accounts.ts';
+import { cliActor } from '../../app/auth/cli-actor.ts';
 import { EXIT_DATA_PROBLEMS } from '../errors.ts';
 import { DEFAULT_CURRENCY, labelLang, money, pick, printRows, printText, resolveCurrency, resolveLang, type Cell } from '../output.ts';
 
@@ -14,6 +16,9 @@ interface StartFlags {
   db?: string;
   lang?: string;
   currency?: string;
+  serve?: boolean;
+  port: string;
+  host: string;
 }
 
 function section(title: string): void {
@@ -45,6 +50,9 @@ export function register(program: Command): void {
     .option('--db <path>', `store (default $TENURE_DB or ${DEFAULT_DB})`)
     .option('--lang <lang>', 'language of titles, labels and reasons: zh-CN or en (default $TENURE_LANG or zh-CN)')
     .option('--currency <code>', `ISO 4217 code shown with every amount (default $TENURE_CURRENCY or ${DEFAULT_CURRENCY})`)
+    .option('--serve', 'then serve the web console and the API on the store (tenure serve) until Ctrl-C; a store without accounts gets an admin account whose password is shown once')
+    .option('--port <port>', 'with --serve: TCP port (0: any free port)', '8080')
+    .option('--host <address>', 'with --serve: address to listen on (default loopback only)', '127.0.0.1')
     .action(async (flags: StartFlags) => {
       const lang = resolveLang(flags);
       const view = { money: ['arpu', 'revenue_lost', 'expected_loss'], currency: resolveCurrency(flags) };
@@ -125,5 +133,42 @@ export function register(program: Command): void {
       } finally {
         await store.close();
       }
+      if (flags.serve) await serveAfterStart(flags, labelLang(lang));
     });
+}
+
+/**
+ * `tenure start --serve`: the console over the store the main job just filled. A store without
+ * accounts gets its first admin here (app/auth firstRunAccount), shown once on standard error
+ * beside the URL; the server itself is `tenure serve`'s, loaded only now.
+ */
+async function serveAfterStart(flags: StartFlags, lang: 'zh' | 'en'): Promise<void> {
+  const store = await openStore(flags.db, { access: 'read-write' });
+  let account: FirstAccount | null;
+  try {
+    account = await firstRunAccount(store, cliActor());
+  } finally {
+    await store.close();
+  }
+  const { serve } = await import('./serve.ts');
+  await serve({
+    ...(flags.db === undefined ? {} : { db: flags.db }),
+    port: flags.port,
+    host: flags.host,
+    maxSessions: '8',
+    ...(flags.currency === undefined ? {} : { currency: flags.currency }),
+    onListening: (url) => {
+      const en = lang === 'en';
+      const lines = [en ? `web console: ${url}` : `网页控制台：${url}`];
+      if (account) {
+        lines.push(
+          en
+            ? `first account: user ${account.username}, password ${account.password} (shown once; change it with tenure user passwd ${account.username})`
+            : `首个账户：用户名 ${account.username}，密码 ${account.password}（仅显示这一次；用 tenure user passwd ${account.username} 修改）`,
+        );
+      } else lines.push(en ? 'log in with an account of tenure user' : '请用 tenure user 创建的账户登录');
+      lines.push(en ? 'Ctrl-C stops the server' : '按 Ctrl-C 停止服务');
+      process.stderr.write(`${lines.map((l) => `tenure: ${l}`).join('\n')}\n`);
+    },
+  });
 }
