@@ -45,11 +45,11 @@ describe('ClickHouse store URL and --ops-db (no server)', () => {
 
   it('lays the contract out: customer tables sharded and ordered by customer, monthly data partitioned by month', () => {
     const usage = CONTRACT_LAYOUTS.find((t) => t.name === 'monthly_usage');
-    expect(usage).toMatchObject({ sharded: true, local: 'monthly_usage_local', orderBy: ['customer_id', 'month'], partitionBy: 'toYYYYMM(month)' });
+    expect(usage).toMatchObject({ sharded: true, local: 'monthly_usage_local', all: 'monthly_usage_all', orderBy: ['customer_id', 'month'], partitionBy: '(_load, toYYYYMM(month))' });
     expect(usage?.columns.find(([n]) => n === 'customer_id')?.[1]).toBe('String');
     expect(usage?.columns.find(([n]) => n === 'revenue')?.[1]).toBe('Decimal(18,6)');
     expect(CONTRACT_LAYOUTS.find((t) => t.name === 'customers')).toMatchObject({ sharded: true, orderBy: ['customer_id'] });
-    expect(CONTRACT_LAYOUTS.find((t) => t.name === 'offers')).toMatchObject({ sharded: false, local: 'offers' });
+    expect(CONTRACT_LAYOUTS.find((t) => t.name === 'offers')).toMatchObject({ sharded: false, local: 'offers_local', partitionBy: '_load' });
   });
 });
 
@@ -84,11 +84,14 @@ describe.skipIf(problem !== undefined)(`ClickHouse store on the two-shard test c
       const host = new URL(shard.http).host;
       const one = await ClickHouseStore.open(url.replace(/@[^/]+\//, `@${host}/`).replace(/\?cluster=.*$/, ''), { access: 'read-only' });
       try {
-        const rows = await one.query("SELECT name, engine FROM system.tables WHERE database = currentDatabase() AND name IN ('monthly_usage', 'monthly_usage_local', 'offers') ORDER BY name");
+        const rows = await one.query("SELECT name, engine FROM system.tables WHERE database = currentDatabase() AND name IN ('monthly_usage', 'monthly_usage_all', 'monthly_usage_local', 'offers', 'offers_local', 'load_state') ORDER BY name");
         expect(rows).toEqual([
-          { name: 'monthly_usage', engine: 'Distributed' },
+          { name: 'load_state', engine: 'MergeTree' },
+          { name: 'monthly_usage', engine: 'View' },
+          { name: 'monthly_usage_all', engine: 'Distributed' },
           { name: 'monthly_usage_local', engine: 'MergeTree' },
-          { name: 'offers', engine: 'MergeTree' },
+          { name: 'offers', engine: 'View' },
+          { name: 'offers_local', engine: 'MergeTree' },
         ]);
       } finally {
         await one.close();
