@@ -41,6 +41,8 @@ import { currentVersion, dropOtherVersions, recreateView, reserveVersion, switch
  * operator's complete data after its import); tables the source does not have are left alone.
  */
 export interface LoadOptions {
+  /** The tables to carry (default: every contract table the source has). */
+  readonly tables?: readonly string[];
   /** Rows per INSERT (10,000–100,000). */
   readonly batchRows?: number;
   /** After each batch (tests make a load fail half-way here). */
@@ -119,6 +121,7 @@ export async function loadDuckDBIntoClickHouse(source: DuckDBStore, target: Clic
   const report: { table: string; rows: number; ms: number }[] = [];
   const carried: { layout: TableLayout; columns: string[] | null }[] = [];
   for (const layout of CONTRACT_LAYOUTS) {
+    if (options.tables !== undefined && !options.tables.includes(layout.name)) continue;
     const cols = await sourceColumns(source, layout.name);
     if (cols.length === 0) continue;
     const started = Date.now();
