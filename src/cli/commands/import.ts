@@ -193,7 +193,8 @@ export function register(program: Command): void {
     // loaded: a bad path is a usage error (exit 2) with the store untouched, not a failure after commit.
     const retention = rejectsRetentionDays(opts.rejectsRetentionDays);
     const db = storeTarget(opts.db);
-    const opsDb = opts.opsDb ?? process.env.TENURE_OPS_DB;
+    // $TENURE_OPS_DB applies to ClickHouse stores only; an explicit --ops-db elsewhere is refused.
+    const opsDb = opts.opsDb ?? (isClickHouseStore(db) ? process.env.TENURE_OPS_DB : undefined);
     checkOpsDb(db, opsDb);
     const rejectsOut = opts.rejects !== undefined ? OutputFile.open(opts.rejects, { what: '--rejects' }) : null;
     if (isClickHouseStore(db)) {
