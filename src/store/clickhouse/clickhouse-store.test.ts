@@ -169,6 +169,10 @@ describe.skipIf(problem !== undefined)(`ClickHouse store on the two-shard test c
     expect(error).toMatchObject({ code: 'STORE_UNREADABLE' });
     expect((error as Error).message).toMatch(/a shard of the ClickHouse store .* does not answer/);
     expect((error as Error).message).toContain(`127.0.0.1:${down?.deadTcpPort}`);
+    // Through a view of the current load version, as every read goes: the same error, no partial total.
+    await store.run(`CREATE VIEW usage_down_view AS SELECT customer_id, revenue FROM usage_down WHERE _load = (SELECT max(version) FROM load_state WHERE tbl = 'monthly_usage')`);
+    await expect(store.query('SELECT count() AS n, sum(revenue) AS s FROM usage_down_view')).rejects.toMatchObject({ code: 'STORE_UNREADABLE', message: expect.stringContaining(`127.0.0.1:${down?.deadTcpPort}`) });
+    await store.run('DROP TABLE usage_down_view');
     await store.run('DROP TABLE usage_down');
   });
 
