@@ -1,24 +1,31 @@
 /**
- * ClickHouse store, first slice (issue 17): loading a DuckDB store the import filled into the
- * two-shard loopback test cluster (scripts/clickhouse-cluster.sh), then a few report-shaped
- * queries on both engines in the same run (same SQL through each dialect; the answers must be
- * equal), and the disk each engine uses.
+ * ClickHouse store (issue 17) on the two-shard loopback test cluster (scripts/clickhouse-cluster.sh)
+ * against DuckDB in the same run: the import, then a few report-shaped queries on both engines
+ * (same SQL through each dialect; the answers must be equal; the churn reports themselves do not
+ * run on ClickHouse yet), and the disk each engine uses.
  *
  *   bash scripts/clickhouse-cluster.sh
+ *   npx tsx bench/clickhouse.ts --data /work/main/bench/out/data-200000x24-s7-mixed [--batch 50000] [--rounds 3] [--keep]
  *   npx tsx bench/clickhouse.ts --store bench/out/analytics-1000000x24-s7-mixed.duckdb [--batch 50000] [--rounds 3] [--keep]
  *
- * The DuckDB store is opened read-only (never written). The ClickHouse database is
+ * With --data, the folder is imported twice: `tenure import DIR` into a new DuckDB store
+ * (bench/out/clickhouse-bench.duckdb, --no-prepare: the ClickHouse import keeps no prepared
+ * analytics either), and `tenure import DIR --db clickhouse://…` (the same validation into a scratch
+ * DuckDB store, then the load); the queries then read the new DuckDB store. With --store, an existing
+ * DuckDB store is only loaded (opened read-only, never written). The ClickHouse database is
  * tenure_clickhouse_bench on every shard, dropped at the end unless --keep. Prints a table and
  * writes bench/out/clickhouse.json, with the load average.
  */
-import { mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createClient } from '@clickhouse/client';
 import { DuckDBStore } from '../src/store/duckdb/duckdb-store.ts';
 import { ClickHouseStore } from '../src/store/clickhouse/clickhouse-store.ts';
-import { loadDuckDBIntoClickHouse } from '../src/store/clickhouse/load.ts';
+import { loadDuckDBIntoClickHouse, type LoadReport } from '../src/store/clickhouse/load.ts';
+import { importDataset } from '../src/app/import/import-dataset.ts';
+import { importIntoClickHouse } from '../src/app/import/clickhouse.ts';
 import { testCluster } from '../src/store/clickhouse/test-cluster.ts';
 import type { AnalyticsStore, Row } from '../src/store/port.ts';
 import type { Dialect } from '../src/store/dialect.ts';
@@ -26,6 +33,7 @@ import type { Dialect } from '../src/store/dialect.ts';
 const { values: args } = parseArgs({
   options: {
     store: { type: 'string', default: 'bench/out/analytics-1000000x24-s7-mixed.duckdb' },
+    data: { type: 'string' },
     batch: { type: 'string', default: '50000' },
     rounds: { type: 'string', default: '3' },
     keep: { type: 'boolean', default: false },
@@ -68,19 +76,49 @@ async function main(): Promise<void> {
   if (!cluster) throw new Error('no ClickHouse test cluster: run `bash scripts/clickhouse-cluster.sh` first');
   const hosts = cluster.shards.map((s) => new URL(s.http).host).join(',');
   const url = `clickhouse://default@${hosts}/${DB}?cluster=${cluster.cluster}`;
-  const path = resolve(args.store);
+  const rounds = Number(args.rounds);
+  const batchRows = Number(args.batch);
+  const out: Record<string, unknown> = { shards: cluster.shards.length, batchRows, loadBefore: load() };
+  const onTable = (table: string, rows: number, ms: number) => console.error(`loaded ${table}: ${rows} rows in ${(ms / 1000).toFixed(1)} s (load ${load().join(' ')})`);
+  let path = resolve(args.store);
+  let loadStart = 0;
+  let report: LoadReport;
+  if (args.data !== undefined) {
+    // Both imports from the folder: DuckDB first, then ClickHouse (validation into a scratch store, then the load).
+    const data = resolve(args.data);
+    path = resolve('bench/out/clickhouse-bench.duckdb');
+    rmSync(path, { force: true });
+    rmSync(`${path}.wal`, { force: true });
+    const target = await DuckDBStore.open(path, { create: true, readableDirectories: [data] });
+    const t0 = performance.now();
+    const duckImport = await importDataset(target, data, { prepareAnalytics: false });
+    const duckSeconds = (performance.now() - t0) / 1000;
+    await target.close();
+    const rowsRead = duckImport.files.reduce((n, f) => n + f.accepted, 0);
+    out.duckdbImport = { seconds: duckSeconds, rows: rowsRead, rowsPerSecond: rowsRead / duckSeconds, load: load() };
+    console.error(`duckdb import: ${rowsRead} rows in ${duckSeconds.toFixed(1)} s (load ${load().join(' ')})`);
+    loadStart = performance.now();
+    const run = await importIntoClickHouse(url, data, { readableDirectories: [data], batchRows, onLoadTable: onTable });
+    try {
+      if (!run.load) throw new Error('the ClickHouse import loaded nothing');
+      report = run.load;
+    } finally {
+      await run.close();
+    }
+    const total = (performance.now() - loadStart) / 1000;
+    const loadOnly = report.tables.reduce((n, t) => n + t.ms, 0) / 1000;
+    out.clickhouseImport = { seconds: total, validateSeconds: total - loadOnly, loadSeconds: loadOnly, rows: report.rows, rowsPerSecond: report.rows / total, load: load() };
+  }
+  out.store = path;
   const duck = await DuckDBStore.open(path, { access: 'read-only' });
   const ch = await ClickHouseStore.open(url, { create: true });
-  const rounds = Number(args.rounds);
-  const out: Record<string, unknown> = { store: path, shards: cluster.shards.length, batchRows: Number(args.batch), loadBefore: load() };
   try {
-    const t0 = performance.now();
-    const report = await loadDuckDBIntoClickHouse(duck, ch, {
-      batchRows: Number(args.batch),
-      onTable: (table, rows, ms) => console.error(`loaded ${table}: ${rows} rows in ${(ms / 1000).toFixed(1)} s (load ${load().join(' ')})`),
-    });
-    const loadSeconds = (performance.now() - t0) / 1000;
-    out.load = { seconds: loadSeconds, rows: report.rows, rowsPerSecond: report.rows / loadSeconds, rowsPerSecondPerShard: report.rows / loadSeconds / cluster.shards.length, tables: report.tables, loadAfter: load() };
+    if (args.data === undefined) {
+      loadStart = performance.now();
+      report = await loadDuckDBIntoClickHouse(duck, ch, { batchRows, onTable });
+    }
+    const loadSeconds = (report!.tables.reduce((n, t) => n + t.ms, 0)) / 1000;
+    out.load = { seconds: loadSeconds, rows: report!.rows, rowsPerSecond: report!.rows / loadSeconds, rowsPerSecondPerShard: report!.rows / loadSeconds / cluster.shards.length, tables: report!.tables, loadAfter: load() };
 
     const queries: Record<string, unknown>[] = [];
     for (const [name, sql] of Object.entries(QUERIES)) {
@@ -113,6 +151,9 @@ async function main(): Promise<void> {
     }
   }
   const l = out.load as { seconds: number; rows: number; rowsPerSecondPerShard: number };
+  for (const [k, v] of Object.entries({ 'duckdb import': out.duckdbImport, 'clickhouse import': out.clickhouseImport })) {
+    if (v) console.log(`${k}: ${JSON.stringify(v)}`);
+  }
   console.log(`load: ${l.rows} rows in ${l.seconds.toFixed(1)} s, ${Math.round(l.rowsPerSecondPerShard)} rows/s per shard (${cluster.shards.length} shards; load ${JSON.stringify(out.loadBefore)} -> ${JSON.stringify((out.load as { loadAfter: number[] }).loadAfter)})`);
   console.log('query'.padEnd(40), 'duckdb ms'.padStart(10), 'clickhouse ms'.padStart(14), 'ratio'.padStart(7), 'same'.padStart(6));
   for (const q of out.queries as { query: string; duckdbMs: number; clickhouseMs: number; ratio: number; sameAnswer: boolean }[]) {

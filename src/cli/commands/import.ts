@@ -4,13 +4,15 @@ import { IMPORT_ORDER } from '../../contract/spec.ts';
 import { rejectsRetentionDays } from '../../app/import/limits.ts';
 import { importDataset, type ImportProgress, type ImportReport } from '../../app/import/import-dataset.ts';
 import { ignoredNotes, symlinkTargetFolders } from '../../app/import/discover.ts';
-import { type AnalyticsStore, openStore } from '../../app/store.ts';
+import { type AnalyticsStore, openStore, storeTarget } from '../../app/store.ts';
+import { checkOpsDb, importIntoClickHouse, isClickHouseStore } from '../../app/import/clickhouse.ts';
 import { EXIT_DATA_PROBLEMS, EXIT_FATAL, EXIT_OK } from '../errors.ts';
 import { printJson, printRows, resolveFormat, toCsv, withFormat, type FormatOptions } from '../output.ts';
 import { safeMessage } from '../terminal.ts';
 
 interface ImportCliOptions extends FormatOptions {
   db?: string;
+  opsDb?: string;
   rejects?: string;
   prepare?: boolean;
   followSymlinks?: boolean;
@@ -119,13 +121,68 @@ async function printSummary(store: AnalyticsStore, report: ImportReport, opts: I
   }
 }
 
+/** Progress of the load into ClickHouse on a TTY: the table and its rows so far. */
+function loadProgress(): { onLoadBatch?: (table: string, rows: number) => void; onLoadTable?: (table: string, rows: number, ms: number) => void } {
+  if (!process.stderr.isTTY) return {};
+  return {
+    onLoadBatch: (table, rows) => process.stderr.write(`\r${table}: loading into ClickHouse, ${rows.toLocaleString('en-US')} rows   `),
+    onLoadTable: () => process.stderr.write('\r\x1b[K'),
+  };
+}
+
+/**
+ * `import --db clickhouse://…`: the same validation, summary, reject report and exit codes as
+ * the DuckDB import (the folder is validated into a scratch DuckDB store), then the load.
+ */
+async function importClickHouse(
+  db: string,
+  dir: string,
+  opts: ImportCliOptions,
+  o: { retention: number | undefined; rejectsOut: OutputFile | null; opsDb?: string },
+): Promise<void> {
+  let run: Awaited<ReturnType<typeof importIntoClickHouse>>;
+  try {
+    const onProgress = progressPrinter();
+    run = await importIntoClickHouse(db, dir, {
+      ...(onProgress ? { onProgress } : {}),
+      ...loadProgress(),
+      ...(o.opsDb === undefined ? {} : { opsDb: o.opsDb }),
+      followSymlinks: opts.followSymlinks === true,
+      ...(o.retention === undefined ? {} : { rejectsRetentionDays: o.retention }),
+      readableDirectories: [dir, ...(opts.followSymlinks === true ? symlinkTargetFolders(dir) : [])],
+    });
+  } catch (err) {
+    o.rejectsOut?.abort();
+    throw err;
+  }
+  try {
+    const { report, scratch, load } = run;
+    for (const f of report.files) if (f.via) process.stderr.write(`tenure: ${f.via} is a symbolic link; read ${f.path}\n`);
+    if (o.rejectsOut) await writeRejects(scratch, report.runId, o.rejectsOut);
+    await printSummary(scratch, report, opts);
+    for (const note of ignoredNotes(report.ignored)) process.stderr.write(`tenure: note: ${note}\n`);
+    if (load) {
+      const ms = load.tables.reduce((n, t) => n + t.ms, 0);
+      process.stderr.write(`tenure: loaded ${load.rows.toLocaleString('en-US')} rows of ${load.tables.map((t) => t.table).join(', ')} into the ClickHouse store ${run.location} (${(ms / 1000).toFixed(1)} s)\n`);
+    } else {
+      process.stderr.write(`tenure: no file was loaded; the ClickHouse store ${run.location} is unchanged\n`);
+    }
+    const schemaErrors = report.files.some((f) => f.status === 'schema_error');
+    process.exitCode = schemaErrors ? EXIT_FATAL : report.rejected > 0 ? EXIT_DATA_PROBLEMS : EXIT_OK;
+  } finally {
+    o.rejectsOut?.abort();
+    await run.close();
+  }
+}
+
 export function register(program: Command): void {
   withFormat(
     program
       .command('import')
       .description('validate and load an operator data set (CSV, CSV.gz or Parquet files of the data contract)')
       .argument('<dir>', 'folder holding customers, monthly_usage, churn_events and optional files')
-      .option('--db <path>', 'store to load into (default ./tenure.duckdb or $TENURE_DB)')
+      .option('--db <path>', 'store to load into (default ./tenure.duckdb or $TENURE_DB); clickhouse://… validates into a scratch store, then loads')
+      .option('--ops-db <url>', 'with a ClickHouse --db: the PostgreSQL store of its operational records (default $TENURE_OPS_DB; import writes none)')
       .option('--rejects <file>', 'write every rejected row as CSV (0600): file,line,column,value,reason,row_bytes,row_sha256; no personal values, no raw rows')
       .option('--rejects-retention-days <n>', 'purge stored rejects of imports older than n days first (default $TENURE_REJECTS_RETENTION_DAYS or 30; 0 keeps only this run\'s)')
       .option('--follow-symlinks', 'read data files that are symbolic links (the target is read and recorded); by default they are refused')
@@ -135,7 +192,15 @@ export function register(program: Command): void {
     // The rejects file is checked and created (as a private temporary file) before anything is
     // loaded: a bad path is a usage error (exit 2) with the store untouched, not a failure after commit.
     const retention = rejectsRetentionDays(opts.rejectsRetentionDays);
+    const db = storeTarget(opts.db);
+    // $TENURE_OPS_DB applies to ClickHouse stores only; an explicit --ops-db elsewhere is refused.
+    const opsDb = opts.opsDb ?? (isClickHouseStore(db) ? process.env.TENURE_OPS_DB : undefined);
+    checkOpsDb(db, opsDb);
     const rejectsOut = opts.rejects !== undefined ? OutputFile.open(opts.rejects, { what: '--rejects' }) : null;
+    if (isClickHouseStore(db)) {
+      await importClickHouse(db, dir, opts, { retention, rejectsOut, ...(opsDb === undefined ? {} : { opsDb }) });
+      return;
+    }
     let store: AnalyticsStore;
     try {
       // The one command that creates a store; the engine may read the data folder and nothing else.

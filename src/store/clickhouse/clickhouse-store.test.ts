@@ -45,11 +45,11 @@ describe('ClickHouse store URL and --ops-db (no server)', () => {
 
   it('lays the contract out: customer tables sharded and ordered by customer, monthly data partitioned by month', () => {
     const usage = CONTRACT_LAYOUTS.find((t) => t.name === 'monthly_usage');
-    expect(usage).toMatchObject({ sharded: true, local: 'monthly_usage_local', orderBy: ['customer_id', 'month'], partitionBy: 'toYYYYMM(month)' });
+    expect(usage).toMatchObject({ sharded: true, local: 'monthly_usage_local', all: 'monthly_usage_all', orderBy: ['customer_id', 'month'], partitionBy: '(_load, toYYYYMM(month))' });
     expect(usage?.columns.find(([n]) => n === 'customer_id')?.[1]).toBe('String');
     expect(usage?.columns.find(([n]) => n === 'revenue')?.[1]).toBe('Decimal(18,6)');
     expect(CONTRACT_LAYOUTS.find((t) => t.name === 'customers')).toMatchObject({ sharded: true, orderBy: ['customer_id'] });
-    expect(CONTRACT_LAYOUTS.find((t) => t.name === 'offers')).toMatchObject({ sharded: false, local: 'offers' });
+    expect(CONTRACT_LAYOUTS.find((t) => t.name === 'offers')).toMatchObject({ sharded: false, local: 'offers_local', partitionBy: '_load' });
   });
 });
 
@@ -84,11 +84,14 @@ describe.skipIf(problem !== undefined)(`ClickHouse store on the two-shard test c
       const host = new URL(shard.http).host;
       const one = await ClickHouseStore.open(url.replace(/@[^/]+\//, `@${host}/`).replace(/\?cluster=.*$/, ''), { access: 'read-only' });
       try {
-        const rows = await one.query("SELECT name, engine FROM system.tables WHERE database = currentDatabase() AND name IN ('monthly_usage', 'monthly_usage_local', 'offers') ORDER BY name");
+        const rows = await one.query("SELECT name, engine FROM system.tables WHERE database = currentDatabase() AND name IN ('monthly_usage', 'monthly_usage_all', 'monthly_usage_local', 'offers', 'offers_local', 'load_state') ORDER BY name");
         expect(rows).toEqual([
-          { name: 'monthly_usage', engine: 'Distributed' },
+          { name: 'load_state', engine: 'MergeTree' },
+          { name: 'monthly_usage', engine: 'View' },
+          { name: 'monthly_usage_all', engine: 'Distributed' },
           { name: 'monthly_usage_local', engine: 'MergeTree' },
-          { name: 'offers', engine: 'MergeTree' },
+          { name: 'offers', engine: 'View' },
+          { name: 'offers_local', engine: 'MergeTree' },
         ]);
       } finally {
         await one.close();
@@ -166,6 +169,10 @@ describe.skipIf(problem !== undefined)(`ClickHouse store on the two-shard test c
     expect(error).toMatchObject({ code: 'STORE_UNREADABLE' });
     expect((error as Error).message).toMatch(/a shard of the ClickHouse store .* does not answer/);
     expect((error as Error).message).toContain(`127.0.0.1:${down?.deadTcpPort}`);
+    // Through a view of the current load version, as every read goes: the same error, no partial total.
+    await store.run(`CREATE VIEW usage_down_view AS SELECT customer_id, revenue FROM usage_down WHERE _load = (SELECT max(version) FROM load_state WHERE tbl = 'monthly_usage')`);
+    await expect(store.query('SELECT count() AS n, sum(revenue) AS s FROM usage_down_view')).rejects.toMatchObject({ code: 'STORE_UNREADABLE', message: expect.stringContaining(`127.0.0.1:${down?.deadTcpPort}`) });
+    await store.run('DROP TABLE usage_down_view');
     await store.run('DROP TABLE usage_down');
   });
 

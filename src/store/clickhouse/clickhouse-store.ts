@@ -7,7 +7,8 @@ import { StoreError } from '../errors.ts';
 import { sessionAccess } from '../access.ts';
 import { checkedColumns } from '../column-set.ts';
 import { ClickHouseSession, type SessionOptions, type Settings } from './connection.ts';
-import { CLICKHOUSE_MIGRATIONS, CLICKHOUSE_SCHEMA_VERSION, SCHEMA_MIGRATIONS_TABLE } from './layout.ts';
+import { CLICKHOUSE_MIGRATIONS, CLICKHOUSE_SCHEMA_VERSION, CONTRACT_LAYOUTS, LOAD_COLUMN, SCHEMA_MIGRATIONS_TABLE } from './layout.ts';
+import { currentVersion, reserveVersion, switchVersion } from './versions.ts';
 import { clickHouseTarget, type ClickHouseTarget } from './target.ts';
 import { isNumericType, normalise } from './tsv.ts';
 
@@ -249,28 +250,40 @@ export class ClickHouseStore implements AnalyticsStore {
   /**
    * Rows into a stored table in blocks of `batchRows` (10k–100k: one INSERT each, which ClickHouse
    * writes as one part per partition), values given in `columns` order. Not atomic across blocks:
-   * the ClickHouse importer makes a load idempotent with its batch versions.
+   * the ClickHouse importer makes a load idempotent with its load versions. Rows for a contract
+   * table join its current load version (a first version is made current when it has none):
+   * through the Distributed table when sharded on a cluster, into every server's table otherwise.
    */
   async insertRows(table: string, columns: readonly string[], rows: readonly (readonly SqlValue[])[], batchRows = 50_000): Promise<number> {
     if (this.access === 'read-only') throw new StoreError('READ_ONLY', `${this.location} was opened read-only`);
     if (!(Number.isInteger(batchRows) && batchRows >= 1)) throw new RangeError(`batch size ${batchRows} is not a positive integer`);
+    const layout = CONTRACT_LAYOUTS.find((t) => t.name === table);
+    let version = 0;
+    if (layout) {
+      version = await currentVersion(this.session, table);
+      if (version === 0) {
+        version = await reserveVersion(this);
+        await switchVersion(this, [table], version);
+      }
+    }
+    const names = layout ? [...columns, LOAD_COLUMN] : columns;
+    const write = async (s: ClickHouseSession, into: string, block: readonly (readonly SqlValue[])[]) =>
+      s.insertTsv(
+        quote(into),
+        names.map(quote),
+        tsvLines(block.length, (i) => [...(block[i] ?? []), ...(layout ? [version] : [])].map((v) => tsvField(v, typeof v === 'number'))),
+      );
     for (let start = 0; start < rows.length; start += batchRows) {
       const block = rows.slice(start, start + batchRows);
-      await this.insertTsvRows(quote(table), columns.map(quote), block.length, (i) => (block[i] ?? []).map((v) => tsvField(v, typeof v === 'number')));
+      if (!layout) await write(this.session, table, block);
+      else if (layout.sharded && this.target.cluster !== undefined) await write(this.session, layout.all, block);
+      else await this.onEveryServer((s) => write(s, layout.local, block));
     }
     return rows.length;
   }
 
   private async insertTsvRows(table: string, columns: readonly string[], count: number, fields: (i: number) => string[]): Promise<void> {
-    const BLOCK = 4096;
-    function* lines(): Generator<string> {
-      for (let start = 0; start < count; start += BLOCK) {
-        let text = '';
-        for (let i = start; i < Math.min(count, start + BLOCK); i++) text += `${fields(i).join('\t')}\n`;
-        yield text;
-      }
-    }
-    await this.session.insertTsv(table, columns, lines());
+    await this.session.insertTsv(table, columns, tsvLines(count, fields));
   }
 
   scratchDirectory(): string {
@@ -300,6 +313,16 @@ async function createDatabase(target: ClickHouseTarget, options: SessionOptions)
     } finally {
       await s.close();
     }
+  }
+}
+
+/** TSV text of `count` rows in blocks of 4096 lines. */
+function* tsvLines(count: number, fields: (i: number) => string[]): Generator<string> {
+  const BLOCK = 4096;
+  for (let start = 0; start < count; start += BLOCK) {
+    let text = '';
+    for (let i = start; i < Math.min(count, start + BLOCK); i++) text += `${fields(i).join('\t')}\n`;
+    yield text;
   }
 }
 

@@ -107,4 +107,54 @@ describe.skipIf(problem !== undefined)(`ClickHouse loader on the two-shard clust
     const [left] = await store.query("SELECT count() AS n FROM system.tables WHERE database = currentDatabase() AND (name LIKE '%\\\\_\\\\_load' OR name LIKE '%\\\\_\\\\_old')");
     expect(left?.n).toBe(0);
   });
+
+  it('switches a load on all shards and tables at once: a reader sees the old totals or the new ones, never a mix', async () => {
+    const TOTALS = 'SELECT (SELECT count() FROM customers) AS customers, (SELECT count() FROM monthly_usage) AS rows, (SELECT toString(sum(revenue)) FROM monthly_usage) AS revenue';
+    const shards = testCluster()?.shards ?? [];
+    /** The totals as a query sent to each server (each one the coordinator of its own query). */
+    async function totalsVia(): Promise<unknown[]> {
+      const out: unknown[] = [];
+      for (const shard of shards) {
+        const via = await ClickHouseStore.open(url.replace(/@[^,/]+,[^/]+\//, `@${[new URL(shard.http).host, ...shards.filter((x) => x !== shard).map((x) => new URL(x.http).host)].join(',')}/`), { access: 'read-only' });
+        try {
+          out.push((await via.query(TOTALS))[0]);
+        } finally {
+          await via.close();
+        }
+      }
+      return out;
+    }
+    const [old] = await totalsVia();
+    await duck.run("UPDATE monthly_usage SET revenue = revenue + 2 WHERE customer_id >= 'C001000'");
+    await duck.run("DELETE FROM customers WHERE customer_id = 'C002499'");
+    const [expected] = await duck.query('SELECT (SELECT count(*) FROM customers) AS customers, (SELECT count(*) FROM monthly_usage) AS rows, (SELECT CAST(sum(revenue) AS VARCHAR) AS r FROM monthly_usage) AS revenue');
+    const during: unknown[][] = [];
+    const switched: unknown[][] = [];
+    await loadDuckDBIntoClickHouse(duck, store, {
+      batchRows: 2000,
+      onBatch: async (table, rows) => {
+        if (table === 'monthly_usage' && rows === 4000) during.push(await totalsVia());
+      },
+      onSwitched: async () => {
+        switched.push(await totalsVia());
+      },
+    });
+    // Mid-load: every server still answers the old totals.
+    expect(during).toEqual([[old, old]]);
+    // After the first server switched: through it, all new (customers and usage, both shards); through the other, all old.
+    const fresh = { customers: Number(expected?.customers), rows: Number(expected?.rows), revenue: String(expected?.revenue) };
+    expect(switched[0]).toEqual([fresh, old]);
+    expect(switched[1]).toEqual([fresh, fresh]);
+    expect(fresh).not.toEqual(old);
+    // Only the current version's partitions are kept.
+    for (const shard of shards) {
+      const one = await ClickHouseStore.open(url.replace(/@[^/]+\//, `@${new URL(shard.http).host}/`).replace(/\?cluster=.*$/, ''), { access: 'read-only' });
+      try {
+        const [v] = await one.query('SELECT uniqExact(_load) AS versions FROM monthly_usage_local');
+        expect(v?.versions).toBe(1);
+      } finally {
+        await one.close();
+      }
+    }
+  });
 });

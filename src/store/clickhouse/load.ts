@@ -4,7 +4,8 @@ import type { DuckDBStore } from '../duckdb/duckdb-store.ts';
 import { StoreError } from '../errors.ts';
 import type { ClickHouseStore } from './clickhouse-store.ts';
 import type { ClickHouseSession } from './connection.ts';
-import { CONTRACT_LAYOUTS, type TableLayout } from './layout.ts';
+import { CONTRACT_LAYOUTS, LOAD_COLUMN, type TableLayout } from './layout.ts';
+import { currentVersion, dropOtherVersions, recreateView, reserveVersion, switchVersion, versionRows } from './versions.ts';
 
 /**
  * Loading validated data into the ClickHouse store (issue 17, import at scale, first slice).
@@ -15,31 +16,40 @@ import { CONTRACT_LAYOUTS, type TableLayout } from './layout.ts';
  * travels in batches (default 50,000 rows: one INSERT each) into staging tables beside the live
  * ones, and is swapped in only when complete:
  *
- * 1. on every server, `<local>__load` is dropped and created anew with the live table's
- *    structure (and, for a sharded table, a Distributed `<name>__load` over them);
+ * 1. a new load version is reserved on every server (versions.ts); rows of other versions that
+ *    a failed load left are dropped (their partitions), the current version's stay;
  * 2. the source's rows go in batches (batchFilters: monthly data a month and a customer range
- *    at a time, so each INSERT is one part per shard), written as CSV in the source's scratch folder: sharded tables through the Distributed staging table
+ *    at a time, so each INSERT is one part per shard), written as CSV in the source's scratch
+ *    folder with the new version in `_load`: sharded tables through the Distributed `<name>_all`
  *    (insert_distributed_sync, so each batch is on its shards when the INSERT returns),
- *    reference tables into every server's staging table;
- * 3. the staged row count must equal the source's, else nothing is swapped;
- * 4. on every server, `RENAME TABLE <local> TO <local>__old, <local>__load TO <local>` (one
- *    statement, atomic on that server), then the old table is dropped.
+ *    reference tables into every server's `<name>_local`;
+ * 3. each table's rows of the new version must number the source's, else nothing is switched;
+ * 4. every table carried switches to the new version in one INSERT into load_state per server
+ *    (the views read it; layout.ts), then the replaced version's partitions are dropped.
  *
- * A load that fails anywhere before step 4 leaves the live tables as they were and is simply run
- * again: step 1 discards what the failed run staged, so a retry neither duplicates nor misses a
- * row. Readers never see a half-loaded table. What is not atomic is the swap across servers and
- * across tables: for the moment between two servers' renames a reader can see one shard new and
- * the other old (the next slice: a load version every read filters on, swapped in one row).
+ * A load that fails anywhere before step 4 leaves what readers see as it was and is simply run
+ * again under a new version: step 1 discards what the failed run wrote, so a retry neither
+ * duplicates nor misses a row. Readers never see a half-loaded table, and a query never sees one
+ * shard new and another old, nor one table new and another old: its server reads the versions
+ * once for the whole query. Two narrow limits remain: between two servers' switches a query sent
+ * to the second server still reads the old load (all of it), and a query that started on the
+ * second server before its switch and still reads when the old partitions are dropped a moment
+ * later can miss them; a table that grew x_ columns has its view recreated just before the switch
+ * (a query in that instant fails, it is not answered wrongly).
  *
  * A load replaces each table it carries with the source's rows (the DuckDB store holds the
  * operator's complete data after its import); tables the source does not have are left alone.
  */
 export interface LoadOptions {
+  /** The tables to carry (default: every contract table the source has). */
+  readonly tables?: readonly string[];
   /** Rows per INSERT (10,000–100,000). */
   readonly batchRows?: number;
   /** After each batch (tests make a load fail half-way here). */
   readonly onBatch?: (table: string, rowsSoFar: number) => void | Promise<void>;
   readonly onTable?: (table: string, rows: number, ms: number) => void;
+  /** After one server (host:port) has switched to the new load and before the next does (tests read both sides here). */
+  readonly onSwitched?: (server: string) => void | Promise<void>;
 }
 
 export interface LoadReport {
@@ -48,8 +58,6 @@ export interface LoadReport {
 }
 
 const q = (name: string) => `"${name.replaceAll('"', '""')}"`;
-const STAGE = '__load';
-const OLD = '__old';
 
 /** Columns of a DuckDB table: name and DuckDB type, in order. */
 async function sourceColumns(source: DuckDBStore, table: string): Promise<{ name: string; type: string }[]> {
@@ -81,7 +89,7 @@ function extraType(duckType: string): string {
  */
 async function batchFilters(source: DuckDBStore, layout: TableLayout, batchRows: number): Promise<string[]> {
   const t = q(layout.name);
-  if (layout.partitionBy !== undefined && layout.orderBy.join() === 'customer_id,month') {
+  if (layout.partitionBy.includes('toYYYYMM(month)') && layout.orderBy.join() === 'customer_id,month') {
     const months = (await source.query<{ m: string }>(`SELECT DISTINCT CAST(month AS VARCHAR) AS m FROM ${t} ORDER BY m`)).map((r) => r.m);
     const cuts = (
       await source.query<{ c: string }>(
@@ -109,16 +117,31 @@ export async function loadDuckDBIntoClickHouse(source: DuckDBStore, target: Clic
   if (!(Number.isInteger(batchRows) && batchRows >= 1)) throw new RangeError(`batch size ${batchRows} is not a positive integer`);
   if (target.access === 'read-only') throw new StoreError('READ_ONLY', `${target.location} was opened read-only`);
   const cluster = target.target.cluster;
+  const version = await reserveVersion(target);
   const report: { table: string; rows: number; ms: number }[] = [];
+  const carried: { layout: TableLayout; columns: string[] | null }[] = [];
   for (const layout of CONTRACT_LAYOUTS) {
+    if (options.tables !== undefined && !options.tables.includes(layout.name)) continue;
     const cols = await sourceColumns(source, layout.name);
     if (cols.length === 0) continue;
     const started = Date.now();
-    const rows = await loadTable(source, target, layout, cols, cluster, batchRows, options);
+    const { rows, grew } = await loadTable(source, target, layout, cols, cluster, version, batchRows, options);
     const ms = Date.now() - started;
     report.push({ table: layout.name, rows, ms });
+    carried.push({ layout, columns: grew ? cols.map((c) => c.name) : null });
     options.onTable?.(layout.name, rows, ms);
   }
+  // 4. switch (views of tables that grew columns first), then drop what the switch replaced
+  const regrown = carried.filter((c) => c.columns !== null);
+  if (regrown.length > 0) {
+    await target.onEveryServer(async (s) => {
+      for (const c of regrown) await recreateView(s, c.layout, target.target.database, cluster, c.columns as string[]);
+    });
+  }
+  await switchVersion(target, carried.map((c) => c.layout.name), version, options.onSwitched);
+  await target.onEveryServer(async (s) => {
+    for (const c of carried) await dropOtherVersions(s, c.layout, version);
+  });
   return { tables: report, rows: report.reduce((n, t) => n + t.rows, 0) };
 }
 
@@ -128,47 +151,44 @@ async function loadTable(
   layout: TableLayout,
   cols: { name: string; type: string }[],
   cluster: string | undefined,
+  version: number,
   batchRows: number,
   options: LoadOptions,
-): Promise<number> {
+): Promise<{ rows: number; grew: boolean }> {
   const sharded = layout.sharded && cluster !== undefined;
-  const local = sharded ? layout.local : layout.name;
   const known = new Set(layout.columns.map(([n]) => n));
   // Columns the source has that the contract layout does not: the operator's x_ columns, added
-  // to the live tables (local and Distributed) on every server before staging copies their shape.
+  // to the tables (local and Distributed) on every server; the view gets them at the switch.
   const extras = cols.filter((c) => !known.has(c.name));
   for (const c of extras) {
     if (!c.name.startsWith('x_')) throw new StoreError('STORE_UNREADABLE', `the source's ${layout.name} has a column ${c.name} the ClickHouse store does not know; refusing to drop data`);
   }
+  let grew = false;
   await target.onEveryServer(async (s) => {
-    for (const table of sharded ? [local, layout.name] : [local]) {
+    const viewHas = await columnsOn(s, layout.name);
+    if (extras.some((c) => !viewHas.has(c.name))) grew = true;
+    for (const table of sharded ? [layout.local, layout.all] : [layout.local]) {
       const have = await columnsOn(s, table);
       for (const c of extras) if (!have.has(c.name)) await s.run(`ALTER TABLE ${q(table)} ADD COLUMN ${q(c.name)} ${extraType(c.type)}`);
     }
-    // 1. fresh staging tables
-    await s.run(`DROP TABLE IF EXISTS ${q(layout.name + STAGE)}`);
-    await s.run(`DROP TABLE IF EXISTS ${q(local + STAGE)}`);
-    await s.run(`DROP TABLE IF EXISTS ${q(local + OLD)}`);
-    await s.run(`CREATE TABLE ${q(local + STAGE)} AS ${q(local)}`);
-    if (sharded) {
-      await s.run(`CREATE TABLE ${q(layout.name + STAGE)} AS ${q(local)} ENGINE = Distributed(${cluster}, ${target.target.database}, ${local + STAGE}, cityHash64(customer_id))`);
-    }
+    // 1. only the current version's rows stay (a failed load's are dropped)
+    await dropOtherVersions(s, layout, await currentVersion(target.coordinator, layout.name));
   });
 
   // 2. batches
   const [count] = await source.query<{ n: number }>(`SELECT count(*) AS n FROM ${q(layout.name)}`);
   const expected = Number(count?.n ?? 0);
-  const select = cols.map((c) => exportExpr(c.name, c.type)).join(', ');
-  const names = cols.map((c) => q(c.name));
+  const select = [...cols.map((c) => exportExpr(c.name, c.type)), String(version)].join(', ');
+  const names = [...cols.map((c) => q(c.name)), q(LOAD_COLUMN)];
   const file = join(source.scratchDirectory(), `clickhouse-load-${layout.name}.csv`);
   let loaded = 0;
   for (const where of expected > 0 ? await batchFilters(source, layout, batchRows) : []) {
     try {
       await source.run(`COPY (SELECT ${select} FROM ${q(layout.name)} WHERE ${where}) TO '${file.replaceAll("'", "''")}' (FORMAT csv, HEADER false, NULLSTR '\\N')`);
       if (sharded) {
-        await target.coordinator.insertStream(q(layout.name + STAGE), names, 'CSV', createReadStream(file));
+        await target.coordinator.insertStream(q(layout.all), names, 'CSV', createReadStream(file));
       } else {
-        await target.onEveryServer((s) => s.insertStream(q(local + STAGE), names, 'CSV', createReadStream(file)));
+        await target.onEveryServer((s) => s.insertStream(q(layout.local), names, 'CSV', createReadStream(file)));
       }
     } finally {
       rmSync(file, { force: true });
@@ -177,26 +197,17 @@ async function loadTable(
     await options.onBatch?.(layout.name, loaded);
   }
 
-  // 3. complete, or nothing is swapped
+  // 3. complete, or nothing is switched
   const counts: number[] = [];
   if (sharded) {
-    const r = await target.coordinator.select(`SELECT count() AS n FROM ${q(layout.name + STAGE)}`);
-    counts.push(Number(r.rows[0]?.[0] ?? 0));
+    counts.push(await versionRows(target.coordinator, layout, cluster, version));
   } else {
     await target.onEveryServer(async (s) => {
-      const r = await s.select(`SELECT count() AS n FROM ${q(local + STAGE)}`);
-      counts.push(Number(r.rows[0]?.[0] ?? 0));
+      counts.push(await versionRows(s, layout, cluster, version, true));
     });
   }
   if (counts.some((n) => n !== expected)) {
-    throw new StoreError('STORE_UNREADABLE', `staged ${counts.join(' / ')} rows of ${layout.name} but the source has ${expected}; the live table is unchanged (run the load again)`);
+    throw new StoreError('STORE_UNREADABLE', `loaded ${counts.join(' / ')} rows of ${layout.name} but the source has ${expected}; readers still see the previous load (run the load again)`);
   }
-
-  // 4. swap on every server
-  await target.onEveryServer(async (s) => {
-    await s.run(`RENAME TABLE ${q(local)} TO ${q(local + OLD)}, ${q(local + STAGE)} TO ${q(local)}`);
-    await s.run(`DROP TABLE IF EXISTS ${q(local + OLD)}`);
-    if (sharded) await s.run(`DROP TABLE IF EXISTS ${q(layout.name + STAGE)}`);
-  });
-  return expected;
+  return { rows: expected, grew };
 }
