@@ -30,7 +30,7 @@ const int = (lang: string, n: number) => new Intl.NumberFormat(lang, { maximumFr
 async function labelTexts(page: Page): Promise<string[]> {
   return page.locator('h1, h2, h3, th, button, label, legend, figcaption, header a').evaluateAll((els) =>
     els.map((el) => {
-      const copy = el.cloneNode(true) as HTMLElement;
+      const copy = el.cloneNode(true) as typeof el;
       for (const s of copy.querySelectorAll('select')) s.remove();
       return (copy.textContent ?? '').trim();
     }),
