@@ -7,11 +7,17 @@ import { navigate, useLocation, type Location } from './router.ts';
 // One chunk per page: a role downloads the pages it opens (ECharts is a chunk of its own, shared).
 const Dashboard = lazy(() => import('./pages/Dashboard.tsx').then((m) => ({ default: m.Dashboard })));
 const Customer = lazy(() => import('./pages/Customer.tsx').then((m) => ({ default: m.Customer })));
+// console-b: risk & retention, care & loyalty.
+const Risk = lazy(() => import('./pages/Risk.tsx').then((m) => ({ default: m.Risk })));
+const Care = lazy(() => import('./pages/Care.tsx').then((m) => ({ default: m.Care })));
 
 /** The pages, the right each needs (the API refuses the same requests without it). */
 const PAGES: readonly { path: string; label: MessageKey; permission: string; render: (loc: Location) => ReactNode }[] = [
   { path: '/dashboard', label: 'nav.dashboard', permission: 'reports:read', render: (loc) => <Dashboard loc={loc} /> },
   { path: '/customers', label: 'nav.customer', permission: 'customer:read', render: (loc) => <Customer loc={loc} /> },
+  // console-b: risk & retention, care & loyalty.
+  { path: '/risk', label: 'nav.risk', permission: 'customer:list', render: (loc) => <Risk loc={loc} /> },
+  { path: '/care', label: 'nav.care', permission: 'customer:list', render: (loc) => <Care loc={loc} /> },
 ];
 
 const LANG_KEY = 'tenure.lang';

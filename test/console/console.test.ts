@@ -279,7 +279,7 @@ describe.skipIf(missing !== undefined)(`the web console in Chromium${missing ? `
     expect(await reader.getByRole('navigation', { name: 'pages' }).getByRole('link').allTextContents()).toEqual(['Churn dashboard']);
     await reader.close();
     const manager = await loggedIn('retention', 'en');
-    expect(await manager.getByRole('navigation', { name: 'pages' }).getByRole('link').allTextContents()).toEqual(['Churn dashboard', 'Customer 360']);
+    expect(await manager.getByRole('navigation', { name: 'pages' }).getByRole('link').allTextContents()).toEqual(['Churn dashboard', 'Customer 360', 'Risk & retention', 'Care & loyalty']);
     await manager.goto(`${base}/customers?id=NOBODY`);
     await manager.getByRole('alert').getByText(/Request failed \(404\): no customer NOBODY/).waitFor();
     await shot(manager, 'retention-customer-error-en');

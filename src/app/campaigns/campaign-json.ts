@@ -1,6 +1,8 @@
 import { fraction, money, roundNumber } from '../../domain/numeric/shown.ts';
 import { VERDICT_TEXT } from '../../domain/campaigns/evaluation.ts';
 import type { ShownContext } from '../shown.ts';
+import type { CampaignDesign } from './design.ts';
+import type { TargetSource } from './targets.ts';
 import { LOW_RISK_DECILES, type CampaignArm, type CampaignEvaluation, type CampaignEvaluationReport } from './evaluate.ts';
 
 /** Campaign evaluations as JSON: the document `tenure campaign evaluate --json` prints and the HTTP API sends. */
@@ -62,4 +64,26 @@ function campaignJson(c: CampaignEvaluation, lang: 'zh' | 'en') {
 export function campaignEvaluationJson(report: CampaignEvaluationReport, out: ShownContext) {
   const lang = out.lang === 'en' ? 'en' : 'zh';
   return { currency: out.currency, data_last_month: report.dataLastMonth, campaigns: report.campaigns.map((c) => campaignJson(c, lang)) };
+}
+
+/** A kept design as JSON: the document `tenure campaign design --json` prints and the HTTP API sends. */
+export function campaignDesignJson(d: CampaignDesign, source: TargetSource, membersFile: string | null) {
+  return {
+    campaign_id: d.campaignId,
+    start_date: d.startDate,
+    assigned_date: d.assignedDate,
+    seed: d.seed,
+    targets: d.targets,
+    excluded: { churned_before_start: d.excluded.churnedBeforeStart, no_consent: d.excluded.noConsent },
+    strata: { risk_scores_as_of: d.riskScoresAsOf, risk_model_version: d.riskModelVersion, value_as_of: d.valueAsOf },
+    arms: d.arms.map((a) => ({ arm: a.arm, share: a.share, members: a.members })),
+    balance: d.balance.map((b) => ({ arm: b.arm, covariate: b.covariate, smd: b.smd === null ? null : Number(b.smd.toFixed(4)), imbalanced: b.imbalanced })),
+    members_file: membersFile,
+    target_list: source.kind === 'list' ? { list_id: source.listId, as_of: source.asOf } : null,
+  };
+}
+
+/** The audit entry's detail of a kept design (the CLI and the API write the same). */
+export function campaignDesignAuditDetail(d: CampaignDesign, source: TargetSource): string {
+  return JSON.stringify({ start_date: d.startDate, seed: d.seed, targets: d.targets, members: d.members.length, arms: d.arms.map((a) => `${a.arm}:${a.share}`).join(','), target_list: source.kind === 'list' ? source.listId : 'file' });
 }

@@ -8,7 +8,7 @@ import { openStore } from '../../app/store.ts';
 import { appendAudit } from '../../app/auth/audit.ts';
 import { cliActor } from '../../app/auth/cli-actor.ts';
 import { evaluateCampaigns, LOW_RISK_DECILES } from '../../app/campaigns/evaluate.ts';
-import { campaignEvaluationJson, signed } from '../../app/campaigns/campaign-json.ts';
+import { campaignDesignAuditDetail, campaignDesignJson, campaignEvaluationJson, signed } from '../../app/campaigns/campaign-json.ts';
 import { withStore } from '../../app/lifecycle/context.ts';
 import { VERDICT_TEXT } from '../../domain/campaigns/evaluation.ts';
 import { fraction, labelLang, money, printJson, printRows, resolveFormat, resolveOutput, toCsv, withCurrency, withFormat, type FormatOptions } from '../output.ts';
@@ -133,7 +133,7 @@ async function design(opts: DesignOptions): Promise<void> {
         target: d.campaignId,
         outcome: 'ok',
         source: 'cli',
-        detail: JSON.stringify({ start_date: d.startDate, seed: d.seed, targets: d.targets, members: d.members.length, arms: d.arms.map((a) => `${a.arm}:${a.share}`).join(','), target_list: source.kind === 'list' ? source.listId : 'file' }),
+        detail: campaignDesignAuditDetail(d, source),
       });
     } finally {
       await store.close();
@@ -146,19 +146,7 @@ async function design(opts: DesignOptions): Promise<void> {
     out.write(membersFileText(d));
     out.commit();
   }
-  const json = {
-    campaign_id: d.campaignId,
-    start_date: d.startDate,
-    assigned_date: d.assignedDate,
-    seed: d.seed,
-    targets: d.targets,
-    excluded: { churned_before_start: d.excluded.churnedBeforeStart, no_consent: d.excluded.noConsent },
-    strata: { risk_scores_as_of: d.riskScoresAsOf, risk_model_version: d.riskModelVersion, value_as_of: d.valueAsOf },
-    arms: d.arms,
-    balance: d.balance.map((b) => ({ arm: b.arm, covariate: b.covariate, smd: b.smd === null ? null : Number(b.smd.toFixed(4)), imbalanced: b.imbalanced })),
-    members_file: opts.out ?? null,
-    target_list: source.kind === 'list' ? { list_id: source.listId, as_of: source.asOf } : null,
-  };
+  const json = campaignDesignJson(d, source, opts.out ?? null);
   if (format === 'json') {
     printJson(json);
   } else {

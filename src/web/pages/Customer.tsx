@@ -99,6 +99,7 @@ function CustomerView({ id }: { id: string }) {
             <Lifecycle v={v} />
             <ValueCard v={v} />
           </div>
+          <PointsAndCare id={id} />
           <Usage v={v} />
           <Products v={v} />
           <Interactions v={v} />
@@ -245,6 +246,67 @@ function NextBestAction({ id }: { id: string }) {
           </>
         )}
       </Loaded>
+    </Card>
+  );
+}
+
+interface PointsBalance {
+  balance: number;
+  as_of: string;
+  expiring: { date: string; points: number }[];
+  expired_not_posted: number;
+}
+interface CareDates {
+  from: string;
+  to: string;
+  occasions: { date: string; occasion: string; status: string; reason: string; script: string }[];
+}
+
+/** console-b: the points balance and the care dates of this customer (read beside the 360 document, which has neither). */
+function PointsAndCare({ id }: { id: string }) {
+  const ui = useUi();
+  const { t, f, lang } = ui;
+  const base = `/customers/${encodeURIComponent(id)}`;
+  const points = useRequest(() => getJson<PointsBalance>(`${base}/points`), id);
+  const care = useRequest(() => getJson<CareDates>(`${base}/care`, { lang }), `${id}|${lang}`);
+  const coded = (key: string, code: string) => (hasKey(key) ? t(key) : code);
+  return (
+    <Card title={t('cust.pointsCare')} id="points-care">
+      <div className="grid2">
+        <Loaded state={points} retry={points.retry}>
+          {(p) => (
+            <Facts
+              items={[
+                [t('points.balance'), <span data-testid="points-balance">{f.integer(p.balance)}</span>],
+                [t('points.nextExpiry'), p.expiring.length ? p.expiring.slice(0, 3).map((e) => `${f.integer(e.points)} · ${f.date(e.date)}`).join(lang === 'en' ? '; ' : '；') : '–'],
+                [t('points.expiredNotPosted'), f.integer(p.expired_not_posted)],
+                [t('points.asOf'), f.date(p.as_of)],
+              ]}
+            />
+          )}
+        </Loaded>
+        <Loaded state={care} retry={care.retry}>
+          {(c) => (
+            <div>
+              <h3>
+                {t('cust.careDates')} · {f.date(c.from)} – {f.date(c.to)}
+              </h3>
+              {c.occasions.length === 0 ? (
+                <p className="muted">{t('cust.noCare')}</p>
+              ) : (
+                <ul data-testid="care-dates">
+                  {c.occasions.map((o, i) => (
+                    <li key={i}>
+                      {f.date(o.date)} · {coded(`occasion.${o.occasion}`, o.occasion)} · {coded(`status.${o.status}`, o.status)}
+                      {o.reason ? ` (${o.reason})` : ''}
+                    </li>
+                  ))}
+                </ul>
+              )}
+            </div>
+          )}
+        </Loaded>
+      </div>
     </Card>
   );
 }
