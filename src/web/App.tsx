@@ -7,10 +7,16 @@ import { navigate, useLocation, type Location } from './router.ts';
 // One chunk per page: a role downloads the pages it opens (ECharts is a chunk of its own, shared).
 const Dashboard = lazy(() => import('./pages/Dashboard.tsx').then((m) => ({ default: m.Dashboard })));
 const Customer = lazy(() => import('./pages/Customer.tsx').then((m) => ({ default: m.Customer })));
+// Analytics pages (lifecycle, value).
+const Lifecycle = lazy(() => import('./pages/Lifecycle.tsx').then((m) => ({ default: m.Lifecycle })));
+const Value = lazy(() => import('./pages/Value.tsx').then((m) => ({ default: m.Value })));
 
 /** The pages, the right each needs (the API refuses the same requests without it). */
 const PAGES: readonly { path: string; label: MessageKey; permission: string; render: (loc: Location) => ReactNode }[] = [
   { path: '/dashboard', label: 'nav.dashboard', permission: 'reports:read', render: (loc) => <Dashboard loc={loc} /> },
+  // Analytics pages (lifecycle, value): aggregates, so reports:read.
+  { path: '/lifecycle', label: 'lifecycle.nav', permission: 'reports:read', render: (loc) => <Lifecycle loc={loc} /> },
+  { path: '/value', label: 'value.nav', permission: 'reports:read', render: (loc) => <Value loc={loc} /> },
   { path: '/customers', label: 'nav.customer', permission: 'customer:read', render: (loc) => <Customer loc={loc} /> },
 ];
 

@@ -8,6 +8,7 @@ import { useRequest } from '../use-request.ts';
 import { Chart } from '../components/Chart.tsx';
 import { DataTable, type Column } from '../components/DataTable.tsx';
 import { Loaded } from '../components/State.tsx';
+import { ChurnOutlook } from './ChurnOutlook.tsx';
 import { groupTotals, levelBelow, reasonTotals, regionTotals, type GroupRow, type GroupTotal, type ReasonRow, type ReasonTotal, type RegionRow, type RegionTotal, type TotalsRow } from './dashboard-data.ts';
 
 const MONTH = /^\d{4}-(0[1-9]|1[0-2])$/;
@@ -81,6 +82,8 @@ export function Dashboard({ loc }: { loc: Location }) {
           {(rows) => <Regions rows={rows} path={region} currency={rows[0] ? String((rows[0] as unknown as { currency: string }).currency) : 'CNY'} onDrill={level === 'district' ? undefined : (r) => setQuery({ region: r.region })} />}
         </Loaded>
       </section>
+      {/* Competitors, forecast and churn index: their own requests, after the churn table's. */}
+      {reports.status === 'loading' ? null : <ChurnOutlook loc={loc} from={from} to={to} />}
     </div>
   );
 }
