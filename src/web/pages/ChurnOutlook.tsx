@@ -239,16 +239,15 @@ function IndexBody({ ui, data, loc }: { ui: Ui; data: ChurnIndexReport; loc: Loc
         />
         <div>
           <div className="filters">
-            <label>
-              {t('forecast.scope')}{' '}
-              <select name="ci_scope" value={chosen} onChange={(e) => setQuery(loc, { ci_scope: e.target.value })}>
+            {/* The select beside its label, not inside: the options are data (provinces, segments), not the label's words. */}
+            <label htmlFor="ci-scope">{t('forecast.scope')}</label>
+            <select id="ci-scope" name="ci_scope" value={chosen} onChange={(e) => setQuery(loc, { ci_scope: e.target.value })}>
                 {scopes.map((s) => (
                   <option key={s} value={s}>
                     {scopeLabel(s)}
                   </option>
                 ))}
               </select>
-            </label>
           </div>
           <Stats
             testid="index-scope"
