@@ -1,4 +1,4 @@
-import { useMemo, useState, type FormEvent } from 'react';
+import { lazy, Suspense, useMemo, useState, type FormEvent } from 'react';
 import type { EChartsCoreOption } from 'echarts/core';
 import { getAllRows } from '../api.ts';
 import { useUi, type Ui } from '../context.tsx';
@@ -8,8 +8,10 @@ import { useRequest } from '../use-request.ts';
 import { Chart } from '../components/Chart.tsx';
 import { DataTable, type Column } from '../components/DataTable.tsx';
 import { Loaded } from '../components/State.tsx';
-import { ChurnOutlook } from './ChurnOutlook.tsx';
 import { groupTotals, levelBelow, reasonTotals, regionTotals, type GroupRow, type GroupTotal, type ReasonRow, type ReasonTotal, type RegionRow, type RegionTotal, type TotalsRow } from './dashboard-data.ts';
+
+// The competitors, forecast and churn index panels: a chunk of their own, fetched after the churn table.
+const ChurnOutlook = lazy(() => import('./ChurnOutlook.tsx').then((m) => ({ default: m.ChurnOutlook })));
 
 const MONTH = /^\d{4}-(0[1-9]|1[0-2])$/;
 const monthParam = (q: URLSearchParams, name: string) => {
@@ -83,7 +85,11 @@ export function Dashboard({ loc }: { loc: Location }) {
         </Loaded>
       </section>
       {/* Competitors, forecast and churn index: their own requests, after the churn table's. */}
-      {reports.status === 'loading' ? null : <ChurnOutlook loc={loc} from={from} to={to} />}
+      {reports.status === 'loading' ? null : (
+        <Suspense fallback={<p className="loading" role="status">{t('state.loading')}</p>}>
+          <ChurnOutlook loc={loc} from={from} to={to} />
+        </Suspense>
+      )}
     </div>
   );
 }

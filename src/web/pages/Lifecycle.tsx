@@ -236,9 +236,9 @@ function PatternsView({ ui, data }: { ui: Ui; data: Patterns }) {
   const file = `lifecycle-patterns_${data.from}_${data.to}`;
   const option: EChartsCoreOption = {
     tooltip: { trigger: 'axis' },
-    grid: { left: 140, right: 30, top: 10, bottom: 30 },
+    grid: { left: 190, right: 30, top: 10, bottom: 30 },
     xAxis: { type: 'value' },
-    yAxis: { type: 'category', inverse: true, data: data.patterns.map((p) => `${p.pattern} ${p.name}`), axisLabel: { width: 130, overflow: 'truncate' } },
+    yAxis: { type: 'category', inverse: true, data: data.patterns.map((p) => `${p.pattern} ${p.name}`), axisLabel: { width: 180, overflow: 'truncate' } },
     series: [{ name: t('col.count'), type: 'bar', data: data.patterns.map((p) => p.customers) }],
   };
   const columns: Column<Patterns['patterns'][number]>[] = [

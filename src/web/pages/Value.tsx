@@ -189,12 +189,13 @@ function SegmentsView({ ui, data, loc }: { ui: Ui; data: SegmentsReport; loc: Lo
   const signed = (n: number | null, show: (n: number) => string) => (n === null ? '–' : `${n > 0 ? '+' : ''}${show(n)}`);
   const columns: Column<SegmentTrend>[] = [
     { key: 'segment', label: t('value.segment'), show: (s) => <button type="button" className="link" aria-pressed={s.segment === chosen} onClick={() => setQuery(loc, { segment: s.segment === 'all' ? undefined : s.segment })}>{segLabel(s.segment)}</button>, raw: (s) => s.segment },
-    { key: 'description', label: t('value.description'), show: (s) => s.description, raw: (s) => s.description },
     { key: 'size', label: t('value.size'), show: (s) => f.integer(s.size), raw: (s) => s.size, numeric: true },
     { key: 'size_change', label: t('value.sizeChange'), show: (s) => signed(s.size_change, f.integer), raw: (s) => s.size_change, numeric: true },
     { key: 'arpu', label: `${t('col.arpu')} (${currency})`, show: (s) => f.money(s.arpu, currency), raw: (s) => s.arpu, numeric: true },
     { key: 'churn_rate', label: t('col.churn_rate'), show: (s) => f.percent(s.churn_rate, 2), raw: (s) => s.churn_rate, numeric: true },
     { key: 'churn_rate_change', label: t('value.rateChange'), show: (s) => signed(s.churn_rate_change === null ? null : s.churn_rate_change * 100, (n) => `${f.decimal(n, 2)} pp`), raw: (s) => s.churn_rate_change, numeric: true },
+    // The definition last: long text, after the figures.
+    { key: 'description', label: t('value.description'), show: (s) => s.description, raw: (s) => s.description },
   ];
   const file = `segments_${data.from}_${data.to}`;
   return (
