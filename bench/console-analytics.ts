@@ -11,6 +11,7 @@
  * sessions and the audit trail). Prints a table and writes bench/out/console-analytics-<name>.json.
  */
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { get } from 'node:http';
 import { gzipSync } from 'node:zlib';
 import { cpus, loadavg } from 'node:os';
 import { basename, join, resolve } from 'node:path';
@@ -77,6 +78,17 @@ const PAGES = [
   ['dashboard outlook', '/dashboard', ['#churn-totals tbody tr', '#churn-competitors tbody tr', '#churn-forecast tbody tr', '#churn-index-drivers tbody tr, [data-testid=no-surveys]']],
 ] as const;
 
+/** A GET read to its end with node:http (no client timeout: a slow aggregate at 1M is a figure, not a failure). */
+function fetchAll(url: string, cookie: string): Promise<void> {
+  return new Promise((done, fail) => {
+    get(url, { headers: { Cookie: cookie } }, (res) => {
+      res.on('data', () => undefined);
+      res.on('end', () => done());
+      res.on('error', fail);
+    }).on('error', fail);
+  });
+}
+
 interface Sample {
   page: string;
   first_ms: number;
@@ -108,9 +120,10 @@ try {
       const cookie = (await context.cookies()).map((c) => `${c.name}=${c.value}`).join('; ');
       for (const a of calls) {
         const t = performance.now();
-        await (await fetch(`${base}${a.url}`, { headers: { Cookie: cookie } })).arrayBuffer();
+        await fetchAll(`${base}${a.url}`, cookie);
         peers.push({ url: a.url, ms: performance.now() - t });
       }
+      process.stderr.write(`run ${i + 1} ${page}: every panel at ${Math.round(Math.max(...shown))} ms, ${calls.length} API calls\n`);
       await context.close();
     }
   }

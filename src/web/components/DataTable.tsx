@@ -34,7 +34,8 @@ export function DataTable<R>({ id, caption, columns, rows, filename, onRowClick 
       {rows.length === 0 ? (
         <p className="muted">{t('state.empty')}</p>
       ) : (
-        <div className="table-scroll">
+        // Focusable, so a keyboard can scroll a table wider or longer than its box.
+        <div className="table-scroll" tabIndex={0} role="region" aria-labelledby={`${id}-caption`}>
           <table id={id}>
             <thead>
               <tr>
