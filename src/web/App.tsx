@@ -10,10 +10,16 @@ const Customer = lazy(() => import('./pages/Customer.tsx').then((m) => ({ defaul
 // console-b: risk & retention, care & loyalty.
 const Risk = lazy(() => import('./pages/Risk.tsx').then((m) => ({ default: m.Risk })));
 const Care = lazy(() => import('./pages/Care.tsx').then((m) => ({ default: m.Care })));
+// Analytics pages (lifecycle, value).
+const Lifecycle = lazy(() => import('./pages/Lifecycle.tsx').then((m) => ({ default: m.Lifecycle })));
+const Value = lazy(() => import('./pages/Value.tsx').then((m) => ({ default: m.Value })));
 
 /** The pages, the right each needs (the API refuses the same requests without it). */
 const PAGES: readonly { path: string; label: MessageKey; permission: string; render: (loc: Location) => ReactNode }[] = [
   { path: '/dashboard', label: 'nav.dashboard', permission: 'reports:read', render: (loc) => <Dashboard loc={loc} /> },
+  // Analytics pages (lifecycle, value): aggregates, so reports:read.
+  { path: '/lifecycle', label: 'lifecycle.nav', permission: 'reports:read', render: (loc) => <Lifecycle loc={loc} /> },
+  { path: '/value', label: 'value.nav', permission: 'reports:read', render: (loc) => <Value loc={loc} /> },
   { path: '/customers', label: 'nav.customer', permission: 'customer:read', render: (loc) => <Customer loc={loc} /> },
   // console-b: risk & retention, care & loyalty.
   { path: '/risk', label: 'nav.risk', permission: 'customer:list', render: (loc) => <Risk loc={loc} /> },

@@ -276,10 +276,10 @@ describe.skipIf(missing !== undefined)(`the web console in Chromium${missing ? `
   it('read_only: the dashboard but no customer page; retention manager: both; an unknown customer reads as an error', async () => {
     const reader = await loggedIn('reader', 'en');
     await reader.getByRole('heading', { name: 'Churn dashboard' }).waitFor();
-    expect(await reader.getByRole('navigation', { name: 'pages' }).getByRole('link').allTextContents()).toEqual(['Churn dashboard']);
+    expect(await reader.getByRole('navigation', { name: 'pages' }).getByRole('link').allTextContents()).toEqual(['Churn dashboard', 'Lifecycle', 'Customer value']);
     await reader.close();
     const manager = await loggedIn('retention', 'en');
-    expect(await manager.getByRole('navigation', { name: 'pages' }).getByRole('link').allTextContents()).toEqual(['Churn dashboard', 'Customer 360', 'Risk & retention', 'Care & loyalty']);
+    expect(await manager.getByRole('navigation', { name: 'pages' }).getByRole('link').allTextContents()).toEqual(['Churn dashboard', 'Lifecycle', 'Customer value', 'Customer 360', 'Risk & retention', 'Care & loyalty']);
     await manager.goto(`${base}/customers?id=NOBODY`);
     await manager.getByRole('alert').getByText(/Request failed \(404\): no customer NOBODY/).waitFor();
     await shot(manager, 'retention-customer-error-en');

@@ -1,4 +1,4 @@
-import { useMemo, useState, type FormEvent } from 'react';
+import { lazy, Suspense, useMemo, useState, type FormEvent } from 'react';
 import type { EChartsCoreOption } from 'echarts/core';
 import { getAllRows } from '../api.ts';
 import { useUi, type Ui } from '../context.tsx';
@@ -9,6 +9,9 @@ import { Chart } from '../components/Chart.tsx';
 import { DataTable, type Column } from '../components/DataTable.tsx';
 import { Loaded } from '../components/State.tsx';
 import { groupTotals, levelBelow, reasonTotals, regionTotals, type GroupRow, type GroupTotal, type ReasonRow, type ReasonTotal, type RegionRow, type RegionTotal, type TotalsRow } from './dashboard-data.ts';
+
+// The competitors, forecast and churn index panels: a chunk of their own, fetched after the churn table.
+const ChurnOutlook = lazy(() => import('./ChurnOutlook.tsx').then((m) => ({ default: m.ChurnOutlook })));
 
 const MONTH = /^\d{4}-(0[1-9]|1[0-2])$/;
 const monthParam = (q: URLSearchParams, name: string) => {
@@ -81,6 +84,12 @@ export function Dashboard({ loc }: { loc: Location }) {
           {(rows) => <Regions rows={rows} path={region} currency={rows[0] ? String((rows[0] as unknown as { currency: string }).currency) : 'CNY'} onDrill={level === 'district' ? undefined : (r) => setQuery({ region: r.region })} />}
         </Loaded>
       </section>
+      {/* Competitors, forecast and churn index: their own requests, after the churn table's. */}
+      {reports.status === 'loading' ? null : (
+        <Suspense fallback={<p className="loading" role="status">{t('state.loading')}</p>}>
+          <ChurnOutlook loc={loc} from={from} to={to} />
+        </Suspense>
+      )}
     </div>
   );
 }
