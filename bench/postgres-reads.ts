@@ -19,7 +19,9 @@
  *
  * Needs the PostgreSQL test server (scripts/setup-test-env.sh, or TENURE_TEST_PG_URL). Prints a
  * table and writes bench/out/postgres-reads-<customers>x<months>.json with the machine's load
- * before and after.
+ * before and after, the 1-minute load when each command ran, and the peer of every figure
+ * measured in the same run: the CLI's start-up alone (`tenure --help`), which every command's
+ * time includes (on a loaded machine it alone passes a second).
  */
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -137,6 +139,8 @@ const COMMANDS = [
 ].filter((c) => !args.only || args.only.split(',').some((o) => c.startsWith(o)));
 
 const loadBefore = load();
+const startup = median(Array.from({ length: Math.max(1, runs) }, () => mustCli(['--help']).s));
+process.stderr.write(`CLI start-up (tenure --help): ${startup.toFixed(2)} s\n`);
 const target = args.pg ? { url: args.pg, drop: async () => undefined } : await freshDatabase('tenure_reads');
 try {
   const copied = args.pg ? { s: Number.NaN, out: '{"rows":null}' } : mustCli(['store', 'copy', '--db', duck.path, '--into', target.url, '--json']);
@@ -164,6 +168,7 @@ try {
       duckdb_s: Number(median(d).toFixed(2)),
       postgres_s: Number(median(p).toFixed(2)),
       same_json: error ? 'ERROR' : same ? 'yes' : 'NO',
+      load1: load()[0] as number,
       ...(error ? { error: error.slice(0, 300) } : {}),
     };
     rows.push(row);
@@ -176,6 +181,7 @@ try {
     duckdb_store: duck.path,
     load_before: loadBefore,
     load_after: load(),
+    cli_startup_s: Number(startup.toFixed(2)),
     tenure_import_duckdb_s: duck.importSeconds,
     store_copy_s: args.pg ? null : Number(copied.s.toFixed(2)),
     postgres: args.pg ? 'given (--pg)' : 'a new database, dropped after the run',
@@ -184,7 +190,10 @@ try {
     commands: rows,
   };
   process.stdout.write(`${info.customers} customers × ${info.months} months; tenure store copy (derived tables built on PostgreSQL): ${summary.store_copy_s ?? 'made before (--pg)'} s\n\n`);
-  process.stdout.write(toTable(['command', 'duckdb_s', 'postgres_s', 'same_json'], rows) + `\n\nload before ${loadBefore.join(' ')}, after ${summary.load_after.join(' ')}\n`);
+  process.stdout.write(
+    toTable(['command', 'duckdb_s', 'postgres_s', 'same_json', 'load1'], rows) +
+      `\n\nCLI start-up (tenure --help, in every figure) ${summary.cli_startup_s} s; load before ${loadBefore.join(' ')}, after ${summary.load_after.join(' ')}\n`,
+  );
   const file = join(OUT, `postgres-reads-${info.customers}x${info.months}.json`);
   writeFileSync(file, JSON.stringify(summary, null, 2) + '\n');
   process.stdout.write(`wrote ${file}\n`);

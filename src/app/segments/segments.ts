@@ -36,7 +36,7 @@ import {
 } from '../../domain/segments/definitions.ts';
 import { defaultLifecycleRules } from '../../domain/lifecycle/rules.ts';
 import { baseSbg, DEFAULT_VALUE_PARAMETERS } from '../value/customer-value.ts';
-import { tierCaseSql, tierCutsSql, valueAtStakeSql } from '../value/value-snapshot.ts';
+import { tierCaseSql, tierCutsSql, valuesAtStakeSql } from '../value/value-snapshot.ts';
 import { addMonths, formatMonth, monthRange, parseMonth, type MonthText } from '../../domain/month.ts';
 import type { AnalyticsStore } from '../../store/port.ts';
 import { quoteIdent } from '../../store/schema.ts';
@@ -149,9 +149,14 @@ async function byDefinitions(store: AnalyticsStore, by: string, extras: Readonly
 
 const USAGE_FIELDS = ['voice_minutes', 'data_mb', 'tv_hours', 'vod_orders', 'on_net_contacts', 'care_calls', 'overdue_days'] as const;
 
-/** Per month of the range (same order): the value at stake at the end of the month before, as SQL. */
+/**
+ * The value at stake of every month of the range at the end of the month before, as SQL: rows
+ * (k, customer_id, current_value), k the month's index in the range.
+ */
 export interface MonthTiers {
   readonly valueSql: string;
+  /** How many months valueSql values (the range's). */
+  readonly months: number;
 }
 
 export function segmentsSql(
@@ -160,7 +165,7 @@ export function segmentsSql(
   definitions: readonly SegmentDefinition[],
   dataFirst: MonthText,
   hasScores: boolean,
-  tiers: readonly MonthTiers[] = [],
+  tiers: MonthTiers | null = null,
   /**
    * The first `partition` definitions form one partition, first match wins, the last of them
    * being `other` (its condition unused): evaluated as one CASE, linear in the presets, where
@@ -196,7 +201,7 @@ export function segmentMembersSql(
   index: number,
   dataFirst: MonthText,
   hasScores: boolean,
-  tiers: readonly MonthTiers[],
+  tiers: MonthTiers | null,
   partition: number,
   params: (string | number)[],
   extraSources: ReadonlyMap<string, ExtraSource> = new Map(),
@@ -219,7 +224,7 @@ function segmentInputsSql(
   definitions: readonly SegmentDefinition[],
   dataFirst: MonthText,
   hasScores: boolean,
-  tiers: readonly MonthTiers[],
+  tiers: MonthTiers | null,
   partition: number,
   params: (string | number)[],
   /** The table of each x_ field the definitions read: a customer attribute or a measure of the month's bill. */
@@ -244,13 +249,12 @@ function segmentInputsSql(
   const values = months.map((m, k) => `(${k}, ${dateLiteral(m)}, ${dateLiteral(addMonths(m, 1))}, ${parseMonth(m)})`).join(', ');
   const holdCols = cats.flatMap((c) => [`min(CASE WHEN category = '${c}' THEN si END) AS s_${c}`, `max(CASE WHEN category = '${c}' THEN ei END) AS e_${c}`]);
   const usesTier = used.has('value_tier');
-  if (usesTier && tiers.length !== months.length) throw new RangeError('value tiers need the value SQL of every month');
+  if (usesTier && tiers?.months !== months.length) throw new RangeError('value tiers need the value SQL of every month');
   // Tier of each opening account: its value at stake at the end of the month before, cut as
   // tenure value cuts it.
   // The cut values are the type-7 quantiles of the month's values at the cut-offs of tiers.ts
   // (quantile_cont is type 7, as domain/value/quantile.ts); a value above a cut is in the next
   // tier, as tierIndex. The property test checks the counts equal tenure value's.
-  const tierValues = usesTier ? tiers.map((t, k) => `SELECT ${k} AS k, customer_id, current_value FROM (${t.valueSql}) AS v`).join(' UNION ALL ') : '';
   const ctes = `
   months AS (SELECT * FROM (VALUES ${values}) AS m(k, month, next_month, mi)),
   -- Month indexes computed once per subscription, not once per category column.
@@ -267,7 +271,7 @@ function segmentInputsSql(
   ),
   ${
     usesTier
-      ? `tier_values AS MATERIALIZED (${tierValues}),
+      ? `tier_values AS MATERIALIZED (SELECT k, customer_id, current_value FROM (${tiers?.valueSql ?? ''}) AS v),
   tier_cuts AS (SELECT k, ${tierCutsSql(d, 'current_value')} AS qs FROM tier_values GROUP BY k),
   tiers AS (SELECT tv.k, tv.customer_id, ${tierCaseSql('tv.current_value', 'tc.qs')} AS value_tier FROM tier_values tv JOIN tier_cuts tc ON tc.k = tv.k),`
       : ''
@@ -345,12 +349,12 @@ const r2 = (x: number) => Number(x.toFixed(2));
 
 /**
  * Each month's base valued as tenure value values it: the value at stake at the end of the
- * month before (value-snapshot.ts valueAtStakeSql, computed in the query: keeping three full
- * value snapshots made the first call 19× slower).
+ * month before (value-snapshot.ts valuesAtStakeSql, computed in the query: keeping three full
+ * value snapshots made the first call 19× slower), every month in one pass over the bills.
  */
-async function monthTiers(store: AnalyticsStore, months: readonly MonthText[]): Promise<MonthTiers[]> {
+async function monthTiers(store: AnalyticsStore, months: readonly MonthText[]): Promise<MonthTiers> {
   const sbg = await baseSbg(store);
-  return months.map((m) => ({ valueSql: valueAtStakeSql(addMonths(m, -1), DEFAULT_VALUE_PARAMETERS, sbg) }));
+  return { valueSql: valuesAtStakeSql(months.map((m) => addMonths(m, -1)), DEFAULT_VALUE_PARAMETERS, sbg), months: months.length };
 }
 
 /**
@@ -408,7 +412,7 @@ export async function keepSegmentMembers(
   // Only what the segment reads: a preset needs the partition before it (first match wins).
   const inPartition = index < partition;
   const reads = inPartition ? definitions.slice(0, partition) : [definitions[index] as SegmentDefinition];
-  const tiers = reads.some((d) => fieldsOf(d.when).has('value_tier')) ? await monthTiers(store, [input.month]) : [];
+  const tiers = reads.some((d) => fieldsOf(d.when).has('value_tier')) ? await monthTiers(store, [input.month]) : null;
   const params: (string | number)[] = [];
   const sql = segmentMembersSql(store.dialect, input.month, reads, inPartition ? index : 0, span.first, span.hasScores, tiers, inPartition ? partition : 0, params, extraSources);
   for (const stmt of store.dialect.createTempTableAs(table, sql)) await store.run(stmt, stmt.startsWith('CREATE') ? params : []);
@@ -430,7 +434,7 @@ export async function segmentReport(store: AnalyticsStore, input: SegmentsInput 
     throw new TenureError('USAGE', `--months ${count} up to ${to} starts ${start}, before the data's first month ${span.first}; the data covers ${spanText(span)}`);
   }
   const months = monthRange(start, to);
-  const tiers = definitions.some((d) => fieldsOf(d.when).has('value_tier')) ? await monthTiers(store, months) : [];
+  const tiers = definitions.some((d) => fieldsOf(d.when).has('value_tier')) ? await monthTiers(store, months) : null;
   const { sql, params } = segmentsSql(store.dialect, months, definitions, span.first, span.hasScores, tiers, partition, extraSources);
   const rows = await store.query(sql, params);
   const totals = segmentTotals(rows, months.length, definitions.length);

@@ -13,13 +13,13 @@
 import { createHash } from 'node:crypto';
 import { derlConstantChurn, monthlyDiscountRate } from '../../domain/value/current-value.ts';
 import { sbgDerl, type SbgParameters } from '../../domain/retention/sbg.ts';
-import type { MonthText } from '../../domain/month.ts';
+import { formatMonth, parseMonth, type MonthText } from '../../domain/month.ts';
 import { DEFAULT_TIER_CUTOFFS, TIERS } from '../../domain/value/tiers.ts';
 import type { AnalyticsStore } from '../../store/port.ts';
 import { derivedTableDdl } from '../../store/schema.ts';
 import { keptTable, temporaryTable, temporaryTableExists } from '../kept-tables.ts';
 import { baseDataFingerprint } from '../lifecycle/history-store.ts';
-import { dateLiteral, exactSumSql } from '../lifecycle/stages-sql.ts';
+import { dateLiteral, exactSumSql, MONEY_UNITS, moneyUnitsSql, monthIndexSql } from '../lifecycle/stages-sql.ts';
 import { billsSql, liveSql, valueInputsSql, type ValueParameters } from './customer-value.ts';
 import type { Dialect } from '../../store/dialect.ts';
 
@@ -80,6 +80,50 @@ export function valueAtStakeSql(asOf: MonthText, p: ValueParameters, sbg: SbgPar
              FROM (${liveSql(asOf)}) AS l LEFT JOIN (${billsSql(asOf)}) AS b ON b.customer_id = l.customer_id),
   derl AS (SELECT * FROM (VALUES ${derlRows}) AS t(tenure, derl))
   SELECT i.customer_id, i.margin3 * ${cohortLifetime} AS current_value
+  FROM i LEFT JOIN derl dl ON dl.tenure = least(${MAX_TENURE}, greatest(0, CAST(round(i.tenure_months) AS INTEGER)))`;
+}
+
+/**
+ * valueAtStakeSql for several as-of months in one pass: rows (k, customer_id, current_value),
+ * k the index of the month in `asOfs`, each month's rows exactly valueAtStakeSql's (the same
+ * live accounts, tenure and mean margin of the three bills up to the month, the same
+ * expressions). The bills of all months are read and grouped once (a mean per month as a
+ * conditional avg), the customers with their first churn once; each month's live accounts come
+ * from a cross join with the months. Unioning valueAtStakeSql per month scanned and grouped
+ * the bills and churn events once per month, most of `tenure segments`' time on a million
+ * accounts.
+ */
+export function valuesAtStakeSql(asOfs: readonly MonthText[], p: ValueParameters, sbg: SbgParameters | null): string {
+  if (asOfs.length === 0) throw new RangeError('valuesAtStakeSql needs at least one month');
+  const { derlRows, cohortLifetime } = lifetimeSql(p, sbg);
+  const idx = asOfs.map((m) => parseMonth(m));
+  const next = (ai: number) => dateLiteral(formatMonth(ai + 1));
+  const lo = (ai: number) => dateLiteral(formatMonth(ai - 2));
+  // The days of each as-of month (extract(day FROM next - 1) of liveSql), computed here.
+  const lastDay = (ai: number) => {
+    const year = Math.floor(ai / 12);
+    const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
+    return [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][ai - year * 12] as number;
+  };
+  const months = idx.map((ai, k) => `(${k}, ${next(ai)}, ${ai}, ${lastDay(ai)})`).join(', ');
+  const units = `${moneyUnitsSql('u.revenue')} - ${moneyUnitsSql('coalesce(u.cost, 0)')}`;
+  const means = idx.map((ai, k) => `avg(CASE WHEN u.month >= ${lo(ai)} AND u.month < ${next(ai)} THEN ${units} END) / ${MONEY_UNITS} AS margin3_${k}`);
+  const pick = idx.length === 1 ? 'b.margin3_0' : `CASE m.k ${idx.map((_, k) => `WHEN ${k} THEN b.margin3_${k}`).join(' ')} END`;
+  return `
+  WITH vm AS (SELECT * FROM (VALUES ${months}) AS vm(k, next_month, ai, last_day)),
+  vb AS (SELECT u.customer_id, ${means.join(', ')}
+         FROM monthly_usage u
+         WHERE u.month >= ${lo(Math.min(...idx))} AND u.month < ${next(Math.max(...idx))}
+         GROUP BY u.customer_id),
+  vc AS (SELECT c.customer_id, c.join_date, ${monthIndexSql('c.join_date')} AS ji, extract(day FROM c.join_date) AS jd, e.churn_date
+         FROM customers c LEFT JOIN (SELECT customer_id, min(churn_date) AS churn_date FROM churn_events GROUP BY customer_id) AS e ON e.customer_id = c.customer_id
+         WHERE c.join_date < ${next(Math.max(...idx))}),
+  i AS (SELECT m.k, l.customer_id, m.ai - l.ji - CASE WHEN m.last_day < l.jd THEN 1 ELSE 0 END AS tenure_months,
+               coalesce(${pick}, 0) AS margin3
+        FROM vc l CROSS JOIN vm m LEFT JOIN vb b ON b.customer_id = l.customer_id
+        WHERE l.join_date < m.next_month AND (l.churn_date IS NULL OR l.churn_date >= m.next_month)),
+  derl AS (SELECT * FROM (VALUES ${derlRows}) AS t(tenure, derl))
+  SELECT i.k, i.customer_id, i.margin3 * ${cohortLifetime} AS current_value
   FROM i LEFT JOIN derl dl ON dl.tenure = least(${MAX_TENURE}, greatest(0, CAST(round(i.tenure_months) AS INTEGER)))`;
 }
 
