@@ -185,12 +185,14 @@ export function createApi(deps: ApiDeps): Api {
     const reader = await c.get('reader')();
     const auth = c.req.header('Authorization');
     let principal: Principal | null = null;
+    // Kept between requests until the accounts move, a short TTL or the expiry (app/serving).
     if (auth !== undefined) {
       const m = /^Bearer\s+(\S+)$/i.exec(auth);
-      principal = m ? await tokenPrincipal(reader, m[1] as string, now()) : null;
+      const token = m?.[1];
+      principal = token !== undefined ? await serving.principal('token', token, () => tokenPrincipal(reader, token, now())) : null;
     } else {
       const cookie = getCookie(c, SESSION_COOKIE);
-      principal = cookie ? await sessionPrincipal(reader, cookie, now()) : null;
+      principal = cookie ? await serving.principal('session', cookie, () => sessionPrincipal(reader, cookie, now())) : null;
       // Cookies ride along with any request a browser sends: a state change must prove it came from our page.
       if (principal && !['GET', 'HEAD', 'OPTIONS'].includes(c.req.method) && !csrfMatches(principal, c.req.header(CSRF_HEADER))) {
         throw new ApiError('CSRF', `missing or wrong ${CSRF_HEADER} header (the token is returned by the login)`);

@@ -4,7 +4,8 @@ import { customer360 } from '../../app/customer/customer360.ts';
 import { customerJson } from '../../app/customer/customer-json.ts';
 import { nbaJson } from '../../app/nba/nba-json.ts';
 import { nextBestAction } from '../../app/nba/nba.ts';
-import { CHURN_REPORT_NAMES, churnReportJson } from '../../app/reports/catalogue.ts';
+import { CHURN_REPORT_NAMES, churnReportJson, type ChurnReportName, type ChurnReportQuery } from '../../app/reports/catalogue.ts';
+import type { RegionLevel } from '../../app/reports/churn-regions.ts';
 import { latestScores, latestScoresPage, SCORE_COLUMNS } from '../../app/exports/scores.ts';
 import { listAudit, verifyAudit } from '../../app/auth/audit.ts';
 import { ALL_PERSONAL_DATA, NO_PERSONAL_DATA } from '../../domain/privacy/masking.ts';
@@ -41,9 +42,27 @@ function csvCell(v: unknown): string {
   return /[",\n\r]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 }
 
+const reportKey = (name: ChurnReportName, query: ChurnReportQuery, currency: string) => JSON.stringify([name, query, currency]);
+
+/** The reports the web console's dashboard opens (src/web/pages/Dashboard.tsx, whole data span, the province level), in both languages. */
+const DASHBOARD_REPORTS: readonly [ChurnReportName, RegionLevel | undefined][] = [
+  ['churn-totals', undefined],
+  ['churn-reasons', undefined],
+  ['churn-reason-groups', undefined],
+  ['churn-regions', 'province'],
+];
+
 export function dataRoutes(api: Api): void {
   const { app } = api;
   const currencyOf = (given: string | undefined) => given ?? api.deps.currency ?? 'CNY';
+  // Computed at the server's start and at every new data generation, so the dashboard's first paint does not wait on them (app/serving).
+  for (const lang of ['zh', 'en'] as const) {
+    for (const [name, level] of DASHBOARD_REPORTS) {
+      const query: ChurnReportQuery = { ...(level === undefined ? {} : { level }), lang };
+      const currency = currencyOf(undefined);
+      api.serving.prefetch('report', reportKey(name, query, currency), (store) => churnReportJson(store, name, query, currency));
+    }
+  }
 
   app.openapi(
     createRoute({
@@ -64,7 +83,7 @@ export function dataRoutes(api: Api): void {
       const query = { ...(q.from === undefined ? {} : { from: q.from }), ...(q.to === undefined ? {} : { to: q.to }), ...(q.level === undefined ? {} : { level: q.level }), lang: q.lang === 'en' ? ('en' as const) : ('zh' as const) };
       const currency = currencyOf(q.currency);
       // Kept per data generation: the same report with the same parameters is computed once.
-      const rows = await api.serving.memo(await c.get('lease')(), 'report', JSON.stringify([name, query, currency]), (store) => churnReportJson(store, name, query, currency));
+      const rows = await api.serving.memo(await c.get('lease')(), 'report', reportKey(name, query, currency), (store) => churnReportJson(store, name, query, currency));
       return c.json(paged(c, rows, q.offset, q.limit), 200);
     },
   );

@@ -24,6 +24,8 @@ export interface Principal {
   readonly permissions: ReadonlySet<Permission>;
   /** How the caller proved it: a login session (cookie, CSRF-checked) or a token. */
   readonly via: { readonly kind: 'session'; readonly csrfToken: string; readonly sessionHash: string } | { readonly kind: 'token'; readonly tokenId: string };
+  /** When the session or token stops working (ms since the epoch), for a caller that keeps principals (app/serving). */
+  readonly expiresMs?: number;
 }
 
 export const SESSION_HOURS = 8;
@@ -137,14 +139,14 @@ export async function endSession(store: AnalyticsStore, sessionHash: string): Pr
 export async function sessionPrincipal(store: AnalyticsStore, sessionId: string, now = Date.now()): Promise<Principal | null> {
   if (sessionId.length === 0 || sessionId.length > 200) return null;
   const hash = sha256(sessionId);
-  const [row] = await store.query<{ username: string; role: string; csrf_token: string }>(
-    `SELECT s.username AS username, u.role AS role, s.csrf_token AS csrf_token
+  const [row] = await store.query<{ username: string; role: string; csrf_token: string; expires_ms: number | bigint }>(
+    `SELECT s.username AS username, u.role AS role, s.csrf_token AS csrf_token, s.expires_ms AS expires_ms
      FROM api_sessions AS s JOIN api_users AS u ON u.username = s.username
      WHERE s.session_hash = CAST($1 AS VARCHAR) AND NOT s.revoked AND NOT u.disabled AND s.expires_ms > CAST($2 AS BIGINT)`,
     [hash, now],
   );
   if (!row || !isRole(row.role)) return null;
-  return { username: row.username, role: row.role, permissions: grantedPermissions(row.role), via: { kind: 'session', csrfToken: row.csrf_token, sessionHash: hash } };
+  return { username: row.username, role: row.role, permissions: grantedPermissions(row.role), via: { kind: 'session', csrfToken: row.csrf_token, sessionHash: hash }, expiresMs: Number(row.expires_ms) };
 }
 
 /** Whether the CSRF header matches the session's token (constant time). */
@@ -187,15 +189,34 @@ export async function createToken(store: AnalyticsStore, username: string, scope
 export async function tokenPrincipal(store: AnalyticsStore, token: string, now = Date.now()): Promise<Principal | null> {
   const m = /^tnr_([0-9a-f]{16})_([A-Za-z0-9_-]{43})$/.exec(token);
   if (!m) return null;
-  const [row] = await store.query<{ token_hash: string; username: string; role: string; scopes: string }>(
-    `SELECT t.token_hash AS token_hash, t.username AS username, u.role AS role, t.scopes AS scopes
+  const [row] = await store.query<{ token_hash: string; username: string; role: string; scopes: string; expires_ms: number | bigint }>(
+    `SELECT t.token_hash AS token_hash, t.username AS username, u.role AS role, t.scopes AS scopes, t.expires_ms AS expires_ms
      FROM api_tokens AS t JOIN api_users AS u ON u.username = t.username
      WHERE t.token_id = CAST($1 AS VARCHAR) AND NOT t.revoked AND NOT u.disabled AND t.expires_ms > CAST($2 AS BIGINT)`,
     [m[1] as string, now],
   );
   if (!row || !isRole(row.role) || !sameText(sha256(m[2] as string), row.token_hash)) return null;
   const scopes = row.scopes.split(' ').filter(isPermission);
-  return { username: row.username, role: row.role, permissions: grantedPermissions(row.role, scopes), via: { kind: 'token', tokenId: m[1] as string } };
+  return { username: row.username, role: row.role, permissions: grantedPermissions(row.role, scopes), via: { kind: 'token', tokenId: m[1] as string }, expiresMs: Number(row.expires_ms) };
+}
+
+/**
+ * A summary of the accounts that moves whenever a kept principal may have stopped being valid:
+ * a user added, disabled or given a new password (updated_ms), a session or token revoked
+ * (logout, disable, passwd) or removed. A server that keeps principals between requests
+ * (app/serving) forgets them when it changes.
+ */
+export async function accountsFingerprint(store: AnalyticsStore): Promise<string> {
+  const rows = await store.query<{ k: string; n: number | bigint | null; m: number | bigint | null }>(
+    `SELECT 'u' AS k, count(*) AS n, sum(updated_ms) AS m FROM api_users
+     UNION ALL SELECT 'd', sum(CASE WHEN disabled THEN 1 ELSE 0 END), max(updated_ms) FROM api_users
+     UNION ALL SELECT 's', count(*), sum(CASE WHEN revoked THEN 1 ELSE 0 END) FROM api_sessions
+     UNION ALL SELECT 't', count(*), sum(CASE WHEN revoked THEN 1 ELSE 0 END) FROM api_tokens`,
+  );
+  return rows
+    .map((r) => `${r.k}:${String(r.n ?? 0)}:${String(r.m ?? 0)}`)
+    .sort()
+    .join(' ');
 }
 
 export interface FirstAccount {

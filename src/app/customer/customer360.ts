@@ -74,10 +74,50 @@ export interface Customer360Base {
   readonly hasScores: boolean;
   readonly historyMonths: number;
   readonly stageKey: string;
+  /** Months this base staged into the kept history (a server's other bases may not know their rows). */
+  readonly staged?: readonly MonthText[];
   /** Where each customer's rows are (DuckDB, a server's base: row-locator.ts); absent: the plain filters. */
   readonly locator?: RowLocator | null;
+  /** The reason code table by code (a server's base, read once with its locator); absent: joined per call. */
+  readonly reasonCodes?: ReadonlyMap<string, ReasonText> | null;
   /** The value snapshot's key and the base's medians at the month (computed once, on first call). */
   value(): Promise<{ readonly key: string; readonly medians: { readonly currentValue: number; readonly potential: number } | null }>;
+}
+
+/** What a churn event shows of its reason code. */
+export interface ReasonText {
+  readonly group: string | null;
+  readonly en: string | null;
+  readonly zh: string | null;
+}
+
+/** The reason code table by code, for a base that joins it in memory (the first row of a code, as a join then `[0]` reads it). */
+export async function reasonCodeTexts(store: AnalyticsStore): Promise<ReadonlyMap<string, ReasonText>> {
+  const rows = await store.query<{ code: string | null; group: string | null; en: string | null; zh: string | null }>('SELECT code, "group" AS "group", en, zh FROM reason_codes');
+  const map = new Map<string, ReasonText>();
+  for (const r of rows) if (r.code !== null && !map.has(r.code)) map.set(r.code, { group: r.group, en: r.en, zh: r.zh });
+  return map;
+}
+
+/**
+ * Rows of one customer read through the locator (all of its rows in the table), filtered and
+ * ordered here as the plain query's WHERE/ORDER BY/LIMIT would: `key` is a DATE or TIMESTAMP
+ * column as the DuckDB reader gives it (ISO text, which orders as the values do), kept when
+ * below `before` (ISO text; `${day}\u0000` keeps the day itself), latest first.
+ */
+function latestBefore(rows: readonly Row[], before: string, keys: readonly string[], limit: number): Row[] {
+  const text = (r: Row, k: string) => (r[k] === null || r[k] === undefined ? '' : String(r[k]));
+  return rows
+    .filter((r) => r[keys[0] as string] !== null && text(r, keys[0] as string) < before)
+    .sort((a, b) => {
+      for (const k of keys) {
+        const x = text(a, k);
+        const y = text(b, k);
+        if (x !== y) return x < y ? 1 : -1;
+      }
+      return 0;
+    })
+    .slice(0, limit);
 }
 
 export async function customer360Base(store: AnalyticsStore, input: { asOf?: string; rules?: LifecycleRules; historyMonths?: number } = {}): Promise<Customer360Base> {
@@ -85,7 +125,7 @@ export async function customer360Base(store: AnalyticsStore, input: { asOf?: str
   // The stage of the month (staged for the whole base and kept: the rank needs everyone) and
   // the months of the window the kept history already has (`tenure lifecycle refresh` keeps more).
   const rules = input.rules ?? loadRules();
-  const { key } = await ensureStageHistory(store, [asOf], { rules, dataFirst: first, hasScores });
+  const { key, staged } = await ensureStageHistory(store, [asOf], { rules, dataFirst: first, hasScores });
   let value: ReturnType<Customer360Base['value']> | undefined;
   return {
     asOf,
@@ -93,6 +133,7 @@ export async function customer360Base(store: AnalyticsStore, input: { asOf?: str
     hasScores,
     historyMonths: input.historyMonths ?? HISTORY_MONTHS,
     stageKey: key,
+    staged,
     value: () => {
       value ??= (async () => {
         const { key: valueKey } = await ensureValueSnapshot(store, asOf, DEFAULT_VALUE_PARAMETERS, await baseSbg(store));
@@ -126,26 +167,39 @@ export async function customer360(
 
   const locator = b.locator;
   const subscriptions = await pointRead(store, locator, { table: 'subscriptions', params: [id], orderBy: 'start_date, subscription_id' });
+  // Usage is stored in customer order: its filter reads the customer's row group alone.
   const usage = await store.query(
     `SELECT * FROM monthly_usage WHERE customer_id = $1 AND month < CAST($2 AS DATE) AND month >= CAST($3 AS DATE) ORDER BY month`,
     [id, end, `${addMonths(asOf, -(HISTORY_MONTHS - 1))}-01`],
   );
-  const interactions = await store.query(
-    `SELECT * FROM interactions WHERE customer_id = $1 AND ts < CAST($2 AS TIMESTAMP) ORDER BY ts DESC LIMIT 20`,
-    [id, end],
-  );
-  const [churnEvent] = await store.query(
-    `SELECT e.*, rc."group" AS reason_group, rc.en AS reason, rc.zh AS reason_zh
-     FROM churn_events e LEFT JOIN reason_codes rc ON rc.code = e.reason_code WHERE e.customer_id = $1`,
-    [id],
-  );
-  const [score] = hasScores
-    ? await store.query(
-        `SELECT model_version, as_of, churn_probability, expected_loss, top_reasons, scored_at FROM churn_scores
-         WHERE customer_id = $1 AND as_of <= CAST($2 AS DATE) ORDER BY as_of DESC, scored_at DESC LIMIT 1`,
-        [id, `${asOf}-01`],
-      )
-    : [];
+  // With a locator (a server's base) the customer's interactions, churn event and scores are
+  // point reads, filtered here as the plain queries below do in SQL (which scan those tables).
+  const interactions = locator
+    ? latestBefore(await pointRead(store, locator, { table: 'interactions', params: [id] }), end, ['ts'], 20)
+    : await store.query(`SELECT * FROM interactions WHERE customer_id = $1 AND ts < CAST($2 AS TIMESTAMP) ORDER BY ts DESC LIMIT 20`, [id, end]);
+  const codes = b.reasonCodes;
+  const [churnEvent] =
+    locator && codes
+      ? (await pointRead(store, locator, { table: 'churn_events', params: [id] })).map((e) => {
+          const rc = e.reason_code === null || e.reason_code === undefined ? undefined : codes.get(String(e.reason_code));
+          return { ...e, reason_group: rc?.group ?? null, reason: rc?.en ?? null, reason_zh: rc?.zh ?? null } as Row;
+        })
+      : await store.query(
+          `SELECT e.*, rc."group" AS reason_group, rc.en AS reason, rc.zh AS reason_zh
+           FROM churn_events e LEFT JOIN reason_codes rc ON rc.code = e.reason_code WHERE e.customer_id = $1`,
+          [id],
+        );
+  const [score] = !hasScores
+    ? []
+    : locator
+      ? latestBefore(await pointRead(store, locator, { table: 'churn_scores', params: [id] }), `${asOf}-01\u0000`, ['as_of', 'scored_at'], 1).map(
+          (r) => ({ model_version: r.model_version, as_of: r.as_of, churn_probability: r.churn_probability, expected_loss: r.expected_loss, top_reasons: r.top_reasons, scored_at: r.scored_at }) as Row,
+        )
+      : await store.query(
+          `SELECT model_version, as_of, churn_probability, expected_loss, top_reasons, scored_at FROM churn_scores
+           WHERE customer_id = $1 AND as_of <= CAST($2 AS DATE) ORDER BY as_of DESC, scored_at DESC LIMIT 1`,
+          [id, `${asOf}-01`],
+        );
 
   const staged = await pointRead(store, locator, {
     table: HISTORY_TABLE,

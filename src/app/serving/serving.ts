@@ -16,13 +16,19 @@
  *     memo what depends on data the generation does not follow (accounts, audit, campaign members
  *     recorded per call, points): read those live.
  *   - the NBA context: `serving.nbaContext(lease)`; the 360 base of a month: `serving.customer360Base(lease, asOf)`.
+ *   - the caller behind a session cookie or token: `serving.principal(kind, secret, load)` (the auth
+ *     middleware), kept until the accounts move (read with the generation: at once after the
+ *     server's own writes, within `generationCheckMs` after another process's), a short TTL or
+ *     the session's or token's expiry, whichever comes first.
  */
+import { createHash } from 'node:crypto';
 import type { AnalyticsStore } from '../../store/port.ts';
+import { accountsFingerprint, type Principal } from '../auth/accounts.ts';
 import { SessionPool, type SessionLease } from '../../store/session-pool.ts';
 import { DERIVED_TABLE_NAMES } from '../../store/schema.ts';
 import { dataGeneration } from '../data-generation.ts';
 import { nbaContext as makeNbaContext, type NbaContext } from '../nba/nba.ts';
-import { customer360Base as makeCustomer360Base, type Customer360Base } from '../customer/customer360.ts';
+import { customer360Base as makeCustomer360Base, reasonCodeTexts, type Customer360Base } from '../customer/customer360.ts';
 import { DEFAULT_CONTACT_POLICY, type ContactPolicy } from '../../domain/care/contact-policy.ts';
 import { operatorTimezone } from '../import/import-dataset.ts';
 import { dataSpan } from '../data-span.ts';
@@ -49,6 +55,10 @@ export interface ServingOptions {
   readonly nba?: { readonly policy: ContactPolicy; readonly timezone: string };
   readonly log?: (entry: Record<string, unknown>) => void;
   readonly now?: () => number;
+  /** Principals (sessions, tokens) kept between requests (default 10 000; 0: read every request). */
+  readonly principals?: number;
+  /** How long a kept principal is trusted without reading its session or token again, in ms (default 30 s). */
+  readonly principalTtlMs?: number;
 }
 
 /** A request's session, had alone until release, and the data generation it reads. */
@@ -75,6 +85,16 @@ export class Serving {
   private nba: NbaState | undefined;
   private nbaBuild: { generation: number; promise: Promise<NbaState> } | undefined;
   private closed = false;
+  /** The accounts' fingerprint as last read (undefined: unknown, nothing is kept). */
+  private accounts: string | undefined;
+  /** Results computed before anyone asks them, at warm() and at every new generation (`prefetch`). */
+  private readonly prefetched = new Map<string, { readonly kind: string; readonly key: string; readonly compute: (session: AnalyticsStore) => Promise<unknown> }>();
+  /** The latest value of each prefetched result and its generation: what answers while a newer one is computed. */
+  private prefetchRun: Promise<void> = Promise.resolve();
+  /** The generation whose prefetched results are being computed now. */
+  private prefetching: number | undefined;
+  private readonly latest = new Map<string, { readonly generation: number; readonly value: unknown }>();
+  private readonly principals = new Map<string, { readonly principal: Principal; readonly until: number; readonly accounts: string }>();
 
   constructor(
     private readonly store: AnalyticsStore,
@@ -113,7 +133,63 @@ export class Serving {
 
   /** A result of `kind` for `key` at the lease's generation, computed once on a miss. */
   memo<T>(lease: ServingLease, kind: string, key: string, compute: (session: AnalyticsStore) => Promise<T>): Promise<T> {
-    return this.results.get(`${lease.generation}\u0000${kind}\u0000${key}`, () => compute(lease.session));
+    const id = `${kind}\u0000${key}`;
+    const full = `${lease.generation}\u0000${id}`;
+    if (!this.prefetched.has(id)) return this.results.get(full, () => compute(lease.session));
+    // A prefetched result: while the background prefetch computes this generation's (moved()),
+    // the latest older value answers, as the NBA context does.
+    const older = this.latest.get(id);
+    if (older && older.generation < lease.generation && this.prefetching === lease.generation) return Promise.resolve(older.value as T);
+    const made = this.results.get(full, () => compute(lease.session));
+    made.then(
+      (value) => {
+        const now = this.latest.get(id);
+        if (!now || now.generation <= lease.generation) this.latest.set(id, { generation: lease.generation, value });
+      },
+      () => undefined,
+    );
+    return made;
+  }
+
+  /**
+   * Registers a result worth computing before anyone asks (the web console's dashboard reports):
+   * it is computed at warm() and again in the background at every new data generation, and while
+   * a newer generation's is computed, requests get the latest one there is.
+   */
+  prefetch(kind: string, key: string, compute: (session: AnalyticsStore) => Promise<unknown>): void {
+    this.prefetched.set(`${kind}\u0000${key}`, { kind, key, compute });
+  }
+
+  /** Computes the prefetched results of the current generation on a lease of their own (one run at a time). */
+  private prefetchAll(): Promise<void> {
+    const run = this.prefetchRun.catch(() => undefined).then(() => this.prefetchNow());
+    this.prefetchRun = run;
+    return run;
+  }
+
+  private async prefetchNow(): Promise<void> {
+    if (this.closed || this.prefetched.size === 0) return;
+    const lease = await this.lease();
+    this.prefetching = lease.generation;
+    try {
+      for (const p of this.prefetched.values()) {
+        if (this.closed) break;
+        const started = this.now();
+        await this.computeInto(lease, p.kind, p.key, p.compute);
+        this.options.log?.({ level: 'info', event: 'prefetch', generation: lease.generation, kind: p.kind, key: p.key, ms: this.now() - started });
+      }
+    } finally {
+      if (this.prefetching === lease.generation) this.prefetching = undefined;
+      await lease.release();
+    }
+  }
+
+  /** The result at the lease's generation, waited for (a prefetch, never the older value). */
+  private async computeInto(lease: ServingLease, kind: string, key: string, compute: (session: AnalyticsStore) => Promise<unknown>): Promise<void> {
+    const id = `${kind}\u0000${key}`;
+    const value = await this.results.get(`${lease.generation}\u0000${id}`, () => compute(lease.session));
+    const now = this.latest.get(id);
+    if (!now || now.generation <= lease.generation) this.latest.set(id, { generation: lease.generation, value });
   }
 
   /**
@@ -136,6 +212,7 @@ export class Serving {
     } finally {
       await lease.release();
     }
+    await this.prefetchAll();
   }
 
   /**
@@ -152,17 +229,60 @@ export class Serving {
         // Its value part now, inside the write: the writer's connection is not touched later.
         return { base: made, value: await made.value().then((v) => v, (err: unknown) => (err instanceof Error ? err : new Error(String(err)))) };
       });
+      // Kept history rows of a new month: the other months' bases located that table without them.
+      if ((base.staged ?? []).length > 0) {
+        const mine = `${lease.generation}\u0000customer360-base\u0000${asOf ?? ''}`;
+        this.results.prune((k) => k === mine || !k.startsWith(`${lease.generation}\u0000customer360-base\u0000`));
+      }
       const month = `${base.asOf}-01`;
       // Where each customer's rows are, for the point reads of every later call (DuckDB; null elsewhere).
       const locator = await RowLocator.make(session, [
         { table: 'customers' },
         { table: 'subscriptions' },
+        // Stored in no customer order: a filter on the customer scans them.
+        { table: 'interactions' },
+        { table: 'churn_events' },
+        { table: 'churn_scores' },
         { table: HISTORY_TABLE, where: { sql: 'rules_key = $1 AND as_of > CAST($2 AS DATE) AND as_of <= CAST($3 AS DATE)', params: [base.stageKey, `${addMonths(base.asOf, -base.historyMonths)}-01`, month] } },
         ...(value instanceof Error ? [] : [{ table: SNAPSHOT_TABLE, where: { sql: 'snapshot_key = $1 AND as_of = CAST($2 AS DATE)', params: [value.key, month] } }]),
       ]);
       this.options.log?.({ level: 'info', event: 'customer360_base', generation: lease.generation, as_of: base.asOf, ms: this.now() - started });
-      return { ...base, locator, value: () => (value instanceof Error ? Promise.reject(value) : Promise.resolve(value)) };
+      const reasonCodes = locator ? await reasonCodeTexts(session) : null;
+      return { ...base, locator, reasonCodes, value: () => (value instanceof Error ? Promise.reject(value) : Promise.resolve(value)) };
     });
+  }
+
+  /**
+   * The caller behind a session id or token, kept between requests: `load` reads it from the
+   * store on a miss (null: refused, never kept). A kept one is dropped when the accounts'
+   * fingerprint moves (a logout, a disabled user, a new password, a revoked token), after
+   * `principalTtlMs`, and at the session's or token's own expiry. Call it after `lease()`, which
+   * reads the fingerprint when the generation is due.
+   */
+  async principal(kind: 'session' | 'token', secret: string, load: () => Promise<Principal | null>): Promise<Principal | null> {
+    const capacity = this.options.principals ?? 10_000;
+    if (capacity <= 0) return load();
+    const key = `${kind}:${createHash('sha256').update(secret).digest('hex')}`;
+    const now = this.now();
+    const hit = this.principals.get(key);
+    if (hit) {
+      this.principals.delete(key);
+      if (hit.accounts === this.accounts && now < hit.until) {
+        this.principals.set(key, hit);
+        return hit.principal;
+      }
+    }
+    const accounts = this.accounts;
+    const principal = await load();
+    // Kept only when the accounts did not move while it was read.
+    if (principal && accounts !== undefined && accounts === this.accounts) {
+      const until = Math.min(principal.expiresMs ?? now, now + (this.options.principalTtlMs ?? 30_000));
+      if (until > now) {
+        this.principals.set(key, { principal, until, accounts });
+        while (this.principals.size > capacity) this.principals.delete(this.principals.keys().next().value as string);
+      }
+    }
+    return principal;
   }
 
   stats(): { generation: number | undefined; results: number; sessions: ReturnType<SessionPool['stats']>; nba: number | undefined } {
@@ -172,6 +292,7 @@ export class Serving {
   async close(): Promise<void> {
     this.closed = true;
     await this.nbaBuild?.promise.catch(() => undefined);
+    await this.prefetchRun.catch(() => undefined);
     await this.pool.close();
   }
 
@@ -181,6 +302,7 @@ export class Serving {
       this.dirty = false;
       try {
         const g = await dataGeneration(session);
+        await this.readAccounts(session);
         this.checkedAt = this.now();
         if (g !== this.known) this.moved(g);
         return g;
@@ -191,6 +313,18 @@ export class Serving {
     return this.checking;
   }
 
+  /** The accounts' fingerprint: kept principals go when it moves (or cannot be read). */
+  private async readAccounts(session: AnalyticsStore): Promise<void> {
+    let fingerprint: string | undefined;
+    try {
+      fingerprint = await accountsFingerprint(session);
+    } catch {
+      fingerprint = undefined;
+    }
+    if (fingerprint === undefined || fingerprint !== this.accounts) this.principals.clear();
+    this.accounts = fingerprint;
+  }
+
   private moved(generation: number): void {
     const first = this.known === undefined;
     this.known = generation;
@@ -199,6 +333,13 @@ export class Serving {
     this.pool.retire();
     this.results.prune((key) => key.startsWith(`${generation}\u0000`));
     if (this.nba !== undefined || this.nbaBuild !== undefined) this.buildNba(generation);
+    // In the background, after this request's check: the prefetched results of the new generation.
+    if (this.prefetched.size > 0) {
+      this.prefetching = generation;
+      setImmediate(() => {
+        this.prefetchAll().catch((err: unknown) => this.options.log?.({ level: 'error', event: 'prefetch', generation, error: err instanceof Error ? err.message : String(err) }));
+      });
+    }
   }
 
   /** One build at a time: a newer generation's waits for the running one. */
