@@ -42,11 +42,10 @@ import { TIERS, type Tier } from '../../domain/value/tiers.ts';
 import type { AnalyticsStore, ColumnSet } from '../../store/port.ts';
 import { dataSpan } from '../data-span.ts';
 import { TenureError } from '../errors.ts';
-import { keepSegmentMembers } from '../segments/segments.ts';
 import { baseSbg, DEFAULT_VALUE_PARAMETERS } from '../value/customer-value.ts';
 import { ensureValueSnapshot, SNAPSHOT_TABLE, tierCutsSql } from '../value/value-snapshot.ts';
 import { contactsSql } from './contacts.ts';
-import { previousScoringRun } from '../warn/warn.ts';
+import { previousScoringRun } from '../warn/scoring-run.ts';
 import { quoteLiteral, type Dialect } from '../../store/dialect.ts';
 
 export const DEFAULT_CARE_DAYS = 30;
@@ -252,7 +251,11 @@ export async function careCalendar(store: AnalyticsStore, input: CareInput = {})
   const valueAsOf = span.last;
   const { key } = await ensureValueSnapshot(store, valueAsOf, DEFAULT_VALUE_PARAMETERS, await baseSbg(store));
   const run = await previousScoringRun(store, null);
-  if (input.segment !== undefined) await keepSegmentMembers(store, { month: valueAsOf, name: input.segment }, SEGMENT_TABLE);
+  if (input.segment !== undefined) {
+    // Loaded for a promotion only: segment definitions bring zod and the lifecycle rules.
+    const { keepSegmentMembers } = await import('../segments/segments.ts');
+    await keepSegmentMembers(store, { month: valueAsOf, name: input.segment }, SEGMENT_TABLE);
+  }
   lap('value');
   const d = store.dialect;
   const [q] = await store.query<Record<string, number | null>>(
