@@ -1,14 +1,21 @@
-// The CLI's sources bundled into one ES module by esbuild (tsx's own transformer), cached and
-// rebuilt whenever what it was built from changes. Loading one plain-JS file takes about a
-// third of a second less than compiling ~100 TypeScript modules through tsx's loader hooks on
-// every call, which is most of a fast command's wall time.
+// The CLI's sources bundled by esbuild (tsx's own transformer) into ES modules, cached and
+// rebuilt whenever what they were built from changes. Loading plain JS takes about a third of a
+// second less than compiling ~100 TypeScript modules through tsx's loader hooks on every call,
+// which is most of a fast command's wall time.
+//
+// Split: every dynamic import() of the sources (the command modules src/cli/commands/index.ts
+// loads for the one command asked for, the engines store/open.ts loads for the URL given) is a
+// chunk of its own, and a package is imported by the chunks that use it only, so a command pays
+// at start for what it runs, not for the API server, the PostgreSQL and ClickHouse clients and
+// every other command.
 //
 // Never stale: esbuild reads every source through the onLoad hook below, which hashes exactly
 // the bytes it compiles; the manifest records those hashes (and those of this file, the
 // tsconfig and esbuild's package.json), and a bundle is used only when every recorded file
 // still has its hash. Packages stay external: Node resolves them from node_modules at run time.
-// Bundles are named by the digest of their inputs, so concurrent builds never overwrite each
-// other's file with different code. When no bundle can be had (esbuild missing,
+// Each checkout has its own manifest (worktrees may share one node_modules and its cache), and
+// bundles are folders named by the digest of their root and inputs, so concurrent builds never
+// overwrite each other's files with different code. When no bundle can be had (esbuild missing,
 // a compile error, a read-only checkout), the caller runs the sources through tsx as before.
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -19,9 +26,12 @@ import { fileURLToPath } from 'node:url';
 const SELF = fileURLToPath(import.meta.url);
 const sha = (bytes) => createHash('sha256').update(bytes).digest('hex');
 
-function readManifest(cacheDir) {
+/** The manifest of the checkout at `root` (its own: checkouts may share a cache folder). */
+const manifestName = (root) => `manifest-${sha(resolve(root)).slice(0, 16)}.json`;
+
+function readManifest(root, cacheDir, file = manifestName(root)) {
   try {
-    return JSON.parse(readFileSync(join(cacheDir, 'manifest.json'), 'utf8'));
+    return JSON.parse(readFileSync(join(cacheDir, file), 'utf8'));
   } catch {
     return null;
   }
@@ -29,7 +39,7 @@ function readManifest(cacheDir) {
 
 /** The bundle of the manifest when every file it was built from is unchanged, else null. */
 export function currentBundle(root, cacheDir) {
-  const m = readManifest(cacheDir);
+  const m = readManifest(root, cacheDir);
   if (!m || typeof m.bundle !== 'string' || typeof m.inputs !== 'object' || m.inputs === null) return null;
   try {
     for (const [file, digest] of Object.entries(m.inputs)) if (sha(readFileSync(resolve(root, file))) !== digest) return null;
@@ -40,7 +50,7 @@ export function currentBundle(root, cacheDir) {
   return existsSync(bundle) ? bundle : null;
 }
 
-/** Builds the bundle of `entry` (a path under root) into cacheDir; returns its path, or null when it cannot. */
+/** Builds the bundle of `entry` (a path under root) into a folder of cacheDir; returns the entry file's path, or null when it cannot. */
 export async function buildBundle(root, entry, cacheDir) {
   let esbuild;
   try {
@@ -85,12 +95,16 @@ export async function buildBundle(root, entry, cacheDir) {
       bundle: true,
       platform: 'node',
       format: 'esm',
+      splitting: true,
       target: 'node20',
       packages: 'external',
       write: false,
-      sourcemap: 'external',
+      sourcemap: 'linked',
       sourcesContent: false,
-      outfile: join(cacheDir, 'run.mjs'),
+      outdir: join(cacheDir, 'out'),
+      entryNames: 'run',
+      chunkNames: 'chunk-[hash]',
+      outExtension: { '.js': '.mjs' },
       logLevel: 'silent',
       plugins: [hashing],
     });
@@ -101,37 +115,49 @@ export async function buildBundle(root, entry, cacheDir) {
     // one, holding a process and its threads while the command runs (workers need them).
     await esbuild.stop?.();
   }
-  const digest = sha(JSON.stringify(Object.entries(inputs).sort())).slice(0, 16);
-  const name = `run-${digest}.mjs`;
-  const js = result.outputFiles.find((f) => f.path.endsWith('.mjs'));
-  const map = result.outputFiles.find((f) => f.path.endsWith('.map'));
-  if (!js) return null;
+  const digest = sha(JSON.stringify([resolve(root), ...Object.entries(inputs).sort()])).slice(0, 16);
+  const name = `run-${digest}`;
+  const out = join(cacheDir, 'out');
+  if (!result.outputFiles.some((f) => f.path === join(out, 'run.mjs'))) return null;
+  const folder = join(cacheDir, name);
   try {
     mkdirSync(cacheDir, { recursive: true });
-    const tmp = `.${process.pid}-${Date.now()}`;
-    if (map) {
-      writeFileSync(join(cacheDir, `${name}.map${tmp}`), map.contents);
-      renameSync(join(cacheDir, `${name}.map${tmp}`), join(cacheDir, `${name}.map`));
+    const tmp = `.${name}-${process.pid}-${Date.now()}`;
+    mkdirSync(join(cacheDir, tmp));
+    for (const f of result.outputFiles) writeFileSync(join(cacheDir, tmp, relative(out, f.path)), f.contents);
+    try {
+      renameSync(join(cacheDir, tmp), folder);
+    } catch (err) {
+      // Another process built the same inputs first: its folder holds the same code.
+      rmSync(join(cacheDir, tmp), { recursive: true, force: true });
+      if (!existsSync(join(folder, 'run.mjs'))) throw err;
     }
-    writeFileSync(join(cacheDir, name + tmp), js.text.replace(/\/\/# sourceMappingURL=\S+\s*$/, `//# sourceMappingURL=${name}.map\n`));
-    renameSync(join(cacheDir, name + tmp), join(cacheDir, name));
-    writeFileSync(join(cacheDir, `manifest.json${tmp}`), JSON.stringify({ bundle: name, inputs }, null, 1));
-    renameSync(join(cacheDir, `manifest.json${tmp}`), join(cacheDir, 'manifest.json'));
+    const manifest = join(cacheDir, manifestName(root));
+    writeFileSync(`${manifest}${tmp}`, JSON.stringify({ bundle: `${name}/run.mjs`, inputs }, null, 1));
+    renameSync(`${manifest}${tmp}`, manifest);
   } catch {
     return null;
   }
-  // Older bundles are dead weight, but one another process has just built may be about to load:
-  // only those untouched for an hour go.
+  // Older bundles are dead weight, but one another process has just built may be about to load,
+  // and a running CLI loads its chunks as it goes: only those untouched for an hour that no
+  // checkout's manifest names go.
   try {
     const stale = Date.now() - 3_600_000;
+    const named = new Set();
     for (const f of readdirSync(cacheDir)) {
+      if (!/^manifest.*\.json$/.test(f)) continue;
+      const bundle = readManifest(null, cacheDir, f)?.bundle;
+      if (typeof bundle === 'string') named.add(bundle.split('/')[0]);
+    }
+    for (const f of readdirSync(cacheDir)) {
+      if (named.has(f)) continue;
       const path = join(cacheDir, f);
-      if (f.startsWith('run-') && !f.startsWith(name) && statSync(path).mtimeMs < stale) rmSync(path, { force: true });
+      if ((f.startsWith('run-') || f.startsWith('.run-')) && f !== name && statSync(path).mtimeMs < stale) rmSync(path, { recursive: true, force: true });
     }
   } catch {
     // best effort
   }
-  return join(cacheDir, name);
+  return join(folder, 'run.mjs');
 }
 
 /** A bundle of the CLI that matches the sources, building one when needed; null: run the sources. */

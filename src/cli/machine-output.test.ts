@@ -141,8 +141,8 @@ afterEach(() => {
 });
 
 describe('published JSON output schemas', () => {
-  it('every command that prints JSON has a schema and an invocation, and every schema a command', () => {
-    const commands = jsonCommands(buildProgram()).sort();
+  it('every command that prints JSON has a schema and an invocation, and every schema a command', async () => {
+    const commands = jsonCommands(await buildProgram()).sort();
     expect(commands.length).toBeGreaterThan(10);
     expect(commands.filter((c) => !isSchemaCommand(c))).toEqual([]);
     expect(Object.keys(OUTPUT_SCHEMAS).sort()).toEqual(commands);

@@ -69,7 +69,7 @@ const ARGUMENTS: Record<string, () => string[]> = { customer: () => [customerId]
 
 describe('months outside the data', () => {
   it('every command that takes a month refuses one before and one after the data, and a malformed one, with exit 2 naming the span', async () => {
-    const sites = commandsOf(buildProgram()).flatMap(({ path, cmd }) =>
+    const sites = commandsOf(await buildProgram()).flatMap(({ path, cmd }) =>
       cmd.options.filter(isMonthOption).map((o) => ({ path, cmd, flag: o.long as string })),
     );
     const names = sites.map((s) => `${s.path.join(' ')} ${s.flag}`);

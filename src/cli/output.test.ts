@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { Command, Option } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { TenureError } from '../app/errors.ts';
-import { jsonText, withFormat, money, monthText, neutraliseFormula, resolveCurrency, resolveFormat, resolveLang, roundDecimalText, roundNumber, toCsv, toTable } from './output.ts';
+import { jsonText, withFormat, money, monthText, neutraliseFormula, resolveCurrency, resolveFormat, resolveLang, roundDecimalText, roundNumber, toCsv, toTable, writeCsv } from './output.ts';
 import { escapeControls, safeMessage } from './terminal.ts';
 
 const notTty = { isTTY: false } as NodeJS.WriteStream;
@@ -107,6 +107,18 @@ describe('output injection', () => {
     for (const bad of ['=1+2', '+cmd', '-2+3+cmd|x', '@SUM(A1)', '\t=1', '\r=1']) expect(neutraliseFormula(bad)).toBe(`'${bad}`);
     for (const ok of ['-3.5', '+1', '-0.004', '1e5', '12.5%', 'plain', '', 'a=b']) expect(neutraliseFormula(ok)).toBe(ok);
     expect(toCsv(['v'], [{ v: -3.5 }, { v: '-3.5' }, { v: '@x' }])).toBe(`v\n-3.5\n-3.5\n"'@x"\n`);
+  });
+
+  it('writeCsv writes the text of toCsv in pieces of about a megabyte, neutralised and quoted the same', () => {
+    const rows = Array.from({ length: 60_000 }, (_, i) => ({ id: `C${i}`, note: i % 7 === 0 ? '=1+2' : i % 5 === 0 ? 'a, "b"' : 'plain text', n: i % 3 === 0 ? null : -i / 8 }));
+    const pieces: string[] = [];
+    writeCsv(['id', 'note', 'n'], rows, (t) => pieces.push(t));
+    expect(pieces.length).toBeGreaterThan(1);
+    expect(pieces.slice(0, -1).every((p) => p.length >= 1 << 20 && p.length < (1 << 20) + 100 && p.endsWith('\n'))).toBe(true);
+    expect(pieces.join('')).toBe(toCsv(['id', 'note', 'n'], rows));
+    const empty: string[] = [];
+    writeCsv(['a', 'b'], [], (t) => empty.push(t));
+    expect(empty).toEqual([toCsv(['a', 'b'], [])]);
   });
 
   it('terminal escape codes in a table cell are made visible, never sent to the terminal', () => {

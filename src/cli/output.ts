@@ -134,6 +134,27 @@ export function toCsv(columns: readonly string[], rows: readonly Record<string, 
   return lines.join('\n') + '\n';
 }
 
+/** Pieces writeCsv hands on: about a megabyte of text each. */
+const CSV_PIECE = 1 << 20;
+
+/**
+ * The same text as toCsv, handed to `write` in pieces of about a megabyte as the rows come (a
+ * large result is never one string in memory, and the reader gets its first rows early).
+ */
+export function writeCsv(columns: readonly string[], rows: Iterable<Record<string, Cell>>, write: (text: string) => void): void {
+  let piece = columns.map(csvField).join(',') + '\n';
+  for (const row of rows) {
+    let line = '';
+    for (let i = 0; i < columns.length; i++) line += (i === 0 ? '' : ',') + csvField(row[columns[i] as string]);
+    piece += line + '\n';
+    if (piece.length >= CSV_PIECE) {
+      write(piece);
+      piece = '';
+    }
+  }
+  if (piece.length > 0) write(piece);
+}
+
 /** Display width: CJK and full-width characters take two terminal cells. */
 export function displayWidth(text: string): number {
   let w = 0;
@@ -182,7 +203,7 @@ export function printRows(
   if (format === 'json') {
     out.write(jsonText(rows.map((r) => Object.fromEntries(columns.map((c) => [c, jsonCell(r[c])])))));
   } else if (format === 'csv') {
-    out.write(toCsv(columns, rows));
+    writeCsv(columns, rows, (text) => out.write(text));
   } else {
     out.write(toTable(columns, rows, view));
   }

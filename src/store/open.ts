@@ -1,10 +1,13 @@
 import { resolve } from 'node:path';
 import type { AnalyticsStore, StoreAccess } from './port.ts';
 import { DuckDBStore } from './duckdb/duckdb-store.ts';
-import { PostgresStore } from './postgres/postgres-store.ts';
-import { isPostgresUrl } from './postgres/connection.ts';
-import { ClickHouseStore } from './clickhouse/clickhouse-store.ts';
-import { isClickHouseUrl } from './clickhouse/target.ts';
+
+// The server engines load when a URL names them (dynamic imports, chunks of the CLI bundle of
+// their own): a DuckDB command never pays at start for the PostgreSQL and ClickHouse clients.
+// Same forms as postgres/connection.ts isPostgresUrl and clickhouse/target.ts isClickHouseUrl
+// (open.test.ts holds them together).
+export const isPostgresTarget = (target: string): boolean => /^postgres(ql)?:\/\//i.test(target);
+export const isClickHouseTarget = (target: string): boolean => /^clickhouse:\/\//i.test(target);
 
 export const DEFAULT_DB = './tenure.duckdb';
 
@@ -31,8 +34,14 @@ export function storeTarget(db: string | undefined): string {
 export async function openStore(db: string | undefined, options: OpenStoreOptions): Promise<AnalyticsStore> {
   const target = storeTarget(db);
   const readableDirectories = (options.readableDirectories ?? []).map((d) => resolve(d));
-  if (isPostgresUrl(target)) return PostgresStore.open(target, { access: options.access, readableDirectories });
+  if (isPostgresTarget(target)) {
+    const { PostgresStore } = await import('./postgres/postgres-store.ts');
+    return PostgresStore.open(target, { access: options.access, readableDirectories });
+  }
   // ClickHouse (issue 17, first slice): commands whose SQL or transactions it cannot run yet fail with UNSUPPORTED_ENGINE.
-  if (isClickHouseUrl(target)) return ClickHouseStore.open(target, { access: options.access, create: options.create === true });
+  if (isClickHouseTarget(target)) {
+    const { ClickHouseStore } = await import('./clickhouse/clickhouse-store.ts');
+    return ClickHouseStore.open(target, { access: options.access, create: options.create === true });
+  }
   return DuckDBStore.open(target, { access: options.access, create: options.create === true, readableDirectories });
 }

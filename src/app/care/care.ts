@@ -42,11 +42,10 @@ import { TIERS, type Tier } from '../../domain/value/tiers.ts';
 import type { AnalyticsStore, ColumnSet } from '../../store/port.ts';
 import { dataSpan } from '../data-span.ts';
 import { TenureError } from '../errors.ts';
-import { keepSegmentMembers } from '../segments/segments.ts';
 import { baseSbg, DEFAULT_VALUE_PARAMETERS } from '../value/customer-value.ts';
 import { ensureValueSnapshot, SNAPSHOT_TABLE, tierCutsSql } from '../value/value-snapshot.ts';
 import { contactsSql } from './contacts.ts';
-import { previousScoringRun } from '../warn/warn.ts';
+import { previousScoringRun } from '../warn/scoring-run.ts';
 import { quoteLiteral, type Dialect } from '../../store/dialect.ts';
 
 export const DEFAULT_CARE_DAYS = 30;
@@ -193,10 +192,15 @@ export function occasionsSql(d: Dialect, from: string, to: string, value: { key:
   }
   const reminders = CONTRACT_REMINDER_DAYS.map((k) => `(${k})`).join(', ');
   const reminderDay = d.addDays('s.contract_end_date', '-r.k');
-  parts.push(`SELECT DISTINCT s.customer_id, 'contract_expiry', ${reminderDay}, CAST(NULL AS INTEGER), CAST(r.k AS INTEGER), s.contract_end_date, NULL, c.marketing_consent
-     FROM subscriptions s JOIN customers c ON c.customer_id = s.customer_id CROSS JOIN (VALUES ${reminders}) AS r(k)
-     WHERE s.contract_end_date BETWEEN ${lit(dayText(dayNumber(from) + Math.min(...CONTRACT_REMINDER_DAYS)))} AND ${lit(dayText(dayNumber(to) + Math.max(...CONTRACT_REMINDER_DAYS)))}
-       AND (s.end_date IS NULL OR s.end_date > ${reminderDay}) AND ${joined}`);
+  // The reminders of the window only, made distinct before they meet the customers (a range of
+  // end dates, then each reminder's own day in the window).
+  parts.push(`SELECT s.customer_id, 'contract_expiry', s.d, CAST(NULL AS INTEGER), s.k, s.contract_end_date, NULL, c.marketing_consent
+     FROM (SELECT DISTINCT s.customer_id, CAST(r.k AS INTEGER) AS k, s.contract_end_date, ${reminderDay} AS d
+           FROM subscriptions s CROSS JOIN (VALUES ${reminders}) AS r(k)
+           WHERE s.contract_end_date BETWEEN ${lit(dayText(dayNumber(from) + Math.min(...CONTRACT_REMINDER_DAYS)))} AND ${lit(dayText(dayNumber(to) + Math.max(...CONTRACT_REMINDER_DAYS)))}
+             AND ${reminderDay} BETWEEN ${f} AND ${t} AND (s.end_date IS NULL OR s.end_date > ${reminderDay})) AS s
+     JOIN customers c ON c.customer_id = s.customer_id
+     WHERE ${joined}`);
   const lastDayOf = d.addDays(d.addMonths('coalesce(CAST(m.contacted_ts AS DATE), k.start_date)', 'o.months'), '-1');
   parts.push(`SELECT customer_id, 'discount_end', ${d.addDays('last_day_of', `-${DISCOUNT_END_NOTICE_DAYS}`)}, NULL, NULL, last_day_of, name, consent FROM (
        SELECT m.customer_id, o.name, ${lastDayOf} AS last_day_of, c.marketing_consent AS consent
@@ -252,7 +256,11 @@ export async function careCalendar(store: AnalyticsStore, input: CareInput = {})
   const valueAsOf = span.last;
   const { key } = await ensureValueSnapshot(store, valueAsOf, DEFAULT_VALUE_PARAMETERS, await baseSbg(store));
   const run = await previousScoringRun(store, null);
-  if (input.segment !== undefined) await keepSegmentMembers(store, { month: valueAsOf, name: input.segment }, SEGMENT_TABLE);
+  if (input.segment !== undefined) {
+    // Loaded for a promotion only: segment definitions bring zod and the lifecycle rules.
+    const { keepSegmentMembers } = await import('../segments/segments.ts');
+    await keepSegmentMembers(store, { month: valueAsOf, name: input.segment }, SEGMENT_TABLE);
+  }
   lap('value');
   const d = store.dialect;
   const [q] = await store.query<Record<string, number | null>>(
@@ -357,15 +365,32 @@ function planRows(set: ColumnSet, past: ReadonlyMap<string, number[]>, lastDay: 
     start = end;
   }
   // By contact day, then priority (highest first), customer, occasion; the occasions' own order
-  // (customer, day, occasion, facts) breaks any remaining tie.
+  // (customer, day, occasion, facts) breaks any remaining tie. Rows were made customer by
+  // customer in the order the engine sorted them; when that is also the order of the ids as text
+  // here (always on DuckDB, whose text order is by code point), a customer's rank is its place
+  // in that order, and one customer's rows of one day and priority are one occasion (the weights
+  // differ), so the sort compares numbers only. Another collation (PostgreSQL's) compares the ids.
+  const m = rows.length;
+  const dayOf = Float64Array.from(rowDays);
+  const priorityOf = new Float64Array(m);
+  let idsInOrder = true;
+  for (let i = 0; i < m; i++) {
+    const r = rows[i] as CareRow;
+    priorityOf[i] = r.priority;
+    if (i > 0 && idsInOrder && (rows[i - 1] as CareRow).customer_id > r.customer_id) idsInOrder = false;
+  }
   const order = Uint32Array.from(rows.keys());
-  order.sort((x, y) => {
-    const dx = rowDays[x] as number;
-    const dy = rowDays[y] as number;
-    if (dx !== dy) return dx - dy;
-    const a = rows[x] as CareRow;
-    const b = rows[y] as CareRow;
-    return b.priority - a.priority || (a.customer_id < b.customer_id ? -1 : a.customer_id > b.customer_id ? 1 : a.occasion < b.occasion ? -1 : a.occasion > b.occasion ? 1 : x - y);
-  });
+  if (idsInOrder) {
+    order.sort((x, y) => (dayOf[x] as number) - (dayOf[y] as number) || (priorityOf[y] as number) - (priorityOf[x] as number) || x - y);
+  } else {
+    order.sort((x, y) => {
+      const dx = dayOf[x] as number;
+      const dy = dayOf[y] as number;
+      if (dx !== dy) return dx - dy;
+      const a = rows[x] as CareRow;
+      const b = rows[y] as CareRow;
+      return b.priority - a.priority || (a.customer_id < b.customer_id ? -1 : a.customer_id > b.customer_id ? 1 : a.occasion < b.occasion ? -1 : a.occasion > b.occasion ? 1 : x - y);
+    });
+  }
   return { counts, rows: Array.from(order, (i) => rows[i] as CareRow) };
 }

@@ -1,8 +1,6 @@
 import { readFileSync, existsSync } from 'node:fs';
 import { defaultLifecycleRules, parseLifecycleRules, type LifecycleRules } from '../../domain/lifecycle/rules.ts';
-import type { AnalyticsStore, StoreAccess } from '../../store/port.ts';
 import { TenureError } from '../errors.ts';
-import { openStore } from '../../store/open.ts';
 
 // The data's span and month checks live in app/data-span.ts; re-exported for the lifecycle modules.
 export { checkMonth, dataSpan, type DataSpan } from '../data-span.ts';
@@ -22,25 +20,5 @@ export function loadRules(path?: string): LifecycleRules {
   return rules;
 }
 
-/**
- * Opens the `--db` store read-only for an analytics command, runs fn and closes it. Several
- * such commands can read one store at once; what they derive lives in temporary tables. A
- * missing file is an error (opening it would silently create an empty store).
- */
-export async function withStore<T>(db: string | undefined, fn: (store: AnalyticsStore) => Promise<T>): Promise<T> {
-  return withOpenStore(db, 'read-only', fn);
-}
-
-/** The same for a command that writes derived data (`tenure lifecycle refresh`): it needs the store alone. */
-export async function withWritableStore<T>(db: string | undefined, fn: (store: AnalyticsStore) => Promise<T>): Promise<T> {
-  return withOpenStore(db, 'read-write', fn);
-}
-
-async function withOpenStore<T>(db: string | undefined, access: StoreAccess, fn: (store: AnalyticsStore) => Promise<T>): Promise<T> {
-  const store = await openStore(db, { access });
-  try {
-    return await fn(store);
-  } finally {
-    await store.close();
-  }
-}
+// Opening the store for a command lives in with-store.ts (which loads no rules, nor zod): re-exported here.
+export { withStore, withWritableStore } from './with-store.ts';

@@ -13,7 +13,8 @@
  * data, rebuilt on demand; their tables are the schema's (migration 11, store/schema.ts).
  */
 import { createHash } from 'node:crypto';
-import { rulesRead, type LifecycleRules } from '../../domain/lifecycle/rules.ts';
+import type { LifecycleRules } from '../../domain/lifecycle/rules.ts';
+import { rulesRead } from '../../domain/lifecycle/rules-read.ts';
 import type { MonthText } from '../../domain/month.ts';
 import type { AnalyticsStore, StoreTx } from '../../store/port.ts';
 import { derivedColumns, derivedTableDdl } from '../../store/schema.ts';

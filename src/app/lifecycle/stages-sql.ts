@@ -15,7 +15,8 @@
  * computed for the whole base; callers filter it.
  */
 import { formatMonth, parseMonth, type MonthText } from '../../domain/month.ts';
-import { rulesRead, type LifecycleRules } from '../../domain/lifecycle/rules.ts';
+import type { LifecycleRules } from '../../domain/lifecycle/rules.ts';
+import { rulesRead } from '../../domain/lifecycle/rules-read.ts';
 import { ruleCaseSql, stageCaseSql } from '../../domain/lifecycle/sql.ts';
 
 /** Months of bills one as-of month looks back on (features.ts: quarters of the last 12 months). */

@@ -30,7 +30,7 @@ import { dataSpan } from '../data-span.ts';
 import { TenureError } from '../errors.ts';
 import { baseSbg, DEFAULT_VALUE_PARAMETERS } from '../value/customer-value.ts';
 import { ensureValueSnapshot, SNAPSHOT_TABLE } from '../value/value-snapshot.ts';
-import { previousScoringRun } from '../warn/warn.ts';
+import { previousScoringRun } from '../warn/scoring-run.ts';
 import { latestUpliftModels, loadUpliftIndex, readCustomerUplift, type CustomerUplift, type OfferUpliftModel, type UpliftIndex } from './customer-uplift.ts';
 
 export const NBA_OUTCOMES = ['accepted', 'declined', 'not_offered'] as const;

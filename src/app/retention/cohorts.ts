@@ -23,7 +23,7 @@
 import { formatMonth, parseMonth, type MonthText } from '../../domain/month.ts';
 import type { AnalyticsStore } from '../../store/port.ts';
 import type { Dialect } from '../../store/dialect.ts';
-import { dataSpan } from '../lifecycle/context.ts';
+import { dataSpan } from '../data-span.ts';
 import { monthIndexSql, productFamiliesSql } from '../lifecycle/stages-sql.ts';
 
 export const COHORT_KINDS = ['join-month', 'segment'] as const;

@@ -25,7 +25,7 @@ import { sbgDerl, type SbgParameters } from '../../domain/retention/sbg.ts';
 import { formatMonth, parseMonth, type MonthText } from '../../domain/month.ts';
 import type { AnalyticsStore, ColumnSet } from '../../store/port.ts';
 import { TenureError } from '../errors.ts';
-import { resolveAsOf } from '../lifecycle/lifecycle.ts';
+import { dataSpan, resolveMonth } from '../data-span.ts';
 import { dateLiteral, exactSumSql, MONEY_UNITS, moneyUnitsSql, monthIndexSql, productFamiliesSql } from '../lifecycle/stages-sql.ts';
 import { fitJoinMonthSbg } from '../retention/retention.ts';
 import { ensureValueSnapshot, SNAPSHOT_TABLE } from './value-snapshot.ts';
@@ -233,7 +233,8 @@ export async function baseSbg(store: AnalyticsStore): Promise<SbgParameters | nu
 
 export async function customerValue(store: AnalyticsStore, input: { asOf?: string; parameters?: Partial<ValueParameters> } = {}): Promise<CustomerValueReport> {
   const p = { ...DEFAULT_VALUE_PARAMETERS, ...input.parameters };
-  const { asOf } = await resolveAsOf(store, input.asOf);
+  // lifecycle.ts resolveAsOf's month, without loading the lifecycle rules (care and nba value customers at start).
+  const asOf = resolveMonth('--as-of', input.asOf, await dataSpan(store));
   const sbg = await baseSbg(store);
   const { key, newCustomerValue } = await ensureValueSnapshot(store, asOf, p, sbg);
   const where = `snapshot_key = $1 AND as_of = CAST($2 AS DATE)`;

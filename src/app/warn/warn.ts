@@ -34,6 +34,7 @@ import { scoreContextOf } from '../churn-model/score-context.ts';
 import { dataSpan, resolveMonth } from '../data-span.ts';
 import { TenureError } from '../errors.ts';
 import { keepSegmentMembers } from '../segments/segments.ts';
+import { previousScoringRun, scoringRun, type ScoringRun } from './scoring-run.ts';
 
 export const WARN_TABLE = 'warn_list';
 const BEFORE_TABLE = 'warn_before';
@@ -67,11 +68,7 @@ export interface WarnInput extends WarnFilters {
   readonly segmentsSource?: string;
 }
 
-export interface ScoringRun {
-  readonly asOf: MonthText;
-  readonly modelVersion: string;
-  readonly scoredAt: string;
-}
+export { previousScoringRun, scoringRun, type ScoringRun } from './scoring-run.ts';
 
 /** The filters as kept with a saved list and printed in JSON (absent filters left out). */
 export type FilterRecord = Readonly<Record<string, number | string | readonly string[]>>;
@@ -111,35 +108,10 @@ export interface WarnRow {
 const isoSecond = (ts: string): string => ts.slice(0, 19).replace(' ', 'T');
 const isoSecondOrNull = (ts: string | null): string | null => (ts === null ? null : isoSecond(ts));
 
-const runRow = (r: { as_of: string; model_version: string; scored_at: string } | undefined): ScoringRun | null =>
-  r ? { asOf: r.as_of, modelVersion: r.model_version, scoredAt: isoSecond(String(r.scored_at)) } : null;
-
 /** Runs a temporary table's (re)creation from a SELECT with its bound parameters. */
 async function createTemp(store: AnalyticsStore, table: string, select: string, params: readonly SqlValue[]): Promise<void> {
   const stmts = store.dialect.createTempTableAs(table, select);
   for (const [i, stmt] of stmts.entries()) await store.run(stmt, i === stmts.length - 1 ? params : []);
-}
-
-/** The latest scoring run stored for `asOf`, or null. */
-export async function scoringRun(store: AnalyticsStore, asOf: MonthText): Promise<ScoringRun | null> {
-  const [row] = await store.query<{ as_of: string; model_version: string; scored_at: string }>(
-    `SELECT ${store.dialect.formatMonth('as_of')} AS as_of, model_version, max(scored_at) AS scored_at
-     FROM churn_scores WHERE as_of = CAST($1 AS DATE) GROUP BY as_of, model_version
-     ORDER BY max(scored_at) DESC, model_version DESC LIMIT 1`,
-    [`${asOf}-01`],
-  );
-  return runRow(row);
-}
-
-/** The latest scoring run of the latest scored month before `asOf` (any month when null), or null. */
-export async function previousScoringRun(store: AnalyticsStore, asOf: MonthText | null): Promise<ScoringRun | null> {
-  const [row] = await store.query<{ as_of: string; model_version: string; scored_at: string }>(
-    `SELECT ${store.dialect.formatMonth('as_of')} AS as_of, model_version, max(scored_at) AS scored_at
-     FROM churn_scores ${asOf === null ? '' : 'WHERE as_of < CAST($1 AS DATE)'} GROUP BY as_of, model_version
-     ORDER BY as_of DESC, max(scored_at) DESC, model_version DESC LIMIT 1`,
-    asOf === null ? [] : [`${asOf}-01`],
-  );
-  return runRow(row);
 }
 
 function filterRecord(input: WarnInput): FilterRecord {

@@ -2,11 +2,11 @@ import type { Command } from 'commander';
 import { careCalendar, type CareCalendar } from '../../app/care/care.ts';
 import { CARE_COLUMNS, careIcs, careJson, careRowJson } from '../../app/care/care-json.ts';
 import { OutputFile, SHARED_FILE } from '../../app/files/safe-write.ts';
-import { withStore } from '../../app/lifecycle/context.ts';
+import { withStore } from '../../app/lifecycle/with-store.ts';
 import { TenureError } from '../../app/errors.ts';
 import { OCCASIONS } from '../../domain/care/calendar.ts';
 import { DEFAULT_CONTACT_POLICY, type ContactPolicy } from '../../domain/care/contact-policy.ts';
-import { labelLang, printJson, printRows, resolveOutput, toCsv, withFormat, type FormatOptions } from '../output.ts';
+import { labelLang, printJson, printRows, resolveOutput, withFormat, writeCsv, type FormatOptions } from '../output.ts';
 
 interface CareOptions extends FormatOptions {
   db?: string;
@@ -64,16 +64,21 @@ async function run(opts: CareOptions): Promise<void> {
     file?.abort();
     throw err;
   }
-  const rows = c.rows.map(careRowJson);
+  // CSV goes out as the rows come, in pieces (a million customers' calendar is never one string).
+  function* rows() {
+    for (const r of c.rows) yield careRowJson(r);
+  }
   if (file) {
-    file.write(ext === 'ics' ? careIcs(c, lang) : toCsv(CARE_COLUMNS, rows));
+    if (ext === 'ics') file.write(careIcs(c, lang));
+    else writeCsv(CARE_COLUMNS, rows(), (text) => file.write(text));
     file.commit();
   }
   if (out.format === 'json') {
     printJson(careJson(c));
     return;
   }
-  printRows(CARE_COLUMNS, rows, out.format, process.stdout, { percent: ['churn_probability'] });
+  if (out.format === 'csv') writeCsv(CARE_COLUMNS, rows(), (text) => process.stdout.write(text));
+  else printRows(CARE_COLUMNS, [...rows()], out.format, process.stdout, { percent: ['churn_probability'] });
   if (out.format === 'table') {
     process.stdout.write(
       lang === 'en'

@@ -1,35 +1,39 @@
 import type { Command } from 'commander';
-import { register as audit } from './audit.ts';
-import { register as campaign } from './campaign.ts';
-import { register as care } from './care.ts';
-import { register as churnIndex } from './churn-index.ts';
-import { register as customer } from './customer.ts';
-import { register as demo } from './demo.ts';
-import { register as forecast } from './forecast.ts';
-import { register as importData } from './import.ts';
-import { register as lifecycle } from './lifecycle.ts';
-import { register as model } from './model.ts';
-import { register as points } from './points.ts';
-import { register as relationship } from './relationship.ts';
-import { register as nba } from './nba.ts';
-import { register as report } from './report.ts';
-import { register as retention } from './retention.ts';
-import { register as schema } from './schema.ts';
-import { register as value } from './value.ts';
-import { register as warn } from './warn.ts';
-import { register as segments } from './segments.ts';
-import { register as serve } from './serve.ts';
-import { register as score } from './score.ts';
-import { register as start } from './start.ts';
-import { register as store } from './store.ts';
-import { register as uplift } from './uplift.ts';
-import { register as user } from './user.ts';
-import { register as winback } from './winback.ts';
 
 /**
- * Every command module exports `register(program)`. Add one import and one entry per module;
- * keep the list sorted by command name.
+ * Every command module exports `register(program)`, which adds the top-level command of its
+ * key. Modules load on demand (each is a chunk of the CLI bundle): a command line loads the one
+ * it runs, so it never pays at start for the others' code and packages (the API server,
+ * PostgreSQL, ClickHouse, zod, …); help and an unknown command load them all. Add one entry per
+ * module, keyed by its command's name; keep the list sorted by command name.
  */
-type Register = (program: Command) => void;
+export type Register = (program: Command) => void;
 
-export const COMMANDS: readonly Register[] = [audit, campaign, care, churnIndex, customer, demo, forecast, importData, lifecycle, model, nba, points, relationship, report, retention, schema, score, segments, serve, start, store, uplift, user, value, warn, winback];
+export const COMMAND_MODULES: Readonly<Record<string, () => Promise<{ register: Register }>>> = {
+  audit: () => import('./audit.ts'),
+  campaign: () => import('./campaign.ts'),
+  care: () => import('./care.ts'),
+  'churn-index': () => import('./churn-index.ts'),
+  customer: () => import('./customer.ts'),
+  demo: () => import('./demo.ts'),
+  forecast: () => import('./forecast.ts'),
+  import: () => import('./import.ts'),
+  lifecycle: () => import('./lifecycle.ts'),
+  model: () => import('./model.ts'),
+  nba: () => import('./nba.ts'),
+  points: () => import('./points.ts'),
+  relationship: () => import('./relationship.ts'),
+  report: () => import('./report.ts'),
+  retention: () => import('./retention.ts'),
+  schema: () => import('./schema.ts'),
+  score: () => import('./score.ts'),
+  segments: () => import('./segments.ts'),
+  serve: () => import('./serve.ts'),
+  start: () => import('./start.ts'),
+  store: () => import('./store.ts'),
+  uplift: () => import('./uplift.ts'),
+  user: () => import('./user.ts'),
+  value: () => import('./value.ts'),
+  warn: () => import('./warn.ts'),
+  winback: () => import('./winback.ts'),
+};

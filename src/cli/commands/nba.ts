@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { withStore, withWritableStore } from '../../app/lifecycle/context.ts';
+import { withStore, withWritableStore } from '../../app/lifecycle/with-store.ts';
 import { operatorTimezone } from '../../app/import/import-dataset.ts';
 import { nbaContext, nextBestAction, NBA_OUTCOMES, recordNbaOutcome, type NbaOutcome } from '../../app/nba/nba.ts';
 import { TenureError } from '../../app/errors.ts';

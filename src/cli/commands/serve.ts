@@ -1,10 +1,6 @@
 import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Command } from 'commander';
-import { getConnInfo } from '@hono/node-server/conninfo';
-import { createApi } from '../../api/index.ts';
-import { startServer } from '../../api/server.ts';
-import { jobsOf } from '../../api/routes/jobs.ts';
 import { openStore } from '../../app/store.ts';
 import { TenureError } from '../../app/errors.ts';
 import { resolveCurrency } from '../output.ts';
@@ -60,6 +56,13 @@ export async function serve(opts: ServeOptions): Promise<void> {
   const dataRoot = opts.dataRoot === undefined ? undefined : checkDataRoot(opts.dataRoot);
   // The engine may read the data root and nothing else: import jobs read their folders there.
   const store = await openStore(opts.db, { access: 'read-write', ...(dataRoot === undefined ? {} : { readableDirectories: [dataRoot] }) });
+  // The API (hono, OpenAPI, zod) loads for serve only: every other command starts without it.
+  const [{ createApi }, { startServer }, { jobsOf }, { getConnInfo }] = await Promise.all([
+    import('../../api/index.ts'),
+    import('../../api/server.ts'),
+    import('../../api/routes/jobs.ts'),
+    import('@hono/node-server/conninfo'),
+  ]);
   const consoleDir = consoleDirectory();
   if (consoleDir === null || !existsSync(join(consoleDir, 'index.html'))) process.stderr.write('tenure serve: the web console is not built (npm run build:console); serving the API only\n');
   const api = createApi(

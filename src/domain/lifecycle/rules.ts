@@ -137,12 +137,7 @@ export function parseLifecycleRules(text: string): { rules: LifecycleRules | nul
   return validateLifecycleRules(json);
 }
 
-/** Whether any rule reads a feature (e.g. churn_risk: the stages then depend on a scoring run of the month). */
-export function rulesRead(rules: LifecycleRules, feature: string): boolean {
-  const reads = (c: Condition): boolean =>
-    'all' in c ? c.all.some(reads) : 'any' in c ? c.any.some(reads) : 'not' in c ? reads(c.not) : 'ratio' in c ? c.ratio.includes(feature as NumericFeature) : c.feature === feature;
-  return rules.rules.some((r) => reads(r.when));
-}
+export { rulesRead } from './rules-read.ts';
 
 /**
  * The default rules read no churn score: a score exists only for the months someone ran

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { DOUBLE, DuckDBConnection, DuckDBDataChunk, DuckDBTypeId, VARCHAR, type DuckDBResultReader } from '@duckdb/node-api';
+import { DOUBLE, DuckDBConnection, DuckDBDataChunk, DuckDBTypeId, VARCHAR, type DuckDBResultReader } from './node-api.ts';
 import { MIGRATIONS, quoteIdent } from '../schema.ts';
 import { SCHEMA_MIGRATIONS_DDL, applyMigration, requireCurrentSchema, storedSchemaVersion } from '../migrations-run.ts';
 import { DUCKDB_DIALECT, type Dialect } from '../dialect.ts';

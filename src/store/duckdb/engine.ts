@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve, sep } from 'node:path';
-import { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import { DuckDBConnection, DuckDBInstance } from './node-api.ts';
 import type { StoreAccess } from '../port.ts';
 import { StoreError } from '../errors.ts';
 import type { EngineSettings } from './settings.ts';
