@@ -338,7 +338,7 @@ describe.skipIf(missing !== undefined)(`the console's analytics pages in Chromiu
     await reader.close();
     const manager = await loggedIn('retention');
     await manager.waitForLoadState('networkidle');
-    await poll(() => manager.getByRole('navigation', { name: 'pages' }).getByRole('link').allTextContents()).toEqual(['流失看板', '生命周期', '客户价值', '客户 360']);
+    await poll(() => manager.getByRole('navigation', { name: 'pages' }).getByRole('link').allTextContents()).toEqual(['流失看板', '生命周期', '客户价值', '客户 360', '风险与挽留', '关怀与积分']);
     await manager.goto(`${base}/lifecycle?from=2025-09&to=2025-10&stage=C`);
     await manager.locator('#transition-drill tbody tr').first().waitFor();
     await shot(manager, 'retention-lifecycle-zh-CN');

@@ -2,9 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { DuckDBStore } from '../../store/duckdb/duckdb-store.ts';
-import { ClickHouseStore } from '../../store/clickhouse/clickhouse-store.ts';
-import { loadDuckDBIntoClickHouse, type LoadReport } from '../../store/clickhouse/load.ts';
-import { isClickHouseUrl, storePair } from '../../store/clickhouse/target.ts';
+import type { LoadReport } from '../../store/clickhouse/load.ts';
+import { isClickHouseTarget } from '../../store/open.ts';
 import type { AnalyticsStore } from '../../store/port.ts';
 import { importDataset, type ImportOptions, type ImportReport } from './import-dataset.ts';
 
@@ -19,12 +18,16 @@ import { importDataset, type ImportOptions, type ImportReport } from './import-d
  * the scratch store starts empty. Tables the folder does not carry are left as they are.
  */
 export function isClickHouseStore(db: string): boolean {
-  return isClickHouseUrl(db);
+  return isClickHouseTarget(db);
 }
 
-/** `--ops-db` beside `--db`: only with a ClickHouse store, and only a PostgreSQL URL (BAD_SETTING otherwise). */
-export function checkOpsDb(db: string, opsDb: string | undefined): void {
+/**
+ * `--ops-db` beside `--db`: only with a ClickHouse store, and only a PostgreSQL URL (BAD_SETTING
+ * otherwise). The adapters' code (pg, @clickhouse/client) loads only when an --ops-db is given.
+ */
+export async function checkOpsDb(db: string, opsDb: string | undefined): Promise<void> {
   if (opsDb === undefined || opsDb === '') return;
+  const { storePair } = await import('../../store/clickhouse/target.ts');
   storePair(db, opsDb);
 }
 
@@ -60,7 +63,11 @@ export interface ClickHouseImport {
  * the other files are.
  */
 export async function importIntoClickHouse(db: string, dir: string, options: ClickHouseImportOptions): Promise<ClickHouseImport> {
-  checkOpsDb(db, options.opsDb);
+  await checkOpsDb(db, options.opsDb);
+  const [{ ClickHouseStore }, { loadDuckDBIntoClickHouse }] = await Promise.all([
+    import('../../store/clickhouse/clickhouse-store.ts'),
+    import('../../store/clickhouse/load.ts'),
+  ]);
   const target = await ClickHouseStore.open(db, { create: true });
   const folder = mkdtempSync(join(tmpdir(), 'tenure-ch-import-'));
   let scratch: DuckDBStore | undefined;

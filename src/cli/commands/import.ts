@@ -195,7 +195,7 @@ export function register(program: Command): void {
     const db = storeTarget(opts.db);
     // $TENURE_OPS_DB applies to ClickHouse stores only; an explicit --ops-db elsewhere is refused.
     const opsDb = opts.opsDb ?? (isClickHouseStore(db) ? process.env.TENURE_OPS_DB : undefined);
-    checkOpsDb(db, opsDb);
+    await checkOpsDb(db, opsDb);
     const rejectsOut = opts.rejects !== undefined ? OutputFile.open(opts.rejects, { what: '--rejects' }) : null;
     if (isClickHouseStore(db)) {
       await importClickHouse(db, dir, opts, { retention, rejectsOut, ...(opsDb === undefined ? {} : { opsDb }) });
