@@ -7,7 +7,7 @@ import { Day, Id, json, labelLang, Lang } from './read-kit.ts';
 
 /**
  * One customer's care dates (the agent's 360 page): the care calendar of the window under the
- * default contact policy, as GET /api/v1/care computes it for everyone, cut to this customer.
+ * default contact policy, as GET /api/v1/care computes it for everyone, for this customer only.
  * Needs customer:read only (one customer at a time), unlike the whole calendar (customer:list).
  */
 export function customerCareRoutes(api: Api): void {
@@ -24,8 +24,9 @@ export function customerCareRoutes(api: Api): void {
     async (c) => {
       const { id } = c.req.valid('param');
       const q = c.req.valid('query');
-      const cal = careJson(await careCalendar(await c.get('reader')(), { policy: DEFAULT_CONTACT_POLICY, lang: labelLang(q.lang), from: q.from, to: q.to }));
-      const occasions = cal.occasions.filter((r) => r.customer_id === id);
+      // Only this customer's occasions are made (a customer's plan depends on nothing else).
+      const cal = careJson(await careCalendar(await c.get('reader')(), { policy: DEFAULT_CONTACT_POLICY, lang: labelLang(q.lang), from: q.from, to: q.to, customer: id }));
+      const occasions = cal.occasions;
       return c.json({ customer_id: id, from: cal.from, to: cal.to, policy: cal.policy, occasions }, 200);
     },
   );

@@ -23,6 +23,19 @@ describe('tenure care', () => {
     expect(of(wide.rows, C.churned)).toEqual([]);
   });
 
+  it("one customer's calendar (the 360 page) has exactly that customer's rows of the whole calendar", async () => {
+    const input = { from: '2025-01-01', to: '2025-12-31', lang: 'en' as const, policy: { ...DEFAULT_CONTACT_POLICY, unknownConsent: 'allow' as const } };
+    const whole = await careCalendar(store, input);
+    const ids = [...new Set(whole.rows.map((r) => r.customer_id))];
+    expect(ids.length).toBeGreaterThan(3);
+    for (const id of [...ids, C.churned, 'NOBODY']) {
+      const one = await careCalendar(store, { ...input, customer: id });
+      expect(one.rows, id).toEqual(of(whole.rows, id));
+    }
+    // Quotes in an id are data, not SQL.
+    expect((await careCalendar(store, { ...input, customer: "x' OR '1'='1" })).rows).toEqual([]);
+  });
+
   it('a Feb 29 birthday is on Feb 28 in 2027 and on Feb 29 in 2028', async () => {
     const y2027 = await careCalendar(store, { from: '2027-02-20', to: '2027-03-05' });
     expect(of(y2027.rows, C.leap, 'birthday').map((r) => r.date)).toEqual(['2027-02-28']);

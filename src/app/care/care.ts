@@ -63,6 +63,11 @@ export interface CareInput {
   readonly promotion?: string;
   /** Language of the reasons and scripts (default zh). */
   readonly lang?: 'zh' | 'en';
+  /**
+   * One customer's occasions only (the agent's 360 page): the same rows as the whole calendar
+   * has for that customer, since each customer's plan depends on its own occasions and contacts.
+   */
+  readonly customer?: string;
 }
 
 export interface CareRow {
@@ -167,7 +172,15 @@ const CODE_YEARS = 256 * 1024;
  * the top tier of the kept value snapshot); the live rule (never churned, joined by the window's
  * end) and the tier are applied to those rows only.
  */
-export function occasionsSql(d: Dialect, from: string, to: string, value: { key: string; asOf: MonthText; cuts: readonly (number | null)[] }, scores: { modelVersion: string; asOf: MonthText } | null, segment: boolean): string {
+export function occasionsSql(
+  d: Dialect,
+  from: string,
+  to: string,
+  value: { key: string; asOf: MonthText; cuts: readonly (number | null)[] },
+  scores: { modelVersion: string; asOf: MonthText } | null,
+  segment: boolean,
+  customer?: string,
+): string {
   const f = lit(from);
   const t = lit(to);
   const joined = `c.join_date <= ${t}`;
@@ -220,7 +233,7 @@ export function occasionsSql(d: Dialect, from: string, to: string, value: { key:
     : '';
   return `
     WITH o AS (${parts.join('\n UNION ALL \n')}),
-    w AS (SELECT * FROM o WHERE o.d BETWEEN ${f} AND ${t} AND NOT EXISTS (SELECT 1 FROM churn_events e WHERE e.customer_id = o.customer_id))
+    w AS (SELECT * FROM o WHERE o.d BETWEEN ${f} AND ${t}${customer === undefined ? '' : ` AND o.customer_id = ${quoteLiteral(customer)}`} AND NOT EXISTS (SELECT 1 FROM churn_events e WHERE e.customer_id = o.customer_id))
     SELECT w.customer_id, ${d.daysBetween(lit('1970-01-01'), 'w.d')} AS d, w.occasion, w.days_ahead,
            CAST(CASE w.occasion ${OCCASIONS.map((o, i) => `WHEN '${o}' THEN ${i}`).join(' ')} END
              + 8 * (CASE WHEN v.customer_id IS NULL THEN 0 ELSE ${tierCode} END)
@@ -269,7 +282,7 @@ export async function careCalendar(store: AnalyticsStore, input: CareInput = {})
   );
   const cuts = TIERS.slice(0, -1).map((_, i) => (q?.[`c${i}`] ?? null) === null ? null : Number(q?.[`c${i}`]));
   try {
-    for (const stmt of d.createTempTableAs(OCCASIONS_TABLE, occasionsSql(d, from, to, { key, asOf: valueAsOf, cuts }, run, input.segment !== undefined))) await store.run(stmt);
+    for (const stmt of d.createTempTableAs(OCCASIONS_TABLE, occasionsSql(d, from, to, { key, asOf: valueAsOf, cuts }, run, input.segment !== undefined, input.customer))) await store.run(stmt);
     lap('occasions');
     const set = await store.queryColumns(`SELECT customer_id, d, code, churn_probability, end_date, name FROM ${OCCASIONS_TABLE} ORDER BY customer_id, d, occasion, days_ahead NULLS LAST, end_date NULLS LAST, name NULLS LAST`);
     lap('read');
