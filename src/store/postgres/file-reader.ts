@@ -137,14 +137,14 @@ export class FileReader {
    * The rows of the staged `table` kept by `stage` (its `keep`), as `exprs` (DuckDB's SQL over
    * the staged columns and `_pos`), shipped as CSV files like `stage`'s. Returns the rows sent.
    */
-  async load(table: string, exprs: readonly string[], ship: (file: string) => Promise<void>): Promise<number> {
+  async load(table: string, exprs: readonly string[], ship: (file: string) => Promise<void>, label = table): Promise<number> {
     const { connection: c } = await this.engine();
     const rowsTable = readerTable(table);
     const exists = await c.runAndReadAll(`SELECT count(*) FROM duckdb_tables() WHERE temporary AND table_name = '${rowsTable}'`);
     if (Number(exists.getRows()[0]?.[0] ?? 0) === 0) throw new Error(`no staged rows of ${table} are kept by the file reader`);
     const counted = await c.runAndReadAll(`SELECT count(*) FROM ${rowsTable}`);
     const rows = Number(counted.getRows()[0]?.[0] ?? 0);
-    await this.send(rowsTable, exprs, rows, ship, table);
+    await this.send(rowsTable, exprs, rows, ship, label);
     return rows;
   }
 

@@ -192,6 +192,7 @@ export class PostgresStore implements AnalyticsStore {
           throw statementError(err, this.target);
         }
       },
+      req.into,
     );
   }
 
