@@ -88,14 +88,39 @@ function processCpu(pid: number): number | null {
 }
 
 /** Wall seconds and the CLI process's CPU seconds (its user + system time, Linux /proc; null elsewhere). */
-function cli(argv: string[]): { s: number; out: string; cpu: number | null } {
+function cli(argv: string[], env: NodeJS.ProcessEnv = process.env): { s: number; out: string; err: string; cpu: number | null } {
   const t = performance.now();
   const c0 = childrenCpu('self');
-  const r = spawnSync(process.execPath, ['bin/tenure.js', ...argv], { encoding: 'utf8', maxBuffer: 1 << 30 });
+  const r = spawnSync(process.execPath, ['bin/tenure.js', ...argv], { encoding: 'utf8', maxBuffer: 1 << 30, env });
   const s = seconds(t);
   const c1 = childrenCpu('self');
   if (r.status !== 0) throw new Error(`tenure ${argv.join(' ')}: exit ${r.status}: ${r.stderr.slice(0, 500)}`);
-  return { s, out: r.stdout, cpu: c0 === null || c1 === null ? null : c1 - c0 };
+  return { s, out: r.stdout, err: r.stderr, cpu: c0 === null || c1 === null ? null : c1 - c0 };
+}
+
+/** The import's phases (TENURE_PROFILE=1 lines on stderr, store/phase-profile.ts): seconds per phase and file, summed. */
+type Phases = Record<string, Record<string, number>>;
+const PROFILED = { ...process.env, TENURE_PROFILE: '1' };
+function phasesOf(stderr: string): Phases {
+  const out: Phases = {};
+  for (const line of stderr.split('\n')) {
+    if (!line.startsWith('{"profile"')) continue;
+    const { profile, file, s } = JSON.parse(line) as { profile: string; file: string; s: number };
+    const row = (out[profile] ??= {});
+    row[file] = Number(((row[file] ?? 0) + s).toFixed(3));
+  }
+  return out;
+}
+
+/** One row per phase, a column per file (and the total), in the order the phases first ran. */
+function phaseTable(phases: Phases): string {
+  const files = [...new Set(Object.values(phases).flatMap((row) => Object.keys(row)))];
+  const rows = Object.entries(phases).map(([phase, row]) => ({
+    phase,
+    ...Object.fromEntries(files.map((f) => [f, row[f] === undefined ? '' : row[f].toFixed(2)])),
+    all: Object.values(row).reduce((a, b) => a + b, 0).toFixed(2),
+  }));
+  return toTable(['phase', ...files, 'all'], rows);
 }
 
 /**
@@ -103,7 +128,7 @@ function cli(argv: string[]): { s: number; out: string; cpu: number | null } {
  * backends serving it: the database's sessions, polled from pg_stat_activity and /proc while the
  * command runs (the last poll's figure per backend; a local test server only, else null).
  */
-async function cliOnServer(argv: string[], url: string): Promise<{ s: number; out: string; cpu: number | null; serverCpu: number | null }> {
+async function cliOnServer(argv: string[], url: string, env: NodeJS.ProcessEnv = process.env): Promise<{ s: number; out: string; err: string; cpu: number | null; serverCpu: number | null }> {
   const database = new URL(url).pathname.slice(1);
   const monitor = new pg.Client({ connectionString: testServerUrl() ?? url });
   await monitor.connect();
@@ -121,7 +146,7 @@ async function cliOnServer(argv: string[], url: string): Promise<{ s: number; ou
   })();
   const t = performance.now();
   const c0 = childrenCpu('self');
-  const child = spawn(process.execPath, ['bin/tenure.js', ...argv], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['bin/tenure.js', ...argv], { stdio: ['ignore', 'pipe', 'pipe'], env });
   let out = '';
   let err = '';
   child.stdout.on('data', (b: Buffer) => (out += b.toString()));
@@ -134,7 +159,7 @@ async function cliOnServer(argv: string[], url: string): Promise<{ s: number; ou
   await monitor.end();
   if (status !== 0) throw new Error(`tenure ${argv.join(' ')}: exit ${status}: ${err.slice(0, 500)}`);
   const serverCpu = seen.size > 0 ? [...seen.values()].reduce((a, b) => a + b, 0) : null;
-  return { s, out, cpu: c0 === null || c1 === null ? null : c1 - c0, serverCpu };
+  return { s, out, err, cpu: c0 === null || c1 === null ? null : c1 - c0, serverCpu };
 }
 
 // The CLI's bundle is (re)built by the first call after a source change: not part of any figure.
@@ -195,10 +220,13 @@ const rawCopy = await (async () => {
 const importRuns = { postgres: [] as number[], duckdb: [] as number[] };
 const importCpu = { postgres_client: [] as number[], postgres_server: [] as number[], duckdb: [] as number[] };
 let importOutcome = '';
+// The last run's phases (TENURE_PROFILE=1) of each engine's import.
+const importPhases = { postgres: {} as Phases, duckdb: {} as Phases };
 for (let i = 0; i < runs; i++) {
   const db = await freshDatabase('tenure_bench_import');
   try {
-    const r = await cliOnServer(['import', dataDir, '--no-prepare', '--db', db.url, '--json'], db.url);
+    const r = await cliOnServer(['import', dataDir, '--no-prepare', '--db', db.url, '--json'], db.url, PROFILED);
+    importPhases.postgres = phasesOf(r.err);
     importRuns.postgres.push(r.s);
     if (r.cpu !== null) importCpu.postgres_client.push(r.cpu);
     if (r.serverCpu !== null) importCpu.postgres_server.push(r.serverCpu);
@@ -209,7 +237,8 @@ for (let i = 0; i < runs; i++) {
   const file = join(OUT, `postgres-bench-import-${customers}x${months}.duckdb`);
   rmSync(file, { force: true });
   rmSync(`${file}.wal`, { force: true });
-  const d = cli(['import', dataDir, '--no-prepare', '--db', file, '--json']);
+  const d = cli(['import', dataDir, '--no-prepare', '--db', file, '--json'], PROFILED);
+  importPhases.duckdb = phasesOf(d.err);
   importRuns.duckdb.push(d.s);
   if (d.cpu !== null) importCpu.duckdb.push(d.cpu);
   rmSync(file, { force: true });
@@ -238,8 +267,8 @@ const cpuRatio = importFigure.tenure_import_postgres_cpu_s === null ? null : Num
 const importLine = `PostgreSQL import / DuckDB read = ${importFigure.ratio_postgres_import_to_duckdb_read} wall${cpuRatio === null ? '' : `, ${cpuRatio} cpu`} (target <= 3; median of ${runs})`;
 if (args['import-only']) {
   const load = loadavg().map((x) => Number(x.toFixed(2)));
-  process.stdout.write(`${importTable}\n${importLine}\nload ${load.join(' ')}\n`);
-  const summary = { customers, months, runs, load, data: dataDir, duckdb_read_csv_s: Number(duckRead.toFixed(2)), postgres_copy_raw_s: Number(rawCopy.toFixed(2)), ...importFigure, cpu_ratio_postgres_import_to_duckdb_read: cpuRatio, import_runs: importRuns, import_cpu: importCpu };
+  process.stdout.write(`${importTable}\n${importLine}\n\nPostgreSQL import phases (wall s, last run; 'stage: total' holds the reader, scanner and COPY lines above it; phases overlap where noted)\n${phaseTable(importPhases.postgres)}\n\nDuckDB import phases\n${phaseTable(importPhases.duckdb)}\nload ${load.join(' ')}\n`);
+  const summary = { customers, months, runs, load, data: dataDir, duckdb_read_csv_s: Number(duckRead.toFixed(2)), postgres_copy_raw_s: Number(rawCopy.toFixed(2)), ...importFigure, cpu_ratio_postgres_import_to_duckdb_read: cpuRatio, import_runs: importRuns, import_cpu: importCpu, import_phases: importPhases };
   writeFileSync(join(OUT, `postgres-import-${customers}x${months}.json`), JSON.stringify(summary, null, 2));
   process.exit(0);
 }
@@ -297,6 +326,7 @@ try {
     store_copy_rows: copyReport.rows,
     ...importFigure,
     import_runs: importRuns,
+    import_phases: importPhases,
     commands: rows,
   };
   process.stdout.write(

@@ -45,6 +45,31 @@ export interface StageFileRequest {
   readonly table: string;
   /** Builds the SELECT that fills `table` from `source` (a relation of text columns). */
   readonly query?: (source: string) => string;
+  /**
+   * Aggregates over the staged rows, computed where the file is read, in the same scan that
+   * counts them: a DuckDB select list (`sum(_len) AS bytes, …`) over the staged columns and
+   * `_pos`; `receive` gets its one row, every value a number (NULL as 0). The PostgreSQL store's
+   * server then never scans the staged rows for them.
+   */
+  readonly summary?: { readonly select: string; readonly receive: (row: Readonly<Record<string, number>>) => void };
+  /**
+   * Given the summary's row: the staged columns the store itself must hold (`_pos` is always
+   * held), or undefined for all of them. A store whose file reader is not its own engine
+   * (PostgreSQL) then sends only those, and keeps every column with the reader for loadStaged;
+   * a store that reads files itself (DuckDB) holds every column and never asks.
+   */
+  readonly keep?: (summary: Readonly<Record<string, number>>) => readonly string[] | undefined;
+}
+
+/**
+ * Every staged row of `table` (stageFile) appended to the stored table `into`: `columns` of it,
+ * each from an expression in DuckDB's SQL over the staged columns (the file reader's SQL on
+ * every store; never a reference to another table). Runs inside the caller's transaction.
+ */
+export interface LoadStagedRequest {
+  readonly table: string;
+  readonly into: string;
+  readonly columns: readonly { readonly name: string; readonly expr: string }[];
 }
 
 /**
@@ -81,6 +106,8 @@ export interface AnalyticsStore extends StoreTx {
   stageFile(tx: StoreTx, request: StageFileRequest): Promise<number>;
   /** Drops what stageFile made for `table` (nothing when there is none). */
   unstageFile(table: string): Promise<void>;
+  /** Appends the staged rows to a stored table, inside the transaction `tx`; returns the rows appended. */
+  loadStaged(tx: StoreTx, request: LoadStagedRequest): Promise<number>;
   /** Writes the request's rows as Parquet into scratchDirectory() and returns the file's path. Runs outside a transaction. */
   writeParquet(request: ParquetWriteRequest): Promise<string>;
   /** Column names of a self-describing file (Parquet), in file order. */

@@ -1,4 +1,4 @@
-import type { AnalyticsStore, ColumnSet, FileFormat, ParquetWriteRequest, Row, SqlValue, StageFileRequest, StoreAccess, StoreTx } from './port.ts';
+import type { AnalyticsStore, ColumnSet, FileFormat, LoadStagedRequest, ParquetWriteRequest, Row, SqlValue, StageFileRequest, StoreAccess, StoreTx } from './port.ts';
 import { StoreError } from './errors.ts';
 
 /**
@@ -100,6 +100,9 @@ class TrackedSession implements AnalyticsStore {
   }
   unstageFile(table: string): Promise<void> {
     return this.inner.unstageFile(table);
+  }
+  loadStaged(tx: StoreTx, request: LoadStagedRequest): Promise<number> {
+    return this.inner.loadStaged(tx === this ? this.inner : tx, request);
   }
   writeParquet(request: ParquetWriteRequest): Promise<string> {
     this.created = true; // the request's shape may stage rows: clean up after it

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { lstatSync, mkdtempSync, rmSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { fileSpec, MONEY_SCALE, type FileName } from '../../contract/spec.ts';
-import type { AnalyticsStore, StoreTx } from '../../store/port.ts';
+import type { AnalyticsStore, StageFileRequest, StoreTx } from '../../store/port.ts';
 import { TenureError } from '../errors.ts';
 import { readCsvHeader, scanCsvFile, writeWithoutRecords, type CsvSource } from './csv-file.ts';
 import { discoverDataset, type DataFile } from './discover.ts';
@@ -21,6 +21,7 @@ import { loadPointsRules } from '../points/rules-file.ts';
 import { postImportedPoints } from '../points/post-import.ts';
 import { addExtraSql, storedExtras, widenToTextSql, type StoredExtra, type WideExtraTable } from '../../store/wide-extras.ts';
 import { changingData } from '../data-generation.ts';
+import { notePhase, timedPhase } from '../../store/phase-profile.ts';
 
 export interface FileOutcome {
   readonly file: FileName;
@@ -150,16 +151,16 @@ async function importFiles(store: AnalyticsStore, files: readonly DataFile[], ig
   // The reports' derived tables follow the data at once, so the first report after an import
   // is as fast as every later one (their fingerprint includes this run, so they are stale now).
   const loaded = outcomes.some((o) => o.status === 'loaded');
-  if (loaded) await store.transaction((tx) => refreshChurnBasis(store, tx));
+  if (loaded) await timedPhase('after: churn basis refresh', '*', () => store.transaction((tx) => refreshChurnBasis(store, tx)));
   // The latest months' stages and values, after the data is committed: a failure here loses
   // nothing (the read commands build them on first use), so it is reported, not thrown.
   let analytics: PreparedAnalytics | null = null;
   let analyticsError: string | undefined;
   if (loaded && options.prepareAnalytics !== false && (await hasCustomers(store))) {
     try {
-      analytics = await prepareLatestAnalytics(store);
+      analytics = await timedPhase('after: keep stages and values', '*', () => prepareLatestAnalytics(store));
       // After the latest month's value snapshot: campaigns whose window has run its course.
-      await keepCampaignArmSums(store);
+      await timedPhase('after: campaign arm sums', '*', () => keepCampaignArmSums(store));
     } catch (err) {
       analyticsError = (err as Error).message;
     }
@@ -203,14 +204,35 @@ interface Staged {
   readonly sha256: string;
   /** Staged rows failing a cheap check (stageQuery `_ok`), for the full validator. */
   readonly failing: number;
+  /** 0: no key repeats in the file (sql.ts stagedSummarySelect), so no duplicate search. */
+  readonly repeatedHint: number;
+  /**
+   * The store holds only the columns the validation reads (sql.ts validationColumns) and its
+   * file reader keeps the rows, to append them straight to the empty table (store.loadStaged).
+   */
+  readonly slim: boolean;
 }
 
-/** One scan of the staged rows: their decoded bytes (checked against the scanner's) and how many fail a cheap check. */
-async function stagedSums(store: AnalyticsStore): Promise<{ bytes: number; failing: number }> {
-  const [row] = await store.query<{ bytes: number | null; failing: number | null }>(
-    `SELECT sum(_len) AS bytes, count(*) FILTER (WHERE NOT _ok) AS failing FROM ${S.T}`,
-  );
-  return { bytes: Number(row?.bytes ?? 0), failing: Number(row?.failing ?? 0) };
+/**
+ * Thrown inside a file's transaction when its rows were staged for a direct load that cannot
+ * be done (a reject, a repeat, or the table no longer empty): the transaction rolls back and the
+ * file is staged again, whole.
+ */
+class StageWhole extends Error {}
+
+/** The staging summary (sql.ts stagedSummarySelect), received from the file reader with the rows. */
+function summaryOf(layout: S.Layout): { request: NonNullable<StageFileRequest['summary']>; result: () => S.StagedSummary } {
+  let got: S.StagedSummary | null = null;
+  return {
+    request: {
+      select: S.stagedSummarySelect(layout),
+      receive: (row) => (got = { bytes: row.bytes ?? 0, failing: row.failing ?? 0, repeatedHint: row.repeated_hint ?? 0 }),
+    },
+    result: () => {
+      if (got === null) throw new TenureError('INTERNAL', 'the file reader returned no staging summary');
+      return got;
+    },
+  };
 }
 
 /** The engine's file name for an input: our own glob-free name in the work folder, the suffix kept. */
@@ -222,22 +244,30 @@ function csvOf(file: DataFile, input: InputFile): CsvSource {
   return { name: file.path, rawStream: () => input.rawStream() };
 }
 
-async function stage(store: AnalyticsStore, file: DataFile, input: InputFile, layout: S.Layout, ctx: RunContext): Promise<Staged> {
+async function stage(store: AnalyticsStore, file: DataFile, input: InputFile, layout: S.Layout, ctx: RunContext, direct: boolean): Promise<Staged> {
   const { options, work, timezone, limits } = ctx;
+  // A direct load (sql.ts directLoadable) when the reader found no failing row and no repeated key.
+  let slim = false;
+  const keep = (summary: Readonly<Record<string, number>>) => {
+    const columns = direct && summary.failing === 0 && summary.repeated_hint === 0 ? S.validationColumns(layout) : undefined;
+    slim = columns !== undefined;
+    return columns;
+  };
   const columns = layout.fileColumns;
   const queryFor = (lexicalInSql: boolean) => S.stageQuery(layout, { timezone, lexicalInSql });
   const enginePath = input.enginePath(work, engineName(file));
+  const summary = summaryOf(layout);
   if (file.format === 'parquet') {
-    const records = await store.stageFile(store, { path: enginePath, format: 'parquet', columns, table: S.T, query: queryFor(true) });
-    const { failing } = await stagedSums(store);
-    return { layout, scan: null, records, lexicalInSql: true, copy: null, sha256: await input.sha256(), failing };
+    const records = await store.stageFile(store, { path: enginePath, format: 'parquet', columns, table: S.T, query: queryFor(true), summary: summary.request, keep });
+    const { failing, repeatedHint } = summary.result();
+    return { layout, scan: null, records, lexicalInSql: true, copy: null, sha256: await input.sha256(), failing, repeatedHint, slim };
   }
   let bytesRead = 0;
   const progress = (n: number) => {
     bytesRead += n;
     options.onProgress?.({ file: file.name, phase: 'reading', bytesRead, totalBytes: input.size });
   };
-  const request = { path: enginePath, format: 'csv' as const, columns, table: S.T, query: queryFor(false) };
+  const request = { path: enginePath, format: 'csv' as const, columns, table: S.T, query: queryFor(false), summary: summary.request, keep };
   const attempt = (path: string, query: (source: string) => string) =>
     store.stageFile(store, { ...request, path, query }).then(
       (n) => ({ n, error: null as unknown }),
@@ -251,7 +281,7 @@ async function stage(store: AnalyticsStore, file: DataFile, input: InputFile, la
   let staging = compressed ? null : attempt(enginePath, request.query);
   let scan: ScanResult & { sha256: string };
   try {
-    scan = await scanCsvFile(csvOf(file, input), scanOptions, progress);
+    scan = await timedPhase('scan: byte scanner (beside the reader)', file.name, () => scanCsvFile(csvOf(file, input), scanOptions, progress));
   } catch (err) {
     await staging; // never leave the engine reading behind a thrown error
     throw err;
@@ -283,13 +313,13 @@ async function stage(store: AnalyticsStore, file: DataFile, input: InputFile, la
       file: file.path,
     });
   }
-  const { bytes, failing } = await stagedSums(store);
+  const { bytes, failing, repeatedHint } = summary.result();
   if (bytes !== scan.fieldBytes) {
     throw new TenureError('BAD_INPUT', 'the database and the scanner disagree on the field contents; refusing to guess', {
       file: file.path,
     });
   }
-  return { layout, scan, records: n, lexicalInSql, copy, sha256: scan.sha256, failing };
+  return { layout, scan, records: n, lexicalInSql, copy, sha256: scan.sha256, failing, repeatedHint, slim };
 }
 
 async function importFile(store: AnalyticsStore, file: DataFile, input: InputFile, ctx: RunContext): Promise<FileOutcome> {
@@ -306,19 +336,28 @@ async function importFile(store: AnalyticsStore, file: DataFile, input: InputFil
   const grown = await tooManyExtras(store, checked.layout);
   if (grown) return { ...empty, status: 'schema_error', errors: [grown] };
   const startedAt = new Date().toISOString();
-  let staged: Staged | null = null;
-  try {
-    staged = await stage(store, file, input, checked.layout, ctx);
-    options.onProgress?.({ file: file.name, phase: 'validating' });
-    const ready = staged;
-    // The data generation moves with the file's rows (app/data-generation.ts): a server's caches follow.
-    const outcome = await changingData(store, 'import', (tx) => validateAndMerge(tx, ready, file, input, startedAt, ctx));
-    options.onProgress?.({ file: file.name, phase: 'done' });
-    return outcome;
-  } finally {
-    await store.unstageFile(S.T);
-    for (const sql of S.dropTempSql()) await store.run(sql);
-    if (staged?.copy) rmSync(staged.copy, { force: true });
+  const table = checked.layout.spec.name;
+  let direct = S.directLoadable(checked.layout) && (await count(store, `SELECT count(*) FROM (SELECT 1 FROM ${table} LIMIT 1) AS t`)) === 0;
+  for (;;) {
+    let staged: Staged | null = null;
+    try {
+      staged = await timedPhase('stage: total (read, scan, send)', file.name, () => stage(store, file, input, checked.layout, ctx, direct));
+      options.onProgress?.({ file: file.name, phase: 'validating' });
+      const ready = staged;
+      // The data generation moves with the file's rows (app/data-generation.ts): a server's caches follow.
+      const outcome = await timedPhase('store: validate, merge, commit (total)', file.name, () =>
+        changingData(store, 'import', (tx) => validateAndMerge(store, tx, ready, file, input, startedAt, ctx)),
+      );
+      options.onProgress?.({ file: file.name, phase: 'done' });
+      return outcome;
+    } catch (err) {
+      if (!(err instanceof StageWhole) || !direct) throw err;
+      direct = false;
+    } finally {
+      await store.unstageFile(S.T);
+      for (const sql of S.dropTempSql()) await store.run(sql);
+      if (staged?.copy) rmSync(staged.copy, { force: true });
+    }
   }
 }
 
@@ -370,6 +409,7 @@ async function count(tx: StoreTx, sql: string): Promise<number> {
 }
 
 async function validateAndMerge(
+  store: AnalyticsStore,
   tx: StoreTx,
   staged: Staged,
   file: DataFile,
@@ -383,6 +423,8 @@ async function validateAndMerge(
   const runAll = async (statements: readonly string[]) => {
     for (const sql of statements) await tx.run(sql);
   };
+  const phase = <T>(name: string, work: () => Promise<T>) => timedPhase(name, file.name, work);
+  const t0 = performance.now();
   await runAll(d.bulkLoadSettings());
   await runAll(S.createRejectsSql(d));
   await runAll(S.createTextTableSql(d, S.SCANNED, layout.fileColumns));
@@ -408,7 +450,7 @@ async function validateAndMerge(
     });
   }
   await runAll(S.crossRowSql(layout, d));
-  if ((await count(tx, S.duplicateHintSql(layout, d))) > 0) await runAll(S.duplicatesSql(layout, d));
+  if (staged.repeatedHint > 0) await runAll(S.duplicatesSql(layout, d));
   if (layout.spec.name === 'points_transactions') {
     // The ledger posts the rows first: one it refuses (insufficient_points) is a reject like any other.
     await postImportedPoints(tx, {
@@ -418,6 +460,7 @@ async function validateAndMerge(
       hasReason: layout.present.some((c) => c.name === 'reason'),
     });
   }
+  notePhase('store: validate (suspects, cross-row, duplicates)', file.name, (performance.now() - t0) / 1000);
   const read = staged.records + (scan?.structural.length ?? 0);
   const rejected = await count(tx, S.rejectCountSql());
   const repeats = await count(tx, `SELECT count(*) FROM ${S.REPEATS}`);
@@ -426,17 +469,20 @@ async function validateAndMerge(
   const targetEmpty = (await count(tx, `SELECT count(*) FROM (SELECT 1 FROM ${table} LIMIT 1) AS t`)) === 0;
   const extras = S.hasWideExtras(layout.spec) ? await prepareExtraColumns(tx, d, layout, layout.spec.name) : [];
   const filtered = (await count(tx, `SELECT count(*) FROM ${S.REJ} WHERE rec IS NOT NULL`)) > 0 || repeats > 0;
-  const plan = S.mergeSql(layout, d, { targetEmpty, filtered, extras });
+  // Staged for a direct load: only into an empty table, every row accepted and new.
+  if (staged.slim && (!targetEmpty || filtered)) throw new StageWhole();
+  const plan = staged.slim ? null : S.mergeSql(layout, d, { targetEmpty, filtered, extras });
   // Into an empty table, its secondary indexes (the server store's read indexes) are built once
   // after the load instead of row by row: the same indexes, a fraction of the work.
   const indexes = targetEmpty ? await tx.query<{ name: string; ddl: string }>(d.secondaryIndexesSql, [table]) : [];
   await runAll(indexes.map((ix) => `DROP INDEX ${quoteIdent(ix.name)}`));
-  await runAll(plan.statements);
-  await runAll(indexes.map((ix) => ix.ddl));
+  if (plan) await phase('store: merge into the table', () => runAll(plan.statements));
+  else await phase('store: rows straight into the table (reader COPY)', () => store.loadStaged(tx, { table: S.T, into: table, columns: S.directLoadColumns(layout) }));
+  await phase('store: index rebuild', () => runAll(indexes.map((ix) => ix.ddl)));
   const accepted = read - rejected;
   let inserted = accepted - repeats;
   let updated = 0;
-  if (!plan.counts) {
+  if (!plan?.counts) {
     const stored = await count(tx, `SELECT count(*) FROM ${table}`);
     if (stored !== inserted) {
       throw new TenureError('INTERNAL', `accepted ${inserted} new rows but stored ${stored}`, { file: file.path });
@@ -451,7 +497,7 @@ async function validateAndMerge(
     }
   }
   const unchanged = accepted - inserted - updated;
-  await tx.run(S.storeRejectsSql(d), [runId, file.name]);
+  await phase('store: rejects kept', () => tx.run(S.storeRejectsSql(d), [runId, file.name]));
   // Last, before the commit: what was loaded is what was validated, from the file recorded.
   input.verifyUnchanged();
   await tx.run(

@@ -290,9 +290,46 @@ function campaignMemberChecks(ins: string, d: Dialect): string[] {
 
 const keyCols = (layout: Layout) => layout.spec.key;
 
-/** Cheap test for repeated keys: equal keys give equal hashes, so 0 means no duplicates at all. */
-export function duplicateHintSql(layout: Layout, d: Dialect): string {
-  return `SELECT count(*) - count(DISTINCT ${d.hashOf(keyCols(layout).map(q))}) AS n FROM ${T}`;
+/**
+ * What the import needs to know of the staged rows as a whole, computed by the file reader in
+ * the scan that counts them (store/port.ts StageFileRequest.summary; DuckDB's SQL): `bytes`, the
+ * decoded bytes (checked against the scanner's), `failing`, the rows failing a cheap check, and
+ * `repeated_hint`, a cheap test for repeated keys: equal keys give equal hashes, so 0 means no
+ * duplicates at all.
+ */
+export function stagedSummarySelect(layout: Layout): string {
+  return `sum(_len) AS bytes, count(*) FILTER (WHERE NOT _ok) AS failing, count(*) - count(DISTINCT ${DUCKDB_DIALECT.hashOf(keyCols(layout).map(q))}) AS repeated_hint`;
+}
+
+/**
+ * Files whose rows, when they go into an empty table without a reject or a repeated key, the
+ * store may keep with its file reader and append straight to the table (port.ts keep and
+ * loadStaged): no x_ columns, and cross-row checks that read the customer and the key only.
+ */
+export function directLoadable(layout: Layout): boolean {
+  return layout.extras.length === 0 && !['churn_events', 'campaigns', 'campaign_members', 'points_transactions'].includes(layout.spec.name);
+}
+
+/** The staged columns the validation reads on a direct load (directLoadable): `_ok`, the failing rows' text, the key, the customer. */
+export function validationColumns(layout: Layout): string[] {
+  const names = new Set(['_ok', ...layout.fileColumns.map((_, i) => `_s${i}`), ...layout.spec.key]);
+  if (layout.spec.referencesCustomer) names.add('customer_id');
+  return [...names];
+}
+
+/** The table's columns on a direct load, as DuckDB expressions over the staged rows (targetColumns' present ones). */
+export function directLoadColumns(layout: Layout): { name: string; expr: string }[] {
+  const out = layout.present.map((c) => ({ name: c.name, expr: q(c.name) }));
+  if (layout.spec.name === 'customers') {
+    ['province', 'city', 'district'].forEach((part, i) => out.push({ name: part, expr: `NULLIF(split_part(region, '/', ${i + 1}), '')` }));
+  }
+  return out;
+}
+
+export interface StagedSummary {
+  readonly bytes: number;
+  readonly failing: number;
+  readonly repeatedHint: number;
 }
 
 function sameRow(layout: Layout, a: string, b: string): string {

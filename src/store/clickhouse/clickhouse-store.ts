@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CLICKHOUSE_DIALECT, type Dialect } from '../dialect.ts';
-import type { AnalyticsStore, ColumnSet, FileFormat, ParquetWriteRequest, Row, SqlValue, StageFileRequest, StoreAccess, StoreTx } from '../port.ts';
+import type { AnalyticsStore, ColumnSet, FileFormat, LoadStagedRequest, ParquetWriteRequest, Row, SqlValue, StageFileRequest, StoreAccess, StoreTx } from '../port.ts';
 import { StoreError } from '../errors.ts';
 import { sessionAccess } from '../access.ts';
 import { checkedColumns } from '../column-set.ts';
@@ -200,6 +200,10 @@ export class ClickHouseStore implements AnalyticsStore {
 
   stageFile(_tx: StoreTx, _request: StageFileRequest): Promise<number> {
     return Promise.reject(unsupported('stage files through the generic import (the ClickHouse loader is its own)'));
+  }
+
+  loadStaged(_tx: StoreTx, _request: LoadStagedRequest): Promise<number> {
+    return Promise.reject(unsupported('load staged files through the generic import (the ClickHouse loader is its own)'));
   }
 
   async unstageFile(table: string): Promise<void> {

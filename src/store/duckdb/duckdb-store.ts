@@ -3,12 +3,12 @@ import { DOUBLE, DuckDBConnection, DuckDBDataChunk, DuckDBTypeId, VARCHAR, type 
 import { MIGRATIONS, quoteIdent } from '../schema.ts';
 import { SCHEMA_MIGRATIONS_DDL, applyMigration, requireCurrentSchema, storedSchemaVersion } from '../migrations-run.ts';
 import { DUCKDB_DIALECT, type Dialect } from '../dialect.ts';
-import type { AnalyticsStore, ColumnSet, FileFormat, ParquetWriteRequest, Row, SqlValue, StageFileRequest, StoreAccess, StoreTx } from '../port.ts';
+import type { AnalyticsStore, ColumnSet, FileFormat, LoadStagedRequest, ParquetWriteRequest, Row, SqlValue, StageFileRequest, StoreAccess, StoreTx } from '../port.ts';
 import { StoreError } from '../errors.ts';
 import { engineSettings, type EngineSettings } from './settings.ts';
 import { openEngine, type EngineSession } from './engine.ts';
 import { checkedColumns } from '../column-set.ts';
-import { describeSource, readerSelect, stagedRowsTable } from './file-source.ts';
+import { describeSource, readerSelect, stagedRowsTable, summaryRow } from './file-source.ts';
 import { sessionAccess } from '../access.ts';
 
 const INTEGER_TYPES = new Set<DuckDBTypeId>([
@@ -175,8 +175,17 @@ export class DuckDBStore extends DuckDBTx implements AnalyticsStore {
     const rows = stagedRowsTable(req.table);
     await tx.run(`CREATE TEMP TABLE ${rows} AS ${readerSelect(req)}`);
     await tx.run(`CREATE TEMP VIEW ${req.table} AS SELECT rowid AS _pos, * FROM ${rows}`);
-    const n = await tx.query<{ n: number }>(`SELECT count(*) AS n FROM ${req.table}`);
-    return Number(n[0]?.n ?? 0);
+    const [row] = await tx.query(`SELECT count(*) AS n${req.summary ? `, ${req.summary.select}` : ''} FROM ${req.table}`);
+    req.summary?.receive(summaryRow(row));
+    return Number(row?.n ?? 0);
+  }
+
+  /** INSERT … SELECT from the staged view: the rows are the engine's own. */
+  async loadStaged(tx: StoreTx, req: LoadStagedRequest): Promise<number> {
+    const [before] = await tx.query(`SELECT count(*) AS n FROM ${quoteIdent(req.into)}`);
+    await tx.run(`INSERT INTO ${quoteIdent(req.into)} (${req.columns.map((c) => quoteIdent(c.name)).join(', ')}) SELECT ${req.columns.map((c) => c.expr).join(', ')} FROM ${req.table}`);
+    const [after] = await tx.query(`SELECT count(*) AS n FROM ${quoteIdent(req.into)}`);
+    return Number(after?.n ?? 0) - Number(before?.n ?? 0);
   }
 
   async unstageFile(table: string): Promise<void> {

@@ -38,3 +38,10 @@ export function stagedRowsTable(table: string): string {
 export function describeSource(path: string, format: FileFormat): string {
   return format === 'parquet' ? `read_parquet(${sqlString(path)})` : `read_csv(${sqlString(path)}, all_varchar = true)`;
 }
+
+/** A staging summary's row (port.ts StageFileRequest.summary): every value a number, NULL as 0. */
+export function summaryRow(row: Readonly<Record<string, unknown>> | undefined): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [name, value] of Object.entries(row ?? {})) out[name] = value === null || value === undefined ? 0 : Number(value);
+  return out;
+}

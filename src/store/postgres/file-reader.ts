@@ -1,14 +1,18 @@
 import { createReadStream, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { openEngine, type EngineSession } from '../duckdb/engine.ts';
 import { engineSettings } from '../duckdb/settings.ts';
-import { describeSource, readerSelect } from '../duckdb/file-source.ts';
+import { describeSource, readerSelect, summaryRow } from '../duckdb/file-source.ts';
 import type { FileFormat, ParquetWriteRequest, StageFileRequest } from '../port.ts';
 import { StoreError } from '../errors.ts';
 import { quoteIdent } from '../schema.ts';
+import { notePhase, timedPhase } from '../phase-profile.ts';
 
-/** The reader session's table of the rows being staged (one file at a time). */
-const ROWS = 'tenure_reader_rows';
+/** The reader session's table of the rows staged for the store's temporary `table`. */
+function readerTable(table: string): string {
+  if (!/^[a-z_][a-z0-9_]*$/.test(table)) throw new Error(`a staged table's name must be a plain lower-case identifier, got ${JSON.stringify(table)}`);
+  return `tenure_reader_rows_${table}`;
+}
 /** The reader session's table of rows being written to Parquet. */
 const WRITER_ROWS = 'tenure_writer_rows';
 
@@ -88,15 +92,20 @@ export class FileReader {
    * (the caller sends it; the file is removed after), while DuckDB writes the next one. The rows
    * are read into a table first and numbered by its rowid (insertion order preserved):
    * numbering them in the reading SELECT (row_number() OVER ()) serialises DuckDB's parallel
-   * CSV reader. Returns the rows written.
+   * CSV reader. When the request's `keep` names the columns the server must hold, only those
+   * are sent and the rows stay here for `load` until `drop(table)`. Returns the rows read.
    */
   async stage(req: StageFileRequest, prepare: (staged: StagedColumns) => Promise<void>, ship: (file: string) => Promise<void>): Promise<number> {
     const session = await this.engine();
     const c = session.connection;
+    const label = basename(req.path).replace(/\..*$/, '');
+    const rowsTable = readerTable(req.table);
+    await this.drop(req.table);
     await c.run('SET preserve_insertion_order = true');
-    await c.run(`CREATE OR REPLACE TEMP TABLE ${ROWS} AS ${readerSelect(req)}`);
+    await timedPhase('reader: read and type (DuckDB)', label, () => c.run(`CREATE TEMP TABLE ${rowsTable} AS ${readerSelect(req)}`));
+    let kept = false;
     try {
-      const select = `SELECT rowid AS _pos, * FROM ${ROWS}`;
+      const select = `SELECT rowid AS _pos, * FROM ${rowsTable}`;
       const described = await c.runAndReadAll(`DESCRIBE ${select}`);
       const columns = (described.getRowObjectsJson() as { column_name: string; column_type: string }[]).map((r) => ({
         name: r.column_name,
@@ -104,45 +113,89 @@ export class FileReader {
       }));
       // Columns without a value in any row (the import's text of failing rows, mostly) are not
       // written, parsed and sent: count() of a column reads its validity mask only.
+      // The request's summary rides on the same scan (port.ts StageFileRequest.summary).
       const counted = await c.runAndReadAll(
-        `SELECT count(*) AS n, ${columns.map((col, i) => `count(${quoteIdent(col.name)}) AS c${i}`).join(', ')} FROM (${select}) AS s`,
+        `SELECT count(*) AS n, ${columns.map((col, i) => `count(${quoteIdent(col.name)}) AS c${i}`).join(', ')}${req.summary ? `, ${req.summary.select}` : ''} FROM (${select}) AS s`,
       );
-      const [rows = 0, ...counts] = (counted.getRows()[0] ?? []).map(Number);
-      const shipped = columns.filter((_, i) => (counts[i] ?? 0) > 0).map((col) => col.name);
-      await prepare({ columns, shipped });
-      // The slice being sent: resolves to its error, or null (never rejects, so an error waits for its turn).
-      let sending: Promise<unknown> = Promise.resolve(null);
-      const sent = async () => {
-        const failed = await sending;
-        sending = Promise.resolve(null);
-        if (failed !== null) throw failed;
-      };
-      try {
-        for (let from = 0; from < rows; from += SLICE_ROWS) {
-          const file = join(session.scratchDirectory(), `stage-${++this.files}.csv`);
-          try {
-            const slice = `SELECT rowid AS _pos, * FROM ${ROWS} WHERE rowid >= ${from} AND rowid < ${from + SLICE_ROWS}`;
-            await c.run(`COPY (SELECT ${shipped.map(quoteIdent).join(', ')} FROM (${slice}) AS s) TO '${file.replaceAll("'", "''")}' (FORMAT csv, HEADER false)`);
-          } catch (err) {
-            rmSync(file, { force: true });
-            throw err;
-          }
-          // One COPY at a time on the server session: the previous slice must be in before this one goes.
-          await sent();
-          sending = ship(file).then(
-            () => null,
-            (err: unknown) => err ?? new Error('COPY failed'),
-          );
-          void sending.finally(() => rmSync(file, { force: true }));
-        }
-        await sent();
-      } finally {
-        // Never leave a COPY running behind a thrown error.
-        await sending;
-      }
+      const all = (counted.getRows()[0] ?? []).map(Number);
+      const [rows = 0, ...counts] = all.slice(0, columns.length + 1);
+      const summary = summaryRow(Object.fromEntries(counted.columnNames().slice(columns.length + 1).map((name, i) => [name, all[columns.length + 1 + i]])));
+      req.summary?.receive(summary);
+      const keep = req.keep?.(summary);
+      const held = keep === undefined ? columns : columns.filter((col) => col.name === '_pos' || keep.includes(col.name));
+      const shipped = held.filter((col) => (counts[columns.indexOf(col)] ?? 0) > 0).map((col) => col.name);
+      await timedPhase('copy: create staging table', label, () => prepare({ columns: held, shipped }));
+      await this.send(rowsTable, shipped.map(quoteIdent), rows, ship, label);
+      kept = keep !== undefined;
       return rows;
     } finally {
-      await c.run(`DROP TABLE IF EXISTS ${ROWS}`);
+      if (!kept) await c.run(`DROP TABLE IF EXISTS ${rowsTable}`);
+    }
+  }
+
+  /**
+   * The rows of the staged `table` kept by `stage` (its `keep`), as `exprs` (DuckDB's SQL over
+   * the staged columns and `_pos`), shipped as CSV files like `stage`'s. Returns the rows sent.
+   */
+  async load(table: string, exprs: readonly string[], ship: (file: string) => Promise<void>, label = table): Promise<number> {
+    const { connection: c } = await this.engine();
+    const rowsTable = readerTable(table);
+    const exists = await c.runAndReadAll(`SELECT count(*) FROM duckdb_tables() WHERE temporary AND table_name = '${rowsTable}'`);
+    if (Number(exists.getRows()[0]?.[0] ?? 0) === 0) throw new Error(`no staged rows of ${table} are kept by the file reader`);
+    const counted = await c.runAndReadAll(`SELECT count(*) FROM ${rowsTable}`);
+    const rows = Number(counted.getRows()[0]?.[0] ?? 0);
+    await this.send(rowsTable, exprs, rows, ship, label);
+    return rows;
+  }
+
+  /** Drops the rows `stage` kept for `table` (nothing when there are none). */
+  async drop(table: string): Promise<void> {
+    if (!this.session) return;
+    const { connection: c } = await this.engine();
+    await c.run(`DROP TABLE IF EXISTS ${readerTable(table)}`);
+  }
+
+  /** `exprs` of the rows of the reader table (with `_pos`), written in slices of rows, each shipped while the next is written. */
+  private async send(rowsTable: string, exprs: readonly string[], rows: number, ship: (file: string) => Promise<void>, label: string): Promise<void> {
+    const session = await this.engine();
+    const c = session.connection;
+    let writing = 0;
+    let waiting = 0;
+    // The slice being sent: resolves to its error, or null (never rejects, so an error waits for its turn).
+    let sending: Promise<unknown> = Promise.resolve(null);
+    const sent = async () => {
+      const t0 = performance.now();
+      const failed = await sending;
+      waiting += performance.now() - t0;
+      sending = Promise.resolve(null);
+      if (failed !== null) throw failed;
+    };
+    try {
+      for (let from = 0; from < rows; from += SLICE_ROWS) {
+        const file = join(session.scratchDirectory(), `stage-${++this.files}.csv`);
+        try {
+          const slice = `SELECT rowid AS _pos, * FROM ${rowsTable} WHERE rowid >= ${from} AND rowid < ${from + SLICE_ROWS}`;
+          const t0 = performance.now();
+          await c.run(`COPY (SELECT ${exprs.join(', ')} FROM (${slice}) AS s) TO '${file.replaceAll("'", "''")}' (FORMAT csv, HEADER false)`);
+          writing += performance.now() - t0;
+        } catch (err) {
+          rmSync(file, { force: true });
+          throw err;
+        }
+        // One COPY at a time on the server session: the previous slice must be in before this one goes.
+        await sent();
+        sending = ship(file).then(
+          () => null,
+          (err: unknown) => err ?? new Error('COPY failed'),
+        );
+        void sending.finally(() => rmSync(file, { force: true }));
+      }
+      await sent();
+      notePhase('reader: rows to CSV slices (DuckDB)', label, writing / 1000);
+      notePhase('copy: waiting on the server (COPY beyond the CSV writing)', label, waiting / 1000);
+    } finally {
+      // Never leave a COPY running behind a thrown error.
+      await sending;
     }
   }
 

@@ -8,7 +8,7 @@ import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 import { POSTGRES_DIALECT, POSTGRES_SESSION_SQL, type Dialect } from '../dialect.ts';
 import { MIGRATIONS, quoteIdent } from '../schema.ts';
 import { SCHEMA_MIGRATIONS_DDL, applyMigration, requireCurrentSchema, storedSchemaVersion } from '../migrations-run.ts';
-import type { AnalyticsStore, ColumnSet, FileFormat, ParquetWriteRequest, Row, SqlValue, StageFileRequest, StoreAccess, StoreTx } from '../port.ts';
+import type { AnalyticsStore, ColumnSet, FileFormat, LoadStagedRequest, ParquetWriteRequest, Row, SqlValue, StageFileRequest, StoreAccess, StoreTx } from '../port.ts';
 import { StoreError } from '../errors.ts';
 import { connect, postgresTarget, statementError, type ConnectOptions, type PostgresTarget } from './connection.ts';
 import { sessionAccess } from '../access.ts';
@@ -170,7 +170,30 @@ export class PostgresStore implements AnalyticsStore {
   }
 
   async unstageFile(table: string): Promise<void> {
+    await this.reader?.drop(table);
     await this.run(`DROP TABLE IF EXISTS pg_temp.${table}`);
+  }
+
+  /**
+   * The staged rows the file reader kept (stageFile's `keep`), written as the request's columns
+   * by DuckDB and sent with COPY … FROM STDIN straight into the stored table, in the caller's
+   * transaction: the server parses each value once, and no staging copy of the rows is read
+   * again or written twice.
+   */
+  async loadStaged(_tx: StoreTx, req: LoadStagedRequest): Promise<number> {
+    const copy = `COPY ${quoteIdent(req.into)} (${req.columns.map((c) => quoteIdent(c.name)).join(', ')}) FROM STDIN (FORMAT csv)`;
+    return this.fileReader().load(
+      req.table,
+      req.columns.map((c) => `${c.expr} AS ${quoteIdent(c.name)}`),
+      async (file) => {
+        try {
+          await pipeline(FileReader.read(file), this.client.query(copyFrom(copy)));
+        } catch (err) {
+          throw statementError(err, this.target);
+        }
+      },
+      req.into,
+    );
   }
 
   /**
