@@ -14,7 +14,9 @@
  * of the demo store, with an admin token; the per-caller rate limit is lifted for the run. The
  * server's start (the next-best-action context of the whole base, app/serving) is timed apart.
  *
- *   npx tsx bench/api.ts [--customers 20000] [--months 24] [--seed 7] [--connections 50] [--duration 15] [--single 40]
+ * And first, in the same process without HTTP, what one 360 and one nba call cost (--inproc calls each).
+ *
+ *   npx tsx bench/api.ts [--customers 20000] [--months 24] [--seed 7] [--connections 50] [--duration 15] [--single 40] [--inproc 40]
  *                        [--data DIR] [--db FILE]
  *
  * --data: an existing demo folder instead of bench/out/data-…; --db: an existing store (written
@@ -33,6 +35,8 @@ import { createApi } from '../src/api/index.ts';
 import { startServer } from '../src/api/server.ts';
 import { toTable } from '../src/cli/output.ts';
 import { DuckDBStore } from '../src/store/duckdb/duckdb-store.ts';
+import { customer360 } from '../src/app/customer/customer360.ts';
+import { nextBestAction } from '../src/app/nba/nba.ts';
 import { demoDataFolder } from './demo-data.ts';
 
 const { values: args } = parseArgs({
@@ -43,6 +47,7 @@ const { values: args } = parseArgs({
     connections: { type: 'string', default: '50' },
     duration: { type: 'string', default: '15' },
     single: { type: 'string', default: '40' },
+    inproc: { type: 'string', default: '40' },
     data: { type: 'string' },
     db: { type: 'string' },
   },
@@ -54,6 +59,7 @@ const seed = Number(args.seed);
 const connections = Math.max(1, Number(args.connections));
 const duration = Math.min(20, Math.max(1, Number(args.duration))); // 3 endpoints × 20 s = 60 s at most
 const single = Math.max(0, Number(args.single));
+const inproc = Math.max(0, Number(args.inproc));
 mkdirSync(OUT, { recursive: true });
 
 const dbPath = args.db !== undefined ? resolve(args.db) : join(OUT, `api-${customers}x${months}-s${seed}.duckdb`);
@@ -154,10 +160,36 @@ async function load(endpoint: string, path: () => string): Promise<Row> {
   };
 }
 
+/** In process, no HTTP: `inproc` sequential calls of the use case on a leased session, as the route makes them. */
+async function inProcess(endpoint: string, call: (id: string) => Promise<unknown>): Promise<{ endpoint: string; calls: number; p50_ms: number; p95_ms: number; mean_ms: number }> {
+  const times: number[] = [];
+  for (let i = 0; i < inproc; i++) {
+    const id = decodeURIComponent(randomId());
+    const t = performance.now();
+    await call(id);
+    times.push(performance.now() - t);
+  }
+  const mean = times.reduce((a, b) => a + b, 0) / Math.max(1, times.length);
+  times.sort((a, b) => a - b);
+  const q = (p: number) => Number((times[Math.min(times.length - 1, Math.floor(p * times.length))] ?? Number.NaN).toFixed(1));
+  return { endpoint, calls: times.length, p50_ms: q(0.5), p95_ms: q(0.95), mean_ms: Number(mean.toFixed(1)) };
+}
+const leased = async <T>(fn: (lease: Awaited<ReturnType<typeof api.serving.lease>>) => Promise<T>): Promise<T> => {
+  const lease = await api.serving.lease();
+  try {
+    return await fn(lease);
+  } finally {
+    await lease.release();
+  }
+};
+
 const rows: Row[] = [];
+const inProcessRows: Awaited<ReturnType<typeof inProcess>>[] = [];
 const singles: Awaited<ReturnType<typeof alone>>[] = [];
 const loadBefore = loadavg();
 try {
+  inProcessRows.push(await inProcess('customer 360', (id) => leased(async (l) => customer360(l.session, { customerId: id }, (await api.serving.customer360Base(l, undefined)) ?? undefined))));
+  inProcessRows.push(await inProcess('nba', (id) => leased(async (l) => nextBestAction(await api.serving.nbaContext(l), id, { lang: 'zh' }))));
   singles.push(await alone('report churn-totals', () => '/api/v1/reports/churn-totals'));
   singles.push(await alone('customer 360', () => `/api/v1/customers/${randomId()}`));
   singles.push(await alone('nba', () => `/api/v1/customers/${randomId()}/nba`));
@@ -174,11 +206,12 @@ const loadText = (l: number[]) => l.map((x) => x.toFixed(1)).join(' ');
 process.stdout.write(
   `tenure serve on loopback, ${customers} customers × ${months} months (${dbPath}): store open ${openMs.toFixed(0)} ms, NBA context ${warmMs.toFixed(0)} ms, first calls ${JSON.stringify(firstMs)} (cores ${cpus().length}, load before ${loadText(loadBefore)})\n`,
 );
+process.stdout.write(`in process (no HTTP), ${inproc} sequential calls per use case:\n${toTable(['endpoint', 'calls', 'p50_ms', 'p95_ms', 'mean_ms'], inProcessRows.map((r) => ({ ...r })))}\n`);
 process.stdout.write(`one client alone, ${single} sequential requests per endpoint:\n${toTable(['endpoint', 'requests', 'p50_ms', 'p95_ms', 'max_ms'], singles.map((r) => ({ ...r })))}\n`);
 process.stdout.write(`${connections} connections, ${duration} s per endpoint (load after ${loadText(loadavg())}):\n${toTable(columns, rows.map((r) => ({ ...r })))}\n`);
 const file = join(OUT, `api-${customers}.json`);
 writeFileSync(
   file,
-  `${JSON.stringify({ customers, months, seed, db: dbPath, connections, duration_s: duration, cores: cpus().length, load_before: loadBefore, load_after: loadavg(), open_ms: openMs, nba_context_ms: warmMs, first_ms: firstMs, single: singles, rows }, null, 2)}\n`,
+  `${JSON.stringify({ customers, months, seed, db: dbPath, connections, duration_s: duration, cores: cpus().length, load_before: loadBefore, load_after: loadavg(), open_ms: openMs, nba_context_ms: warmMs, first_ms: firstMs, in_process: inProcessRows, single: singles, rows }, null, 2)}\n`,
 );
 process.stdout.write(`wrote ${file}\n`);

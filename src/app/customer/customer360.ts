@@ -167,11 +167,17 @@ export async function customer360(
 
   const locator = b.locator;
   const subscriptions = await pointRead(store, locator, { table: 'subscriptions', params: [id], orderBy: 'start_date, subscription_id' });
-  // Usage is stored in customer order: its filter reads the customer's row group alone.
-  const usage = await store.query(
-    `SELECT * FROM monthly_usage WHERE customer_id = $1 AND month < CAST($2 AS DATE) AND month >= CAST($3 AS DATE) ORDER BY month`,
-    [id, end, `${addMonths(asOf, -(HISTORY_MONTHS - 1))}-01`],
-  );
+  // Usage is stored in customer order: located as each customer's run of rowids (a filter on the
+  // customer prunes nothing: DuckDB's zone maps of text keep only a prefix of the ids).
+  const usageFrom = `${addMonths(asOf, -(HISTORY_MONTHS - 1))}-01`;
+  const usage = await pointRead(store, locator, {
+    table: 'monthly_usage',
+    where: 'month < CAST($2 AS DATE) AND month >= CAST($3 AS DATE)',
+    params: [id, end, usageFrom],
+    orderBy: 'month',
+    keep: (r) => r.month !== null && r.month !== undefined && String(r.month) < end && String(r.month) >= usageFrom,
+    sort: (a, b) => (String(a.month) < String(b.month) ? -1 : String(a.month) > String(b.month) ? 1 : 0),
+  });
   // With a locator (a server's base) the customer's interactions, churn event and scores are
   // point reads, filtered here as the plain queries below do in SQL (which scan those tables).
   const interactions = locator
@@ -201,15 +207,20 @@ export async function customer360(
           [id, `${asOf}-01`],
         );
 
+  const historyFrom = `${addMonths(asOf, -b.historyMonths)}-01`;
+  const month = `${asOf}-01`;
+  const featureNames = ['tenure_months', 'churned', 'arpu_last3', 'arpu_prev3', 'usage_last3', 'usage_prev3', 'dormant_months', 'peak_arpu3', 'segment_arpu_rank', 'churn_risk', 'segment'];
   const staged = await pointRead(store, locator, {
     table: HISTORY_TABLE,
+    // What the view shows and the located read checks: reading every column costs the point read several times as much.
+    columns: ['customer_id', 'rules_key', 'as_of', 'stage', 'rule', ...featureNames].map((c) => `"${c}"`).join(', '),
     where: 'rules_key = $2 AND as_of > CAST($3 AS DATE) AND as_of <= CAST($4 AS DATE)',
-    params: [id, b.stageKey, `${addMonths(asOf, -b.historyMonths)}-01`, `${asOf}-01`],
+    params: [id, b.stageKey, historyFrom, month],
+    keep: (r) => r.rules_key === b.stageKey && r.as_of !== null && String(r.as_of) > historyFrom && String(r.as_of) <= month,
     orderBy: 'as_of',
   });
   const current = staged.find((r) => String(r.as_of).slice(0, 7) === asOf) ?? null;
   const stage = current ? (String(current.stage) as Stage) : null;
-  const featureNames = ['tenure_months', 'churned', 'arpu_last3', 'arpu_prev3', 'usage_last3', 'usage_prev3', 'dormant_months', 'peak_arpu3', 'segment_arpu_rank', 'churn_risk', 'segment'];
 
   // Value: this customer's inputs, and the base's medians for the quadrant.
   let value: Customer360['value'] = null;
@@ -218,8 +229,10 @@ export async function customer360(
     const { key: valueKey, medians } = await b.value();
     const [row] = await pointRead<Record<string, number | null>>(store, locator, {
       table: SNAPSHOT_TABLE,
+      columns: 'customer_id, snapshot_key, as_of, current_value, potential, up_buy, cross_buy, referral, lifetime',
       where: 'snapshot_key = CAST($2 AS VARCHAR) AND as_of = CAST($3 AS DATE)',
-      params: [id, valueKey, `${asOf}-01`],
+      params: [id, valueKey, month],
+      keep: (r) => String(r.snapshot_key) === valueKey && String(r.as_of) === month,
     });
     if (row && medians) {
       const current_value = Number(row.current_value);

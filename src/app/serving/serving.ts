@@ -239,13 +239,15 @@ export class Serving {
       const locator = await RowLocator.make(session, [
         { table: 'customers' },
         { table: 'subscriptions' },
+        // Stored in customer order: each customer's run of rows (first and last rowid).
+        { table: 'monthly_usage', range: true },
         // Stored in no customer order: a filter on the customer scans them.
         { table: 'interactions' },
         { table: 'churn_events' },
         { table: 'churn_scores' },
         { table: HISTORY_TABLE, where: { sql: 'rules_key = $1 AND as_of > CAST($2 AS DATE) AND as_of <= CAST($3 AS DATE)', params: [base.stageKey, `${addMonths(base.asOf, -base.historyMonths)}-01`, month] } },
         ...(value instanceof Error ? [] : [{ table: SNAPSHOT_TABLE, where: { sql: 'snapshot_key = $1 AND as_of = CAST($2 AS DATE)', params: [value.key, month] } }]),
-      ]);
+      ], { warm: true });
       this.options.log?.({ level: 'info', event: 'customer360_base', generation: lease.generation, as_of: base.asOf, ms: this.now() - started });
       const reasonCodes = locator ? await reasonCodeTexts(session) : null;
       return { ...base, locator, reasonCodes, value: () => (value instanceof Error ? Promise.reject(value) : Promise.resolve(value)) };
