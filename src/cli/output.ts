@@ -142,10 +142,22 @@ const CSV_PIECE = 1 << 20;
  * large result is never one string in memory, and the reader gets its first rows early).
  */
 export function writeCsv(columns: readonly string[], rows: Iterable<Record<string, Cell>>, write: (text: string) => void): void {
+  function* cells() {
+    for (const row of rows) yield columns.map((c) => row[c]);
+  }
+  writeCsvCells(columns, cells(), write);
+}
+
+/**
+ * writeCsv for rows given as their cells in the order of `columns` (no object per row and no
+ * lookup by name per cell: what a million-row CSV pays for its rows).
+ */
+export function writeCsvCells(columns: readonly string[], rows: Iterable<readonly Cell[]>, write: (text: string) => void): void {
   let piece = columns.map(csvField).join(',') + '\n';
+  const n = columns.length;
   for (const row of rows) {
-    let line = '';
-    for (let i = 0; i < columns.length; i++) line += (i === 0 ? '' : ',') + csvField(row[columns[i] as string]);
+    let line = csvField(row[0]);
+    for (let i = 1; i < n; i++) line += ',' + csvField(row[i]);
     piece += line + '\n';
     if (piece.length >= CSV_PIECE) {
       write(piece);
