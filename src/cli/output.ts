@@ -153,18 +153,28 @@ export function writeCsv(columns: readonly string[], rows: Iterable<Record<strin
  * lookup by name per cell: what a million-row CSV pays for its rows).
  */
 export function writeCsvCells(columns: readonly string[], rows: Iterable<readonly Cell[]>, write: (text: string) => void): void {
-  let piece = columns.map(csvField).join(',') + '\n';
+  // Lines and pieces are joined from arrays (one flat string each) rather than grown with +=,
+  // which makes a rope node per cell for the collector to trace and the writer to flatten.
   const n = columns.length;
+  const fields = new Array<string>(n);
+  let lines: string[] = [columns.map(csvField).join(',')];
+  let length = 0;
   for (const row of rows) {
-    let line = csvField(row[0]);
-    for (let i = 1; i < n; i++) line += ',' + csvField(row[i]);
-    piece += line + '\n';
-    if (piece.length >= CSV_PIECE) {
-      write(piece);
-      piece = '';
+    for (let i = 0; i < n; i++) fields[i] = csvField(row[i]);
+    const line = fields.join(',');
+    lines.push(line);
+    length += line.length + 1;
+    if (length >= CSV_PIECE) {
+      lines.push('');
+      write(lines.join('\n'));
+      lines = [];
+      length = 0;
     }
   }
-  if (piece.length > 0) write(piece);
+  if (lines.length > 0) {
+    lines.push('');
+    write(lines.join('\n'));
+  }
 }
 
 /** Display width: CJK and full-width characters take two terminal cells. */
