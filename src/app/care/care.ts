@@ -36,7 +36,7 @@ import {
   type Occasion,
   type PlanStatus,
 } from '../../domain/care/calendar.ts';
-import { checkContactPolicy, dayNumber, dayText, DEFAULT_CONTACT_POLICY, type ContactPolicy } from '../../domain/care/contact-policy.ts';
+import { checkContactPolicy, consentAllows, dayNumber, dayText, DEFAULT_CONTACT_POLICY, type ContactPolicy } from '../../domain/care/contact-policy.ts';
 import { addMonths, type MonthText } from '../../domain/month.ts';
 import { TIERS, type Tier } from '../../domain/value/tiers.ts';
 import type { AnalyticsStore, ColumnSet } from '../../store/port.ts';
@@ -353,6 +353,37 @@ function planRows(set: ColumnSet, past: ReadonlyMap<string, number[]>, lastDay: 
     let end = start;
     while (end < n && ids[end] === id) end++;
     // The packed code (CODE_AHEAD, CODE_YEARS above): occasion, tier, consent, lead, years.
+    const consentCode = Math.floor((codes[start] as number) / 64) % 4;
+    const consent = consentCode === 0 ? null : consentCode === 2;
+    const pastDays = past.get(id);
+    if (end === start + 1 && pastDays === undefined && (days[start] as number) <= lastDay && consentAllows(consent, policy)) {
+      // One occasion, no contact before it, consent (most customers): planned on its day, as
+      // planCustomer plans it, without the candidate and plan objects.
+      const code = codes[start] as number;
+      const occasion = OCCASIONS[code % 8] as Occasion;
+      const tier = Math.floor(code / 8) % 8;
+      const day = days[start] as number;
+      const a = Math.floor(code / CODE_AHEAD) % 1024;
+      const y = Math.floor(code / CODE_YEARS);
+      const probability = orNull(probabilities[start]);
+      const dayString = textOf(day);
+      counts.planned++;
+      rowDays.push(day);
+      rows.push({
+        customer_id: id,
+        date: dayString,
+        occasion,
+        priority: occasionPriority(occasion, tier === 0 ? null : tier - 1, probability),
+        status: 'planned',
+        occasion_date: dayString,
+        reason: '',
+        value_tier: tier === 0 ? null : (TIERS[tier - 1] as Tier),
+        churn_probability: probability,
+        script: careScript({ occasion, years: y === 0 ? null : y - 1, daysAhead: a === 0 ? null : a - 1, endDate: ends[start] ?? null, name: occasion === 'promotion' ? promotion : (names[start] ?? null), segment }, lang),
+      });
+      start = end;
+      continue;
+    }
     candidates.length = 0;
     tiers.length = 0;
     for (let i = start; i < end; i++) {
@@ -362,8 +393,7 @@ function planRows(set: ColumnSet, past: ReadonlyMap<string, number[]>, lastDay: 
       tiers.push(tier === 0 ? null : (TIERS[tier - 1] as Tier));
       candidates.push({ occasion, day: days[i] as number, priority: occasionPriority(occasion, tier === 0 ? null : tier - 1, orNull(probabilities[i])), index: i });
     }
-    const consentCode = Math.floor((codes[start] as number) / 64) % 4;
-    for (const p of planCustomer(candidates, past.get(id) ?? none, consentCode === 0 ? null : consentCode === 2, lastDay, policy)) {
+    for (const p of planCustomer(candidates, pastDays ?? none, consent, lastDay, policy)) {
       const i = p.index;
       const c = candidates[i - start] as CandidateOccasion;
       const code = codes[i] as number;
