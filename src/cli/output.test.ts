@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { Command, Option } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { TenureError } from '../app/errors.ts';
-import { jsonText, withFormat, money, monthText, neutraliseFormula, resolveCurrency, resolveFormat, resolveLang, roundDecimalText, roundNumber, toCsv, toTable, writeCsv } from './output.ts';
+import { jsonText, withFormat, money, monthText, neutraliseFormula, resolveCurrency, resolveFormat, resolveLang, roundDecimalText, roundNumber, toCsv, toTable, writeCsv, writeCsvCells } from './output.ts';
 import { escapeControls, safeMessage } from './terminal.ts';
 
 const notTty = { isTTY: false } as NodeJS.WriteStream;
@@ -119,6 +119,14 @@ describe('output injection', () => {
     const empty: string[] = [];
     writeCsv(['a', 'b'], [], (t) => empty.push(t));
     expect(empty).toEqual([toCsv(['a', 'b'], [])]);
+  });
+
+  it('writeCsvCells writes the same text as toCsv from rows given as cells in column order', () => {
+    const rows = Array.from({ length: 120_000 }, (_, i) => ({ id: i % 11 === 0 ? `-C${i}` : `C${i}`, note: i % 7 === 0 ? '=1+2' : i % 5 === 0 ? 'a, "b"\nc' : '', n: i % 3 === 0 ? null : -i / 8 }));
+    const pieces: string[] = [];
+    writeCsvCells(['id', 'note', 'n'], rows.map((r) => [r.id, r.note, r.n]), (t) => pieces.push(t));
+    expect(pieces.length).toBeGreaterThan(1);
+    expect(pieces.join('')).toBe(toCsv(['id', 'note', 'n'], rows));
   });
 
   it('terminal escape codes in a table cell are made visible, never sent to the terminal', () => {

@@ -7,6 +7,9 @@ export const CARE_COLUMNS = ['customer_id', 'date', 'occasion', 'priority', 'sta
 
 export const careRowJson = (r: CareRow) => ({ ...r, churn_probability: fraction(r.churn_probability) });
 
+/** careRowJson's values in the order of CARE_COLUMNS (the CSV rows). */
+export const careRowCells = (r: CareRow) => [r.customer_id, r.date, r.occasion, r.priority, r.status, r.occasion_date, r.reason, r.value_tier, fraction(r.churn_probability), r.script] as const;
+
 export function careIcs(c: CareCalendar, lang: 'zh' | 'en'): string {
   const events = c.rows
     .filter((r) => r.status !== 'dropped')

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_CONTACT_POLICY } from '../../domain/care/contact-policy.ts';
 import type { AnalyticsStore } from '../../store/port.ts';
 import { careCalendar, type CareRow } from './care.ts';
+import { CARE_COLUMNS, careRowCells, careRowJson } from './care-json.ts';
 import { CARE_CUSTOMERS as C, careStore } from './test-fixture.ts';
 
 let store: AnalyticsStore;
@@ -34,6 +35,22 @@ describe('tenure care', () => {
     }
     // Quotes in an id are data, not SQL.
     expect((await careCalendar(store, { ...input, customer: "x' OR '1'='1" })).rows).toEqual([]);
+  });
+
+  it('rows come by contact day, then priority (highest first), customer and occasion; the CSV cells are the JSON row in column order', async () => {
+    const c = await careCalendar(store, { from: '2025-01-01', to: '2025-12-31', lang: 'en', policy: { ...DEFAULT_CONTACT_POLICY, unknownConsent: 'allow' } });
+    expect(c.rows.length).toBeGreaterThan(10);
+    const key = (r: CareRow) => [r.date, -r.priority, r.customer_id, r.occasion] as const;
+    for (let i = 1; i < c.rows.length; i++) {
+      const a = key(c.rows[i - 1] as CareRow);
+      const b = key(c.rows[i] as CareRow);
+      const cmp = a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] - b[1] || (a[2] < b[2] ? -1 : a[2] > b[2] ? 1 : a[3] < b[3] ? -1 : a[3] > b[3] ? 1 : 0);
+      expect(cmp, `row ${i}`).toBeLessThanOrEqual(0);
+    }
+    for (const r of c.rows) {
+      const json: Record<string, unknown> = careRowJson(r);
+      expect(careRowCells(r)).toEqual(CARE_COLUMNS.map((k) => json[k]));
+    }
   });
 
   it('a Feb 29 birthday is on Feb 28 in 2027 and on Feb 29 in 2028', async () => {

@@ -36,7 +36,7 @@ import {
   type Occasion,
   type PlanStatus,
 } from '../../domain/care/calendar.ts';
-import { checkContactPolicy, dayNumber, dayText, DEFAULT_CONTACT_POLICY, type ContactPolicy } from '../../domain/care/contact-policy.ts';
+import { checkContactPolicy, consentAllows, dayNumber, dayText, DEFAULT_CONTACT_POLICY, type ContactPolicy } from '../../domain/care/contact-policy.ts';
 import { addMonths, type MonthText } from '../../domain/month.ts';
 import { TIERS, type Tier } from '../../domain/value/tiers.ts';
 import type { AnalyticsStore, ColumnSet } from '../../store/port.ts';
@@ -170,7 +170,9 @@ const CODE_YEARS = 256 * 1024;
  * the packed code, churn probability, contract or discount end, offer name). Each occasion kind
  * reads only the customers it can concern (month and day of the window, contract ends in range,
  * the top tier of the kept value snapshot); the live rule (never churned, joined by the window's
- * end) and the tier are applied to those rows only.
+ * end) and the tier are applied to those rows only. Never churned is a left join with the
+ * distinct churned ids, not NOT EXISTS: DuckDB turned the correlated subquery into a delim join
+ * over the whole union, about 40 % of the statement's CPU on a million customers.
  */
 export function occasionsSql(
   d: Dialect,
@@ -233,7 +235,8 @@ export function occasionsSql(
     : '';
   return `
     WITH o AS (${parts.join('\n UNION ALL \n')}),
-    w AS (SELECT * FROM o WHERE o.d BETWEEN ${f} AND ${t}${customer === undefined ? '' : ` AND o.customer_id = ${quoteLiteral(customer)}`} AND NOT EXISTS (SELECT 1 FROM churn_events e WHERE e.customer_id = o.customer_id))
+    w AS (SELECT o.* FROM o LEFT JOIN (SELECT DISTINCT customer_id FROM churn_events) AS e ON e.customer_id = o.customer_id
+          WHERE e.customer_id IS NULL AND o.d BETWEEN ${f} AND ${t}${customer === undefined ? '' : ` AND o.customer_id = ${quoteLiteral(customer)}`})
     SELECT w.customer_id, ${d.daysBetween(lit('1970-01-01'), 'w.d')} AS d, w.occasion, w.days_ahead,
            CAST(CASE w.occasion ${OCCASIONS.map((o, i) => `WHEN '${o}' THEN ${i}`).join(' ')} END
              + 8 * (CASE WHEN v.customer_id IS NULL THEN 0 ELSE ${tierCode} END)
@@ -246,11 +249,16 @@ export function occasionsSql(
 }
 
 const text = (set: ColumnSet, name: string) => set.columns[name] as readonly (string | null)[];
-function numbers(set: ColumnSet, name: string): readonly (number | null)[] {
+/**
+ * A numeric column as doubles, NaN for NULL: DuckDB hands its numbers so already (read in place,
+ * no array of a million boxed values); another engine's text is parsed once.
+ */
+function numbers(set: ColumnSet, name: string): Float64Array {
   const col = set.columns[name];
-  if (col instanceof Float64Array) return Array.from(col, (x) => (Number.isNaN(x) ? null : x));
-  return (col as readonly (string | null)[]).map((x) => (x === null ? null : Number(x)));
+  if (col instanceof Float64Array) return col;
+  return Float64Array.from(col as readonly (string | null)[], (x) => (x === null ? Number.NaN : Number(x)));
 }
+const orNull = (x: number | undefined): number | null => (x === undefined || Number.isNaN(x) ? null : x);
 
 export async function careCalendar(store: AnalyticsStore, input: CareInput = {}): Promise<CareCalendar> {
   const policy = input.policy ?? DEFAULT_CONTACT_POLICY;
@@ -295,9 +303,10 @@ export async function careCalendar(store: AnalyticsStore, input: CareInput = {})
     const cDays = numbers(contacts, 'day');
     for (let i = 0; i < contacts.rowCount; i++) {
       const id = cIds[i] as string;
+      const day = cDays[i] as number;
       const list = pastByCustomer.get(id);
-      if (list) list.push(cDays[i] as number);
-      else pastByCustomer.set(id, [cDays[i] as number]);
+      if (list) list.push(day);
+      else pastByCustomer.set(id, [day]);
     }
     lap('contacts');
     const planned = planRows(set, pastByCustomer, dayNumber(to), policy, input);
@@ -309,6 +318,11 @@ export async function careCalendar(store: AnalyticsStore, input: CareInput = {})
   }
 }
 
+/** Bits of a row's index in the sort keys of planRows (2^28 rows; more take the comparator sort). */
+const INDEX_BITS = 2 ** 28;
+/** Priorities are rounded to 4 decimals (occasionPriority): as whole ten-thousandths they fit below this. */
+const PRIORITY_STEPS = 2 ** 16;
+
 function planRows(set: ColumnSet, past: ReadonlyMap<string, number[]>, lastDay: number, policy: ContactPolicy, input: CareInput): { counts: Record<PlanStatus, number>; rows: CareRow[] } {
   const ids = text(set, 'customer_id');
   const days = numbers(set, 'd');
@@ -317,24 +331,9 @@ function planRows(set: ColumnSet, past: ReadonlyMap<string, number[]>, lastDay: 
   const names = text(set, 'name');
   const probabilities = numbers(set, 'churn_probability');
   const n = set.rowCount;
-  const occasions: Occasion[] = new Array<Occasion>(n);
-  const tiers: (Tier | null)[] = new Array<Tier | null>(n);
-  const consents: (boolean | null)[] = new Array<boolean | null>(n);
-  const ahead: (number | null)[] = new Array<number | null>(n);
-  const years: (number | null)[] = new Array<number | null>(n);
-  for (let i = 0; i < n; i++) {
-    const code = codes[i] as number;
-    occasions[i] = OCCASIONS[code % 8] as Occasion;
-    const tier = Math.floor(code / 8) % 8;
-    tiers[i] = tier === 0 ? null : (TIERS[tier - 1] as Tier);
-    const consent = Math.floor(code / 64) % 4;
-    consents[i] = consent === 0 ? null : consent === 2;
-    const a = Math.floor(code / CODE_AHEAD) % 1024;
-    ahead[i] = a === 0 ? null : a - 1;
-    const y = Math.floor(code / CODE_YEARS);
-    years[i] = y === 0 ? null : y - 1;
-  }
   const lang = input.lang ?? 'zh';
+  const promotion = input.promotion ?? null;
+  const segment = input.segment ?? null;
   // A window has at most MAX_CARE_DAYS days (plus deferrals): each day's text is made once.
   const dayTexts = new Map<number, string>();
   const textOf = (day: number) => {
@@ -346,20 +345,61 @@ function planRows(set: ColumnSet, past: ReadonlyMap<string, number[]>, lastDay: 
   const rowDays: number[] = [];
   const counts: Record<PlanStatus, number> = { planned: 0, deferred: 0, dropped: 0 };
   const none: number[] = [];
+  const candidates: CandidateOccasion[] = [];
+  const tiers: (Tier | null)[] = [];
   let start = 0;
-  while (start < set.rowCount) {
+  while (start < n) {
     const id = ids[start] as string;
     let end = start;
-    while (end < set.rowCount && ids[end] === id) end++;
-    const candidates: CandidateOccasion[] = [];
-    for (let i = start; i < end; i++) {
-      const tier = tiers[i] ?? null;
-      candidates.push({ occasion: occasions[i] as Occasion, day: days[i] as number, priority: occasionPriority(occasions[i] as Occasion, tier === null ? null : TIERS.indexOf(tier), probabilities[i] ?? null), index: i });
+    while (end < n && ids[end] === id) end++;
+    // The packed code (CODE_AHEAD, CODE_YEARS above): occasion, tier, consent, lead, years.
+    const consentCode = Math.floor((codes[start] as number) / 64) % 4;
+    const consent = consentCode === 0 ? null : consentCode === 2;
+    const pastDays = past.get(id);
+    if (end === start + 1 && pastDays === undefined && (days[start] as number) <= lastDay && consentAllows(consent, policy)) {
+      // One occasion, no contact before it, consent (most customers): planned on its day, as
+      // planCustomer plans it, without the candidate and plan objects.
+      const code = codes[start] as number;
+      const occasion = OCCASIONS[code % 8] as Occasion;
+      const tier = Math.floor(code / 8) % 8;
+      const day = days[start] as number;
+      const a = Math.floor(code / CODE_AHEAD) % 1024;
+      const y = Math.floor(code / CODE_YEARS);
+      const probability = orNull(probabilities[start]);
+      const dayString = textOf(day);
+      counts.planned++;
+      rowDays.push(day);
+      rows.push({
+        customer_id: id,
+        date: dayString,
+        occasion,
+        priority: occasionPriority(occasion, tier === 0 ? null : tier - 1, probability),
+        status: 'planned',
+        occasion_date: dayString,
+        reason: '',
+        value_tier: tier === 0 ? null : (TIERS[tier - 1] as Tier),
+        churn_probability: probability,
+        script: careScript({ occasion, years: y === 0 ? null : y - 1, daysAhead: a === 0 ? null : a - 1, endDate: ends[start] ?? null, name: occasion === 'promotion' ? promotion : (names[start] ?? null), segment }, lang),
+      });
+      start = end;
+      continue;
     }
-    for (const p of planCustomer(candidates, past.get(id) ?? none, consents[start] ?? null, lastDay, policy)) {
+    candidates.length = 0;
+    tiers.length = 0;
+    for (let i = start; i < end; i++) {
+      const code = codes[i] as number;
+      const occasion = OCCASIONS[code % 8] as Occasion;
+      const tier = Math.floor(code / 8) % 8;
+      tiers.push(tier === 0 ? null : (TIERS[tier - 1] as Tier));
+      candidates.push({ occasion, day: days[i] as number, priority: occasionPriority(occasion, tier === 0 ? null : tier - 1, orNull(probabilities[i])), index: i });
+    }
+    for (const p of planCustomer(candidates, pastDays ?? none, consent, lastDay, policy)) {
       const i = p.index;
       const c = candidates[i - start] as CandidateOccasion;
-      const facts = { occasion: c.occasion, years: years[i] ?? null, daysAhead: ahead[i] ?? null, endDate: ends[i] ?? null, name: c.occasion === 'promotion' ? (input.promotion ?? null) : (names[i] ?? null), segment: input.segment ?? null };
+      const code = codes[i] as number;
+      const a = Math.floor(code / CODE_AHEAD) % 1024;
+      const y = Math.floor(code / CODE_YEARS);
+      const facts = { occasion: c.occasion, years: y === 0 ? null : y - 1, daysAhead: a === 0 ? null : a - 1, endDate: ends[i] ?? null, name: c.occasion === 'promotion' ? promotion : (names[i] ?? null), segment };
       counts[p.status]++;
       rowDays.push(p.day);
       rows.push({
@@ -370,8 +410,8 @@ function planRows(set: ColumnSet, past: ReadonlyMap<string, number[]>, lastDay: 
         status: p.status,
         occasion_date: textOf(c.day),
         reason: reasonText(p, c.day, policy, lang),
-        value_tier: tiers[i] ?? null,
-        churn_probability: probabilities[i] ?? null,
+        value_tier: tiers[i - start] ?? null,
+        churn_probability: orNull(probabilities[i]),
         script: careScript(facts, lang),
       });
     }
@@ -382,19 +422,38 @@ function planRows(set: ColumnSet, past: ReadonlyMap<string, number[]>, lastDay: 
   // customer in the order the engine sorted them; when that is also the order of the ids as text
   // here (always on DuckDB, whose text order is by code point), a customer's rank is its place
   // in that order, and one customer's rows of one day and priority are one occasion (the weights
-  // differ), so the sort compares numbers only. Another collation (PostgreSQL's) compares the ids.
+  // differ), so the order is by day, priority and row: each row's three packed in one double
+  // (exact below 2^53) sort as plain numbers, without a comparator called per pair. Another
+  // collation (PostgreSQL's) compares the ids.
   const m = rows.length;
-  const dayOf = Float64Array.from(rowDays);
-  const priorityOf = new Float64Array(m);
   let idsInOrder = true;
+  let firstDay = Infinity;
+  let lastRowDay = -Infinity;
+  let wholePriorities = true;
   for (let i = 0; i < m; i++) {
     const r = rows[i] as CareRow;
-    priorityOf[i] = r.priority;
     if (i > 0 && idsInOrder && (rows[i - 1] as CareRow).customer_id > r.customer_id) idsInOrder = false;
+    const day = rowDays[i] as number;
+    if (day < firstDay) firstDay = day;
+    if (day > lastRowDay) lastRowDay = day;
+    const steps = r.priority * 10_000;
+    if (!(Math.abs(steps - Math.round(steps)) < 1e-6 && steps >= 0 && steps < PRIORITY_STEPS)) wholePriorities = false;
   }
+  if (idsInOrder && wholePriorities && m <= INDEX_BITS && (lastRowDay - firstDay + 1) * PRIORITY_STEPS * INDEX_BITS <= Number.MAX_SAFE_INTEGER) {
+    const keys = new Float64Array(m);
+    for (let i = 0; i < m; i++) {
+      const steps = Math.round((rows[i] as CareRow).priority * 10_000);
+      keys[i] = (((rowDays[i] as number) - firstDay) * PRIORITY_STEPS + (PRIORITY_STEPS - 1 - steps)) * INDEX_BITS + i;
+    }
+    keys.sort();
+    const sorted = new Array<CareRow>(m);
+    for (let k = 0; k < m; k++) sorted[k] = rows[(keys[k] as number) % INDEX_BITS] as CareRow;
+    return { counts, rows: sorted };
+  }
+  const dayOf = Float64Array.from(rowDays);
   const order = Uint32Array.from(rows.keys());
   if (idsInOrder) {
-    order.sort((x, y) => (dayOf[x] as number) - (dayOf[y] as number) || (priorityOf[y] as number) - (priorityOf[x] as number) || x - y);
+    order.sort((x, y) => (dayOf[x] as number) - (dayOf[y] as number) || (rows[y] as CareRow).priority - (rows[x] as CareRow).priority || x - y);
   } else {
     order.sort((x, y) => {
       const dx = dayOf[x] as number;

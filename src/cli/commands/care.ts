@@ -1,12 +1,12 @@
 import type { Command } from 'commander';
 import { careCalendar, type CareCalendar } from '../../app/care/care.ts';
-import { CARE_COLUMNS, careIcs, careJson, careRowJson } from '../../app/care/care-json.ts';
+import { CARE_COLUMNS, careIcs, careJson, careRowCells, careRowJson } from '../../app/care/care-json.ts';
 import { OutputFile, SHARED_FILE } from '../../app/files/safe-write.ts';
 import { withStore } from '../../app/lifecycle/with-store.ts';
 import { TenureError } from '../../app/errors.ts';
 import { OCCASIONS } from '../../domain/care/calendar.ts';
 import { DEFAULT_CONTACT_POLICY, type ContactPolicy } from '../../domain/care/contact-policy.ts';
-import { labelLang, printJson, printRows, resolveOutput, withFormat, writeCsv, type FormatOptions } from '../output.ts';
+import { labelLang, printJson, printRows, resolveOutput, withFormat, writeCsvCells, type FormatOptions } from '../output.ts';
 
 interface CareOptions extends FormatOptions {
   db?: string;
@@ -65,20 +65,20 @@ async function run(opts: CareOptions): Promise<void> {
     throw err;
   }
   // CSV goes out as the rows come, in pieces (a million customers' calendar is never one string).
-  function* rows() {
-    for (const r of c.rows) yield careRowJson(r);
+  function* cells() {
+    for (const r of c.rows) yield careRowCells(r);
   }
   if (file) {
     if (ext === 'ics') file.write(careIcs(c, lang));
-    else writeCsv(CARE_COLUMNS, rows(), (text) => file.write(text));
+    else writeCsvCells(CARE_COLUMNS, cells(), (text) => file.write(text));
     file.commit();
   }
   if (out.format === 'json') {
     printJson(careJson(c));
     return;
   }
-  if (out.format === 'csv') writeCsv(CARE_COLUMNS, rows(), (text) => process.stdout.write(text));
-  else printRows(CARE_COLUMNS, [...rows()], out.format, process.stdout, { percent: ['churn_probability'] });
+  if (out.format === 'csv') writeCsvCells(CARE_COLUMNS, cells(), (text) => process.stdout.write(text));
+  else printRows(CARE_COLUMNS, c.rows.map(careRowJson), out.format, process.stdout, { percent: ['churn_probability'] });
   if (out.format === 'table') {
     process.stdout.write(
       lang === 'en'
