@@ -145,6 +145,12 @@ export interface Dialect {
    * whose equality reads one row group); null where reads by key go through indexes instead.
    */
   readonly rowPosition: string | null;
+  /**
+   * A query reading every column of the rows of `from` (a table, with a WHERE clause if any), so
+   * that the engine holds their blocks in memory for the point reads by rowPosition that follow;
+   * null where such reads go through indexes and nothing is gained.
+   */
+  readonly readAllColumns: ((from: string) => string) | null;
 }
 
 const quoteIdent = (name: string) => `"${name.replaceAll('"', '""')}"`;
@@ -233,6 +239,8 @@ export const DUCKDB_DIALECT: Dialect = {
   secondaryIndexesSql: 'SELECT CAST(NULL AS VARCHAR) AS name, CAST(NULL AS VARCHAR) AS ddl WHERE CAST($1 AS VARCHAR) IS NULL AND false',
   bulkLoadSettings: () => [],
   rowPosition: 'rowid',
+  // A hash of every value: a min or max the engine could answer from its statistics alone.
+  readAllColumns: (from) => `SELECT max(hash(COLUMNS(*))) FROM ${from}`,
 };
 
 export const POSTGRES_DIALECT: Dialect = {
@@ -298,6 +306,7 @@ export const POSTGRES_DIALECT: Dialect = {
   bulkLoadSettings: () => ["SET LOCAL work_mem = '256MB'", "SET LOCAL maintenance_work_mem = '512MB'"],
   // The read indexes (migration 12) serve a customer's rows.
   rowPosition: null,
+  readAllColumns: null,
   // Each value as text, NULL as a control character no text value of these columns holds.
 };
 
@@ -481,4 +490,5 @@ export const CLICKHOUSE_DIALECT: Dialect = {
   bulkLoadSettings: () => [],
   // The tables are ordered by customer_id: a key read prunes by the primary key.
   rowPosition: null,
+  readAllColumns: null,
 };

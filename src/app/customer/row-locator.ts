@@ -118,10 +118,12 @@ export class RowLocator {
   }
 }
 
-/** Reads every column of the table's located rows (a hash of each value: a min or max the engine answers from its statistics); a failure only leaves them unloaded. */
+/** Reads every column of the table's located rows (dialect.readAllColumns); a failure only leaves them unloaded. */
 async function warmTable(store: AnalyticsStore, t: LocatedTable): Promise<void> {
+  const readAll = store.dialect.readAllColumns;
+  if (readAll === null) return;
   const where = t.where ? ` WHERE ${t.where.sql}` : '';
-  await store.query(`SELECT max(hash(COLUMNS(*))) FROM ${t.table}${where}`, t.where?.params ?? []).catch(() => undefined);
+  await store.query(readAll(`${t.table}${where}`), t.where?.params ?? []).catch(() => undefined);
 }
 
 /**
